@@ -1,0 +1,441 @@
+//! The `lab` command's logic, kept in the library so tests can call it without
+//! spawning a process. `src/bin/lab.rs` only passes arguments and prints.
+//!
+//! ```text
+//! lab list                                  one scenario a line: ID<TAB>title
+//! lab params ID [--json]                    the parameter schema
+//! lab run ID [--set NAME=VALUE]... [--seed N] [--duration SECONDS] [--json] [--csv FILE]
+//! lab run --link 'URL or #fragment'         run exactly what a share link encodes
+//! lab link ID [--set NAME=VALUE]... [--seed N]   print the share-link fragment
+//! ```
+//!
+//! Bad input never panics: it ends in one line naming what was wrong and what is
+//! allowed, and a non-zero exit.
+
+use std::fmt::Write as _;
+
+use serde_json::{json, Map, Value as Json};
+
+use crate::link;
+use crate::scenarios::{self, ParamKind, Params, Run, Scenario, SeriesExpr, Value};
+use crate::sim::time::{as_secs, from_secs, Micros};
+
+/// What a command produced: text for stdout, and files to write.
+#[derive(Debug, Default)]
+pub struct Output {
+    pub stdout: String,
+    pub files: Vec<(String, String)>,
+}
+
+/// The usage text.
+pub const USAGE: &str = "usage:
+  lab list                                  one scenario a line: ID<TAB>title
+  lab params ID [--json]                    the parameter schema
+  lab run ID [--set NAME=VALUE]... [--seed N] [--duration SECONDS] [--json] [--csv FILE]
+  lab run --link 'URL or #fragment'         run exactly what a share link encodes
+  lab link ID [--set NAME=VALUE]... [--seed N]   print the share-link fragment";
+
+/// Runs the command; `Err` is the one line to print on stderr (exit code 2).
+pub fn main_with(args: &[String]) -> Result<Output, String> {
+    let (cmd, rest) = args
+        .split_first()
+        .ok_or_else(|| format!("no command given\n{USAGE}"))?;
+    match cmd.as_str() {
+        "list" => {
+            no_more(rest)?;
+            let mut out = String::new();
+            for s in scenarios::catalogue() {
+                let _ = writeln!(out, "{}\t{}", s.id, s.title);
+            }
+            Ok(text(out))
+        }
+        "params" => params_cmd(rest),
+        "run" => run_cmd(rest),
+        "link" => link_cmd(rest),
+        "help" | "--help" | "-h" => Ok(text(format!("{USAGE}\n"))),
+        other => Err(format!(
+            "unknown command '{other}' (allowed: list, params, run, link)"
+        )),
+    }
+}
+
+fn text(s: String) -> Output {
+    Output {
+        stdout: s,
+        files: Vec::new(),
+    }
+}
+
+fn no_more(rest: &[String]) -> Result<(), String> {
+    match rest.first() {
+        None => Ok(()),
+        Some(a) => Err(format!("unexpected argument '{a}'\n{USAGE}")),
+    }
+}
+
+/// Options shared by `run` and `link`.
+#[derive(Default)]
+struct Opts {
+    id: Option<String>,
+    sets: Vec<(String, String)>,
+    seed: Option<u64>,
+    duration_s: Option<f64>,
+    json: bool,
+    csv: Option<String>,
+    link: Option<String>,
+}
+
+fn parse_opts(rest: &[String], allowed: &[&str]) -> Result<Opts, String> {
+    let mut o = Opts::default();
+    let mut it = rest.iter();
+    while let Some(a) = it.next() {
+        let (flag, inline) = match a.split_once('=') {
+            Some((f, v)) if f.starts_with("--") && f != "--set" => (f, Some(v.to_string())),
+            _ => (a.as_str(), None),
+        };
+        if flag.starts_with("--") && !allowed.contains(&flag) {
+            return Err(format!(
+                "unknown option '{flag}' (allowed here: {})",
+                allowed.join(", ")
+            ));
+        }
+        let mut value = |what: &str| -> Result<String, String> {
+            inline
+                .clone()
+                .or_else(|| it.next().cloned())
+                .ok_or_else(|| format!("{flag} needs {what}"))
+        };
+        match flag {
+            "--set" => {
+                let kv = value("NAME=VALUE")?;
+                let (k, v) = kv
+                    .split_once('=')
+                    .ok_or_else(|| format!("--set '{kv}': write NAME=VALUE"))?;
+                o.sets.push((k.to_string(), v.to_string()));
+            }
+            "--seed" => {
+                let v = value("a whole number")?;
+                o.seed = Some(v.parse().map_err(|_| {
+                    format!("--seed '{v}' is not a whole number from 0 to {}", u64::MAX)
+                })?);
+            }
+            "--duration" => {
+                let v = value("seconds")?;
+                let d: f64 = v.parse().ok().filter(|d: &f64| d.is_finite() && *d > 0.0 && *d <= link::MAX_T_S).ok_or_else(|| {
+                    format!("--duration '{v}' is not allowed: use simulated seconds, more than 0 and at most {}", link::MAX_T_S as u64)
+                })?;
+                o.duration_s = Some(d);
+            }
+            "--json" => o.json = true,
+            "--csv" => o.csv = Some(value("a file name")?),
+            "--link" => o.link = Some(value("a link")?),
+            _ if a.starts_with('-') => {
+                return Err(format!(
+                    "unknown option '{a}' (allowed here: {})",
+                    allowed.join(", ")
+                ))
+            }
+            _ if o.id.is_none() => o.id = Some(a.clone()),
+            _ => return Err(format!("unexpected argument '{a}'\n{USAGE}")),
+        }
+    }
+    Ok(o)
+}
+
+fn scenario_and_params(o: &Opts) -> Result<(&'static Scenario, Params), String> {
+    let id =
+        o.id.as_deref()
+            .ok_or_else(|| format!("name a scenario (see `lab list`)\n{USAGE}"))?;
+    let s = scenarios::find(id)?;
+    let mut p = s.default_params();
+    for (k, v) in &o.sets {
+        p.set_text(k, v).map_err(|e| format!("{id}: {e}"))?;
+    }
+    Ok((s, p))
+}
+
+fn params_cmd(rest: &[String]) -> Result<Output, String> {
+    let o = parse_opts(rest, &["--json"])?;
+    let id =
+        o.id.as_deref()
+            .ok_or_else(|| format!("name a scenario (see `lab list`)\n{USAGE}"))?;
+    let s = scenarios::find(id)?;
+    if o.json {
+        let list: Vec<Json> = s.params.iter().map(param_json).collect();
+        return Ok(text(format!(
+            "{}\n",
+            serde_json::to_string_pretty(&list).expect("json")
+        )));
+    }
+    let mut out = String::new();
+    for p in s.params {
+        let _ = writeln!(
+            out,
+            "{}\t{}\tdefault {}\t{}\t{}",
+            p.name,
+            p.label,
+            p.default,
+            p.allowed(),
+            p.help
+        );
+    }
+    Ok(text(out))
+}
+
+fn param_json(p: &scenarios::ParamSpec) -> Json {
+    let mut m = Map::new();
+    m.insert("name".into(), json!(p.name));
+    m.insert("label".into(), json!(p.label));
+    let (kind, default) = match (&p.kind, &p.default) {
+        (ParamKind::Switch, _) => ("switch", json!(p.default.to_string())),
+        (ParamKind::Choice(c), _) => {
+            m.insert("choices".into(), json!(c));
+            ("choice", json!(p.default.to_string()))
+        }
+        (
+            ParamKind::Number {
+                min,
+                max,
+                integer,
+                off_allowed,
+            },
+            d,
+        ) => {
+            m.insert("min".into(), json!(min));
+            m.insert("max".into(), json!(max));
+            m.insert("off_allowed".into(), json!(off_allowed));
+            let dv = match d {
+                Value::Number(x) => json!(x),
+                _ => json!("off"),
+            };
+            (if *integer { "integer" } else { "number" }, dv)
+        }
+    };
+    m.insert("kind".into(), json!(kind));
+    m.insert("default".into(), default);
+    m.insert("unit".into(), json!(p.unit));
+    m.insert("help".into(), json!(p.help));
+    m.insert("advanced".into(), json!(p.advanced));
+    Json::Object(m)
+}
+
+fn link_cmd(rest: &[String]) -> Result<Output, String> {
+    let o = parse_opts(rest, &["--set", "--seed"])?;
+    let (s, p) = scenario_and_params(&o)?;
+    Ok(text(format!(
+        "{}\n",
+        link::encode(s, &p, o.seed.unwrap_or(link::DEFAULT_SEED), &[], None)
+    )))
+}
+
+fn run_cmd(rest: &[String]) -> Result<Output, String> {
+    let o = parse_opts(
+        rest,
+        &["--set", "--seed", "--duration", "--json", "--csv", "--link"],
+    )?;
+    let (scenario, params, seed, changes, until) = if let Some(l) = &o.link {
+        if o.id.is_some() || !o.sets.is_empty() || o.seed.is_some() {
+            return Err("--link already says the scenario, parameters and seed: give no ID, --set or --seed with it".into());
+        }
+        let d = link::decode(l);
+        if !d.problems.is_empty() {
+            return Err(format!(
+                "the link has problems, so nothing was run:\n  {}",
+                d.problems.join("\n  ")
+            ));
+        }
+        let st = d.state.ok_or("the link names no scenario (s=…)")?;
+        let until = o
+            .duration_s
+            .map(from_secs)
+            .or(st.t_us)
+            .unwrap_or(from_secs(st.scenario.duration_s));
+        (st.scenario, st.params, st.seed, st.changes, until)
+    } else {
+        let (s, p) = scenario_and_params(&o)?;
+        let until = from_secs(o.duration_s.unwrap_or(s.duration_s));
+        (
+            s,
+            p,
+            o.seed.unwrap_or(link::DEFAULT_SEED),
+            Vec::new(),
+            until,
+        )
+    };
+    let clock = std::time::Instant::now();
+    let mut run = Run::new(scenario, params, seed, changes)?;
+    run.advance_to(until);
+    let wall_ms = clock.elapsed().as_secs_f64() * 1e3;
+    let mut out = Output::default();
+    if let Some(path) = &o.csv {
+        out.files.push((path.clone(), csv(&run)));
+    }
+    out.stdout = if o.json {
+        format!(
+            "{}\n",
+            serde_json::to_string_pretty(&report(&run, until, wall_ms)).expect("json")
+        )
+    } else {
+        summary(&run, until, wall_ms)
+    };
+    Ok(out)
+}
+
+/// The `--json` report (DESIGN.md: the `lab` command).
+pub fn report(run: &Run, until: Micros, wall_ms: f64) -> Json {
+    let w = run.world();
+    let l = w.ledger();
+    let mut params = Map::new();
+    for (spec, v) in run.initial.iter() {
+        params.insert(spec.name.into(), value_json(v));
+    }
+    let mut headline = Map::new();
+    for (k, v) in run.headline() {
+        headline.insert(
+            k.into(),
+            v.filter(|x| x.is_finite()).map_or(Json::Null, |x| json!(x)),
+        );
+    }
+    let changes: Vec<Json> = run
+        .changes()
+        .iter()
+        .map(|c| json!({"at_s": as_secs(c.at_us), "name": c.name, "value": value_json(&c.value)}))
+        .collect();
+    json!({
+        "scenario": run.scenario.id,
+        "seed": run.seed,
+        "duration_s": as_secs(until),
+        "params": params,
+        "changes": changes,
+        "requests": {
+            "arrived": l.arrived, "succeeded": l.succeeded, "failed": l.failed,
+            "rejected": l.rejected, "timed_out": l.timed_out, "in_flight": l.in_flight,
+        },
+        "headline": headline,
+        "events": w.events_processed(),
+        "wall_ms": (wall_ms * 1000.0).round() / 1000.0,
+        "link": link::encode(run.scenario, &run.initial, run.seed, run.changes(), Some(until)),
+    })
+}
+
+fn value_json(v: &Value) -> Json {
+    match v {
+        Value::Number(x) => json!(x),
+        other => json!(other.to_string()),
+    }
+}
+
+fn summary(run: &Run, until: Micros, wall_ms: f64) -> String {
+    let w = run.world();
+    let l = w.ledger();
+    let mut out = format!(
+        "{} seed {} — {} simulated s in {:.0} ms ({} events)\n",
+        run.scenario.id,
+        run.seed,
+        as_secs(until),
+        wall_ms,
+        w.events_processed()
+    );
+    let _ = writeln!(
+        out,
+        "requests: arrived {} ok {} failed {} rejected {} timed out {} in flight {}",
+        l.arrived, l.succeeded, l.failed, l.rejected, l.timed_out, l.in_flight
+    );
+    for (k, v) in run.headline() {
+        let _ = writeln!(
+            out,
+            "{k}: {}",
+            v.map_or("n/a".to_string(), |x| format!("{x:.4}"))
+        );
+    }
+    out
+}
+
+/// Evaluates a chart line over the kept buckets: (bucket index, value) pairs.
+pub fn eval_line(run: &Run, expr: &SeriesExpr) -> Vec<(u64, f64)> {
+    let m = &run.world().metrics;
+    let width_s = m.bucket_us() as f64 / 1e6;
+    let ring = |n: &str| m.series(n);
+    match expr {
+        SeriesExpr::Plain(n) => ring(n)
+            .map(|r| (r.first_bucket()..).zip(r.values()).collect())
+            .unwrap_or_default(),
+        SeriesExpr::Scaled(n, k) => ring(n)
+            .map(|r| {
+                (r.first_bucket()..)
+                    .zip(r.values().map(|v| v * k))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        SeriesExpr::PerSecond(n) => ring(n)
+            .map(|r| {
+                (r.first_bucket()..)
+                    .zip(r.values().map(|v| v / width_s))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        SeriesExpr::Ratio(num, den) => {
+            let Some(first) = num
+                .iter()
+                .chain(den)
+                .filter_map(|n| ring(n))
+                .map(|r| r.first_bucket())
+                .max()
+            else {
+                return Vec::new();
+            };
+            let last = m.buckets_closed();
+            (first..last)
+                .map(|i| {
+                    let sum = |ns: &Vec<String>| {
+                        ns.iter()
+                            .filter_map(|n| ring(n).and_then(|r| r.get(i)))
+                            .sum::<f64>()
+                    };
+                    let d = sum(den);
+                    (i, if d > 0.0 { sum(num) / d } else { f64::NAN })
+                })
+                .collect()
+        }
+    }
+}
+
+/// Every chart line, bucket by bucket, as CSV with a time column in seconds.
+pub fn csv(run: &Run) -> String {
+    let charts = (run.scenario.charts)();
+    let mut cols: Vec<(String, Vec<(u64, f64)>)> = Vec::new();
+    for c in &charts {
+        for l in &c.lines {
+            cols.push((
+                format!("{} / {} ({})", c.title, l.label, c.unit),
+                eval_line(run, &l.expr),
+            ));
+        }
+    }
+    let width_s = run.world().metrics.bucket_us() as f64 / 1e6;
+    let first = cols
+        .iter()
+        .filter_map(|(_, v)| v.first().map(|p| p.0))
+        .min()
+        .unwrap_or(0);
+    let last = run.world().metrics.buckets_closed();
+    let mut out = String::from("t_s");
+    for (name, _) in &cols {
+        out.push(',');
+        out.push_str(&format!("\"{}\"", name.replace('"', "'")));
+    }
+    out.push('\n');
+    for i in first..last {
+        out.push_str(&scenarios::schema::format_number((i + 1) as f64 * width_s));
+        for (_, v) in &cols {
+            out.push(',');
+            if let Some((_, x)) = v.iter().find(|p| p.0 == i) {
+                if x.is_finite() {
+                    out.push_str(&format!("{x}"));
+                }
+            }
+        }
+        out.push('\n');
+    }
+    out
+}

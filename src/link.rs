@@ -1,0 +1,332 @@
+//! Share links: the URL fragment that replays a run exactly.
+//!
+//! `#v=1&s=cascading-failure&seed=7&timeout_ms=2000&at=90:bulkhead=on&t=120`
+//!
+//! - `v` — link format version (this lab writes and reads 1);
+//! - `s` — scenario id; `seed` — the world's seed;
+//! - `NAME=VALUE` — a parameter that differs from its default;
+//! - `at=SECONDS:NAME=VALUE` — a toggle flipped during the run, at that simulated
+//!   second (repeatable);
+//! - `t` — the simulated second the run was at when the link was made.
+//!
+//! Decoding is total: any string gives a [`Decoded`] with whatever could be
+//! applied safely and a list of problems in plain words, never a panic.
+
+use crate::scenarios::{self, params::unknown_param, Params, Scenario, TimedChange};
+use crate::sim::time::{from_secs, Micros};
+
+/// The version this lab writes.
+pub const VERSION: &str = "1";
+/// Seed used when a link names none.
+pub const DEFAULT_SEED: u64 = 1;
+/// Longest link read; longer input is cut there (and that is a problem).
+pub const MAX_LEN: usize = 16 * 1024;
+/// Latest simulated second a link may name (one year).
+pub const MAX_T_S: f64 = 366.0 * 86_400.0;
+
+/// What a link asks for.
+pub struct LinkState {
+    pub scenario: &'static Scenario,
+    pub seed: u64,
+    pub params: Params,
+    pub changes: Vec<TimedChange>,
+    /// Simulated time the run had reached, if given.
+    pub t_us: Option<Micros>,
+}
+
+/// The result of decoding: a state when a scenario could be identified, and the
+/// problems found (empty for a clean link).
+pub struct Decoded {
+    pub state: Option<LinkState>,
+    pub problems: Vec<String>,
+}
+
+/// Writes the fragment (with its leading `#`) for a run.
+pub fn encode(
+    scenario: &Scenario,
+    params: &Params,
+    seed: u64,
+    changes: &[TimedChange],
+    t_us: Option<Micros>,
+) -> String {
+    let mut s = format!("#v={VERSION}&s={}&seed={seed}", scenario.id);
+    for (spec, v) in params.non_defaults() {
+        s.push_str(&format!("&{}={}", spec.name, escape(&v.to_string())));
+    }
+    for c in changes {
+        s.push_str(&format!(
+            "&at={}:{}={}",
+            secs_text(c.at_us),
+            c.name,
+            escape(&c.value.to_string())
+        ));
+    }
+    if let Some(t) = t_us {
+        s.push_str(&format!("&t={}", secs_text(t)));
+    }
+    s
+}
+
+fn secs_text(us: Micros) -> String {
+    scenarios::schema::format_number(us as f64 / 1e6)
+}
+
+fn escape(v: &str) -> String {
+    let mut out = String::new();
+    for b in v.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Percent-decodes; `None` on a broken escape or bytes that are not UTF-8.
+fn unescape(v: &str) -> Option<String> {
+    let b = v.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'%' => {
+                let hex = v.get(i + 1..i + 3)?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Shortens untrusted text for quoting in a message.
+fn quote(s: &str) -> String {
+    let mut q: String = s.chars().filter(|c| !c.is_control()).take(40).collect();
+    if s.chars().count() > 40 {
+        q.push('…');
+    }
+    q
+}
+
+fn parse_secs(text: &str) -> Result<Micros, String> {
+    let ok = !text.is_empty()
+        && text.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && text.chars().any(|c| c.is_ascii_digit());
+    match text.parse::<f64>() {
+        Ok(x) if ok && x.is_finite() && x <= MAX_T_S => Ok(from_secs(x)),
+        _ => Err(format!(
+            "'{}' is not a time: use seconds from 0 to {}",
+            quote(text),
+            MAX_T_S as u64
+        )),
+    }
+}
+
+/// Decodes a link: a whole URL, a fragment with or without `#`, or anything else.
+pub fn decode(input: &str) -> Decoded {
+    let mut problems = Vec::new();
+    let mut input = input.trim();
+    if input.len() > MAX_LEN {
+        let mut cut = MAX_LEN;
+        while !input.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        input = &input[..cut];
+        problems.push(format!(
+            "the link is longer than {MAX_LEN} characters; the rest was ignored"
+        ));
+    }
+    let fragment = match input.find('#') {
+        Some(i) => &input[i + 1..],
+        None if input.contains("://") => "",
+        None => input,
+    };
+    let mut pairs = Vec::new();
+    for piece in fragment.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = piece.split_once('=').unwrap_or((piece, ""));
+        match (unescape(k), unescape(v)) {
+            (Some(k), Some(v)) => pairs.push((k, v)),
+            _ => problems.push(format!(
+                "'{}' has a broken %-escape and was ignored",
+                quote(piece)
+            )),
+        }
+    }
+    let get = |key: &str| {
+        pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    for key in ["v", "s", "seed", "t"] {
+        if pairs.iter().filter(|(k, _)| k == key).count() > 1 {
+            problems.push(format!(
+                "'{key}' is given more than once; the last one is used"
+            ));
+        }
+    }
+    match get("v") {
+        None | Some(VERSION) => {}
+        Some(v) => problems.push(format!(
+            "link version '{}' is not known (this lab reads v={VERSION}); read as v={VERSION}",
+            quote(v)
+        )),
+    }
+    let scenario = match get("s") {
+        None => {
+            if !fragment.is_empty() {
+                problems.push("the link names no scenario (s=…)".to_string());
+            }
+            None
+        }
+        Some(id) => match scenarios::find(id) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                problems.push(e.replace(id, &quote(id)));
+                None
+            }
+        },
+    };
+    let seed = match get("seed") {
+        None => DEFAULT_SEED,
+        Some(t) => match t.parse::<u64>() {
+            Ok(x) if t.chars().all(|c| c.is_ascii_digit()) => x,
+            _ => {
+                problems.push(format!(
+                    "seed '{}' is not a whole number from 0 to {}; seed {DEFAULT_SEED} is used",
+                    quote(t),
+                    u64::MAX
+                ));
+                DEFAULT_SEED
+            }
+        },
+    };
+    let t_us = match get("t") {
+        None => None,
+        Some(t) => parse_secs(t)
+            .map_err(|e| problems.push(format!("t: {e}; ignored")))
+            .ok(),
+    };
+    let Some(scenario) = scenario else {
+        return Decoded {
+            state: None,
+            problems,
+        };
+    };
+    let mut params = scenario.default_params();
+    let mut changes = Vec::new();
+    for (k, v) in &pairs {
+        match k.as_str() {
+            "v" | "s" | "seed" | "t" => {}
+            "at" => match parse_change(&params, v) {
+                Ok(c) => changes.push(c),
+                Err(e) => problems.push(format!("at={}: {e}; ignored", quote(v))),
+            },
+            name => {
+                if let Err(e) = params
+                    .spec(name)
+                    .map_err(|_| unknown_param(scenario.params, &quote(name)))
+                    .and_then(|_| params.set_text(name, v))
+                {
+                    problems.push(format!("{e}; ignored"));
+                }
+            }
+        }
+    }
+    changes.sort_by_key(|c| c.at_us);
+    Decoded {
+        state: Some(LinkState {
+            scenario,
+            seed,
+            params,
+            changes,
+            t_us,
+        }),
+        problems,
+    }
+}
+
+fn parse_change(params: &Params, v: &str) -> Result<TimedChange, String> {
+    let (t, rest) = v
+        .split_once(':')
+        .ok_or("write a change as at=SECONDS:NAME=VALUE")?;
+    let (name, value) = rest
+        .split_once('=')
+        .ok_or("write a change as at=SECONDS:NAME=VALUE")?;
+    let at_us = parse_secs(t)?;
+    let spec = params
+        .spec(name)
+        .map_err(|_| unknown_param(params.specs(), &quote(name)))?;
+    let value = spec.parse(value)?;
+    Ok(TimedChange {
+        at_us,
+        name: name.to_string(),
+        value,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_clean_link_round_trips() {
+        let s = scenarios::find("queueing-basics").unwrap();
+        let mut p = s.default_params();
+        p.set_text("servers", "12").unwrap();
+        p.set_text("service_dist", "constant").unwrap();
+        let changes = vec![TimedChange {
+            at_us: 90_500_000,
+            name: "arrival_rps".into(),
+            value: p.spec("arrival_rps").unwrap().parse("950").unwrap(),
+        }];
+        let link = encode(s, &p, 7, &changes, Some(120_000_000));
+        assert_eq!(link, "#v=1&s=queueing-basics&seed=7&servers=12&service_dist=constant&at=90.5:arrival_rps=950&t=120");
+        let d = decode(&format!("http://127.0.0.1:8080/{link}"));
+        assert!(d.problems.is_empty(), "{:?}", d.problems);
+        let st = d.state.unwrap();
+        assert_eq!((st.seed, st.t_us), (7, Some(120_000_000)));
+        assert_eq!(st.params, p);
+        assert_eq!(st.changes, changes);
+    }
+
+    #[test]
+    fn problems_are_named_and_the_rest_applies() {
+        let d = decode(
+            "#v=1&s=queueing-basics&servrs=3&servers=4&arrival_rps=-1&at=x:servers=2&seed=abc",
+        );
+        let st = d.state.expect("scenario known");
+        assert_eq!(st.params.f("servers"), 4.0);
+        assert_eq!(st.seed, DEFAULT_SEED);
+        let all = d.problems.join("\n");
+        assert!(
+            all.contains("unknown parameter 'servrs' — did you mean 'servers'?"),
+            "{all}"
+        );
+        assert!(all.contains("'-1' is not allowed for arrival_rps"), "{all}");
+        assert!(all.contains("at=x:servers=2"), "{all}");
+        assert!(all.contains("seed 'abc'"), "{all}");
+        assert_eq!(d.problems.len(), 4);
+    }
+
+    #[test]
+    fn unknown_scenario_gives_no_state_and_a_hint() {
+        let d = decode("#s=queueing-basic");
+        assert!(d.state.is_none());
+        assert!(
+            d.problems[0].contains("did you mean 'queueing-basics'"),
+            "{:?}",
+            d.problems
+        );
+    }
+}

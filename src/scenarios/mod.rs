@@ -1,0 +1,69 @@
+//! The scenario catalogue: one module per production story.
+//!
+//! A scenario is data plus assembly: its parameter schema, charts, narrative and
+//! guided steps, and a `build` that puts engine parts together into a world and
+//! schedules its fault timeline. Architecture invariant: a scenario file holds no
+//! mechanism — when a story needs a new behaviour, it goes into `sim` as a
+//! general part.
+
+pub mod model;
+pub mod params;
+pub mod queueing_basics;
+pub mod run;
+pub mod schema;
+
+pub use model::{Headline, Model};
+pub use params::Params;
+pub use run::{Run, TimedChange};
+pub use schema::{ChartSpec, GuidedStep, LineSpec, ParamKind, ParamSpec, SeriesExpr, Value};
+
+/// One entry of the catalogue.
+pub struct Scenario {
+    /// Stable identifier used in links and on the command line.
+    pub id: &'static str,
+    pub title: &'static str,
+    /// The production story it reproduces, if any.
+    pub story: Option<u32>,
+    /// The lesson in one line.
+    pub lesson: &'static str,
+    /// The story in a few sentences, in the lab's own words.
+    pub narrative: &'static str,
+    /// A guided tour of 3–5 steps.
+    pub guide: &'static [GuidedStep],
+    pub params: &'static [ParamSpec],
+    /// Charts, in display order.
+    pub charts: fn() -> Vec<ChartSpec>,
+    /// Default run length, simulated seconds.
+    pub duration_s: f64,
+    /// Default speed in the page: simulated seconds per wall second.
+    pub speed: f64,
+    /// Metric bucket width, milliseconds.
+    pub bucket_ms: u64,
+    /// Assembles a world from parameter values and a seed.
+    pub build: fn(&Params, u64) -> Box<dyn Model>,
+}
+
+impl Scenario {
+    /// Every parameter at its default.
+    pub fn default_params(&self) -> Params {
+        Params::defaults(self.params)
+    }
+}
+
+/// Every scenario, in catalogue order.
+pub fn catalogue() -> &'static [Scenario] {
+    static ALL: [Scenario; 1] = [queueing_basics::SCENARIO];
+    &ALL
+}
+
+/// The scenario with this id, or a message naming what exists.
+pub fn find(id: &str) -> Result<&'static Scenario, String> {
+    let all = catalogue();
+    all.iter().find(|s| s.id == id).ok_or_else(|| {
+        let ids: Vec<&str> = all.iter().map(|s| s.id).collect();
+        let hint = params::did_you_mean(id, &ids)
+            .map(|n| format!(" — did you mean '{n}'?"))
+            .unwrap_or_default();
+        format!("unknown scenario '{id}'{hint} (known: {})", ids.join(", "))
+    })
+}

@@ -1,0 +1,27 @@
+//! What a built scenario is: a world plus the handles its toggles act on.
+
+use crate::sim::World;
+
+use super::params::Params;
+
+/// A headline figure: a name from SCENARIOS.md and a value (`None` when the run
+/// cannot define it, e.g. no request in its window).
+pub type Headline = Vec<(&'static str, Option<f64>)>;
+
+/// A scenario assembled into a running world.
+pub trait Model {
+    /// The world.
+    fn world(&self) -> &World;
+    /// The world, mutably (front ends step it).
+    fn world_mut(&mut self) -> &mut World;
+    /// Applies the current value of parameter `name` (just changed in `params`)
+    /// to the running world, at the world's current time.
+    fn apply(&mut self, params: &Params, name: &str);
+    /// The scenario's headline figures as of now.
+    fn headline(&self, params: &Params) -> Headline;
+    /// The fault timeline as (simulated second, label), for chart markers
+    /// before the events happen.
+    fn timeline(&self) -> Vec<(f64, String)> {
+        Vec::new()
+    }
+}

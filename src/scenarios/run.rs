@@ -1,0 +1,141 @@
+//! A run: a scenario built with parameters and a seed, plus the toggles flipped
+//! while it runs, each at a simulated time.
+//!
+//! Both front ends drive worlds only through [`Run`], so a share link (initial
+//! parameters + timed changes + a time) replays the same run in the page and on
+//! the command line.
+
+use crate::sim::{Micros, World};
+
+use super::model::{Headline, Model};
+use super::params::Params;
+use super::schema::Value;
+use super::Scenario;
+
+/// A parameter changed while running, at a simulated time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimedChange {
+    pub at_us: Micros,
+    pub name: String,
+    pub value: Value,
+}
+
+/// A scenario being run.
+pub struct Run {
+    pub scenario: &'static Scenario,
+    /// Parameters at the start.
+    pub initial: Params,
+    /// Parameters as of now (initial plus the changes applied so far).
+    pub params: Params,
+    pub seed: u64,
+    changes: Vec<TimedChange>,
+    next_change: usize,
+    model: Box<dyn Model>,
+}
+
+impl Run {
+    /// Builds the scenario. `changes` must name parameters of the scenario; they are
+    /// applied in time order (stable for equal times) as the run reaches them.
+    pub fn new(
+        scenario: &'static Scenario,
+        initial: Params,
+        seed: u64,
+        mut changes: Vec<TimedChange>,
+    ) -> Result<Run, String> {
+        for c in &changes {
+            initial.spec(&c.name)?;
+        }
+        changes.sort_by_key(|c| c.at_us);
+        let model = (scenario.build)(&initial, seed);
+        Ok(Run {
+            scenario,
+            params: initial.clone(),
+            initial,
+            seed,
+            changes,
+            next_change: 0,
+            model,
+        })
+    }
+
+    /// The world.
+    pub fn world(&self) -> &World {
+        self.model.world()
+    }
+
+    /// The model (world plus scenario handles).
+    pub fn model(&self) -> &dyn Model {
+        self.model.as_ref()
+    }
+
+    /// The simulated clock.
+    pub fn now(&self) -> Micros {
+        self.model.world().now()
+    }
+
+    /// Every timed change, applied or pending, in time order.
+    pub fn changes(&self) -> &[TimedChange] {
+        &self.changes
+    }
+
+    fn apply_due(&mut self, until: Micros) {
+        while let Some(c) = self.changes.get(self.next_change) {
+            if c.at_us > until {
+                break;
+            }
+            let c = c.clone();
+            self.model.world_mut().step(c.at_us);
+            self.params
+                .set(&c.name, c.value.clone())
+                .expect("validated in new");
+            self.model.apply(&self.params, &c.name);
+            let text = format!("{} = {}", c.name, c.value);
+            self.model
+                .world_mut()
+                .note(crate::sim::LogLevel::Info, text, true);
+            self.next_change += 1;
+        }
+    }
+
+    /// Runs to simulated time `until`, applying due changes on the way.
+    pub fn advance_to(&mut self, until: Micros) {
+        self.apply_due(until);
+        self.model.world_mut().step(until);
+    }
+
+    /// Runs towards `until` but processes at most about `max_events` events;
+    /// returns the time reached. The page uses it to stay inside a frame budget.
+    pub fn advance_bounded(&mut self, until: Micros, max_events: u64) -> Micros {
+        let next_change = self.changes.get(self.next_change).map(|c| c.at_us);
+        let stop = next_change.map_or(until, |t| t.min(until));
+        let reached = self.model.world_mut().step_bounded(stop, max_events);
+        if reached == stop && stop < until {
+            self.apply_due(stop);
+        } else if reached == until {
+            self.apply_due(until);
+        }
+        reached
+    }
+
+    /// Changes a parameter now and records it as a timed change (for links).
+    pub fn change_now(&mut self, name: &str, value: Value) -> Result<(), String> {
+        self.params.spec(name)?;
+        let at_us = self.now();
+        // A person taking over diverges from the rest of a replayed link: its
+        // pending changes are dropped, so the list stays ordered.
+        self.apply_due(at_us);
+        self.changes.truncate(self.next_change);
+        self.changes.push(TimedChange {
+            at_us,
+            name: name.to_string(),
+            value,
+        });
+        self.apply_due(at_us);
+        Ok(())
+    }
+
+    /// The headline figures as of now.
+    pub fn headline(&self) -> Headline {
+        self.model.headline(&self.params)
+    }
+}

@@ -1,0 +1,339 @@
+//! Parameter schemas: the one source of truth for every toggle.
+//!
+//! The UI panel, the share link and the CLI's `--set` are all generated from a
+//! scenario's [`ParamSpec`]s, so a parameter declared once shows up in all three,
+//! with the same name, the same allowed values and the same error messages.
+
+use std::fmt;
+
+/// What kind of value a parameter takes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ParamKind {
+    /// `on` | `off`.
+    Switch,
+    /// One of the listed words.
+    Choice(&'static [&'static str]),
+    /// A plain decimal in `[min, max]`; whole numbers only when `integer`;
+    /// `off` also accepted when `off_allowed` (a timeout that can be switched off,
+    /// an event that may never happen).
+    Number {
+        min: f64,
+        max: f64,
+        integer: bool,
+        off_allowed: bool,
+    },
+}
+
+/// A parameter's value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Switch(bool),
+    Choice(&'static str),
+    Number(f64),
+    /// A number parameter switched off.
+    Off,
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Switch(true) => f.write_str("on"),
+            Value::Switch(false) | Value::Off => f.write_str("off"),
+            Value::Choice(c) => f.write_str(c),
+            Value::Number(x) => write!(f, "{}", format_number(*x)),
+        }
+    }
+}
+
+/// A number the way a person writes it: `2000`, `0.05`, never `2000.0`.
+pub fn format_number(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        let s = format!("{x:.6}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// One parameter of a scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParamSpec {
+    /// Name used by the CLI, the link and the UI (`timeout_ms`).
+    pub name: &'static str,
+    /// Short label for the UI ("Call timeout").
+    pub label: &'static str,
+    pub kind: ParamKind,
+    pub default: Value,
+    /// Unit for display (`ms`, `rps`, `s`, `%`, or empty).
+    pub unit: &'static str,
+    /// One line of help.
+    pub help: &'static str,
+    /// Shown under "advanced" in the UI.
+    pub advanced: bool,
+}
+
+impl ParamSpec {
+    /// An on/off switch.
+    pub const fn switch(
+        name: &'static str,
+        label: &'static str,
+        default: bool,
+        help: &'static str,
+    ) -> Self {
+        ParamSpec {
+            name,
+            label,
+            kind: ParamKind::Switch,
+            default: Value::Switch(default),
+            unit: "",
+            help,
+            advanced: false,
+        }
+    }
+
+    /// A choice among words; `default` must be one of them.
+    pub const fn choice(
+        name: &'static str,
+        label: &'static str,
+        choices: &'static [&'static str],
+        default: &'static str,
+        help: &'static str,
+    ) -> Self {
+        ParamSpec {
+            name,
+            label,
+            kind: ParamKind::Choice(choices),
+            default: Value::Choice(default),
+            unit: "",
+            help,
+            advanced: false,
+        }
+    }
+
+    /// A number in a range.
+    pub const fn number(
+        name: &'static str,
+        label: &'static str,
+        unit: &'static str,
+        default: f64,
+        min: f64,
+        max: f64,
+        help: &'static str,
+    ) -> Self {
+        ParamSpec {
+            name,
+            label,
+            kind: ParamKind::Number {
+                min,
+                max,
+                integer: false,
+                off_allowed: false,
+            },
+            default: Value::Number(default),
+            unit,
+            help,
+            advanced: false,
+        }
+    }
+
+    /// The same number parameter restricted to whole numbers.
+    pub const fn integer(mut self) -> Self {
+        if let ParamKind::Number {
+            min,
+            max,
+            off_allowed,
+            ..
+        } = self.kind
+        {
+            self.kind = ParamKind::Number {
+                min,
+                max,
+                integer: true,
+                off_allowed,
+            };
+        }
+        self
+    }
+
+    /// The same number parameter, also accepting `off`, with `off` as default when
+    /// `default_off`.
+    pub const fn or_off(mut self, default_off: bool) -> Self {
+        if let ParamKind::Number {
+            min, max, integer, ..
+        } = self.kind
+        {
+            self.kind = ParamKind::Number {
+                min,
+                max,
+                integer,
+                off_allowed: true,
+            };
+        }
+        if default_off {
+            self.default = Value::Off;
+        }
+        self
+    }
+
+    /// Marks the parameter as advanced.
+    pub const fn advanced(mut self) -> Self {
+        self.advanced = true;
+        self
+    }
+
+    /// What values are allowed, in words, for error messages and help.
+    pub fn allowed(&self) -> String {
+        match &self.kind {
+            ParamKind::Switch => "on or off".to_string(),
+            ParamKind::Choice(c) => format!("one of {}", c.join(", ")),
+            ParamKind::Number {
+                min,
+                max,
+                integer,
+                off_allowed,
+            } => {
+                let what = if *integer {
+                    "a whole number"
+                } else {
+                    "a number"
+                };
+                let unit = if self.unit.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", self.unit)
+                };
+                let off = if *off_allowed { ", or off" } else { "" };
+                format!(
+                    "{what} from {} to {}{unit}{off}",
+                    format_number(*min),
+                    format_number(*max)
+                )
+            }
+        }
+    }
+
+    /// Parses a value written as text (`on`, `lru`, `2000`, `off`).
+    pub fn parse(&self, text: &str) -> Result<Value, String> {
+        let t = text.trim();
+        let bad = || {
+            format!(
+                "'{}' is not allowed for {}: use {}",
+                t,
+                self.name,
+                self.allowed()
+            )
+        };
+        match &self.kind {
+            ParamKind::Switch => match t {
+                "on" | "true" | "1" => Ok(Value::Switch(true)),
+                "off" | "false" | "0" => Ok(Value::Switch(false)),
+                _ => Err(bad()),
+            },
+            ParamKind::Choice(cs) => cs
+                .iter()
+                .find(|c| **c == t)
+                .map(|c| Value::Choice(c))
+                .ok_or_else(bad),
+            ParamKind::Number {
+                min,
+                max,
+                integer,
+                off_allowed,
+            } => {
+                if t == "off" {
+                    return if *off_allowed {
+                        Ok(Value::Off)
+                    } else {
+                        Err(bad())
+                    };
+                }
+                // Plain decimals only: no hex, no exponents, no inf/nan.
+                let plain = !t.is_empty()
+                    && t.chars()
+                        .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+                    && t.chars().any(|c| c.is_ascii_digit());
+                let x: f64 = if plain {
+                    t.parse().map_err(|_| bad())?
+                } else {
+                    return Err(bad());
+                };
+                if !x.is_finite() || x < *min || x > *max || (*integer && x.fract() != 0.0) {
+                    return Err(bad());
+                }
+                Ok(Value::Number(x))
+            }
+        }
+    }
+}
+
+/// A scenario's chart: a title, a unit for the y axis, and lines.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChartSpec {
+    pub title: &'static str,
+    pub unit: &'static str,
+    pub lines: Vec<LineSpec>,
+}
+
+/// One line of a chart and how to compute it from the world's series.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LineSpec {
+    pub label: &'static str,
+    pub expr: SeriesExpr,
+}
+
+/// How a chart line is derived from metric series, bucket by bucket.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SeriesExpr {
+    /// A series as it is (gauge means, latency percentiles in ms).
+    Plain(String),
+    /// A counter divided by the bucket width in seconds: a rate per second.
+    PerSecond(String),
+    /// Sum of some counters divided by the sum of others (NaN where the
+    /// denominator is 0): error rate, hit ratio.
+    Ratio(Vec<String>, Vec<String>),
+    /// A series times a constant (a fraction as a percentage …).
+    Scaled(String, f64),
+}
+
+/// A step of the guided tour: what to do, what to watch, a question, the answer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GuidedStep {
+    pub action: &'static str,
+    pub watch: &'static str,
+    pub predict: &'static str,
+    pub answer: &'static str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_parse_only_in_range_and_plain() {
+        let p =
+            ParamSpec::number("timeout_ms", "Timeout", "ms", 2000.0, 1.0, 60000.0, "").or_off(true);
+        assert_eq!(p.parse("2000"), Ok(Value::Number(2000.0)));
+        assert_eq!(p.parse("off"), Ok(Value::Off));
+        for bad in ["0", "60001", "1e3", "inf", "NaN", "", "abc", "0x10", "-5"] {
+            let e = p.parse(bad).unwrap_err();
+            assert!(e.contains("from 1 to 60000 (ms), or off"), "{bad}: {e}");
+        }
+        let i = ParamSpec::number("servers", "Servers", "", 10.0, 1.0, 100.0, "").integer();
+        assert!(i.parse("2.5").is_err());
+        assert_eq!(i.parse("3").unwrap().to_string(), "3");
+    }
+
+    #[test]
+    fn choices_and_switches() {
+        let c = ParamSpec::choice("d", "D", &["exponential", "constant"], "exponential", "");
+        assert_eq!(c.parse("constant"), Ok(Value::Choice("constant")));
+        assert!(c
+            .parse("Constant")
+            .unwrap_err()
+            .contains("one of exponential, constant"));
+        let s = ParamSpec::switch("bulkhead", "Bulkhead", false, "");
+        assert_eq!(s.parse("on"), Ok(Value::Switch(true)));
+        assert!(s.parse("yes").is_err());
+        assert_eq!(format_number(0.05), "0.05");
+    }
+}

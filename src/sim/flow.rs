@@ -1,0 +1,369 @@
+//! How a request moves: arrival, admission to a pod and pool, steps, calls,
+//! timeouts, and the one outcome it ends with.
+//!
+//! Invariants kept here (and checked by tests in `tests/engine.rs`):
+//! - a request holds at most one worker, and `pool.busy` counts exactly the
+//!   requests holding one;
+//! - every client request reaches its ledger exactly once: an outcome, or it is
+//!   still in flight.
+
+use super::client::Ledger;
+use super::handler::{OnError, Step};
+use super::request::{Origin, Outcome, ReqRef, Request};
+use super::service::PodState;
+use super::world::{Event, World};
+
+impl World {
+    pub(crate) fn schedule_next_arrival(&mut self, c: u32) {
+        let now = self.now;
+        let client = &self.clients[c as usize];
+        let epoch = client.epoch;
+        let profile = &client.spec.profile;
+        let rate_per_us =
+            client.spec.rate_rps * profile.piece_rate(now) / client.spec.weight as f64 / 1e6;
+        let piece_end = profile.piece_end(now);
+        let gap = if rate_per_us > 0.0 {
+            Some(self.rng.exponential(1.0 / rate_per_us))
+        } else {
+            None
+        };
+        // Memoryless: if the next arrival falls past the end of this piece of the
+        // profile, draw again from the piece's end at the new rate.
+        let next = gap.map(|g| now + (g.ceil() as u64).max(1));
+        match (next, piece_end) {
+            (Some(t), Some(end)) if t > end => self.queue.push(
+                end,
+                Event::Arrival {
+                    client: c,
+                    epoch,
+                    real: false,
+                },
+            ),
+            (Some(t), _) => self.queue.push(
+                t,
+                Event::Arrival {
+                    client: c,
+                    epoch,
+                    real: true,
+                },
+            ),
+            (None, Some(end)) => self.queue.push(
+                end,
+                Event::Arrival {
+                    client: c,
+                    epoch,
+                    real: false,
+                },
+            ),
+            (None, None) => {}
+        }
+    }
+
+    pub(crate) fn on_arrival(&mut self, c: u32, epoch: u32, real: bool) {
+        if self.clients[c as usize].epoch != epoch {
+            return;
+        }
+        self.schedule_next_arrival(c);
+        if !real {
+            return;
+        }
+        let now = self.now;
+        let client = &mut self.clients[c as usize];
+        let w = client.spec.weight;
+        client.ledger.arrived += w as u64;
+        client.ledger.in_flight += w as u64;
+        let (service, handler, timeout) = (
+            client.spec.service,
+            client.spec.handler,
+            client.spec.timeout_us,
+        );
+        let m = client.m.clone();
+        self.metrics.add(m.arrived, w as f64);
+        self.metrics.shift(m.in_flight, now, w as f64);
+        let r = self.requests.insert(Request {
+            origin: Origin::Client(c),
+            class: c as u16,
+            weight: w,
+            attempt: 1,
+            born_us: now,
+            attempt_start_us: now,
+            service,
+            pod: u32::MAX,
+            pool: 0,
+            handler,
+            step: 0,
+            holds_worker: false,
+            queued_at_us: now,
+            wait_token: 0,
+            failed_call: false,
+            key: 0,
+        });
+        if let Some(t) = timeout {
+            self.queue.push(now + t, Event::ClientDeadline(r));
+        }
+        self.enter(r);
+    }
+
+    /// Sends a new request into its service: picks a pod, takes a worker or a
+    /// place in the queue, or is turned away.
+    pub(crate) fn enter(&mut self, r: ReqRef) {
+        let now = self.now;
+        let (s, pool_ix) = {
+            let req = self.requests.get(r).expect("entering request is alive");
+            (
+                req.service as usize,
+                self.handlers[req.handler as usize].pool as usize,
+            )
+        };
+        let Some(pod) = self.services[s].pick_pod() else {
+            // No pod is ready: the load balancer answers 503 at once.
+            self.finish(r, Outcome::Error);
+            return;
+        };
+        let svc = &mut self.services[s];
+        let (in_system, queued) = (svc.m.in_system, svc.m.queued);
+        let p = &mut svc.pods[pod as usize];
+        let pool = &mut p.pools[pool_ix];
+        let start_now = if pool.has_free_worker() {
+            true
+        } else if pool.queue_has_room() {
+            pool.queue.push_back(r);
+            false
+        } else {
+            self.finish(r, Outcome::Rejected);
+            return;
+        };
+        p.in_flight += 1;
+        self.metrics.shift(in_system, now, 1.0);
+        if !start_now {
+            self.metrics.shift(queued, now, 1.0);
+        }
+        let req = self.requests.get_mut(r).expect("alive");
+        req.pod = pod;
+        req.pool = pool_ix as u16;
+        req.queued_at_us = now;
+        if start_now {
+            self.start(r);
+        }
+    }
+
+    /// Starts a request taken off a pool's queue.
+    pub(crate) fn start_queued(&mut self, r: ReqRef) {
+        self.start(r);
+    }
+
+    /// Gives the request a worker and runs its steps.
+    fn start(&mut self, r: ReqRef) {
+        let now = self.now;
+        let req = self.requests.get_mut(r).expect("starting request is alive");
+        req.holds_worker = true;
+        let (s, pod, pool, waited, w) = (
+            req.service,
+            req.pod,
+            req.pool,
+            now - req.queued_at_us,
+            req.weight,
+        );
+        let svc = &mut self.services[s as usize];
+        svc.pods[pod as usize].pools[pool as usize].busy += 1;
+        let m = &svc.m;
+        let (busy, pool_busy, wait) = (m.busy, m.pool_busy[pool as usize], m.wait);
+        self.metrics.shift(busy, now, 1.0);
+        self.metrics.shift(pool_busy, now, 1.0);
+        self.metrics.record(wait, waited, w);
+        self.run_steps(r);
+    }
+
+    /// Runs steps until one has to wait for time or for another request.
+    fn run_steps(&mut self, r: ReqRef) {
+        loop {
+            let req = self.requests.get(r).expect("running request is alive");
+            let h = &self.handlers[req.handler as usize];
+            let Some(step) = h.steps.get(req.step as usize) else {
+                self.finish(r, Outcome::Ok);
+                return;
+            };
+            match *step {
+                Step::Work(d) => {
+                    let dt = d.sample(&mut self.rng);
+                    self.queue.push(self.now + dt, Event::WorkDone(r));
+                    return;
+                }
+                Step::Call {
+                    service,
+                    handler,
+                    timeout_us,
+                    ..
+                } => {
+                    let req = self.requests.get(r).expect("alive");
+                    let (class, weight, born, token) =
+                        (req.class, req.weight, req.born_us, req.wait_token);
+                    let child = self.requests.insert(Request {
+                        origin: Origin::Call(r),
+                        class,
+                        weight,
+                        attempt: 1,
+                        born_us: born,
+                        attempt_start_us: self.now,
+                        service,
+                        pod: u32::MAX,
+                        pool: 0,
+                        handler,
+                        step: 0,
+                        holds_worker: false,
+                        queued_at_us: self.now,
+                        wait_token: 0,
+                        failed_call: false,
+                        key: 0,
+                    });
+                    if let Some(t) = timeout_us {
+                        self.queue.push(self.now + t, Event::CallTimeout(r, token));
+                    }
+                    self.enter(child);
+                    return;
+                }
+                Step::FailWith { p } => {
+                    if self.rng.chance(p) {
+                        self.finish(r, Outcome::Error);
+                        return;
+                    }
+                    self.requests.get_mut(r).expect("alive").step += 1;
+                }
+                Step::Hang => return,
+            }
+        }
+    }
+
+    pub(crate) fn on_work_done(&mut self, r: ReqRef) {
+        if let Some(req) = self.requests.get_mut(r) {
+            req.step += 1;
+            self.run_steps(r);
+        }
+    }
+
+    /// A call made by `r` ended with `outcome`: carry on or fail, as the step says.
+    fn on_call_result(&mut self, r: ReqRef, outcome: Outcome) {
+        let Some(req) = self.requests.get_mut(r) else {
+            return;
+        };
+        req.wait_token = req.wait_token.wrapping_add(1);
+        let on_error = match self.handlers[req.handler as usize]
+            .steps
+            .get(req.step as usize)
+        {
+            Some(Step::Call { on_error, .. }) => *on_error,
+            _ => OnError::Fail,
+        };
+        if outcome.is_ok() || on_error == OnError::Continue {
+            req.failed_call |= !outcome.is_ok();
+            req.step += 1;
+            self.run_steps(r);
+        } else {
+            self.finish(r, Outcome::Error);
+        }
+    }
+
+    pub(crate) fn on_call_timeout(&mut self, r: ReqRef, token: u32) {
+        match self.requests.get(r) {
+            Some(req) if req.wait_token == token => {}
+            _ => return,
+        }
+        // The callee goes on working; nobody waits for its answer any more.
+        self.on_call_result(r, Outcome::TimedOut);
+    }
+
+    pub(crate) fn on_client_deadline(&mut self, r: ReqRef) {
+        let now = self.now;
+        let Some(req) = self.requests.get_mut(r) else {
+            return;
+        };
+        let Origin::Client(c) = req.origin else {
+            return;
+        };
+        // The client gives up; the server does not know and keeps working on it.
+        req.origin = Origin::Detached;
+        let (w, waited) = (req.weight, now - req.born_us);
+        self.record_client_outcome(c, Outcome::TimedOut, w, waited, false);
+    }
+
+    fn record_client_outcome(
+        &mut self,
+        c: u32,
+        outcome: Outcome,
+        w: u32,
+        latency_us: u64,
+        record_latency: bool,
+    ) {
+        let now = self.now;
+        let client = &mut self.clients[c as usize];
+        let l: &mut Ledger = &mut client.ledger;
+        let w64 = w as u64;
+        debug_assert!(l.in_flight >= w64, "ledger underflow");
+        l.in_flight -= w64;
+        match outcome {
+            Outcome::Ok => l.succeeded += w64,
+            Outcome::Error => l.failed += w64,
+            Outcome::Rejected => l.rejected += w64,
+            Outcome::TimedOut => l.timed_out += w64,
+        }
+        debug_assert!(l.balances());
+        let m = client.m.clone();
+        self.metrics.add(m.outcomes[outcome.index()], w as f64);
+        self.metrics.shift(m.in_flight, now, -(w as f64));
+        if record_latency {
+            self.metrics.record(m.latency, latency_us, w);
+        }
+    }
+
+    /// Ends a request: frees its worker (starting the next queued request), and
+    /// hands the outcome to whoever waits for it.
+    pub(crate) fn finish(&mut self, r: ReqRef, outcome: Outcome) {
+        let now = self.now;
+        let req = self.requests.remove(r).expect("finishing request is alive");
+        if req.pod != u32::MAX {
+            self.leave_pod(&req, now);
+        }
+        match req.origin {
+            Origin::Client(c) => {
+                let lat = now - req.born_us;
+                // Rejections are answered at once; their latency would flatter the chart.
+                let record = outcome != Outcome::Rejected;
+                self.record_client_outcome(c, outcome, req.weight, lat, record);
+            }
+            Origin::Call(parent) => self.on_call_result(parent, outcome),
+            Origin::Detached => {}
+        }
+    }
+
+    fn leave_pod(&mut self, req: &Request, now: u64) {
+        let s = req.service as usize;
+        let svc = &mut self.services[s];
+        let m = svc.m.clone();
+        let pod = &mut svc.pods[req.pod as usize];
+        pod.in_flight -= 1;
+        if pod.in_flight == 0 && pod.state == PodState::Draining {
+            pod.state = PodState::Gone;
+        }
+        let pool = &mut pod.pools[req.pool as usize];
+        let mut next = None;
+        if req.holds_worker {
+            pool.busy -= 1;
+            if pool.has_free_worker() {
+                next = pool.queue.pop_front();
+            }
+        }
+        self.metrics.shift(m.in_system, now, -1.0);
+        if req.holds_worker {
+            self.metrics.shift(m.busy, now, -1.0);
+            self.metrics
+                .shift(m.pool_busy[req.pool as usize], now, -1.0);
+            self.metrics.add(m.completed, req.weight as f64);
+            self.metrics
+                .record(m.latency, now - req.queued_at_us, req.weight);
+        }
+        if let Some(n) = next {
+            self.metrics.shift(m.queued, now, -1.0);
+            self.start(n);
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! A log-linear latency histogram: percentiles without keeping every sample.
+//!
+//! Values are non-negative integers (microseconds). Each power of two is split
+//! into [`SUB`] linear sub-buckets, so a reported percentile is within
+//! 1/[`SUB`] (about 3 %) of the true sample value. Counts are weighted, so one
+//! simulated request standing for k real ones counts k times.
+
+/// Linear sub-buckets per power of two.
+pub const SUB: usize = 32;
+const SUB_BITS: u32 = 5;
+/// Powers of two covered: values up to 2^44 µs (about 200 days).
+const MAGNITUDES: usize = 45;
+const BUCKETS: usize = MAGNITUDES * SUB;
+
+/// A weighted histogram of durations in microseconds.
+#[derive(Clone)]
+pub struct Histogram {
+    counts: Vec<u64>,
+    total: u64,
+    sum: f64,
+    max: u64,
+    /// Range of buckets touched since the last clear, so clearing is cheap.
+    lo: usize,
+    hi: usize,
+}
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[inline]
+fn bucket_of(v: u64) -> usize {
+    if v < SUB as u64 {
+        return v as usize;
+    }
+    let mag = 63 - v.leading_zeros(); // >= SUB_BITS
+    let shift = mag - SUB_BITS;
+    let sub = ((v >> shift) as usize) - SUB; // 0..SUB
+    let i = ((mag - SUB_BITS + 1) as usize) * SUB + sub;
+    i.min(BUCKETS - 1)
+}
+
+/// The midpoint of the value range a bucket covers.
+fn bucket_mid(i: usize) -> f64 {
+    if i < SUB {
+        return i as f64;
+    }
+    let mag = (i / SUB) as u32 - 1 + SUB_BITS;
+    let sub = (i % SUB) as u64;
+    let shift = mag - SUB_BITS;
+    let lo = (SUB as u64 + sub) << shift;
+    lo as f64 + ((1u64 << shift) as f64 - 1.0) / 2.0
+}
+
+impl Histogram {
+    /// An empty histogram.
+    pub fn new() -> Self {
+        Histogram {
+            counts: vec![0; BUCKETS],
+            total: 0,
+            sum: 0.0,
+            max: 0,
+            lo: BUCKETS,
+            hi: 0,
+        }
+    }
+
+    /// Records `weight` samples of value `v`.
+    #[inline]
+    pub fn record(&mut self, v: u64, weight: u64) {
+        let i = bucket_of(v);
+        self.counts[i] += weight;
+        self.total += weight;
+        self.sum += v as f64 * weight as f64;
+        self.max = self.max.max(v);
+        self.lo = self.lo.min(i);
+        self.hi = self.hi.max(i);
+    }
+
+    /// Number of samples (weighted).
+    pub fn count(&self) -> u64 {
+        self.total
+    }
+
+    /// Exact mean of the recorded values, if any.
+    pub fn mean(&self) -> Option<f64> {
+        (self.total > 0).then(|| self.sum / self.total as f64)
+    }
+
+    /// Largest recorded value, if any.
+    pub fn max(&self) -> Option<u64> {
+        (self.total > 0).then_some(self.max)
+    }
+
+    /// The value below which a fraction `q` of the samples fall (0 < q ≤ 1), if any.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        if self.total == 0 {
+            return None;
+        }
+        let rank = ((q.clamp(0.0, 1.0) * self.total as f64).ceil() as u64).max(1);
+        let mut seen = 0;
+        for i in self.lo..=self.hi {
+            seen += self.counts[i];
+            if seen >= rank {
+                return Some(bucket_mid(i).min(self.max as f64));
+            }
+        }
+        Some(self.max as f64)
+    }
+
+    /// Forgets every sample.
+    pub fn clear(&mut self) {
+        if self.lo <= self.hi {
+            self.counts[self.lo..=self.hi].fill(0);
+        }
+        self.total = 0;
+        self.sum = 0.0;
+        self.max = 0;
+        self.lo = BUCKETS;
+        self.hi = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_are_within_the_bucket_resolution() {
+        let mut h = Histogram::new();
+        for v in 1..=100_000u64 {
+            h.record(v, 1);
+        }
+        for (q, want) in [(0.5, 50_000.0), (0.99, 99_000.0), (0.01, 1_000.0)] {
+            let got = h.quantile(q).unwrap();
+            assert!(
+                (got / want - 1.0).abs() < 1.0 / SUB as f64,
+                "q{q}: {got} vs {want}"
+            );
+        }
+        assert_eq!(h.mean().unwrap(), 50_000.5);
+        assert_eq!(h.max(), Some(100_000));
+    }
+
+    #[test]
+    fn weights_count_and_clear_forgets() {
+        let mut h = Histogram::new();
+        h.record(10, 99);
+        h.record(1_000_000, 1);
+        assert_eq!(h.count(), 100);
+        assert_eq!(h.quantile(0.5), Some(10.0));
+        assert!(h.quantile(1.0).unwrap() > 900_000.0);
+        h.clear();
+        assert_eq!(h.count(), 0);
+        assert_eq!(h.quantile(0.5), None);
+    }
+
+    #[test]
+    fn buckets_are_monotone() {
+        let mut last = 0;
+        for v in (0..1u64 << 40).step_by(7_777_777) {
+            let b = bucket_of(v);
+            assert!(b >= last);
+            last = b;
+            assert!(
+                bucket_mid(b) <= v as f64 * 1.04 + 1.0 && bucket_mid(b) >= v as f64 * 0.96 - 1.0
+            );
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! Simulated time: integer microseconds since the start of a run.
+//!
+//! Integers, not floats, so that two runs that add the same durations reach the
+//! same instant bit for bit, and so that the event queue's order is exact.
+
+/// A point in simulated time or a duration, in microseconds.
+pub type Micros = u64;
+
+/// Microseconds in one millisecond.
+pub const MS: Micros = 1_000;
+/// Microseconds in one second.
+pub const SEC: Micros = 1_000_000;
+/// Microseconds in one minute.
+pub const MIN: Micros = 60 * SEC;
+/// Microseconds in one hour.
+pub const HOUR: Micros = 60 * MIN;
+
+/// Converts milliseconds (possibly fractional) to microseconds, rounding to nearest.
+pub fn from_ms(ms: f64) -> Micros {
+    debug_assert!(ms >= 0.0, "negative duration {ms} ms");
+    (ms * 1_000.0).round().max(0.0) as Micros
+}
+
+/// Converts seconds (possibly fractional) to microseconds, rounding to nearest.
+pub fn from_secs(s: f64) -> Micros {
+    debug_assert!(s >= 0.0, "negative duration {s} s");
+    (s * 1_000_000.0).round().max(0.0) as Micros
+}
+
+/// Microseconds as fractional milliseconds.
+pub fn as_ms(us: Micros) -> f64 {
+    us as f64 / 1_000.0
+}
+
+/// Microseconds as fractional seconds.
+pub fn as_secs(us: Micros) -> f64 {
+    us as f64 / 1_000_000.0
+}

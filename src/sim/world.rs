@@ -1,0 +1,338 @@
+//! The world: one simulated system, its clock, its event queue and its RNG.
+//!
+//! A scenario builds a world from parts (`add_service`, `add_handler`,
+//! `add_client`), schedules its fault timeline (`at`), and front ends step it
+//! (`step`). Events are processed in time order; everything random is drawn from
+//! the world's one [`SimRng`] in that order, so a seed reproduces a run exactly.
+//!
+//! `step(until)` processes every event strictly before `until` and leaves the
+//! clock at `until`. A change made between steps at time `t` therefore acts before
+//! any event at `t`, which is what a timed change on the fault timeline would do:
+//! stepping 0→60→120 and stepping 0→120 give the same numbers.
+
+use super::client::{Client, ClientMetrics, ClientSpec, Ledger};
+use super::event_queue::EventQueue;
+use super::handler::Handler;
+use super::log::{EventLog, LogEntry, LogLevel};
+use super::metrics::Metrics;
+use super::request::{ReqRef, Requests};
+use super::rng::SimRng;
+use super::service::{PodState, Service, ServiceMetrics, ServiceSpec};
+use super::time::Micros;
+
+/// Settings of a world that are not parts.
+#[derive(Clone, Debug)]
+pub struct WorldConfig {
+    /// Width of a metrics bucket.
+    pub bucket_us: Micros,
+    /// Buckets kept per series.
+    pub series_capacity: usize,
+    /// Entries kept in the event log.
+    pub log_capacity: usize,
+}
+
+impl Default for WorldConfig {
+    fn default() -> Self {
+        WorldConfig {
+            bucket_us: super::time::SEC,
+            series_capacity: 7_200,
+            log_capacity: 500,
+        }
+    }
+}
+
+/// A change scheduled on the fault timeline.
+pub type TimedAction = Box<dyn FnMut(&mut World)>;
+
+/// Everything that can happen at an instant.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Event {
+    /// The next arrival of a client population (dropped if `epoch` is stale); when
+    /// `real` is false it only re-evaluates the rate at a profile breakpoint.
+    Arrival { client: u32, epoch: u32, real: bool },
+    /// A request's `Work` step is done.
+    WorkDone(ReqRef),
+    /// A request's call has waited `timeout` (stale if the wait token moved on).
+    CallTimeout(ReqRef, u32),
+    /// A client's deadline for its request.
+    ClientDeadline(ReqRef),
+    /// A starting pod becomes ready.
+    PodReady { service: u32, pod: u32 },
+    /// Entry `i` of the fault timeline.
+    Timeline(u32),
+}
+
+/// One simulated system.
+pub struct World {
+    pub(crate) now: Micros,
+    pub(crate) queue: EventQueue<Event>,
+    pub(crate) rng: SimRng,
+    pub(crate) requests: Requests,
+    /// Services, by index.
+    pub services: Vec<Service>,
+    /// Handlers, by index.
+    pub handlers: Vec<Handler>,
+    /// Client populations, by index.
+    pub clients: Vec<Client>,
+    /// Every series.
+    pub metrics: Metrics,
+    /// Notable events.
+    pub log: EventLog,
+    timeline: Vec<(String, Option<TimedAction>)>,
+    events_processed: u64,
+    seed: u64,
+}
+
+impl World {
+    /// An empty world whose randomness is fixed by `seed`.
+    pub fn new(seed: u64, config: WorldConfig) -> Self {
+        World {
+            now: 0,
+            queue: EventQueue::new(),
+            rng: SimRng::new(seed),
+            requests: Requests::default(),
+            services: Vec::new(),
+            handlers: Vec::new(),
+            clients: Vec::new(),
+            metrics: Metrics::new(config.bucket_us, config.series_capacity),
+            log: EventLog::new(config.log_capacity),
+            timeline: Vec::new(),
+            events_processed: 0,
+            seed,
+        }
+    }
+
+    /// The simulated clock.
+    pub fn now(&self) -> Micros {
+        self.now
+    }
+
+    /// The seed the world was made with.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Events processed so far.
+    pub fn events_processed(&self) -> u64 {
+        self.events_processed
+    }
+
+    /// Requests alive in the system (including detached ones nobody waits for).
+    pub fn requests_alive(&self) -> usize {
+        self.requests.len()
+    }
+
+    /// The world's random generator, for parts that draw at build time.
+    pub fn rng(&mut self) -> &mut SimRng {
+        &mut self.rng
+    }
+
+    /// Adds a service; returns its index.
+    pub fn add_service(&mut self, spec: ServiceSpec) -> u32 {
+        assert!(
+            !spec.pools.is_empty(),
+            "service '{}' has no pool",
+            spec.name
+        );
+        assert!(
+            self.services.iter().all(|s| s.spec.name != spec.name),
+            "service '{}' added twice",
+            spec.name
+        );
+        let n = &spec.name;
+        let now = self.now;
+        let m = &mut self.metrics;
+        let sm = ServiceMetrics {
+            busy: m.gauge(&format!("{n}.busy"), now, 0.0),
+            queued: m.gauge(&format!("{n}.queued"), now, 0.0),
+            in_system: m.gauge(&format!("{n}.in_system"), now, 0.0),
+            pods_ready: m.gauge(&format!("{n}.pods_ready"), now, spec.pods as f64),
+            completed: m.counter(&format!("{n}.completed")),
+            wait: m.latency(&format!("{n}.wait")),
+            latency: m.latency(&format!("{n}.latency")),
+            pool_busy: spec
+                .pools
+                .iter()
+                .map(|p| m.gauge(&format!("{n}.pool.{}.busy", p.name), now, 0.0))
+                .collect(),
+        };
+        let mut svc = Service {
+            spec,
+            pods: Vec::new(),
+            rr_next: 0,
+            m: sm,
+            startup_us: 0,
+        };
+        svc.pods = (0..svc.spec.pods)
+            .map(|_| svc.new_pod(PodState::Ready))
+            .collect();
+        self.services.push(svc);
+        self.services.len() as u32 - 1
+    }
+
+    /// Index of the service called `name`.
+    pub fn service_index(&self, name: &str) -> Option<u32> {
+        self.services
+            .iter()
+            .position(|s| s.spec.name == name)
+            .map(|i| i as u32)
+    }
+
+    /// Adds a handler; returns its index.
+    pub fn add_handler(&mut self, h: Handler) -> u32 {
+        let svc = &self.services[h.service as usize];
+        assert!(
+            (h.pool as usize) < svc.spec.pools.len(),
+            "handler '{}': no such pool",
+            h.name
+        );
+        self.handlers.push(h);
+        self.handlers.len() as u32 - 1
+    }
+
+    /// Adds a client population and schedules its first arrival; returns its index.
+    pub fn add_client(&mut self, spec: ClientSpec) -> u32 {
+        assert!(
+            spec.rate_rps >= 0.0 && spec.rate_rps.is_finite(),
+            "bad rate for '{}'",
+            spec.name
+        );
+        assert!(
+            (spec.handler as usize) < self.handlers.len(),
+            "client '{}': no such handler",
+            spec.name
+        );
+        let n = &spec.name;
+        let now = self.now;
+        let m = &mut self.metrics;
+        let cm = ClientMetrics {
+            arrived: m.counter(&format!("{n}.arrived")),
+            outcomes: [
+                m.counter(&format!("{n}.ok")),
+                m.counter(&format!("{n}.error")),
+                m.counter(&format!("{n}.rejected")),
+                m.counter(&format!("{n}.timed_out")),
+            ],
+            in_flight: m.gauge(&format!("{n}.in_flight"), now, 0.0),
+            latency: m.latency(&format!("{n}.latency")),
+        };
+        self.clients.push(Client {
+            spec,
+            ledger: Ledger::default(),
+            m: cm,
+            epoch: 0,
+        });
+        let c = self.clients.len() as u32 - 1;
+        self.schedule_next_arrival(c);
+        c
+    }
+
+    /// Index of the client population called `name`.
+    pub fn client_index(&self, name: &str) -> Option<u32> {
+        self.clients
+            .iter()
+            .position(|c| c.spec.name == name)
+            .map(|i| i as u32)
+    }
+
+    /// Changes a population's base rate from now on.
+    pub fn set_client_rate(&mut self, client: u32, rate_rps: f64) {
+        assert!(rate_rps >= 0.0 && rate_rps.is_finite());
+        let c = &mut self.clients[client as usize];
+        c.spec.rate_rps = rate_rps;
+        c.epoch = c.epoch.wrapping_add(1);
+        self.schedule_next_arrival(client);
+    }
+
+    /// The ledger summed over every population.
+    pub fn ledger(&self) -> Ledger {
+        let mut l = Ledger::default();
+        for c in &self.clients {
+            l.add(&c.ledger);
+        }
+        l
+    }
+
+    /// Schedules `action` at simulated time `at`, logged (and marked on charts) as `label`.
+    pub fn at(&mut self, at: Micros, label: &str, action: TimedAction) {
+        assert!(at >= self.now, "'{label}' scheduled in the past");
+        self.timeline.push((label.to_string(), Some(action)));
+        let i = self.timeline.len() as u32 - 1;
+        self.queue.push(at, Event::Timeline(i));
+    }
+
+    /// Writes a log entry at the current time.
+    pub fn note(&mut self, level: LogLevel, text: String, marker: bool) {
+        self.log.push(LogEntry {
+            at_us: self.now,
+            level,
+            text,
+            marker,
+        });
+    }
+
+    /// Processes every event strictly before `until` and sets the clock to `until`.
+    pub fn step(&mut self, until: Micros) {
+        assert!(
+            until >= self.now,
+            "cannot step back from {} to {until}",
+            self.now
+        );
+        while let Some(t) = self.queue.peek_time() {
+            if t >= until {
+                break;
+            }
+            let (t, ev) = self.queue.pop().expect("peeked");
+            debug_assert!(t >= self.now, "event in the past");
+            self.metrics.advance(t);
+            self.now = t;
+            self.events_processed += 1;
+            self.dispatch(ev);
+        }
+        self.now = until;
+        self.metrics.advance(until);
+    }
+
+    /// Steps until `until` or until `max_events` more events were processed,
+    /// whichever comes first; returns the time reached. Used by front ends that
+    /// must keep a frame under budget: the clock only moves to a time all of whose
+    /// earlier events are done, so results do not depend on the slicing.
+    pub fn step_bounded(&mut self, until: Micros, max_events: u64) -> Micros {
+        let stop = self.events_processed + max_events;
+        while self.events_processed < stop {
+            match self.queue.peek_time() {
+                Some(t) if t < until => {
+                    // Process every event at time t so the clock can rest at t + 1.
+                    self.step(t + 1);
+                }
+                _ => {
+                    self.step(until);
+                    return until;
+                }
+            }
+        }
+        self.now
+    }
+
+    fn dispatch(&mut self, ev: Event) {
+        match ev {
+            Event::Arrival {
+                client,
+                epoch,
+                real,
+            } => self.on_arrival(client, epoch, real),
+            Event::WorkDone(r) => self.on_work_done(r),
+            Event::CallTimeout(r, token) => self.on_call_timeout(r, token),
+            Event::ClientDeadline(r) => self.on_client_deadline(r),
+            Event::PodReady { service, pod } => self.on_pod_ready(service, pod),
+            Event::Timeline(i) => {
+                let (label, action) = &mut self.timeline[i as usize];
+                let label = label.clone();
+                if let Some(mut act) = action.take() {
+                    self.note(LogLevel::Warn, label, true);
+                    act(self);
+                }
+            }
+        }
+    }
+}
