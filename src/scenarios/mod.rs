@@ -6,6 +6,7 @@
 //! mechanism — when a story needs a new behaviour, it goes into `sim` as a
 //! general part.
 
+pub mod charts;
 pub mod model;
 pub mod params;
 pub mod queueing_basics;
