@@ -29,7 +29,8 @@ impl World {
         };
         // Memoryless: if the next arrival falls past the end of this piece of the
         // profile, draw again from the piece's end at the new rate.
-        let next = gap.map(|g| now + (g.ceil() as u64).max(1));
+        // Rounded to the nearest microsecond (unbiased); two arrivals never share one.
+        let next = gap.map(|g| now + (g.round() as u64).max(1));
         match (next, piece_end) {
             (Some(t), Some(end)) if t > end => self.queue.push(
                 end,

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Run every check and every test the lab has, the way CI does:
+#   formatting, clippy (native and wasm), native tests (engine, scenarios, links,
+#   CLI), the page built by Trunk, and browser tests in headless Chromium.
+# Ends with one line totalling every suite: `tests: N passed, N failed`.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+scripts/setup.sh --browser || { echo "test: set-up failed"; exit 1; }
+
+passed=0
+failed=0
+problems=()
+log=$(mktemp -d)
+
+# Adds the counts of every `test result:` line in a log to the totals.
+count() {
+  local p f
+  p=$(grep -hoE 'test result: [A-Za-z]+\. [0-9]+ passed' "$1" | awk '{s+=$4} END {print s+0}')
+  f=$(grep -hE 'test result:' "$1" | grep -oE '[0-9]+ failed' | awk '{s+=$1} END {print s+0}')
+  passed=$((passed + p))
+  failed=$((failed + f))
+}
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "format"
+cargo fmt --all -- --check || problems+=("cargo fmt --check: run cargo fmt")
+
+step "clippy (native and wasm)"
+cargo clippy --quiet --all-targets -- -D warnings || problems+=("clippy (native)")
+cargo clippy --quiet --target wasm32-unknown-unknown --lib --bins -- -D warnings || problems+=("clippy (wasm)")
+
+step "native tests"
+cargo test --profile native 2>&1 | tee "$log/native.txt"
+native_rc=${PIPESTATUS[0]}
+count "$log/native.txt"
+if [ "$native_rc" -ne 0 ] && ! grep -q 'test result: FAILED' "$log/native.txt"; then
+  problems+=("native tests did not build or run (exit $native_rc)")
+fi
+
+step "page build (trunk)"
+if trunk build --release >"$log/trunk.txt" 2>&1; then
+  ls -l dist/*.wasm
+else
+  cat "$log/trunk.txt"
+  problems+=("trunk build failed")
+fi
+
+step "browser tests (headless Chromium)"
+if [ -f tests/browser.rs ]; then
+  cargo test --target wasm32-unknown-unknown --test browser 2>&1 | tee "$log/browser.txt"
+  browser_rc=${PIPESTATUS[0]}
+  count "$log/browser.txt"
+  if [ "$browser_rc" -ne 0 ] && ! grep -q 'test result: FAILED' "$log/browser.txt"; then
+    problems+=("browser tests did not build or run (exit $browser_rc)")
+  fi
+else
+  problems+=("tests/browser.rs is missing: the page is not tested")
+fi
+
+echo
+for p in "${problems[@]}"; do echo "problem: $p"; done
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ ${#problems[@]} -eq 0 ]
