@@ -5,15 +5,25 @@
 use std::process::Command;
 
 fn lab(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_lab")).args(args).output().expect("lab runs");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    let out = Command::new(env!("CARGO_BIN_EXE_lab"))
+        .args(args)
+        .output()
+        .expect("lab runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 fn fails_with(args: &[&str], needle: &str) {
     let (code, out, err) = lab(args);
     assert_ne!(code, 0, "{args:?} should fail");
     assert!(out.is_empty(), "{args:?} printed to stdout: {out}");
-    assert!(err.contains(needle), "{args:?}: stderr {err:?} lacks {needle:?}");
+    assert!(
+        err.contains(needle),
+        "{args:?}: stderr {err:?} lacks {needle:?}"
+    );
     assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
 }
 
@@ -25,29 +35,73 @@ fn list_and_params_describe_the_catalogue() {
     let (code, out, _) = lab(&["params", "queueing-basics", "--json"]);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let servers = v.as_array().unwrap().iter().find(|p| p["name"] == "servers").unwrap();
-    for key in ["name", "label", "kind", "default", "min", "max", "unit", "help"] {
+    let servers = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "servers")
+        .unwrap();
+    for key in [
+        "name", "label", "kind", "default", "min", "max", "unit", "help",
+    ] {
         assert!(!servers[key].is_null(), "servers lacks {key}");
     }
-    let dist = v.as_array().unwrap().iter().find(|p| p["name"] == "service_dist").unwrap();
-    assert_eq!(dist["choices"], serde_json::json!(["exponential", "constant"]));
+    let dist = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "service_dist")
+        .unwrap();
+    assert_eq!(
+        dist["choices"],
+        serde_json::json!(["exponential", "constant"])
+    );
 }
 
 #[test]
 fn run_json_has_every_promised_key_and_a_balanced_ledger() {
-    let (code, out, err) = lab(&["run", "queueing-basics", "--set", "arrival_rps=500", "--seed", "3", "--duration", "60", "--json"]);
+    let (code, out, err) = lab(&[
+        "run",
+        "queueing-basics",
+        "--set",
+        "arrival_rps=500",
+        "--seed",
+        "3",
+        "--duration",
+        "60",
+        "--json",
+    ]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    for key in ["scenario", "seed", "duration_s", "params", "requests", "headline", "events", "wall_ms"] {
+    for key in [
+        "scenario",
+        "seed",
+        "duration_s",
+        "params",
+        "requests",
+        "headline",
+        "events",
+        "wall_ms",
+    ] {
         assert!(!v[key].is_null(), "missing {key}");
     }
     assert_eq!(v["params"]["arrival_rps"], 500.0);
     assert_eq!(v["params"]["servers"], 10.0);
     let r = &v["requests"];
     let n = |k: &str| r[k].as_u64().unwrap();
-    assert_eq!(n("arrived"), n("succeeded") + n("failed") + n("rejected") + n("timed_out") + n("in_flight"));
+    assert_eq!(
+        n("arrived"),
+        n("succeeded") + n("failed") + n("rejected") + n("timed_out") + n("in_flight")
+    );
     assert!((n("arrived") as f64 / 60.0 - 500.0).abs() < 25.0);
-    for key in ["mean_wait_ms", "mean_latency_ms", "mean_in_system", "throughput_rps", "utilization", "p99_latency_ms"] {
+    for key in [
+        "mean_wait_ms",
+        "mean_latency_ms",
+        "mean_in_system",
+        "throughput_rps",
+        "utilization",
+        "p99_latency_ms",
+    ] {
         assert!(v["headline"][key].is_number(), "headline {key}");
     }
     assert!(v["events"].as_u64().unwrap() > 30_000);
@@ -55,15 +109,37 @@ fn run_json_has_every_promised_key_and_a_balanced_ledger() {
 
 #[test]
 fn the_same_run_from_flags_and_from_its_link_gives_the_same_numbers() {
-    let (_, link, _) = lab(&["link", "queueing-basics", "--set", "servers=11", "--seed", "5"]);
+    let (_, link, _) = lab(&[
+        "link",
+        "queueing-basics",
+        "--set",
+        "servers=11",
+        "--seed",
+        "5",
+    ]);
     assert_eq!(link.trim(), "#v=1&s=queueing-basics&seed=5&servers=11");
     let strip = |s: String| {
         let mut v: serde_json::Value = serde_json::from_str(&s).unwrap();
         v["wall_ms"] = serde_json::Value::Null;
         v
     };
-    let (c1, a, _) = lab(&["run", "queueing-basics", "--set", "servers=11", "--seed", "5", "--duration", "30", "--json"]);
-    let (c2, b, e) = lab(&["run", "--link", &format!("http://localhost:8080/{}&t=30", link.trim()), "--json"]);
+    let (c1, a, _) = lab(&[
+        "run",
+        "queueing-basics",
+        "--set",
+        "servers=11",
+        "--seed",
+        "5",
+        "--duration",
+        "30",
+        "--json",
+    ]);
+    let (c2, b, e) = lab(&[
+        "run",
+        "--link",
+        &format!("http://localhost:8080/{}&t=30", link.trim()),
+        "--json",
+    ]);
     assert_eq!((c1, c2), (0, 0), "{e}");
     assert_eq!(strip(a), strip(b));
 }
@@ -71,28 +147,69 @@ fn the_same_run_from_flags_and_from_its_link_gives_the_same_numbers() {
 #[test]
 fn csv_holds_one_row_per_bucket() {
     let path = std::env::temp_dir().join(format!("lab-csv-{}.csv", std::process::id()));
-    let (code, _, err) = lab(&["run", "queueing-basics", "--duration", "20", "--csv", path.to_str().unwrap()]);
+    let (code, _, err) = lab(&[
+        "run",
+        "queueing-basics",
+        "--duration",
+        "20",
+        "--csv",
+        path.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{err}");
     let csv = std::fs::read_to_string(&path).unwrap();
     let _ = std::fs::remove_file(&path);
     let lines: Vec<&str> = csv.lines().collect();
-    assert!(lines[0].starts_with("t_s,\"Throughput / arrivals (req/s)\""), "{}", lines[0]);
+    assert!(
+        lines[0].starts_with("t_s,\"Throughput / arrivals (req/s)\""),
+        "{}",
+        lines[0]
+    );
     assert_eq!(lines.len(), 21);
     assert!(lines[20].starts_with("20,"));
 }
 
 #[test]
 fn bad_input_exits_non_zero_with_one_clear_line() {
-    fails_with(&["run", "queueing-basic"], "unknown scenario 'queueing-basic' — did you mean 'queueing-basics'?");
-    fails_with(&["run", "queueing-basics", "--set", "srvers=3"], "unknown parameter 'srvers' — did you mean 'servers'?");
-    fails_with(&["run", "queueing-basics", "--set", "servers=0"], "'0' is not allowed for servers: use a whole number from 1 to 1000");
-    fails_with(&["run", "queueing-basics", "--set", "service_dist=normal"], "use one of exponential, constant");
-    fails_with(&["run", "queueing-basics", "--set", "servers"], "write NAME=VALUE");
-    fails_with(&["run", "queueing-basics", "--seed", "x"], "--seed 'x' is not a whole number");
-    fails_with(&["run", "queueing-basics", "--duration", "-5"], "--duration '-5' is not allowed");
-    fails_with(&["run", "queueing-basics", "--frobnicate"], "unknown option '--frobnicate'");
-    fails_with(&["run", "--link", "#s=queueing-basics&bulkhed=on"], "unknown parameter 'bulkhed'");
-    fails_with(&["run", "--link", "#s=queueing-basics", "--set", "servers=2"], "give no ID, --set or --seed");
+    fails_with(
+        &["run", "queueing-basic"],
+        "unknown scenario 'queueing-basic' — did you mean 'queueing-basics'?",
+    );
+    fails_with(
+        &["run", "queueing-basics", "--set", "srvers=3"],
+        "unknown parameter 'srvers' — did you mean 'servers'?",
+    );
+    fails_with(
+        &["run", "queueing-basics", "--set", "servers=0"],
+        "'0' is not allowed for servers: use a whole number from 1 to 1000",
+    );
+    fails_with(
+        &["run", "queueing-basics", "--set", "service_dist=normal"],
+        "use one of exponential, constant",
+    );
+    fails_with(
+        &["run", "queueing-basics", "--set", "servers"],
+        "write NAME=VALUE",
+    );
+    fails_with(
+        &["run", "queueing-basics", "--seed", "x"],
+        "--seed 'x' is not a whole number",
+    );
+    fails_with(
+        &["run", "queueing-basics", "--duration", "-5"],
+        "--duration '-5' is not allowed",
+    );
+    fails_with(
+        &["run", "queueing-basics", "--frobnicate"],
+        "unknown option '--frobnicate'",
+    );
+    fails_with(
+        &["run", "--link", "#s=queueing-basics&bulkhed=on"],
+        "unknown parameter 'bulkhed'",
+    );
+    fails_with(
+        &["run", "--link", "#s=queueing-basics", "--set", "servers=2"],
+        "give no ID, --set or --seed",
+    );
     fails_with(&["launch"], "unknown command 'launch'");
     fails_with(&[], "no command given");
 }

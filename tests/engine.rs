@@ -13,23 +13,56 @@ fn messy_world(seed: u64) -> World {
     let mut w = World::new(seed, WorldConfig::default());
     let api = w.add_service(ServiceSpec::new("api", 2, 4).queue_cap(5));
     let db = w.add_service(ServiceSpec::new("db", 1, 3));
-    let q = w.add_handler(Handler { name: "query".into(), service: db, pool: 0, steps: vec![Step::Work(Dist::LogNormal { median_ms: 20.0, sigma: 1.0 })] });
-    let hang = w.add_handler(Handler { name: "hang".into(), service: db, pool: 0, steps: vec![Step::Hang] });
+    let q = w.add_handler(Handler {
+        name: "query".into(),
+        service: db,
+        pool: 0,
+        steps: vec![Step::Work(Dist::LogNormal {
+            median_ms: 20.0,
+            sigma: 1.0,
+        })],
+    });
+    let hang = w.add_handler(Handler {
+        name: "hang".into(),
+        service: db,
+        pool: 0,
+        steps: vec![Step::Hang],
+    });
     let page = w.add_handler(Handler {
         name: "page".into(),
         service: api,
         pool: 0,
         steps: vec![
             Step::Work(Dist::Exponential { mean_ms: 5.0 }),
-            Step::Call { service: db, handler: q, timeout_us: Some(80 * MS), on_error: OnError::Continue },
+            Step::Call(CallSpec::new(db, q).timeout_us(80 * MS).tolerate_failure()),
             Step::FailWith { p: 0.05 },
-            Step::Call { service: db, handler: q, timeout_us: Some(150 * MS), on_error: OnError::Fail },
+            Step::Call(CallSpec::new(db, q).timeout_us(150 * MS)),
         ],
     });
-    w.add_client(ClientSpec::new("users", 120.0, api, page).timeout_us(300 * MS).profile(RateProfile::spike(20 * SEC, 2 * SEC, 4.0, 10 * SEC, 5 * SEC)));
+    w.add_client(
+        ClientSpec::new("users", 120.0, api, page)
+            .timeout_us(300 * MS)
+            .profile(RateProfile::spike(
+                20 * SEC,
+                2 * SEC,
+                4.0,
+                10 * SEC,
+                5 * SEC,
+            )),
+    );
     w.add_client(ClientSpec::new("bulk", 20.0, api, page).weight(3));
-    w.at(40 * SEC, "db hangs", Box::new(move |w: &mut World| w.handlers[q as usize].steps[0] = Step::Hang));
-    w.at(50 * SEC, "db recovers", Box::new(move |w: &mut World| w.handlers[q as usize].steps[0] = Step::Work(Dist::Exponential { mean_ms: 10.0 })));
+    w.at(
+        40 * SEC,
+        "db hangs",
+        Box::new(move |w: &mut World| w.handlers[q as usize].steps[0] = Step::Hang),
+    );
+    w.at(
+        50 * SEC,
+        "db recovers",
+        Box::new(move |w: &mut World| {
+            w.handlers[q as usize].steps[0] = Step::Work(Dist::Exponential { mean_ms: 10.0 })
+        }),
+    );
     let _ = hang;
     w
 }
@@ -46,8 +79,14 @@ fn ledger_balances_at_every_instant_and_every_outcome_occurs() {
         }
     }
     let l = w.ledger();
-    assert!(l.succeeded > 0 && l.failed > 0 && l.rejected > 0 && l.timed_out > 0, "{l:?}");
-    assert_eq!(l.arrived, l.succeeded + l.failed + l.rejected + l.timed_out + l.in_flight);
+    assert!(
+        l.succeeded > 0 && l.failed > 0 && l.rejected > 0 && l.timed_out > 0,
+        "{l:?}"
+    );
+    assert_eq!(
+        l.arrived,
+        l.succeeded + l.failed + l.rejected + l.timed_out + l.in_flight
+    );
     // Weighted requests count by their weight.
     let bulk = &w.clients[1].ledger;
     assert_eq!(bulk.arrived % 3, 0);
@@ -97,9 +136,18 @@ fn slicing_a_run_into_steps_does_not_change_it() {
 #[test]
 fn a_toggle_flipped_live_equals_the_same_change_on_the_timeline() {
     let s = scenarios::find("queueing-basics").unwrap();
-    let servers = s.default_params().spec("servers").unwrap().parse("12").unwrap();
+    let servers = s
+        .default_params()
+        .spec("servers")
+        .unwrap()
+        .parse("12")
+        .unwrap();
     // Planned: the change is part of the run from the start.
-    let planned = vec![TimedChange { at_us: 100 * SEC, name: "servers".into(), value: servers.clone() }];
+    let planned = vec![TimedChange {
+        at_us: 100 * SEC,
+        name: "servers".into(),
+        value: servers.clone(),
+    }];
     let mut a = Run::new(s, s.default_params(), 4, planned).unwrap();
     a.advance_to(300 * SEC);
     // Live: a person flips it when the clock shows 100 s, stepping in frames.
@@ -124,18 +172,30 @@ fn adding_servers_mid_run_drains_the_queue() {
     let mut r = Run::new(s, p, 2, Vec::new()).unwrap();
     r.advance_to(60 * SEC);
     let queued_before = r.world().services[0].queued(0);
-    assert!(queued_before > 1_000, "queue should grow without bound: {queued_before}");
-    r.change_now("servers", scenarios::Value::Number(14.0)).unwrap();
+    assert!(
+        queued_before > 1_000,
+        "queue should grow without bound: {queued_before}"
+    );
+    r.change_now("servers", scenarios::Value::Number(14.0))
+        .unwrap();
     r.advance_to(120 * SEC);
     let queued_after = r.world().services[0].queued(0);
-    assert!(queued_after < 100, "queue should drain: {queued_before} -> {queued_after}");
+    assert!(
+        queued_after < 100,
+        "queue should drain: {queued_before} -> {queued_after}"
+    );
 }
 
 #[test]
 fn pods_added_become_ready_after_startup_and_removed_pods_drain() {
     let mut w = World::new(1, WorldConfig::default());
     let s = w.add_service(ServiceSpec::new("web", 2, 1));
-    let h = w.add_handler(Handler { name: "h".into(), service: s, pool: 0, steps: vec![Step::Work(Dist::Constant { ms: 100.0 })] });
+    let h = w.add_handler(Handler {
+        name: "h".into(),
+        service: s,
+        pool: 0,
+        steps: vec![Step::Work(Dist::Constant { ms: 100.0 })],
+    });
     w.add_client(ClientSpec::new("c", 5.0, s, h));
     w.set_startup(s, 30 * SEC);
     w.step(SEC);
@@ -155,11 +215,25 @@ fn pods_added_become_ready_after_startup_and_removed_pods_drain() {
 fn arrivals_follow_the_rate_profile() {
     let mut w = World::new(8, WorldConfig::default());
     let s = w.add_service(ServiceSpec::new("web", 1, 1000));
-    let h = w.add_handler(Handler { name: "h".into(), service: s, pool: 0, steps: vec![Step::Work(Dist::Constant { ms: 1.0 })] });
-    w.add_client(ClientSpec::new("c", 100.0, s, h).profile(RateProfile::ramp(60 * SEC, 120 * SEC, 10.0)));
+    let h = w.add_handler(Handler {
+        name: "h".into(),
+        service: s,
+        pool: 0,
+        steps: vec![Step::Work(Dist::Constant { ms: 1.0 })],
+    });
+    w.add_client(ClientSpec::new("c", 100.0, s, h).profile(RateProfile::ramp(
+        60 * SEC,
+        120 * SEC,
+        10.0,
+    )));
     w.step(180 * SEC);
     let arr = w.metrics.series("c.arrived").unwrap();
-    let per_min = |m: u64| (m * 60..(m + 1) * 60).map(|i| arr.get(i).unwrap()).sum::<f64>() / 60.0;
+    let per_min = |m: u64| {
+        (m * 60..(m + 1) * 60)
+            .map(|i| arr.get(i).unwrap())
+            .sum::<f64>()
+            / 60.0
+    };
     let (first, ramp, last) = (per_min(0), per_min(1), per_min(2));
     assert!(common::rel(first, 100.0) < 0.05, "{first}");
     assert!(common::rel(ramp, 550.0) < 0.05, "{ramp}"); // mean of a linear ramp 1x → 10x

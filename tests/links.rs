@@ -6,21 +6,53 @@ use resilience_lab::link::{decode, encode};
 use resilience_lab::scenarios::{self, Run};
 use resilience_lab::sim::{SimRng, SEC};
 
-const ALPHABET: &[u8] = b"#&=:%+.-_ 0123456789abcdefghijklmnopqrstuvwxyzv=s=seed=t=at=\xc3\xa9\x00\xff";
+const ALPHABET: &[u8] =
+    b"#&=:%+.-_ 0123456789abcdefghijklmnopqrstuvwxyzv=s=seed=t=at=\xc3\xa9\x00\xff";
 const PIECES: &[&str] = &[
-    "v=1", "v=2", "s=queueing-basics", "s=nope", "seed=7", "seed=-1", "seed=99999999999999999999", "t=120", "t=1e9", "t=-3",
-    "servers=12", "servers=0", "servers=2.5", "arrival_rps=950", "service_dist=constant", "service_dist=CONSTANT",
-    "at=90:servers=12", "at=90:servrs=12", "at=:=", "at=5", "at=5:servers", "%zz", "%e2%82", "&", "=", "==", "#", "x=%41",
+    "v=1",
+    "v=2",
+    "s=queueing-basics",
+    "s=nope",
+    "seed=7",
+    "seed=-1",
+    "seed=99999999999999999999",
+    "t=120",
+    "t=1e9",
+    "t=-3",
+    "servers=12",
+    "servers=0",
+    "servers=2.5",
+    "arrival_rps=950",
+    "service_dist=constant",
+    "service_dist=CONSTANT",
+    "at=90:servers=12",
+    "at=90:servrs=12",
+    "at=:=",
+    "at=5",
+    "at=5:servers",
+    "%zz",
+    "%e2%82",
+    "&",
+    "=",
+    "==",
+    "#",
+    "x=%41",
 ];
 
 fn random_string(rng: &mut SimRng) -> String {
     let len = rng.below(80) as usize;
     if rng.chance(0.5) {
-        let bytes: Vec<u8> = (0..len).map(|_| ALPHABET[rng.below(ALPHABET.len() as u64) as usize]).collect();
+        let bytes: Vec<u8> = (0..len)
+            .map(|_| ALPHABET[rng.below(ALPHABET.len() as u64) as usize])
+            .collect();
         String::from_utf8_lossy(&bytes).into_owned()
     } else {
         let n = rng.below(8) as usize;
-        let mut s = String::from(if rng.chance(0.5) { "#" } else { "http://127.0.0.1:8080/#" });
+        let mut s = String::from(if rng.chance(0.5) {
+            "#"
+        } else {
+            "http://127.0.0.1:8080/#"
+        });
         for _ in 0..n {
             s.push_str(PIECES[rng.below(PIECES.len() as u64) as usize]);
             s.push(if rng.chance(0.9) { '&' } else { '#' });
@@ -36,15 +68,25 @@ fn any_string_decodes_to_a_state_or_clear_problems() {
         let input = random_string(&mut rng);
         let d = decode(&input);
         for p in &d.problems {
-            assert!(!p.is_empty() && p.len() < 600 && !p.contains('\n'), "bad problem text for {input:?}: {p:?}");
+            assert!(
+                !p.is_empty() && p.len() < 600 && !p.contains('\n'),
+                "bad problem text for {input:?}: {p:?}"
+            );
         }
         if let Some(st) = d.state {
             // Whatever was applied is a valid state that re-encodes to itself.
             let again = encode(st.scenario, &st.params, st.seed, &st.changes, st.t_us);
             let d2 = decode(&again);
-            assert!(d2.problems.is_empty(), "{input:?} -> {again} -> {:?}", d2.problems);
+            assert!(
+                d2.problems.is_empty(),
+                "{input:?} -> {again} -> {:?}",
+                d2.problems
+            );
             let st2 = d2.state.unwrap();
-            assert_eq!((st2.seed, st2.t_us, &st2.params, &st2.changes), (st.seed, st.t_us, &st.params, &st.changes));
+            assert_eq!(
+                (st2.seed, st2.t_us, &st2.params, &st2.changes),
+                (st.seed, st.t_us, &st.params, &st.changes)
+            );
         }
     }
 }
@@ -55,7 +97,16 @@ fn huge_and_hostile_inputs_do_not_panic() {
     let d = decode(&long);
     assert!(d.problems.iter().any(|p| p.contains("longer than")));
     assert_eq!(d.state.unwrap().params.f("servers"), 3.0);
-    for s in ["", "#", "&&&", "#s=", "#s=queueing-basics&at=99999999999999999999999:servers=2", "#s=%", "javascript:alert(1)", "#s=<script>"] {
+    for s in [
+        "",
+        "#",
+        "&&&",
+        "#s=",
+        "#s=queueing-basics&at=99999999999999999999999:servers=2",
+        "#s=%",
+        "javascript:alert(1)",
+        "#s=<script>",
+    ] {
         let _ = decode(s);
     }
 }
@@ -65,7 +116,8 @@ fn a_link_replays_the_same_numbers() {
     let s = scenarios::find("queueing-basics").unwrap();
     let mut a = Run::new(s, s.default_params(), 42, Vec::new()).unwrap();
     a.advance_to(50 * SEC);
-    a.change_now("arrival_rps", scenarios::Value::Number(990.0)).unwrap();
+    a.change_now("arrival_rps", scenarios::Value::Number(990.0))
+        .unwrap();
     a.advance_to(90 * SEC);
     let link = encode(s, &a.initial, a.seed, a.changes(), Some(a.now()));
     let st = decode(&link).state.unwrap();

@@ -21,35 +21,57 @@ fn mean_wait_matches_erlang_c_within_3_percent() {
         let seed = 11 + i as u64;
         let r = run(
             "queueing-basics",
-            &[("arrival_rps", &rps.to_string()), ("servers", &c.to_string()), ("service_ms", &ms.to_string())],
+            &[
+                ("arrival_rps", &rps.to_string()),
+                ("servers", &c.to_string()),
+                ("service_ms", &ms.to_string()),
+            ],
             seed,
             3600.0,
         );
         let want = mmc_wait_ms(rps, c, ms);
         let got = fig(&r, "mean_wait_ms");
-        assert!(rel(got, want) < 0.03, "λ={rps} c={c} S={ms}: wait {got:.3} ms, Erlang C {want:.3} ms");
+        assert!(
+            rel(got, want) < 0.03,
+            "λ={rps} c={c} S={ms}: wait {got:.3} ms, Erlang C {want:.3} ms"
+        );
     }
 }
 
 #[test]
 fn constant_service_time_waits_about_half_as_long() {
     for (seed, &(rps, c, ms)) in [(3u64, &CASES[3]), (4, &CASES[2]), (5, &CASES[4])] {
-        let sets = [("arrival_rps", rps.to_string()), ("servers", c.to_string()), ("service_ms", ms.to_string())];
+        let sets = [
+            ("arrival_rps", rps.to_string()),
+            ("servers", c.to_string()),
+            ("service_ms", ms.to_string()),
+        ];
         let mut sets: Vec<(&str, &str)> = sets.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let mm = fig(&run("queueing-basics", &sets, seed, 3600.0), "mean_wait_ms");
         sets.push(("service_dist", "constant"));
         let md = fig(&run("queueing-basics", &sets, seed, 3600.0), "mean_wait_ms");
         let ratio = md / mm;
-        assert!((0.4..0.62).contains(&ratio), "c={c}: M/D/c {md:.3} vs M/M/c {mm:.3} (ratio {ratio:.3})");
+        assert!(
+            (0.4..0.62).contains(&ratio),
+            "c={c}: M/D/c {md:.3} vs M/M/c {mm:.3} (ratio {ratio:.3})"
+        );
         let want = mdc_wait_ms(rps, c, ms);
-        assert!(rel(md, want) < 0.06, "c={c}: M/D/c wait {md:.3}, Cosmetatos {want:.3}");
+        assert!(
+            rel(md, want) < 0.06,
+            "c={c}: M/D/c wait {md:.3}, Cosmetatos {want:.3}"
+        );
     }
 }
 
 #[test]
 fn littles_law_holds_within_1_percent() {
     for (seed, rps) in [(1u64, 900.0), (2, 700.0), (9, 950.0)] {
-        let r = run("queueing-basics", &[("arrival_rps", &rps.to_string())], seed, 3600.0);
+        let r = run(
+            "queueing-basics",
+            &[("arrival_rps", &rps.to_string())],
+            seed,
+            3600.0,
+        );
         let l = fig(&r, "mean_in_system");
         let x = fig(&r, "throughput_rps");
         let w = fig(&r, "mean_latency_ms") / 1000.0;
@@ -62,20 +84,35 @@ fn utilisation_is_offered_load_over_servers_within_1_percent() {
     for (seed, &(rps, c, ms)) in CASES.iter().enumerate() {
         let r = run(
             "queueing-basics",
-            &[("arrival_rps", &rps.to_string()), ("servers", &c.to_string()), ("service_ms", &ms.to_string())],
+            &[
+                ("arrival_rps", &rps.to_string()),
+                ("servers", &c.to_string()),
+                ("service_ms", &ms.to_string()),
+            ],
             seed as u64 + 100,
             3600.0,
         );
         let want = rps * ms / 1000.0 / c as f64;
         let got = fig(&r, "utilization");
-        assert!(rel(got, want) < 0.01, "λ={rps} c={c}: utilisation {got:.4}, want {want:.4}");
+        assert!(
+            rel(got, want) < 0.01,
+            "λ={rps} c={c}: utilisation {got:.4}, want {want:.4}"
+        );
     }
 }
 
 #[test]
 fn latency_explodes_only_as_utilisation_nears_one() {
-    let p99 = |rps: &str| fig(&run("queueing-basics", &[("arrival_rps", rps)], 5, 600.0), "p99_latency_ms");
+    let p99 = |rps: &str| {
+        fig(
+            &run("queueing-basics", &[("arrival_rps", rps)], 5, 600.0),
+            "p99_latency_ms",
+        )
+    };
     let (half, ninety, near_one) = (p99("500"), p99("900"), p99("980"));
     assert!(half < 60.0, "p99 at 0.5: {half}");
-    assert!(ninety > half && near_one > 2.0 * ninety, "p99 at 0.5/0.9/0.98: {half} {ninety} {near_one}");
+    assert!(
+        ninety > half && near_one > 2.0 * ninety,
+        "p99 at 0.5/0.9/0.98: {half} {ninety} {near_one}"
+    );
 }

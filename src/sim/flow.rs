@@ -8,7 +8,7 @@
 //!   still in flight.
 
 use super::client::Ledger;
-use super::handler::{OnError, Step};
+use super::handler::{CallSpec, OnError, Step};
 use super::request::{Origin, Outcome, ReqRef, Request};
 use super::service::PodState;
 use super::world::{Event, World};
@@ -190,12 +190,12 @@ impl World {
                     self.queue.push(self.now + dt, Event::WorkDone(r));
                     return;
                 }
-                Step::Call {
+                Step::Call(CallSpec {
                     service,
                     handler,
                     timeout_us,
                     ..
-                } => {
+                }) => {
                     let req = self.requests.get(r).expect("alive");
                     let (class, weight, born, token) =
                         (req.class, req.weight, req.born_us, req.wait_token);
@@ -252,7 +252,7 @@ impl World {
             .steps
             .get(req.step as usize)
         {
-            Some(Step::Call { on_error, .. }) => *on_error,
+            Some(Step::Call(c)) => c.on_error,
             _ => OnError::Fail,
         };
         if outcome.is_ok() || on_error == OnError::Continue {

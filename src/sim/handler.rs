@@ -22,19 +22,53 @@ pub enum OnError {
 pub enum Step {
     /// Hold the worker for a duration drawn from `Dist` (CPU work or blocking I/O).
     Work(Dist),
-    /// Call `handler` of `service` synchronously, holding the worker until the
-    /// answer comes or `timeout_us` passes.
-    Call {
-        service: u32,
-        handler: u32,
-        timeout_us: Option<Micros>,
-        on_error: OnError,
-    },
+    /// Call another service synchronously, holding the worker until the answer
+    /// comes or the call's timeout passes.
+    Call(CallSpec),
     /// End the request with an error with probability `p` (a bug, a bad deploy).
     FailWith { p: f64 },
     /// Hold the worker for ever: a hung dependency or a stuck library call. Only
     /// a caller's timeout frees the caller; the hung request never ends.
     Hang,
+}
+
+/// A synchronous call to another service and the policies around it.
+///
+/// Built with [`CallSpec::new`] and builder methods, so that a new policy is a
+/// new field with a default, not a change to every call site.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallSpec {
+    /// The service and handler called.
+    pub service: u32,
+    pub handler: u32,
+    /// How long the caller waits for one attempt; `None` waits for ever.
+    pub timeout_us: Option<Micros>,
+    /// What the caller does when the call does not succeed.
+    pub on_error: OnError,
+}
+
+impl CallSpec {
+    /// A call with no timeout whose failure fails the caller.
+    pub fn new(service: u32, handler: u32) -> Self {
+        CallSpec {
+            service,
+            handler,
+            timeout_us: None,
+            on_error: OnError::Fail,
+        }
+    }
+
+    /// Sets the per-attempt timeout.
+    pub fn timeout_us(mut self, t: Micros) -> Self {
+        self.timeout_us = Some(t);
+        self
+    }
+
+    /// Lets the caller carry on when the call fails.
+    pub fn tolerate_failure(mut self) -> Self {
+        self.on_error = OnError::Continue;
+        self
+    }
 }
 
 /// A named list of steps run on one pool of a service.

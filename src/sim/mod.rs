@@ -27,7 +27,7 @@ pub mod world;
 
 pub use client::{ClientSpec, Ledger};
 pub use dist::Dist;
-pub use handler::{Handler, OnError, Step};
+pub use handler::{CallSpec, Handler, OnError, Step};
 pub use log::{LogEntry, LogLevel};
 pub use profile::RateProfile;
 pub use request::Outcome;

@@ -26,7 +26,8 @@ pub fn mmc_wait_ms(lambda_rps: f64, c: u32, service_ms: f64) -> f64 {
 pub fn mdc_wait_ms(lambda_rps: f64, c: u32, service_ms: f64) -> f64 {
     let rho = lambda_rps * service_ms / 1000.0 / c as f64;
     let c_f = c as f64;
-    let corr = 1.0 + (1.0 - rho) * (c_f - 1.0) * ((4.0 + 5.0 * c_f).sqrt() - 2.0) / (16.0 * rho * c_f);
+    let corr =
+        1.0 + (1.0 - rho) * (c_f - 1.0) * ((4.0 + 5.0 * c_f).sqrt() - 2.0) / (16.0 * rho * c_f);
     0.5 * mmc_wait_ms(lambda_rps, c, service_ms) * corr
 }
 
