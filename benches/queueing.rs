@@ -6,14 +6,14 @@
 //! runs both and compares them.
 //!
 //! Run: `cargo bench --profile native --bench queueing [-- SECONDS]`
-//! (or BENCH_SECONDS=60 in the environment) for a shorter simulated horizon.
+//! (or BENCH_SECONDS=60 in the environment) for a shorter simulated horizon;
+//! BENCH_SEED picks another seed (default 1).
 //! Prints one line of JSON.
 
 use std::time::Instant;
 
 use resilience_lab::sim::{ClientSpec, Dist, Handler, ServiceSpec, Step, World, WorldConfig, SEC};
 
-const SEED: u64 = 1;
 const ARRIVAL_RPS: f64 = 9_000.0;
 const SERVERS: u32 = 100;
 const SERVICE_MEAN_MS: f64 = 10.0;
@@ -34,9 +34,11 @@ fn horizon_s() -> u64 {
 
 fn main() {
     let seconds = horizon_s();
+    let seed = std::env::var("BENCH_SEED")
+        .map_or(1, |s| s.parse().expect("BENCH_SEED must be a whole number"));
     let start = Instant::now();
 
-    let mut world = World::new(SEED, WorldConfig::default());
+    let mut world = World::new(seed, WorldConfig::default());
     let s = world.add_service(ServiceSpec::new("service", 1, SERVERS));
     let h = world.add_handler(Handler {
         name: "serve".into(),
