@@ -13,3 +13,5 @@ pub mod cli;
 pub mod link;
 pub mod scenarios;
 pub mod sim;
+#[cfg(target_arch = "wasm32")]
+pub mod ui;

@@ -1,0 +1,260 @@
+//! The scenario's charts, live: one canvas per [`ChartSpec`], redrawn when a
+//! metrics bucket closes, the canvas is resized, or the window changes.
+//!
+//! A canvas is drawn only once it is mounted and has a size (a `ResizeObserver`
+//! reports it); its backing store is CSS size × devicePixelRatio so lines stay
+//! crisp on high-density screens.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use send_wrapper::SendWrapper;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlCanvasElement, ResizeObserver, ResizeObserverEntry};
+
+use super::format;
+use super::lab::{ChartWindow, Lab};
+use super::perf;
+use super::plot::{self, Marker, Plot};
+use super::theme;
+use crate::scenarios::charts::eval_line;
+use crate::scenarios::{ChartSpec, Run};
+
+/// Buckets shown by the sliding window.
+const SLIDING_BUCKETS: u64 = 300;
+/// Least wall time between two redraws of a chart while the run plays (20 per
+/// second is as fast as a person can follow; the frame budget goes to stepping).
+const MIN_REDRAW_MS: f64 = 50.0;
+
+/// Every chart of the scenario, with the window switch.
+#[component]
+pub fn Charts() -> impl IntoView {
+    let lab = expect_context::<Lab>();
+    let markers = Memo::new(move |_| lab.read(markers_of));
+    let sliding_label = move || {
+        let s = lab.scenario.get().0;
+        let span = (SLIDING_BUCKETS as f64 * s.bucket_ms as f64 / 1e3).min(s.duration_s);
+        let (unit_s, name) = format::time_unit(span * 1.01);
+        format!("Last {} {name}", format::tick(span / unit_s))
+    };
+    let window_button = move |w: ChartWindow, label: Box<dyn Fn() -> String + Send>| {
+        view! {
+            <button
+                type="button"
+                aria-pressed=move || (lab.window.get() == w).to_string()
+                on:click=move |_| lab.window.set(w)
+            >
+                {label}
+            </button>
+        }
+    };
+    view! {
+        <section class="charts" aria-labelledby="charts-h">
+            <div class="section-head">
+                <h2 id="charts-h">"Charts"</h2>
+                <div class="segmented" role="group" aria-label="Chart window">
+                    {window_button(ChartWindow::Whole, Box::new(|| "Whole run".to_string()))}
+                    {window_button(ChartWindow::Sliding, Box::new(sliding_label))}
+                </div>
+            </div>
+            <div class="chart-grid">
+                {move || {
+                    let s = lab.scenario.get().0;
+                    (s.charts)()
+                        .into_iter()
+                        .enumerate()
+                        .map(|(index, spec)| view! { <Chart spec index markers /> })
+                        .collect_view()
+                }}
+            </div>
+        </section>
+    }
+}
+
+/// One chart: title, HTML legend, and the canvas.
+#[component]
+fn Chart(spec: ChartSpec, index: usize, markers: Memo<Vec<Marker>>) -> impl IntoView {
+    let lab = expect_context::<Lab>();
+    let canvas = NodeRef::<Canvas>::new();
+    let size = RwSignal::new((0.0f64, 0.0f64));
+    observe_size(canvas, size);
+    // Redraw when a bucket closes or the run is rebuilt, not on every frame.
+    let buckets = Memo::new(move |_| {
+        let build = lab.build.get();
+        (build, lab.read(|r| r.world().metrics.buckets_closed()))
+    });
+    let spec = Rc::new(spec);
+    let s2 = spec.clone();
+    let last_draw_ms = Rc::new(Cell::new(f64::NEG_INFINITY));
+    Effect::new(move |_| {
+        let _ = buckets.get();
+        let (w, h) = size.get();
+        let window = lab.window.get();
+        let playing = lab.playing.get();
+        let Some(canvas) = canvas.get_untracked() else {
+            return;
+        };
+        if w < 1.0 || h < 1.0 {
+            return;
+        }
+        // While playing, a skipped redraw is made good by the next bucket; a
+        // pause always redraws (`playing` changed).
+        let now_ms = perf::now_ms();
+        if playing && now_ms - last_draw_ms.get() < MIN_REDRAW_MS {
+            return;
+        }
+        last_draw_ms.set(now_ms);
+        markers.with(|m| {
+            lab.peek(|run| redraw(&canvas, (w, h), run, &s2, m, window, playing));
+        });
+    });
+    let title_id = format!("chart-{index}-title");
+    let aria = format!(
+        "{} over simulated time, in {}: {}",
+        spec.title,
+        spec.unit,
+        spec.lines
+            .iter()
+            .map(|l| l.label)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let legend = spec
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let colour = format!("background: var(--line-{})", i % theme::LINE_COLOURS);
+            view! {
+                <li>
+                    <span class="swatch" style=colour aria-hidden="true"></span>
+                    {l.label}
+                </li>
+            }
+        })
+        .collect_view();
+    let figure_label = title_id.clone();
+    view! {
+        <figure class="chart" aria-labelledby=figure_label>
+            <figcaption>
+                <h3 id=title_id>{spec.title} " " <span class="unit">{format!("({})", spec.unit)}</span></h3>
+                <ul class="legend">{legend}</ul>
+            </figcaption>
+            <div class="chart-box">
+                <canvas node_ref=canvas role="img" aria-label=aria></canvas>
+            </div>
+        </figure>
+    }
+}
+
+/// Keeps `size` at the canvas's CSS size from the moment it is laid out.
+fn observe_size(canvas: NodeRef<Canvas>, size: RwSignal<(f64, f64)>) {
+    Effect::new(move |_| {
+        let Some(el) = canvas.get() else { return };
+        let cb = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
+            if let Ok(e) = entries.get(0).dyn_into::<ResizeObserverEntry>() {
+                let r = e.content_rect();
+                size.set((r.width(), r.height()));
+            }
+        });
+        let Ok(observer) = ResizeObserver::new(cb.as_ref().unchecked_ref()) else {
+            return;
+        };
+        observer.observe(&el);
+        let keep = SendWrapper::new((observer, cb));
+        on_cleanup(move || keep.0.disconnect());
+    });
+}
+
+fn redraw(
+    canvas: &HtmlCanvasElement,
+    (w, h): (f64, f64),
+    run: &Run,
+    spec: &ChartSpec,
+    markers: &[Marker],
+    window: ChartWindow,
+    playing: bool,
+) {
+    let dpr = web_sys::window()
+        .map_or(1.0, |w| w.device_pixel_ratio())
+        .max(1.0);
+    let (bw, bh) = ((w * dpr).round() as u32, (h * dpr).round() as u32);
+    if canvas.width() != bw || canvas.height() != bh {
+        canvas.set_width(bw);
+        canvas.set_height(bh);
+    }
+    let m = &run.world().metrics;
+    let bucket_s = m.bucket_us() as f64 / 1e6;
+    let closed = m.buckets_closed();
+    let lines: Vec<Vec<(u64, f64)>> = spec.lines.iter().map(|l| eval_line(run, &l.expr)).collect();
+    let end_s = closed as f64 * bucket_s;
+    let duration = run.scenario.duration_s;
+    let x_range = match window {
+        ChartWindow::Whole => {
+            let first = lines
+                .iter()
+                .filter_map(|l| l.first().map(|p| p.0))
+                .min()
+                .unwrap_or(0);
+            (first as f64 * bucket_s, end_s.max(duration))
+        }
+        ChartWindow::Sliding => {
+            let span = (SLIDING_BUCKETS as f64 * bucket_s).min(duration);
+            let x1 = end_s.max(span);
+            (x1 - span, x1)
+        }
+    };
+    let hint = (closed == 0 && !playing).then_some("Press ▶ Play (or the space bar) to start");
+    let plot = Plot {
+        unit: spec.unit,
+        lines: &lines,
+        bucket_s,
+        x_range,
+        markers,
+        hint,
+    };
+    match plot::draw(canvas, dpr, &plot, &theme::current()) {
+        Ok(()) => perf::chart_drawn(),
+        Err(e) => leptos::logging::warn!("chart '{}' not drawn: {e}", spec.title),
+    }
+}
+
+/// Fault-timeline events and toggles: those that happened (from the log) and
+/// those still to come (planned events, a link's pending changes).
+fn markers_of(run: &Run) -> Vec<Marker> {
+    let now_s = run.now() as f64 / 1e6;
+    let mut v: Vec<Marker> = run
+        .world()
+        .log
+        .entries()
+        .filter(|e| e.marker)
+        .map(|e| Marker {
+            at_s: e.at_us as f64 / 1e6,
+            label: e.text.clone(),
+            planned: false,
+        })
+        .collect();
+    for (at_s, label) in run.model().timeline() {
+        if at_s > now_s {
+            v.push(Marker {
+                at_s,
+                label,
+                planned: true,
+            });
+        }
+    }
+    for c in run.changes() {
+        let at_s = c.at_us as f64 / 1e6;
+        if at_s > now_s {
+            v.push(Marker {
+                at_s,
+                label: format!("{} = {}", c.name, c.value),
+                planned: true,
+            });
+        }
+    }
+    v
+}

@@ -1,0 +1,163 @@
+//! Numbers, clocks and speeds the way a person reads them.
+
+use crate::sim::Micros;
+
+/// A measured figure with about three significant digits: `0.0512`, `6.73`,
+/// `912`, `12,400`.
+pub fn figure(x: f64) -> String {
+    if !x.is_finite() {
+        return "—".to_string();
+    }
+    let a = x.abs();
+    if a >= 10_000.0 {
+        grouped(x.round())
+    } else if a >= 100.0 {
+        format!("{x:.0}")
+    } else if a >= 10.0 {
+        format!("{x:.1}")
+    } else if a >= 1.0 || a == 0.0 {
+        format!("{x:.2}")
+    } else {
+        let digits = (2.0 - a.log10().floor()).clamp(2.0, 8.0) as usize;
+        format!("{x:.digits$}")
+    }
+}
+
+/// A whole number with thousands separators: `1,234,567`.
+fn grouped(x: f64) -> String {
+    let s = format!("{:.0}", x.abs());
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if x < 0.0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
+/// A tick label on a value axis: short (`1.2k`, `0.05`, `350`).
+pub fn tick(x: f64) -> String {
+    let a = x.abs();
+    if a >= 1e6 {
+        format!("{}M", trim(x / 1e6, 1))
+    } else if a >= 1e4 {
+        format!("{}k", trim(x / 1e3, 1))
+    } else if a >= 10.0 || a == 0.0 {
+        trim(x, 0)
+    } else if a >= 1.0 {
+        trim(x, 1)
+    } else {
+        trim(x, 3)
+    }
+}
+
+fn trim(x: f64, decimals: usize) -> String {
+    let s = format!("{x:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// The simulated clock: `4:05.3`, `1:02:03`, `3 d 04:05:06`.
+pub fn clock(us: Micros) -> String {
+    let tenths = us / 100_000;
+    let s = tenths / 10;
+    let (d, h, m, sec) = (s / 86_400, s / 3_600 % 24, s / 60 % 60, s % 60);
+    if d > 0 {
+        format!("{d} d {h:02}:{m:02}:{sec:02}")
+    } else if h > 0 {
+        format!("{h}:{m:02}:{sec:02}")
+    } else {
+        format!("{m}:{sec:02}.{}", tenths % 10)
+    }
+}
+
+/// A speed in simulated time per wall second: `20×`, `5 min/s`, `2 h/s`.
+pub fn speed(x: f64) -> String {
+    if x >= 86_400.0 {
+        format!("{} d/s", trim(x / 86_400.0, 1))
+    } else if x >= 3_600.0 {
+        format!("{} h/s", trim(x / 3_600.0, 1))
+    } else if x >= 60.0 {
+        format!("{} min/s", trim(x / 60.0, 1))
+    } else {
+        format!("{}×", trim(x, 2))
+    }
+}
+
+/// A time-axis unit chosen for a span: (seconds per unit, short name).
+pub fn time_unit(span_s: f64) -> (f64, &'static str) {
+    if span_s <= 180.0 {
+        (1.0, "s")
+    } else if span_s <= 3.0 * 3_600.0 {
+        (60.0, "min")
+    } else if span_s <= 3.0 * 86_400.0 {
+        (3_600.0, "h")
+    } else {
+        (86_400.0, "d")
+    }
+}
+
+/// How a headline figure is shown, from the unit its name ends with
+/// (SCENARIOS.md: rates are fractions 0..1; times in the unit the name gives).
+pub struct FigureStyle {
+    pub label: String,
+    pub unit: &'static str,
+    /// Multiplier from the value to what is shown (100 for a fraction as %).
+    pub scale: f64,
+}
+
+/// Label, unit and scale for a headline key such as `p99_latency_ms`.
+pub fn figure_style(key: &str) -> FigureStyle {
+    const SUFFIXES: &[(&str, &str, f64)] = &[
+        ("_mb_per_h", "MB/h", 1.0),
+        ("_per_min", "/min", 1.0),
+        ("_per_s", "/s", 1.0),
+        ("_ms", "ms", 1.0),
+        ("_s", "s", 1.0),
+        ("_h", "h", 1.0),
+        ("_rps", "req/s", 1.0),
+        ("_tps", "tx/s", 1.0),
+    ];
+    const FRACTIONS: &[&str] = &["rate", "ratio", "share", "utilization", "cpu"];
+    for (suffix, unit, scale) in SUFFIXES {
+        if let Some(stem) = key.strip_suffix(suffix) {
+            return FigureStyle {
+                label: words(stem),
+                unit,
+                scale: *scale,
+            };
+        }
+    }
+    let last = key.rsplit('_').next().unwrap_or(key);
+    let fraction = FRACTIONS.contains(&last) || key.contains("_rate_");
+    // A load ratio (peak / offered) can exceed 1 and reads better as "2.4×".
+    let load_ratio = key.contains("load_ratio");
+    FigureStyle {
+        label: words(key),
+        unit: if load_ratio {
+            "×"
+        } else if fraction {
+            "%"
+        } else {
+            ""
+        },
+        scale: if fraction && !load_ratio { 100.0 } else { 1.0 },
+    }
+}
+
+fn words(key: &str) -> String {
+    let mut s = key.replace('_', " ");
+    let symbol = s.chars().nth(1).is_some_and(|c| c.is_ascii_digit()); // p99, p50
+    if let Some(c) = s.get(..1).filter(|_| !symbol) {
+        let up = c.to_uppercase();
+        s.replace_range(..1, &up);
+    }
+    s
+}

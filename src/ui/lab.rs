@@ -1,0 +1,279 @@
+//! The lab's state: one [`Run`], the signals that say how it is being driven,
+//! and the actions a person can take on it.
+//!
+//! The run itself is not reactive (it is a big mutable world); a version counter
+//! is. Whatever changes the run bumps [`Lab::version`], and every view reads the
+//! run through [`Lab::read`], which subscribes to that counter. Memos downstream
+//! compare what they computed, so a frame that changes nothing a view shows
+//! touches no DOM.
+
+use leptos::prelude::*;
+
+use crate::link::{self, LinkState};
+use crate::scenarios::schema::format_number;
+use crate::scenarios::{self, Params, Run, Scenario, Value};
+use crate::sim::Micros;
+
+/// A scenario compared by identity (catalogue entries are statics).
+#[derive(Clone, Copy)]
+pub struct ScenarioRef(pub &'static Scenario);
+
+impl PartialEq for ScenarioRef {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.0, other.0)
+    }
+}
+
+/// How fast the run goes while playing.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Speed {
+    /// Simulated seconds per wall second.
+    Times(f64),
+    /// As many events as fit in each frame's budget.
+    Max,
+}
+
+/// What part of the run the charts show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChartWindow {
+    /// The last few hundred buckets, scrolling.
+    Sliding,
+    /// Everything kept, from the start.
+    Whole,
+}
+
+/// What the run is doing, for the status line and the play button.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Pace {
+    /// Measured simulated seconds per wall second over the last second.
+    pub achieved: f64,
+    /// True when the run goes slower than asked because frames are full.
+    pub behind: bool,
+}
+
+/// Whole run when it fits a chart's width in buckets, else a sliding window.
+fn default_window(s: &Scenario) -> ChartWindow {
+    let buckets = s.duration_s * 1e3 / s.bucket_ms as f64;
+    if buckets <= 900.0 {
+        ChartWindow::Whole
+    } else {
+        ChartWindow::Sliding
+    }
+}
+
+/// Handles to the lab's state; `Copy`, so every component and closure takes one.
+#[derive(Clone, Copy)]
+pub struct Lab {
+    run: StoredValue<Run, LocalStorage>,
+    /// The scenario being run (set only when another one is opened).
+    pub scenario: RwSignal<ScenarioRef>,
+    /// Bumped whenever the run changed.
+    pub version: RwSignal<u64>,
+    /// Bumped whenever the run was rebuilt from scratch.
+    pub build: RwSignal<u64>,
+    pub playing: RwSignal<bool>,
+    pub speed: RwSignal<Speed>,
+    /// A link's time to replay to at full speed, then pause.
+    pub replay_to: RwSignal<Option<Micros>>,
+    pub pace: RwSignal<Pace>,
+    pub window: RwSignal<ChartWindow>,
+    /// Problems found in the link that opened the lab, until dismissed.
+    pub problems: RwSignal<Vec<String>>,
+}
+
+impl Lab {
+    /// The lab as a link (a URL fragment, possibly empty or broken) asks.
+    pub fn new(fragment: &str) -> Lab {
+        let first = &scenarios::catalogue()[0];
+        let run = Run::new(
+            first,
+            first.default_params(),
+            link::DEFAULT_SEED,
+            Vec::new(),
+        )
+        .expect("no changes to check");
+        let lab = Lab {
+            run: StoredValue::new_local(run),
+            scenario: RwSignal::new(ScenarioRef(first)),
+            version: RwSignal::new(0),
+            build: RwSignal::new(0),
+            playing: RwSignal::new(false),
+            speed: RwSignal::new(Speed::Times(first.speed)),
+            replay_to: RwSignal::new(None),
+            pace: RwSignal::new(Pace {
+                achieved: 0.0,
+                behind: false,
+            }),
+            window: RwSignal::new(default_window(first)),
+            problems: RwSignal::new(Vec::new()),
+        };
+        lab.open_link(fragment);
+        lab
+    }
+
+    /// Applies a link: whatever is valid is opened, the problems are listed.
+    pub fn open_link(&self, fragment: &str) {
+        let decoded = link::decode(fragment);
+        let mut problems = decoded.problems;
+        let state = decoded.state.unwrap_or_else(|| {
+            let s = self.scenario.get_untracked().0;
+            if !problems.is_empty() {
+                problems.push(format!("opened '{}' with its defaults instead", s.id));
+            }
+            LinkState {
+                scenario: s,
+                seed: link::DEFAULT_SEED,
+                params: s.default_params(),
+                changes: Vec::new(),
+                t_us: None,
+            }
+        });
+        let t_us = state.t_us.filter(|t| *t > 0);
+        if let Err(e) = self.install(state.scenario, state.params, state.seed, state.changes) {
+            problems.push(e);
+        }
+        self.replay_to.set(t_us);
+        self.playing.set(t_us.is_some());
+        self.problems.set(problems);
+    }
+
+    /// Replaces the run with a fresh one at time 0.
+    fn install(
+        &self,
+        scenario: &'static Scenario,
+        params: Params,
+        seed: u64,
+        changes: Vec<scenarios::TimedChange>,
+    ) -> Result<(), String> {
+        let (run, result) = match Run::new(scenario, params.clone(), seed, changes) {
+            Ok(r) => (r, Ok(())),
+            Err(e) => (
+                Run::new(scenario, params, seed, Vec::new()).expect("no changes to check"),
+                Err(format!("{e}; the timed changes were dropped")),
+            ),
+        };
+        self.run.set_value(run);
+        if self.scenario.get_untracked() != ScenarioRef(scenario) {
+            self.scenario.set(ScenarioRef(scenario));
+            self.speed.set(Speed::Times(scenario.speed));
+            self.window.set(default_window(scenario));
+        }
+        self.build.update(|b| *b += 1);
+        self.touch();
+        result
+    }
+
+    /// Reads the run and subscribes the caller to its changes.
+    pub fn read<R>(&self, f: impl FnOnce(&Run) -> R) -> R {
+        self.version.track();
+        self.run.with_value(f)
+    }
+
+    /// Reads the run without subscribing.
+    pub fn peek<R>(&self, f: impl FnOnce(&Run) -> R) -> R {
+        self.run.with_value(f)
+    }
+
+    /// Changes the run; the caller bumps the version when done (see [`Lab::touch`]).
+    pub fn mutate<R>(&self, f: impl FnOnce(&mut Run) -> R) -> R {
+        self.run
+            .try_update_value(f)
+            .expect("the run lives as long as the lab")
+    }
+
+    /// Tells every view that the run changed.
+    pub fn touch(&self) {
+        self.version.update(|v| *v += 1);
+    }
+
+    /// Sets a parameter. Before the run has started it is a starting value (the
+    /// world is rebuilt); afterwards it is a timed change at the current time.
+    pub fn set_param(&self, name: &str, value: Value) -> Result<(), String> {
+        // Exactly the value a link would carry, so a shared link replays this run.
+        let value = match value {
+            Value::Number(x) => self
+                .peek(|r| r.params.spec(name))?
+                .parse(&format_number(x))?,
+            v => v,
+        };
+        let (now, same) = self.peek(|r| {
+            let same = r.params.spec(name).is_ok() && *r.params.get(name) == value;
+            (r.now(), same)
+        });
+        if same {
+            return Ok(());
+        }
+        if now == 0 {
+            let (scenario, mut initial, seed, changes) =
+                self.peek(|r| (r.scenario, r.initial.clone(), r.seed, r.changes().to_vec()));
+            initial.set(name, value)?;
+            self.install(scenario, initial, seed, changes)
+        } else {
+            self.mutate(|r| r.change_now(name, value))?;
+            self.touch();
+            Ok(())
+        }
+    }
+
+    /// Back to time 0 with the starting parameters and no timed changes.
+    pub fn reset(&self) {
+        let (scenario, initial, seed) = self.peek(|r| (r.scenario, r.initial.clone(), r.seed));
+        self.stop();
+        let _ = self.install(scenario, initial, seed, Vec::new());
+    }
+
+    /// Starts over with another seed.
+    pub fn set_seed(&self, seed: u64) {
+        let (scenario, initial) = self.peek(|r| (r.scenario, r.initial.clone()));
+        self.stop();
+        let _ = self.install(scenario, initial, seed, Vec::new());
+    }
+
+    /// Opens another scenario with its defaults, keeping the seed.
+    pub fn pick(&self, id: &str) {
+        let Ok(s) = scenarios::find(id) else { return };
+        let seed = self.peek(|r| r.seed);
+        self.stop();
+        let _ = self.install(s, s.default_params(), seed, Vec::new());
+    }
+
+    /// Pauses (and abandons a link's replay).
+    pub fn stop(&self) {
+        self.playing.set(false);
+        self.replay_to.set(None);
+    }
+
+    /// Play or pause.
+    pub fn toggle_play(&self) {
+        if self.playing.get_untracked() {
+            self.stop();
+        } else {
+            self.playing.set(true);
+        }
+    }
+
+    /// Pauses and runs exactly to the end of the current bucket.
+    pub fn step_bucket(&self) {
+        self.stop();
+        self.mutate(|r| {
+            let b = r.world().metrics.bucket_us();
+            let until = (r.now() / b + 1) * b;
+            r.advance_to(until);
+        });
+        self.touch();
+    }
+
+    /// The share link (fragment) of the run as it is now.
+    pub fn link(&self) -> String {
+        self.peek(|r| {
+            let now = r.now();
+            link::encode(
+                r.scenario,
+                &r.initial,
+                r.seed,
+                r.changes(),
+                (now > 0).then_some(now),
+            )
+        })
+    }
+}

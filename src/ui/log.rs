@@ -1,0 +1,87 @@
+//! The event log: notable things with their simulated time, newest first,
+//! bounded to the last [`SHOWN`] entries.
+
+use leptos::prelude::*;
+
+use super::format;
+use super::lab::Lab;
+use crate::sim::LogLevel;
+
+/// Entries shown at most.
+const SHOWN: usize = 60;
+
+#[derive(Clone, Debug, PartialEq)]
+struct Row {
+    /// Position in everything ever written: stable while the entry is shown.
+    key: u64,
+    at_us: u64,
+    level: LogLevel,
+    text: String,
+    marker: bool,
+}
+
+#[component]
+pub fn EventLog() -> impl IntoView {
+    let lab = expect_context::<Lab>();
+    // (build, entries ever written): the rows change only when this does.
+    let written = Memo::new(move |_| (lab.build.get(), lab.read(|r| r.world().log.written())));
+    let rows = Memo::new(move |_| {
+        let _ = written.get();
+        lab.peek(|r| {
+            let log = &r.world().log;
+            let kept = log.entries().count() as u64;
+            let first = log.written() - kept;
+            let all: Vec<_> = log.entries().enumerate().collect();
+            all.into_iter()
+                .rev()
+                .take(SHOWN)
+                .map(|(i, e)| Row {
+                    key: first + i as u64,
+                    at_us: e.at_us,
+                    level: e.level,
+                    text: e.text.clone(),
+                    marker: e.marker,
+                })
+                .collect::<Vec<_>>()
+        })
+    });
+    let count = move || {
+        let (_, n) = written.get();
+        if n as usize > SHOWN {
+            format!("latest {SHOWN} of {n}")
+        } else {
+            format!("{n}")
+        }
+    };
+    view! {
+        <section class="log" aria-labelledby="log-h">
+            <div class="section-head">
+                <h2 id="log-h">"Event log"</h2>
+                <span class="muted">{count}</span>
+            </div>
+            <Show when=move || written.get().1 == 0>
+                <p class="muted empty">"Nothing has happened yet."</p>
+            </Show>
+            <ol class="log-list">
+                <For
+                    each=move || rows.get()
+                    key=|r| (r.key, r.at_us)
+                    children=|r: Row| {
+                        let level = match r.level {
+                            LogLevel::Info => "info",
+                            LogLevel::Warn => "warn",
+                            LogLevel::Error => "error",
+                        };
+                        view! {
+                            <li class=format!("level-{level}") class:marker=r.marker>
+                                <time>{format::clock(r.at_us)}</time>
+                                <span class="level">{level}</span>
+                                <span class="text">{r.text}</span>
+                            </li>
+                        }
+                    }
+                />
+            </ol>
+        </section>
+    }
+}

@@ -1,0 +1,44 @@
+//! The page (wasm only): a Leptos client-side app over the same `scenarios`,
+//! `link` and `sim` modules the `lab` command uses.
+//!
+//! Nothing here names a scenario, a parameter or a series: the picker, the
+//! toggles, the charts, the headline and the topology are all generated from
+//! the catalogue entry and the world the scenario builds.
+//!
+//! - [`lab`] — the state: one `Run` plus signals; every action a person takes.
+//! - [`driver`] — the frame loop: steps the run inside a frame budget.
+//! - [`app`] — the layout and the keyboard; the panels are one file each:
+//!   [`picker`], [`transport`], [`controls`], [`headline`], [`topology`],
+//!   [`charts`] (drawn by [`plot`] in [`theme`] colours), [`log`], [`share`],
+//!   [`problems`].
+//! - [`perf`] — what the page measures about itself (`window.__labPerf`).
+
+pub mod app;
+pub mod charts;
+pub mod controls;
+pub mod driver;
+pub mod format;
+pub mod headline;
+pub mod lab;
+pub mod log;
+pub mod perf;
+pub mod picker;
+pub mod plot;
+pub mod problems;
+pub mod share;
+pub mod theme;
+pub mod topology;
+pub mod transport;
+
+/// Mounts the lab on the page's body (the wasm entry point calls this).
+pub fn start() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}
+
+/// Mounts the lab inside `parent`; dropping the result unmounts it and stops
+/// its frame loop (the browser tests mount one lab after another).
+pub fn mount_into(parent: web_sys::HtmlElement) -> Box<dyn std::any::Any> {
+    console_error_panic_hook::set_once();
+    Box::new(leptos::mount::mount_to(parent, app::App))
+}

@@ -1,0 +1,106 @@
+//! Colours for the canvas, read from the stylesheet's custom properties so the
+//! charts, their HTML legends and the rest of the page share one palette (and
+//! follow `prefers-color-scheme`). Lines use the Okabe–Ito colour-blind-safe set.
+
+use std::cell::RefCell;
+
+use plotters::style::RGBColor;
+
+/// Line colours, in series order, when the stylesheet says nothing.
+const LINES_LIGHT: [&str; 7] = [
+    "#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000",
+];
+
+/// How many line colours there are (`--line-0` … `--line-6`).
+pub const LINE_COLOURS: usize = LINES_LIGHT.len();
+
+/// The canvas colours.
+#[derive(Clone, Debug)]
+pub struct Theme {
+    pub dark: bool,
+    /// The page's root font size in CSS px (it grows on big screens), so the
+    /// charts' text grows with the page's.
+    pub rem_px: f64,
+    pub background: RGBColor,
+    pub text: RGBColor,
+    pub muted: RGBColor,
+    pub grid: RGBColor,
+    pub marker: RGBColor,
+    pub lines: Vec<RGBColor>,
+}
+
+thread_local! {
+    static CACHE: RefCell<Option<(Theme, f64)>> = const { RefCell::new(None) };
+}
+
+/// The current theme (re-read when the colour scheme changes).
+pub fn current() -> Theme {
+    let dark = prefers_dark();
+    let width = web_sys::window()
+        .and_then(|w| w.inner_width().ok())
+        .and_then(|w| w.as_f64())
+        .unwrap_or(0.0);
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        match c.as_ref() {
+            Some((t, w)) if t.dark == dark && *w == width => t.clone(),
+            _ => {
+                let t = read(dark);
+                *c = Some((t.clone(), width));
+                t
+            }
+        }
+    })
+}
+
+fn prefers_dark() -> bool {
+    web_sys::window()
+        .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+        .is_some_and(|m| m.matches())
+}
+
+fn read(dark: bool) -> Theme {
+    let style = web_sys::window().and_then(|w| {
+        let root = w.document()?.document_element()?;
+        w.get_computed_style(&root).ok().flatten()
+    });
+    let var = |name: &str, fallback: &str| {
+        style
+            .as_ref()
+            .and_then(|s| s.get_property_value(name).ok())
+            .and_then(|v| parse_hex(v.trim()))
+            .or_else(|| parse_hex(fallback))
+            .unwrap_or(RGBColor(0, 0, 0))
+    };
+    let rem_px = style
+        .as_ref()
+        .and_then(|s| s.get_property_value("font-size").ok())
+        .and_then(|v| v.trim().trim_end_matches("px").parse::<f64>().ok())
+        .filter(|px| px.is_finite() && *px > 0.0)
+        .unwrap_or(16.0);
+    Theme {
+        dark,
+        rem_px,
+        background: var("--surface", "#ffffff"),
+        text: var("--text", "#1d2330"),
+        muted: var("--muted", "#5b6473"),
+        grid: var("--grid", "#e3e7ee"),
+        marker: var("--marker", "#3d4452"),
+        lines: LINES_LIGHT
+            .iter()
+            .enumerate()
+            .map(|(i, f)| var(&format!("--line-{i}"), f))
+            .collect(),
+    }
+}
+
+/// `#rgb` or `#rrggbb`.
+fn parse_hex(s: &str) -> Option<RGBColor> {
+    let h = s.strip_prefix('#')?;
+    let v = |i: usize, n: usize| u8::from_str_radix(h.get(i..i + n)?, 16).ok();
+    match h.len() {
+        6 => Some(RGBColor(v(0, 2)?, v(2, 2)?, v(4, 2)?)),
+        3 => Some(RGBColor(v(0, 1)? * 17, v(1, 1)? * 17, v(2, 1)? * 17)),
+        _ => None,
+    }
+}

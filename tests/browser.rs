@@ -1,0 +1,332 @@
+//! The page in a real browser (headless Chromium through wasm-bindgen-test): the
+//! real app is mounted into the test document with the real stylesheet, and
+//! driven as a person would — links, clicks, changed fields, the space bar.
+//!
+//! Run: `cargo test --target wasm32-unknown-unknown --test browser`.
+#![cfg(target_arch = "wasm32")]
+
+use std::any::Any;
+
+use gloo_timers::future::TimeoutFuture;
+use resilience_lab::link;
+use resilience_lab::scenarios::{self, Scenario};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{
+    CanvasRenderingContext2d, Element, HtmlCanvasElement, HtmlElement, HtmlInputElement,
+};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+// ---- a mounted lab -------------------------------------------------------
+
+/// The lab mounted in a fresh element; dropping it unmounts it.
+struct Page {
+    app: Option<Box<dyn Any>>,
+    root: HtmlElement,
+}
+
+impl Drop for Page {
+    fn drop(&mut self) {
+        self.app.take();
+        self.root.remove();
+    }
+}
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// Opens the lab as a person following `fragment` would.
+fn open(fragment: &str) -> Page {
+    let doc = document();
+    if doc.get_element_by_id("lab-test-css").is_none() {
+        let style = doc.create_element("style").unwrap();
+        style.set_id("lab-test-css");
+        style.set_text_content(Some(include_str!("../public/style.css")));
+        doc.head().unwrap().append_child(&style).unwrap();
+    }
+    let history = web_sys::window().unwrap().history().unwrap();
+    let fragment = if fragment.is_empty() { "#" } else { fragment };
+    history
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(fragment))
+        .unwrap();
+    let root: HtmlElement = doc.create_element("div").unwrap().unchecked_into();
+    doc.body().unwrap().append_child(&root).unwrap();
+    let app = resilience_lab::ui::mount_into(root.clone());
+    Page {
+        app: Some(app),
+        root,
+    }
+}
+
+fn q(selector: &str) -> Element {
+    document()
+        .query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no element matches {selector}"))
+}
+
+fn all(selector: &str) -> Vec<Element> {
+    let list = document().query_selector_all(selector).unwrap();
+    (0..list.length())
+        .filter_map(|i| list.item(i)?.dyn_into::<Element>().ok())
+        .collect()
+}
+
+fn click(selector: &str) {
+    q(selector).unchecked_into::<HtmlElement>().click();
+}
+
+/// Types `value` into a field and commits it, as leaving the field does.
+fn change(selector: &str, value: &str) {
+    let input: HtmlInputElement = q(selector).unchecked_into();
+    input.set_value(value);
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let ev = web_sys::Event::new_with_event_init_dict("change", &init).unwrap();
+    input.dispatch_event(&ev).unwrap();
+}
+
+fn press_space() {
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key(" ");
+    init.set_bubbles(true);
+    let ev = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    document().body().unwrap().dispatch_event(&ev).unwrap();
+}
+
+fn state() -> String {
+    q("#lab-clock")
+        .get_attribute("data-state")
+        .unwrap_or_default()
+}
+
+fn clock_us() -> u64 {
+    q("#lab-clock")
+        .get_attribute("data-us")
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// Headline figures as (name, exact value) from the panel.
+fn headline() -> Vec<(String, String)> {
+    all(".headline .figure")
+        .iter()
+        .map(|f| {
+            (
+                f.get_attribute("data-name").unwrap(),
+                f.get_attribute("data-value").unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn figure(name: &str) -> f64 {
+    let (_, v) = headline()
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("no figure {name}"));
+    v.parse().unwrap_or_else(|_| panic!("{name} = {v}"))
+}
+
+async fn frames(n: u32) {
+    for _ in 0..n {
+        TimeoutFuture::new(20).await;
+    }
+}
+
+/// Waits (up to `timeout_ms`) until `cond` holds.
+async fn wait_until(what: &str, timeout_ms: u32, cond: impl Fn() -> bool) {
+    let mut waited = 0;
+    while !cond() {
+        assert!(
+            waited < timeout_ms,
+            "gave up after {timeout_ms} ms waiting until {what}"
+        );
+        TimeoutFuture::new(25).await;
+        waited += 25;
+    }
+}
+
+/// Waits until a link's replay has reached `t_us` and paused.
+async fn replayed_to(t_us: u64) {
+    wait_until(&format!("replayed to {t_us} µs"), 60_000, || {
+        state() == "paused" && clock_us() == t_us
+    })
+    .await;
+    frames(3).await; // let the charts draw the last buckets
+}
+
+/// Pixels in colour (lines), as opposed to the greys of background, grid and text.
+fn coloured_pixels(canvas: &HtmlCanvasElement) -> usize {
+    let ctx: CanvasRenderingContext2d = canvas.get_context("2d").unwrap().unwrap().unchecked_into();
+    let (w, h) = (canvas.width() as f64, canvas.height() as f64);
+    let data = ctx.get_image_data(0.0, 0.0, w, h).unwrap().data();
+    data.chunks(4)
+        .filter(|p| {
+            let (max, min) = (p[0].max(p[1]).max(p[2]), p[0].min(p[1]).min(p[2]));
+            p[3] > 0 && max - min > 60
+        })
+        .count()
+}
+
+fn link_at(s: &Scenario, t_us: u64) -> String {
+    link::encode(s, &s.default_params(), 1, &[], Some(t_us))
+}
+
+// ---- the claims ------------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn every_scenario_opens_from_a_link_and_draws_its_charts() {
+    for s in scenarios::catalogue() {
+        let t_us = 30 * s.bucket_ms * 1_000;
+        let _page = open(&link_at(s, t_us));
+        replayed_to(t_us).await;
+        assert!(
+            all("#lab-problems").is_empty(),
+            "{}: a clean link shows no problems",
+            s.id
+        );
+        let canvases: Vec<HtmlCanvasElement> = all(".chart canvas")
+            .into_iter()
+            .map(|c| c.unchecked_into())
+            .collect();
+        assert_eq!(
+            canvases.len(),
+            (s.charts)().len(),
+            "{}: one canvas per chart",
+            s.id
+        );
+        for (c, spec) in canvases.iter().zip((s.charts)()) {
+            assert!(
+                c.width() > 100 && c.height() > 100,
+                "{} / {}: canvas sized",
+                s.id,
+                spec.title
+            );
+            let ink = coloured_pixels(c);
+            assert!(
+                ink > 100,
+                "{} / {}: only {ink} coloured pixels: no lines drawn",
+                s.id,
+                spec.title
+            );
+        }
+        assert!(!headline().is_empty(), "{}: headline figures shown", s.id);
+    }
+}
+
+#[wasm_bindgen_test]
+async fn more_servers_during_a_run_cut_the_wait() {
+    let s = scenarios::find("queueing-basics").unwrap();
+    let (t1, t2) = (30_000_000, 60_000_000);
+    // Without the change.
+    let baseline = {
+        let _page = open(&link_at(s, t2));
+        replayed_to(t2).await;
+        figure("mean_wait_ms")
+    };
+    // The same run, with two more servers from 30 s on, flipped in the page.
+    let _page = open(&link_at(s, t1));
+    replayed_to(t1).await;
+    change("#param-servers", "12");
+    frames(2).await;
+    for _ in 0..30 {
+        click("#lab-step");
+    }
+    frames(3).await;
+    assert_eq!(clock_us(), t2);
+    let with_more = figure("mean_wait_ms");
+    assert!(
+        with_more < baseline * 0.8,
+        "12 servers from 30 s should cut the mean wait: {with_more} ms vs {baseline} ms"
+    );
+    let marked = all(".log-list li.marker")
+        .iter()
+        .any(|li| li.text_content().unwrap_or_default().contains("servers"));
+    assert!(marked, "the change is in the event log as a chart marker");
+}
+
+#[wasm_bindgen_test]
+async fn a_copied_link_replays_to_the_same_figures() {
+    let (copied, figures, t_us) = {
+        let _page = open("#v=1&s=queueing-basics&seed=7");
+        assert_eq!(state(), "paused");
+        press_space();
+        wait_until("the run is going", 5_000, || clock_us() > 4_000_000).await;
+        // Flip a toggle mid-run, at whatever time the frames have reached.
+        change("#param-arrival_rps", "600");
+        wait_until("a few more seconds", 5_000, || clock_us() > 10_000_000).await;
+        click("#lab-play"); // pause
+        frames(2).await;
+        assert_eq!(state(), "paused");
+        click("#lab-copy");
+        frames(2).await;
+        let copied = q("#lab-link").unchecked_into::<HtmlInputElement>().value();
+        assert!(
+            copied.contains(":arrival_rps=600"),
+            "the change is in the link: {copied}"
+        );
+        (copied, headline(), clock_us())
+    };
+    let _page = open(&copied[copied.find('#').unwrap()..]);
+    replayed_to(t_us).await;
+    assert_eq!(
+        headline(),
+        figures,
+        "reopening {copied} gives the same figures"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_garbage_link_lists_its_problems_and_the_lab_still_works() {
+    for garbage in [
+        "#v=9&s=queueing-basics&bulkhed=on&servers=abc&%zz&t=-4",
+        "#s=no-such-scenario&seed=x",
+        "#%%%&&==&&",
+    ] {
+        let _page = open(garbage);
+        frames(2).await;
+        let problems = all("#lab-problems li");
+        assert!(!problems.is_empty(), "{garbage}: problems listed");
+        assert!(
+            !all(".chart canvas").is_empty(),
+            "{garbage}: the lab is there"
+        );
+        click("#lab-step");
+        frames(2).await;
+        assert!(clock_us() > 0, "{garbage}: the lab runs");
+        click("#lab-problems-dismiss");
+        frames(1).await;
+        assert!(
+            all("#lab-problems").is_empty(),
+            "{garbage}: the list can be dismissed"
+        );
+    }
+    let _page = open("#v=1&s=queueing-basics&bulkhed=on");
+    frames(2).await;
+    let text = q("#lab-problems").text_content().unwrap_or_default();
+    assert!(text.contains("unknown parameter 'bulkhed'"), "{text}");
+}
+
+#[wasm_bindgen_test]
+async fn nothing_is_fetched_from_another_origin() {
+    let _page = open("#v=1&s=queueing-basics&t=5");
+    replayed_to(5_000_000).await;
+    let window = web_sys::window().unwrap();
+    let origin = window.location().origin().unwrap();
+    let entries = window
+        .performance()
+        .unwrap()
+        .get_entries_by_type("resource");
+    for e in entries.iter() {
+        let e: web_sys::PerformanceEntry = e.unchecked_into();
+        assert!(
+            e.name().starts_with(&origin),
+            "{} is not from {origin}",
+            e.name()
+        );
+    }
+}
