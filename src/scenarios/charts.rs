@@ -28,25 +28,20 @@ pub fn eval_line(run: &Run, expr: &SeriesExpr) -> Vec<(u64, f64)> {
             })
             .unwrap_or_default(),
         SeriesExpr::Ratio(num, den) => {
-            let Some(first) = num
-                .iter()
-                .chain(den)
-                .filter_map(|n| ring(n))
-                .map(|r| r.first_bucket())
-                .max()
-            else {
+            // Look each series up once, not once per bucket.
+            let num: Vec<_> = num.iter().filter_map(|n| ring(n)).collect();
+            let den: Vec<_> = den.iter().filter_map(|n| ring(n)).collect();
+            let Some(first) = num.iter().chain(&den).map(|r| r.first_bucket()).max() else {
                 return Vec::new();
             };
             let last = m.buckets_closed();
+            let sum = |rs: &[&crate::sim::metrics::Ring], i| {
+                rs.iter().filter_map(|r| r.get(i)).sum::<f64>()
+            };
             (first..last)
                 .map(|i| {
-                    let sum = |ns: &Vec<String>| {
-                        ns.iter()
-                            .filter_map(|n| ring(n).and_then(|r| r.get(i)))
-                            .sum::<f64>()
-                    };
-                    let d = sum(den);
-                    (i, if d > 0.0 { sum(num) / d } else { f64::NAN })
+                    let d = sum(&den, i);
+                    (i, if d > 0.0 { sum(&num, i) / d } else { f64::NAN })
                 })
                 .collect()
         }

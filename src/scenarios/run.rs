@@ -89,7 +89,11 @@ impl Run {
                 .set(&c.name, c.value.clone())
                 .expect("validated in new");
             self.model.apply(&self.params, &c.name);
-            let text = format!("{} = {}", c.name, c.value);
+            // "bulkhead on" for a switch, "timeout_ms = 2000" for the rest.
+            let text = match c.value {
+                Value::Switch(_) => format!("{} {}", c.name, c.value),
+                _ => format!("{} = {}", c.name, c.value),
+            };
             self.model
                 .world_mut()
                 .note(crate::sim::LogLevel::Info, text, true);

@@ -32,6 +32,16 @@ pub enum Step {
     Hang,
 }
 
+impl Handler {
+    /// The services this handler calls, in step order (edges of a topology).
+    pub fn callees(&self) -> impl Iterator<Item = u32> + '_ {
+        self.steps.iter().filter_map(|s| match s {
+            Step::Call(c) => Some(c.service),
+            _ => None,
+        })
+    }
+}
+
 /// A synchronous call to another service and the policies around it.
 ///
 /// Built with [`CallSpec::new`] and builder methods, so that a new policy is a

@@ -12,7 +12,7 @@ use leptos::prelude::*;
 
 use super::format;
 use super::lab::Lab;
-use crate::sim::{Step, World};
+use crate::sim::World;
 
 const COL_W: f64 = 210.0;
 const BOX_W: f64 = 172.0;
@@ -80,12 +80,7 @@ fn layout(w: &World) -> Layout {
     let calls: Vec<(usize, usize)> = w
         .handlers
         .iter()
-        .flat_map(|h| {
-            h.steps.iter().filter_map(move |s| match s {
-                Step::Call(c) => Some((h.service as usize, c.service as usize)),
-                _ => None,
-            })
-        })
+        .flat_map(|h| h.callees().map(move |to| (h.service as usize, to as usize)))
         .collect();
     for _ in 0..n {
         for &(from, to) in &calls {
