@@ -9,6 +9,7 @@
 pub mod charts;
 pub mod model;
 pub mod params;
+pub mod payment_outage;
 pub mod queueing_basics;
 pub mod run;
 pub mod schema;
@@ -53,7 +54,7 @@ impl Scenario {
 
 /// Every scenario, in catalogue order.
 pub fn catalogue() -> &'static [Scenario] {
-    static ALL: [Scenario; 1] = [queueing_basics::SCENARIO];
+    static ALL: [Scenario; 2] = [queueing_basics::SCENARIO, payment_outage::SCENARIO];
     &ALL
 }
 
