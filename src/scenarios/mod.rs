@@ -7,6 +7,7 @@
 //! general part.
 
 pub mod charts;
+pub mod memory_leak;
 pub mod model;
 pub mod params;
 pub mod payment_outage;
@@ -54,7 +55,11 @@ impl Scenario {
 
 /// Every scenario, in catalogue order.
 pub fn catalogue() -> &'static [Scenario] {
-    static ALL: [Scenario; 2] = [queueing_basics::SCENARIO, payment_outage::SCENARIO];
+    static ALL: [Scenario; 3] = [
+        queueing_basics::SCENARIO,
+        payment_outage::SCENARIO,
+        memory_leak::SCENARIO,
+    ];
     &ALL
 }
 

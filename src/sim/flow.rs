@@ -238,6 +238,12 @@ impl World {
                     }
                     self.requests.get_mut(r).expect("alive").step += 1;
                 }
+                Step::Churn { mb } => {
+                    if !self.churn(r, mb) {
+                        return;
+                    }
+                    self.requests.get_mut(r).expect("alive").step += 1;
+                }
                 Step::Retain { mb } => {
                     if !self.retain(r, mb) {
                         return;

@@ -131,19 +131,12 @@ impl World {
         pm.gc.futile_in_a_row = if futile { pm.gc.futile_in_a_row + 1 } else { 0 };
         let give_up = pm.gc.futile_in_a_row >= gc.overhead_limit_in_a_row;
         let incarnation = pm.incarnation;
-        let floors: Vec<f64> = sm
-            .pods
-            .iter()
-            .filter(|q| q.up)
-            .map(|q| q.gc.after_gc_mb)
-            .collect();
         let m = sm.m.clone();
-        if let (Some(c), Some(l), Some(g)) = (m.gcs, m.gc_pause, m.after_gc) {
+        if let (Some(c), Some(l)) = (m.gcs, m.gc_pause) {
             self.metrics.add(c, 1.0);
             self.metrics.record(l, pause, 1);
-            let mean = floors.iter().sum::<f64>() / floors.len().max(1) as f64;
-            self.metrics.set(g, now, mean);
         }
+        self.update_after_gc_gauge(s);
         self.queue.push(
             now + pause,
             Event::GcEnd {
@@ -158,6 +151,27 @@ impl World {
             return false;
         }
         true
+    }
+
+    /// Sets `NAME.heap_after_gc_mb`: the mean over running pods of the live
+    /// heap their latest collection left (the baseline before their first).
+    pub(crate) fn update_after_gc_gauge(&mut self, s: u32) {
+        let Some(sm) = self.mem.get(s) else {
+            return;
+        };
+        let Some(g) = sm.m.after_gc else {
+            return;
+        };
+        let floors: Vec<f64> = sm
+            .pods
+            .iter()
+            .filter(|q| q.up)
+            .map(|q| q.gc.after_gc_mb)
+            .collect();
+        if !floors.is_empty() {
+            let mean = floors.iter().sum::<f64>() / floors.len() as f64;
+            self.metrics.set(g, self.now, mean);
+        }
     }
 
     pub(crate) fn on_gc_end(&mut self, s: u32, p: u32, incarnation: u32) {
@@ -258,6 +272,30 @@ mod tests {
         let up_s = sm.uptime_before_oom_us as f64 / 1e6;
         assert!((850.0..900.0).contains(&up_s), "killed after {up_s} s");
         assert!(w.metrics.counter_total("jvm.gcs") > 50.0);
+    }
+
+    #[test]
+    fn churn_is_garbage_at_once_so_collections_free_all_of_it() {
+        let mut w = World::new(8, WorldConfig::default());
+        let s = w.add_service(ServiceSpec::new("jvm", 1, 50));
+        w.add_memory(s, MemorySpec::new(1_000.0, 100.0).gc(GcSpec::new(5.0, 0.1)));
+        let h = w.add_handler(Handler {
+            name: "h".into(),
+            service: s,
+            pool: 0,
+            steps: vec![
+                Step::Churn { mb: 10.0 },
+                Step::Work(Dist::Constant { ms: 50.0 }),
+            ],
+        });
+        w.add_client(ClientSpec::new("c", 100.0, s, h));
+        w.step(100 * SEC);
+        // 1,000 MB/s into 900 MB of room: a collection about every 0.9 s.
+        let gcs = w.metrics.counter_total("jvm.gcs");
+        assert!((100.0..125.0).contains(&gcs), "{gcs} collections");
+        let floor = w.metrics.series("jvm.heap_after_gc_mb").unwrap();
+        assert_eq!(floor.get(99), Some(100.0));
+        assert_eq!(w.memory(s).unwrap().oom_kills, 0);
     }
 
     #[test]

@@ -36,6 +36,10 @@ pub enum Step {
     /// memory, held until the request leaves the pod. Fails the pod with an OOM
     /// kill if it does not fit under the pod's limit.
     Allocate { mb: f64 },
+    /// Allocate `mb` per real request of short-lived objects, unreachable as
+    /// soon as the step is done: the allocation rate a garbage collector sees
+    /// (garbage at once). Does nothing to a pod without a GC.
+    Churn { mb: f64 },
     /// Add one entry of `mb` per real request to the pod's retained set (a
     /// static map or a local cache); it stays live until the service's eviction
     /// policy drops it.

@@ -2,7 +2,8 @@
 //!
 //! A pod's memory is a baseline (code, framework, warm-up), what the requests
 //! inside it hold (`Step::Allocate`, held until the request leaves the pod,
-//! scaled by its weight), a retained set (`Step::Retain`: a static map or a
+//! scaled by its weight), short-lived objects that are garbage at once
+//! (`Step::Churn`), a retained set (`Step::Retain`: a static map or a
 //! cache, see [`retained`](super::retained)), and — on a garbage-collected
 //! runtime — garbage: memory nothing references any more, which only a
 //! collection frees (see [`gc`](super::gc)). Without a GC, released memory is
@@ -270,6 +271,25 @@ impl World {
         self.mem.held_mb[i] += amount;
         let sm = self.mem.get_mut(s).expect("checked");
         sm.pods[p as usize].inflight_mb += amount;
+        self.update_memory_gauges(s);
+        true
+    }
+
+    /// `Step::Churn`: `mb` × weight of short-lived objects, garbage at once.
+    /// Returns false if the pod was OOM-killed.
+    pub(crate) fn churn(&mut self, r: ReqRef, mb: f64) -> bool {
+        let Some((s, p, amount)) = self.charge_target(r, mb) else {
+            return true;
+        };
+        let sm = self.mem.get(s).expect("checked");
+        if sm.spec.gc.is_none() {
+            return true;
+        }
+        if !self.make_room(s, p, amount) {
+            return false;
+        }
+        let sm = self.mem.get_mut(s).expect("checked");
+        sm.pods[p as usize].garbage_mb += amount;
         self.update_memory_gauges(s);
         true
     }

@@ -174,6 +174,7 @@ impl World {
         self.note(LogLevel::Info, format!("{name}: pod {p} Restarted"), false);
         self.update_pods_gauge(s);
         self.update_memory_gauges(s);
+        self.update_after_gc_gauge(s);
     }
 }
 
