@@ -7,6 +7,7 @@
 //! general part.
 
 pub mod charts;
+pub mod distributed_deadlock;
 pub mod memory_leak;
 pub mod model;
 pub mod params;
@@ -55,10 +56,11 @@ impl Scenario {
 
 /// Every scenario, in catalogue order.
 pub fn catalogue() -> &'static [Scenario] {
-    static ALL: [Scenario; 3] = [
+    static ALL: [Scenario; 4] = [
         queueing_basics::SCENARIO,
         payment_outage::SCENARIO,
         memory_leak::SCENARIO,
+        distributed_deadlock::SCENARIO,
     ];
     &ALL
 }

@@ -4,12 +4,19 @@
 //! database sees only its own rows, and an HTTP call in between is invisible to
 //! it. Such a wait ends only when a caller's call timeout fires. At that moment
 //! this observer looks at the wait-for graph, as an engineer reading thread
-//! dumps of both services would: a request waiting on a call points to its
-//! callee, and a request waiting for a row points to the row's holder. If the
-//! timed-out caller holds a row lock and a path from it leads back to it, it
-//! was part of a wait cycle — a deadlock of locks held across a synchronous
-//! call (hold-and-wait) — and it is counted, once per timed-out caller (the
-//! victim whose timeout broke the cycle), in `locks.deadlocks`.
+//! dumps of both services would:
+//! - a request waiting on a call waits for its callee;
+//! - a request waiting for a row waits for the row's holder;
+//! - a request queued for a worker waits for the requests holding that pool's
+//!   workers in its pod — an edge only when every one of them is itself
+//!   blocked (on a call, a row, or for ever), since a worker busy with its own
+//!   work will free up without anyone's help.
+//!
+//! If the timed-out caller holds a row lock (a lock held across a synchronous
+//! call: hold-and-wait) and a path from it leads back to it, it was part of a
+//! wait cycle: a distributed deadlock, through rows only or through rows and
+//! exhausted thread pools. It is counted once per timed-out caller (the victim
+//! whose timeout broke the cycle) in `locks.deadlocks`.
 //!
 //! The callee edges come from each live request's origin; a callee whose caller
 //! already timed out on it earlier and carried on (a tolerated failure) still
@@ -18,26 +25,70 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::handler::Step;
 use super::log::LogLevel;
-use super::request::{Origin, ReqRef};
+use super::request::{Origin, ReqRef, Request};
 use super::world::World;
 
 /// The most requests one search visits (a bound, far above any real cycle).
 const MAX_VISITS: usize = 10_000;
 
+type Key = (u32, u32);
+
+fn key(r: ReqRef) -> Key {
+    (r.idx, r.gen)
+}
+
+/// Who waits for whom at one instant.
+struct WaitFor {
+    callees: BTreeMap<Key, Vec<ReqRef>>,
+    /// Worker holders of each (service, pod, pool), if all of them are blocked.
+    blocked_pools: BTreeMap<(u32, u32, u16), Vec<ReqRef>>,
+}
+
 impl World {
+    /// True when `q` holds a worker and cannot go on by itself.
+    fn is_blocked(&self, r: ReqRef, q: &Request) -> bool {
+        match self.handlers[q.handler as usize].steps.get(q.step as usize) {
+            Some(Step::Call(_)) | Some(Step::Hang) => true,
+            Some(Step::Lock { .. }) => self.locks.blocker_of(r).is_some(),
+            _ => false,
+        }
+    }
+
+    fn wait_for_graph(&self) -> WaitFor {
+        let mut callees: BTreeMap<Key, Vec<ReqRef>> = BTreeMap::new();
+        let mut pools: BTreeMap<(u32, u32, u16), (Vec<ReqRef>, bool)> = BTreeMap::new();
+        for (c, q) in self.requests.iter() {
+            if let Origin::Call(p) = q.origin {
+                callees.entry(key(p)).or_default().push(c);
+            }
+            if q.holds_worker {
+                let e = pools
+                    .entry((q.service, q.pod, q.pool))
+                    .or_insert((Vec::new(), true));
+                e.0.push(c);
+                e.1 &= self.is_blocked(c, q);
+            }
+        }
+        let blocked_pools = pools
+            .into_iter()
+            .filter(|(_, (_, all_blocked))| *all_blocked)
+            .map(|(k, (holders, _))| (k, holders))
+            .collect();
+        WaitFor {
+            callees,
+            blocked_pools,
+        }
+    }
+
     /// Called when `r`'s call times out: counts a deadlock if `r` holds a row
-    /// lock and waits, through calls and row locks, on itself.
+    /// lock and waits, through calls, rows and exhausted pools, on itself.
     pub(crate) fn observe_deadlock(&mut self, r: ReqRef) {
         if self.locks.is_empty() || !self.locks.holds_any(r) {
             return;
         }
-        let mut callees: BTreeMap<(u32, u32), Vec<ReqRef>> = BTreeMap::new();
-        for (c, q) in self.requests.iter() {
-            if let Origin::Call(p) = q.origin {
-                callees.entry((p.idx, p.gen)).or_default().push(c);
-            }
-        }
+        let g = self.wait_for_graph();
         let mut stack = vec![r];
         let mut seen = BTreeSet::new();
         let mut in_cycle = false;
@@ -45,18 +96,25 @@ impl World {
             if seen.len() > MAX_VISITS {
                 break;
             }
-            let next = callees
-                .get(&(x.idx, x.gen))
+            let queued_in = self
+                .requests
+                .get(x)
+                .filter(|q| !q.holds_worker && q.pod != u32::MAX)
+                .and_then(|q| g.blocked_pools.get(&(q.service, q.pod, q.pool)));
+            let next = g
+                .callees
+                .get(&key(x))
                 .into_iter()
                 .flatten()
                 .copied()
-                .chain(self.locks.blocker_of(x));
+                .chain(self.locks.blocker_of(x))
+                .chain(queued_in.into_iter().flatten().copied());
             for y in next {
                 if y == r {
                     in_cycle = true;
                     break 'search;
                 }
-                if seen.insert((y.idx, y.gen)) {
+                if seen.insert(key(y)) {
                     stack.push(y);
                 }
             }
@@ -70,7 +128,7 @@ impl World {
             self.metrics.add(c, w as f64);
         }
         if self.locks.deadlocks == w {
-            let text = "Distributed deadlock: a transaction waited in a lock cycle across services until its HTTP timeout".to_string();
+            let text = "Distributed deadlock: a transaction waited in a cycle of locks and calls across services until its HTTP timeout".to_string();
             self.note(LogLevel::Error, text, true);
         }
     }
