@@ -19,9 +19,13 @@ pub trait Model {
     fn apply(&mut self, params: &Params, name: &str);
     /// The scenario's headline figures as of now.
     fn headline(&self, params: &Params) -> Headline;
-    /// The fault timeline as (simulated second, label), for chart markers
-    /// before the events happen.
+    /// The fault timeline as (simulated second, label), past and future, for
+    /// chart markers before the events happen.
     fn timeline(&self) -> Vec<(f64, String)> {
-        Vec::new()
+        self.world()
+            .timeline()
+            .into_iter()
+            .map(|(t, l)| (t as f64 / 1e6, l.to_string()))
+            .collect()
     }
 }

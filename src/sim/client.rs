@@ -103,7 +103,7 @@ impl Ledger {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct ClientMetrics {
     pub arrived: CounterId,
     /// Per outcome, in `Outcome::ALL` order.

@@ -78,7 +78,7 @@ impl World {
             client.spec.handler,
             client.spec.timeout_us,
         );
-        let m = client.m.clone();
+        let m = client.m;
         self.metrics.add(m.arrived, w as f64);
         self.metrics.shift(m.in_flight, now, w as f64);
         let r = self.requests.insert(Request {
@@ -345,7 +345,7 @@ impl World {
             Outcome::TimedOut => l.timed_out += w64,
         }
         debug_assert!(l.balances());
-        let m = client.m.clone();
+        let m = client.m;
         self.metrics.add(m.outcomes[outcome.index()], w as f64);
         self.metrics.shift(m.in_flight, now, -(w as f64));
         if record_latency {
@@ -381,7 +381,15 @@ impl World {
     fn leave_pod(&mut self, req: &Request, now: u64) {
         let s = req.service as usize;
         let svc = &mut self.services[s];
-        let m = svc.m.clone();
+        let m = &svc.m;
+        let (in_system, busy, pool_busy, completed, latency, queued) = (
+            m.in_system,
+            m.busy,
+            m.pool_busy[req.pool as usize],
+            m.completed,
+            m.latency,
+            m.queued,
+        );
         let pod = &mut svc.pods[req.pod as usize];
         pod.in_flight -= 1;
         if pod.in_flight == 0 && pod.state == PodState::Draining {
@@ -395,17 +403,16 @@ impl World {
                 next = pool.queue.pop_front();
             }
         }
-        self.metrics.shift(m.in_system, now, -1.0);
+        self.metrics.shift(in_system, now, -1.0);
         if req.holds_worker {
-            self.metrics.shift(m.busy, now, -1.0);
+            self.metrics.shift(busy, now, -1.0);
+            self.metrics.shift(pool_busy, now, -1.0);
+            self.metrics.add(completed, req.weight as f64);
             self.metrics
-                .shift(m.pool_busy[req.pool as usize], now, -1.0);
-            self.metrics.add(m.completed, req.weight as f64);
-            self.metrics
-                .record(m.latency, now - req.queued_at_us, req.weight);
+                .record(latency, now - req.queued_at_us, req.weight);
         }
         if let Some(n) = next {
-            self.metrics.shift(m.queued, now, -1.0);
+            self.metrics.shift(queued, now, -1.0);
             self.start(n);
         }
     }

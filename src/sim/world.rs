@@ -103,7 +103,8 @@ pub struct World {
     pub metrics: Metrics,
     /// Notable events.
     pub log: EventLog,
-    timeline: Vec<(String, Option<TimedAction>)>,
+    /// Fault-timeline entries: (time, label, action until it has run).
+    timeline: Vec<(Micros, String, Option<TimedAction>)>,
     events_processed: u64,
     seed: u64,
     // Parts with their own files; empty unless a scenario adds them.
@@ -292,9 +293,20 @@ impl World {
     /// Schedules `action` at simulated time `at`, logged (and marked on charts) as `label`.
     pub fn at(&mut self, at: Micros, label: &str, action: TimedAction) {
         assert!(at >= self.now, "'{label}' scheduled in the past");
-        self.timeline.push((label.to_string(), Some(action)));
+        self.timeline.push((at, label.to_string(), Some(action)));
         let i = self.timeline.len() as u32 - 1;
         self.queue.push(at, Event::Timeline(i));
+    }
+
+    /// The fault timeline, past and future: (time, label), in time order.
+    pub fn timeline(&self) -> Vec<(Micros, &str)> {
+        let mut v: Vec<(Micros, &str)> = self
+            .timeline
+            .iter()
+            .map(|(t, l, _)| (*t, l.as_str()))
+            .collect();
+        v.sort_by_key(|e| e.0);
+        v
     }
 
     /// Writes a log entry at the current time.
@@ -374,7 +386,7 @@ impl World {
             Event::LockWaitTimeout(r, since) => self.on_lock_wait_timeout(r, since),
             Event::BrokerPoll { topic } => self.on_broker_poll(topic),
             Event::Timeline(i) => {
-                let (label, action) = &mut self.timeline[i as usize];
+                let (_, label, action) = &mut self.timeline[i as usize];
                 let label = label.clone();
                 if let Some(mut act) = action.take() {
                     self.note(LogLevel::Warn, label, true);
