@@ -373,12 +373,4 @@ impl Model for PaymentModel {
             ("peak_memory_ratio", (w.now() > 0).then_some(peak)),
         ]
     }
-
-    fn timeline(&self) -> Vec<(f64, String)> {
-        let mut t = Vec::new();
-        if self.want_bad.get() {
-            t.push((DEPLOY_US as f64 / 1e6, "Deploy payment v2".to_string()));
-        }
-        t
-    }
 }
