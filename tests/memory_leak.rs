@@ -5,7 +5,8 @@
 mod common;
 use common::*;
 
-use resilience_lab::scenarios::Run;
+use resilience_lab::scenarios::{self, Run};
+use resilience_lab::sim::time::from_secs;
 
 const ID: &str = "memory-leak";
 const DAY_S: f64 = 86_400.0;
@@ -144,4 +145,21 @@ fn results_do_not_depend_on_the_request_weight_beyond_noise() {
     // Same orders either way.
     let (la, lb) = (a.world().ledger(), b.world().ledger());
     assert!(rel(la.arrived as f64, lb.arrived as f64) < 0.01);
+}
+
+#[test]
+fn a_run_sliced_into_steps_gives_the_same_numbers() {
+    // GC pauses that stop work, and an OOM kill, fall inside the slices.
+    let s = scenarios::find(ID).unwrap();
+    let mut p = s.default_params();
+    p.set_text("heap_mb", "700").unwrap();
+    let mut whole = Run::new(s, p.clone(), 2, Vec::new()).unwrap();
+    whole.advance_to(from_secs(7_200.0));
+    let mut sliced = Run::new(s, p, 2, Vec::new()).unwrap();
+    for t in [1.0, 33.3, 600.0, 3_000.5, 5_000.0, 7_200.0] {
+        sliced.advance_to(from_secs(t));
+    }
+    assert!(fig(&whole, "restarts") >= 1.0);
+    assert_eq!(whole.headline(), sliced.headline());
+    assert_eq!(whole.world().ledger(), sliced.world().ledger());
 }

@@ -158,3 +158,24 @@ fn without_the_bad_deploy_nothing_fails() {
     assert_eq!(fig(&r, "oom_kills"), 0.0);
     assert!(fig(&r, "peak_memory_ratio") < 0.5);
 }
+
+#[test]
+fn a_run_sliced_into_steps_gives_the_same_numbers() {
+    // OOM kills, restarts, back-off and a traffic shift all inside the slices.
+    let s = scenarios::find(ID).unwrap();
+    let mut p = s.default_params();
+    p.set_text("replicas", "15").unwrap();
+    p.set_text("shift_to_blue", "150").unwrap();
+    let mut whole = Run::new(s, p.clone(), 11, Vec::new()).unwrap();
+    whole.advance_to(from_secs(200.0));
+    let mut sliced = Run::new(s, p, 11, Vec::new()).unwrap();
+    for t in [0.5, 59.999, 60.0, 61.3, 97.0, 150.0, 199.0, 200.0] {
+        sliced.advance_to(from_secs(t));
+    }
+    assert_eq!(whole.headline(), sliced.headline());
+    assert_eq!(whole.world().ledger(), sliced.world().ledger());
+    assert_eq!(
+        whole.world().events_processed(),
+        sliced.world().events_processed()
+    );
+}
