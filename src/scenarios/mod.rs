@@ -7,8 +7,11 @@
 //! general part.
 
 pub mod charts;
+pub mod distributed_deadlock;
+pub mod memory_leak;
 pub mod model;
 pub mod params;
+pub mod payment_outage;
 pub mod queueing_basics;
 pub mod run;
 pub mod schema;
@@ -53,7 +56,12 @@ impl Scenario {
 
 /// Every scenario, in catalogue order.
 pub fn catalogue() -> &'static [Scenario] {
-    static ALL: [Scenario; 1] = [queueing_basics::SCENARIO];
+    static ALL: [Scenario; 4] = [
+        queueing_basics::SCENARIO,
+        payment_outage::SCENARIO,
+        memory_leak::SCENARIO,
+        distributed_deadlock::SCENARIO,
+    ];
     &ALL
 }
 

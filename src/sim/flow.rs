@@ -176,7 +176,7 @@ impl World {
     }
 
     /// Runs steps until one has to wait for time or for another request.
-    fn run_steps(&mut self, r: ReqRef) {
+    pub(crate) fn run_steps(&mut self, r: ReqRef) {
         loop {
             let req = self.requests.get(r).expect("running request is alive");
             let h = &self.handlers[req.handler as usize];
@@ -188,6 +188,7 @@ impl World {
                 Step::Work(d) => {
                     let dt = d.sample(&mut self.rng);
                     self.queue.push(self.now + dt, Event::WorkDone(r));
+                    self.gc_mark_work(r);
                     return;
                 }
                 Step::Call(CallSpec {
@@ -231,11 +232,46 @@ impl World {
                     self.requests.get_mut(r).expect("alive").step += 1;
                 }
                 Step::Hang => return,
+                Step::Allocate { mb } => {
+                    if !self.allocate(r, mb) {
+                        return; // the pod was OOM-killed, and the request with it
+                    }
+                    self.requests.get_mut(r).expect("alive").step += 1;
+                }
+                Step::Churn { mb } => {
+                    if !self.churn(r, mb) {
+                        return;
+                    }
+                    self.requests.get_mut(r).expect("alive").step += 1;
+                }
+                Step::Retain { mb } => {
+                    if !self.retain(r, mb) {
+                        return;
+                    }
+                    self.requests.get_mut(r).expect("alive").step += 1;
+                }
+                Step::Lock { table, rows } => {
+                    if !self.lock_acquire(r, table, rows) {
+                        return; // parked in the row's queue, holding its worker
+                    }
+                    self.requests.get_mut(r).expect("alive").step += 1;
+                }
+                Step::Commit => {
+                    self.release_locks(r);
+                    self.requests.get_mut(r).expect("alive").step += 1;
+                }
+                Step::Publish { topic } => {
+                    self.publish(r, topic);
+                    self.requests.get_mut(r).expect("alive").step += 1;
+                }
             }
         }
     }
 
     pub(crate) fn on_work_done(&mut self, r: ReqRef) {
+        if self.gc_defer_work(r) {
+            return; // a GC pause stopped the work for a while: it ends later
+        }
         if let Some(req) = self.requests.get_mut(r) {
             req.step += 1;
             self.run_steps(r);
@@ -269,6 +305,7 @@ impl World {
             Some(req) if req.wait_token == token => {}
             _ => return,
         }
+        self.observe_deadlock(r);
         // The callee goes on working; nobody waits for its answer any more.
         self.on_call_result(r, Outcome::TimedOut);
     }
@@ -322,8 +359,12 @@ impl World {
         let now = self.now;
         let req = self.requests.remove(r).expect("finishing request is alive");
         if req.pod != u32::MAX {
+            // Memory first, so a request started on the freed worker finds it free.
+            self.release_memory(r, &req);
             self.leave_pod(&req, now);
         }
+        // Commit or roll back: the row locks go to the next waiters.
+        self.release_locks(r);
         match req.origin {
             Origin::Client(c) => {
                 let lat = now - req.born_us;
@@ -333,6 +374,7 @@ impl World {
             }
             Origin::Call(parent) => self.on_call_result(parent, outcome),
             Origin::Detached => {}
+            Origin::Event(topic) => self.on_event_done(topic, r, outcome),
         }
     }
 

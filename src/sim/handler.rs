@@ -30,6 +30,28 @@ pub enum Step {
     /// Hold the worker for ever: a hung dependency or a stuck library call. Only
     /// a caller's timeout frees the caller; the hung request never ends.
     Hang,
+
+    // Memory, locks and events (`memory.rs`, `locks.rs`, `broker.rs`).
+    /// Allocate `mb` per real request (times the request's weight) in the pod's
+    /// memory, held until the request leaves the pod. Fails the pod with an OOM
+    /// kill if it does not fit under the pod's limit.
+    Allocate { mb: f64 },
+    /// Allocate `mb` per real request of short-lived objects, unreachable as
+    /// soon as the step is done: the allocation rate a garbage collector sees
+    /// (garbage at once). Does nothing to a pod without a GC.
+    Churn { mb: f64 },
+    /// Add one entry of `mb` per real request to the pod's retained set (a
+    /// static map or a local cache); it stays live until the service's eviction
+    /// policy drops it.
+    Retain { mb: f64 },
+    /// Lock one row of lock table `table`, drawn uniformly from its first `rows`
+    /// rows (the hot set); wait in FIFO order, holding the worker, if another
+    /// transaction holds it. Held until `Commit` or the request ends.
+    Lock { table: u32, rows: u32 },
+    /// Commit the request's local transaction: release every row lock it holds.
+    Commit,
+    /// Publish one event to broker topic `topic` and carry on at once.
+    Publish { topic: u32 },
 }
 
 impl Handler {

@@ -66,6 +66,8 @@ impl World {
                         svc.pods.len() - 1
                     }
                 };
+                // A new pod starts with fresh memory, even in a reused slot.
+                self.mem.on_pod_created(service, idx, now);
                 self.queue.push(
                     ready_at_us,
                     Event::PodReady {

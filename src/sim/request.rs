@@ -57,6 +57,9 @@ pub enum Origin {
     Call(ReqRef),
     /// Nobody: a shadow copy or fire-and-forget message; its answer is dropped.
     Detached,
+    /// A consumer of a broker topic (index into the broker's topics), which
+    /// acknowledges or redelivers the message by the outcome (`broker.rs`).
+    Event(u32),
 }
 
 /// One request in flight.
@@ -160,6 +163,23 @@ impl Requests {
         self.free.push(r.idx);
         self.live -= 1;
         Some(req)
+    }
+
+    /// Every live request with its reference, in slot order (deterministic).
+    /// Used by rare whole-system events (an OOM kill, a deadlock check), never
+    /// on the per-request hot path.
+    pub fn iter(&self) -> impl Iterator<Item = (ReqRef, &Request)> {
+        self.slots.iter().enumerate().filter_map(|(i, s)| {
+            s.req.as_ref().map(|r| {
+                (
+                    ReqRef {
+                        idx: i as u32,
+                        gen: s.gen,
+                    },
+                    r,
+                )
+            })
+        })
     }
 
     /// Number of live requests.

@@ -10,14 +10,19 @@
 //! any event at `t`, which is what a timed change on the fault timeline would do:
 //! stepping 0→60→120 and stepping 0→120 give the same numbers.
 
+use super::broker::Broker;
 use super::client::{Client, ClientMetrics, ClientSpec, Ledger};
+use super::deploy::ReleaseHistory;
 use super::event_queue::EventQueue;
 use super::handler::Handler;
+use super::locks::LockManager;
 use super::log::{EventLog, LogEntry, LogLevel};
+use super::memory::MemoryState;
 use super::metrics::Metrics;
 use super::request::{ReqRef, Requests};
 use super::rng::SimRng;
 use super::service::{PodState, Service, ServiceMetrics, ServiceSpec};
+use super::split::Split;
 use super::time::Micros;
 
 /// Settings of a world that are not parts.
@@ -60,6 +65,26 @@ pub(crate) enum Event {
     PodReady { service: u32, pod: u32 },
     /// Entry `i` of the fault timeline.
     Timeline(u32),
+
+    // Memory, restarts, locks and the broker (their own files).
+    /// A pod's stop-the-world GC pause ends (`gc.rs`); stale if the pod was
+    /// killed since (`incarnation` moved on).
+    GcEnd {
+        service: u32,
+        pod: u32,
+        incarnation: u32,
+    },
+    /// A pod killed for running out of memory is up again (`restart.rs`).
+    PodRestarted {
+        service: u32,
+        pod: u32,
+        incarnation: u32,
+    },
+    /// A request's row-lock wait that began at the given time reached the lock
+    /// table's wait timeout (`locks.rs`).
+    LockWaitTimeout(ReqRef, Micros),
+    /// A broker topic may have a message due for delivery (`broker.rs`).
+    BrokerPoll { topic: u32 },
 }
 
 /// One simulated system.
@@ -82,6 +107,12 @@ pub struct World {
     timeline: Vec<(Micros, String, Option<TimedAction>)>,
     events_processed: u64,
     seed: u64,
+    // Parts with their own files; empty unless a scenario adds them.
+    pub(crate) mem: MemoryState,
+    pub(crate) locks: LockManager,
+    pub(crate) broker: Broker,
+    pub(crate) splits: Vec<Split>,
+    pub(crate) releases: Vec<ReleaseHistory>,
 }
 
 impl World {
@@ -100,6 +131,11 @@ impl World {
             timeline: Vec::new(),
             events_processed: 0,
             seed,
+            mem: MemoryState::default(),
+            locks: LockManager::default(),
+            broker: Broker::default(),
+            splits: Vec::new(),
+            releases: Vec::new(),
         }
     }
 
@@ -337,6 +373,18 @@ impl World {
             Event::CallTimeout(r, token) => self.on_call_timeout(r, token),
             Event::ClientDeadline(r) => self.on_client_deadline(r),
             Event::PodReady { service, pod } => self.on_pod_ready(service, pod),
+            Event::GcEnd {
+                service,
+                pod,
+                incarnation,
+            } => self.on_gc_end(service, pod, incarnation),
+            Event::PodRestarted {
+                service,
+                pod,
+                incarnation,
+            } => self.on_pod_restarted(service, pod, incarnation),
+            Event::LockWaitTimeout(r, since) => self.on_lock_wait_timeout(r, since),
+            Event::BrokerPoll { topic } => self.on_broker_poll(topic),
             Event::Timeline(i) => {
                 let (_, label, action) = &mut self.timeline[i as usize];
                 let label = label.clone();

@@ -110,6 +110,21 @@ impl Histogram {
         Some(self.max as f64)
     }
 
+    /// Adds every sample of `other` (the latencies of several populations as one).
+    pub fn merge(&mut self, other: &Histogram) {
+        if other.total == 0 {
+            return;
+        }
+        for i in other.lo..=other.hi {
+            self.counts[i] += other.counts[i];
+        }
+        self.total += other.total;
+        self.sum += other.sum;
+        self.max = self.max.max(other.max);
+        self.lo = self.lo.min(other.lo);
+        self.hi = self.hi.max(other.hi);
+    }
+
     /// Forgets every sample.
     pub fn clear(&mut self) {
         if self.lo <= self.hi {
@@ -155,6 +170,26 @@ mod tests {
         h.clear();
         assert_eq!(h.count(), 0);
         assert_eq!(h.quantile(0.5), None);
+    }
+
+    #[test]
+    fn merging_is_recording_both() {
+        let (mut a, mut b, mut both) = (Histogram::new(), Histogram::new(), Histogram::new());
+        for v in [5u64, 700, 90_000] {
+            a.record(v, 2);
+            both.record(v, 2);
+        }
+        for v in [3u64, 1_000_000] {
+            b.record(v, 1);
+            both.record(v, 1);
+        }
+        a.merge(&b);
+        assert_eq!(a.count(), both.count());
+        assert_eq!(a.mean(), both.mean());
+        assert_eq!(a.max(), both.max());
+        for q in [0.1, 0.5, 0.9, 1.0] {
+            assert_eq!(a.quantile(q), both.quantile(q));
+        }
     }
 
     #[test]

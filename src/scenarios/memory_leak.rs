@@ -1,0 +1,280 @@
+//! `memory-leak` (story 152): a static map used as a local cache, with no
+//! eviction, keeps every order for ever. The heap's post-GC floor climbs, GC
+//! runs ever more often and pauses ever longer, and the pod is OOM-restarted
+//! every four hours. An eviction policy (TTL or LRU) flattens the floor.
+//!
+//! Calibration (chosen once, then left to the mechanism):
+//! - The Order service: one pod, a 2,048 MB heap (`heap_mb`), 300 MB live
+//!   after start (Spring context, pools), 50 worker threads, 30 s to boot.
+//! - 100 orders/s; each allocates 0.5 MB of short-lived objects (parsing,
+//!   mapping, JSON: 50 MB/s of garbage, a collection every ≈ 35 s on a fresh
+//!   heap), keeps a 50 KB working set while in the pod, and works a log-normal
+//!   time, median 20 ms.
+//! - Each order puts one `OrderDTO` of 1.15 KB into the static map: 0.115 MB/s,
+//!   ≈ 414 MB an hour, and 1.4 million entries by the time the heap is full.
+//! - GC (stop-the-world, when the heap is full): pause = 10 ms + 0.25 ms per
+//!   live MB — 85 ms on a fresh heap, ≈ 0.5 s on a full one. The JVM gives up
+//!   after five collections in a row that leave under 2 % of the heap free
+//!   (HotSpot's GC overhead limit): when the floor reaches ≈ 2,007 MB, that
+//!   is (2,007 − 300) / 0.115 s ≈ 4.1 hours after a start.
+//! - TTL 30 minutes keeps ≈ 180,000 entries (≈ 207 MB); LRU 200,000 entries
+//!   ≈ 230 MB: the floor levels off at ≈ 500–530 MB.
+//! - A day at 100 orders/s is 8.6 million orders; one simulated request stands
+//!   for `request_weight` (10) orders. Memory and counts scale with the weight.
+
+use crate::sim::{
+    ClientSpec, Dist, Eviction, GcSpec, Handler, MemorySpec, RestartPolicy, ServiceSpec, Step,
+    World, WorldConfig, MIN, MS, SEC,
+};
+
+use super::model::{Headline, Model};
+use super::params::Params;
+use super::schema::{ChartSpec, GuidedStep, LineSpec, ParamSpec, SeriesExpr};
+use super::Scenario;
+
+const PARAMS: &[ParamSpec] = &[
+    ParamSpec::choice("cache_eviction", "Cache eviction", &["none", "ttl", "lru"], "none", "How the static order map forgets entries: none (it only grows), ttl (entries expire), lru (at most max_entries)."),
+    ParamSpec::number("ttl_minutes", "Entry TTL", "min", 30.0, 1.0, 1_440.0, "With ttl: how long an order stays in the map."),
+    ParamSpec::number("max_entries", "Max entries", "", 200_000.0, 1_000.0, 10_000_000.0, "With lru: the most orders the map keeps; adding more drops the oldest.").integer(),
+    ParamSpec::number("orders_per_s", "Orders per second", "rps", 100.0, 1.0, 1_000.0, "Orders placed per second; each adds one entry to the map."),
+    ParamSpec::number("heap_mb", "JVM heap", "MB", 2_048.0, 512.0, 16_384.0, "Maximum heap (-Xmx). Changed while running it applies at once, as if the pod were resized in place (a real JVM needs a restart)."),
+    ParamSpec::number("request_weight", "Orders per simulated request", "", 10.0, 1.0, 1_000.0, "Simulation detail: each simulated request stands for this many orders, so a day runs smoothly. Results do not depend on it beyond noise.").integer().advanced(),
+];
+
+const GUIDE: &[GuidedStep] = &[
+    GuidedStep {
+        action: "Run the defaults: no eviction, 100 orders/s, a 2 GB heap, for a day.",
+        watch: "Heap after GC and the restarts.",
+        predict: "The heap is collected every half minute. Does the floor it returns to stay put?",
+        answer: "No: every order stays reachable from the static map, so each collection returns to a higher floor — a diagonal line, ≈ 400 MB an hour. About four hours in, the heap is full of live entries and the pod is OOM-restarted; then it starts over.",
+    },
+    GuidedStep {
+        action: "Look at p99 latency and the GC pauses in the last hour before a restart.",
+        watch: "p99 latency against the heap after GC.",
+        predict: "Orders take 20 ms. What happens to the slowest ones as the floor nears the ceiling?",
+        answer: "They wait for the GC: with little room left the collector runs every second or two and pauses ≈ 0.5 s to trace a 2 GB live heap, so p99 climbs from tens of ms to hundreds before the crash.",
+    },
+    GuidedStep {
+        action: "Set cache_eviction to ttl (30 minutes), or to lru (200,000 entries).",
+        watch: "Heap after GC.",
+        predict: "Will the floor still rise?",
+        answer: "Only for the first half hour while the cache fills; then entries leave as fast as they come, the floor flattens at ≈ 500 MB and there is no restart all day.",
+    },
+    GuidedStep {
+        action: "Back to no eviction; set orders_per_s to 200, then heap_mb to 4096.",
+        watch: "Time between restarts.",
+        predict: "Twice the orders; then twice the heap. What happens to the four hours?",
+        answer: "Twice the orders fill the map twice as fast: restarts every ≈ 2 hours. A bigger heap only moves the fuse (≈ 9 hours): without eviction, every heap fills.",
+    },
+];
+
+fn plain(label: &'static str, s: &str) -> LineSpec {
+    LineSpec {
+        label,
+        expr: SeriesExpr::Plain(s.into()),
+    }
+}
+
+fn charts() -> Vec<ChartSpec> {
+    vec![
+        ChartSpec {
+            title: "Heap used (GC sawtooth)",
+            unit: "MB",
+            lines: vec![
+                plain("heap used", "order.mem_mb"),
+                plain("heap used (peak)", "order.mem_mb.max"),
+                plain("heap after GC", "order.heap_after_gc_mb"),
+                plain("max heap", "order.mem_limit_mb"),
+            ],
+        },
+        ChartSpec {
+            title: "Heap after GC",
+            unit: "MB",
+            lines: vec![
+                plain("heap after GC", "order.heap_after_gc_mb"),
+                plain("max heap", "order.mem_limit_mb"),
+            ],
+        },
+        ChartSpec {
+            title: "Restarts",
+            unit: "count",
+            lines: vec![
+                plain("OOM kills", "order.oom_kills"),
+                plain("pods restarting", "order.pods_restarting"),
+            ],
+        },
+        ChartSpec {
+            title: "p99 latency",
+            unit: "ms",
+            lines: vec![
+                plain("orders p99", "orders.latency.p99"),
+                plain("GC pause p99", "order.gc_pause.p99"),
+            ],
+        },
+    ]
+}
+
+/// The scenario's catalogue entry.
+pub const SCENARIO: Scenario = Scenario {
+    id: "memory-leak",
+    title: "Memory leak: a cache with no eviction",
+    story: Some(152),
+    lesson: "a cache with no eviction is a leak with a 4-hour fuse",
+    narrative: "The Order service runs on a JVM with a 2 GB heap. Someone added a static map as a \
+        quick local cache of orders — and never gave it an eviction policy. Every order placed \
+        stays reachable for ever. The garbage collector still runs and still frees the request \
+        garbage, so the heap chart is a healthy-looking sawtooth; but the floor it returns to \
+        after each collection climbs steadily. As it nears the ceiling, collections come every \
+        second and pause for half a second each, latency climbs, and the JVM finally gives up: \
+        OutOfMemoryError, restart, and the same again four hours later. It never shows up in a \
+        test with little traffic. Give the map a TTL or a size bound and the floor flattens.",
+    guide: GUIDE,
+    params: PARAMS,
+    charts,
+    duration_s: 86_400.0,
+    speed: 360.0,
+    bucket_ms: 10_000,
+    build,
+};
+
+/// An `OrderDTO` in the map, MB.
+const ENTRY_MB: f64 = 0.001_1;
+/// Window of the floor slope headline.
+const SLOPE_WINDOW_US: u64 = 12 * 3_600 * SEC;
+
+fn eviction(p: &Params) -> Eviction {
+    match p.choice("cache_eviction") {
+        "ttl" => Eviction::Ttl {
+            ttl_us: (p.f("ttl_minutes") * MIN as f64).round() as u64,
+        },
+        "lru" => Eviction::Lru {
+            max_entries: p.f("max_entries") as u64,
+        },
+        _ => Eviction::None,
+    }
+}
+
+struct LeakModel {
+    world: World,
+    service: u32,
+    client: u32,
+}
+
+fn build(p: &Params, seed: u64) -> Box<dyn Model> {
+    let mut world = World::new(
+        seed,
+        WorldConfig {
+            bucket_us: SCENARIO.bucket_ms * MS,
+            // A whole day of 10 s buckets.
+            series_capacity: 8_700,
+            ..WorldConfig::default()
+        },
+    );
+    let service = world.add_service(ServiceSpec::new("order", 1, 50));
+    world.add_memory(
+        service,
+        MemorySpec::new(p.f("heap_mb"), 300.0)
+            .gc(GcSpec::new(10.0, 0.25))
+            .eviction(eviction(p))
+            .restart(RestartPolicy::kubernetes(30 * SEC)),
+    );
+    let handler = world.add_handler(Handler {
+        name: "place_order".into(),
+        service,
+        pool: 0,
+        steps: vec![
+            Step::Churn { mb: 0.5 },
+            Step::Allocate { mb: 0.05 },
+            Step::Work(Dist::LogNormal {
+                median_ms: 20.0,
+                sigma: 0.5,
+            }),
+            Step::Retain { mb: ENTRY_MB },
+        ],
+    });
+    let client = world.add_client(
+        ClientSpec::new("orders", p.f("orders_per_s"), service, handler)
+            .timeout_us(30 * SEC)
+            .weight(p.f("request_weight") as u32),
+    );
+    Box::new(LeakModel {
+        world,
+        service,
+        client,
+    })
+}
+
+impl LeakModel {
+    /// Least-squares slope of the post-GC floor over the last 12 h, in MB/h,
+    /// fitted within each pod life (one intercept per life, one common slope),
+    /// so a restart's drop is not mistaken for a falling floor. Buckets with a
+    /// kill or a restart in them are left out.
+    fn floor_slope_mb_per_h(&self) -> Option<f64> {
+        let m = &self.world.metrics;
+        let floor = m.series("order.heap_after_gc_mb")?;
+        let kills = m.series("order.oom_kills")?;
+        let restarts = m.series("order.restarts")?;
+        let width_h = m.bucket_us() as f64 / 3_600e6;
+        let closed = m.buckets_closed();
+        let from = closed.saturating_sub(SLOPE_WINDOW_US / m.bucket_us());
+        // Per life: (n, Σt, Σy, Σtt, Σty).
+        let mut lives: Vec<[f64; 5]> = vec![[0.0; 5]];
+        for i in from..closed {
+            let event = kills.get(i).unwrap_or(0.0) + restarts.get(i).unwrap_or(0.0) > 0.0;
+            if kills.get(i).unwrap_or(0.0) > 0.0 {
+                lives.push([0.0; 5]);
+            }
+            let (Some(y), false) = (floor.get(i), event) else {
+                continue;
+            };
+            let t = i as f64 * width_h;
+            let l = lives.last_mut().expect("one life at least");
+            for (k, v) in [1.0, t, y, t * t, t * y].into_iter().enumerate() {
+                l[k] += v;
+            }
+        }
+        let (mut sxy, mut sxx) = (0.0, 0.0);
+        for [n, st, sy, stt, sty] in lives.into_iter().filter(|l| l[0] >= 3.0) {
+            sxy += sty - st * sy / n;
+            sxx += stt - st * st / n;
+        }
+        (sxx > 0.0).then(|| sxy / sxx)
+    }
+}
+
+impl Model for LeakModel {
+    fn world(&self) -> &World {
+        &self.world
+    }
+
+    fn world_mut(&mut self) -> &mut World {
+        &mut self.world
+    }
+
+    fn apply(&mut self, p: &Params, name: &str) {
+        match name {
+            "cache_eviction" | "ttl_minutes" | "max_entries" => {
+                self.world.set_eviction(self.service, eviction(p))
+            }
+            "orders_per_s" => self.world.set_client_rate(self.client, p.f("orders_per_s")),
+            "heap_mb" => self.world.set_memory_limit(self.service, p.f("heap_mb")),
+            "request_weight" => {
+                let c = self.client;
+                self.world.clients[c as usize].spec.weight = p.f("request_weight") as u32;
+                self.world.set_client_rate(c, p.f("orders_per_s"));
+            }
+            _ => {}
+        }
+    }
+
+    fn headline(&self, _p: &Params) -> Headline {
+        let sm = self.world.memory(self.service).expect("has memory");
+        let kills = sm.oom_kills;
+        let interval = (kills > 0).then(|| sm.uptime_before_oom_us as f64 / kills as f64 / 3_600e6);
+        vec![
+            ("restarts", Some(kills as f64)),
+            ("mean_restart_interval_h", interval),
+            ("heap_floor_slope_mb_per_h", self.floor_slope_mb_per_h()),
+        ]
+    }
+}

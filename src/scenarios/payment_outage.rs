@@ -1,0 +1,376 @@
+//! `payment-outage` (story 151): a bad deploy makes every in-flight payment
+//! hold far more memory; pods under normal load pass their limit, are
+//! OOM-killed and crash-loop. Restore first: scale out to dilute, or move the
+//! traffic to the Blue cluster still running the previous version.
+//!
+//! Calibration (chosen once, then left to the mechanism):
+//! - 1,200 payments/s through the gateway; a payment holds its pod for a
+//!   log-normal time, median 200 ms (σ 0.35, mean ≈ 212 ms) — mostly waiting on
+//!   the card network. Little: ≈ 254 payments in flight over the fleet, so
+//!   ≈ 25 per pod with 10 pods, ≈ 13 with 20, ≈ 8.5 with 30.
+//! - A pod: 1,024 MB limit, 300 MB baseline, 200 worker threads (never the
+//!   bottleneck here), 20 s from start to ready.
+//! - v1 holds 2 MB per in-flight payment: ≈ 350 MB per pod with 10 pods.
+//! - v2 (the deploy at 60 s) builds a runaway list: 30 MB per in-flight payment.
+//!   A pod then fits (1,024 − 300) / 30 ≈ 24 payments at once. With 10 pods
+//!   (≈ 25 each, ≈ 1,060 MB needed) every pod dies within a second of the
+//!   deploy and the fleet crash-loops; with 30 (≈ 8.5 each, ≈ 555 MB, the
+//!   fullest pod ≈ 780 MB) none comes near the limit. Payments spread over pods
+//!   unevenly (random arrivals, random durations): the fullest pod holds about
+//!   1.5× the mean, so the line between a crash loop and a calm fleet lies near
+//!   17 pods (measured: 15 pods crash-loop, 20 stay up).
+//! - Blue: a second cluster of the same size on v1, idle until traffic moves.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use crate::sim::{
+    Dist, Handler, MemorySpec, Release, ServiceSpec, SplitSpec, SplitTarget, Step, World,
+    WorldConfig, MS, SEC,
+};
+
+use super::model::{Headline, Model};
+use super::params::Params;
+use super::schema::{ChartSpec, GuidedStep, LineSpec, ParamSpec, SeriesExpr};
+use super::Scenario;
+
+const PARAMS: &[ParamSpec] = &[
+    ParamSpec::number("replicas", "Payment pods (Green)", "", 10.0, 10.0, 40.0, "Pods of the live (Green) Payment cluster. Scaling out spreads the same payments over more pods.").integer(),
+    ParamSpec::switch("bad_deploy", "Bad deploy at 60 s", true, "Deploy v2 at 60 s: a runaway list allocation makes each in-flight payment hold 30 MB instead of 2 MB. Off later: roll back to v1."),
+    ParamSpec::number("shift_to_blue", "Shift traffic to Blue at", "s", 300.0, 0.0, 86_400.0, "The simulated second all traffic moves to the Blue cluster (previous version), or off. Off later: traffic returns to Green.").or_off(true),
+];
+
+const GUIDE: &[GuidedStep] = &[
+    GuidedStep {
+        action: "Run the defaults: 10 Payment pods, bad deploy at 60 s.",
+        watch: "Gateway 5xx rate, pods ready / restarting, and memory per pod against the limit.",
+        predict: "Every payment now holds 30 MB instead of 2 MB. Do a few pods fail, or all of them?",
+        answer: "All of them within a second: about 25 payments sit in each pod at once, more than the 1 GB limit holds. Killed pods come back one by one, take all the traffic and die again — a crash loop with growing back-off, and most payments get a 500.",
+    },
+    GuidedStep {
+        action: "At about 180 s, set replicas to 30.",
+        watch: "Pods ready and the fullest pod's memory.",
+        predict: "Same bug, same payments. Can more pods help a memory bug?",
+        answer: "Yes, for now: the 20 new pods are ready after 20 s and share the payments while the crashed ones sit out their back-off — ≈ 13 payments and ≈ 700 MB a pod, under the limit. The 5xx rate falls below 2 % within two minutes. The bug is still there — restoration, not a fix.",
+    },
+    GuidedStep {
+        action: "Restart with replicas 10 and shift_to_blue = 180.",
+        watch: "5xx rate and memory per pod, Green against Blue.",
+        predict: "Blue runs the previous version on 10 pods. What does its memory look like?",
+        answer: "Like Green before the deploy, ≈ 350 MB a pod, and the 5xx rate drops to about zero as soon as traffic moves. Now there is time to read the heap dump.",
+    },
+    GuidedStep {
+        action: "Try replicas 15 and 20 with the bad deploy.",
+        watch: "OOM kills and the 5xx rate after the deploy.",
+        predict: "Where is the line between a crash loop and a calm fleet?",
+        answer: "Near 17 pods: a pod fits about 24 payments at once, the fleet has about 250 in flight, and the fullest pod holds half again the average. 15 pods crash-loop, 20 stay up. More replicas never make it worse.",
+    },
+];
+
+fn ended(prefix: &str) -> Vec<String> {
+    ["ok", "error", "rejected", "timed_out"]
+        .iter()
+        .map(|o| format!("{prefix}.{o}"))
+        .collect()
+}
+
+fn failed(prefix: &str) -> Vec<String> {
+    ["error", "rejected", "timed_out"]
+        .iter()
+        .map(|o| format!("{prefix}.{o}"))
+        .collect()
+}
+
+fn plain(label: &'static str, s: &str) -> LineSpec {
+    LineSpec {
+        label,
+        expr: SeriesExpr::Plain(s.into()),
+    }
+}
+
+fn charts() -> Vec<ChartSpec> {
+    let mut all_failed = failed("gateway.green");
+    all_failed.extend(failed("gateway.blue"));
+    let mut all_ended = ended("gateway.green");
+    all_ended.extend(ended("gateway.blue"));
+    vec![
+        ChartSpec {
+            title: "Gateway 5xx rate",
+            unit: "share of requests",
+            lines: vec![LineSpec {
+                label: "5xx",
+                expr: SeriesExpr::Ratio(all_failed, all_ended),
+            }],
+        },
+        ChartSpec {
+            title: "Pods ready / restarting",
+            unit: "pods",
+            lines: vec![
+                plain("Green ready", "payment-green.pods_ready"),
+                plain("Green restarting", "payment-green.pods_restarting"),
+                plain("Blue ready", "payment-blue.pods_ready"),
+            ],
+        },
+        ChartSpec {
+            title: "Memory per pod against its limit",
+            unit: "MB",
+            lines: vec![
+                plain("Green mean", "payment-green.mem_mb"),
+                plain("Green fullest pod", "payment-green.mem_mb_pod_max.max"),
+                plain("Blue mean", "payment-blue.mem_mb"),
+                plain("limit", "payment-green.mem_limit_mb"),
+            ],
+        },
+        ChartSpec {
+            title: "Payments",
+            unit: "req/s",
+            lines: vec![
+                LineSpec {
+                    label: "ok (Green)",
+                    expr: SeriesExpr::PerSecond("gateway.green.ok".into()),
+                },
+                LineSpec {
+                    label: "ok (Blue)",
+                    expr: SeriesExpr::PerSecond("gateway.blue.ok".into()),
+                },
+                LineSpec {
+                    label: "5xx (Green)",
+                    expr: SeriesExpr::PerSecond("gateway.green.error".into()),
+                },
+            ],
+        },
+    ]
+}
+
+/// The scenario's catalogue entry.
+pub const SCENARIO: Scenario = Scenario {
+    id: "payment-outage",
+    title: "Payment outage: OOM after a deploy",
+    story: Some(151),
+    lesson: "restore first: scale out to dilute an OOM, shift to blue",
+    narrative: "Checkout goes through the API gateway to the Payment service, ten pods with a 1 GB \
+        memory limit each. A minute in, a deploy ships a runaway list allocation: every payment in \
+        flight now holds fifteen times the memory. Nothing else changed — same traffic, same code \
+        paths — yet each pod holds about 25 payments at once, and 25 of them no longer fit. Pods are \
+        OOM-killed, restart, take the whole load alone and die again, and the gateway answers 500. \
+        The on-call engineer's first job is not the heap dump but the checkout: spread the payments \
+        over more pods so each one fits, or send the traffic to Blue, which still runs yesterday's \
+        version.",
+    guide: GUIDE,
+    params: PARAMS,
+    charts,
+    duration_s: 900.0,
+    speed: 10.0,
+    bucket_ms: 1_000,
+    build,
+};
+
+/// Payments per second through the gateway.
+const RATE_RPS: f64 = 1_200.0;
+/// When the bad version ships.
+const DEPLOY_US: u64 = 60 * SEC;
+
+fn payment_steps(alloc_mb: f64) -> Vec<Step> {
+    vec![
+        Step::Allocate { mb: alloc_mb },
+        Step::Work(Dist::LogNormal {
+            median_ms: 200.0,
+            sigma: 0.35,
+        }),
+    ]
+}
+
+struct PaymentModel {
+    world: World,
+    green: u32,
+    green_handler: u32,
+    blue: u32,
+    split: u32,
+    /// Whether the bad deploy should (still) happen; read by the timeline.
+    want_bad: Rc<Cell<bool>>,
+    deploy_scheduled: bool,
+    /// Bumped whenever `shift_to_blue` changes, so a stale scheduled shift does nothing.
+    shift_epoch: Rc<Cell<u32>>,
+}
+
+fn build(p: &Params, seed: u64) -> Box<dyn Model> {
+    let mut world = World::new(
+        seed,
+        WorldConfig {
+            bucket_us: SCENARIO.bucket_ms * MS,
+            ..WorldConfig::default()
+        },
+    );
+    let replicas = p.f("replicas") as u32;
+    let cluster = |w: &mut World, name: &str| {
+        let s = w.add_service(ServiceSpec::new(name, replicas, 200));
+        w.set_startup(s, 20 * SEC);
+        w.add_memory(s, MemorySpec::new(1_024.0, 300.0));
+        let h = w.add_handler(Handler {
+            name: "pay".into(),
+            service: s,
+            pool: 0,
+            steps: payment_steps(2.0),
+        });
+        (s, h)
+    };
+    let (green, green_handler) = cluster(&mut world, "payment-green");
+    let (blue, blue_handler) = cluster(&mut world, "payment-blue");
+    let target = |label: &str, service, handler, share| SplitTarget {
+        label: label.into(),
+        service,
+        handler,
+        share,
+    };
+    let split = world.add_split(SplitSpec {
+        name: "gateway".into(),
+        rate_rps: RATE_RPS,
+        targets: vec![
+            target("green", green, green_handler, 1.0),
+            target("blue", blue, blue_handler, 0.0),
+        ],
+        timeout_us: Some(30 * SEC),
+        weight: 1,
+    });
+    let mut m = PaymentModel {
+        world,
+        green,
+        green_handler,
+        blue,
+        split,
+        want_bad: Rc::new(Cell::new(p.on("bad_deploy"))),
+        deploy_scheduled: false,
+        shift_epoch: Rc::new(Cell::new(0)),
+    };
+    if p.on("bad_deploy") {
+        m.schedule_deploy();
+    }
+    if let Some(t) = p.num("shift_to_blue") {
+        m.shift_at(t);
+    }
+    Box::new(m)
+}
+
+impl PaymentModel {
+    fn bad_release(&self) -> Release {
+        Release {
+            version: "v2 (runaway list)".into(),
+            handlers: vec![(self.green_handler, payment_steps(30.0))],
+        }
+    }
+
+    fn schedule_deploy(&mut self) {
+        if self.deploy_scheduled {
+            return;
+        }
+        self.deploy_scheduled = true;
+        let (green, release, want) = (self.green, self.bad_release(), self.want_bad.clone());
+        let at = self.world.now().max(DEPLOY_US);
+        self.world.at(
+            at,
+            "Deploy payment v2",
+            Box::new(move |w: &mut World| {
+                if want.get() && w.version(green).is_empty() {
+                    w.deploy(green, release.clone());
+                }
+            }),
+        );
+    }
+
+    /// Moves all traffic to Blue at simulated second `t` (now, if it has passed).
+    fn shift_at(&mut self, t: f64) {
+        let epoch = self.shift_epoch.get().wrapping_add(1);
+        self.shift_epoch.set(epoch);
+        let at = crate::sim::time::from_secs(t).max(self.world.now());
+        let (split, current) = (self.split, self.shift_epoch.clone());
+        self.world.at(
+            at,
+            "Shift to Blue",
+            Box::new(move |w: &mut World| {
+                if current.get() == epoch {
+                    w.set_split_shares(split, &[0.0, 1.0]);
+                }
+            }),
+        );
+    }
+
+    /// (failed, ended) at the gateway over buckets `from..` of the kept series.
+    fn window(&self, from_bucket: u64) -> (f64, f64) {
+        let m = &self.world.metrics;
+        let sum = |names: Vec<String>| -> f64 {
+            names
+                .iter()
+                .filter_map(|n| m.series(n))
+                .map(|r| {
+                    (r.first_bucket()..)
+                        .zip(r.values())
+                        .filter(|(i, _)| *i >= from_bucket)
+                        .map(|(_, v)| v)
+                        .sum::<f64>()
+                })
+                .sum()
+        };
+        let mut f = failed("gateway.green");
+        f.extend(failed("gateway.blue"));
+        let mut e = ended("gateway.green");
+        e.extend(ended("gateway.blue"));
+        (sum(f), sum(e))
+    }
+}
+
+impl Model for PaymentModel {
+    fn world(&self) -> &World {
+        &self.world
+    }
+
+    fn world_mut(&mut self) -> &mut World {
+        &mut self.world
+    }
+
+    fn apply(&mut self, p: &Params, name: &str) {
+        match name {
+            "replicas" => self.world.scale_to(self.green, p.f("replicas") as u32),
+            "bad_deploy" => {
+                let on = p.on("bad_deploy");
+                self.want_bad.set(on);
+                if on && self.world.version(self.green).is_empty() {
+                    if self.world.now() >= DEPLOY_US {
+                        let r = self.bad_release();
+                        self.world.deploy(self.green, r);
+                    } else {
+                        self.schedule_deploy();
+                    }
+                } else if !on && !self.world.version(self.green).is_empty() {
+                    self.world.rollback(self.green);
+                }
+            }
+            "shift_to_blue" => match p.num("shift_to_blue") {
+                Some(t) => self.shift_at(t),
+                None => {
+                    self.shift_epoch.set(self.shift_epoch.get().wrapping_add(1));
+                    self.world.set_split_shares(self.split, &[1.0, 0.0]);
+                }
+            },
+            _ => {}
+        }
+    }
+
+    fn headline(&self, _p: &Params) -> Headline {
+        let w = &self.world;
+        let bucket_us = w.metrics.bucket_us();
+        let closed = w.metrics.buckets_closed();
+        let rate = |(f, e): (f64, f64)| (e > 0.0).then(|| f / e);
+        let after_deploy =
+            (closed * bucket_us > DEPLOY_US).then(|| self.window(DEPLOY_US / bucket_us));
+        let last5 = self.window(closed.saturating_sub(300 * SEC / bucket_us));
+        let mems = [self.green, self.blue].map(|s| w.memory(s).expect("has memory"));
+        let kills = mems.iter().map(|m| m.oom_kills).sum::<u64>() as f64;
+        let peak = mems.iter().map(|m| m.peak_ratio).fold(0.0, f64::max);
+        vec![
+            ("error_rate_after_deploy", after_deploy.and_then(rate)),
+            ("error_rate_last_5min", rate(last5)),
+            ("oom_kills", Some(kills)),
+            ("peak_memory_ratio", (w.now() > 0).then_some(peak)),
+        ]
+    }
+}
