@@ -7,6 +7,7 @@
 
 use super::metrics::{CounterId, GaugeId, LatencyId};
 use super::profile::RateProfile;
+use super::rng::SimRng;
 use super::time::Micros;
 
 /// A client population as declared by a scenario.
@@ -25,6 +26,28 @@ pub struct ClientSpec {
     pub timeout_us: Option<Micros>,
     /// Real requests per simulated one (≥ 1).
     pub weight: u32,
+    /// The API key(s) its requests carry (`Request::key`).
+    pub keys: ClientKeys,
+}
+
+/// Which API key a population's requests carry, for rate limiting and the like.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientKeys {
+    /// Every request carries the same key (one account, one scraper).
+    One(u64),
+    /// Each request carries one of the `count` keys `first .. first + count`,
+    /// drawn uniformly (many customers, or a bot rotating a few keys).
+    Range { first: u64, count: u64 },
+}
+
+impl ClientKeys {
+    /// The key of the next request; draws from `rng` only for a range.
+    pub fn draw(&self, rng: &mut SimRng) -> u64 {
+        match *self {
+            ClientKeys::One(k) => k,
+            ClientKeys::Range { first, count } => first + rng.below(count.max(1)),
+        }
+    }
 }
 
 impl ClientSpec {
@@ -38,7 +61,21 @@ impl ClientSpec {
             handler,
             timeout_us: None,
             weight: 1,
+            keys: ClientKeys::One(0),
         }
+    }
+
+    /// Every request carries API key `key`.
+    pub fn key(mut self, key: u64) -> Self {
+        self.keys = ClientKeys::One(key);
+        self
+    }
+
+    /// Each request carries one of `count` keys from `first`, drawn uniformly.
+    pub fn keys(mut self, first: u64, count: u64) -> Self {
+        assert!(count >= 1, "a key range needs at least one key");
+        self.keys = ClientKeys::Range { first, count };
+        self
     }
 
     /// Sets the rate profile.

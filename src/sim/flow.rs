@@ -13,6 +13,19 @@ use super::request::{Origin, Outcome, ReqRef, Request};
 use super::service::PodState;
 use super::world::{Event, World};
 
+/// What a decision step (rate limit, flag, cache, shedding) says happens next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Next {
+    /// Go on to the next step.
+    Continue,
+    /// Skip this many steps after this one.
+    Skip(u16),
+    /// The step has scheduled an `Event::Resume`; nothing more now.
+    Wait,
+    /// End the request with this outcome now.
+    End(Outcome),
+}
+
 impl World {
     pub(crate) fn schedule_next_arrival(&mut self, c: u32) {
         let now = self.now;
@@ -73,11 +86,13 @@ impl World {
         let w = client.spec.weight;
         client.ledger.arrived += w as u64;
         client.ledger.in_flight += w as u64;
-        let (service, handler, timeout) = (
+        let (service, handler, timeout, keys) = (
             client.spec.service,
             client.spec.handler,
             client.spec.timeout_us,
+            client.spec.keys,
         );
+        let key = keys.draw(&mut self.rng);
         let m = client.m.clone();
         self.metrics.add(m.arrived, w as f64);
         self.metrics.shift(m.in_flight, now, w as f64);
@@ -97,7 +112,7 @@ impl World {
             queued_at_us: now,
             wait_token: 0,
             failed_call: false,
-            key: 0,
+            key,
         });
         if let Some(t) = timeout {
             self.queue.push(now + t, Event::ClientDeadline(r));
@@ -109,13 +124,18 @@ impl World {
     /// place in the queue, or is turned away.
     pub(crate) fn enter(&mut self, r: ReqRef) {
         let now = self.now;
-        let (s, pool_ix) = {
+        let (s, pool_ix, class, weight) = {
             let req = self.requests.get(r).expect("entering request is alive");
             (
                 req.service as usize,
                 self.handlers[req.handler as usize].pool as usize,
+                req.class,
+                req.weight,
             )
         };
+        if self.services[s].from_class.is_some() {
+            self.tally_arrival(s, class, weight);
+        }
         let Some(pod) = self.services[s].pick_pod() else {
             // No pod is ready: the load balancer answers 503 at once.
             self.finish(r, Outcome::Error);
@@ -197,8 +217,9 @@ impl World {
                     ..
                 }) => {
                     let req = self.requests.get(r).expect("alive");
-                    let (class, weight, born, token) =
-                        (req.class, req.weight, req.born_us, req.wait_token);
+                    // A call carries its caller's key (the API key travels with the work).
+                    let (class, weight, born, token, key) =
+                        (req.class, req.weight, req.born_us, req.wait_token, req.key);
                     let child = self.requests.insert(Request {
                         origin: Origin::Call(r),
                         class,
@@ -215,7 +236,7 @@ impl World {
                         queued_at_us: self.now,
                         wait_token: 0,
                         failed_call: false,
-                        key: 0,
+                        key,
                     });
                     if let Some(t) = timeout_us {
                         self.queue.push(self.now + t, Event::CallTimeout(r, token));
@@ -231,7 +252,69 @@ impl World {
                     self.requests.get_mut(r).expect("alive").step += 1;
                 }
                 Step::Hang => return,
+                Step::RateLimit(l) => {
+                    let next = self.rate_limit_step(r, l);
+                    if !self.follow(r, next) {
+                        return;
+                    }
+                }
+                Step::WhenFlag { flag, steps } => {
+                    let next = self.when_flag_step(flag, steps);
+                    if !self.follow(r, next) {
+                        return;
+                    }
+                }
+                Step::CacheLookup { cache, object } => {
+                    let next = self.cache_lookup_step(r, cache, object);
+                    if !self.follow(r, next) {
+                        return;
+                    }
+                }
+                Step::CacheFill { cache, object } => {
+                    let next = self.cache_fill_step(r, cache, object);
+                    if !self.follow(r, next) {
+                        return;
+                    }
+                }
+                Step::Shed(rule) => {
+                    let next = self.shed_step(r, rule);
+                    if !self.follow(r, next) {
+                        return;
+                    }
+                }
             }
+        }
+    }
+
+    /// Acts on what a decision step said; true when the request goes on to its
+    /// next step at once.
+    fn follow(&mut self, r: ReqRef, next: Next) -> bool {
+        match next {
+            Next::Continue | Next::Skip(_) => {
+                let skip = if let Next::Skip(k) = next { k } else { 0 };
+                let req = self.requests.get_mut(r).expect("alive");
+                req.step = req.step.saturating_add(1 + skip);
+                true
+            }
+            Next::Wait => false,
+            Next::End(o) => {
+                self.finish(r, o);
+                false
+            }
+        }
+    }
+
+    /// A decision step that took time is over: go on, or end as it decided.
+    pub(crate) fn on_resume(&mut self, r: ReqRef, end: Option<Outcome>) {
+        if self.requests.get(r).is_none() {
+            return;
+        }
+        match end {
+            None => {
+                self.requests.get_mut(r).expect("alive").step += 1;
+                self.run_steps(r);
+            }
+            Some(o) => self.finish(r, o),
         }
     }
 

@@ -6,6 +6,7 @@
 //! not new handlers.
 
 use super::dist::Dist;
+use super::edge_cache::ObjectKey;
 use super::time::Micros;
 
 /// What a caller does when a call fails, is rejected or times out.
@@ -30,6 +31,24 @@ pub enum Step {
     /// Hold the worker for ever: a hung dependency or a stuck library call. Only
     /// a caller's timeout frees the caller; the hung request never ends.
     Hang,
+    /// Check the request's API key against rate limiter `n` (the world's
+    /// `limiters`): carry on, or end as `Rejected` (429) before anything further
+    /// is touched (`rate_limit.rs`).
+    RateLimit(u32),
+    /// Run the next `steps` steps only while feature flag `flag` is on; skip
+    /// them while it is off (`flags.rs`).
+    WhenFlag { flag: u32, steps: u16 },
+    /// Look the object up in edge cache `cache`: a fresh copy answers the
+    /// request there (Ok) and nothing further runs; a miss carries on
+    /// (`edge_cache.rs`).
+    CacheLookup { cache: u32, object: ObjectKey },
+    /// Store the answer in edge cache `cache` for its TTL, unless one of the
+    /// request's calls failed (`edge_cache.rs`).
+    CacheFill { cache: u32, object: ObjectKey },
+    /// Priority shedding by rule `n` (the world's `shed_rules`): when the
+    /// watched pool is overloaded, reject this low-priority work or skip the
+    /// optional steps after it (`shedding.rs`).
+    Shed(u32),
 }
 
 /// A synchronous call to another service and the policies around it.

@@ -10,28 +10,40 @@
 //! Architecture invariant: nothing here knows a scenario, a web crate or a UI
 //! word. A behaviour a story needs is added here as a general, documented part.
 
+mod class_counts;
 pub mod client;
 pub mod dist;
+pub mod edge_cache;
 pub mod event_queue;
+pub mod flag_controller;
+pub mod flags;
 mod flow;
 pub mod handler;
 pub mod log;
 pub mod metrics;
 mod pods;
 pub mod profile;
+pub mod rate_limit;
 pub mod request;
 pub mod rng;
 pub mod service;
+pub mod shedding;
+pub mod signals;
 pub mod time;
 pub mod world;
 
-pub use client::{ClientSpec, Ledger};
+pub use client::{ClientKeys, ClientSpec, Ledger};
 pub use dist::Dist;
+pub use edge_cache::{EdgeCacheSpec, ObjectKey};
+pub use flag_controller::FlagControllerSpec;
 pub use handler::{CallSpec, Handler, OnError, Step};
 pub use log::{LogEntry, LogLevel};
 pub use profile::RateProfile;
+pub use rate_limit::{LimitScope, RateLimitSpec};
 pub use request::Outcome;
 pub use rng::SimRng;
 pub use service::{Balancer, PoolSpec, ServiceSpec};
+pub use shedding::ShedRuleSpec;
+pub use signals::{Cond, Signal};
 pub use time::{Micros, HOUR, MIN, MS, SEC};
 pub use world::{World, WorldConfig};

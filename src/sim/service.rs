@@ -174,6 +174,8 @@ pub struct Service {
     pub(crate) m: ServiceMetrics,
     /// How long a new pod takes to become ready.
     pub startup_us: Micros,
+    /// Arrival counters per request class, when counting is on (`class_counts.rs`).
+    pub(crate) from_class: Option<Vec<Option<CounterId>>>,
 }
 
 impl Service {

@@ -11,13 +11,19 @@
 //! stepping 0→60→120 and stepping 0→120 give the same numbers.
 
 use super::client::{Client, ClientMetrics, ClientSpec, Ledger};
+use super::edge_cache::EdgeCache;
 use super::event_queue::EventQueue;
+use super::flag_controller::FlagController;
+use super::flags::Flag;
 use super::handler::Handler;
 use super::log::{EventLog, LogEntry, LogLevel};
 use super::metrics::Metrics;
+use super::rate_limit::RateLimiter;
+use super::request::Outcome;
 use super::request::{ReqRef, Requests};
 use super::rng::SimRng;
 use super::service::{PodState, Service, ServiceMetrics, ServiceSpec};
+use super::shedding::ShedRule;
 use super::time::Micros;
 
 /// Settings of a world that are not parts.
@@ -60,6 +66,11 @@ pub(crate) enum Event {
     PodReady { service: u32, pod: u32 },
     /// Entry `i` of the fault timeline.
     Timeline(u32),
+    /// A decision step that took time (a round trip to a shared store, serving a
+    /// cache hit) is over: `None` goes on to the next step, `Some` ends the request.
+    Resume(ReqRef, Option<Outcome>),
+    /// Flag controller `i` looks at the system again.
+    FlagControllerTick(u32),
 }
 
 /// One simulated system.
@@ -78,6 +89,13 @@ pub struct World {
     pub metrics: Metrics,
     /// Notable events.
     pub log: EventLog,
+    /// Edge parts (`rate_limit.rs`, `flags.rs`, `flag_controller.rs`,
+    /// `edge_cache.rs`, `shedding.rs`), each by index.
+    pub limiters: Vec<RateLimiter>,
+    pub flags: Vec<Flag>,
+    pub flag_controllers: Vec<FlagController>,
+    pub edge_caches: Vec<EdgeCache>,
+    pub shed_rules: Vec<ShedRule>,
     timeline: Vec<(String, Option<TimedAction>)>,
     events_processed: u64,
     seed: u64,
@@ -96,6 +114,11 @@ impl World {
             clients: Vec::new(),
             metrics: Metrics::new(config.bucket_us, config.series_capacity),
             log: EventLog::new(config.log_capacity),
+            limiters: Vec::new(),
+            flags: Vec::new(),
+            flag_controllers: Vec::new(),
+            edge_caches: Vec::new(),
+            shed_rules: Vec::new(),
             timeline: Vec::new(),
             events_processed: 0,
             seed,
@@ -162,6 +185,7 @@ impl World {
             rr_next: 0,
             m: sm,
             startup_us: 0,
+            from_class: None,
         };
         svc.pods = (0..svc.spec.pods)
             .map(|_| svc.new_pod(PodState::Ready))
@@ -325,6 +349,8 @@ impl World {
             Event::CallTimeout(r, token) => self.on_call_timeout(r, token),
             Event::ClientDeadline(r) => self.on_client_deadline(r),
             Event::PodReady { service, pod } => self.on_pod_ready(service, pod),
+            Event::Resume(r, end) => self.on_resume(r, end),
+            Event::FlagControllerTick(i) => self.on_flag_controller_tick(i),
             Event::Timeline(i) => {
                 let (label, action) = &mut self.timeline[i as usize];
                 let label = label.clone();

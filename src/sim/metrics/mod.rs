@@ -37,11 +37,13 @@ pub struct Ring {
 }
 
 impl Ring {
-    fn new(cap: usize) -> Self {
+    /// An empty ring whose first value will be that of bucket `first` (a series
+    /// registered while a run is under way starts at the bucket being filled).
+    fn new(cap: usize, first: u64) -> Self {
         Ring {
             values: VecDeque::with_capacity(cap.min(4096)),
             cap,
-            first: 0,
+            first,
         }
     }
 
@@ -158,7 +160,7 @@ impl Metrics {
             name: name.to_string(),
             in_bucket: 0.0,
             total: 0.0,
-            ring: Ring::new(self.capacity),
+            ring: Ring::new(self.capacity, self.bucket),
         });
         CounterId(self.counters.len() as u32 - 1)
     }
@@ -173,8 +175,8 @@ impl Metrics {
             area_bucket: 0.0,
             area_total: 0.0,
             max_bucket: value,
-            ring_mean: Ring::new(self.capacity),
-            ring_max: Ring::new(self.capacity),
+            ring_mean: Ring::new(self.capacity, self.bucket),
+            ring_max: Ring::new(self.capacity, self.bucket),
         });
         GaugeId(self.gauges.len() as u32 - 1)
     }
@@ -186,9 +188,9 @@ impl Metrics {
             name: name.to_string(),
             bucket: Histogram::new(),
             total: Histogram::new(),
-            ring_p50: Ring::new(self.capacity),
-            ring_p99: Ring::new(self.capacity),
-            ring_mean: Ring::new(self.capacity),
+            ring_p50: Ring::new(self.capacity, self.bucket),
+            ring_p99: Ring::new(self.capacity, self.bucket),
+            ring_mean: Ring::new(self.capacity, self.bucket),
         });
         LatencyId(self.latencies.len() as u32 - 1)
     }
@@ -278,6 +280,11 @@ impl Metrics {
     /// Current value of a gauge.
     pub fn value(&self, id: GaugeId) -> f64 {
         self.gauges[id.0 as usize].value
+    }
+
+    /// Time-weighted mean of a gauge over the last closed bucket, if one closed.
+    pub fn last_bucket_mean(&self, id: GaugeId) -> Option<f64> {
+        self.gauges[id.0 as usize].ring_mean.values.back().copied()
     }
 
     /// Time-weighted mean of a gauge from the run's start to `now`.
@@ -382,6 +389,20 @@ mod tests {
         assert_eq!(r.first_bucket(), 7);
         assert!(r.values().all(|v| v == 10.0));
         assert_eq!(m.total(c), 100.0);
+    }
+
+    #[test]
+    fn a_series_registered_late_is_aligned_with_the_buckets() {
+        let mut m = Metrics::new(10, 100);
+        let early = m.counter("early");
+        m.advance(35);
+        let late = m.counter("late");
+        m.add(early, 1.0);
+        m.add(late, 2.0);
+        m.advance(40);
+        assert_eq!(m.series("late").unwrap().first_bucket(), 3);
+        assert_eq!(m.series("late").unwrap().get(3), Some(2.0));
+        assert_eq!(m.series("early").unwrap().get(3), Some(1.0));
     }
 
     #[test]
