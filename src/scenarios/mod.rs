@@ -6,6 +6,7 @@
 //! mechanism — when a story needs a new behaviour, it goes into `sim` as a
 //! general part.
 
+pub mod bot_scraping;
 pub mod charts;
 pub mod model;
 pub mod params;
@@ -53,7 +54,7 @@ impl Scenario {
 
 /// Every scenario, in catalogue order.
 pub fn catalogue() -> &'static [Scenario] {
-    static ALL: [Scenario; 1] = [queueing_basics::SCENARIO];
+    static ALL: [Scenario; 2] = [queueing_basics::SCENARIO, bot_scraping::SCENARIO];
     &ALL
 }
 
