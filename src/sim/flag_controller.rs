@@ -3,14 +3,16 @@
 //!
 //! Every `period_us` it looks at the system through [`Cond`]itions on live
 //! [`Signal`](super::signals::Signal)s:
-//! - while its flags are on, if any `shed_when` condition holds, it turns them
-//!   all off (sheds the features);
-//! - while they are off, once every `restore_when` condition has held at every
-//!   look for `restore_after_us`, it turns them all back on.
+//! - in normal running, if any `shed_when` condition holds, it sets each of its
+//!   flags to the value it has while shedding (an expensive feature off, a
+//!   cheap fallback such as a static page on);
+//! - while shedding, once every `restore_when` condition has held at every
+//!   look for `restore_after_us`, it sets them all back to the other value.
 //!
 //! The two lists are separate so that there is hysteresis: shed on "queue over
 //! 200", restore on "no pod still starting and queue under 5 for 30 s". A
-//! controller switched off takes no decisions and gives its flags back (on).
+//! controller switched off takes no decisions and sets its flags back to their
+//! normal values.
 //! The gauge `NAME.shedding` is 1 while the controller holds its flags off.
 
 use super::log::LogLevel;
@@ -24,8 +26,10 @@ use super::world::{Event, World};
 pub struct FlagControllerSpec {
     /// Name, for the log and metrics (`"load-shedding"`).
     pub name: String,
-    /// The flags it turns off and on together.
-    pub flags: Vec<u32>,
+    /// The flags it sets together, each with the value it has while shedding
+    /// (`false`: a feature turned off; `true`: a fallback turned on). They are
+    /// expected to start at their normal (not shedding) values.
+    pub flags: Vec<(u32, bool)>,
     /// Shed when any of these holds.
     pub shed_when: Vec<Cond>,
     /// Restore when all of these have held for `restore_after_us`.
@@ -66,7 +70,9 @@ impl World {
             spec.name
         );
         assert!(
-            spec.flags.iter().all(|&f| (f as usize) < self.flags.len()),
+            spec.flags
+                .iter()
+                .all(|&(f, _)| (f as usize) < self.flags.len()),
             "'{}': no such flag",
             spec.name
         );
@@ -86,7 +92,8 @@ impl World {
         i
     }
 
-    /// Switches a controller on or off. Switched off, it gives its flags back.
+    /// Switches a controller on or off. Switched off, it sets its flags back
+    /// to their normal values.
     pub fn set_flag_controller_enabled(&mut self, controller: u32, enabled: bool) {
         let c = &mut self.flag_controllers[controller as usize];
         c.spec.enabled = enabled;
@@ -133,8 +140,8 @@ impl World {
             format!("{name}: shedding features ({why})"),
             false,
         );
-        for f in flags {
-            self.set_flag(f, false, &name);
+        for (f, shed_value) in flags {
+            self.set_flag(f, shed_value, &name);
         }
     }
 
@@ -149,8 +156,8 @@ impl World {
             format!("{name}: features restored ({why})"),
             false,
         );
-        for f in flags {
-            self.set_flag(f, true, &name);
+        for (f, shed_value) in flags {
+            self.set_flag(f, !shed_value, &name);
         }
     }
 }
@@ -164,10 +171,11 @@ mod tests {
     /// One pod of 4 workers; an optional 40 ms step behind a flag; the load
     /// quadruples at 60 s for a minute. The base work alone fits, the
     /// optional work does not.
-    fn world(enabled: bool) -> (World, u32) {
+    fn world(enabled: bool) -> (World, u32, u32) {
         let mut w = World::new(3, WorldConfig::default());
         let s = w.add_service(ServiceSpec::new("web", 1, 4));
         let extra = w.add_flag("extra", true);
+        let fallback = w.add_flag("fallback", false);
         let h = w.add_handler(Handler {
             name: "page".into(),
             service: s,
@@ -194,7 +202,7 @@ mod tests {
         };
         w.add_flag_controller(FlagControllerSpec {
             name: "shedder".into(),
-            flags: vec![extra],
+            flags: vec![(extra, false), (fallback, true)],
             shed_when: vec![Cond::Above(queued, 20.0)],
             // Room for the optional work: it is four times the base work.
             restore_when: vec![
@@ -211,16 +219,17 @@ mod tests {
             period_us: SEC,
             enabled,
         });
-        (w, extra)
+        (w, extra, fallback)
     }
 
     #[test]
     fn sheds_under_pressure_and_restores_after_a_calm_spell() {
-        let (mut w, extra) = world(true);
+        let (mut w, extra, fallback) = world(true);
         w.step(60 * SEC);
         assert!(w.flag_on(extra));
         w.step(70 * SEC);
         assert!(!w.flag_on(extra), "shed within seconds of the surge");
+        assert!(w.flag_on(fallback), "the fallback is on while shedding");
         assert!(
             w.signal(Signal::Queued {
                 service: 0,
@@ -231,6 +240,7 @@ mod tests {
         assert!(!w.flag_on(extra), "held off while the surge lasts");
         w.step(200 * SEC);
         assert!(w.flag_on(extra), "restored once calm");
+        assert!(!w.flag_on(fallback));
         let shed_s = w
             .metrics
             .gauge_time_mean("shedder.shedding", w.now())
@@ -241,7 +251,7 @@ mod tests {
 
     #[test]
     fn a_disabled_controller_leaves_the_flags_alone() {
-        let (mut w, extra) = world(false);
+        let (mut w, extra, _) = world(false);
         w.step(120 * SEC);
         assert!(w.flag_on(extra));
         assert!(
