@@ -176,7 +176,7 @@ impl World {
     }
 
     /// Runs steps until one has to wait for time or for another request.
-    fn run_steps(&mut self, r: ReqRef) {
+    pub(crate) fn run_steps(&mut self, r: ReqRef) {
         loop {
             let req = self.requests.get(r).expect("running request is alive");
             let h = &self.handlers[req.handler as usize];
@@ -231,6 +231,15 @@ impl World {
                     self.requests.get_mut(r).expect("alive").step += 1;
                 }
                 Step::Hang => return,
+                Step::Cpu(d) => {
+                    let dt = d.sample(&mut self.rng);
+                    self.run_on_pod_cpu(r, dt);
+                    return;
+                }
+                Step::Db(access) => {
+                    self.begin_data_access(r, access);
+                    return;
+                }
             }
         }
     }

@@ -6,6 +6,7 @@
 //! not new handlers.
 
 use super::dist::Dist;
+use super::orm::DataAccess;
 use super::time::Micros;
 
 /// What a caller does when a call fails, is rejected or times out.
@@ -22,6 +23,9 @@ pub enum OnError {
 pub enum Step {
     /// Hold the worker for a duration drawn from `Dist` (CPU work or blocking I/O).
     Work(Dist),
+    /// Compute for a duration drawn from `Dist` on the pod's CPU, queueing for
+    /// its cores (`pod_cpu.rs`); like `Work` when pods have no CPU declared.
+    Cpu(Dist),
     /// Call another service synchronously, holding the worker until the answer
     /// comes or the call's timeout passes.
     Call(CallSpec),
@@ -30,6 +34,9 @@ pub enum Step {
     /// Hold the worker for ever: a hung dependency or a stuck library call. Only
     /// a caller's timeout frees the caller; the hung request never ends.
     Hang,
+    /// Query a database (one query, N + 1 queries, or a join) on one connection,
+    /// holding the worker until the last answer (`db_flow.rs`).
+    Db(DataAccess),
 }
 
 /// A synchronous call to another service and the policies around it.

@@ -10,28 +10,40 @@
 //! Architecture invariant: nothing here knows a scenario, a web crate or a UI
 //! word. A behaviour a story needs is added here as a general, documented part.
 
+pub mod autoscaler;
 pub mod client;
+pub mod cpu;
+pub mod database;
+mod db_flow;
 pub mod dist;
 pub mod event_queue;
 mod flow;
 pub mod handler;
+pub mod hpa;
 pub mod log;
 pub mod metrics;
+pub mod orm;
+mod pod_cpu;
 mod pods;
 pub mod profile;
+pub mod query_cost;
 pub mod request;
 pub mod rng;
 pub mod service;
 pub mod time;
 pub mod world;
 
+pub use autoscaler::HpaSpec;
 pub use client::{ClientSpec, Ledger};
+pub use cpu::{Cpu, Discipline};
+pub use database::DatabaseSpec;
 pub use dist::Dist;
 pub use handler::{CallSpec, Handler, OnError, Step};
 pub use log::{LogEntry, LogLevel};
+pub use orm::{DataAccess, Query};
 pub use profile::RateProfile;
 pub use request::Outcome;
 pub use rng::SimRng;
-pub use service::{Balancer, PoolSpec, ServiceSpec};
+pub use service::{Balancer, PodCpuSpec, PoolSpec, ServiceSpec};
 pub use time::{Micros, HOUR, MIN, MS, SEC};
 pub use world::{World, WorldConfig};
