@@ -196,7 +196,7 @@ impl World {
     }
 
     /// Runs steps until one has to wait for time or for another request.
-    fn run_steps(&mut self, r: ReqRef) {
+    pub(crate) fn run_steps(&mut self, r: ReqRef) {
         loop {
             let req = self.requests.get(r).expect("running request is alive");
             let h = &self.handlers[req.handler as usize];
@@ -281,6 +281,15 @@ impl World {
                     if !self.follow(r, next) {
                         return;
                     }
+                }
+                Step::Cpu(d) => {
+                    let dt = d.sample(&mut self.rng);
+                    self.run_on_pod_cpu(r, dt);
+                    return;
+                }
+                Step::Db(access) => {
+                    self.begin_data_access(r, access);
+                    return;
                 }
             }
         }

@@ -7,6 +7,7 @@
 
 use super::dist::Dist;
 use super::edge_cache::ObjectKey;
+use super::orm::DataAccess;
 use super::time::Micros;
 
 /// What a caller does when a call fails, is rejected or times out.
@@ -23,6 +24,9 @@ pub enum OnError {
 pub enum Step {
     /// Hold the worker for a duration drawn from `Dist` (CPU work or blocking I/O).
     Work(Dist),
+    /// Compute for a duration drawn from `Dist` on the pod's CPU, queueing for
+    /// its cores (`pod_cpu.rs`); like `Work` when pods have no CPU declared.
+    Cpu(Dist),
     /// Call another service synchronously, holding the worker until the answer
     /// comes or the call's timeout passes.
     Call(CallSpec),
@@ -49,6 +53,9 @@ pub enum Step {
     /// watched pool is overloaded, reject this low-priority work or skip the
     /// optional steps after it (`shedding.rs`).
     Shed(u32),
+    /// Query a database (one query, N + 1 queries, or a join) on one connection,
+    /// holding the worker until the last answer (`db_flow.rs`).
+    Db(DataAccess),
 }
 
 /// A synchronous call to another service and the policies around it.

@@ -10,8 +10,12 @@
 //! Architecture invariant: nothing here knows a scenario, a web crate or a UI
 //! word. A behaviour a story needs is added here as a general, documented part.
 
+pub mod autoscaler;
 mod class_counts;
 pub mod client;
+pub mod cpu;
+pub mod database;
+mod db_flow;
 pub mod dist;
 pub mod edge_cache;
 pub mod event_queue;
@@ -19,10 +23,14 @@ pub mod flag_controller;
 pub mod flags;
 mod flow;
 pub mod handler;
+pub mod hpa;
 pub mod log;
 pub mod metrics;
+pub mod orm;
+mod pod_cpu;
 mod pods;
 pub mod profile;
+pub mod query_cost;
 pub mod rate_limit;
 pub mod request;
 pub mod rng;
@@ -32,17 +40,21 @@ pub mod signals;
 pub mod time;
 pub mod world;
 
+pub use autoscaler::HpaSpec;
 pub use client::{ClientKeys, ClientSpec, Ledger};
+pub use cpu::{Cpu, Discipline};
+pub use database::DatabaseSpec;
 pub use dist::Dist;
 pub use edge_cache::{EdgeCacheSpec, ObjectKey};
 pub use flag_controller::FlagControllerSpec;
 pub use handler::{CallSpec, Handler, OnError, Step};
 pub use log::{LogEntry, LogLevel};
+pub use orm::{DataAccess, Query};
 pub use profile::RateProfile;
 pub use rate_limit::{LimitScope, RateLimitSpec};
 pub use request::Outcome;
 pub use rng::SimRng;
-pub use service::{Balancer, PoolSpec, ServiceSpec};
+pub use service::{Balancer, PodCpuSpec, PoolSpec, ServiceSpec};
 pub use shedding::ShedRuleSpec;
 pub use signals::{Cond, Signal};
 pub use time::{Micros, HOUR, MIN, MS, SEC};

@@ -10,7 +10,10 @@
 //! any event at `t`, which is what a timed change on the fault timeline would do:
 //! stepping 0→60→120 and stepping 0→120 give the same numbers.
 
+use super::autoscaler::Autoscaler;
 use super::client::{Client, ClientMetrics, ClientSpec, Ledger};
+use super::database::Database;
+use super::db_flow::DbEvent;
 use super::edge_cache::EdgeCache;
 use super::event_queue::EventQueue;
 use super::flag_controller::FlagController;
@@ -71,6 +74,12 @@ pub(crate) enum Event {
     Resume(ReqRef, Option<Outcome>),
     /// Flag controller `i` looks at the system again.
     FlagControllerTick(u32),
+    /// Something a database waits for (`db_flow.rs`).
+    Db(DbEvent),
+    /// The next completion on a pod's CPU (stale if the token moved on).
+    PodCpu { service: u32, pod: u32, token: u32 },
+    /// Autoscaler `i` looks at its service (`autoscaler.rs`).
+    HpaSync(u32),
 }
 
 /// One simulated system.
@@ -85,6 +94,10 @@ pub struct World {
     pub handlers: Vec<Handler>,
     /// Client populations, by index.
     pub clients: Vec<Client>,
+    /// Databases, by index (`database.rs`).
+    pub databases: Vec<Database>,
+    /// Horizontal pod autoscalers, by index (`autoscaler.rs`).
+    pub autoscalers: Vec<Autoscaler>,
     /// Every series.
     pub metrics: Metrics,
     /// Notable events.
@@ -112,6 +125,8 @@ impl World {
             services: Vec::new(),
             handlers: Vec::new(),
             clients: Vec::new(),
+            databases: Vec::new(),
+            autoscalers: Vec::new(),
             metrics: Metrics::new(config.bucket_us, config.series_capacity),
             log: EventLog::new(config.log_capacity),
             limiters: Vec::new(),
@@ -170,6 +185,7 @@ impl World {
             queued: m.gauge(&format!("{n}.queued"), now, 0.0),
             in_system: m.gauge(&format!("{n}.in_system"), now, 0.0),
             pods_ready: m.gauge(&format!("{n}.pods_ready"), now, spec.pods as f64),
+            pods_starting: m.gauge(&format!("{n}.pods_starting"), now, 0.0),
             completed: m.counter(&format!("{n}.completed")),
             wait: m.latency(&format!("{n}.wait")),
             latency: m.latency(&format!("{n}.latency")),
@@ -186,11 +202,14 @@ impl World {
             m: sm,
             startup_us: 0,
             from_class: None,
+            pods_made: 0,
+            cpu_m: None,
         };
         svc.pods = (0..svc.spec.pods)
             .map(|_| svc.new_pod(PodState::Ready))
             .collect();
         self.services.push(svc);
+        self.register_pod_cpu(self.services.len() as u32 - 1);
         self.services.len() as u32 - 1
     }
 
@@ -351,6 +370,13 @@ impl World {
             Event::PodReady { service, pod } => self.on_pod_ready(service, pod),
             Event::Resume(r, end) => self.on_resume(r, end),
             Event::FlagControllerTick(i) => self.on_flag_controller_tick(i),
+            Event::Db(e) => self.on_db_event(e),
+            Event::PodCpu {
+                service,
+                pod,
+                token,
+            } => self.on_pod_cpu(service, pod, token),
+            Event::HpaSync(i) => self.on_hpa_sync(i),
             Event::Timeline(i) => {
                 let (label, action) = &mut self.timeline[i as usize];
                 let label = label.clone();

@@ -37,13 +37,11 @@ pub struct Ring {
 }
 
 impl Ring {
-    /// An empty ring whose first value will be that of bucket `first` (a series
-    /// registered while a run is under way starts at the bucket being filled).
-    fn new(cap: usize, first: u64) -> Self {
+    fn new(cap: usize) -> Self {
         Ring {
             values: VecDeque::with_capacity(cap.min(4096)),
             cap,
-            first,
+            first: 0,
         }
     }
 
@@ -146,6 +144,14 @@ impl Metrics {
         self.bucket
     }
 
+    /// An empty ring whose first bucket is the one being filled now, so that a
+    /// series registered while running lines up with the others.
+    fn new_ring(&self) -> Ring {
+        let mut r = Ring::new(self.capacity);
+        r.first = self.bucket;
+        r
+    }
+
     fn check_new(&self, name: &str) {
         let taken = self.counters.iter().any(|c| c.name == name)
             || self.gauges.iter().any(|g| g.name == name)
@@ -160,7 +166,7 @@ impl Metrics {
             name: name.to_string(),
             in_bucket: 0.0,
             total: 0.0,
-            ring: Ring::new(self.capacity, self.bucket),
+            ring: self.new_ring(),
         });
         CounterId(self.counters.len() as u32 - 1)
     }
@@ -175,8 +181,8 @@ impl Metrics {
             area_bucket: 0.0,
             area_total: 0.0,
             max_bucket: value,
-            ring_mean: Ring::new(self.capacity, self.bucket),
-            ring_max: Ring::new(self.capacity, self.bucket),
+            ring_mean: self.new_ring(),
+            ring_max: self.new_ring(),
         });
         GaugeId(self.gauges.len() as u32 - 1)
     }
@@ -188,9 +194,9 @@ impl Metrics {
             name: name.to_string(),
             bucket: Histogram::new(),
             total: Histogram::new(),
-            ring_p50: Ring::new(self.capacity, self.bucket),
-            ring_p99: Ring::new(self.capacity, self.bucket),
-            ring_mean: Ring::new(self.capacity, self.bucket),
+            ring_p50: self.new_ring(),
+            ring_p99: self.new_ring(),
+            ring_mean: self.new_ring(),
         });
         LatencyId(self.latencies.len() as u32 - 1)
     }
@@ -392,7 +398,7 @@ mod tests {
     }
 
     #[test]
-    fn a_series_registered_late_is_aligned_with_the_buckets() {
+    fn a_series_registered_while_running_starts_at_the_current_bucket() {
         let mut m = Metrics::new(10, 100);
         let early = m.counter("early");
         m.advance(35);
@@ -400,9 +406,9 @@ mod tests {
         m.add(early, 1.0);
         m.add(late, 2.0);
         m.advance(40);
+        assert_eq!(m.series("early").unwrap().get(3), Some(1.0));
         assert_eq!(m.series("late").unwrap().first_bucket(), 3);
         assert_eq!(m.series("late").unwrap().get(3), Some(2.0));
-        assert_eq!(m.series("early").unwrap().get(3), Some(1.0));
     }
 
     #[test]
