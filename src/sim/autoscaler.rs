@@ -14,6 +14,7 @@
 //! coolest ready pod; pods with a CPU only). Each scale is logged.
 
 use super::hpa::{recommend, Behavior, History};
+use super::hpa_metric::{recommend_for_rate, HpaMetric};
 use super::log::LogLevel;
 use super::metrics::GaugeId;
 use super::service::PodState;
@@ -41,6 +42,8 @@ pub struct HpaSpec {
     pub scheduled_min: Vec<(Micros, u32)>,
     /// A disabled autoscaler measures but never scales.
     pub enabled: bool,
+    /// What it scales on (`hpa_metric.rs`); utilisation by default.
+    pub metric: HpaMetric,
 }
 
 impl HpaSpec {
@@ -61,6 +64,7 @@ impl HpaSpec {
             behavior: Behavior::default(),
             scheduled_min: Vec::new(),
             enabled: true,
+            metric: HpaMetric::Utilisation,
         }
     }
 
@@ -209,6 +213,16 @@ impl World {
         self.metrics.set(m.pod_max, now, hottest);
         self.metrics
             .set(m.pod_min, now, if ready > 0 { coolest } else { 0.0 });
+        // An external request rate, when that is the metric.
+        let rate = match &self.autoscalers[i as usize].spec.metric {
+            HpaMetric::Utilisation => None,
+            HpaMetric::RequestRate {
+                counters,
+                per_pod_rps,
+            } => self
+                .counted_rate(counters, now - self.autoscalers[i as usize].last_sync_us)
+                .map(|r| (r, *per_pod_rps)),
+        };
         // Decide.
         let a = &mut self.autoscalers[i as usize];
         let spec = &a.spec;
@@ -220,14 +234,17 @@ impl World {
         } else if current > max {
             max
         } else {
-            let raw = recommend(
-                current,
-                util_sum,
-                ready,
-                unready,
-                spec.target,
-                spec.tolerance,
-            );
+            let raw = match rate {
+                Some((rps, per_pod)) => recommend_for_rate(current, rps, per_pod, spec.tolerance),
+                None => recommend(
+                    current,
+                    util_sum,
+                    ready,
+                    unready,
+                    spec.target,
+                    spec.tolerance,
+                ),
+            };
             let stable = spec.behavior.stabilize(&mut a.history, now, current, raw);
             spec.behavior
                 .limit(&mut a.history, now, current, stable, min, max)
@@ -247,11 +264,14 @@ impl World {
             a.scale_downs += 1;
         }
         let name = self.services[s as usize].spec.name.clone();
-        let why = format!(
-            "CPU {:.0} % vs target {:.0} %",
-            mean * 100.0,
-            self.autoscalers[i as usize].spec.target * 100.0
-        );
+        let why = match rate {
+            Some((rps, per_pod)) => format!("{rps:.0} rps vs {per_pod:.0} per pod"),
+            None => format!(
+                "CPU {:.0} % vs target {:.0} %",
+                mean * 100.0,
+                self.autoscalers[i as usize].spec.target * 100.0
+            ),
+        };
         self.note(
             LogLevel::Info,
             format!("{name}: autoscaler {current} → {target} pods ({why})"),
