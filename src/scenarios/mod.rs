@@ -13,6 +13,7 @@ pub mod params;
 pub mod queueing_basics;
 pub mod run;
 pub mod schema;
+pub mod tv_spike;
 
 pub use model::{Headline, Model};
 pub use params::Params;
@@ -54,7 +55,11 @@ impl Scenario {
 
 /// Every scenario, in catalogue order.
 pub fn catalogue() -> &'static [Scenario] {
-    static ALL: [Scenario; 2] = [queueing_basics::SCENARIO, bot_scraping::SCENARIO];
+    static ALL: [Scenario; 3] = [
+        queueing_basics::SCENARIO,
+        bot_scraping::SCENARIO,
+        tv_spike::SCENARIO,
+    ];
     &ALL
 }
 

@@ -218,9 +218,10 @@ impl World {
             HpaMetric::Utilisation => None,
             HpaMetric::RequestRate {
                 counters,
+                window_us,
                 per_pod_rps,
             } => self
-                .counted_rate(counters, now - self.autoscalers[i as usize].last_sync_us)
+                .counted_rate(counters, *window_us)
                 .map(|r| (r, *per_pod_rps)),
         };
         // Decide.

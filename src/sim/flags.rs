@@ -11,6 +11,7 @@
 use super::flow::Next;
 use super::log::LogLevel;
 use super::metrics::GaugeId;
+use super::time::Micros;
 use super::world::World;
 
 /// A feature flag's live state.
@@ -20,12 +21,18 @@ pub struct Flag {
     pub name: String,
     on: bool,
     gauge: GaugeId,
+    changed_at_us: Option<Micros>,
 }
 
 impl Flag {
     /// True while the feature is on.
     pub fn is_on(&self) -> bool {
         self.on
+    }
+
+    /// When the flag last changed, if it ever did.
+    pub fn changed_at_us(&self) -> Option<Micros> {
+        self.changed_at_us
     }
 }
 
@@ -43,6 +50,7 @@ impl World {
             name: name.to_string(),
             on,
             gauge,
+            changed_at_us: None,
         });
         self.flags.len() as u32 - 1
     }
@@ -67,6 +75,7 @@ impl World {
             return;
         }
         f.on = on;
+        f.changed_at_us = Some(self.now);
         let (g, name) = (f.gauge, f.name.clone());
         self.metrics.set(g, self.now, f64::from(u8::from(on)));
         let state = if on { "on" } else { "off" };
@@ -128,5 +137,6 @@ mod tests {
             .log
             .entries()
             .any(|e| e.text.starts_with("flag widget off")));
+        assert_eq!(w.flags[widget as usize].changed_at_us(), Some(60 * SEC));
     }
 }

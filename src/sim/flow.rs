@@ -136,7 +136,15 @@ impl World {
         if self.services[s].from_class.is_some() {
             self.tally_arrival(s, class, weight);
         }
-        let Some(pod) = self.services[s].pick_pod() else {
+        // A call kept in its caller's pod arrives with that pod preset; the
+        // request holds no place in it until admitted below.
+        let preset = std::mem::replace(&mut self.requests.get_mut(r).expect("alive").pod, u32::MAX);
+        let picked = if preset != u32::MAX {
+            Some(preset)
+        } else {
+            self.services[s].pick_pod()
+        };
+        let Some(pod) = picked else {
             // No pod is ready: the load balancer answers 503 at once.
             self.finish(r, Outcome::Error);
             return;
@@ -214,9 +222,15 @@ impl World {
                     service,
                     handler,
                     timeout_us,
+                    in_caller_pod,
                     ..
                 }) => {
                     let req = self.requests.get(r).expect("alive");
+                    let pod = if in_caller_pod && service == req.service {
+                        req.pod
+                    } else {
+                        u32::MAX
+                    };
                     // A call carries its caller's key (the API key travels with the work).
                     let (class, weight, born, token, key) =
                         (req.class, req.weight, req.born_us, req.wait_token, req.key);
@@ -228,7 +242,8 @@ impl World {
                         born_us: born,
                         attempt_start_us: self.now,
                         service,
-                        pod: u32::MAX,
+                        // Preset only for a call kept in the caller's pod; `enter` decides.
+                        pod,
                         pool: 0,
                         handler,
                         step: 0,

@@ -71,6 +71,10 @@ pub struct CallSpec {
     pub timeout_us: Option<Micros>,
     /// What the caller does when the call does not succeed.
     pub on_error: OnError,
+    /// A call to another pool of the caller's own service stays in the
+    /// caller's pod (a pod-local resource: its database connection pool, a
+    /// bulkhead) instead of going through the load balancer.
+    pub in_caller_pod: bool,
 }
 
 impl CallSpec {
@@ -81,7 +85,14 @@ impl CallSpec {
             handler,
             timeout_us: None,
             on_error: OnError::Fail,
+            in_caller_pod: false,
         }
+    }
+
+    /// Keeps a call to the caller's own service in the caller's pod.
+    pub fn in_caller_pod(mut self) -> Self {
+        self.in_caller_pod = true;
+        self
     }
 
     /// Sets the per-attempt timeout.
@@ -108,4 +119,42 @@ pub struct Handler {
     pub pool: u16,
     /// The steps, in order.
     pub steps: Vec<Step>,
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::sim::*;
+
+    /// Two pods, each with 1,000 threads and a pool of 2 connections; a page
+    /// holds its thread and runs its 5 ms query on a connection. 500 rps need
+    /// 2.5 connections busy: the four together can take it, one pod's two cannot.
+    fn queued_for_connections(local: bool) -> u32 {
+        let mut w = World::new(1, WorldConfig::default());
+        let s = w.add_service(ServiceSpec::new("web", 2, 1_000).pool(PoolSpec::new("conns", 2)));
+        let query = w.add_handler(Handler {
+            name: "query".into(),
+            service: s,
+            pool: 1,
+            steps: vec![Step::Work(Dist::Constant { ms: 5.0 })],
+        });
+        let call = CallSpec::new(s, query);
+        let page = w.add_handler(Handler {
+            name: "page".into(),
+            service: s,
+            pool: 0,
+            steps: vec![Step::Call(if local { call.in_caller_pod() } else { call })],
+        });
+        w.add_client(ClientSpec::new("u", 500.0, s, page));
+        w.step(60 * SEC);
+        assert!(w.ledger().balances());
+        w.services[0].queued(1)
+    }
+
+    #[test]
+    fn a_call_kept_in_the_caller_pod_uses_that_pods_pool() {
+        // Through the balancer, round robin alternates page, query, page, query,
+        // so every query lands on one pod; kept local, each pod serves its own.
+        let (lb, local) = (queued_for_connections(false), queued_for_connections(true));
+        assert!(lb > 500 && local < 50, "{lb} {local}");
+    }
 }

@@ -8,8 +8,8 @@
 //! the CDN, a feature switched off), so capacity can catch up behind the
 //! shield; utilisation only sees the load that gets through.
 //!
-//! The rate is read from the named counters' closed metric buckets over the
-//! last sync period, as a metrics pipeline reports it (no extra state).
+//! The rate is read from the named counters' closed metric buckets over a
+//! window, as a metrics pipeline reports it (no extra state).
 
 use super::time::Micros;
 use super::world::World;
@@ -20,10 +20,13 @@ pub enum HpaMetric {
     /// Mean utilisation of the ready pods' CPU (or busy workers) against
     /// `HpaSpec::target`.
     Utilisation,
-    /// Requests per second counted by `counters` (summed; weighted requests),
+    /// Requests per second counted by `counters` (summed; weighted requests)
+    /// over the last `window_us` (a metrics pipeline's rate window, such as
+    /// Prometheus' `rate(x[1m])`: the autoscaler sees a rise only gradually),
     /// against `per_pod_rps` per replica.
     RequestRate {
         counters: Vec<String>,
+        window_us: Micros,
         per_pod_rps: f64,
     },
 }
@@ -88,6 +91,7 @@ mod tests {
         let mut spec = HpaSpec::new(web, 2, 50, 0.6);
         spec.metric = HpaMetric::RequestRate {
             counters: vec!["visitors.arrived".into()],
+            window_us: 15 * SEC,
             per_pod_rps: 50.0,
         };
         w.add_autoscaler(spec);

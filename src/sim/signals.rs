@@ -5,7 +5,7 @@
 //! Read from live state at the instant asked (not from metric buckets), so a
 //! controller sees what a real one would see when it polls.
 
-use super::time::Micros;
+use super::time::{as_secs, Micros};
 use super::world::World;
 
 /// A number measured from the system now.
@@ -29,6 +29,12 @@ pub enum Signal {
     PodsStarting { service: u32 },
     /// Pods taking traffic.
     PodsReady { service: u32 },
+    /// Requests per second completed by service `counted_at` (over the last
+    /// closed metrics bucket) per ready pod of service `pods_of`: how much
+    /// traffic each pod would get if all of it reached them. With the edge as
+    /// `counted_at`, it says whether the pods have caught up with the demand
+    /// even while the edge shields them. Infinite when no pod is ready.
+    RatePerReadyPod { counted_at: u32, pods_of: u32 },
 }
 
 /// A condition on a signal.
@@ -78,6 +84,20 @@ impl World {
                 self.services[service as usize].starting_pods() as f64
             }
             Signal::PodsReady { service } => self.services[service as usize].ready_pods() as f64,
+            Signal::RatePerReadyPod {
+                counted_at,
+                pods_of,
+            } => {
+                let m = &self.metrics;
+                let id = self.services[counted_at as usize].m.completed;
+                let rate = m.last_bucket_sum(id).unwrap_or(0.0) / as_secs(m.bucket_us());
+                let ready = self.services[pods_of as usize].ready_pods();
+                if ready == 0 {
+                    f64::INFINITY
+                } else {
+                    rate / ready as f64
+                }
+            }
         }
     }
 
@@ -115,9 +135,42 @@ mod tests {
         assert_eq!(w.signal(Signal::QueuedPerPod { service, pool }), q / 2.0);
         let waited = w.signal(Signal::OldestWaitMs { service, pool });
         assert!((9_900.0..=10_000.0).contains(&waited), "{waited}");
+        let per_pod = Signal::RatePerReadyPod {
+            counted_at: service,
+            pods_of: service,
+        };
+        assert_eq!(w.signal(per_pod), 0.0, "hung requests never complete");
         w.scale_to(s, 3);
         assert_eq!(w.signal(Signal::PodsStarting { service }), 1.0);
         assert!(w.holds(Cond::AtMost(Signal::PodsReady { service }, 2.0)));
         assert!(w.holds(Cond::Above(Signal::PodsStarting { service }, 0.0)));
+    }
+
+    #[test]
+    fn rate_per_ready_pod_counts_traffic_at_one_service_over_pods_of_another() {
+        let mut w = World::new(1, WorldConfig::default());
+        let edge = w.add_service(ServiceSpec::new("edge", 1, 1_000));
+        let web = w.add_service(ServiceSpec::new("web", 4, 10));
+        let h = w.add_handler(Handler {
+            name: "h".into(),
+            service: edge,
+            pool: 0,
+            steps: vec![Step::Work(Dist::Constant { ms: 1.0 })],
+        });
+        w.add_client(ClientSpec::new("c", 200.0, edge, h));
+        w.step(10 * SEC);
+        let per_pod = w.signal(Signal::RatePerReadyPod {
+            counted_at: edge,
+            pods_of: web,
+        });
+        assert!((per_pod - 50.0).abs() < 10.0, "{per_pod}");
+        w.scale_to(web, 0);
+        assert_eq!(
+            w.signal(Signal::RatePerReadyPod {
+                counted_at: edge,
+                pods_of: web
+            }),
+            f64::INFINITY
+        );
     }
 }

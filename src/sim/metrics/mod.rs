@@ -288,6 +288,11 @@ impl Metrics {
         self.gauges[id.0 as usize].value
     }
 
+    /// A counter's sum over the last closed bucket, if one closed.
+    pub fn last_bucket_sum(&self, id: CounterId) -> Option<f64> {
+        self.counters[id.0 as usize].ring.values.back().copied()
+    }
+
     /// Time-weighted mean of a gauge over the last closed bucket, if one closed.
     pub fn last_bucket_mean(&self, id: GaugeId) -> Option<f64> {
         self.gauges[id.0 as usize].ring_mean.values.back().copied()
