@@ -10,7 +10,6 @@ use resilience_lab::sim::time::{from_secs, SEC};
 use resilience_lab::sim::Signal;
 
 const ID: &str = "tv-spike";
-const SEEDS: [u64; 3] = [1, 2, 3];
 /// The broadcast is at 300 s; the first five minutes end at 600 s.
 const FIRST_5MIN_S: f64 = 620.0;
 /// (seed, spike factor): the three seeds at 50×, and 45× and 60× nearby.
