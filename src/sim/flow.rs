@@ -81,6 +81,7 @@ impl World {
         let m = client.m.clone();
         self.metrics.add(m.arrived, w as f64);
         self.metrics.shift(m.in_flight, now, w as f64);
+        let key = self.draw_key(c, w);
         let r = self.requests.insert(Request {
             origin: Origin::Client(c),
             class: c as u16,
@@ -97,7 +98,7 @@ impl World {
             queued_at_us: now,
             wait_token: 0,
             failed_call: false,
-            key: 0,
+            key,
         });
         if let Some(t) = timeout {
             self.queue.push(now + t, Event::ClientDeadline(r));
@@ -109,14 +110,20 @@ impl World {
     /// place in the queue, or is turned away.
     pub(crate) fn enter(&mut self, r: ReqRef) {
         let now = self.now;
-        let (s, pool_ix) = {
+        let (s, pool_ix, key, w) = {
             let req = self.requests.get(r).expect("entering request is alive");
             (
                 req.service as usize,
                 self.handlers[req.handler as usize].pool as usize,
+                req.key,
+                req.weight,
             )
         };
-        let Some(pod) = self.services[s].pick_pod() else {
+        let pick = self.services[s].pick_pod_for(key, now);
+        if pick.lost {
+            self.count_session_lost(s as u32, w);
+        }
+        let Some(pod) = pick.pod else {
             // No pod is ready: the load balancer answers 503 at once.
             self.finish(r, Outcome::Error);
             return;
@@ -238,6 +245,14 @@ impl World {
                 }
                 Step::Db(access) => {
                     self.begin_data_access(r, access);
+                    return;
+                }
+                Step::CacheLookup { cache, miss_steps } => {
+                    self.cache_lookup(r, cache, miss_steps);
+                    return;
+                }
+                Step::CacheStore { cache, value_bytes } => {
+                    self.cache_store(r, cache, value_bytes);
                     return;
                 }
             }

@@ -37,6 +37,11 @@ pub enum Step {
     /// Query a database (one query, N + 1 queries, or a join) on one connection,
     /// holding the worker until the last answer (`db_flow.rs`).
     Db(DataAccess),
+    /// Look the request's key up in a cache; on a hit skip the next
+    /// `miss_steps` steps (built by `cache::cache_aside`).
+    CacheLookup { cache: u32, miss_steps: u16 },
+    /// Store the request's key in a cache with a value of `value_bytes`.
+    CacheStore { cache: u32, value_bytes: u32 },
 }
 
 /// A synchronous call to another service and the policies around it.

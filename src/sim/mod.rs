@@ -10,7 +10,10 @@
 //! Architecture invariant: nothing here knows a scenario, a web crate or a UI
 //! word. A behaviour a story needs is added here as a general, documented part.
 
+pub mod affinity;
 pub mod autoscaler;
+pub mod cache;
+mod cache_flow;
 pub mod client;
 pub mod cpu;
 pub mod database;
@@ -20,6 +23,7 @@ pub mod event_queue;
 mod flow;
 pub mod handler;
 pub mod hpa;
+pub mod keys;
 pub mod log;
 pub mod metrics;
 pub mod orm;
@@ -33,12 +37,15 @@ pub mod service;
 pub mod time;
 pub mod world;
 
+pub use affinity::StickySpec;
 pub use autoscaler::HpaSpec;
+pub use cache::{cache_aside, CacheSpec};
 pub use client::{ClientSpec, Ledger};
 pub use cpu::{Cpu, Discipline};
 pub use database::DatabaseSpec;
 pub use dist::Dist;
 pub use handler::{CallSpec, Handler, OnError, Step};
+pub use keys::{KeySpec, SessionSpec};
 pub use log::{LogEntry, LogLevel};
 pub use orm::{DataAccess, Query};
 pub use profile::RateProfile;

@@ -11,11 +11,13 @@
 //! stepping 0→60→120 and stepping 0→120 give the same numbers.
 
 use super::autoscaler::Autoscaler;
+use super::cache::Cache;
 use super::client::{Client, ClientMetrics, ClientSpec, Ledger};
 use super::database::Database;
 use super::db_flow::DbEvent;
 use super::event_queue::EventQueue;
 use super::handler::Handler;
+use super::keys::KeySource;
 use super::log::{EventLog, LogEntry, LogLevel};
 use super::metrics::Metrics;
 use super::request::{ReqRef, Requests};
@@ -69,6 +71,8 @@ pub(crate) enum Event {
     PodCpu { service: u32, pod: u32, token: u32 },
     /// Autoscaler `i` looks at its service (`autoscaler.rs`).
     HpaSync(u32),
+    /// A cache command's answer reaches the request, which skips `skip` steps.
+    CacheReply { req: ReqRef, skip: u16 },
 }
 
 /// One simulated system.
@@ -87,6 +91,8 @@ pub struct World {
     pub databases: Vec<Database>,
     /// Horizontal pod autoscalers, by index (`autoscaler.rs`).
     pub autoscalers: Vec<Autoscaler>,
+    /// Caches, by index (`cache.rs`).
+    pub caches: Vec<Cache>,
     /// Every series.
     pub metrics: Metrics,
     /// Notable events.
@@ -109,6 +115,7 @@ impl World {
             clients: Vec::new(),
             databases: Vec::new(),
             autoscalers: Vec::new(),
+            caches: Vec::new(),
             metrics: Metrics::new(config.bucket_us, config.series_capacity),
             log: EventLog::new(config.log_capacity),
             timeline: Vec::new(),
@@ -179,6 +186,7 @@ impl World {
             m: sm,
             startup_us: 0,
             pods_made: 0,
+            affinity: Default::default(),
             cpu_m: None,
         };
         svc.pods = (0..svc.spec.pods)
@@ -236,6 +244,7 @@ impl World {
             latency: m.latency(&format!("{n}.latency")),
         };
         self.clients.push(Client {
+            keys: KeySource::new(spec.keys.clone()),
             spec,
             ledger: Ledger::default(),
             m: cm,
@@ -351,6 +360,7 @@ impl World {
                 token,
             } => self.on_pod_cpu(service, pod, token),
             Event::HpaSync(i) => self.on_hpa_sync(i),
+            Event::CacheReply { req, skip } => self.on_cache_reply(req, skip),
             Event::Timeline(i) => {
                 let (label, action) = &mut self.timeline[i as usize];
                 let label = label.clone();
