@@ -12,6 +12,7 @@ pub mod params;
 pub mod queueing_basics;
 pub mod run;
 pub mod schema;
+pub mod slow_query;
 
 pub use model::{Headline, Model};
 pub use params::Params;
@@ -53,7 +54,7 @@ impl Scenario {
 
 /// Every scenario, in catalogue order.
 pub fn catalogue() -> &'static [Scenario] {
-    static ALL: [Scenario; 1] = [queueing_basics::SCENARIO];
+    static ALL: [Scenario; 2] = [queueing_basics::SCENARIO, slow_query::SCENARIO];
     &ALL
 }
 
