@@ -8,6 +8,7 @@
 
 pub mod charts;
 pub mod model;
+pub mod n_plus_one;
 pub mod params;
 pub mod queueing_basics;
 pub mod run;
@@ -54,7 +55,11 @@ impl Scenario {
 
 /// Every scenario, in catalogue order.
 pub fn catalogue() -> &'static [Scenario] {
-    static ALL: [Scenario; 2] = [queueing_basics::SCENARIO, slow_query::SCENARIO];
+    static ALL: [Scenario; 3] = [
+        queueing_basics::SCENARIO,
+        n_plus_one::SCENARIO,
+        slow_query::SCENARIO,
+    ];
     &ALL
 }
 
