@@ -22,8 +22,8 @@
 //!   offered load past capacity.
 
 use crate::sim::{
-    CallSpec, ClientSpec, Dist, Handler, LimitScope, RateLimitSpec, ServiceSpec, Step, World,
-    WorldConfig, MS, SEC,
+    CallSpec, ClientSpec, Dist, Handler, KeySpec, LimitScope, RateLimitSpec, ServiceSpec, Step,
+    World, WorldConfig, MS, SEC,
 };
 
 use super::model::{Headline, Model};
@@ -33,8 +33,8 @@ use super::Scenario;
 
 const CUSTOMER_RPS: f64 = 200.0;
 const CUSTOMER_KEYS: u64 = 2_000;
-const FIRST_CUSTOMER_KEY: u64 = 1_000;
-const BOT_KEY: u64 = 7;
+/// Customers hold keys 1..=2,000; the bot's key is none of theirs.
+const BOT_KEY: u64 = 1_000_000;
 const GATEWAY_WORKERS: u32 = 256;
 const GATEWAY_STARTUP_S: u64 = 10;
 const BACKEND_PODS: u32 = 4;
@@ -218,11 +218,14 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
     });
     world.add_client(
         ClientSpec::new("customers", CUSTOMER_RPS, gateway, proxy)
-            .keys(FIRST_CUSTOMER_KEY, CUSTOMER_KEYS)
+            .keys(KeySpec::Uniform {
+                keys: CUSTOMER_KEYS,
+            })
             .timeout_us(10 * SEC),
     );
-    let bots =
-        world.add_client(ClientSpec::new("bots", p.f("bot_rps"), gateway, proxy).key(BOT_KEY));
+    let bots = world.add_client(
+        ClientSpec::new("bots", p.f("bot_rps"), gateway, proxy).keys(KeySpec::Fixed(BOT_KEY)),
+    );
     Box::new(BotModel {
         world,
         gateway,

@@ -9,10 +9,12 @@
 pub mod bot_scraping;
 pub mod charts;
 pub mod model;
+pub mod n_plus_one;
 pub mod params;
 pub mod queueing_basics;
 pub mod run;
 pub mod schema;
+pub mod slow_query;
 pub mod tv_spike;
 
 pub use model::{Headline, Model};
@@ -55,9 +57,11 @@ impl Scenario {
 
 /// Every scenario, in catalogue order.
 pub fn catalogue() -> &'static [Scenario] {
-    static ALL: [Scenario; 3] = [
+    static ALL: [Scenario; 5] = [
         queueing_basics::SCENARIO,
+        n_plus_one::SCENARIO,
         bot_scraping::SCENARIO,
+        slow_query::SCENARIO,
         tv_spike::SCENARIO,
     ];
     &ALL

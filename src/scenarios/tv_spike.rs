@@ -22,7 +22,8 @@
 //! - traffic: 6 rps before the spike (95 % home page), rising to
 //!   `spike_factor`× (50×: 300 rps) over 30 s from t = 300 s and staying
 //!   there; visitors give up after 10 s;
-//! - CDN: answers a cached copy in ≈ 5 ms, TTL 60 s;
+//! - CDN: a cache keyed by page, answering a copy of the home page
+//!   (100 kB) in ≈ 6 ms, TTL 60 s;
 //! - web pod: 2 cores (processor sharing), 10 ms of CPU per page, 50 threads
 //!   with 100 queued at most, 4 database connections (Hikari's
 //!   2 × cores + spindles, with the data in memory); a thread waits 3 s at most
@@ -42,8 +43,8 @@
 
 use crate::sim::time::{as_secs, Micros};
 use crate::sim::{
-    CallSpec, ClientSpec, Cond, DataAccess, DatabaseSpec, Discipline, Dist, EdgeCacheSpec,
-    FlagControllerSpec, Handler, HpaMetric, HpaSpec, ObjectKey, PoolSpec, Query, RateProfile,
+    CacheSpec, CallSpec, ClientSpec, Cond, DataAccess, DatabaseSpec, Discipline, Dist,
+    FlagControllerSpec, Handler, HpaMetric, HpaSpec, KeySpec, PoolSpec, Query, RateProfile,
     ServiceSpec, Signal, Step, World, WorldConfig, MS, SEC,
 };
 
@@ -279,37 +280,30 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
             Step::Cpu(Dist::Exponential { mean_ms: 10.0 }),
         ],
     });
-    let cache = world.add_edge_cache(EdgeCacheSpec {
-        name: "cdn".into(),
-        ttl_us: 60 * SEC,
-        hit_time: Dist::LogNormal {
-            median_ms: 5.0,
-            sigma: 0.3,
-        },
-        max_objects: 16,
-    });
-    let home = ObjectKey::Fixed(HOME_PAGE);
+    // The CDN's copy: 5 ms to answer at the edge, a home page of 100 kB.
+    let cache = world.add_cache(CacheSpec::new("cdn", 16).ttl_us(60 * SEC).rtt_us(5 * MS));
     let home_at_edge = world.add_handler(Handler {
         name: "home".into(),
         service: cdn,
         pool: 0,
         steps: vec![
+            // Only while the static page is on: a fresh copy skips the rest.
             Step::WhenFlag {
                 flag: static_home,
                 steps: 1,
             },
             Step::CacheLookup {
                 cache,
-                object: home,
+                miss_steps: 3,
             },
             Step::Call(CallSpec::new(web, render)),
             Step::WhenFlag {
                 flag: static_home,
                 steps: 1,
             },
-            Step::CacheFill {
+            Step::CacheStore {
                 cache,
-                object: home,
+                value_bytes: 100_000,
             },
         ],
     });
@@ -321,14 +315,22 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
     });
     let spike_at_us = SPIKE_AT_S * SEC;
     let profile = spike_profile(p);
-    for (name, handler, share) in [
-        ("home", home_at_edge, HOME_SHARE),
-        ("pages", page_at_edge, 1.0 - HOME_SHARE),
+    // A request's key is the page it asks for: the one home page, or one of
+    // many product pages.
+    for (name, handler, share, keys) in [
+        ("home", home_at_edge, HOME_SHARE, KeySpec::Fixed(HOME_PAGE)),
+        (
+            "pages",
+            page_at_edge,
+            1.0 - HOME_SHARE,
+            KeySpec::Uniform { keys: 10_000 },
+        ),
     ] {
         world.add_client(
             ClientSpec::new(name, BASE_RPS * share, cdn, handler)
                 .profile(profile.clone())
-                .timeout_us(10 * SEC),
+                .timeout_us(10 * SEC)
+                .keys(keys),
         );
     }
     world.at(

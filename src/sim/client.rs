@@ -5,9 +5,9 @@
 //! request class with its own ledger and latency metrics. A request may stand
 //! for `weight` real ones on long horizons.
 
+use super::keys::{KeySource, KeySpec};
 use super::metrics::{CounterId, GaugeId, LatencyId};
 use super::profile::RateProfile;
-use super::rng::SimRng;
 use super::time::Micros;
 
 /// A client population as declared by a scenario.
@@ -26,28 +26,8 @@ pub struct ClientSpec {
     pub timeout_us: Option<Micros>,
     /// Real requests per simulated one (≥ 1).
     pub weight: u32,
-    /// The API key(s) its requests carry (`Request::key`).
-    pub keys: ClientKeys,
-}
-
-/// Which API key a population's requests carry, for rate limiting and the like.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ClientKeys {
-    /// Every request carries the same key (one account, one scraper).
-    One(u64),
-    /// Each request carries one of the `count` keys `first .. first + count`,
-    /// drawn uniformly (many customers, or a bot rotating a few keys).
-    Range { first: u64, count: u64 },
-}
-
-impl ClientKeys {
-    /// The key of the next request; draws from `rng` only for a range.
-    pub fn draw(&self, rng: &mut SimRng) -> u64 {
-        match *self {
-            ClientKeys::One(k) => k,
-            ClientKeys::Range { first, count } => first + rng.below(count.max(1)),
-        }
-    }
+    /// What the requests are about (report, account, user session); `None`: key 0.
+    pub keys: Option<KeySpec>,
 }
 
 impl ClientSpec {
@@ -61,21 +41,8 @@ impl ClientSpec {
             handler,
             timeout_us: None,
             weight: 1,
-            keys: ClientKeys::One(0),
+            keys: None,
         }
-    }
-
-    /// Every request carries API key `key`.
-    pub fn key(mut self, key: u64) -> Self {
-        self.keys = ClientKeys::One(key);
-        self
-    }
-
-    /// Each request carries one of `count` keys from `first`, drawn uniformly.
-    pub fn keys(mut self, first: u64, count: u64) -> Self {
-        assert!(count >= 1, "a key range needs at least one key");
-        self.keys = ClientKeys::Range { first, count };
-        self
     }
 
     /// Sets the rate profile.
@@ -87,6 +54,12 @@ impl ClientSpec {
     /// Sets the client-side timeout.
     pub fn timeout_us(mut self, t: Micros) -> Self {
         self.timeout_us = Some(t);
+        self
+    }
+
+    /// Sets how requests get their keys (`keys.rs`).
+    pub fn keys(mut self, k: KeySpec) -> Self {
+        self.keys = Some(k);
         self
     }
 
@@ -159,4 +132,6 @@ pub struct Client {
     pub(crate) m: ClientMetrics,
     /// Bumped when the rate changes, so an arrival drawn at the old rate is dropped.
     pub(crate) epoch: u32,
+    /// Key state (active sessions …).
+    pub(crate) keys: KeySource,
 }

@@ -18,6 +18,10 @@
 //! `replay_factor` × its CPU; the time from commit to replay is the replication
 //! lag (`NAME.replication_lag`), which grows when a replica's CPU is saturated.
 //!
+//! Per statement, like `pg_stat_statements`: every handler that queries the
+//! database gets `NAME.stmt.HANDLER.calls`, `.rows_read` (counters) and
+//! `.time` (query latency: round trip plus CPU), registered on first use.
+//!
 //! The glue that moves requests through a database lives in `db_flow.rs`.
 
 use std::collections::VecDeque;
@@ -147,6 +151,8 @@ impl DbNode {
 #[derive(Clone, Debug)]
 pub(crate) struct Session {
     pub req: ReqRef,
+    /// The handler whose step this is (for per-statement series).
+    pub handler: u32,
     pub access: DataAccess,
     pub node: u16,
     /// Index of the query being sent or run.
@@ -171,6 +177,14 @@ pub(crate) struct DbMetrics {
     pub replication_lag: LatencyId,
 }
 
+/// Series of one statement (one handler's data access).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct StmtMetrics {
+    pub calls: CounterId,
+    pub rows_read: CounterId,
+    pub time: LatencyId,
+}
+
 /// A database's live state.
 #[derive(Clone, Debug)]
 pub struct Database {
@@ -184,6 +198,8 @@ pub struct Database {
     pub(crate) generation: u32,
     /// Where the next tie-break among replicas starts.
     rr_next: usize,
+    /// Per-statement series by handler index, registered on first use.
+    pub(crate) stmts: Vec<Option<StmtMetrics>>,
     pub(crate) m: DbMetrics,
 }
 
@@ -219,6 +235,7 @@ impl Database {
             free: Vec::new(),
             generation: 0,
             rr_next: 0,
+            stmts: Vec::new(),
             m: dm,
             spec,
         };
@@ -336,6 +353,7 @@ mod tests {
         let mut db = Database::new(DatabaseSpec::new("db", 1), &mut m, 0);
         let s = Session {
             req: ReqRef { idx: 0, gen: 0 },
+            handler: 0,
             access: DataAccess::one(0, Query::read(1.0, 1.0)),
             node: 0,
             next: 0,

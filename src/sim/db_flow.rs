@@ -6,7 +6,7 @@
 //! fails if no connection frees up within the acquire timeout. A request whose
 //! client gave up is still served: the database does not know.
 
-use super::database::{Database, DatabaseSpec, DbJob, Role, Session};
+use super::database::{Database, DatabaseSpec, DbJob, Role, Session, StmtMetrics};
 use super::orm::DataAccess;
 use super::request::{Outcome, ReqRef};
 use super::world::{Event, World};
@@ -88,12 +88,14 @@ impl World {
     /// Starts a data-access step for request `r`.
     pub(crate) fn begin_data_access(&mut self, r: ReqRef, access: DataAccess) {
         let now = self.now;
-        let weight = self.requests.get(r).expect("alive").weight;
+        let req = self.requests.get(r).expect("alive");
+        let (weight, handler) = (req.weight, req.handler);
         let di = access.db as usize;
         let d = &mut self.databases[di];
         let node = d.route(&access);
         let (slot, gen) = d.open(Session {
             req: r,
+            handler,
             access,
             node: node as u16,
             next: 0,
@@ -236,7 +238,12 @@ impl World {
         let d = &mut self.databases[di];
         let s = d.session(slot, None).expect("open session");
         let q = s.access.query(s.next);
-        let (node, w, started) = (s.node as usize, s.weight as f64, s.query_start_us);
+        let (node, w, started, h) = (
+            s.node as usize,
+            s.weight as f64,
+            s.query_start_us,
+            s.handler,
+        );
         s.next += 1;
         let more = s.next < s.access.queries();
         let m = d.m.clone();
@@ -245,6 +252,11 @@ impl World {
             .add(if q.write { m.writes } else { m.reads }, w);
         self.metrics.add(m.rows_read, q.rows_read * w);
         self.metrics.record(m.query, now - started, w as u32);
+        let st = self.db_stmt_metrics(di, h);
+        self.metrics.add(st.calls, w);
+        self.metrics.add(st.rows_read, q.rows_read * w);
+        self.metrics.record(st.time, now - started, w as u32);
+        let d = &mut self.databases[di];
         if q.write && node == 0 {
             let replay_us = q.cpu_us * w * d.spec.replay_factor;
             let ship = d.spec.ship_us;
@@ -272,6 +284,31 @@ impl World {
             req.step += 1;
             self.run_steps(s.req);
         }
+    }
+
+    /// Registers the per-statement series of `handler` on `db` now, so that
+    /// charts find them before the first query (they appear on first use anyway).
+    pub fn db_track_statement(&mut self, db: u32, handler: u32) {
+        self.db_stmt_metrics(db as usize, handler);
+    }
+
+    /// The per-statement series of handler `h`, registered on first use.
+    fn db_stmt_metrics(&mut self, di: usize, h: u32) -> StmtMetrics {
+        let d = &mut self.databases[di];
+        if d.stmts.len() <= h as usize {
+            d.stmts.resize(h as usize + 1, None);
+        }
+        if let Some(m) = d.stmts[h as usize] {
+            return m;
+        }
+        let p = format!("{}.stmt.{}", d.spec.name, self.handlers[h as usize].name);
+        let m = StmtMetrics {
+            calls: self.metrics.counter(&format!("{p}.calls")),
+            rows_read: self.metrics.counter(&format!("{p}.rows_read")),
+            time: self.metrics.latency(&format!("{p}.time")),
+        };
+        self.databases[di].stmts[h as usize] = Some(m);
+        m
     }
 
     fn db_release_connection(&mut self, di: usize, node: usize) {
@@ -325,6 +362,10 @@ mod tests {
         let per_fetch =
             w.metrics.counter_total("db.fetch_queries") / w.metrics.counter_total("db.fetches");
         assert_eq!(per_fetch, 101.0);
+        let calls = w.metrics.counter_total("db.stmt.h.calls");
+        assert_eq!(calls, w.metrics.counter_total("db.queries"));
+        let rows = w.metrics.counter_total("db.stmt.h.rows_read");
+        assert_eq!(rows, w.metrics.counter_total("db.rows_read"));
         assert!(w.ledger().balances());
     }
 

@@ -13,7 +13,7 @@ use super::request::{Origin, Outcome, ReqRef, Request};
 use super::service::PodState;
 use super::world::{Event, World};
 
-/// What a decision step (rate limit, flag, cache, shedding) says happens next.
+/// What a decision step (rate limit, flag, shedding) says happens next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Next {
     /// Go on to the next step.
@@ -86,16 +86,15 @@ impl World {
         let w = client.spec.weight;
         client.ledger.arrived += w as u64;
         client.ledger.in_flight += w as u64;
-        let (service, handler, timeout, keys) = (
+        let (service, handler, timeout) = (
             client.spec.service,
             client.spec.handler,
             client.spec.timeout_us,
-            client.spec.keys,
         );
-        let key = keys.draw(&mut self.rng);
         let m = client.m.clone();
         self.metrics.add(m.arrived, w as f64);
         self.metrics.shift(m.in_flight, now, w as f64);
+        let key = self.draw_key(c, w);
         let r = self.requests.insert(Request {
             origin: Origin::Client(c),
             class: c as u16,
@@ -124,27 +123,32 @@ impl World {
     /// place in the queue, or is turned away.
     pub(crate) fn enter(&mut self, r: ReqRef) {
         let now = self.now;
-        let (s, pool_ix, class, weight) = {
+        let (s, pool_ix, class, key, w) = {
             let req = self.requests.get(r).expect("entering request is alive");
             (
                 req.service as usize,
                 self.handlers[req.handler as usize].pool as usize,
                 req.class,
+                req.key,
                 req.weight,
             )
         };
         if self.services[s].from_class.is_some() {
-            self.tally_arrival(s, class, weight);
+            self.tally_arrival(s, class, w);
         }
         // A call kept in its caller's pod arrives with that pod preset; the
         // request holds no place in it until admitted below.
         let preset = std::mem::replace(&mut self.requests.get_mut(r).expect("alive").pod, u32::MAX);
-        let picked = if preset != u32::MAX {
+        let pod = if preset != u32::MAX {
             Some(preset)
         } else {
-            self.services[s].pick_pod()
+            let pick = self.services[s].pick_pod_for(key, now);
+            if pick.lost {
+                self.count_session_lost(s as u32, w);
+            }
+            pick.pod
         };
-        let Some(pod) = picked else {
+        let Some(pod) = pod else {
             // No pod is ready: the load balancer answers 503 at once.
             self.finish(r, Outcome::Error);
             return;
@@ -279,18 +283,6 @@ impl World {
                         return;
                     }
                 }
-                Step::CacheLookup { cache, object } => {
-                    let next = self.cache_lookup_step(r, cache, object);
-                    if !self.follow(r, next) {
-                        return;
-                    }
-                }
-                Step::CacheFill { cache, object } => {
-                    let next = self.cache_fill_step(r, cache, object);
-                    if !self.follow(r, next) {
-                        return;
-                    }
-                }
                 Step::Shed(rule) => {
                     let next = self.shed_step(r, rule);
                     if !self.follow(r, next) {
@@ -304,6 +296,14 @@ impl World {
                 }
                 Step::Db(access) => {
                     self.begin_data_access(r, access);
+                    return;
+                }
+                Step::CacheLookup { cache, miss_steps } => {
+                    self.cache_lookup(r, cache, miss_steps);
+                    return;
+                }
+                Step::CacheStore { cache, value_bytes } => {
+                    self.cache_store(r, cache, value_bytes);
                     return;
                 }
             }

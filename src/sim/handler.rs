@@ -6,7 +6,6 @@
 //! not new handlers.
 
 use super::dist::Dist;
-use super::edge_cache::ObjectKey;
 use super::orm::DataAccess;
 use super::time::Micros;
 
@@ -42,13 +41,6 @@ pub enum Step {
     /// Run the next `steps` steps only while feature flag `flag` is on; skip
     /// them while it is off (`flags.rs`).
     WhenFlag { flag: u32, steps: u16 },
-    /// Look the object up in edge cache `cache`: a fresh copy answers the
-    /// request there (Ok) and nothing further runs; a miss carries on
-    /// (`edge_cache.rs`).
-    CacheLookup { cache: u32, object: ObjectKey },
-    /// Store the answer in edge cache `cache` for its TTL, unless one of the
-    /// request's calls failed (`edge_cache.rs`).
-    CacheFill { cache: u32, object: ObjectKey },
     /// Priority shedding by rule `n` (the world's `shed_rules`): when the
     /// watched pool is overloaded, reject this low-priority work or skip the
     /// optional steps after it (`shedding.rs`).
@@ -56,6 +48,11 @@ pub enum Step {
     /// Query a database (one query, N + 1 queries, or a join) on one connection,
     /// holding the worker until the last answer (`db_flow.rs`).
     Db(DataAccess),
+    /// Look the request's key up in a cache; on a hit skip the next
+    /// `miss_steps` steps (built by `cache::cache_aside`).
+    CacheLookup { cache: u32, miss_steps: u16 },
+    /// Store the request's key in a cache with a value of `value_bytes`.
+    CacheStore { cache: u32, value_bytes: u32 },
 }
 
 /// A synchronous call to another service and the policies around it.

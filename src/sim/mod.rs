@@ -10,14 +10,16 @@
 //! Architecture invariant: nothing here knows a scenario, a web crate or a UI
 //! word. A behaviour a story needs is added here as a general, documented part.
 
+pub mod affinity;
 pub mod autoscaler;
+pub mod cache;
+mod cache_flow;
 mod class_counts;
 pub mod client;
 pub mod cpu;
 pub mod database;
 mod db_flow;
 pub mod dist;
-pub mod edge_cache;
 pub mod event_queue;
 pub mod flag_controller;
 pub mod flags;
@@ -25,6 +27,7 @@ mod flow;
 pub mod handler;
 pub mod hpa;
 pub mod hpa_metric;
+pub mod keys;
 pub mod log;
 pub mod metrics;
 pub mod orm;
@@ -41,15 +44,17 @@ pub mod signals;
 pub mod time;
 pub mod world;
 
+pub use affinity::StickySpec;
 pub use autoscaler::HpaSpec;
-pub use client::{ClientKeys, ClientSpec, Ledger};
+pub use cache::{cache_aside, CacheSpec};
+pub use client::{ClientSpec, Ledger};
 pub use cpu::{Cpu, Discipline};
 pub use database::DatabaseSpec;
 pub use dist::Dist;
-pub use edge_cache::{EdgeCacheSpec, ObjectKey};
 pub use flag_controller::FlagControllerSpec;
 pub use handler::{CallSpec, Handler, OnError, Step};
 pub use hpa_metric::HpaMetric;
+pub use keys::{KeySpec, SessionSpec};
 pub use log::{LogEntry, LogLevel};
 pub use orm::{DataAccess, Query};
 pub use profile::RateProfile;

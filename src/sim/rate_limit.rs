@@ -311,7 +311,7 @@ mod tests {
             steps: vec![Step::RateLimit(l), Step::Call(CallSpec::new(be, serve))],
         });
         w.count_arrivals_by_class(be);
-        w.add_client(ClientSpec::new("bot", 100.0, gw, proxy).key(42));
+        w.add_client(ClientSpec::new("bot", 100.0, gw, proxy).keys(KeySpec::Fixed(42)));
         w.step(10 * MIN);
         let m = &w.metrics;
         let accepted = m.counter_total("limit.accepted.bot");
@@ -368,7 +368,7 @@ mod tests {
             pool: 0,
             steps: vec![Step::RateLimit(l)],
         });
-        w.add_client(ClientSpec::new("c", 5.0, gw, h).keys(1, 3));
+        w.add_client(ClientSpec::new("c", 5.0, gw, h).keys(KeySpec::Uniform { keys: 3 }));
         w.step(60 * SEC);
         let p50 = w
             .metrics

@@ -8,6 +8,7 @@
 
 use std::collections::VecDeque;
 
+use super::affinity::Affinity;
 use super::cpu::{Cpu, Discipline};
 use super::metrics::{CounterId, GaugeId, LatencyId};
 use super::request::ReqRef;
@@ -198,6 +199,8 @@ pub struct Service {
     pub(crate) from_class: Option<Vec<Option<CounterId>>>,
     /// Pods made so far (the next pod's `uid`).
     pub(crate) pods_made: u32,
+    /// Session pins, when the balancer is sticky (`affinity.rs`).
+    pub affinity: Affinity,
     pub(crate) cpu_m: Option<PodCpuMetrics>,
 }
 

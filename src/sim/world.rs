@@ -11,14 +11,15 @@
 //! stepping 0→60→120 and stepping 0→120 give the same numbers.
 
 use super::autoscaler::Autoscaler;
+use super::cache::Cache;
 use super::client::{Client, ClientMetrics, ClientSpec, Ledger};
 use super::database::Database;
 use super::db_flow::DbEvent;
-use super::edge_cache::EdgeCache;
 use super::event_queue::EventQueue;
 use super::flag_controller::FlagController;
 use super::flags::Flag;
 use super::handler::Handler;
+use super::keys::KeySource;
 use super::log::{EventLog, LogEntry, LogLevel};
 use super::metrics::Metrics;
 use super::rate_limit::RateLimiter;
@@ -69,8 +70,7 @@ pub(crate) enum Event {
     PodReady { service: u32, pod: u32 },
     /// Entry `i` of the fault timeline.
     Timeline(u32),
-    /// A decision step that took time (a round trip to a shared store, serving a
-    /// cache hit) is over: `None` goes on to the next step, `Some` ends the request.
+    /// A decision step that took time (a round trip to a shared store) is over: `None` goes on to the next step, `Some` ends the request.
     Resume(ReqRef, Option<Outcome>),
     /// Flag controller `i` looks at the system again.
     FlagControllerTick(u32),
@@ -80,6 +80,8 @@ pub(crate) enum Event {
     PodCpu { service: u32, pod: u32, token: u32 },
     /// Autoscaler `i` looks at its service (`autoscaler.rs`).
     HpaSync(u32),
+    /// A cache command's answer reaches the request, which skips `skip` steps.
+    CacheReply { req: ReqRef, skip: u16 },
 }
 
 /// One simulated system.
@@ -98,16 +100,17 @@ pub struct World {
     pub databases: Vec<Database>,
     /// Horizontal pod autoscalers, by index (`autoscaler.rs`).
     pub autoscalers: Vec<Autoscaler>,
+    /// Caches, by index (`cache.rs`).
+    pub caches: Vec<Cache>,
     /// Every series.
     pub metrics: Metrics,
     /// Notable events.
     pub log: EventLog,
     /// Edge parts (`rate_limit.rs`, `flags.rs`, `flag_controller.rs`,
-    /// `edge_cache.rs`, `shedding.rs`), each by index.
+    /// `shedding.rs`), each by index.
     pub limiters: Vec<RateLimiter>,
     pub flags: Vec<Flag>,
     pub flag_controllers: Vec<FlagController>,
-    pub edge_caches: Vec<EdgeCache>,
     pub shed_rules: Vec<ShedRule>,
     timeline: Vec<(String, Option<TimedAction>)>,
     events_processed: u64,
@@ -127,12 +130,12 @@ impl World {
             clients: Vec::new(),
             databases: Vec::new(),
             autoscalers: Vec::new(),
+            caches: Vec::new(),
             metrics: Metrics::new(config.bucket_us, config.series_capacity),
             log: EventLog::new(config.log_capacity),
             limiters: Vec::new(),
             flags: Vec::new(),
             flag_controllers: Vec::new(),
-            edge_caches: Vec::new(),
             shed_rules: Vec::new(),
             timeline: Vec::new(),
             events_processed: 0,
@@ -203,6 +206,7 @@ impl World {
             startup_us: 0,
             from_class: None,
             pods_made: 0,
+            affinity: Default::default(),
             cpu_m: None,
         };
         svc.pods = (0..svc.spec.pods)
@@ -260,6 +264,7 @@ impl World {
             latency: m.latency(&format!("{n}.latency")),
         };
         self.clients.push(Client {
+            keys: KeySource::new(spec.keys.clone()),
             spec,
             ledger: Ledger::default(),
             m: cm,
@@ -377,6 +382,7 @@ impl World {
                 token,
             } => self.on_pod_cpu(service, pod, token),
             Event::HpaSync(i) => self.on_hpa_sync(i),
+            Event::CacheReply { req, skip } => self.on_cache_reply(req, skip),
             Event::Timeline(i) => {
                 let (label, action) = &mut self.timeline[i as usize];
                 let label = label.clone();
