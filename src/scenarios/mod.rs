@@ -6,15 +6,19 @@
 //! mechanism — when a story needs a new behaviour, it goes into `sim` as a
 //! general part.
 
+pub mod bot_scraping;
 pub mod charts;
 pub mod distributed_deadlock;
 pub mod memory_leak;
 pub mod model;
+pub mod n_plus_one;
 pub mod params;
 pub mod payment_outage;
 pub mod queueing_basics;
 pub mod run;
 pub mod schema;
+pub mod slow_query;
+pub mod tv_spike;
 
 pub use model::{Headline, Model};
 pub use params::Params;
@@ -56,11 +60,15 @@ impl Scenario {
 
 /// Every scenario, in catalogue order.
 pub fn catalogue() -> &'static [Scenario] {
-    static ALL: [Scenario; 4] = [
+    static ALL: [Scenario; 8] = [
         queueing_basics::SCENARIO,
         payment_outage::SCENARIO,
         memory_leak::SCENARIO,
+        n_plus_one::SCENARIO,
+        bot_scraping::SCENARIO,
+        slow_query::SCENARIO,
         distributed_deadlock::SCENARIO,
+        tv_spike::SCENARIO,
     ];
     &ALL
 }

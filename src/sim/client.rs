@@ -5,6 +5,7 @@
 //! request class with its own ledger and latency metrics. A request may stand
 //! for `weight` real ones on long horizons.
 
+use super::keys::{KeySource, KeySpec};
 use super::metrics::{CounterId, GaugeId, LatencyId};
 use super::profile::RateProfile;
 use super::time::Micros;
@@ -25,6 +26,8 @@ pub struct ClientSpec {
     pub timeout_us: Option<Micros>,
     /// Real requests per simulated one (≥ 1).
     pub weight: u32,
+    /// What the requests are about (report, account, user session); `None`: key 0.
+    pub keys: Option<KeySpec>,
 }
 
 impl ClientSpec {
@@ -38,6 +41,7 @@ impl ClientSpec {
             handler,
             timeout_us: None,
             weight: 1,
+            keys: None,
         }
     }
 
@@ -50,6 +54,12 @@ impl ClientSpec {
     /// Sets the client-side timeout.
     pub fn timeout_us(mut self, t: Micros) -> Self {
         self.timeout_us = Some(t);
+        self
+    }
+
+    /// Sets how requests get their keys (`keys.rs`).
+    pub fn keys(mut self, k: KeySpec) -> Self {
+        self.keys = Some(k);
         self
     }
 
@@ -122,4 +132,6 @@ pub struct Client {
     pub(crate) m: ClientMetrics,
     /// Bumped when the rate changes, so an arrival drawn at the old rate is dropped.
     pub(crate) epoch: u32,
+    /// Key state (active sessions …).
+    pub(crate) keys: KeySource,
 }

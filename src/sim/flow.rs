@@ -13,6 +13,19 @@ use super::request::{Origin, Outcome, ReqRef, Request};
 use super::service::PodState;
 use super::world::{Event, World};
 
+/// What a decision step (rate limit, flag, shedding) says happens next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Next {
+    /// Go on to the next step.
+    Continue,
+    /// Skip this many steps after this one.
+    Skip(u16),
+    /// The step has scheduled an `Event::Resume`; nothing more now.
+    Wait,
+    /// End the request with this outcome now.
+    End(Outcome),
+}
+
 impl World {
     pub(crate) fn schedule_next_arrival(&mut self, c: u32) {
         let now = self.now;
@@ -81,6 +94,7 @@ impl World {
         let m = client.m;
         self.metrics.add(m.arrived, w as f64);
         self.metrics.shift(m.in_flight, now, w as f64);
+        let key = self.draw_key(c, w);
         let r = self.requests.insert(Request {
             origin: Origin::Client(c),
             class: c as u16,
@@ -97,7 +111,7 @@ impl World {
             queued_at_us: now,
             wait_token: 0,
             failed_call: false,
-            key: 0,
+            key,
         });
         if let Some(t) = timeout {
             self.queue.push(now + t, Event::ClientDeadline(r));
@@ -109,14 +123,32 @@ impl World {
     /// place in the queue, or is turned away.
     pub(crate) fn enter(&mut self, r: ReqRef) {
         let now = self.now;
-        let (s, pool_ix) = {
+        let (s, pool_ix, class, key, w) = {
             let req = self.requests.get(r).expect("entering request is alive");
             (
                 req.service as usize,
                 self.handlers[req.handler as usize].pool as usize,
+                req.class,
+                req.key,
+                req.weight,
             )
         };
-        let Some(pod) = self.services[s].pick_pod() else {
+        if self.services[s].from_class.is_some() {
+            self.tally_arrival(s, class, w);
+        }
+        // A call kept in its caller's pod arrives with that pod preset; the
+        // request holds no place in it until admitted below.
+        let preset = std::mem::replace(&mut self.requests.get_mut(r).expect("alive").pod, u32::MAX);
+        let pod = if preset != u32::MAX {
+            Some(preset)
+        } else {
+            let pick = self.services[s].pick_pod_for(key, now);
+            if pick.lost {
+                self.count_session_lost(s as u32, w);
+            }
+            pick.pod
+        };
+        let Some(pod) = pod else {
             // No pod is ready: the load balancer answers 503 at once.
             self.finish(r, Outcome::Error);
             return;
@@ -195,11 +227,18 @@ impl World {
                     service,
                     handler,
                     timeout_us,
+                    in_caller_pod,
                     ..
                 }) => {
                     let req = self.requests.get(r).expect("alive");
-                    let (class, weight, born, token) =
-                        (req.class, req.weight, req.born_us, req.wait_token);
+                    let pod = if in_caller_pod && service == req.service {
+                        req.pod
+                    } else {
+                        u32::MAX
+                    };
+                    // A call carries its caller's key (the API key travels with the work).
+                    let (class, weight, born, token, key) =
+                        (req.class, req.weight, req.born_us, req.wait_token, req.key);
                     let child = self.requests.insert(Request {
                         origin: Origin::Call(r),
                         class,
@@ -208,7 +247,8 @@ impl World {
                         born_us: born,
                         attempt_start_us: self.now,
                         service,
-                        pod: u32::MAX,
+                        // Preset only for a call kept in the caller's pod; `enter` decides.
+                        pod,
                         pool: 0,
                         handler,
                         step: 0,
@@ -216,7 +256,7 @@ impl World {
                         queued_at_us: self.now,
                         wait_token: 0,
                         failed_call: false,
-                        key: 0,
+                        key,
                     });
                     if let Some(t) = timeout_us {
                         self.queue.push(self.now + t, Event::CallTimeout(r, token));
@@ -264,7 +304,74 @@ impl World {
                     self.publish(r, topic);
                     self.requests.get_mut(r).expect("alive").step += 1;
                 }
+                Step::RateLimit(l) => {
+                    let next = self.rate_limit_step(r, l);
+                    if !self.follow(r, next) {
+                        return;
+                    }
+                }
+                Step::WhenFlag { flag, steps } => {
+                    let next = self.when_flag_step(flag, steps);
+                    if !self.follow(r, next) {
+                        return;
+                    }
+                }
+                Step::Shed(rule) => {
+                    let next = self.shed_step(r, rule);
+                    if !self.follow(r, next) {
+                        return;
+                    }
+                }
+                Step::Cpu(d) => {
+                    let dt = d.sample(&mut self.rng);
+                    self.run_on_pod_cpu(r, dt);
+                    return;
+                }
+                Step::Db(access) => {
+                    self.begin_data_access(r, access);
+                    return;
+                }
+                Step::CacheLookup { cache, miss_steps } => {
+                    self.cache_lookup(r, cache, miss_steps);
+                    return;
+                }
+                Step::CacheStore { cache, value_bytes } => {
+                    self.cache_store(r, cache, value_bytes);
+                    return;
+                }
             }
+        }
+    }
+
+    /// Acts on what a decision step said; true when the request goes on to its
+    /// next step at once.
+    fn follow(&mut self, r: ReqRef, next: Next) -> bool {
+        match next {
+            Next::Continue | Next::Skip(_) => {
+                let skip = if let Next::Skip(k) = next { k } else { 0 };
+                let req = self.requests.get_mut(r).expect("alive");
+                req.step = req.step.saturating_add(1 + skip);
+                true
+            }
+            Next::Wait => false,
+            Next::End(o) => {
+                self.finish(r, o);
+                false
+            }
+        }
+    }
+
+    /// A decision step that took time is over: go on, or end as it decided.
+    pub(crate) fn on_resume(&mut self, r: ReqRef, end: Option<Outcome>) {
+        if self.requests.get(r).is_none() {
+            return;
+        }
+        match end {
+            None => {
+                self.requests.get_mut(r).expect("alive").step += 1;
+                self.run_steps(r);
+            }
+            Some(o) => self.finish(r, o),
         }
     }
 

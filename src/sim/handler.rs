@@ -6,6 +6,7 @@
 //! not new handlers.
 
 use super::dist::Dist;
+use super::orm::DataAccess;
 use super::time::Micros;
 
 /// What a caller does when a call fails, is rejected or times out.
@@ -22,6 +23,9 @@ pub enum OnError {
 pub enum Step {
     /// Hold the worker for a duration drawn from `Dist` (CPU work or blocking I/O).
     Work(Dist),
+    /// Compute for a duration drawn from `Dist` on the pod's CPU, queueing for
+    /// its cores (`pod_cpu.rs`); like `Work` when pods have no CPU declared.
+    Cpu(Dist),
     /// Call another service synchronously, holding the worker until the answer
     /// comes or the call's timeout passes.
     Call(CallSpec),
@@ -52,6 +56,25 @@ pub enum Step {
     Commit,
     /// Publish one event to broker topic `topic` and carry on at once.
     Publish { topic: u32 },
+    /// Check the request's API key against rate limiter `n` (the world's
+    /// `limiters`): carry on, or end as `Rejected` (429) before anything further
+    /// is touched (`rate_limit.rs`).
+    RateLimit(u32),
+    /// Run the next `steps` steps only while feature flag `flag` is on; skip
+    /// them while it is off (`flags.rs`).
+    WhenFlag { flag: u32, steps: u16 },
+    /// Priority shedding by rule `n` (the world's `shed_rules`): when the
+    /// watched pool is overloaded, reject this low-priority work or skip the
+    /// optional steps after it (`shedding.rs`).
+    Shed(u32),
+    /// Query a database (one query, N + 1 queries, or a join) on one connection,
+    /// holding the worker until the last answer (`db_flow.rs`).
+    Db(DataAccess),
+    /// Look the request's key up in a cache; on a hit skip the next
+    /// `miss_steps` steps (built by `cache::cache_aside`).
+    CacheLookup { cache: u32, miss_steps: u16 },
+    /// Store the request's key in a cache with a value of `value_bytes`.
+    CacheStore { cache: u32, value_bytes: u32 },
 }
 
 impl Handler {
@@ -77,6 +100,10 @@ pub struct CallSpec {
     pub timeout_us: Option<Micros>,
     /// What the caller does when the call does not succeed.
     pub on_error: OnError,
+    /// A call to another pool of the caller's own service stays in the
+    /// caller's pod (a pod-local resource: its database connection pool, a
+    /// bulkhead) instead of going through the load balancer.
+    pub in_caller_pod: bool,
 }
 
 impl CallSpec {
@@ -87,7 +114,14 @@ impl CallSpec {
             handler,
             timeout_us: None,
             on_error: OnError::Fail,
+            in_caller_pod: false,
         }
+    }
+
+    /// Keeps a call to the caller's own service in the caller's pod.
+    pub fn in_caller_pod(mut self) -> Self {
+        self.in_caller_pod = true;
+        self
     }
 
     /// Sets the per-attempt timeout.
@@ -114,4 +148,42 @@ pub struct Handler {
     pub pool: u16,
     /// The steps, in order.
     pub steps: Vec<Step>,
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::sim::*;
+
+    /// Two pods, each with 1,000 threads and a pool of 2 connections; a page
+    /// holds its thread and runs its 5 ms query on a connection. 500 rps need
+    /// 2.5 connections busy: the four together can take it, one pod's two cannot.
+    fn queued_for_connections(local: bool) -> u32 {
+        let mut w = World::new(1, WorldConfig::default());
+        let s = w.add_service(ServiceSpec::new("web", 2, 1_000).pool(PoolSpec::new("conns", 2)));
+        let query = w.add_handler(Handler {
+            name: "query".into(),
+            service: s,
+            pool: 1,
+            steps: vec![Step::Work(Dist::Constant { ms: 5.0 })],
+        });
+        let call = CallSpec::new(s, query);
+        let page = w.add_handler(Handler {
+            name: "page".into(),
+            service: s,
+            pool: 0,
+            steps: vec![Step::Call(if local { call.in_caller_pod() } else { call })],
+        });
+        w.add_client(ClientSpec::new("u", 500.0, s, page));
+        w.step(60 * SEC);
+        assert!(w.ledger().balances());
+        w.services[0].queued(1)
+    }
+
+    #[test]
+    fn a_call_kept_in_the_caller_pod_uses_that_pods_pool() {
+        // Through the balancer, round robin alternates page, query, page, query,
+        // so every query lands on one pod; kept local, each pod serves its own.
+        let (lb, local) = (queued_for_connections(false), queued_for_connections(true));
+        assert!(lb > 500 && local < 50, "{lb} {local}");
+    }
 }

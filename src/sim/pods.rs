@@ -108,7 +108,10 @@ impl World {
     pub(crate) fn update_pods_gauge(&mut self, service: u32) {
         let svc = &self.services[service as usize];
         let ready = svc.ready_pods() as f64;
-        let g = svc.m.pods_ready;
+        let starting = svc.starting_pods() as f64;
+        let (g, gs) = (svc.m.pods_ready, svc.m.pods_starting);
         self.metrics.set(g, self.now, ready);
+        self.metrics.set(gs, self.now, starting);
+        self.update_cpu_cores_gauge(service);
     }
 }

@@ -8,6 +8,8 @@
 
 use std::collections::VecDeque;
 
+use super::affinity::Affinity;
+use super::cpu::{Cpu, Discipline};
 use super::metrics::{CounterId, GaugeId, LatencyId};
 use super::request::ReqRef;
 use super::time::Micros;
@@ -60,6 +62,18 @@ pub struct ServiceSpec {
     pub pools: Vec<PoolSpec>,
     /// How requests are spread over pods.
     pub balancer: Balancer,
+    /// The CPU of each pod, when `Step::Cpu` work should queue for cores
+    /// (`pod_cpu.rs`); `None`: CPU steps just take their time.
+    pub cpu: Option<PodCpuSpec>,
+}
+
+/// The CPU of one pod: `cores` shared by its requests' `Step::Cpu` work.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PodCpuSpec {
+    /// Cores per pod (1 for a single-threaded event loop).
+    pub cores: u32,
+    /// How the work shares them (`Fifo` for an event loop, processor sharing for threads).
+    pub discipline: Discipline,
 }
 
 impl ServiceSpec {
@@ -70,6 +84,7 @@ impl ServiceSpec {
             pods,
             pools: vec![PoolSpec::new("workers", workers)],
             balancer: Balancer::RoundRobin,
+            cpu: None,
         }
     }
 
@@ -139,6 +154,11 @@ pub struct Pod {
     pub pools: Vec<Pool>,
     /// Requests inside the pod (queued or being worked on).
     pub in_flight: u32,
+    /// Its CPU, when the service declares one.
+    pub cpu: Option<Cpu<ReqRef>>,
+    /// Unique among the service's pods ever made: a pod slot reused after a
+    /// scale-in holds a new pod, not the old one (session affinity needs this).
+    pub uid: u32,
 }
 
 impl Pod {
@@ -155,6 +175,7 @@ pub(crate) struct ServiceMetrics {
     pub queued: GaugeId,
     pub in_system: GaugeId,
     pub pods_ready: GaugeId,
+    pub pods_starting: GaugeId,
     pub completed: CounterId,
     pub wait: LatencyId,
     pub latency: LatencyId,
@@ -174,6 +195,22 @@ pub struct Service {
     pub(crate) m: ServiceMetrics,
     /// How long a new pod takes to become ready.
     pub startup_us: Micros,
+    /// Arrival counters per request class, when counting is on (`class_counts.rs`).
+    pub(crate) from_class: Option<Vec<Option<CounterId>>>,
+    /// Pods made so far (the next pod's `uid`).
+    pub(crate) pods_made: u32,
+    /// Session pins, when the balancer is sticky (`affinity.rs`).
+    pub affinity: Affinity,
+    pub(crate) cpu_m: Option<PodCpuMetrics>,
+}
+
+/// Metric handles of a service's pod CPUs.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PodCpuMetrics {
+    /// Busy cores summed over pods.
+    pub busy: GaugeId,
+    /// Cores of ready pods.
+    pub cores: GaugeId,
 }
 
 impl Service {
@@ -212,8 +249,11 @@ impl Service {
             .sum()
     }
 
-    pub(crate) fn new_pod(&self, state: PodState) -> Pod {
+    pub(crate) fn new_pod(&mut self, state: PodState) -> Pod {
+        self.pods_made += 1;
         Pod {
+            cpu: self.spec.cpu.map(|c| Cpu::new(c.cores, c.discipline)),
+            uid: self.pods_made,
             state,
             pools: self
                 .spec

@@ -10,18 +10,28 @@
 //! any event at `t`, which is what a timed change on the fault timeline would do:
 //! stepping 0→60→120 and stepping 0→120 give the same numbers.
 
+use super::autoscaler::Autoscaler;
 use super::broker::Broker;
+use super::cache::Cache;
 use super::client::{Client, ClientMetrics, ClientSpec, Ledger};
+use super::database::Database;
+use super::db_flow::DbEvent;
 use super::deploy::ReleaseHistory;
 use super::event_queue::EventQueue;
+use super::flag_controller::FlagController;
+use super::flags::Flag;
 use super::handler::Handler;
+use super::keys::KeySource;
 use super::locks::LockManager;
 use super::log::{EventLog, LogEntry, LogLevel};
 use super::memory::MemoryState;
 use super::metrics::Metrics;
+use super::rate_limit::RateLimiter;
+use super::request::Outcome;
 use super::request::{ReqRef, Requests};
 use super::rng::SimRng;
 use super::service::{PodState, Service, ServiceMetrics, ServiceSpec};
+use super::shedding::ShedRule;
 use super::split::Split;
 use super::time::Micros;
 
@@ -85,6 +95,18 @@ pub(crate) enum Event {
     LockWaitTimeout(ReqRef, Micros),
     /// A broker topic may have a message due for delivery (`broker.rs`).
     BrokerPoll { topic: u32 },
+    /// A decision step that took time (a round trip to a shared store) is over: `None` goes on to the next step, `Some` ends the request.
+    Resume(ReqRef, Option<Outcome>),
+    /// Flag controller `i` looks at the system again.
+    FlagControllerTick(u32),
+    /// Something a database waits for (`db_flow.rs`).
+    Db(DbEvent),
+    /// The next completion on a pod's CPU (stale if the token moved on).
+    PodCpu { service: u32, pod: u32, token: u32 },
+    /// Autoscaler `i` looks at its service (`autoscaler.rs`).
+    HpaSync(u32),
+    /// A cache command's answer reaches the request, which skips `skip` steps.
+    CacheReply { req: ReqRef, skip: u16 },
 }
 
 /// One simulated system.
@@ -99,12 +121,24 @@ pub struct World {
     pub handlers: Vec<Handler>,
     /// Client populations, by index.
     pub clients: Vec<Client>,
+    /// Databases, by index (`database.rs`).
+    pub databases: Vec<Database>,
+    /// Horizontal pod autoscalers, by index (`autoscaler.rs`).
+    pub autoscalers: Vec<Autoscaler>,
+    /// Caches, by index (`cache.rs`).
+    pub caches: Vec<Cache>,
     /// Every series.
     pub metrics: Metrics,
     /// Notable events.
     pub log: EventLog,
     /// Fault-timeline entries: (time, label, action until it has run).
     timeline: Vec<(Micros, String, Option<TimedAction>)>,
+    /// Edge parts (`rate_limit.rs`, `flags.rs`, `flag_controller.rs`,
+    /// `shedding.rs`), each by index.
+    pub limiters: Vec<RateLimiter>,
+    pub flags: Vec<Flag>,
+    pub flag_controllers: Vec<FlagController>,
+    pub shed_rules: Vec<ShedRule>,
     events_processed: u64,
     seed: u64,
     // Parts with their own files; empty unless a scenario adds them.
@@ -126,8 +160,15 @@ impl World {
             services: Vec::new(),
             handlers: Vec::new(),
             clients: Vec::new(),
+            databases: Vec::new(),
+            autoscalers: Vec::new(),
+            caches: Vec::new(),
             metrics: Metrics::new(config.bucket_us, config.series_capacity),
             log: EventLog::new(config.log_capacity),
+            limiters: Vec::new(),
+            flags: Vec::new(),
+            flag_controllers: Vec::new(),
+            shed_rules: Vec::new(),
             timeline: Vec::new(),
             events_processed: 0,
             seed,
@@ -184,6 +225,7 @@ impl World {
             queued: m.gauge(&format!("{n}.queued"), now, 0.0),
             in_system: m.gauge(&format!("{n}.in_system"), now, 0.0),
             pods_ready: m.gauge(&format!("{n}.pods_ready"), now, spec.pods as f64),
+            pods_starting: m.gauge(&format!("{n}.pods_starting"), now, 0.0),
             completed: m.counter(&format!("{n}.completed")),
             wait: m.latency(&format!("{n}.wait")),
             latency: m.latency(&format!("{n}.latency")),
@@ -199,11 +241,16 @@ impl World {
             rr_next: 0,
             m: sm,
             startup_us: 0,
+            from_class: None,
+            pods_made: 0,
+            affinity: Default::default(),
+            cpu_m: None,
         };
         svc.pods = (0..svc.spec.pods)
             .map(|_| svc.new_pod(PodState::Ready))
             .collect();
         self.services.push(svc);
+        self.register_pod_cpu(self.services.len() as u32 - 1);
         self.services.len() as u32 - 1
     }
 
@@ -254,6 +301,7 @@ impl World {
             latency: m.latency(&format!("{n}.latency")),
         };
         self.clients.push(Client {
+            keys: KeySource::new(spec.keys.clone()),
             spec,
             ledger: Ledger::default(),
             m: cm,
@@ -385,6 +433,16 @@ impl World {
             } => self.on_pod_restarted(service, pod, incarnation),
             Event::LockWaitTimeout(r, since) => self.on_lock_wait_timeout(r, since),
             Event::BrokerPoll { topic } => self.on_broker_poll(topic),
+            Event::Resume(r, end) => self.on_resume(r, end),
+            Event::FlagControllerTick(i) => self.on_flag_controller_tick(i),
+            Event::Db(e) => self.on_db_event(e),
+            Event::PodCpu {
+                service,
+                pod,
+                token,
+            } => self.on_pod_cpu(service, pod, token),
+            Event::HpaSync(i) => self.on_hpa_sync(i),
+            Event::CacheReply { req, skip } => self.on_cache_reply(req, skip),
             Event::Timeline(i) => {
                 let (_, label, action) = &mut self.timeline[i as usize];
                 let label = label.clone();

@@ -144,6 +144,14 @@ impl Metrics {
         self.bucket
     }
 
+    /// An empty ring whose first bucket is the one being filled now, so that a
+    /// series registered while running lines up with the others.
+    fn new_ring(&self) -> Ring {
+        let mut r = Ring::new(self.capacity);
+        r.first = self.bucket;
+        r
+    }
+
     fn check_new(&self, name: &str) {
         let taken = self.counters.iter().any(|c| c.name == name)
             || self.gauges.iter().any(|g| g.name == name)
@@ -158,7 +166,7 @@ impl Metrics {
             name: name.to_string(),
             in_bucket: 0.0,
             total: 0.0,
-            ring: Ring::new(self.capacity),
+            ring: self.new_ring(),
         });
         CounterId(self.counters.len() as u32 - 1)
     }
@@ -173,8 +181,8 @@ impl Metrics {
             area_bucket: 0.0,
             area_total: 0.0,
             max_bucket: value,
-            ring_mean: Ring::new(self.capacity),
-            ring_max: Ring::new(self.capacity),
+            ring_mean: self.new_ring(),
+            ring_max: self.new_ring(),
         });
         GaugeId(self.gauges.len() as u32 - 1)
     }
@@ -186,9 +194,9 @@ impl Metrics {
             name: name.to_string(),
             bucket: Histogram::new(),
             total: Histogram::new(),
-            ring_p50: Ring::new(self.capacity),
-            ring_p99: Ring::new(self.capacity),
-            ring_mean: Ring::new(self.capacity),
+            ring_p50: self.new_ring(),
+            ring_p99: self.new_ring(),
+            ring_mean: self.new_ring(),
         });
         LatencyId(self.latencies.len() as u32 - 1)
     }
@@ -278,6 +286,16 @@ impl Metrics {
     /// Current value of a gauge.
     pub fn value(&self, id: GaugeId) -> f64 {
         self.gauges[id.0 as usize].value
+    }
+
+    /// A counter's sum over the last closed bucket, if one closed.
+    pub fn last_bucket_sum(&self, id: CounterId) -> Option<f64> {
+        self.counters[id.0 as usize].ring.values.back().copied()
+    }
+
+    /// Time-weighted mean of a gauge over the last closed bucket, if one closed.
+    pub fn last_bucket_mean(&self, id: GaugeId) -> Option<f64> {
+        self.gauges[id.0 as usize].ring_mean.values.back().copied()
     }
 
     /// Time-weighted mean of a gauge from the run's start to `now`.
@@ -382,6 +400,20 @@ mod tests {
         assert_eq!(r.first_bucket(), 7);
         assert!(r.values().all(|v| v == 10.0));
         assert_eq!(m.total(c), 100.0);
+    }
+
+    #[test]
+    fn a_series_registered_while_running_starts_at_the_current_bucket() {
+        let mut m = Metrics::new(10, 100);
+        let early = m.counter("early");
+        m.advance(35);
+        let late = m.counter("late");
+        m.add(early, 1.0);
+        m.add(late, 2.0);
+        m.advance(40);
+        assert_eq!(m.series("early").unwrap().get(3), Some(1.0));
+        assert_eq!(m.series("late").unwrap().first_bucket(), 3);
+        assert_eq!(m.series("late").unwrap().get(3), Some(2.0));
     }
 
     #[test]

@@ -1,0 +1,356 @@
+//! `n-plus-one` (story 153): a monthly billing report that sends 5,001 queries
+//! one after another; one `JOIN FETCH`; then the finished report cached.
+//!
+//! Assembly: a `billing` service (2 pods × 20 threads) whose report handler
+//! reads the account's billable items and, per item, its user (the ORM's lazy
+//! loading: N + 1 queries) or everything in one joined query, then renders the
+//! JSON. With `report_cache=redis` the handler looks the finished report up
+//! first (cache-aside) and stores it after a miss. Finance users ask for the
+//! reports of 20 accounts and give up after 10 s.
+//!
+//! Calibration, once, to the story:
+//! - database: 8 vCPUs, 20 connections (the app's pools), 2.5 ms network round
+//!   trip per query (driver + cross-zone network);
+//! - query CPU from the cost model: a user by primary key in a 1 M-row table
+//!   ≈ 0.6 ms; the account's items through its index ≈ 11 ms; the join adds
+//!   12 µs per item (a cached inner index probe). So each N + 1 query costs
+//!   ≈ 3.1 ms and 5,001 of them ≈ 15.5 s — from the round trips alone;
+//! - app: 2 ms of routing and auth, 2 µs per item to render, 1.5 ms to send;
+//! - report JSON: 200 bytes per item (1 MB for 5,000), Redis 0.5 ms away over
+//!   1 Gbit/s: a hit costs 0.5 ms + 8 ms of transfer.
+
+use crate::sim::query_cost::{CostModel, Filter, Table};
+use crate::sim::{
+    cache_aside, CacheSpec, ClientSpec, DataAccess, DatabaseSpec, Dist, Handler, KeySpec, Query,
+    ServiceSpec, Step, World, WorldConfig, HOUR, MS, SEC,
+};
+
+use super::model::{Headline, Model};
+use super::params::Params;
+use super::schema::{ChartSpec, GuidedStep, LineSpec, ParamSpec, SeriesExpr};
+use super::Scenario;
+
+const PARAMS: &[ParamSpec] = &[
+    ParamSpec::choice(
+        "query_strategy",
+        "Query strategy",
+        &["n_plus_one", "join_fetch"],
+        "n_plus_one",
+        "n_plus_one: fetch the items, then each item's user in its own query; join_fetch: one query joining both.",
+    ),
+    ParamSpec::choice(
+        "report_cache",
+        "Report cache",
+        &["off", "redis"],
+        "off",
+        "redis: look the finished report up in Redis first and store it after generating it.",
+    ),
+    ParamSpec::number("cache_ttl_h", "Cache TTL", "h", 24.0, 0.01, 168.0, "How long a cached report lives (applies to reports stored from now on)."),
+    ParamSpec::number("items", "Billable items", "items", 5_000.0, 1.0, 100_000.0, "Billable items in one monthly report.").integer(),
+];
+
+const GUIDE: &[GuidedStep] = &[
+    GuidedStep {
+        action: "Run the defaults: N + 1 queries, no cache.",
+        watch: "Report latency and DB round trips per report.",
+        predict: "Each query takes about 3 ms. How long does a report of 5,000 items take?",
+        answer: "About 15 s: 5,001 round trips in a row. Users give up after 10 s, so every report times out while the server keeps working on it.",
+    },
+    GuidedStep {
+        action: "Set query_strategy to join_fetch.",
+        watch: "DB round trips per report and the latency.",
+        predict: "Same data, one query. How much faster?",
+        answer: "About 100 ms: one round trip and one bigger query. Far below the timeout.",
+    },
+    GuidedStep {
+        action: "Set report_cache to redis.",
+        watch: "Cache hit ratio and the latency.",
+        predict: "The report only changes daily. What does a cached report cost?",
+        answer: "About 12 ms once warm: a Redis round trip plus moving 1 MB of JSON. The hit ratio climbs above 99 % after the first request per account.",
+    },
+    GuidedStep {
+        action: "With join_fetch, set items to 20000; then try n_plus_one again.",
+        watch: "Report latency.",
+        predict: "Four times the items: four times the latency?",
+        answer: "Under N + 1, yes (about a minute). Under join_fetch it grows by a few hundred ms at most: the round trips, not the rows, were the cost.",
+    },
+];
+
+fn charts() -> Vec<ChartSpec> {
+    let line = |label, expr| LineSpec { label, expr };
+    vec![
+        ChartSpec {
+            title: "Report latency (server)",
+            unit: "ms",
+            lines: vec![
+                line("p50", SeriesExpr::Plain("billing.latency.p50".into())),
+                line("p99", SeriesExpr::Plain("billing.latency.p99".into())),
+            ],
+        },
+        ChartSpec {
+            title: "DB queries per second",
+            unit: "queries/s",
+            lines: vec![line(
+                "queries",
+                SeriesExpr::PerSecond("billing-db.queries".into()),
+            )],
+        },
+        ChartSpec {
+            title: "DB round trips per report",
+            unit: "queries",
+            lines: vec![line(
+                "per generated report",
+                SeriesExpr::Ratio(
+                    vec!["billing-db.fetch_queries".into()],
+                    vec!["billing-db.fetches".into()],
+                ),
+            )],
+        },
+        ChartSpec {
+            title: "Cache hit ratio",
+            unit: "fraction",
+            lines: vec![line(
+                "hits",
+                SeriesExpr::Ratio(
+                    vec!["redis.hits".into()],
+                    vec!["redis.hits".into(), "redis.misses".into()],
+                ),
+            )],
+        },
+        ChartSpec {
+            title: "Finance users",
+            unit: "req/s",
+            lines: vec![
+                line("ok", SeriesExpr::PerSecond("finance-users.ok".into())),
+                line(
+                    "timed out",
+                    SeriesExpr::PerSecond("finance-users.timed_out".into()),
+                ),
+            ],
+        },
+    ]
+}
+
+/// The scenario's catalogue entry.
+pub const SCENARIO: Scenario = Scenario {
+    id: "n-plus-one",
+    title: "N + 1 queries",
+    story: Some(153),
+    lesson: "5,000 round trips → 1 query → a cached 12 ms answer",
+    narrative: "Billing's 'Generate Monthly Report' times out: it takes over 15 seconds. A trace \
+        shows why: the ORM fetches the account's 5,000 billable items, then each item's user in a \
+        query of its own, one after another. No query is slow; there are just 5,001 of them, each \
+        paying a network round trip. Rewrite it as one joined query, then notice the report only \
+        changes daily and cache the finished JSON in Redis.",
+    guide: GUIDE,
+    params: PARAMS,
+    charts,
+    duration_s: 3_600.0,
+    speed: 10.0,
+    bucket_ms: 10_000,
+    build,
+};
+
+const ACCOUNTS: u64 = 20;
+const REPORT_BYTES_PER_ITEM: f64 = 200.0;
+
+/// The report's data access for the strategy and item count.
+fn data_access(p: &Params, db: u32) -> DataAccess {
+    let n = p.f("items") as u32;
+    let costs = CostModel::default();
+    let index = |cols: &[&str]| cols.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+    let users = Table {
+        rows: 1e6,
+        span_s: 1.0,
+        partition_s: None,
+        newest_partition_filled_s: 0.0,
+        indexes: vec![index(&["id"])],
+        time_column: "created_at".into(),
+    };
+    let by_id = users.plan(
+        &Filter {
+            eq: vec![("id".into(), 1e-6)],
+            window_s: None,
+        },
+        &costs,
+    );
+    let item_rows = 5e7;
+    let items = Table {
+        rows: item_rows,
+        indexes: vec![index(&["account_id"])],
+        ..users
+    };
+    let of_account = items.plan(
+        &Filter {
+            eq: vec![("account_id".into(), n as f64 / item_rows)],
+            window_s: None,
+        },
+        &costs,
+    );
+    let parent = Query::planned(&of_account);
+    match p.choice("query_strategy") {
+        "join_fetch" => {
+            // Nested loop over the items with a cached probe of the users' index.
+            let probe_us = 12.0;
+            DataAccess::join_fetch(
+                db,
+                Query {
+                    cpu_us: parent.cpu_us + n as f64 * probe_us,
+                    rows_read: parent.rows_read * 2.0,
+                    write: false,
+                },
+            )
+        }
+        _ => DataAccess::n_plus_one(db, parent, Query::planned(&by_id), n),
+    }
+}
+
+/// Handler steps: routing, [cache lookup], data access, render, [store], send.
+fn steps(p: &Params, db: u32, cache: Option<u32>) -> Vec<Step> {
+    let n = p.f("items");
+    let generate = vec![
+        Step::Db(data_access(p, db)),
+        Step::Cpu(Dist::Constant { ms: n * 0.002 }),
+    ];
+    let mut s = vec![Step::Cpu(Dist::Constant { ms: 2.0 })];
+    match cache {
+        Some(c) => s.extend(cache_aside(c, (n * REPORT_BYTES_PER_ITEM) as u32, generate)),
+        None => s.extend(generate),
+    }
+    s.push(Step::Cpu(Dist::Constant { ms: 1.5 }));
+    s
+}
+
+struct NPlusOne {
+    world: World,
+    db: u32,
+    cache: u32,
+    client: u32,
+    plain: u32,
+    cached: u32,
+}
+
+fn ttl(p: &Params) -> u64 {
+    (p.f("cache_ttl_h") * HOUR as f64) as u64
+}
+
+fn build(p: &Params, seed: u64) -> Box<dyn Model> {
+    let mut world = World::new(
+        seed,
+        WorldConfig {
+            bucket_us: SCENARIO.bucket_ms * MS,
+            ..WorldConfig::default()
+        },
+    );
+    let db = world.add_database(
+        DatabaseSpec::new("billing-db", 8)
+            .max_connections(20)
+            .rtt_us(2_500)
+            .acquire_timeout_us(30 * SEC),
+        0,
+    );
+    let cache = world.add_cache(CacheSpec::new("redis", 10_000).ttl_us(ttl(p)));
+    let billing = world.add_service(ServiceSpec::new("billing", 2, 20));
+    // Two handlers, so that switching the cache on or off never changes the
+    // steps under a request already on its way.
+    let plain = world.add_handler(Handler {
+        name: "monthly-report".into(),
+        service: billing,
+        pool: 0,
+        steps: steps(p, db, None),
+    });
+    let cached = world.add_handler(Handler {
+        name: "monthly-report-cached".into(),
+        service: billing,
+        pool: 0,
+        steps: steps(p, db, Some(cache)),
+    });
+    let handler = if p.choice("report_cache") == "redis" {
+        cached
+    } else {
+        plain
+    };
+    let client = world.add_client(
+        ClientSpec::new("finance-users", 0.2, billing, handler)
+            .timeout_us(10 * SEC)
+            .keys(KeySpec::Uniform { keys: ACCOUNTS }),
+    );
+    Box::new(NPlusOne {
+        world,
+        db,
+        cache,
+        client,
+        plain,
+        cached,
+    })
+}
+
+impl Model for NPlusOne {
+    fn world(&self) -> &World {
+        &self.world
+    }
+
+    fn world_mut(&mut self) -> &mut World {
+        &mut self.world
+    }
+
+    fn apply(&mut self, p: &Params, name: &str) {
+        match name {
+            "query_strategy" | "items" => {
+                // Same step count: requests on their way carry on with the new steps.
+                let (db, cache) = (self.db, self.cache);
+                self.world.handlers[self.plain as usize].steps = steps(p, db, None);
+                self.world.handlers[self.cached as usize].steps = steps(p, db, Some(cache));
+            }
+            "report_cache" => {
+                let h = if p.choice("report_cache") == "redis" {
+                    self.cached
+                } else {
+                    self.plain
+                };
+                self.world.clients[self.client as usize].spec.handler = h;
+            }
+            "cache_ttl_h" => self.world.cache_set_ttl(self.cache, Some(ttl(p))),
+            _ => {}
+        }
+    }
+
+    fn headline(&self, _: &Params) -> Headline {
+        let w = &self.world;
+        let m = &w.metrics;
+        let lat = m.series_histogram("billing.latency");
+        let fetches = m.counter_total("billing-db.fetches");
+        let queries = m.counter_total("billing-db.fetch_queries");
+        // "Once warm": hits over lookups in the second half of the run.
+        let half = |name: &str| {
+            m.series(name).map_or(0.0, |r| {
+                let n = r.len();
+                r.values().skip(n / 2).sum::<f64>()
+            })
+        };
+        let (hits, misses) = (half("redis.hits"), half("redis.misses"));
+        let l = &w.clients[self.client as usize].ledger;
+        vec![
+            (
+                "p50_latency_ms",
+                lat.and_then(|h| h.quantile(0.5)).map(|us| us / 1e3),
+            ),
+            (
+                "queries_per_report",
+                (fetches > 0.0).then(|| queries / fetches),
+            ),
+            (
+                "cache_hit_ratio",
+                (hits + misses > 0.0).then(|| hits / (hits + misses)),
+            ),
+            (
+                "client_timeout_rate",
+                (l.ended() > 0).then(|| l.timed_out as f64 / l.ended() as f64),
+            ),
+            (
+                "p99_latency_ms",
+                lat.and_then(|h| h.quantile(0.99)).map(|us| us / 1e3),
+            ),
+        ]
+    }
+}

@@ -1,0 +1,114 @@
+//! n-plus-one (story 153): the claims, on several seeds and nearby parameters.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+
+use common::{fig, rel, run};
+
+const ID: &str = "n-plus-one";
+const SECS: f64 = 900.0;
+
+#[test]
+fn n_plus_one_sends_5001_queries_takes_15_s_and_clients_time_out() {
+    for seed in [1, 2, 3] {
+        let r = run(ID, &[], seed, SECS);
+        assert_eq!(fig(&r, "queries_per_report"), 5_001.0);
+        let p50 = fig(&r, "p50_latency_ms");
+        assert!(rel(p50, 15_000.0) < 0.15, "seed {seed}: {p50}");
+        assert!(fig(&r, "client_timeout_rate") > 0.95, "seed {seed}");
+    }
+    // Nearby: 4,500 items, still about 3 ms a query.
+    let r = run(ID, &[("items", "4500")], 4, SECS);
+    assert_eq!(fig(&r, "queries_per_report"), 4_501.0);
+    assert!(rel(fig(&r, "p50_latency_ms"), 13_500.0) < 0.15);
+    assert!(fig(&r, "client_timeout_rate") > 0.95);
+}
+
+#[test]
+fn join_fetch_sends_one_query_and_answers_well_under_a_second() {
+    for (seed, items) in [(1, "5000"), (2, "5000"), (3, "6000")] {
+        let r = run(
+            ID,
+            &[("query_strategy", "join_fetch"), ("items", items)],
+            seed,
+            SECS,
+        );
+        assert_eq!(fig(&r, "queries_per_report"), 1.0);
+        let p50 = fig(&r, "p50_latency_ms");
+        assert!(p50 < 300.0, "seed {seed}: {p50}");
+        assert_eq!(fig(&r, "client_timeout_rate"), 0.0);
+    }
+}
+
+#[test]
+fn join_fetch_with_redis_answers_in_12_ms_once_warm() {
+    for (seed, items) in [(1, "5000"), (2, "5000"), (3, "5000"), (4, "4000")] {
+        let sets = [
+            ("query_strategy", "join_fetch"),
+            ("report_cache", "redis"),
+            ("items", items),
+        ];
+        let r = run(ID, &sets, seed, SECS);
+        let p50 = fig(&r, "p50_latency_ms");
+        assert!(rel(p50, 12.0) < 0.3, "seed {seed}, {items} items: {p50}");
+        let hit = fig(&r, "cache_hit_ratio");
+        assert!(hit >= 0.99, "seed {seed}: {hit}");
+    }
+}
+
+#[test]
+fn latency_scales_with_items_under_n_plus_one_and_barely_under_join_fetch() {
+    let p50 = |strategy: &str, items: &str| {
+        let r = run(
+            ID,
+            &[("query_strategy", strategy), ("items", items)],
+            5,
+            600.0,
+        );
+        fig(&r, "p50_latency_ms")
+    };
+    let (n_small, n_big) = (p50("n_plus_one", "2500"), p50("n_plus_one", "10000"));
+    assert!(rel(n_big / n_small, 4.0) < 0.1, "{n_small} → {n_big}");
+    let (j_small, j_big) = (p50("join_fetch", "2500"), p50("join_fetch", "10000"));
+    assert!(j_big - j_small < 200.0, "{j_small} → {j_big}");
+    assert!(j_big - j_small < (n_big - n_small) / 100.0);
+}
+
+#[test]
+fn a_ttl_shorter_than_the_request_interval_keeps_the_cache_cold() {
+    let sets = [
+        ("query_strategy", "join_fetch"),
+        ("report_cache", "redis"),
+        ("cache_ttl_h", "0.01"),
+    ];
+    let r = run(ID, &sets, 6, SECS);
+    // Each account asks every 100 s on average; entries live 36 s.
+    let hit = fig(&r, "cache_hit_ratio");
+    assert!(hit < 0.5, "{hit}");
+    assert!(fig(&r, "p50_latency_ms") > 50.0);
+}
+
+#[test]
+fn switching_to_join_fetch_live_ends_the_timeouts() {
+    use resilience_lab::scenarios::{self, Run, TimedChange, Value};
+    use resilience_lab::sim::time::SEC;
+    let s = scenarios::find(ID).unwrap();
+    let change = TimedChange {
+        at_us: 300 * SEC,
+        name: "query_strategy".into(),
+        value: Value::Choice("join_fetch"),
+    };
+    let mut r = Run::new(s, s.default_params(), 8, vec![change]).unwrap();
+    r.advance_to(900 * SEC);
+    let w = r.world();
+    assert!(w.ledger().balances());
+    let timed_out = w.metrics.series("finance-users.timed_out").unwrap();
+    let ok = w.metrics.series("finance-users.ok").unwrap();
+    // 10 s buckets: all time out before; none from a minute after the switch.
+    let sum = |s: &resilience_lab::sim::metrics::Ring, a: u64, b: u64| {
+        (a..b).map(|i| s.get(i).unwrap()).sum::<f64>()
+    };
+    assert!(sum(timed_out, 3, 29) > 10.0 && sum(ok, 3, 29) == 0.0);
+    assert_eq!(sum(timed_out, 36, 90), 0.0);
+    assert!(sum(ok, 36, 90) > 50.0);
+}

@@ -1,0 +1,98 @@
+//! slow-query (story 156): the claims, on several seeds and nearby parameters.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+
+use common::{fig, run};
+use resilience_lab::scenarios::{self, Run, TimedChange, Value};
+use resilience_lab::sim::time::SEC;
+
+const ID: &str = "slow-query";
+const SECS: f64 = 600.0;
+
+#[test]
+fn sequential_scan_keeps_cpu_near_95_percent_and_the_query_near_2_s() {
+    for seed in [1, 2, 3] {
+        let r = run(ID, &[], seed, SECS);
+        let (p50, cpu) = (fig(&r, "query_p50_ms"), fig(&r, "db_cpu"));
+        assert!((1_700.0..2_400.0).contains(&p50), "seed {seed}: p50 {p50}");
+        assert!((0.91..0.99).contains(&cpu), "seed {seed}: cpu {cpu}");
+        assert_eq!(fig(&r, "rows_read_per_query"), 1e8);
+        // Dashboards give up after 3 s: some already do.
+        assert!(fig(&r, "dashboard_timeout_rate") > 0.05, "seed {seed}");
+    }
+    // Nearby: a little less or more traffic stays in the same regime.
+    for rps in ["7.5", "8.5"] {
+        let r = run(ID, &[("query_rps", rps)], 4, SECS);
+        let (p50, cpu) = (fig(&r, "query_p50_ms"), fig(&r, "db_cpu"));
+        assert!((1_400.0..2_700.0).contains(&p50), "rps {rps}: p50 {p50}");
+        assert!(cpu > 0.87, "rps {rps}: cpu {cpu}");
+    }
+}
+
+#[test]
+fn composite_index_gives_a_5_ms_query_and_20_percent_cpu() {
+    let sets = [("index", "status_timestamp")];
+    for seed in [1, 2, 3] {
+        let r = run(ID, &sets, seed, SECS);
+        let (p50, cpu) = (fig(&r, "query_p50_ms"), fig(&r, "db_cpu"));
+        assert!((3.5..6.5).contains(&p50), "seed {seed}: p50 {p50}");
+        assert!((0.17..0.23).contains(&cpu), "seed {seed}: cpu {cpu}");
+        assert!(fig(&r, "rows_read_per_query") < 5_000.0);
+        assert_eq!(fig(&r, "dashboard_timeout_rate"), 0.0);
+    }
+    // Nearby: a bigger table or more dashboards barely change a seek.
+    for extra in [("rows", "150000000"), ("query_rps", "12")] {
+        let r = run(ID, &[sets[0], extra], 5, SECS);
+        let (p50, cpu) = (fig(&r, "query_p50_ms"), fig(&r, "db_cpu"));
+        assert!((3.5..7.0).contains(&p50), "{extra:?}: p50 {p50}");
+        assert!((0.17..0.24).contains(&cpu), "{extra:?}: cpu {cpu}");
+    }
+}
+
+#[test]
+fn status_index_alone_lands_in_between() {
+    for (seed, rows) in [(1, "100000000"), (2, "100000000"), (3, "80000000")] {
+        let r = run(ID, &[("index", "status"), ("rows", rows)], seed, SECS);
+        let (p50, cpu) = (fig(&r, "query_p50_ms"), fig(&r, "db_cpu"));
+        assert!((50.0..1_000.0).contains(&p50), "seed {seed}: p50 {p50}");
+        assert!((0.25..0.7).contains(&cpu), "seed {seed}: cpu {cpu}");
+        let rows_read = fig(&r, "rows_read_per_query");
+        let rows: f64 = rows.parse().unwrap();
+        assert!(rows_read > 5_000.0 && rows_read < rows / 100.0);
+    }
+}
+
+#[test]
+fn monthly_partitions_cut_rows_read_to_the_partition_touched() {
+    for (seed, rows) in [(1, 1e8), (2, 1e8), (3, 2e8)] {
+        let rows_s = format!("{rows}");
+        let sets = [("partitioning", "monthly"), ("rows", rows_s.as_str())];
+        let r = run(ID, &sets, seed, SECS);
+        // The 3-day window falls in the newest partition: 15 days of 365.
+        let read = fig(&r, "rows_read_per_query");
+        assert!((read / (rows * 15.0 / 365.0) - 1.0).abs() < 1e-6, "{read}");
+        assert!(fig(&r, "query_p50_ms") < 150.0);
+        assert!(fig(&r, "db_cpu") < 0.35);
+    }
+}
+
+#[test]
+fn adding_the_index_live_drops_the_cpu_at_once() {
+    let s = scenarios::find(ID).unwrap();
+    let change = TimedChange {
+        at_us: 300 * SEC,
+        name: "index".into(),
+        value: Value::Choice("status_timestamp"),
+    };
+    let mut r = Run::new(s, s.default_params(), 7, vec![change]).unwrap();
+    r.advance_to(600 * SEC);
+    assert!(r.world().ledger().balances());
+    let cpu = r.world().metrics.series("postgres.primary.cpu").unwrap();
+    let mean = |from: u64, to: u64| {
+        (from..to).map(|i| cpu.get(i).unwrap()).sum::<f64>() / (to - from) as f64
+    };
+    // 5 s buckets: before the change, and from 30 s after it (scans in flight end).
+    let (before, after) = (mean(12, 60), mean(66, 120));
+    assert!(before > 0.9 && after < 0.25, "{before} {after}");
+}
