@@ -7,6 +7,7 @@
 //! general part.
 
 pub mod charts;
+pub mod dinner_rush;
 pub mod model;
 pub mod n_plus_one;
 pub mod params;
@@ -55,9 +56,10 @@ impl Scenario {
 
 /// Every scenario, in catalogue order.
 pub fn catalogue() -> &'static [Scenario] {
-    static ALL: [Scenario; 3] = [
+    static ALL: [Scenario; 4] = [
         queueing_basics::SCENARIO,
         n_plus_one::SCENARIO,
+        dinner_rush::SCENARIO,
         slow_query::SCENARIO,
     ];
     &ALL

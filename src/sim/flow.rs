@@ -110,18 +110,17 @@ impl World {
     /// place in the queue, or is turned away.
     pub(crate) fn enter(&mut self, r: ReqRef) {
         let now = self.now;
-        let (s, pool_ix, key, w) = {
+        let (s, pool_ix, key) = {
             let req = self.requests.get(r).expect("entering request is alive");
             (
                 req.service as usize,
                 self.handlers[req.handler as usize].pool as usize,
                 req.key,
-                req.weight,
             )
         };
         let pick = self.services[s].pick_pod_for(key, now);
         if pick.lost {
-            self.count_session_lost(s as u32, w);
+            self.count_session_lost(s as u32);
         }
         let Some(pod) = pick.pod else {
             // No pod is ready: the load balancer answers 503 at once.

@@ -8,7 +8,8 @@
 //! probability `weight / requests_per_session`, otherwise it belongs to a
 //! random active session; a session lasts an exponential time of mean
 //! `mean_length`. So the number of sessions follows the traffic (busier hour,
-//! more users) and is bounded by `max_sessions`.
+//! more users) and is bounded by `max_sessions`. Session keys carry their
+//! population's index in their high bits, so two populations never share a user.
 
 use super::rng::SimRng;
 use super::time::Micros;
@@ -18,7 +19,10 @@ use super::world::World;
 #[derive(Clone, Debug, PartialEq)]
 pub enum KeySpec {
     /// Keys 1..=keys, uniformly at random.
-    Uniform { keys: u64 },
+    Uniform {
+        /// How many different keys.
+        keys: u64,
+    },
     /// User sessions that come and go.
     Sessions(SessionSpec),
 }
@@ -44,11 +48,12 @@ pub(crate) struct KeySource {
 }
 
 impl KeySource {
-    pub(crate) fn new(spec: Option<KeySpec>) -> Self {
+    /// Key state of population number `client`.
+    pub(crate) fn new(spec: Option<KeySpec>, client: u32) -> Self {
         KeySource {
             spec,
             active: Vec::new(),
-            next_key: 1,
+            next_key: ((client as u64 + 1) << 40) + 1,
         }
     }
 
@@ -119,11 +124,14 @@ mod tests {
     fn sessions_follow_the_traffic_and_reuse_keys() {
         // 100 requests/s, 50 requests per session of 10 minutes: 2 new sessions a
         // second, about 1,200 active.
-        let mut k = KeySource::new(Some(KeySpec::Sessions(SessionSpec {
-            requests_per_session: 50.0,
-            mean_length_us: 10 * MIN,
-            max_sessions: 100_000,
-        })));
+        let mut k = KeySource::new(
+            Some(KeySpec::Sessions(SessionSpec {
+                requests_per_session: 50.0,
+                mean_length_us: 10 * MIN,
+                max_sessions: 100_000,
+            })),
+            0,
+        );
         let mut rng = SimRng::new(1);
         let mut t = 0;
         let mut keys = std::collections::BTreeSet::new();
@@ -143,7 +151,7 @@ mod tests {
             mean_length_us: 10 * MIN,
             max_sessions: 500,
         };
-        let mut k = KeySource::new(Some(KeySpec::Sessions(spec)));
+        let mut k = KeySource::new(Some(KeySpec::Sessions(spec)), 0);
         let mut rng = SimRng::new(2);
         for i in 0..100_000u64 {
             k.draw(i * 1_000, 1, &mut rng);
@@ -155,7 +163,7 @@ mod tests {
             ..spec
         };
         let count = |w: u32, gap: u64| {
-            let mut k = KeySource::new(Some(KeySpec::Sessions(spec)));
+            let mut k = KeySource::new(Some(KeySpec::Sessions(spec)), 0);
             let mut rng = SimRng::new(3);
             for i in 0..(1_800_000_000 / gap) {
                 k.draw(i * gap, w, &mut rng);
@@ -164,6 +172,6 @@ mod tests {
         };
         let (a, b) = (count(1, 10_000), count(4, 40_000));
         assert!((a / b - 1.0).abs() < 0.1, "{a} {b}");
-        assert_eq!(KeySource::new(None).draw(0, 1, &mut rng), 0);
+        assert_eq!(KeySource::new(None, 0).draw(0, 1, &mut rng), 0);
     }
 }
