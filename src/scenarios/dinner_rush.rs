@@ -65,13 +65,13 @@ const GUIDE: &[GuidedStep] = &[
         action: "Run the defaults: five pods, a 4-vCPU primary, no replicas, no autoscaler.",
         watch: "Error rate and pod CPU from 17:30 (t = 1,800 s).",
         predict: "Traffic grows tenfold by 18:00. Where does it break first?",
-        answer: "Everywhere at once: five event loops need five times their capacity and the primary three times its; from about 17:40 most requests fail.",
+        answer: "At the pods first: by 17:35 traffic is already twice what five event loops can do, and from then until 20:00 nearly every request fails.",
     },
     GuidedStep {
         action: "Set db_vcpu to 16 and read_replicas to 3.",
         watch: "Primary and replica CPU.",
         predict: "Nine requests in ten are menu reads. What is left on the primary?",
-        answer: "Only the writes and the shipping of them: primary CPU falls to about a tenth. But errors stay high — the five pods are still the bottleneck.",
+        answer: "Reads land on the replicas and the primary keeps only the orders. But errors stay high and the database is barely busy: the five event loops are still the bottleneck.",
     },
     GuidedStep {
         action: "Also set hpa to on (sessions still in_memory_sticky).",
