@@ -112,3 +112,35 @@ fn switching_to_join_fetch_live_ends_the_timeouts() {
     assert_eq!(sum(timed_out, 36, 90), 0.0);
     assert!(sum(ok, 36, 90) > 50.0);
 }
+
+#[test]
+fn every_toggle_applies_live() {
+    use resilience_lab::scenarios::{self, Run, TimedChange};
+    use resilience_lab::sim::time::SEC;
+    let s = scenarios::find(ID).unwrap();
+    let p = s.default_params();
+    let at = |t: u64, name: &str, text: &str| TimedChange {
+        at_us: t * SEC,
+        name: name.into(),
+        value: p.spec(name).unwrap().parse(text).unwrap(),
+    };
+    let changes = vec![
+        at(60, "report_cache", "redis"),
+        at(120, "items", "2000"),
+        at(180, "query_strategy", "join_fetch"),
+        at(240, "cache_ttl_h", "1"),
+        at(300, "report_cache", "off"),
+    ];
+    let mut r = Run::new(s, p.clone(), 2, changes).unwrap();
+    r.advance_to(600 * SEC);
+    assert!(r.world().ledger().balances());
+    let l = r.world().ledger();
+    assert!(l.succeeded > 0 && l.timed_out > 0);
+    // After the last change every report is generated again, one query each.
+    let m = &r.world().metrics;
+    let f = m.series("billing-db.fetches").unwrap();
+    let q = m.series("billing-db.fetch_queries").unwrap();
+    let late =
+        |s: &resilience_lab::sim::metrics::Ring| (35..60).map(|i| s.get(i).unwrap()).sum::<f64>();
+    assert!(late(f) > 10.0 && late(q) == late(f));
+}

@@ -96,3 +96,38 @@ fn adding_the_index_live_drops_the_cpu_at_once() {
     let (before, after) = (mean(12, 60), mean(66, 120));
     assert!(before > 0.9 && after < 0.25, "{before} {after}");
 }
+
+#[test]
+fn every_toggle_applies_live() {
+    let s = scenarios::find(ID).unwrap();
+    let p = s.default_params();
+    let at = |t: u64, name: &str, text: &str| TimedChange {
+        at_us: t * SEC,
+        name: name.into(),
+        value: p.spec(name).unwrap().parse(text).unwrap(),
+    };
+    let changes = vec![
+        at(60, "partitioning", "monthly"),
+        at(120, "rows", "50000000"),
+        at(180, "query_rps", "4"),
+        at(240, "index", "status"),
+    ];
+    let mut r = Run::new(s, p.clone(), 2, changes).unwrap();
+    r.advance_to(400 * SEC);
+    assert!(r.world().ledger().balances());
+    // The last minutes see the status index on monthly partitions of 50 M rows:
+    // the newest partition's rows with that status, 50 M × 15/365 × 0.2 %.
+    let m = &r.world().metrics;
+    let (rows, calls) = (
+        m.series("postgres.stmt.telemetry.rows_read").unwrap(),
+        m.series("postgres.stmt.telemetry.calls").unwrap(),
+    );
+    let sum =
+        |s: &resilience_lab::sim::metrics::Ring| (60..80).map(|i| s.get(i).unwrap()).sum::<f64>();
+    let want = 5e7 * 15.0 / 365.0 * 0.002;
+    assert!(
+        (sum(rows) / sum(calls) - want).abs() < 1.0,
+        "{}",
+        sum(rows) / sum(calls)
+    );
+}

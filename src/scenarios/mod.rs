@@ -8,6 +8,7 @@
 
 pub mod bot_scraping;
 pub mod charts;
+pub mod dinner_rush;
 pub mod distributed_deadlock;
 pub mod memory_leak;
 pub mod model;
@@ -60,11 +61,12 @@ impl Scenario {
 
 /// Every scenario, in catalogue order.
 pub fn catalogue() -> &'static [Scenario] {
-    static ALL: [Scenario; 8] = [
+    static ALL: [Scenario; 9] = [
         queueing_basics::SCENARIO,
         payment_outage::SCENARIO,
         memory_leak::SCENARIO,
         n_plus_one::SCENARIO,
+        dinner_rush::SCENARIO,
         bot_scraping::SCENARIO,
         slow_query::SCENARIO,
         distributed_deadlock::SCENARIO,

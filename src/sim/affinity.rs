@@ -140,9 +140,11 @@ impl World {
         }
     }
 
-    pub(crate) fn count_session_lost(&mut self, s: u32, weight: u32) {
+    /// Counts one lost session (sessions are real users, not weighted: a
+    /// session is noticed lost by its first request after its pod went away).
+    pub(crate) fn count_session_lost(&mut self, s: u32) {
         if let Some(c) = self.services[s as usize].affinity.lost {
-            self.metrics.add(c, weight as f64);
+            self.metrics.add(c, 1.0);
         }
     }
 }

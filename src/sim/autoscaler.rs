@@ -26,8 +26,9 @@ use super::world::{Event, World};
 pub struct HpaSpec {
     /// The service scaled.
     pub service: u32,
-    /// Bounds on the replica count.
+    /// Fewest replicas (raised by `scheduled_min` while a schedule is in force).
     pub min_replicas: u32,
+    /// Most replicas.
     pub max_replicas: u32,
     /// Target utilisation, 0–1 (0.6 = 60 % CPU).
     pub target: f64,
@@ -92,11 +93,13 @@ pub(crate) struct HpaMetrics {
 pub struct Autoscaler {
     /// The declaration (bounds, target and `enabled` may be changed while running).
     pub spec: HpaSpec,
-    /// The most replicas it has asked for so far, and the fewest.
+    /// The most replicas it has asked for so far (the replicas at the start included).
     pub replicas_max: u32,
+    /// The fewest replicas it has asked for so far.
     pub replicas_min: u32,
-    /// Scale-ups and scale-downs so far.
+    /// Scale-ups so far.
     pub scale_ups: u32,
+    /// Scale-downs so far.
     pub scale_downs: u32,
     history: History,
     /// (pod uid, busy integral) at the last sync, for pods with a CPU.

@@ -144,7 +144,7 @@ impl World {
         } else {
             let pick = self.services[s].pick_pod_for(key, now);
             if pick.lost {
-                self.count_session_lost(s as u32, w);
+                self.count_session_lost(s as u32);
             }
             pick.pod
         };

@@ -72,9 +72,19 @@ pub enum Step {
     Db(DataAccess),
     /// Look the request's key up in a cache; on a hit skip the next
     /// `miss_steps` steps (built by `cache::cache_aside`).
-    CacheLookup { cache: u32, miss_steps: u16 },
+    CacheLookup {
+        /// The cache (index in the world).
+        cache: u32,
+        /// Steps skipped on a hit (the miss path and its store).
+        miss_steps: u16,
+    },
     /// Store the request's key in a cache with a value of `value_bytes`.
-    CacheStore { cache: u32, value_bytes: u32 },
+    CacheStore {
+        /// The cache (index in the world).
+        cache: u32,
+        /// Size of the value stored; a later hit pays its transfer.
+        value_bytes: u32,
+    },
 }
 
 impl Handler {

@@ -23,10 +23,20 @@ use super::time::{Micros, SEC};
 /// A limit on how fast replicas change.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Policy {
-    /// At most this many pods per period.
-    Pods { pods: u32, period_us: Micros },
-    /// At most this percentage of the replicas at the period's start.
-    Percent { percent: u32, period_us: Micros },
+    /// At most `pods` pods per `period_us`.
+    Pods {
+        /// Pods added or removed at most.
+        pods: u32,
+        /// The period.
+        period_us: Micros,
+    },
+    /// At most `percent` % of the replicas at the period's start per `period_us`.
+    Percent {
+        /// Percentage of the replicas at the period's start.
+        percent: u32,
+        /// The period.
+        period_us: Micros,
+    },
 }
 
 impl Policy {
@@ -53,14 +63,18 @@ pub enum Select {
 pub struct Rules {
     /// Recommendations of this long ago are considered (0: only the current).
     pub stabilization_us: Micros,
+    /// Rate limits; `select` says which one wins.
     pub policies: Vec<Policy>,
+    /// How the policies combine.
     pub select: Select,
 }
 
 /// Both directions, with Kubernetes' defaults.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Behavior {
+    /// Rules for adding pods.
     pub up: Rules,
+    /// Rules for removing pods.
     pub down: Rules,
 }
 

@@ -9,7 +9,8 @@
 //! probability `weight / requests_per_session`, otherwise it belongs to a
 //! random active session; a session lasts an exponential time of mean
 //! `mean_length`. So the number of sessions follows the traffic (busier hour,
-//! more users) and is bounded by `max_sessions`.
+//! more users) and is bounded by `max_sessions`. Session keys carry their
+//! population's index in their high bits, so two populations never share a user.
 
 use super::rng::SimRng;
 use super::time::Micros;
@@ -21,7 +22,10 @@ pub enum KeySpec {
     /// Always this one key (one API key, one page).
     Fixed(u64),
     /// Keys 1..=keys, uniformly at random.
-    Uniform { keys: u64 },
+    Uniform {
+        /// How many different keys.
+        keys: u64,
+    },
     /// User sessions that come and go.
     Sessions(SessionSpec),
 }
@@ -47,11 +51,12 @@ pub(crate) struct KeySource {
 }
 
 impl KeySource {
-    pub(crate) fn new(spec: Option<KeySpec>) -> Self {
+    /// Key state of population number `client`.
+    pub(crate) fn new(spec: Option<KeySpec>, client: u32) -> Self {
         KeySource {
             spec,
             active: Vec::new(),
-            next_key: 1,
+            next_key: ((client as u64 + 1) << 40) + 1,
         }
     }
 
@@ -121,7 +126,7 @@ mod tests {
 
     #[test]
     fn a_fixed_key_draws_nothing() {
-        let mut src = KeySource::new(Some(KeySpec::Fixed(42)));
+        let mut src = KeySource::new(Some(KeySpec::Fixed(42)), 0);
         let mut rng = SimRng::new(1);
         let before = rng.clone().uniform();
         assert!((0..10).all(|_| src.draw(0, 1, &mut rng) == 42));
@@ -132,11 +137,14 @@ mod tests {
     fn sessions_follow_the_traffic_and_reuse_keys() {
         // 100 requests/s, 50 requests per session of 10 minutes: 2 new sessions a
         // second, about 1,200 active.
-        let mut k = KeySource::new(Some(KeySpec::Sessions(SessionSpec {
-            requests_per_session: 50.0,
-            mean_length_us: 10 * MIN,
-            max_sessions: 100_000,
-        })));
+        let mut k = KeySource::new(
+            Some(KeySpec::Sessions(SessionSpec {
+                requests_per_session: 50.0,
+                mean_length_us: 10 * MIN,
+                max_sessions: 100_000,
+            })),
+            0,
+        );
         let mut rng = SimRng::new(1);
         let mut t = 0;
         let mut keys = std::collections::BTreeSet::new();
@@ -156,7 +164,7 @@ mod tests {
             mean_length_us: 10 * MIN,
             max_sessions: 500,
         };
-        let mut k = KeySource::new(Some(KeySpec::Sessions(spec)));
+        let mut k = KeySource::new(Some(KeySpec::Sessions(spec)), 0);
         let mut rng = SimRng::new(2);
         for i in 0..100_000u64 {
             k.draw(i * 1_000, 1, &mut rng);
@@ -168,7 +176,7 @@ mod tests {
             ..spec
         };
         let count = |w: u32, gap: u64| {
-            let mut k = KeySource::new(Some(KeySpec::Sessions(spec)));
+            let mut k = KeySource::new(Some(KeySpec::Sessions(spec)), 0);
             let mut rng = SimRng::new(3);
             for i in 0..(1_800_000_000 / gap) {
                 k.draw(i * gap, w, &mut rng);
@@ -177,6 +185,6 @@ mod tests {
         };
         let (a, b) = (count(1, 10_000), count(4, 40_000));
         assert!((a / b - 1.0).abs() < 0.1, "{a} {b}");
-        assert_eq!(KeySource::new(None).draw(0, 1, &mut rng), 0);
+        assert_eq!(KeySource::new(None, 0).draw(0, 1, &mut rng), 0);
     }
 }

@@ -78,6 +78,7 @@ pub enum ScanKind {
 /// The plan chosen and what it costs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Plan {
+    /// How the rows are read.
     pub scan: ScanKind,
     /// Partitions the time filter touches (1 when not partitioned).
     pub partitions: u32,

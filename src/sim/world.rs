@@ -301,7 +301,7 @@ impl World {
             latency: m.latency(&format!("{n}.latency")),
         };
         self.clients.push(Client {
-            keys: KeySource::new(spec.keys.clone()),
+            keys: KeySource::new(spec.keys.clone(), self.clients.len() as u32),
             spec,
             ledger: Ledger::default(),
             m: cm,

@@ -1,0 +1,480 @@
+//! `dinner-rush` (story 154): a food-delivery monolith takes ten times its
+//! traffic at 6 PM. Read replicas, a bigger primary, an autoscaler and
+//! stateless pods each remove one bottleneck.
+//!
+//! Assembly: diners' requests (90 % menu reads, 10 % order writes) reach a
+//! `web` service of Node.js-style pods behind a round-robin balancer. Each pod
+//! is one event loop: a single FIFO core (`ServiceSpec::cpu`) in front of many
+//! connection slots, so database waits overlap but JavaScript does not. Every
+//! request runs 15 ms of CPU, one query, 10 ms of CPU. Sessions live either in
+//! the pod's memory (the balancer must stick a user to the pod that logged
+//! them in) or in Redis (any pod; one Redis lookup per request). PostgreSQL has
+//! a primary and up to three read replicas; reads go to replicas when there are
+//! any. An optional Kubernetes autoscaler watches the pods' CPU.
+//!
+//! Calibration, once, to the story (17:00 is t = 0; the run ends at 20:30):
+//! - traffic: 110 requests/s at 1× (17:00–17:30), rising to 10× at 18:00,
+//!   holding until 19:00, back to 1× by 20:00; diners' sessions last 20
+//!   minutes on average and send 60 requests;
+//! - pods: 25 ms of CPU per request, so 1× needs 2.75 cores and 10× needs 27.5:
+//!   five pods at 55 % before the rush; at a 60 % target about 46 at the peak;
+//!   a new pod is ready 45 s after it is asked for; at most 1,000 requests in a
+//!   pod at once (more are refused with a 503);
+//! - database: a menu read costs 12 ms of CPU, an order write 10 ms; 1× is 1.3
+//!   cores, 10× is 13: too much for 4 or 8 vCPUs, fine for 16 or for replicas;
+//!   300 connections per node, 5 s to get one, 1 ms round trips; a replica
+//!   replays a write for 30 % of its cost, 5 ms after commit;
+//! - diners give up after 10 s.
+//!
+//! A simulated request stands for `request_weight` real ones (10): a 3.5-hour
+//! rush is 4 million requests. Per-request costs scale with the weight and
+//! per-request bounds (pod slots, connections) shrink with it, so rates,
+//! utilisations and error rates do not depend on it (tests compare two
+//! weights); latencies of single requests are coarser by the weight.
+
+use crate::sim::{
+    cache_aside, CacheSpec, ClientSpec, DataAccess, DatabaseSpec, Discipline, Dist, Handler,
+    HpaSpec, KeySpec, Query, RateProfile, ServiceSpec, SessionSpec, Step, StickySpec, World,
+    WorldConfig, HOUR, MIN, MS, SEC,
+};
+
+use super::model::{Headline, Model};
+use super::params::Params;
+use super::schema::{ChartSpec, GuidedStep, LineSpec, ParamSpec, SeriesExpr};
+use super::Scenario;
+
+const PARAMS: &[ParamSpec] = &[
+    ParamSpec::choice("db_vcpu", "Primary vCPUs", &["4", "8", "16"], "4", "vCPUs of the PostgreSQL primary and of each replica (vertical scaling)."),
+    ParamSpec::number("read_replicas", "Read replicas", "", 0.0, 0.0, 3.0, "Read replicas; menu reads go to them, order writes stay on the primary.").integer(),
+    ParamSpec::switch("hpa", "Autoscaler", false, "on: a Horizontal Pod Autoscaler sizes the web tier by CPU; off: a fixed hpa_min_pods pods."),
+    ParamSpec::choice(
+        "sessions",
+        "Sessions",
+        &["in_memory_sticky", "redis"],
+        "in_memory_sticky",
+        "in_memory_sticky: sessions in pod memory, users pinned to their pod; redis: sessions in Redis, any pod serves anyone.",
+    ),
+    ParamSpec::number("hpa_target_cpu", "Autoscaler target CPU", "%", 60.0, 10.0, 95.0, "The pods' average CPU the autoscaler aims for.").advanced(),
+    ParamSpec::number("hpa_min_pods", "Minimum pods", "pods", 5.0, 1.0, 50.0, "Pods before the rush, and the autoscaler's minimum.").integer().advanced(),
+    ParamSpec::number("hpa_max_pods", "Maximum pods", "pods", 60.0, 1.0, 200.0, "The autoscaler's maximum.").integer().advanced(),
+    ParamSpec::number("request_weight", "Request weight", "", 4.0, 1.0, 50.0, "Real requests per simulated one: higher runs faster; results agree beyond noise.").integer().advanced(),
+];
+
+const GUIDE: &[GuidedStep] = &[
+    GuidedStep {
+        action: "Run the defaults: five pods, a 4-vCPU primary, no replicas, no autoscaler.",
+        watch: "Error rate and pod CPU from 17:30 (t = 1,800 s).",
+        predict: "Traffic grows tenfold by 18:00. Where does it break first?",
+        answer: "At the pods first: by 17:35 traffic is already twice what five event loops can do, and from then until 20:00 nearly every request fails.",
+    },
+    GuidedStep {
+        action: "Set db_vcpu to 16 and read_replicas to 3.",
+        watch: "Primary and replica CPU.",
+        predict: "Nine requests in ten are menu reads. What is left on the primary?",
+        answer: "Reads land on the replicas and the primary keeps only the orders. But errors stay high and the database is barely busy: the five event loops are still the bottleneck.",
+    },
+    GuidedStep {
+        action: "Also set hpa to on (sessions still in_memory_sticky).",
+        watch: "Pods, and the hottest against the coolest pod's CPU.",
+        predict: "The autoscaler adds dozens of pods. Are the errors gone?",
+        answer: "Far from it: users who logged in on the first pods stay pinned there. Old pods burn at 100 % while new ones idle, and the average hides it.",
+    },
+    GuidedStep {
+        action: "Set sessions to redis.",
+        watch: "Error rate and pods through the evening.",
+        predict: "Any pod can now serve any diner. What happens at 18:00?",
+        answer: "About 40 pods are added between 17:30 and 18:00 and the 10× peak passes with under 1 % errors; after 20:00 the autoscaler removes them again.",
+    },
+];
+
+const DINERS: [&str; 2] = ["diners-menu", "diners-order"];
+
+fn charts() -> Vec<ChartSpec> {
+    let line = |label, expr| LineSpec { label, expr };
+    let outcome = |o: &str| {
+        DINERS
+            .iter()
+            .map(|d| format!("{d}.{o}"))
+            .collect::<Vec<_>>()
+    };
+    let failed: Vec<String> = ["error", "rejected", "timed_out"]
+        .iter()
+        .flat_map(|o| outcome(o))
+        .collect();
+    let mut ended = outcome("ok");
+    ended.extend(failed.iter().cloned());
+    vec![
+        ChartSpec {
+            title: "Traffic",
+            unit: "req/s",
+            lines: vec![
+                line("menu", SeriesExpr::PerSecond("diners-menu.arrived".into())),
+                line(
+                    "orders",
+                    SeriesExpr::PerSecond("diners-order.arrived".into()),
+                ),
+            ],
+        },
+        ChartSpec {
+            title: "Pods",
+            unit: "pods",
+            lines: vec![
+                line("ready", SeriesExpr::Plain("web.pods_ready".into())),
+                line("starting", SeriesExpr::Plain("web.pods_starting".into())),
+                line(
+                    "autoscaler up/hold/down",
+                    SeriesExpr::Plain("web.hpa_decision".into()),
+                ),
+            ],
+        },
+        ChartSpec {
+            title: "Pod CPU",
+            unit: "fraction",
+            lines: vec![
+                line(
+                    "mean",
+                    SeriesExpr::Ratio(vec!["web.cpu_busy".into()], vec!["web.cpu_cores".into()]),
+                ),
+                line("hottest pod", SeriesExpr::Plain("web.cpu_pod_max".into())),
+                line("coolest pod", SeriesExpr::Plain("web.cpu_pod_min".into())),
+            ],
+        },
+        ChartSpec {
+            title: "Database CPU",
+            unit: "%",
+            lines: vec![
+                line(
+                    "primary",
+                    SeriesExpr::Scaled("postgres.primary.cpu".into(), 100.0),
+                ),
+                line(
+                    "replica 1",
+                    SeriesExpr::Scaled("postgres.replica1.cpu".into(), 100.0),
+                ),
+                line(
+                    "replica 2",
+                    SeriesExpr::Scaled("postgres.replica2.cpu".into(), 100.0),
+                ),
+                line(
+                    "replica 3",
+                    SeriesExpr::Scaled("postgres.replica3.cpu".into(), 100.0),
+                ),
+            ],
+        },
+        ChartSpec {
+            title: "p99 latency",
+            unit: "ms",
+            lines: vec![
+                line("menu", SeriesExpr::Plain("diners-menu.latency.p99".into())),
+                line(
+                    "order",
+                    SeriesExpr::Plain("diners-order.latency.p99".into()),
+                ),
+            ],
+        },
+        ChartSpec {
+            title: "Error rate",
+            unit: "fraction",
+            lines: vec![line(
+                "errors, 503s and timeouts",
+                SeriesExpr::Ratio(failed, ended),
+            )],
+        },
+    ]
+}
+
+/// The scenario's catalogue entry.
+pub const SCENARIO: Scenario = Scenario {
+    id: "dinner-rush",
+    title: "Dinner rush",
+    story: Some(154),
+    lesson: "read replicas + HPA + stateless pods absorb 10×",
+    narrative: "A food-delivery app went viral. The clock starts at 17:00; at 17:30 diners start \
+        pouring in and by 18:00 there are ten times as many as usual, until about 19:00; by 20:00 \
+        it is quiet again and the run ends at 20:30. The backend is a Node.js monolith — one \
+        event loop per pod — in front of one PostgreSQL primary. Nine requests in ten only read \
+        menus. Scale the database up and out, let Kubernetes add pods, and find out why pods \
+        only help if they hold no sessions.",
+    guide: GUIDE,
+    params: PARAMS,
+    charts,
+    duration_s: 12_600.0,
+    speed: 60.0,
+    bucket_ms: 10_000,
+    build,
+};
+
+/// Real requests per second at 1×, and the menu share of them.
+const BASE_RPS: f64 = 110.0;
+const MENU_SHARE: f64 = 0.9;
+
+fn profile() -> RateProfile {
+    RateProfile::points(vec![
+        (0, 1.0),
+        (30 * MIN, 1.0),
+        (HOUR, 10.0),
+        (2 * HOUR, 10.0),
+        (3 * HOUR, 1.0),
+    ])
+}
+
+fn weight(p: &Params) -> u32 {
+    p.f("request_weight") as u32
+}
+
+fn vcpu(p: &Params) -> u32 {
+    p.choice("db_vcpu").parse().expect("a number")
+}
+
+/// Steps of a request: [session lookup], CPU, one query, CPU.
+fn steps(db: u32, query: Query, sessions: Option<u32>) -> Vec<Step> {
+    let mut s = match sessions {
+        // A Redis session: read it, or create it on a user's first request.
+        Some(c) => cache_aside(c, 2_000, Vec::new()),
+        None => Vec::new(),
+    };
+    s.extend([
+        Step::Cpu(Dist::Exponential { mean_ms: 15.0 }),
+        Step::Db(DataAccess::one(db, query)),
+        Step::Cpu(Dist::Exponential { mean_ms: 10.0 }),
+    ]);
+    s
+}
+
+struct DinnerRush {
+    world: World,
+    web: u32,
+    db: u32,
+    hpa: u32,
+    clients: [u32; 2],
+    /// Handlers (menu, order) with sessions in memory and in Redis.
+    sticky: [u32; 2],
+    shared: [u32; 2],
+    pods_at_start: u32,
+}
+
+fn sticky_spec() -> StickySpec {
+    StickySpec {
+        idle_us: 30 * MIN,
+        max_pins: 500_000,
+    }
+}
+
+fn build(p: &Params, seed: u64) -> Box<dyn Model> {
+    let mut world = World::new(
+        seed,
+        WorldConfig {
+            bucket_us: SCENARIO.bucket_ms * MS,
+            ..WorldConfig::default()
+        },
+    );
+    let w = weight(p);
+    let db = world.add_database(
+        DatabaseSpec::new("postgres", vcpu(p))
+            .replicas(p.f("read_replicas") as u32)
+            .max_connections((300 / w).max(1))
+            .rtt_us(MS)
+            .acquire_timeout_us(5 * SEC),
+        3,
+    );
+    let redis = world.add_cache(CacheSpec::new("redis-sessions", 1_000_000).ttl_us(HOUR));
+    let min_pods = p.f("hpa_min_pods") as u32;
+    let web = world.add_service(
+        ServiceSpec::new("web", min_pods, (1_000 / w).max(1))
+            .queue_cap(0)
+            .cpu(1, Discipline::Fifo),
+    );
+    world.set_startup(web, 45 * SEC);
+    let menu = Query::read(12.0, 40.0);
+    let order = Query::write(10.0, 5.0);
+    let mut handler = |name: &str, q: Query, sessions: Option<u32>| {
+        world.add_handler(Handler {
+            name: name.into(),
+            service: web,
+            pool: 0,
+            steps: steps(db, q, sessions),
+        })
+    };
+    let sticky = [handler("menu", menu, None), handler("order", order, None)];
+    let shared = [
+        handler("menu-redis-session", menu, Some(redis)),
+        handler("order-redis-session", order, Some(redis)),
+    ];
+    let redis_sessions = p.choice("sessions") == "redis";
+    if !redis_sessions {
+        world.set_sticky(web, Some(sticky_spec()));
+    }
+    let handlers = if redis_sessions { shared } else { sticky };
+    let sessions = KeySpec::Sessions(SessionSpec {
+        requests_per_session: 60.0,
+        mean_length_us: 20 * MIN,
+        max_sessions: 500_000,
+    });
+    let mut client = |i: usize, share: f64| {
+        world.add_client(
+            ClientSpec::new(DINERS[i], BASE_RPS * share, web, handlers[i])
+                .profile(profile())
+                .timeout_us(10 * SEC)
+                .weight(w)
+                .keys(sessions.clone()),
+        )
+    };
+    let clients = [client(0, MENU_SHARE), client(1, 1.0 - MENU_SHARE)];
+    let mut hpa = HpaSpec::new(
+        web,
+        min_pods,
+        (p.f("hpa_max_pods") as u32).max(min_pods),
+        p.f("hpa_target_cpu") / 100.0,
+    );
+    hpa.enabled = p.on("hpa");
+    let hpa = world.add_autoscaler(hpa);
+    Box::new(DinnerRush {
+        world,
+        web,
+        db,
+        hpa,
+        clients,
+        sticky,
+        shared,
+        pods_at_start: min_pods,
+    })
+}
+
+impl DinnerRush {
+    /// Per-minute sums of the diners' outcome counters: (failed, ended).
+    fn per_minute_outcomes(&self) -> Vec<(f64, f64)> {
+        let m = &self.world.metrics;
+        let per_min = (60_000 / SCENARIO.bucket_ms).max(1) as usize;
+        let mut out: Vec<(f64, f64)> = Vec::new();
+        for d in DINERS {
+            for (o, failed) in [
+                ("ok", false),
+                ("error", true),
+                ("rejected", true),
+                ("timed_out", true),
+            ] {
+                let Some(r) = m.series(&format!("{d}.{o}")) else {
+                    continue;
+                };
+                for (i, v) in r.values().enumerate() {
+                    let k = i / per_min;
+                    if out.len() <= k {
+                        out.resize(k + 1, (0.0, 0.0));
+                    }
+                    out[k].1 += v;
+                    if failed {
+                        out[k].0 += v;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The highest one-minute mean of a gauge series.
+    fn peak_minute(&self, name: &str) -> Option<f64> {
+        let r = self.world.metrics.series(name)?;
+        let per_min = (60_000 / SCENARIO.bucket_ms).max(1) as usize;
+        let v: Vec<f64> = r.values().collect();
+        v.chunks(per_min)
+            .filter(|c| c.len() == per_min)
+            .map(|c| c.iter().sum::<f64>() / per_min as f64)
+            .fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.max(x))))
+    }
+}
+
+impl Model for DinnerRush {
+    fn world(&self) -> &World {
+        &self.world
+    }
+
+    fn world_mut(&mut self) -> &mut World {
+        &mut self.world
+    }
+
+    fn apply(&mut self, p: &Params, name: &str) {
+        let w = &mut self.world;
+        match name {
+            "db_vcpu" => w.db_set_cores(self.db, vcpu(p)),
+            "read_replicas" => w.db_set_replicas(self.db, p.f("read_replicas") as u32),
+            "hpa" => {
+                let a = &mut w.autoscalers[self.hpa as usize];
+                a.spec.enabled = p.on("hpa");
+                if !p.on("hpa") {
+                    // Without an autoscaler the deployment is its fixed size.
+                    let min = a.spec.min_replicas;
+                    w.scale_to(self.web, min);
+                }
+            }
+            "hpa_target_cpu" => {
+                w.autoscalers[self.hpa as usize].spec.target = p.f("hpa_target_cpu") / 100.0
+            }
+            "hpa_min_pods" | "hpa_max_pods" => {
+                let (min, max) = (p.f("hpa_min_pods") as u32, p.f("hpa_max_pods") as u32);
+                let a = &mut w.autoscalers[self.hpa as usize];
+                a.spec.min_replicas = min;
+                a.spec.max_replicas = max.max(min);
+                if !a.spec.enabled {
+                    w.scale_to(self.web, min);
+                }
+            }
+            "sessions" => {
+                let redis = p.choice("sessions") == "redis";
+                // Moving sessions to Redis forgets the pins; moving them back
+                // pins each user to the next pod that serves them.
+                w.set_sticky(self.web, (!redis).then(sticky_spec));
+                let hs = if redis { self.shared } else { self.sticky };
+                for (c, h) in self.clients.iter().zip(hs) {
+                    w.clients[*c as usize].spec.handler = h;
+                }
+            }
+            "request_weight" => {
+                // New requests carry the new weight; pool bounds stay as built.
+                for c in self.clients {
+                    w.clients[c as usize].spec.weight = weight(p);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn headline(&self, _: &Params) -> Headline {
+        let w = &self.world;
+        let mut ledger = w.clients[self.clients[0] as usize].ledger;
+        ledger.add(&w.clients[self.clients[1] as usize].ledger);
+        let worst = self
+            .per_minute_outcomes()
+            .iter()
+            .filter(|(_, ended)| *ended > 0.0)
+            .map(|(f, e)| f / e)
+            .fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.max(x))));
+        let a = &w.autoscalers[self.hpa as usize];
+        let svc = &w.services[self.web as usize];
+        let replica_peak = (1..=3)
+            .filter_map(|i| self.peak_minute(&format!("postgres.replica{i}.cpu")))
+            .fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.max(x))));
+        vec![
+            ("peak_error_rate", worst),
+            ("error_rate", ledger.error_rate()),
+            (
+                "pods_added",
+                Some(a.replicas_max.saturating_sub(self.pods_at_start) as f64),
+            ),
+            ("peak_primary_cpu", self.peak_minute("postgres.primary.cpu")),
+            ("peak_replica_cpu", replica_peak),
+            (
+                "pods_at_end",
+                Some((svc.ready_pods() + svc.starting_pods()) as f64),
+            ),
+        ]
+    }
+
+    fn timeline(&self) -> Vec<(f64, String)> {
+        vec![
+            (1_800.0, "17:30 the rush begins".into()),
+            (3_600.0, "18:00 ten times the traffic".into()),
+            (7_200.0, "19:00 easing off".into()),
+            (10_800.0, "20:00 back to normal".into()),
+        ]
+    }
+}
