@@ -25,6 +25,9 @@ pub struct ClientSpec {
     pub timeout_us: Option<Micros>,
     /// Real requests per simulated one (≥ 1).
     pub weight: u32,
+    /// Re-send a request whose delivery failed or whose acknowledgement was
+    /// lost (see [`redelivery`](super::redelivery)); `None` sends once.
+    pub redelivery: Option<super::redelivery::Redelivery>,
 }
 
 impl ClientSpec {
@@ -38,6 +41,7 @@ impl ClientSpec {
             handler,
             timeout_us: None,
             weight: 1,
+            redelivery: None,
         }
     }
 
@@ -110,6 +114,8 @@ pub(crate) struct ClientMetrics {
     pub outcomes: [CounterId; 4],
     pub in_flight: GaugeId,
     pub latency: LatencyId,
+    /// Latency of requests that ended in an error (how fast failures fail).
+    pub error_latency: LatencyId,
 }
 
 /// A population's live state.
@@ -122,4 +128,6 @@ pub struct Client {
     pub(crate) m: ClientMetrics,
     /// Bumped when the rate changes, so an arrival drawn at the old rate is dropped.
     pub(crate) epoch: u32,
+    /// The handler its requests start on when it redelivers (a lone call step).
+    pub(crate) sender: Option<u32>,
 }

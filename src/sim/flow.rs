@@ -8,7 +8,7 @@
 //!   still in flight.
 
 use super::client::Ledger;
-use super::handler::{CallSpec, OnError, Step};
+use super::handler::Step;
 use super::request::{Origin, Outcome, ReqRef, Request};
 use super::service::PodState;
 use super::world::{Event, World};
@@ -73,11 +73,16 @@ impl World {
         let w = client.spec.weight;
         client.ledger.arrived += w as u64;
         client.ledger.in_flight += w as u64;
-        let (service, handler, timeout) = (
+        // A client with a redelivery policy sends through its sender: a request
+        // that holds no worker anywhere and calls the target, retrying.
+        let (service, handler, timeout, sender) = (
             client.spec.service,
             client.spec.handler,
             client.spec.timeout_us,
+            client.sender,
         );
+        let key = self.next_key;
+        self.next_key += 1;
         let m = client.m.clone();
         self.metrics.add(m.arrived, w as f64);
         self.metrics.shift(m.in_flight, now, w as f64);
@@ -91,32 +96,49 @@ impl World {
             service,
             pod: u32::MAX,
             pool: 0,
-            handler,
+            handler: sender.unwrap_or(handler),
             step: 0,
             holds_worker: false,
             queued_at_us: now,
             wait_token: 0,
             failed_call: false,
-            key: 0,
+            key,
+            call: Default::default(),
         });
         if let Some(t) = timeout {
             self.queue.push(now + t, Event::ClientDeadline(r));
         }
-        self.enter(r);
+        if sender.is_some() {
+            self.run_steps(r);
+        } else {
+            self.enter(r);
+        }
     }
 
     /// Sends a new request into its service: picks a pod, takes a worker or a
     /// place in the queue, or is turned away.
     pub(crate) fn enter(&mut self, r: ReqRef) {
         let now = self.now;
-        let (s, pool_ix) = {
-            let req = self.requests.get(r).expect("entering request is alive");
+        let (s, pool_ix, preset_pod, w) = {
+            let req = self.requests.get_mut(r).expect("entering request is alive");
+            // An in-process call comes with its caller's pod; it counts as in the
+            // pod only once admitted.
+            let preset = std::mem::replace(&mut req.pod, u32::MAX);
             (
                 req.service as usize,
                 self.handlers[req.handler as usize].pool as usize,
+                preset,
+                req.weight,
             )
         };
-        let Some(pod) = self.services[s].pick_pod() else {
+        let arrived = self.services[s].m.arrived;
+        self.metrics.add(arrived, w as f64);
+        let picked = if preset_pod != u32::MAX {
+            Some(preset_pod)
+        } else {
+            self.services[s].pick_pod()
+        };
+        let Some(pod) = picked else {
             // No pod is ready: the load balancer answers 503 at once.
             self.finish(r, Outcome::Error);
             return;
@@ -131,6 +153,8 @@ impl World {
             pool.queue.push_back(r);
             false
         } else {
+            let rejected = svc.m.pool_rejected[pool_ix];
+            self.metrics.add(rejected, w as f64);
             self.finish(r, Outcome::Rejected);
             return;
         };
@@ -176,7 +200,7 @@ impl World {
     }
 
     /// Runs steps until one has to wait for time or for another request.
-    fn run_steps(&mut self, r: ReqRef) {
+    pub(crate) fn run_steps(&mut self, r: ReqRef) {
         loop {
             let req = self.requests.get(r).expect("running request is alive");
             let h = &self.handlers[req.handler as usize];
@@ -190,37 +214,8 @@ impl World {
                     self.queue.push(self.now + dt, Event::WorkDone(r));
                     return;
                 }
-                Step::Call(CallSpec {
-                    service,
-                    handler,
-                    timeout_us,
-                    ..
-                }) => {
-                    let req = self.requests.get(r).expect("alive");
-                    let (class, weight, born, token) =
-                        (req.class, req.weight, req.born_us, req.wait_token);
-                    let child = self.requests.insert(Request {
-                        origin: Origin::Call(r),
-                        class,
-                        weight,
-                        attempt: 1,
-                        born_us: born,
-                        attempt_start_us: self.now,
-                        service,
-                        pod: u32::MAX,
-                        pool: 0,
-                        handler,
-                        step: 0,
-                        holds_worker: false,
-                        queued_at_us: self.now,
-                        wait_token: 0,
-                        failed_call: false,
-                        key: 0,
-                    });
-                    if let Some(t) = timeout_us {
-                        self.queue.push(self.now + t, Event::CallTimeout(r, token));
-                    }
-                    self.enter(child);
+                Step::Call(_) => {
+                    self.begin_call(r);
                     return;
                 }
                 Step::FailWith { p } => {
@@ -231,6 +226,23 @@ impl World {
                     self.requests.get_mut(r).expect("alive").step += 1;
                 }
                 Step::Hang => return,
+                Step::SetNx {
+                    store,
+                    ttl_us,
+                    on_duplicate,
+                } => {
+                    if !self.run_setnx(r, store, ttl_us, on_duplicate) {
+                        return;
+                    }
+                }
+                Step::Insert {
+                    table,
+                    on_duplicate,
+                } => {
+                    if !self.run_insert(r, table, on_duplicate) {
+                        return;
+                    }
+                }
             }
         }
     }
@@ -240,37 +252,6 @@ impl World {
             req.step += 1;
             self.run_steps(r);
         }
-    }
-
-    /// A call made by `r` ended with `outcome`: carry on or fail, as the step says.
-    fn on_call_result(&mut self, r: ReqRef, outcome: Outcome) {
-        let Some(req) = self.requests.get_mut(r) else {
-            return;
-        };
-        req.wait_token = req.wait_token.wrapping_add(1);
-        let on_error = match self.handlers[req.handler as usize]
-            .steps
-            .get(req.step as usize)
-        {
-            Some(Step::Call(c)) => c.on_error,
-            _ => OnError::Fail,
-        };
-        if outcome.is_ok() || on_error == OnError::Continue {
-            req.failed_call |= !outcome.is_ok();
-            req.step += 1;
-            self.run_steps(r);
-        } else {
-            self.finish(r, Outcome::Error);
-        }
-    }
-
-    pub(crate) fn on_call_timeout(&mut self, r: ReqRef, token: u32) {
-        match self.requests.get(r) {
-            Some(req) if req.wait_token == token => {}
-            _ => return,
-        }
-        // The callee goes on working; nobody waits for its answer any more.
-        self.on_call_result(r, Outcome::TimedOut);
     }
 
     pub(crate) fn on_client_deadline(&mut self, r: ReqRef) {
@@ -313,6 +294,9 @@ impl World {
         self.metrics.shift(m.in_flight, now, -(w as f64));
         if record_latency {
             self.metrics.record(m.latency, latency_us, w);
+            if outcome == Outcome::Error {
+                self.metrics.record(m.error_latency, latency_us, w);
+            }
         }
     }
 
@@ -321,6 +305,7 @@ impl World {
     pub(crate) fn finish(&mut self, r: ReqRef, outcome: Outcome) {
         let now = self.now;
         let req = self.requests.remove(r).expect("finishing request is alive");
+        self.abandon_call(r, &req);
         if req.pod != u32::MAX {
             self.leave_pod(&req, now);
         }
@@ -331,7 +316,7 @@ impl World {
                 let record = outcome != Outcome::Rejected;
                 self.record_client_outcome(c, outcome, req.weight, lat, record);
             }
-            Origin::Call(parent) => self.on_call_result(parent, outcome),
+            Origin::Call(_) => self.on_answer(r, &req, outcome),
             Origin::Detached => {}
         }
     }

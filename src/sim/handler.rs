@@ -30,12 +30,42 @@ pub enum Step {
     /// Hold the worker for ever: a hung dependency or a stuck library call. Only
     /// a caller's timeout frees the caller; the hung request never ends.
     Hang,
+    /// `SETNX key` on a key-value store (see [`kv`](super::kv)) with a time to
+    /// live: the first request with its key goes on; a later one finds the key
+    /// and does what `on_duplicate` says.
+    SetNx {
+        store: u32,
+        ttl_us: Micros,
+        on_duplicate: OnDuplicate,
+    },
+    /// Inserts a row keyed by the request's key into a table (see
+    /// [`table`](super::table)). A table with a unique constraint refuses a key
+    /// it holds, and the request does what `on_duplicate` says; a table without
+    /// one takes the row and counts it as a duplicate.
+    Insert {
+        table: u32,
+        on_duplicate: OnDuplicate,
+    },
+}
+
+/// What a handler does when a deduplication step finds the key already there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnDuplicate {
+    /// Answer 200 OK at once without doing the rest: "already processed".
+    ReplyOk,
+    /// End with an error (a unique violation surfacing as a 500).
+    Fail,
 }
 
 /// A synchronous call to another service and the policies around it.
 ///
 /// Built with [`CallSpec::new`] and builder methods, so that a new policy is a
 /// new field with a default, not a change to every call site.
+///
+/// The policies wrap each attempt in the order Resilience4j recommends:
+/// retry ( circuit breaker ( bulkhead ( timeout ( call ) ) ) ). Retry, breaker
+/// and bulkhead are world parts referenced by index, so several call sites can
+/// share one and a toggle can change it while the world runs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CallSpec {
     /// The service and handler called.
@@ -45,6 +75,16 @@ pub struct CallSpec {
     pub timeout_us: Option<Micros>,
     /// What the caller does when the call does not succeed.
     pub on_error: OnError,
+    /// Retry policy (index into the world's retries); `None`: one attempt.
+    pub retry: Option<u32>,
+    /// Circuit breaker every attempt passes (index into the world's breakers).
+    pub breaker: Option<u32>,
+    /// Semaphore bulkhead every attempt takes a permit from (index into the
+    /// world's bulkheads).
+    pub bulkhead: Option<u32>,
+    /// The callee is a handler of the caller's own service run in the caller's
+    /// own pod (on its own pool): a thread-pool bulkhead, not a network hop.
+    pub in_process: bool,
 }
 
 impl CallSpec {
@@ -55,7 +95,36 @@ impl CallSpec {
             handler,
             timeout_us: None,
             on_error: OnError::Fail,
+            retry: None,
+            breaker: None,
+            bulkhead: None,
+            in_process: false,
         }
+    }
+
+    /// Retries failed attempts by the world's retry policy `id`.
+    pub fn retry(mut self, id: u32) -> Self {
+        self.retry = Some(id);
+        self
+    }
+
+    /// Passes every attempt through the world's circuit breaker `id`.
+    pub fn breaker(mut self, id: u32) -> Self {
+        self.breaker = Some(id);
+        self
+    }
+
+    /// Takes a permit of the world's semaphore bulkhead `id` for every attempt.
+    pub fn bulkhead(mut self, id: u32) -> Self {
+        self.bulkhead = Some(id);
+        self
+    }
+
+    /// Runs the callee in the caller's own pod (a handler of the same service,
+    /// usually on a small pool of its own: a thread-pool bulkhead).
+    pub fn in_process(mut self) -> Self {
+        self.in_process = true;
+        self
     }
 
     /// Sets the per-attempt timeout.

@@ -156,10 +156,14 @@ pub(crate) struct ServiceMetrics {
     pub in_system: GaugeId,
     pub pods_ready: GaugeId,
     pub completed: CounterId,
+    /// Requests that reached the service (admitted, queued or turned away).
+    pub arrived: CounterId,
     pub wait: LatencyId,
     pub latency: LatencyId,
     /// Busy workers per pool (summed over pods), in pool order.
     pub pool_busy: Vec<GaugeId>,
+    /// Requests turned away by a full pool queue, in pool order.
+    pub pool_rejected: Vec<CounterId>,
 }
 
 /// A service's live state.
@@ -174,6 +178,10 @@ pub struct Service {
     pub(crate) m: ServiceMetrics,
     /// How long a new pod takes to become ready.
     pub startup_us: Micros,
+    /// Probability that an answer to a caller is lost on the way back, after
+    /// the work is done (see `World::set_response_loss`).
+    pub response_loss: f64,
+    pub(crate) lost: Option<CounterId>,
 }
 
 impl Service {

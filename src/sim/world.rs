@@ -10,14 +10,19 @@
 //! any event at `t`, which is what a timed change on the fault timeline would do:
 //! stepping 0→60→120 and stepping 0→120 give the same numbers.
 
+use super::breaker::Breaker;
+use super::bulkhead::Bulkhead;
 use super::client::{Client, ClientMetrics, ClientSpec, Ledger};
 use super::event_queue::EventQueue;
 use super::handler::Handler;
+use super::kv::KvStore;
 use super::log::{EventLog, LogEntry, LogLevel};
 use super::metrics::Metrics;
 use super::request::{ReqRef, Requests};
+use super::retry::Retry;
 use super::rng::SimRng;
 use super::service::{PodState, Service, ServiceMetrics, ServiceSpec};
+use super::table::Table;
 use super::time::Micros;
 
 /// Settings of a world that are not parts.
@@ -60,6 +65,12 @@ pub(crate) enum Event {
     PodReady { service: u32, pod: u32 },
     /// Entry `i` of the fault timeline.
     Timeline(u32),
+    /// A caller's backoff is over: its next attempt (stale if the token moved on).
+    RetryDue(ReqRef, u32),
+    /// A caller has waited its longest for a bulkhead permit (stale if the token moved on).
+    BulkheadWaitOver(ReqRef, u32),
+    /// Breaker `.0`'s open wait is over (stale unless `.1` is its epoch).
+    BreakerHalfOpen(u32, u32),
 }
 
 /// One simulated system.
@@ -78,6 +89,18 @@ pub struct World {
     pub metrics: Metrics,
     /// Notable events.
     pub log: EventLog,
+    /// Retry policies, by index (`CallSpec::retry`).
+    pub retries: Vec<Retry>,
+    /// Circuit breakers, by index (`CallSpec::breaker`).
+    pub breakers: Vec<Breaker>,
+    /// Semaphore bulkheads, by index (`CallSpec::bulkhead`).
+    pub bulkheads: Vec<Bulkhead>,
+    /// Key-value stores, by index (`Step::SetNx`).
+    pub kv_stores: Vec<KvStore>,
+    /// Tables, by index (`Step::Insert`).
+    pub tables: Vec<Table>,
+    /// The key the next client request gets.
+    pub(crate) next_key: u64,
     timeline: Vec<(String, Option<TimedAction>)>,
     events_processed: u64,
     seed: u64,
@@ -96,6 +119,12 @@ impl World {
             clients: Vec::new(),
             metrics: Metrics::new(config.bucket_us, config.series_capacity),
             log: EventLog::new(config.log_capacity),
+            retries: Vec::new(),
+            breakers: Vec::new(),
+            bulkheads: Vec::new(),
+            kv_stores: Vec::new(),
+            tables: Vec::new(),
+            next_key: 1,
             timeline: Vec::new(),
             events_processed: 0,
             seed,
@@ -148,12 +177,18 @@ impl World {
             in_system: m.gauge(&format!("{n}.in_system"), now, 0.0),
             pods_ready: m.gauge(&format!("{n}.pods_ready"), now, spec.pods as f64),
             completed: m.counter(&format!("{n}.completed")),
+            arrived: m.counter(&format!("{n}.arrived")),
             wait: m.latency(&format!("{n}.wait")),
             latency: m.latency(&format!("{n}.latency")),
             pool_busy: spec
                 .pools
                 .iter()
                 .map(|p| m.gauge(&format!("{n}.pool.{}.busy", p.name), now, 0.0))
+                .collect(),
+            pool_rejected: spec
+                .pools
+                .iter()
+                .map(|p| m.counter(&format!("{n}.pool.{}.rejected", p.name)))
                 .collect(),
         };
         let mut svc = Service {
@@ -162,6 +197,8 @@ impl World {
             rr_next: 0,
             m: sm,
             startup_us: 0,
+            response_loss: 0.0,
+            lost: None,
         };
         svc.pods = (0..svc.spec.pods)
             .map(|_| svc.new_pod(PodState::Ready))
@@ -215,12 +252,15 @@ impl World {
             ],
             in_flight: m.gauge(&format!("{n}.in_flight"), now, 0.0),
             latency: m.latency(&format!("{n}.latency")),
+            error_latency: m.latency(&format!("{n}.error_latency")),
         };
+        let sender = self.add_sender(&spec);
         self.clients.push(Client {
             spec,
             ledger: Ledger::default(),
             m: cm,
             epoch: 0,
+            sender,
         });
         let c = self.clients.len() as u32 - 1;
         self.schedule_next_arrival(c);
@@ -325,6 +365,9 @@ impl World {
             Event::CallTimeout(r, token) => self.on_call_timeout(r, token),
             Event::ClientDeadline(r) => self.on_client_deadline(r),
             Event::PodReady { service, pod } => self.on_pod_ready(service, pod),
+            Event::RetryDue(r, token) => self.on_retry_due(r, token),
+            Event::BulkheadWaitOver(r, token) => self.on_bulkhead_wait_over(r, token),
+            Event::BreakerHalfOpen(b, epoch) => self.on_breaker_timer(b, epoch),
             Event::Timeline(i) => {
                 let (label, action) = &mut self.timeline[i as usize];
                 let label = label.clone();

@@ -37,11 +37,12 @@ pub struct Ring {
 }
 
 impl Ring {
-    fn new(cap: usize) -> Self {
+    /// An empty ring whose first value will be bucket `first`.
+    fn new(cap: usize, first: u64) -> Self {
         Ring {
             values: VecDeque::with_capacity(cap.min(4096)),
             cap,
-            first: 0,
+            first,
         }
     }
 
@@ -158,7 +159,7 @@ impl Metrics {
             name: name.to_string(),
             in_bucket: 0.0,
             total: 0.0,
-            ring: Ring::new(self.capacity),
+            ring: Ring::new(self.capacity, self.bucket),
         });
         CounterId(self.counters.len() as u32 - 1)
     }
@@ -173,8 +174,8 @@ impl Metrics {
             area_bucket: 0.0,
             area_total: 0.0,
             max_bucket: value,
-            ring_mean: Ring::new(self.capacity),
-            ring_max: Ring::new(self.capacity),
+            ring_mean: Ring::new(self.capacity, self.bucket),
+            ring_max: Ring::new(self.capacity, self.bucket),
         });
         GaugeId(self.gauges.len() as u32 - 1)
     }
@@ -186,9 +187,9 @@ impl Metrics {
             name: name.to_string(),
             bucket: Histogram::new(),
             total: Histogram::new(),
-            ring_p50: Ring::new(self.capacity),
-            ring_p99: Ring::new(self.capacity),
-            ring_mean: Ring::new(self.capacity),
+            ring_p50: Ring::new(self.capacity, self.bucket),
+            ring_p99: Ring::new(self.capacity, self.bucket),
+            ring_mean: Ring::new(self.capacity, self.bucket),
         });
         LatencyId(self.latencies.len() as u32 - 1)
     }
@@ -382,6 +383,17 @@ mod tests {
         assert_eq!(r.first_bucket(), 7);
         assert!(r.values().all(|v| v == 10.0));
         assert_eq!(m.total(c), 100.0);
+    }
+
+    #[test]
+    fn a_series_registered_mid_run_starts_at_the_current_bucket() {
+        let mut m = Metrics::new(10, 100);
+        m.advance(35);
+        let c = m.counter("late");
+        m.add(c, 2.0);
+        m.advance(40);
+        let r = m.series("late").unwrap();
+        assert_eq!((r.first_bucket(), r.get(3)), (3, Some(2.0)));
     }
 
     #[test]
