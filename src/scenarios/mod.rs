@@ -6,7 +6,9 @@
 //! mechanism — when a story needs a new behaviour, it goes into `sim` as a
 //! general part.
 
+pub mod cascading_failure;
 pub mod charts;
+pub mod figures;
 pub mod model;
 pub mod params;
 pub mod queueing_basics;
@@ -53,7 +55,7 @@ impl Scenario {
 
 /// Every scenario, in catalogue order.
 pub fn catalogue() -> &'static [Scenario] {
-    static ALL: [Scenario; 1] = [queueing_basics::SCENARIO];
+    static ALL: [Scenario; 2] = [queueing_basics::SCENARIO, cascading_failure::SCENARIO];
     &ALL
 }
 
