@@ -12,6 +12,7 @@ pub mod figures;
 pub mod model;
 pub mod params;
 pub mod queueing_basics;
+pub mod retry_storm;
 pub mod run;
 pub mod schema;
 
@@ -55,7 +56,11 @@ impl Scenario {
 
 /// Every scenario, in catalogue order.
 pub fn catalogue() -> &'static [Scenario] {
-    static ALL: [Scenario; 2] = [queueing_basics::SCENARIO, cascading_failure::SCENARIO];
+    static ALL: [Scenario; 3] = [
+        queueing_basics::SCENARIO,
+        cascading_failure::SCENARIO,
+        retry_storm::SCENARIO,
+    ];
     &ALL
 }
 

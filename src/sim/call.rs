@@ -96,8 +96,9 @@ impl World {
         self.resume_waiters(id, granted);
     }
 
-    /// Makes `service` lose each answer it sends to a caller with probability
-    /// `p`, after the work is done; counted in `NAME.responses_lost`.
+    /// Makes `service` lose each successful answer it sends to a caller with
+    /// probability `p`, after the work (and its side effects) is done; counted in
+    /// `NAME.responses_lost`.
     pub fn set_response_loss(&mut self, service: u32, p: f64) {
         assert!((0.0..=1.0).contains(&p), "loss probability {p}");
         let svc = &mut self.services[service as usize];
@@ -224,9 +225,10 @@ impl World {
                 self.metrics.add(ok, child.weight as f64);
             }
         }
+        // Only a success can be lost "after the side effect"; a lost error would
+        // only turn a fast failure into a slow one.
         let svc = &self.services[child.service as usize];
-        let answered = matches!(outcome, Outcome::Ok | Outcome::Error);
-        if answered && svc.response_loss > 0.0 {
+        if outcome.is_ok() && svc.response_loss > 0.0 {
             let lost: Option<CounterId> = svc.lost;
             if self.rng.chance(svc.response_loss) {
                 if let Some(l) = lost {

@@ -31,6 +31,7 @@ mod pods;
 pub mod profile;
 pub mod redelivery;
 pub mod request;
+pub mod reset;
 pub mod retry;
 pub mod rng;
 pub mod service;

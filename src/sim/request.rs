@@ -175,6 +175,21 @@ impl Requests {
     pub fn is_empty(&self) -> bool {
         self.live == 0
     }
+
+    /// Every live request, in slab order (deterministic).
+    pub fn iter(&self) -> impl Iterator<Item = (ReqRef, &Request)> {
+        self.slots.iter().enumerate().filter_map(|(i, s)| {
+            s.req.as_ref().map(|r| {
+                (
+                    ReqRef {
+                        idx: i as u32,
+                        gen: s.gen,
+                    },
+                    r,
+                )
+            })
+        })
+    }
 }
 
 #[cfg(test)]
