@@ -15,6 +15,7 @@ pub mod queueing_basics;
 pub mod retry_storm;
 pub mod run;
 pub mod schema;
+pub mod webhook_duplicates;
 
 pub use model::{Headline, Model};
 pub use params::Params;
@@ -56,10 +57,11 @@ impl Scenario {
 
 /// Every scenario, in catalogue order.
 pub fn catalogue() -> &'static [Scenario] {
-    static ALL: [Scenario; 3] = [
+    static ALL: [Scenario; 4] = [
         queueing_basics::SCENARIO,
         cascading_failure::SCENARIO,
         retry_storm::SCENARIO,
+        webhook_duplicates::SCENARIO,
     ];
     &ALL
 }

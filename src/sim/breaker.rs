@@ -316,13 +316,13 @@ impl World {
         b.spec = spec;
     }
 
-    /// Asks breaker `id` to let a call through; counts a refusal.
-    pub(crate) fn breaker_acquire(&mut self, id: u32) -> bool {
+    /// Asks breaker `id` to let a call of weight `w` through; counts a refusal.
+    pub(crate) fn breaker_acquire(&mut self, id: u32, w: f64) -> bool {
         let b = &mut self.breakers[id as usize];
         let ok = b.try_acquire();
         if !ok {
             let c = b.m.rejected;
-            self.metrics.add(c, 1.0);
+            self.metrics.add(c, w);
         }
         ok
     }

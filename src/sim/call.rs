@@ -140,8 +140,9 @@ impl World {
         req.call.attempts_made += 1;
         req.call.attempt_started_us = now;
         let token = req.wait_token;
+        let w = req.weight as f64;
         if let Some(b) = spec.breaker {
-            if !self.breaker_acquire(b) {
+            if !self.breaker_acquire(b, w) {
                 return self.end_call(r, Outcome::Rejected);
             }
         }
@@ -164,7 +165,7 @@ impl World {
                 }
                 Admission::Refused => {
                     let c = b.m.rejected;
-                    self.metrics.add(c, 1.0);
+                    self.metrics.add(c, w);
                     return self.attempt_done(r, Outcome::Rejected);
                 }
             }
@@ -258,8 +259,8 @@ impl World {
         let (Some(bh), true) = (req.call.waiting_for, req.wait_token == token) else {
             return;
         };
-        let c = self.bulkheads[bh as usize].m.rejected;
-        self.metrics.add(c, 1.0);
+        let (c, w) = (self.bulkheads[bh as usize].m.rejected, req.weight as f64);
+        self.metrics.add(c, w);
         self.attempt_done(r, Outcome::Rejected);
     }
 
@@ -296,7 +297,7 @@ impl World {
         let spec = self.call_spec(r);
         let req = self.requests.get_mut(r).expect("alive");
         req.wait_token = req.wait_token.wrapping_add(1);
-        let mut call = req.call;
+        let (mut call, w) = (req.call, req.weight as f64);
         self.let_go(r, &mut call);
         let req = self.requests.get_mut(r).expect("alive");
         req.call = call;
@@ -315,7 +316,7 @@ impl World {
         let policy = self.retries[id as usize].policy;
         if call.attempts_made >= policy.max_attempts {
             let m = self.retries[id as usize].m.exhausted;
-            self.metrics.add(m, 1.0);
+            self.metrics.add(m, w);
             return self.end_call(r, outcome);
         }
         let wait = policy.wait_us(call.attempts_made - 1, call.last_wait_us, &mut self.rng);
