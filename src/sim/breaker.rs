@@ -32,7 +32,10 @@ pub enum SlidingWindow {
     Count(u32),
     /// The outcomes of calls that ended in the last `secs` seconds (aggregated
     /// per whole second, as Resilience4j does).
-    Time { secs: u32 },
+    Time {
+        /// Length of the window.
+        secs: u32,
+    },
 }
 
 /// A breaker's configuration.
@@ -46,6 +49,7 @@ pub struct BreakerSpec {
     pub slow_call_rate_pct: f64,
     /// A call that took at least this long is slow.
     pub slow_call_us: Micros,
+    /// What the closed state remembers: the last N calls or seconds.
     pub window: SlidingWindow,
     /// Calls the window must hold before rates are computed.
     pub min_calls: u32,
@@ -74,8 +78,11 @@ impl BreakerSpec {
 /// A breaker's state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BreakerState {
+    /// Calls go through and are recorded.
     Closed,
+    /// A few probes go through; their outcome decides.
     HalfOpen,
+    /// Calls are refused at once.
     Open,
 }
 
@@ -93,8 +100,11 @@ impl BreakerState {
 /// Counts of recorded calls: (calls, failed, slow).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Tally {
+    /// Calls recorded.
     pub calls: u32,
+    /// Of which failed (error, refusal by the callee or a bulkhead, timeout).
     pub failed: u32,
+    /// Of which slow (at least the slow-call duration; failed ones too).
     pub slow: u32,
 }
 

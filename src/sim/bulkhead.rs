@@ -20,6 +20,7 @@ use std::collections::VecDeque;
 use super::metrics::{CounterId, GaugeId};
 use super::request::ReqRef;
 use super::time::Micros;
+use super::world::World;
 
 /// A semaphore bulkhead's configuration.
 #[derive(Clone, Debug, PartialEq)]
@@ -148,6 +149,29 @@ impl Bulkhead {
             }
             None => false,
         }
+    }
+}
+
+impl World {
+    /// Adds a semaphore bulkhead; returns its index for `CallSpec::bulkhead`.
+    pub fn add_bulkhead(&mut self, spec: BulkheadSpec) -> u32 {
+        let (n, now) = (spec.name.clone(), self.now);
+        let m = BulkheadMetrics {
+            busy: self.metrics.gauge(&format!("{n}.busy"), now, 0.0),
+            waiting: self.metrics.gauge(&format!("{n}.waiting"), now, 0.0),
+            rejected: self.metrics.counter(&format!("{n}.rejected")),
+        };
+        self.bulkheads.push(Bulkhead::new(spec, m));
+        self.bulkheads.len() as u32 - 1
+    }
+
+    /// Changes a bulkhead's size or wait; added permits go to waiters at once.
+    pub fn set_bulkhead(&mut self, id: u32, max_concurrent: u32, max_wait_us: Micros) {
+        let b = &mut self.bulkheads[id as usize];
+        b.spec.max_concurrent = max_concurrent;
+        b.spec.max_wait_us = max_wait_us;
+        let granted = b.grant_waiters();
+        self.resume_waiters(id, granted);
     }
 }
 

@@ -20,11 +20,10 @@
 //! ([`World::set_response_loss`]): the callee did its work and its side effects,
 //! but the caller never hears and waits until its timeout.
 
-use super::bulkhead::{Admission, Bulkhead, BulkheadMetrics, BulkheadSpec};
+use super::bulkhead::Admission;
 use super::handler::{CallSpec, OnError, Step};
 use super::metrics::CounterId;
 use super::request::{Origin, Outcome, ReqRef, Request};
-use super::retry::{Retry, RetryMetrics, RetryPolicy};
 use super::time::Micros;
 use super::world::{Event, World};
 
@@ -51,51 +50,6 @@ pub struct CallState {
 }
 
 impl World {
-    /// Adds a retry policy; returns its index for `CallSpec::retry`.
-    pub fn add_retry(&mut self, name: &str, policy: RetryPolicy) -> u32 {
-        let now = self.now;
-        let m = &mut self.metrics;
-        let rm = RetryMetrics {
-            attempts: m.counter(&format!("{name}.attempts")),
-            retries: m.counter(&format!("{name}.retries")),
-            retries_ok: m.counter(&format!("{name}.retries_ok")),
-            exhausted: m.counter(&format!("{name}.exhausted")),
-            retries_in_flight: m.gauge(&format!("{name}.retries_in_flight"), now, 0.0),
-        };
-        self.retries.push(Retry {
-            name: name.to_string(),
-            policy,
-            m: rm,
-        });
-        self.retries.len() as u32 - 1
-    }
-
-    /// Changes a retry policy from the next wait on.
-    pub fn set_retry(&mut self, id: u32, policy: RetryPolicy) {
-        self.retries[id as usize].policy = policy;
-    }
-
-    /// Adds a semaphore bulkhead; returns its index for `CallSpec::bulkhead`.
-    pub fn add_bulkhead(&mut self, spec: BulkheadSpec) -> u32 {
-        let (n, now) = (spec.name.clone(), self.now);
-        let m = BulkheadMetrics {
-            busy: self.metrics.gauge(&format!("{n}.busy"), now, 0.0),
-            waiting: self.metrics.gauge(&format!("{n}.waiting"), now, 0.0),
-            rejected: self.metrics.counter(&format!("{n}.rejected")),
-        };
-        self.bulkheads.push(Bulkhead::new(spec, m));
-        self.bulkheads.len() as u32 - 1
-    }
-
-    /// Changes a bulkhead's size or wait; added permits go to waiters at once.
-    pub fn set_bulkhead(&mut self, id: u32, max_concurrent: u32, max_wait_us: Micros) {
-        let b = &mut self.bulkheads[id as usize];
-        b.spec.max_concurrent = max_concurrent;
-        b.spec.max_wait_us = max_wait_us;
-        let granted = b.grant_waiters();
-        self.resume_waiters(id, granted);
-    }
-
     /// Makes `service` lose each successful answer it sends to a caller with
     /// probability `p`, after the work (and its side effects) is done; counted in
     /// `NAME.responses_lost`.
@@ -380,7 +334,7 @@ impl World {
         }
     }
 
-    fn resume_waiters(&mut self, bh: u32, granted: Vec<(ReqRef, u32)>) {
+    pub(crate) fn resume_waiters(&mut self, bh: u32, granted: Vec<(ReqRef, u32)>) {
         for (w, token) in granted {
             let live = self
                 .requests

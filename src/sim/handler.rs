@@ -34,8 +34,11 @@ pub enum Step {
     /// live: the first request with its key goes on; a later one finds the key
     /// and does what `on_duplicate` says.
     SetNx {
+        /// The store (index into the world's key-value stores).
         store: u32,
+        /// The key's time to live.
         ttl_us: Micros,
+        /// What a request whose key is there does.
         on_duplicate: OnDuplicate,
     },
     /// Inserts a row keyed by the request's key into a table (see
@@ -43,7 +46,9 @@ pub enum Step {
     /// it holds, and the request does what `on_duplicate` says; a table without
     /// one takes the row and counts it as a duplicate.
     Insert {
+        /// The table (index into the world's tables).
         table: u32,
+        /// What a request refused by a unique constraint does.
         on_duplicate: OnDuplicate,
     },
 }

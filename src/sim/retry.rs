@@ -22,6 +22,7 @@
 use super::metrics::{CounterId, GaugeId};
 use super::rng::SimRng;
 use super::time::Micros;
+use super::world::World;
 
 /// Randomisation of an exponential backoff.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,11 +43,17 @@ pub enum Backoff {
     /// No wait at all.
     Immediate,
     /// The same wait before every retry.
-    Fixed { delay_us: Micros },
+    Fixed {
+        /// The wait.
+        delay_us: Micros,
+    },
     /// Growing waits, `min(cap, base × 2^n)`, randomised by `jitter`.
     Exponential {
+        /// The ceiling before the first retry; it doubles at each retry.
         base_us: Micros,
+        /// The largest ceiling.
         cap_us: Micros,
+        /// How a wait is drawn under the ceiling.
         jitter: Jitter,
     },
 }
@@ -56,6 +63,7 @@ pub enum Backoff {
 pub struct RetryPolicy {
     /// Attempts in all, the first call included (≥ 1; 1 means no retry).
     pub max_attempts: u16,
+    /// The waits between attempts.
     pub backoff: Backoff,
 }
 
@@ -136,6 +144,32 @@ pub struct Retry {
     /// The policy now in force (a toggle may change it while running).
     pub policy: RetryPolicy,
     pub(crate) m: RetryMetrics,
+}
+
+impl World {
+    /// Adds a retry policy; returns its index for `CallSpec::retry`.
+    pub fn add_retry(&mut self, name: &str, policy: RetryPolicy) -> u32 {
+        let now = self.now;
+        let m = &mut self.metrics;
+        let rm = RetryMetrics {
+            attempts: m.counter(&format!("{name}.attempts")),
+            retries: m.counter(&format!("{name}.retries")),
+            retries_ok: m.counter(&format!("{name}.retries_ok")),
+            exhausted: m.counter(&format!("{name}.exhausted")),
+            retries_in_flight: m.gauge(&format!("{name}.retries_in_flight"), now, 0.0),
+        };
+        self.retries.push(Retry {
+            name: name.to_string(),
+            policy,
+            m: rm,
+        });
+        self.retries.len() as u32 - 1
+    }
+
+    /// Changes a retry policy from the next wait on.
+    pub fn set_retry(&mut self, id: u32, policy: RetryPolicy) {
+        self.retries[id as usize].policy = policy;
+    }
 }
 
 #[cfg(test)]
