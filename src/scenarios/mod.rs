@@ -7,19 +7,23 @@
 //! general part.
 
 pub mod bot_scraping;
+pub mod cascading_failure;
 pub mod charts;
 pub mod dinner_rush;
 pub mod distributed_deadlock;
+pub mod figures;
 pub mod memory_leak;
 pub mod model;
 pub mod n_plus_one;
 pub mod params;
 pub mod payment_outage;
 pub mod queueing_basics;
+pub mod retry_storm;
 pub mod run;
 pub mod schema;
 pub mod slow_query;
 pub mod tv_spike;
+pub mod webhook_duplicates;
 
 pub use model::{Headline, Model};
 pub use params::Params;
@@ -61,7 +65,7 @@ impl Scenario {
 
 /// Every scenario, in catalogue order.
 pub fn catalogue() -> &'static [Scenario] {
-    static ALL: [Scenario; 9] = [
+    static ALL: [Scenario; 12] = [
         queueing_basics::SCENARIO,
         payment_outage::SCENARIO,
         memory_leak::SCENARIO,
@@ -70,7 +74,10 @@ pub fn catalogue() -> &'static [Scenario] {
         bot_scraping::SCENARIO,
         slow_query::SCENARIO,
         distributed_deadlock::SCENARIO,
+        retry_storm::SCENARIO,
         tv_spike::SCENARIO,
+        cascading_failure::SCENARIO,
+        webhook_duplicates::SCENARIO,
     ];
     &ALL
 }

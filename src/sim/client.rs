@@ -28,6 +28,9 @@ pub struct ClientSpec {
     pub weight: u32,
     /// What the requests are about (report, account, user session); `None`: key 0.
     pub keys: Option<KeySpec>,
+    /// Re-send a request whose delivery failed or whose acknowledgement was
+    /// lost (see [`redelivery`](super::redelivery)); `None` sends once.
+    pub redelivery: Option<super::redelivery::Redelivery>,
 }
 
 impl ClientSpec {
@@ -42,6 +45,7 @@ impl ClientSpec {
             timeout_us: None,
             weight: 1,
             keys: None,
+            redelivery: None,
         }
     }
 
@@ -120,6 +124,8 @@ pub(crate) struct ClientMetrics {
     pub outcomes: [CounterId; 4],
     pub in_flight: GaugeId,
     pub latency: LatencyId,
+    /// Latency of requests that ended in an error (how fast failures fail).
+    pub error_latency: LatencyId,
 }
 
 /// A population's live state.
@@ -134,4 +140,6 @@ pub struct Client {
     pub(crate) epoch: u32,
     /// Key state (active sessions …).
     pub(crate) keys: KeySource,
+    /// The handler its requests start on when it redelivers (a lone call step).
+    pub(crate) sender: Option<u32>,
 }

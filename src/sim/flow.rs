@@ -8,7 +8,7 @@
 //!   still in flight.
 
 use super::client::Ledger;
-use super::handler::{CallSpec, OnError, Step};
+use super::handler::Step;
 use super::request::{Origin, Outcome, ReqRef, Request};
 use super::service::PodState;
 use super::world::{Event, World};
@@ -86,10 +86,13 @@ impl World {
         let w = client.spec.weight;
         client.ledger.arrived += w as u64;
         client.ledger.in_flight += w as u64;
-        let (service, handler, timeout) = (
+        // A client with a redelivery policy sends through its sender: a request
+        // that holds no worker anywhere and calls the target, retrying.
+        let (service, handler, timeout, sender) = (
             client.spec.service,
             client.spec.handler,
             client.spec.timeout_us,
+            client.sender,
         );
         let m = client.m;
         self.metrics.add(m.arrived, w as f64);
@@ -105,18 +108,23 @@ impl World {
             service,
             pod: u32::MAX,
             pool: 0,
-            handler,
+            handler: sender.unwrap_or(handler),
             step: 0,
             holds_worker: false,
             queued_at_us: now,
             wait_token: 0,
             failed_call: false,
             key,
+            call: Default::default(),
         });
         if let Some(t) = timeout {
             self.queue.push(now + t, Event::ClientDeadline(r));
         }
-        self.enter(r);
+        if sender.is_some() {
+            self.run_steps(r);
+        } else {
+            self.enter(r);
+        }
     }
 
     /// Sends a new request into its service: picks a pod, takes a worker or a
@@ -133,6 +141,8 @@ impl World {
                 req.weight,
             )
         };
+        let arrived = self.services[s].m.arrived;
+        self.metrics.add(arrived, w as f64);
         if self.services[s].from_class.is_some() {
             self.tally_arrival(s, class, w);
         }
@@ -163,6 +173,8 @@ impl World {
             pool.queue.push_back(r);
             false
         } else {
+            let rejected = svc.m.pool_rejected[pool_ix];
+            self.metrics.add(rejected, w as f64);
             self.finish(r, Outcome::Rejected);
             return;
         };
@@ -223,45 +235,8 @@ impl World {
                     self.gc_mark_work(r);
                     return;
                 }
-                Step::Call(CallSpec {
-                    service,
-                    handler,
-                    timeout_us,
-                    in_caller_pod,
-                    ..
-                }) => {
-                    let req = self.requests.get(r).expect("alive");
-                    let pod = if in_caller_pod && service == req.service {
-                        req.pod
-                    } else {
-                        u32::MAX
-                    };
-                    // A call carries its caller's key (the API key travels with the work).
-                    let (class, weight, born, token, key) =
-                        (req.class, req.weight, req.born_us, req.wait_token, req.key);
-                    let child = self.requests.insert(Request {
-                        origin: Origin::Call(r),
-                        class,
-                        weight,
-                        attempt: 1,
-                        born_us: born,
-                        attempt_start_us: self.now,
-                        service,
-                        // Preset only for a call kept in the caller's pod; `enter` decides.
-                        pod,
-                        pool: 0,
-                        handler,
-                        step: 0,
-                        holds_worker: false,
-                        queued_at_us: self.now,
-                        wait_token: 0,
-                        failed_call: false,
-                        key,
-                    });
-                    if let Some(t) = timeout_us {
-                        self.queue.push(self.now + t, Event::CallTimeout(r, token));
-                    }
-                    self.enter(child);
+                Step::Call(_) => {
+                    self.begin_call(r);
                     return;
                 }
                 Step::FailWith { p } => {
@@ -339,6 +314,23 @@ impl World {
                     self.cache_store(r, cache, value_bytes);
                     return;
                 }
+                Step::SetNx {
+                    store,
+                    ttl_us,
+                    on_duplicate,
+                } => {
+                    if !self.run_setnx(r, store, ttl_us, on_duplicate) {
+                        return;
+                    }
+                }
+                Step::Insert {
+                    table,
+                    on_duplicate,
+                } => {
+                    if !self.run_insert(r, table, on_duplicate) {
+                        return;
+                    }
+                }
             }
         }
     }
@@ -385,38 +377,6 @@ impl World {
         }
     }
 
-    /// A call made by `r` ended with `outcome`: carry on or fail, as the step says.
-    fn on_call_result(&mut self, r: ReqRef, outcome: Outcome) {
-        let Some(req) = self.requests.get_mut(r) else {
-            return;
-        };
-        req.wait_token = req.wait_token.wrapping_add(1);
-        let on_error = match self.handlers[req.handler as usize]
-            .steps
-            .get(req.step as usize)
-        {
-            Some(Step::Call(c)) => c.on_error,
-            _ => OnError::Fail,
-        };
-        if outcome.is_ok() || on_error == OnError::Continue {
-            req.failed_call |= !outcome.is_ok();
-            req.step += 1;
-            self.run_steps(r);
-        } else {
-            self.finish(r, Outcome::Error);
-        }
-    }
-
-    pub(crate) fn on_call_timeout(&mut self, r: ReqRef, token: u32) {
-        match self.requests.get(r) {
-            Some(req) if req.wait_token == token => {}
-            _ => return,
-        }
-        self.observe_deadlock(r);
-        // The callee goes on working; nobody waits for its answer any more.
-        self.on_call_result(r, Outcome::TimedOut);
-    }
-
     pub(crate) fn on_client_deadline(&mut self, r: ReqRef) {
         let now = self.now;
         let Some(req) = self.requests.get_mut(r) else {
@@ -457,6 +417,9 @@ impl World {
         self.metrics.shift(m.in_flight, now, -(w as f64));
         if record_latency {
             self.metrics.record(m.latency, latency_us, w);
+            if outcome == Outcome::Error {
+                self.metrics.record(m.error_latency, latency_us, w);
+            }
         }
     }
 
@@ -465,6 +428,7 @@ impl World {
     pub(crate) fn finish(&mut self, r: ReqRef, outcome: Outcome) {
         let now = self.now;
         let req = self.requests.remove(r).expect("finishing request is alive");
+        self.abandon_call(r, &req);
         if req.pod != u32::MAX {
             // Memory first, so a request started on the freed worker finds it free.
             self.release_memory(r, &req);
@@ -479,7 +443,7 @@ impl World {
                 let record = outcome != Outcome::Rejected;
                 self.record_client_outcome(c, outcome, req.weight, lat, record);
             }
-            Origin::Call(parent) => self.on_call_result(parent, outcome),
+            Origin::Call(_) => self.on_answer(r, &req, outcome),
             Origin::Detached => {}
             Origin::Event(topic) => self.on_event_done(topic, r, outcome),
         }

@@ -85,6 +85,27 @@ pub enum Step {
         /// Size of the value stored; a later hit pays its transfer.
         value_bytes: u32,
     },
+    /// `SETNX key` on a key-value store (see [`kv`](super::kv)) with a time to
+    /// live: the first request with its key goes on; a later one finds the key
+    /// and does what `on_duplicate` says.
+    SetNx {
+        /// The store (index into the world's key-value stores).
+        store: u32,
+        /// The key's time to live.
+        ttl_us: Micros,
+        /// What a request whose key is there does.
+        on_duplicate: OnDuplicate,
+    },
+    /// Inserts a row keyed by the request's key into a table (see
+    /// [`table`](super::table)). A table with a unique constraint refuses a key
+    /// it holds, and the request does what `on_duplicate` says; a table without
+    /// one takes the row and counts it as a duplicate.
+    Insert {
+        /// The table (index into the world's tables).
+        table: u32,
+        /// What a request refused by a unique constraint does.
+        on_duplicate: OnDuplicate,
+    },
 }
 
 impl Handler {
@@ -97,10 +118,24 @@ impl Handler {
     }
 }
 
+/// What a handler does when a deduplication step finds the key already there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnDuplicate {
+    /// Answer 200 OK at once without doing the rest: "already processed".
+    ReplyOk,
+    /// End with an error (a unique violation surfacing as a 500).
+    Fail,
+}
+
 /// A synchronous call to another service and the policies around it.
 ///
 /// Built with [`CallSpec::new`] and builder methods, so that a new policy is a
 /// new field with a default, not a change to every call site.
+///
+/// The policies wrap each attempt in the order Resilience4j recommends:
+/// retry ( circuit breaker ( bulkhead ( timeout ( call ) ) ) ). Retry, breaker
+/// and bulkhead are world parts referenced by index, so several call sites can
+/// share one and a toggle can change it while the world runs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CallSpec {
     /// The service and handler called.
@@ -114,6 +149,13 @@ pub struct CallSpec {
     /// caller's pod (a pod-local resource: its database connection pool, a
     /// bulkhead) instead of going through the load balancer.
     pub in_caller_pod: bool,
+    /// Retry policy (index into the world's retries); `None`: one attempt.
+    pub retry: Option<u32>,
+    /// Circuit breaker every attempt passes (index into the world's breakers).
+    pub breaker: Option<u32>,
+    /// Semaphore bulkhead every attempt takes a permit from (index into the
+    /// world's bulkheads).
+    pub bulkhead: Option<u32>,
 }
 
 impl CallSpec {
@@ -125,13 +167,10 @@ impl CallSpec {
             timeout_us: None,
             on_error: OnError::Fail,
             in_caller_pod: false,
+            retry: None,
+            breaker: None,
+            bulkhead: None,
         }
-    }
-
-    /// Keeps a call to the caller's own service in the caller's pod.
-    pub fn in_caller_pod(mut self) -> Self {
-        self.in_caller_pod = true;
-        self
     }
 
     /// Sets the per-attempt timeout.
@@ -143,6 +182,32 @@ impl CallSpec {
     /// Lets the caller carry on when the call fails.
     pub fn tolerate_failure(mut self) -> Self {
         self.on_error = OnError::Continue;
+        self
+    }
+
+    /// Keeps a call to the caller's own service in the caller's pod, on the
+    /// handler's own pool: a pod-local resource (its connection pool) or a
+    /// thread-pool bulkhead, not a network hop.
+    pub fn in_caller_pod(mut self) -> Self {
+        self.in_caller_pod = true;
+        self
+    }
+
+    /// Retries failed attempts by the world's retry policy `id`.
+    pub fn retry(mut self, id: u32) -> Self {
+        self.retry = Some(id);
+        self
+    }
+
+    /// Passes every attempt through the world's circuit breaker `id`.
+    pub fn breaker(mut self, id: u32) -> Self {
+        self.breaker = Some(id);
+        self
+    }
+
+    /// Takes a permit of the world's semaphore bulkhead `id` for every attempt.
+    pub fn bulkhead(mut self, id: u32) -> Self {
+        self.bulkhead = Some(id);
         self
     }
 }

@@ -68,7 +68,12 @@ impl KeySource {
     /// The key of a request arriving at `now` standing for `weight` real ones.
     pub(crate) fn draw(&mut self, now: Micros, weight: u32, rng: &mut SimRng) -> u64 {
         let s = match &self.spec {
-            None => return 0,
+            // No key scheme: every logical request is its own key (what
+            // deduplication and idempotency keys need), unique across populations.
+            None => {
+                self.next_key += 1;
+                return self.next_key - 1;
+            }
             Some(KeySpec::Fixed(k)) => return *k,
             Some(KeySpec::Uniform { keys }) => return 1 + rng.below((*keys).max(1)),
             Some(KeySpec::Sessions(s)) => *s,
@@ -185,6 +190,8 @@ mod tests {
         };
         let (a, b) = (count(1, 10_000), count(4, 40_000));
         assert!((a / b - 1.0).abs() < 0.1, "{a} {b}");
-        assert_eq!(KeySource::new(None, 0).draw(0, 1, &mut rng), 0);
+        let mut none = KeySource::new(None, 0);
+        let (a, b) = (none.draw(0, 1, &mut rng), none.draw(0, 1, &mut rng));
+        assert_ne!(a, b, "without a key scheme every request is its own key");
     }
 }

@@ -11,14 +11,23 @@
 //! between clusters ([`split`]); row locks ([`locks`]); an event broker
 //! ([`broker`]).
 //!
+//! Calls between services carry policies ([`call`]): timeouts, retries with
+//! backoff and jitter ([`retry`]), circuit breakers ([`breaker`]) and bulkheads
+//! ([`bulkhead`]). Senders may redeliver ([`redelivery`]); handlers may
+//! deduplicate with a key-value store ([`kv`]) or a unique constraint
+//! ([`table`]).
+//!
 //! Architecture invariant: nothing here knows a scenario, a web crate or a UI
 //! word. A behaviour a story needs is added here as a general, documented part.
 
 pub mod affinity;
 pub mod autoscaler;
+pub mod breaker;
 pub mod broker;
+pub mod bulkhead;
 pub mod cache;
 mod cache_flow;
+pub mod call;
 mod class_counts;
 pub mod client;
 pub mod cpu;
@@ -36,6 +45,7 @@ pub mod handler;
 pub mod hpa;
 pub mod hpa_metric;
 pub mod keys;
+pub mod kv;
 pub mod locks;
 pub mod log;
 pub mod memory;
@@ -46,26 +56,32 @@ mod pods;
 pub mod profile;
 pub mod query_cost;
 pub mod rate_limit;
+pub mod redelivery;
 pub mod request;
+pub mod reset;
 pub mod restart;
 pub mod retained;
+pub mod retry;
 pub mod rng;
 pub mod service;
 pub mod shedding;
 pub mod signals;
 pub mod split;
+pub mod table;
 pub mod time;
 pub mod world;
 
 pub use affinity::StickySpec;
 pub use autoscaler::HpaSpec;
+pub use breaker::{BreakerSpec, BreakerState, SlidingWindow};
+pub use bulkhead::BulkheadSpec;
 pub use cache::{cache_aside, CacheSpec};
 pub use client::{ClientSpec, Ledger};
 pub use cpu::{Cpu, Discipline};
 pub use database::DatabaseSpec;
 pub use dist::Dist;
 pub use flag_controller::FlagControllerSpec;
-pub use handler::{CallSpec, Handler, OnError, Step};
+pub use handler::{CallSpec, Handler, OnDuplicate, OnError, Step};
 pub use hpa_metric::HpaMetric;
 pub use keys::{KeySpec, SessionSpec};
 pub use log::{LogEntry, LogLevel};
@@ -73,6 +89,7 @@ pub use orm::{DataAccess, Query};
 pub use profile::RateProfile;
 pub use rate_limit::{LimitScope, RateLimitSpec};
 pub use request::Outcome;
+pub use retry::{Backoff, Jitter, RetryPolicy};
 pub use rng::SimRng;
 pub use service::{Balancer, PodCpuSpec, PoolSpec, ServiceSpec};
 pub use shedding::ShedRuleSpec;

@@ -411,7 +411,7 @@ mod tests {
             pool: 0,
             steps: vec![Step::RateLimit(l)],
         });
-        w.add_client(ClientSpec::new("bot", 50.0, gw, h));
+        w.add_client(ClientSpec::new("bot", 50.0, gw, h).keys(crate::sim::KeySpec::Fixed(7)));
         w.step(30 * SEC);
         let bursts = w
             .log

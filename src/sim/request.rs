@@ -95,7 +95,11 @@ pub struct Request {
     /// tolerated by the step's policy, but is remembered).
     pub failed_call: bool,
     /// Free-form key for deduplication, routing by version, idempotency …
+    /// Every client request gets a key of its own; calls inherit their caller's.
     pub key: u64,
+    /// The call it is making (as a caller) and the policy that sent it (as an
+    /// attempt): see [`call`](super::call).
+    pub call: super::call::CallState,
 }
 
 struct Slot {
@@ -215,6 +219,7 @@ mod tests {
             wait_token: 0,
             failed_call: false,
             key: 0,
+            call: Default::default(),
         }
     }
 

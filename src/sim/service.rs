@@ -177,10 +177,14 @@ pub(crate) struct ServiceMetrics {
     pub pods_ready: GaugeId,
     pub pods_starting: GaugeId,
     pub completed: CounterId,
+    /// Requests that reached the service (admitted, queued or turned away).
+    pub arrived: CounterId,
     pub wait: LatencyId,
     pub latency: LatencyId,
     /// Busy workers per pool (summed over pods), in pool order.
     pub pool_busy: Vec<GaugeId>,
+    /// Requests turned away by a full pool queue, in pool order.
+    pub pool_rejected: Vec<CounterId>,
 }
 
 /// A service's live state.
@@ -202,6 +206,10 @@ pub struct Service {
     /// Session pins, when the balancer is sticky (`affinity.rs`).
     pub affinity: Affinity,
     pub(crate) cpu_m: Option<PodCpuMetrics>,
+    /// Probability that an answer to a caller is lost on the way back, after
+    /// the work is done (see `World::set_response_loss`).
+    pub response_loss: f64,
+    pub(crate) lost: Option<CounterId>,
 }
 
 /// Metric handles of a service's pod CPUs.

@@ -11,7 +11,9 @@
 //! stepping 0→60→120 and stepping 0→120 give the same numbers.
 
 use super::autoscaler::Autoscaler;
+use super::breaker::Breaker;
 use super::broker::Broker;
+use super::bulkhead::Bulkhead;
 use super::cache::Cache;
 use super::client::{Client, ClientMetrics, ClientSpec, Ledger};
 use super::database::Database;
@@ -22,6 +24,7 @@ use super::flag_controller::FlagController;
 use super::flags::Flag;
 use super::handler::Handler;
 use super::keys::KeySource;
+use super::kv::KvStore;
 use super::locks::LockManager;
 use super::log::{EventLog, LogEntry, LogLevel};
 use super::memory::MemoryState;
@@ -29,10 +32,12 @@ use super::metrics::Metrics;
 use super::rate_limit::RateLimiter;
 use super::request::Outcome;
 use super::request::{ReqRef, Requests};
+use super::retry::Retry;
 use super::rng::SimRng;
 use super::service::{PodState, Service, ServiceMetrics, ServiceSpec};
 use super::shedding::ShedRule;
 use super::split::Split;
+use super::table::Table;
 use super::time::Micros;
 
 /// Settings of a world that are not parts.
@@ -107,6 +112,12 @@ pub(crate) enum Event {
     HpaSync(u32),
     /// A cache command's answer reaches the request, which skips `skip` steps.
     CacheReply { req: ReqRef, skip: u16 },
+    /// A caller's backoff is over: its next attempt (stale if the token moved on).
+    RetryDue(ReqRef, u32),
+    /// A caller has waited its longest for a bulkhead permit (stale if the token moved on).
+    BulkheadWaitOver(ReqRef, u32),
+    /// Breaker `.0`'s open wait is over (stale unless `.1` is its epoch).
+    BreakerHalfOpen(u32, u32),
 }
 
 /// One simulated system.
@@ -139,6 +150,16 @@ pub struct World {
     pub flags: Vec<Flag>,
     pub flag_controllers: Vec<FlagController>,
     pub shed_rules: Vec<ShedRule>,
+    /// Retry policies, by index (`CallSpec::retry`).
+    pub retries: Vec<Retry>,
+    /// Circuit breakers, by index (`CallSpec::breaker`).
+    pub breakers: Vec<Breaker>,
+    /// Semaphore bulkheads, by index (`CallSpec::bulkhead`).
+    pub bulkheads: Vec<Bulkhead>,
+    /// Key-value stores, by index (`Step::SetNx`).
+    pub kv_stores: Vec<KvStore>,
+    /// Tables, by index (`Step::Insert`).
+    pub tables: Vec<Table>,
     events_processed: u64,
     seed: u64,
     // Parts with their own files; empty unless a scenario adds them.
@@ -169,6 +190,11 @@ impl World {
             flags: Vec::new(),
             flag_controllers: Vec::new(),
             shed_rules: Vec::new(),
+            retries: Vec::new(),
+            breakers: Vec::new(),
+            bulkheads: Vec::new(),
+            kv_stores: Vec::new(),
+            tables: Vec::new(),
             timeline: Vec::new(),
             events_processed: 0,
             seed,
@@ -227,12 +253,18 @@ impl World {
             pods_ready: m.gauge(&format!("{n}.pods_ready"), now, spec.pods as f64),
             pods_starting: m.gauge(&format!("{n}.pods_starting"), now, 0.0),
             completed: m.counter(&format!("{n}.completed")),
+            arrived: m.counter(&format!("{n}.arrived")),
             wait: m.latency(&format!("{n}.wait")),
             latency: m.latency(&format!("{n}.latency")),
             pool_busy: spec
                 .pools
                 .iter()
                 .map(|p| m.gauge(&format!("{n}.pool.{}.busy", p.name), now, 0.0))
+                .collect(),
+            pool_rejected: spec
+                .pools
+                .iter()
+                .map(|p| m.counter(&format!("{n}.pool.{}.rejected", p.name)))
                 .collect(),
         };
         let mut svc = Service {
@@ -245,6 +277,8 @@ impl World {
             pods_made: 0,
             affinity: Default::default(),
             cpu_m: None,
+            response_loss: 0.0,
+            lost: None,
         };
         svc.pods = (0..svc.spec.pods)
             .map(|_| svc.new_pod(PodState::Ready))
@@ -299,13 +333,16 @@ impl World {
             ],
             in_flight: m.gauge(&format!("{n}.in_flight"), now, 0.0),
             latency: m.latency(&format!("{n}.latency")),
+            error_latency: m.latency(&format!("{n}.error_latency")),
         };
+        let sender = self.add_sender(&spec);
         self.clients.push(Client {
             keys: KeySource::new(spec.keys.clone(), self.clients.len() as u32),
             spec,
             ledger: Ledger::default(),
             m: cm,
             epoch: 0,
+            sender,
         });
         let c = self.clients.len() as u32 - 1;
         self.schedule_next_arrival(c);
@@ -443,6 +480,9 @@ impl World {
             } => self.on_pod_cpu(service, pod, token),
             Event::HpaSync(i) => self.on_hpa_sync(i),
             Event::CacheReply { req, skip } => self.on_cache_reply(req, skip),
+            Event::RetryDue(r, token) => self.on_retry_due(r, token),
+            Event::BulkheadWaitOver(r, token) => self.on_bulkhead_wait_over(r, token),
+            Event::BreakerHalfOpen(b, epoch) => self.on_breaker_timer(b, epoch),
             Event::Timeline(i) => {
                 let (_, label, action) = &mut self.timeline[i as usize];
                 let label = label.clone();

@@ -37,11 +37,12 @@ pub struct Ring {
 }
 
 impl Ring {
-    fn new(cap: usize) -> Self {
+    /// An empty ring whose first value will be bucket `first`.
+    fn new(cap: usize, first: u64) -> Self {
         Ring {
             values: VecDeque::with_capacity(cap.min(4096)),
             cap,
-            first: 0,
+            first,
         }
     }
 
@@ -147,9 +148,7 @@ impl Metrics {
     /// An empty ring whose first bucket is the one being filled now, so that a
     /// series registered while running lines up with the others.
     fn new_ring(&self) -> Ring {
-        let mut r = Ring::new(self.capacity);
-        r.first = self.bucket;
-        r
+        Ring::new(self.capacity, self.bucket)
     }
 
     fn check_new(&self, name: &str) {

@@ -1,0 +1,341 @@
+//! `cascading-failure` (story 162): a hung image resizer takes every Tomcat
+//! thread of the Core API, and login dies with it — unless timeouts, a circuit
+//! breaker or a bulkhead stop the spread.
+//!
+//! Calibration (once, from the story; the mechanism does the rest):
+//! - Core API: one pod with 200 worker threads and an accept queue of 100, as a
+//!   default Tomcat (`maxThreads=200`, `acceptCount=100`). Login: median 15 ms.
+//!   Profile page: 2 ms of work, a synchronous call to the resizer, 10 ms more.
+//! - Image Resizer: 64 workers, median 40 ms a resize. At t = 60 s it hangs
+//!   (a bad library update): every resize blocks for ever.
+//! - Traffic: 100 logins/s and 150 profile pages/s. Browsers give up after 10 s.
+//!   150/s × 2 s = 300 threads wanted with a 2 s timeout, more than 200: the
+//!   timeout alone cannot keep up with this load.
+//! - Bulkhead: the resizer calls run on a pool of 10 threads with a queue of 20
+//!   inside the Core API (Resilience4j `ThreadPoolBulkhead`-style); normal load
+//!   needs about 7.
+//! - Breaker (workshop values, Resilience4j semantics): count window 20, at
+//!   least 10 calls, opens at 50 % failures or 100 % calls slower than 1 s,
+//!   10 s open, 3 probes. A breaker only learns from calls that end, so it comes
+//!   with a 1 s time limiter (`cb_time_limit_ms`, as Spring Cloud CircuitBreaker
+//!   wraps Resilience4j by default); with both a timeout and the limiter, the
+//!   shorter one cuts the call.
+
+use crate::sim::{
+    BreakerSpec, CallSpec, ClientSpec, Dist, Handler, PoolSpec, ServiceSpec, SlidingWindow, Step,
+    World, WorldConfig, MS, SEC,
+};
+
+use super::figures::{bucket_at, outcome_names, quantile_ms, series_max, share_between};
+use super::model::{Headline, Model};
+use super::params::Params;
+use super::schema::{ChartSpec, GuidedStep, LineSpec, ParamSpec, SeriesExpr};
+use super::Scenario;
+
+/// When the resizer hangs.
+const FAULT_S: u64 = 60;
+
+const PARAMS: &[ParamSpec] = &[
+    ParamSpec::number("timeout_ms", "Resizer call timeout", "ms", 2000.0, 1.0, 60_000.0, "How long a Core API thread waits for the resizer; off waits for ever.").or_off(true),
+    ParamSpec::switch("circuit_breaker", "Circuit breaker", false, "Resizer calls pass a circuit breaker (with a time limiter): once it opens they fail at once."),
+    ParamSpec::switch("bulkhead", "Bulkhead", false, "Resizer calls run on their own pool of 10 threads (queue 20) instead of on the 200 Tomcat threads."),
+    ParamSpec::number("cb_failure_rate", "Breaker failure rate", "%", 50.0, 1.0, 100.0, "The breaker opens when this share of the calls in its window failed.").advanced(),
+    ParamSpec::number("cb_window", "Breaker window", "calls", 20.0, 1.0, 1_000.0, "Calls the breaker remembers (count-based sliding window).").integer().advanced(),
+    ParamSpec::number("cb_min_calls", "Breaker minimum calls", "calls", 10.0, 1.0, 1_000.0, "Calls the window must hold before the breaker judges.").integer().advanced(),
+    ParamSpec::number("cb_open_s", "Breaker open wait", "s", 10.0, 0.1, 600.0, "How long the breaker stays open before letting probes through.").advanced(),
+    ParamSpec::number("cb_half_open_calls", "Breaker probes", "calls", 3.0, 1.0, 100.0, "Calls let through in half-open to decide between closing and re-opening.").integer().advanced(),
+    ParamSpec::number("cb_slow_call_ms", "Breaker slow call", "ms", 1000.0, 1.0, 120_000.0, "A call taking at least this long is slow; all slow opens the breaker.").advanced(),
+    ParamSpec::number("cb_time_limit_ms", "Breaker time limiter", "ms", 1000.0, 1.0, 120_000.0, "With the breaker on, calls are cut off after this long and count as failures; off: a hung call never reaches the breaker.").or_off(false).advanced(),
+];
+
+const GUIDE: &[GuidedStep] = &[
+    GuidedStep {
+        action: "Run the defaults: nothing on. The resizer hangs at 60 s.",
+        watch: "Threads busy and login success.",
+        predict: "Login never touches the resizer. Does it care?",
+        answer: "Within seconds all 200 threads wait on the resizer, the accept queue fills, and login success falls to zero: the failure cascades through a shared thread pool.",
+    },
+    GuidedStep {
+        action: "Set timeout_ms to 2000.",
+        watch: "Threads busy and login success after 60 s.",
+        predict: "Threads are freed after 2 s now. Is login safe?",
+        answer: "Only partly: 150 profile pages a second holding a thread for 2 s want 300 threads. The pool stays full, the queue overflows, and about a third of logins are turned away.",
+    },
+    GuidedStep {
+        action: "Turn timeout_ms off and bulkhead on.",
+        watch: "Threads busy per pool and login success.",
+        predict: "The resizer still hangs. How many Tomcat threads does it take now?",
+        answer: "About 30: the 10 bulkhead threads and the 20 calls queued for them. Every other image request is refused at once, and login stays at 100 %.",
+    },
+    GuidedStep {
+        action: "Turn bulkhead off and circuit_breaker on.",
+        watch: "The breaker band and image request latency.",
+        predict: "How long does an image request take to fail once the breaker is open?",
+        answer: "About 2 ms — the page's own work — instead of a thread held for a second: the breaker refuses without calling. Every 10 s three probes test the resizer, fail, and the breaker opens again.",
+    },
+    GuidedStep {
+        action: "With the breaker on, set cb_time_limit_ms to off.",
+        watch: "The breaker band.",
+        predict: "Will the breaker still open?",
+        answer: "Never: a call to a hung service never ends, so the breaker never sees a failure. A breaker needs a timeout to learn from.",
+    },
+];
+
+fn line(label: &'static str, expr: SeriesExpr) -> LineSpec {
+    LineSpec { label, expr }
+}
+
+fn charts() -> Vec<ChartSpec> {
+    let (login_ok, login_all) = outcome_names("login");
+    let (profile_ok, profile_all) = outcome_names("profile");
+    vec![
+        ChartSpec {
+            title: "Login success rate",
+            unit: "share of logins",
+            lines: vec![
+                line("login", SeriesExpr::Ratio(login_ok, login_all)),
+                line("profile pages", SeriesExpr::Ratio(profile_ok, profile_all)),
+            ],
+        },
+        ChartSpec {
+            title: "Threads busy per pool",
+            unit: "threads",
+            lines: vec![
+                line(
+                    "Tomcat (200)",
+                    SeriesExpr::Plain("core-api.pool.workers.busy".into()),
+                ),
+                line(
+                    "resizer bulkhead (10)",
+                    SeriesExpr::Plain("core-api.pool.resizer-bulkhead.busy".into()),
+                ),
+                line("accept queue", SeriesExpr::Plain("core-api.queued".into())),
+            ],
+        },
+        ChartSpec {
+            title: "Resizer breaker state",
+            unit: "0 closed · 1 half-open · 2 open",
+            lines: vec![line(
+                "breaker",
+                SeriesExpr::Plain("resizer-breaker.state".into()),
+            )],
+        },
+        ChartSpec {
+            title: "Image request latency",
+            unit: "ms",
+            lines: vec![
+                line("p50", SeriesExpr::Plain("profile.latency.p50".into())),
+                line("p99", SeriesExpr::Plain("profile.latency.p99".into())),
+                line(
+                    "failures p50",
+                    SeriesExpr::Plain("profile.error_latency.p50".into()),
+                ),
+            ],
+        },
+    ]
+}
+
+/// The scenario's catalogue entry.
+pub const SCENARIO: Scenario = Scenario {
+    id: "cascading-failure",
+    title: "Cascading failure",
+    story: Some(162),
+    lesson: "timeouts, circuit breaker and bulkhead keep login alive",
+    narrative: "The Core API runs on 200 Tomcat threads and serves logins and profile pages. \
+        Profile pages ask the Image Resizer for a thumbnail and wait for the answer. One minute in, \
+        a bad library update makes the resizer hang. Nothing about login changed, yet login dies: \
+        every thread ends up waiting on the resizer. A timeout frees threads, a bulkhead fences the \
+        resizer calls into a pool of their own, and a circuit breaker stops calling a service that \
+        is plainly down — failing image requests in milliseconds so that everything else lives.",
+    guide: GUIDE,
+    params: PARAMS,
+    charts,
+    duration_s: 300.0,
+    speed: 5.0,
+    bucket_ms: 1_000,
+    build,
+};
+
+struct CascadeModel {
+    world: World,
+    breaker: u32,
+    profile: u32,
+    proxy: u32,
+    resizer: u32,
+    resize: u32,
+    core: u32,
+}
+
+impl CascadeModel {
+    /// The call to the resizer with the timeout and breaker the parameters ask for.
+    fn resizer_call(&self, p: &Params) -> CallSpec {
+        let mut call = CallSpec::new(self.resizer, self.resize);
+        let limiter = if p.on("circuit_breaker") {
+            call = call.breaker(self.breaker);
+            p.num("cb_time_limit_ms")
+        } else {
+            None
+        };
+        let t = match (p.num("timeout_ms"), limiter) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        call.timeout_us = t.map(|ms| (ms * MS as f64) as u64);
+        call
+    }
+
+    /// Points the profile page at the resizer, directly or through the bulkhead.
+    fn wire(&mut self, p: &Params) {
+        let call = self.resizer_call(p);
+        let h = &mut self.world.handlers;
+        h[self.proxy as usize].steps = vec![Step::Call(call.clone())];
+        h[self.profile as usize].steps[1] = if p.on("bulkhead") {
+            Step::Call(CallSpec::new(self.core, self.proxy).in_caller_pod())
+        } else {
+            Step::Call(call)
+        };
+    }
+}
+
+fn breaker_spec(p: &Params) -> BreakerSpec {
+    BreakerSpec {
+        failure_rate_pct: p.f("cb_failure_rate"),
+        slow_call_rate_pct: 100.0,
+        slow_call_us: (p.f("cb_slow_call_ms") * MS as f64) as u64,
+        window: SlidingWindow::Count(p.f("cb_window") as u32),
+        min_calls: p.f("cb_min_calls") as u32,
+        open_us: (p.f("cb_open_s") * SEC as f64) as u64,
+        half_open_calls: p.f("cb_half_open_calls") as u32,
+        ..BreakerSpec::new("resizer-breaker")
+    }
+}
+
+fn build(p: &Params, seed: u64) -> Box<dyn Model> {
+    let mut world = World::new(
+        seed,
+        WorldConfig {
+            bucket_us: SCENARIO.bucket_ms * MS,
+            ..WorldConfig::default()
+        },
+    );
+    let core = world.add_service(
+        ServiceSpec::new("core-api", 1, 200)
+            .queue_cap(100)
+            .pool(PoolSpec::new("resizer-bulkhead", 10).queue_cap(20)),
+    );
+    let resizer = world.add_service(ServiceSpec::new("image-resizer", 1, 64));
+    let resize = world.add_handler(Handler {
+        name: "resize".into(),
+        service: resizer,
+        pool: 0,
+        steps: vec![Step::Work(Dist::LogNormal {
+            median_ms: 40.0,
+            sigma: 0.5,
+        })],
+    });
+    let login = world.add_handler(Handler {
+        name: "login".into(),
+        service: core,
+        pool: 0,
+        steps: vec![Step::Work(Dist::LogNormal {
+            median_ms: 15.0,
+            sigma: 0.5,
+        })],
+    });
+    let proxy = world.add_handler(Handler {
+        name: "resizer-call".into(),
+        service: core,
+        pool: 1,
+        steps: vec![],
+    });
+    let profile = world.add_handler(Handler {
+        name: "profile".into(),
+        service: core,
+        pool: 0,
+        steps: vec![
+            Step::Work(Dist::Exponential { mean_ms: 2.0 }),
+            Step::Call(CallSpec::new(resizer, resize)),
+            Step::Work(Dist::LogNormal {
+                median_ms: 10.0,
+                sigma: 0.5,
+            }),
+        ],
+    });
+    let breaker = world.add_breaker(breaker_spec(p));
+    world.add_client(ClientSpec::new("login", 100.0, core, login).timeout_us(10 * SEC));
+    world.add_client(ClientSpec::new("profile", 150.0, core, profile).timeout_us(10 * SEC));
+    world.at(
+        FAULT_S * SEC,
+        "image resizer hangs",
+        Box::new(move |w: &mut World| w.handlers[resize as usize].steps = vec![Step::Hang]),
+    );
+    let mut m = CascadeModel {
+        world,
+        breaker,
+        profile,
+        proxy,
+        resizer,
+        resize,
+        core,
+    };
+    m.wire(p);
+    Box::new(m)
+}
+
+impl Model for CascadeModel {
+    fn world(&self) -> &World {
+        &self.world
+    }
+
+    fn world_mut(&mut self) -> &mut World {
+        &mut self.world
+    }
+
+    fn apply(&mut self, p: &Params, name: &str) {
+        if name.starts_with("cb_") && name != "cb_time_limit_ms" {
+            self.world.set_breaker(self.breaker, breaker_spec(p));
+        } else {
+            // timeout_ms, circuit_breaker, bulkhead, cb_time_limit_ms: the calls
+            // made from now on follow the new wiring.
+            self.wire(p);
+        }
+    }
+
+    fn headline(&self, _p: &Params) -> Headline {
+        let m = &self.world.metrics;
+        let fault = bucket_at(m, FAULT_S * SEC);
+        let now = m.buckets_closed();
+        let (ok, all) = outcome_names("login");
+        let (pok, pall) = outcome_names("profile");
+        vec![
+            (
+                "login_success_after_fault",
+                share_between(m, &ok, &all, fault, now),
+            ),
+            (
+                "image_fail_fast_p50_ms",
+                quantile_ms(m, "profile.error_latency", 0.5),
+            ),
+            (
+                "max_threads_busy",
+                series_max(m, "core-api.pool.workers.busy.max"),
+            ),
+            (
+                "login_success_before_fault",
+                share_between(m, &ok, &all, 0, fault),
+            ),
+            (
+                "image_success_after_fault",
+                share_between(m, &pok, &pall, fault, now),
+            ),
+            (
+                "breaker_opened",
+                Some(m.counter_total("resizer-breaker.opened")),
+            ),
+        ]
+    }
+
+    fn timeline(&self) -> Vec<(f64, String)> {
+        vec![(FAULT_S as f64, "image resizer hangs".into())]
+    }
+}

@@ -1,0 +1,452 @@
+//! `retry-storm` (story 159): a gateway retries charges at a payment provider
+//! that drops its connections — synchronised retries hit it like a DDoS,
+//! backoff with jitter spreads them, max attempts bound them, a breaker stops
+//! them, and idempotency keys make them safe.
+//!
+//! Calibration (once, from the story; the mechanism does the rest):
+//! - 1,000 checkouts/s reach the gateway; each makes one charge call to the
+//!   provider with a 2 s timeout per attempt.
+//! - Provider: 450 connections (workers), an accept queue of 50, a charge takes
+//!   a median 300 ms (log-normal, σ 0.4): about 72 % busy. 1 % of successful
+//!   charges lose their answer on the way back (`lost_response_rate`).
+//! - t = 60 s, failover: the provider drops every open connection at once
+//!   (about 300 charges in flight and queued fail in the same instant — the
+//!   story's "rejected 5,000 simultaneous requests", scaled) and runs on a
+//!   standby with 360 connections, 80 %, until t = 90 s. The standby can carry
+//!   the offered load, but not the offered load plus a wave.
+//! - t = 120 s, outage: the provider refuses every connection for
+//!   `outage_s` (20 s).
+//! - Retries: `fixed_1s` waits 1 s; `backoff_jitter` is exponential backoff with
+//!   equal jitter, base 2 s (1–2 s, then 2–4 s, cap 30 s) — the story's policy.
+//! - Breaker (workshop values): time window 5 s, at least 100 calls, opens at
+//!   50 % failures (or all calls slower than 2 s), 5 s open, 10 probes.
+//! - Idempotency: the provider remembers a charge's key for 24 h (a Redis-like
+//!   store) and answers a repeated key with the stored result.
+//!
+//! Headline definitions:
+//! - `provider_peak_load_ratio`: during the failover window (60–120 s), the
+//!   largest number of charge attempts that reached the provider in one 100 ms
+//!   bucket, divided by the largest number of checkouts offered in one 100 ms
+//!   bucket of the same window. Without retries the two are the same requests a
+//!   millisecond apart, so the ratio is 1; the offered load's own randomness
+//!   cancels out.
+//! - `success_rate`: checkouts that succeeded / checkouts that ended, whole run.
+//! - `double_charges`: charges whose payment key was already charged.
+//! - `recovery_s`: from the failover to the end of the last one-second window
+//!   (before 120 s) whose checkout success rate is more than one point below
+//!   the minute before the failover; 0 if none.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use crate::sim::{
+    Backoff, BreakerSpec, CallSpec, ClientSpec, Dist, Handler, Jitter, OnDuplicate, RetryPolicy,
+    ServiceSpec, SlidingWindow, Step, World, WorldConfig, HOUR, MS, SEC,
+};
+
+use super::figures::{bucket_at, outcome_names, series_max, share_between, sum_between};
+use super::model::{Headline, Model};
+use super::params::Params;
+use super::schema::{ChartSpec, GuidedStep, LineSpec, ParamSpec, SeriesExpr};
+use super::Scenario;
+
+const FAILOVER_S: u64 = 60;
+const STANDBY_UNTIL_S: u64 = 90;
+const OUTAGE_S: u64 = 120;
+const CONNECTIONS: u32 = 450;
+const STANDBY_CONNECTIONS: u32 = 360;
+
+const PARAMS: &[ParamSpec] = &[
+    ParamSpec::choice("retry", "Retry", &["none", "immediate", "fixed_1s", "backoff_jitter"], "fixed_1s", "How the gateway retries a failed charge: not at all, at once, after 1 s, or after 1–2 s then 2–4 s (exponential backoff, equal jitter)."),
+    ParamSpec::number("max_attempts", "Max attempts", "", 3.0, 1.0, 10.0, "Attempts per charge in all, the first one included (Resilience4j's maxAttempts).").integer(),
+    ParamSpec::switch("circuit_breaker", "Circuit breaker", false, "Charges pass a circuit breaker: while it is open every attempt, retries included, fails at once and the provider sees only probes."),
+    ParamSpec::switch("idempotency_key", "Idempotency key", false, "Each charge carries the payment's key; the provider charges a key once and answers a repeat with the first result."),
+    ParamSpec::number("lost_response_rate", "Lost answers", "", 0.01, 0.0, 0.5, "Share of successful charges whose answer is lost on the way back, after the money moved.").advanced(),
+    ParamSpec::number("outage_s", "Outage length", "s", 20.0, 1.0, 55.0, "How long the provider refuses every connection from 120 s; off: no outage. Takes effect if changed before 120 s.").or_off(false).advanced(),
+    ParamSpec::number("cb_failure_rate", "Breaker failure rate", "%", 50.0, 1.0, 100.0, "The breaker opens when this share of the calls in its window failed.").advanced(),
+    ParamSpec::number("cb_window", "Breaker window", "s", 5.0, 1.0, 600.0, "Seconds of calls the breaker remembers (time-based sliding window).").integer().advanced(),
+    ParamSpec::number("cb_min_calls", "Breaker minimum calls", "calls", 100.0, 1.0, 100_000.0, "Calls the window must hold before the breaker judges.").integer().advanced(),
+    ParamSpec::number("cb_open_s", "Breaker open wait", "s", 5.0, 0.1, 600.0, "How long the breaker stays open before letting probes through.").advanced(),
+    ParamSpec::number("cb_half_open_calls", "Breaker probes", "calls", 10.0, 1.0, 1_000.0, "Calls let through in half-open to decide between closing and re-opening.").integer().advanced(),
+    ParamSpec::number("cb_slow_call_ms", "Breaker slow call", "ms", 2000.0, 1.0, 120_000.0, "A call taking at least this long is slow; all slow opens the breaker.").advanced(),
+];
+
+const GUIDE: &[GuidedStep] = &[
+    GuidedStep {
+        action: "Run the defaults: retries after a fixed 1 s, 3 attempts. At 60 s the provider fails over and drops every connection.",
+        watch: "Offered load against load on the provider, around 61 s and 62 s.",
+        predict: "About 300 charges failed in one instant. When do they come back?",
+        answer: "All together, exactly 1 s later: a spike of three times the offered load in a tenth of a second. The standby cannot take it, most are refused again, and come back once more at 62 s: synchronised waves, and a few seconds of failed checkouts after the failover.",
+    },
+    GuidedStep {
+        action: "Set retry to backoff_jitter.",
+        watch: "The same moment on the load chart, and the success rate.",
+        predict: "The same 300 retries. Same spike?",
+        answer: "No spike: each waits a random 1–2 s, so they arrive spread over a second, at about 1.2 times the offered load, and the standby absorbs them. Every one succeeds; recovery is immediate.",
+    },
+    GuidedStep {
+        action: "Keep backoff_jitter and watch the outage at 120 s.",
+        watch: "Load on the provider and retries in flight.",
+        predict: "The provider refuses everything for 20 s. Does jitter help now?",
+        answer: "No: jitter spreads retries, it does not remove them. Every checkout tries three times, so a dead provider gets about three times the load. max_attempts is the only bound.",
+    },
+    GuidedStep {
+        action: "Turn circuit_breaker on.",
+        watch: "The breaker band and the load on the provider during the outage.",
+        predict: "What reaches the provider while the breaker is open?",
+        answer: "Nothing: attempts and their retries fail at once in the gateway. Every 5 s ten probes test the provider; when it is back, they succeed and the breaker closes.",
+    },
+    GuidedStep {
+        action: "Look at double charges, then turn idempotency_key on.",
+        watch: "Double charges.",
+        predict: "A retry of a charge whose answer was lost: does the customer pay twice?",
+        answer: "Without a key, yes: every lost answer is retried and charged again, about one checkout in a hundred. With the key, the provider recognises the repeat and answers with the first result: zero double charges.",
+    },
+];
+
+fn line(label: &'static str, expr: SeriesExpr) -> LineSpec {
+    LineSpec { label, expr }
+}
+
+fn charts() -> Vec<ChartSpec> {
+    let (ok, all) = outcome_names("checkout");
+    vec![
+        ChartSpec {
+            title: "Offered load vs load on the provider",
+            unit: "req/s",
+            lines: vec![
+                line(
+                    "offered (checkouts)",
+                    SeriesExpr::PerSecond("checkout.arrived".into()),
+                ),
+                line(
+                    "provider (attempts)",
+                    SeriesExpr::PerSecond("provider.arrived".into()),
+                ),
+            ],
+        },
+        ChartSpec {
+            title: "Checkout success rate",
+            unit: "share of checkouts",
+            lines: vec![line("success", SeriesExpr::Ratio(ok, all))],
+        },
+        ChartSpec {
+            title: "Retries in flight",
+            unit: "checkouts",
+            lines: vec![line(
+                "waiting to retry or retrying",
+                SeriesExpr::Plain("gateway-retry.retries_in_flight".into()),
+            )],
+        },
+        ChartSpec {
+            title: "Provider breaker state",
+            unit: "0 closed · 1 half-open · 2 open",
+            lines: vec![line(
+                "breaker",
+                SeriesExpr::Plain("provider-breaker.state".into()),
+            )],
+        },
+        ChartSpec {
+            title: "Double charges",
+            unit: "per s",
+            lines: vec![line(
+                "double charges",
+                SeriesExpr::PerSecond("charges.duplicates".into()),
+            )],
+        },
+    ]
+}
+
+/// The scenario's catalogue entry.
+pub const SCENARIO: Scenario = Scenario {
+    id: "retry-storm",
+    title: "Retry storm",
+    story: Some(159),
+    lesson: "backoff + jitter + max attempts + breaker + idempotency",
+    narrative: "An API gateway charges customers through an external payment provider that now and \
+        then drops its connections. The gateway retries. When the provider fails over, hundreds of \
+        charges fail in the same instant; retried exactly one second later, they return as one wave \
+        and knock the struggling provider over again. Backoff with jitter spreads the same retries \
+        out. But no jitter helps against a provider that is down: every retry is more load, and only \
+        a bound on attempts and a circuit breaker stop the hammering. And a retry of a charge whose \
+        answer was lost charges the customer twice — unless the charge carries an idempotency key.",
+    guide: GUIDE,
+    params: PARAMS,
+    charts,
+    duration_s: 180.0,
+    speed: 3.0,
+    bucket_ms: 100,
+    build,
+};
+
+struct StormModel {
+    world: World,
+    provider: u32,
+    charge: u32,
+    checkout: u32,
+    retry: u32,
+    breaker: u32,
+    keys: u32,
+    charges: u32,
+    /// The outage length the timeline reads when the outage starts (0: none).
+    outage_us: Rc<Cell<u64>>,
+}
+
+fn policy(p: &Params) -> RetryPolicy {
+    let n = p.f("max_attempts") as u16;
+    match p.choice("retry") {
+        "immediate" => RetryPolicy::new(n, Backoff::Immediate),
+        "fixed_1s" => RetryPolicy::new(n, Backoff::Fixed { delay_us: SEC }),
+        "backoff_jitter" => RetryPolicy::new(
+            n,
+            Backoff::Exponential {
+                base_us: 2 * SEC,
+                cap_us: 30 * SEC,
+                jitter: Jitter::Equal,
+            },
+        ),
+        _ => RetryPolicy::none(),
+    }
+}
+
+fn breaker_spec(p: &Params) -> BreakerSpec {
+    BreakerSpec {
+        failure_rate_pct: p.f("cb_failure_rate"),
+        slow_call_us: (p.f("cb_slow_call_ms") * MS as f64) as u64,
+        window: SlidingWindow::Time {
+            secs: p.f("cb_window") as u32,
+        },
+        min_calls: p.f("cb_min_calls") as u32,
+        open_us: (p.f("cb_open_s") * SEC as f64) as u64,
+        half_open_calls: p.f("cb_half_open_calls") as u32,
+        ..BreakerSpec::new("provider-breaker")
+    }
+}
+
+fn outage_us(p: &Params) -> u64 {
+    p.num("outage_s").map_or(0, |s| (s * SEC as f64) as u64)
+}
+
+impl StormModel {
+    fn wire(&mut self, p: &Params) {
+        let mut call = CallSpec::new(self.provider, self.charge)
+            .timeout_us(2 * SEC)
+            .retry(self.retry);
+        if p.on("circuit_breaker") {
+            call = call.breaker(self.breaker);
+        }
+        self.world.handlers[self.checkout as usize].steps[1] = Step::Call(call);
+        // Charging is instantaneous after the work, so requests never rest on the
+        // steps rewritten here: a live toggle cannot skip or repeat one.
+        let mut steps = vec![Step::Work(Dist::LogNormal {
+            median_ms: 300.0,
+            sigma: 0.4,
+        })];
+        if p.on("idempotency_key") {
+            steps.push(Step::SetNx {
+                store: self.keys,
+                ttl_us: 24 * HOUR,
+                on_duplicate: OnDuplicate::ReplyOk,
+            });
+        }
+        steps.push(Step::Insert {
+            table: self.charges,
+            on_duplicate: OnDuplicate::Fail,
+        });
+        self.world.handlers[self.charge as usize].steps = steps;
+    }
+}
+
+fn build(p: &Params, seed: u64) -> Box<dyn Model> {
+    let mut world = World::new(
+        seed,
+        WorldConfig {
+            bucket_us: SCENARIO.bucket_ms * MS,
+            ..WorldConfig::default()
+        },
+    );
+    // The gateway's threads are not the bottleneck in this story.
+    let gateway = world.add_service(ServiceSpec::new("gateway", 1, 100_000));
+    let provider = world.add_service(ServiceSpec::new("provider", 1, CONNECTIONS).queue_cap(50));
+    let keys = world.add_kv_store("idempotency-keys", 10_000_000);
+    let charges = world.add_table("charges", false);
+    let charge = world.add_handler(Handler {
+        name: "charge".into(),
+        service: provider,
+        pool: 0,
+        steps: vec![],
+    });
+    let checkout = world.add_handler(Handler {
+        name: "checkout".into(),
+        service: gateway,
+        pool: 0,
+        steps: vec![
+            Step::Work(Dist::Exponential { mean_ms: 1.0 }),
+            Step::Call(CallSpec::new(provider, charge)),
+        ],
+    });
+    world.set_response_loss(provider, p.f("lost_response_rate"));
+    let retry = world.add_retry("gateway-retry", policy(p));
+    let breaker = world.add_breaker(breaker_spec(p));
+    world.add_client(ClientSpec::new("checkout", 1000.0, gateway, checkout));
+    world.at(
+        FAILOVER_S * SEC,
+        "provider fails over: every connection dropped",
+        Box::new(move |w: &mut World| {
+            w.drop_connections(provider, 0, 0);
+            w.set_workers(provider, 0, STANDBY_CONNECTIONS);
+        }),
+    );
+    world.at(
+        STANDBY_UNTIL_S * SEC,
+        "provider back to full capacity",
+        Box::new(move |w: &mut World| w.set_workers(provider, 0, CONNECTIONS)),
+    );
+    let outage = Rc::new(Cell::new(outage_us(p)));
+    let length = outage.clone();
+    world.at(
+        OUTAGE_S * SEC,
+        "provider down",
+        Box::new(move |w: &mut World| {
+            let d = length.get();
+            if d == 0 {
+                return;
+            }
+            w.drop_connections(provider, 0, 0);
+            w.scale_to(provider, 0);
+            w.at(
+                w.now() + d,
+                "provider up",
+                Box::new(move |w: &mut World| {
+                    w.set_workers(provider, 0, CONNECTIONS);
+                    w.scale_to(provider, 1);
+                }),
+            );
+        }),
+    );
+    let mut m = StormModel {
+        world,
+        provider,
+        charge,
+        checkout,
+        retry,
+        breaker,
+        keys,
+        charges,
+        outage_us: outage,
+    };
+    m.wire(p);
+    Box::new(m)
+}
+
+impl StormModel {
+    /// (largest attempts in a bucket, largest checkouts offered in a bucket) over
+    /// buckets [from, to).
+    fn peaks(&self, from: u64, to: u64) -> (f64, f64) {
+        let m = &self.world.metrics;
+        let max = |n: &str| {
+            m.series(n).map_or(0.0, |r| {
+                (from..to).filter_map(|i| r.get(i)).fold(0.0, f64::max)
+            })
+        };
+        (max("provider.arrived"), max("checkout.arrived"))
+    }
+
+    fn recovery_s(&self, failover: u64, end: u64) -> Option<f64> {
+        let m = &self.world.metrics;
+        let per_s = SEC / m.bucket_us();
+        let (ok, all) = outcome_names("checkout");
+        let before = share_between(m, &ok, &all, failover.saturating_sub(60 * per_s), failover)?;
+        let mut recovered = 0;
+        let mut w = failover;
+        while w + per_s <= end {
+            if share_between(m, &ok, &all, w, w + per_s).is_some_and(|s| s < before - 0.01) {
+                recovered = w + per_s - failover;
+            }
+            w += per_s;
+        }
+        Some(recovered as f64 / per_s as f64)
+    }
+}
+
+impl Model for StormModel {
+    fn world(&self) -> &World {
+        &self.world
+    }
+
+    fn world_mut(&mut self) -> &mut World {
+        &mut self.world
+    }
+
+    fn apply(&mut self, p: &Params, name: &str) {
+        match name {
+            "retry" | "max_attempts" => self.world.set_retry(self.retry, policy(p)),
+            "lost_response_rate" => self
+                .world
+                .set_response_loss(self.provider, p.f("lost_response_rate")),
+            "outage_s" => self.outage_us.set(outage_us(p)),
+            n if n.starts_with("cb_") => self.world.set_breaker(self.breaker, breaker_spec(p)),
+            _ => self.wire(p),
+        }
+    }
+
+    fn headline(&self, _p: &Params) -> Headline {
+        let m = &self.world.metrics;
+        let now = m.buckets_closed();
+        let failover = bucket_at(m, FAILOVER_S * SEC);
+        let window_end = bucket_at(m, OUTAGE_S * SEC).min(now);
+        let peak_ratio = (now > failover).then(|| {
+            let (provider, offered) = self.peaks(failover, window_end);
+            provider / offered
+        });
+        let (ok, all) = outcome_names("checkout");
+        let outage_end = bucket_at(m, OUTAGE_S * SEC + self.outage_us.get()).min(now);
+        let outage = bucket_at(m, OUTAGE_S * SEC);
+        let offered_in_outage = sum_between(m, "checkout.arrived", outage, outage_end);
+        vec![
+            ("provider_peak_load_ratio", peak_ratio),
+            ("success_rate", share_between(m, &ok, &all, 0, now)),
+            (
+                "double_charges",
+                Some(m.counter_total("charges.duplicates")),
+            ),
+            (
+                "recovery_s",
+                (now >= window_end && window_end > failover)
+                    .then(|| self.recovery_s(failover, window_end))
+                    .flatten(),
+            ),
+            (
+                "outage_load_ratio",
+                (offered_in_outage > 0.0).then(|| {
+                    sum_between(m, "provider.arrived", outage, outage_end) / offered_in_outage
+                }),
+            ),
+            ("retries", Some(m.counter_total("gateway-retry.retries"))),
+            (
+                "breaker_rejected",
+                Some(m.counter_total("provider-breaker.rejected")),
+            ),
+            (
+                "max_retries_in_flight",
+                series_max(m, "gateway-retry.retries_in_flight.max"),
+            ),
+        ]
+    }
+
+    fn timeline(&self) -> Vec<(f64, String)> {
+        let mut t = vec![
+            (FAILOVER_S as f64, "provider fails over".to_string()),
+            (
+                STANDBY_UNTIL_S as f64,
+                "provider back to full capacity".to_string(),
+            ),
+        ];
+        if self.outage_us.get() > 0 {
+            t.push((OUTAGE_S as f64, "provider down".into()));
+            let up = OUTAGE_S as f64 + self.outage_us.get() as f64 / 1e6;
+            t.push((up, "provider up".into()));
+        }
+        t
+    }
+}
