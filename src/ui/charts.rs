@@ -207,7 +207,15 @@ fn redraw(
             (x1 - span, x1)
         }
     };
-    let hint = (closed == 0 && !playing).then_some("Press ▶ Play (or the space bar) to start");
+    let no_data = lines.iter().all(|l| l.iter().all(|p| !p.1.is_finite()));
+    let hint = if closed == 0 && !playing {
+        Some("Press ▶ Play (or the space bar) to start")
+    } else if closed > 0 && no_data {
+        // A part switched off (a cache, a breaker) has nothing to show yet.
+        Some("No data yet: is the part this chart watches switched on?")
+    } else {
+        None
+    };
     let plot = Plot {
         unit: spec.unit,
         lines: &lines,

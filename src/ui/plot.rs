@@ -116,7 +116,7 @@ pub fn draw(
                 chart
                     .draw_series(std::iter::once(Circle::new(
                         seg[0],
-                        px(2.0) as u32,
+                        px(3.0) as u32,
                         colour.filled(),
                     )))
                     .map_err(err)?;
