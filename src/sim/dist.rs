@@ -29,7 +29,8 @@ impl Dist {
             }
             Dist::Uniform { lo_ms, hi_ms } => rng.between(lo_ms, hi_ms),
         };
-        (ms * 1_000.0).round().max(0.0) as Micros
+        // Nearest microsecond; `+ 0.5` and truncation inline where `round` does not.
+        (ms * 1_000.0 + 0.5).max(0.0) as Micros
     }
 
     /// The mean of the distribution, in milliseconds.

@@ -43,7 +43,9 @@ impl World {
         // Memoryless: if the next arrival falls past the end of this piece of the
         // profile, draw again from the piece's end at the new rate.
         // Rounded to the nearest microsecond (unbiased); two arrivals never share one.
-        let next = gap.map(|g| now + (g.round() as u64).max(1));
+        // (`+ 0.5` then truncation: the gap is positive, and this inlines where
+        // `round` is a library call on the hot path.)
+        let next = gap.map(|g| now + ((g + 0.5) as u64).max(1));
         match (next, piece_end) {
             (Some(t), Some(end)) if t > end => self.queue.push(
                 end,

@@ -447,6 +447,7 @@ impl World {
         self.now
     }
 
+    #[inline(always)]
     fn dispatch(&mut self, ev: Event) {
         match ev {
             Event::Arrival {
