@@ -239,3 +239,31 @@ fn arrivals_follow_the_rate_profile() {
     assert!(common::rel(ramp, 550.0) < 0.05, "{ramp}"); // mean of a linear ramp 1x → 10x
     assert!(common::rel(last, 1000.0) < 0.05, "{last}");
 }
+
+#[test]
+fn a_cancelled_timed_action_neither_runs_nor_marks_the_charts() {
+    let mut w = World::new(1, WorldConfig::default());
+    let s = w.add_service(ServiceSpec::new("web", 1, 2));
+    let keep = w.at(
+        10 * SEC,
+        "kept",
+        Box::new(move |w: &mut World| w.set_workers(s, 0, 5)),
+    );
+    let drop = w.at(
+        20 * SEC,
+        "called off",
+        Box::new(move |w: &mut World| w.set_workers(s, 0, 9)),
+    );
+    assert!(w.cancel(drop));
+    assert_eq!(w.timeline(), vec![(10 * SEC, "kept")]);
+    w.step(30 * SEC);
+    assert!(!w.cancel(keep), "an action that ran cannot be cancelled");
+    assert_eq!(w.services[0].spec.pools[0].workers, 5);
+    let marks: Vec<&str> = w
+        .log
+        .entries()
+        .filter(|e| e.marker)
+        .map(|e| e.text.as_str())
+        .collect();
+    assert_eq!(marks, vec!["kept"]);
+}

@@ -179,3 +179,25 @@ fn a_run_sliced_into_steps_gives_the_same_numbers() {
         sliced.world().events_processed()
     );
 }
+
+#[test]
+fn a_shift_called_off_before_it_happens_leaves_no_marker_and_no_shift() {
+    let s = scenarios::find("payment-outage").unwrap();
+    for seed in [1, 2, 3] {
+        let mut p = s.default_params();
+        p.set_text("shift_to_blue", "300").unwrap();
+        let off = TimedChange {
+            at_us: 100_000_000,
+            name: "shift_to_blue".into(),
+            value: Value::Off,
+        };
+        let mut r = Run::new(s, p, seed, vec![off]).unwrap();
+        r.advance_to(400_000_000);
+        let w = r.world();
+        assert!(
+            !w.log.entries().any(|e| e.text == "Shift to Blue"),
+            "seed {seed}: a phantom shift"
+        );
+        assert!(w.timeline().iter().all(|(_, l)| *l != "Shift to Blue"));
+    }
+}

@@ -21,11 +21,8 @@
 //!   17 pods (measured: 15 pods crash-loop, 20 stay up).
 //! - Blue: a second cluster of the same size on v1, idle until traffic moves.
 
-use std::cell::Cell;
-use std::rc::Rc;
-
 use crate::sim::{
-    Dist, Handler, MemorySpec, Release, ServiceSpec, SplitSpec, SplitTarget, Step, World,
+    Dist, Handler, MemorySpec, Release, ServiceSpec, SplitSpec, SplitTarget, Step, TimedId, World,
     WorldConfig, MS, SEC,
 };
 
@@ -187,10 +184,11 @@ struct PaymentModel {
     blue: u32,
     split: u32,
     /// Whether the bad deploy should (still) happen; read by the timeline.
-    want_bad: Rc<Cell<bool>>,
-    deploy_scheduled: bool,
+    /// The scheduled bad deploy, until it runs or is called off.
+    pending_deploy: Option<TimedId>,
     /// Bumped whenever `shift_to_blue` changes, so a stale scheduled shift does nothing.
-    shift_epoch: Rc<Cell<u32>>,
+    /// The scheduled shift to Blue, until it runs or is called off.
+    pending_shift: Option<TimedId>,
 }
 
 fn build(p: &Params, seed: u64) -> Box<dyn Model> {
@@ -238,9 +236,8 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
         green_handler,
         blue,
         split,
-        want_bad: Rc::new(Cell::new(p.on("bad_deploy"))),
-        deploy_scheduled: false,
-        shift_epoch: Rc::new(Cell::new(0)),
+        pending_deploy: None,
+        pending_shift: None,
     };
     if p.on("bad_deploy") {
         m.schedule_deploy();
@@ -260,38 +257,34 @@ impl PaymentModel {
     }
 
     fn schedule_deploy(&mut self) {
-        if self.deploy_scheduled {
+        if self.pending_deploy.is_some() {
             return;
         }
-        self.deploy_scheduled = true;
-        let (green, release, want) = (self.green, self.bad_release(), self.want_bad.clone());
+        let (green, release) = (self.green, self.bad_release());
         let at = self.world.now().max(DEPLOY_US);
-        self.world.at(
+        self.pending_deploy = Some(self.world.at(
             at,
             "Deploy payment v2",
             Box::new(move |w: &mut World| {
-                if want.get() && w.version(green).is_empty() {
+                if w.version(green).is_empty() {
                     w.deploy(green, release.clone());
                 }
             }),
-        );
+        ));
     }
 
     /// Moves all traffic to Blue at simulated second `t` (now, if it has passed).
     fn shift_at(&mut self, t: f64) {
-        let epoch = self.shift_epoch.get().wrapping_add(1);
-        self.shift_epoch.set(epoch);
+        if let Some(id) = self.pending_shift.take() {
+            self.world.cancel(id);
+        }
         let at = crate::sim::time::from_secs(t).max(self.world.now());
-        let (split, current) = (self.split, self.shift_epoch.clone());
-        self.world.at(
+        let split = self.split;
+        self.pending_shift = Some(self.world.at(
             at,
             "Shift to Blue",
-            Box::new(move |w: &mut World| {
-                if current.get() == epoch {
-                    w.set_split_shares(split, &[0.0, 1.0]);
-                }
-            }),
-        );
+            Box::new(move |w: &mut World| w.set_split_shares(split, &[0.0, 1.0])),
+        ));
     }
 
     /// (failed, ended) at the gateway over buckets `from..` of the kept series.
@@ -332,7 +325,11 @@ impl Model for PaymentModel {
             "replicas" => self.world.scale_to(self.green, p.f("replicas") as u32),
             "bad_deploy" => {
                 let on = p.on("bad_deploy");
-                self.want_bad.set(on);
+                if !on {
+                    if let Some(id) = self.pending_deploy.take() {
+                        self.world.cancel(id);
+                    }
+                }
                 if on && self.world.version(self.green).is_empty() {
                     if self.world.now() >= DEPLOY_US {
                         let r = self.bad_release();
@@ -347,7 +344,9 @@ impl Model for PaymentModel {
             "shift_to_blue" => match p.num("shift_to_blue") {
                 Some(t) => self.shift_at(t),
                 None => {
-                    self.shift_epoch.set(self.shift_epoch.get().wrapping_add(1));
+                    if let Some(id) = self.pending_shift.take() {
+                        self.world.cancel(id);
+                    }
                     self.world.set_split_shares(self.split, &[1.0, 0.0]);
                 }
             },

@@ -95,7 +95,7 @@ pub use service::{Balancer, PodCpuSpec, PoolSpec, ServiceSpec};
 pub use shedding::ShedRuleSpec;
 pub use signals::{Cond, Signal};
 pub use time::{Micros, HOUR, MIN, MS, SEC};
-pub use world::{World, WorldConfig};
+pub use world::{TimedId, World, WorldConfig};
 
 pub use broker::TopicSpec;
 pub use deploy::Release;

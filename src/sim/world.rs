@@ -64,6 +64,10 @@ impl Default for WorldConfig {
 /// A change scheduled on the fault timeline.
 pub type TimedAction = Box<dyn FnMut(&mut World)>;
 
+/// Names a scheduled action, so that it can be cancelled before it runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimedId(u32);
+
 /// Everything that can happen at an instant.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Event {
@@ -143,7 +147,9 @@ pub struct World {
     /// Notable events.
     pub log: EventLog,
     /// Fault-timeline entries: (time, label, action until it has run).
-    timeline: Vec<(Micros, String, Option<TimedAction>)>,
+    /// Fault-timeline entries: (time, label, action until it has run or was
+    /// cancelled, cancelled).
+    timeline: Vec<(Micros, String, Option<TimedAction>, bool)>,
     /// Edge parts (`rate_limit.rs`, `flags.rs`, `flag_controller.rs`,
     /// `shedding.rs`), each by index.
     pub limiters: Vec<RateLimiter>,
@@ -376,11 +382,22 @@ impl World {
     }
 
     /// Schedules `action` at simulated time `at`, logged (and marked on charts) as `label`.
-    pub fn at(&mut self, at: Micros, label: &str, action: TimedAction) {
+    pub fn at(&mut self, at: Micros, label: &str, action: TimedAction) -> TimedId {
         assert!(at >= self.now, "'{label}' scheduled in the past");
-        self.timeline.push((at, label.to_string(), Some(action)));
+        self.timeline
+            .push((at, label.to_string(), Some(action), false));
         let i = self.timeline.len() as u32 - 1;
         self.queue.push(at, Event::Timeline(i));
+        TimedId(i)
+    }
+
+    /// Cancels a scheduled action that has not run yet: it will not run, log
+    /// or mark a chart, and leaves the timeline. False if it already ran.
+    pub fn cancel(&mut self, id: TimedId) -> bool {
+        let entry = &mut self.timeline[id.0 as usize];
+        let pending = entry.2.take().is_some();
+        entry.3 |= pending;
+        pending
     }
 
     /// The fault timeline, past and future: (time, label), in time order.
@@ -388,7 +405,8 @@ impl World {
         let mut v: Vec<(Micros, &str)> = self
             .timeline
             .iter()
-            .map(|(t, l, _)| (*t, l.as_str()))
+            .filter(|e| !e.3)
+            .map(|(t, l, _, _)| (*t, l.as_str()))
             .collect();
         v.sort_by_key(|e| e.0);
         v
@@ -485,7 +503,7 @@ impl World {
             Event::BulkheadWaitOver(r, token) => self.on_bulkhead_wait_over(r, token),
             Event::BreakerHalfOpen(b, epoch) => self.on_breaker_timer(b, epoch),
             Event::Timeline(i) => {
-                let (_, label, action) = &mut self.timeline[i as usize];
+                let (_, label, action, _) = &mut self.timeline[i as usize];
                 let label = label.clone();
                 if let Some(mut act) = action.take() {
                     self.note(LogLevel::Warn, label, true);
