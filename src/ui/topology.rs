@@ -12,7 +12,8 @@ use leptos::prelude::*;
 
 use super::format;
 use super::lab::Lab;
-use crate::sim::World;
+use crate::sim::breaker::BreakerState;
+use crate::sim::{Step, World};
 
 const COL_W: f64 = 210.0;
 const BOX_W: f64 = 172.0;
@@ -198,8 +199,76 @@ fn live(w: &World) -> (Vec<f64>, Vec<ServiceLive>) {
                 badges: Vec::new(),
             }
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let mut services = services;
+    for (i, sl) in services.iter_mut().enumerate() {
+        sl.badges = badges_of(w, i as u32);
+    }
     (rates, services)
+}
+
+/// The mechanisms a service's handlers use, with their live state: a breaker's
+/// state, a semaphore bulkhead's permits, a rate limit, a feature switched off.
+fn badges_of(w: &World, service: u32) -> Vec<Badge> {
+    let mut out: Vec<Badge> = Vec::new();
+    let mut push = |b: Badge| {
+        if !out.contains(&b) {
+            out.push(b);
+        }
+    };
+    for h in w.handlers.iter().filter(|h| h.service == service) {
+        for step in &h.steps {
+            match step {
+                Step::Call(c) => {
+                    if let Some(b) = c.breaker.and_then(|b| w.breakers.get(b as usize)) {
+                        let (word, health) = match b.state() {
+                            BreakerState::Closed => ("closed", Health::Calm),
+                            BreakerState::HalfOpen => ("half-open", Health::Busy),
+                            BreakerState::Open => ("OPEN", Health::Down),
+                        };
+                        push(Badge {
+                            label: format!("breaker {word}"),
+                            health,
+                        });
+                    }
+                    if let Some(b) = c.bulkhead.and_then(|b| w.bulkheads.get(b as usize)) {
+                        let (used, max) = (b.in_use(), b.spec.max_concurrent);
+                        let health = if used >= max {
+                            Health::Saturated
+                        } else {
+                            Health::Calm
+                        };
+                        push(Badge {
+                            label: format!("bulkhead {used}/{max}"),
+                            health,
+                        });
+                    }
+                }
+                Step::RateLimit(l) => {
+                    if let Some(l) = w.limiters.get(*l as usize) {
+                        if l.spec.enabled {
+                            push(Badge {
+                                label: "rate limit".into(),
+                                health: Health::Calm,
+                            });
+                        }
+                    }
+                }
+                Step::WhenFlag { flag, .. } => {
+                    if let Some(f) = w.flags.get(*flag as usize) {
+                        if !f.is_on() {
+                            push(Badge {
+                                label: format!("{} off", f.name),
+                                health: Health::Busy,
+                            });
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
 }
 
 fn health_word(h: Health) -> &'static str {
@@ -335,17 +404,14 @@ fn service_box(
         })
         .collect_view();
     let badges = move || {
-        live.with(|l| {
-            l.as_ref()
-                .map(|l| {
-                    l.badges
-                        .iter()
-                        .map(|b| format!("{} ({})", b.label, health_word(b.health)))
-                        .collect::<Vec<_>>()
-                        .join(" · ")
-                })
-                .unwrap_or_default()
-        })
+        let list = live.with(|l| l.as_ref().map(|l| l.badges.clone()).unwrap_or_default());
+        list.into_iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let sep = if i > 0 { " · " } else { "" };
+                view! { <tspan class=format!("badge-{}", health_word(b.health))>{sep}{b.label}</tspan> }
+            })
+            .collect_view()
     };
     let x = col as f64 * COL_W;
     view! {
