@@ -114,10 +114,14 @@ fn charts() -> Vec<ChartSpec> {
         },
         ChartSpec {
             title: "Resizer breaker state",
-            unit: "0 closed · 1 half-open · 2 open",
+            unit: "state",
+            // The worst state in each bucket, so a short opening still shows.
             lines: vec![line(
                 "breaker",
-                SeriesExpr::Plain("resizer-breaker.state".into()),
+                SeriesExpr::State(
+                    "resizer-breaker.state.max".into(),
+                    &[(0, "closed"), (1, "half-open"), (2, "open")],
+                ),
             )],
         },
         ChartSpec {

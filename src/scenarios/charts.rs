@@ -10,7 +10,7 @@ pub fn eval_line(run: &Run, expr: &SeriesExpr) -> Vec<(u64, f64)> {
     let width_s = m.bucket_us() as f64 / 1e6;
     let ring = |n: &str| m.series(n);
     match expr {
-        SeriesExpr::Plain(n) => ring(n)
+        SeriesExpr::Plain(n) | SeriesExpr::State(n, _) => ring(n)
             .map(|r| (r.first_bucket()..).zip(r.values()).collect())
             .unwrap_or_default(),
         SeriesExpr::Scaled(n, k) => ring(n)

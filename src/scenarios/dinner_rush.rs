@@ -122,8 +122,11 @@ fn charts() -> Vec<ChartSpec> {
                 line("ready", SeriesExpr::Plain("web.pods_ready".into())),
                 line("starting", SeriesExpr::Plain("web.pods_starting".into())),
                 line(
-                    "autoscaler up/hold/down",
-                    SeriesExpr::Plain("web.hpa_decision".into()),
+                    "autoscaler",
+                    SeriesExpr::State(
+                        "web.hpa_decision".into(),
+                        &[(0, "hold"), (1, "scale up"), (-1, "scale down")],
+                    ),
                 ),
             ],
         },

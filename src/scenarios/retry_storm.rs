@@ -140,10 +140,14 @@ fn charts() -> Vec<ChartSpec> {
         },
         ChartSpec {
             title: "Provider breaker state",
-            unit: "0 closed · 1 half-open · 2 open",
+            unit: "state",
+            // The worst state in each bucket, so a short opening still shows.
             lines: vec![line(
                 "breaker",
-                SeriesExpr::Plain("provider-breaker.state".into()),
+                SeriesExpr::State(
+                    "provider-breaker.state.max".into(),
+                    &[(0, "closed"), (1, "half-open"), (2, "open")],
+                ),
             )],
         },
         ChartSpec {

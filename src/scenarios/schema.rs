@@ -293,6 +293,10 @@ pub enum SeriesExpr {
     Ratio(Vec<String>, Vec<String>),
     /// A series times a constant (a fraction as a percentage …).
     Scaled(String, f64),
+    /// A state held as a number (a breaker's 0/1/2, an autoscaler's −1/0/+1, a
+    /// flag's 1/0), drawn as a coloured band rather than a line. The pairs name
+    /// each value; the first is the quiet state, later ones are more notable.
+    State(String, &'static [(i32, &'static str)]),
 }
 
 /// A step of the guided tour: what to do, what to watch, a question, the answer.

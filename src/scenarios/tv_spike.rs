@@ -172,10 +172,16 @@ fn charts() -> Vec<ChartSpec> {
         },
         ChartSpec {
             title: "Features",
-            unit: "on/off",
+            unit: "state",
             lines: vec![
-                line("Recommended Products widget", plain("flag.widget")),
-                line("static home page at the CDN", plain("flag.static_home")),
+                line(
+                    "Recommended Products widget",
+                    SeriesExpr::State("flag.widget".into(), &[(1, "on"), (0, "off")]),
+                ),
+                line(
+                    "static home page at the CDN",
+                    SeriesExpr::State("flag.static_home".into(), &[(0, "off"), (1, "on")]),
+                ),
             ],
         },
     ]

@@ -21,7 +21,7 @@ use super::perf;
 use super::plot::{self, Marker, Plot};
 use super::theme;
 use crate::scenarios::charts::eval_line;
-use crate::scenarios::{ChartSpec, Run};
+use crate::scenarios::{ChartSpec, Run, SeriesExpr};
 
 /// Buckets shown by the sliding window.
 const SLIDING_BUCKETS: u64 = 300;
@@ -126,13 +126,30 @@ fn Chart(spec: ChartSpec, index: usize, markers: Memo<Vec<Marker>>) -> impl Into
         .lines
         .iter()
         .enumerate()
-        .map(|(i, l)| {
-            let colour = format!("background: var(--line-{})", i % theme::LINE_COLOURS);
-            view! {
-                <li>
-                    <span class="swatch" style=colour aria-hidden="true"></span>
-                    {l.label}
-                </li>
+        .map(|(i, l)| match &l.expr {
+            // A band: its label, then a swatch per named state.
+            SeriesExpr::State(_, states) => {
+                let t = theme::current();
+                let items = states
+                    .iter()
+                    .enumerate()
+                    .map(|(k, (_, name))| {
+                        let c = plot::state_colour(k, &t);
+                        let colour = format!("background: rgb({},{},{})", c.0, c.1, c.2);
+                        view! { <span class="swatch" style=colour aria-hidden="true"></span>{*name}" " }
+                    })
+                    .collect_view();
+                view! { <li>{l.label}": "{items}</li> }.into_any()
+            }
+            _ => {
+                let colour = format!("background: var(--line-{})", i % theme::LINE_COLOURS);
+                view! {
+                    <li>
+                        <span class="swatch" style=colour aria-hidden="true"></span>
+                        {l.label}
+                    </li>
+                }
+                .into_any()
             }
         })
         .collect_view();
@@ -216,7 +233,16 @@ fn redraw(
     } else {
         None
     };
+    let bands: Vec<Option<&[(i32, &str)]>> = spec
+        .lines
+        .iter()
+        .map(|l| match &l.expr {
+            SeriesExpr::State(_, states) => Some(*states),
+            _ => None,
+        })
+        .collect();
     let plot = Plot {
+        bands: &bands,
         unit: spec.unit,
         lines: &lines,
         bucket_s,

@@ -35,6 +35,46 @@ pub struct Plot<'a> {
     pub markers: &'a [Marker],
     /// Shown in the middle when there is nothing to draw yet.
     pub hint: Option<&'a str>,
+    /// Per line: `Some(states)` draws it as a band of state colours (see
+    /// [`state_colour`]) instead of a line.
+    pub bands: &'a [Option<&'a [(i32, &'a str)]>],
+}
+
+/// The colour of the `k`-th named state of a band: the first (quiet) state is
+/// neutral, later ones amber, vermillion, sky blue (Okabe–Ito).
+pub fn state_colour(k: usize, theme: &Theme) -> RGBColor {
+    match k {
+        0 => theme.grid,
+        1 => RGBColor(0xe6, 0x9f, 0x00),
+        2 => RGBColor(0xd5, 0x5e, 0x00),
+        _ => RGBColor(0x56, 0xb4, 0xe9),
+    }
+}
+
+/// Runs of equal state in a band line: (x from, x to, state position), in axis
+/// units; buckets with no data or an unnamed value leave a gap.
+fn band_runs(
+    line: &[(u64, f64)],
+    states: &[(i32, &str)],
+    bucket_w: f64,
+    x0: f64,
+    x1: f64,
+) -> Vec<(f64, f64, usize)> {
+    let mut runs: Vec<(f64, f64, usize)> = Vec::new();
+    for &(i, v) in line {
+        let (xa, xb) = (i as f64 * bucket_w, (i + 1) as f64 * bucket_w);
+        if xb < x0 || xa > x1 || !v.is_finite() {
+            continue;
+        }
+        let Some(k) = states.iter().position(|s| s.0 as f64 == v.round()) else {
+            continue;
+        };
+        match runs.last_mut() {
+            Some(r) if r.2 == k && (r.1 - xa).abs() < bucket_w * 0.01 => r.1 = xb,
+            _ => runs.push((xa.max(x0), xb.min(x1), k)),
+        }
+    }
+    runs
 }
 
 const FONT: &str = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif";
@@ -64,12 +104,26 @@ pub fn draw(
     let (x0, x1) = (plot.x_range.0 / unit_s, plot.x_range.1 / unit_s);
     let width_px = canvas.width() as f64 / dpr;
     let columns = (width_px - 70.0).max(50.0);
+    let is_band = |i: usize| plot.bands.get(i).is_some_and(|b| b.is_some());
+    // Band lines have no segments: they are drawn as strips, not on the y axis.
     let series: Vec<Vec<Vec<(f64, f64)>>> = plot
         .lines
         .iter()
-        .map(|l| segments(l, plot.bucket_s / unit_s, x0, x1, columns))
+        .enumerate()
+        .map(|(i, l)| {
+            if is_band(i) {
+                Vec::new()
+            } else {
+                segments(l, plot.bucket_s / unit_s, x0, x1, columns)
+            }
+        })
         .collect();
-    let (y0, y1) = y_range(&series);
+    let bands_only = !plot.lines.is_empty() && (0..plot.lines.len()).all(is_band);
+    let (y0, y1) = if bands_only {
+        (0.0, 1.0)
+    } else {
+        y_range(&series)
+    };
     let markers: Vec<Marker> = plot
         .markers
         .iter()
@@ -95,7 +149,7 @@ pub fn draw(
     chart
         .configure_mesh()
         .x_labels(x_ticks)
-        .y_labels(5)
+        .y_labels(if bands_only { 0 } else { 5 })
         .max_light_lines(0)
         .x_label_formatter(&x_label)
         .y_label_formatter(&y_label)
@@ -107,6 +161,30 @@ pub fn draw(
         .axis_style(theme.muted.stroke_width(px(1.0) as u32))
         .draw()
         .map_err(err)?;
+
+    // Bands: stacked over the whole chart when it shows only states, else a
+    // strip along the top for each.
+    let band_lines: Vec<usize> = (0..plot.lines.len()).filter(|&i| is_band(i)).collect();
+    for (k, &i) in band_lines.iter().enumerate() {
+        let states = plot.bands[i].unwrap_or(&[]);
+        let n = band_lines.len() as f64;
+        let (ya, yb) = if bands_only {
+            let h = (y1 - y0) / n;
+            (
+                y1 - h * (k as f64 + 1.0) + h * 0.08,
+                y1 - h * k as f64 - h * 0.08,
+            )
+        } else {
+            let h = (y1 - y0) * 0.06;
+            (y1 - h * (k as f64 + 1.0), y1 - h * k as f64)
+        };
+        let runs = band_runs(&plot.lines[i], states, plot.bucket_s / unit_s, x0, x1);
+        chart
+            .draw_series(runs.into_iter().map(|(xa, xb, s)| {
+                Rectangle::new([(xa, ya), (xb, yb)], state_colour(s, theme).filled())
+            }))
+            .map_err(err)?;
+    }
 
     for (i, segs) in series.iter().enumerate() {
         let colour = theme.lines[i % theme.lines.len()];
