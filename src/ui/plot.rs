@@ -40,11 +40,11 @@ pub struct Plot<'a> {
     pub bands: &'a [Option<&'a [(i32, &'a str)]>],
 }
 
-/// The colour of the `k`-th named state of a band: the first (quiet) state is
-/// neutral, later ones amber, vermillion, sky blue (Okabe–Ito).
-pub fn state_colour(k: usize, theme: &Theme) -> RGBColor {
+/// The colour of the `k`-th named state of a band: the first (quiet) state a
+/// pale green, later ones amber, vermillion, sky blue (Okabe–Ito).
+pub fn state_colour(k: usize, _theme: &Theme) -> RGBColor {
     match k {
-        0 => theme.grid,
+        0 => RGBColor(0x8c, 0xd1, 0xb8),
         1 => RGBColor(0xe6, 0x9f, 0x00),
         2 => RGBColor(0xd5, 0x5e, 0x00),
         _ => RGBColor(0x56, 0xb4, 0xe9),
