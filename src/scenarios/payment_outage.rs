@@ -26,6 +26,7 @@ use crate::sim::{
     WorldConfig, MS, SEC,
 };
 
+use super::figures;
 use super::model::{Headline, Model};
 use super::params::Params;
 use super::schema::{ChartSpec, GuidedStep, LineSpec, ParamSpec, SeriesExpr};
@@ -290,17 +291,11 @@ impl PaymentModel {
     /// (failed, ended) at the gateway over buckets `from..` of the kept series.
     fn window(&self, from_bucket: u64) -> (f64, f64) {
         let m = &self.world.metrics;
+        let to = m.buckets_closed();
         let sum = |names: Vec<String>| -> f64 {
             names
                 .iter()
-                .filter_map(|n| m.series(n))
-                .map(|r| {
-                    (r.first_bucket()..)
-                        .zip(r.values())
-                        .filter(|(i, _)| *i >= from_bucket)
-                        .map(|(_, v)| v)
-                        .sum::<f64>()
-                })
+                .map(|n| figures::sum_between(m, n, from_bucket, to))
                 .sum()
         };
         let mut f = failed("gateway.green");

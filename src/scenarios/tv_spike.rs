@@ -48,6 +48,7 @@ use crate::sim::{
     ServiceSpec, Signal, Step, World, WorldConfig, MS, SEC,
 };
 
+use super::figures;
 use super::model::{Headline, Model};
 use super::params::Params;
 use super::schema::{ChartSpec, GuidedStep, LineSpec, ParamSpec, SeriesExpr};
@@ -404,11 +405,10 @@ impl TvModel {
     /// Sum over the buckets of `[from, to)` of the named counters.
     fn window_sum(&self, names: &[String], from: Micros, to: Micros) -> f64 {
         let m = &self.world.metrics;
-        let (b0, b1) = (from / m.bucket_us(), to / m.bucket_us());
+        let (b0, b1) = (figures::bucket_at(m, from), figures::bucket_at(m, to));
         names
             .iter()
-            .filter_map(|n| m.series(n))
-            .map(|r| (b0..b1).filter_map(|i| r.get(i)).sum::<f64>())
+            .map(|n| figures::sum_between(m, n, b0, b1))
             .sum()
     }
 
