@@ -28,7 +28,7 @@ use crate::sim::{
 
 use super::model::{Headline, Model};
 use super::params::Params;
-use super::schema::{ChartSpec, GuidedStep, LineSpec, ParamSpec, SeriesExpr};
+use super::schema::{line, ChartSpec, GuidedStep, ParamSpec, SeriesExpr};
 use super::Scenario;
 
 const CUSTOMER_RPS: f64 = 200.0;
@@ -88,7 +88,6 @@ const GUIDE: &[GuidedStep] = &[
 ];
 
 fn charts() -> Vec<ChartSpec> {
-    let line = |label, expr| LineSpec { label, expr };
     let per_s = |n: &str| SeriesExpr::PerSecond(n.to_string());
     vec![
         ChartSpec {

@@ -29,7 +29,7 @@ use crate::sim::{
 use super::figures::{bucket_at, outcome_names, quantile_ms, series_max, share_between};
 use super::model::{Headline, Model};
 use super::params::Params;
-use super::schema::{ChartSpec, GuidedStep, LineSpec, ParamSpec, SeriesExpr};
+use super::schema::{line, ChartSpec, GuidedStep, ParamSpec, SeriesExpr};
 use super::Scenario;
 
 /// When the resizer hangs.
@@ -80,10 +80,6 @@ const GUIDE: &[GuidedStep] = &[
         answer: "Never: a call to a hung service never ends, so the breaker never sees a failure. A breaker needs a timeout to learn from.",
     },
 ];
-
-fn line(label: &'static str, expr: SeriesExpr) -> LineSpec {
-    LineSpec { label, expr }
-}
 
 fn charts() -> Vec<ChartSpec> {
     let (login_ok, login_all) = outcome_names("login");

@@ -40,7 +40,7 @@ use crate::sim::{
 
 use super::model::{Headline, Model};
 use super::params::Params;
-use super::schema::{ChartSpec, GuidedStep, LineSpec, ParamSpec, SeriesExpr};
+use super::schema::{line, ChartSpec, GuidedStep, ParamSpec, SeriesExpr};
 use super::Scenario;
 
 const PARAMS: &[ParamSpec] = &[
@@ -90,7 +90,6 @@ const GUIDE: &[GuidedStep] = &[
 const DINERS: [&str; 2] = ["diners-menu", "diners-order"];
 
 fn charts() -> Vec<ChartSpec> {
-    let line = |label, expr| LineSpec { label, expr };
     let outcome = |o: &str| {
         DINERS
             .iter()

@@ -32,7 +32,7 @@ use crate::sim::{
 
 use super::model::{Headline, Model};
 use super::params::Params;
-use super::schema::{ChartSpec, GuidedStep, LineSpec, ParamSpec, SeriesExpr};
+use super::schema::{plain, ChartSpec, GuidedStep, LineSpec, ParamSpec, SeriesExpr};
 use super::Scenario;
 
 const PARAMS: &[ParamSpec] = &[
@@ -68,13 +68,6 @@ const GUIDE: &[GuidedStep] = &[
         answer: "No lock is held across a remote call: each side commits, publishes and replies at once; the other side picks the event up milliseconds later. Zero deadlocks, throughput equals the offered load, and locks are held for milliseconds.",
     },
 ];
-
-fn plain(label: &'static str, s: &str) -> LineSpec {
-    LineSpec {
-        label,
-        expr: SeriesExpr::Plain(s.into()),
-    }
-}
 
 fn per_s(label: &'static str, s: &str) -> LineSpec {
     LineSpec {

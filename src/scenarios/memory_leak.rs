@@ -29,7 +29,7 @@ use crate::sim::{
 
 use super::model::{Headline, Model};
 use super::params::Params;
-use super::schema::{ChartSpec, GuidedStep, LineSpec, ParamSpec, SeriesExpr};
+use super::schema::{plain, ChartSpec, GuidedStep, ParamSpec};
 use super::Scenario;
 
 const PARAMS: &[ParamSpec] = &[
@@ -67,13 +67,6 @@ const GUIDE: &[GuidedStep] = &[
         answer: "Twice the orders fill the map twice as fast: restarts every ≈ 2 hours. A bigger heap only moves the fuse (≈ 9 hours): without eviction, every heap fills.",
     },
 ];
-
-fn plain(label: &'static str, s: &str) -> LineSpec {
-    LineSpec {
-        label,
-        expr: SeriesExpr::Plain(s.into()),
-    }
-}
 
 fn charts() -> Vec<ChartSpec> {
     vec![

@@ -27,7 +27,7 @@ use crate::sim::{
 
 use super::model::{Headline, Model};
 use super::params::Params;
-use super::schema::{ChartSpec, GuidedStep, LineSpec, ParamSpec, SeriesExpr};
+use super::schema::{line, ChartSpec, GuidedStep, ParamSpec, SeriesExpr};
 use super::Scenario;
 
 const PARAMS: &[ParamSpec] = &[
@@ -77,7 +77,6 @@ const GUIDE: &[GuidedStep] = &[
 ];
 
 fn charts() -> Vec<ChartSpec> {
-    let line = |label, expr| LineSpec { label, expr };
     vec![
         ChartSpec {
             title: "Report latency (server)",

@@ -29,7 +29,7 @@ use crate::sim::{
 use super::figures;
 use super::model::{Headline, Model};
 use super::params::Params;
-use super::schema::{ChartSpec, GuidedStep, LineSpec, ParamSpec, SeriesExpr};
+use super::schema::{plain, ChartSpec, GuidedStep, LineSpec, ParamSpec, SeriesExpr};
 use super::Scenario;
 
 const PARAMS: &[ParamSpec] = &[
@@ -77,13 +77,6 @@ fn failed(prefix: &str) -> Vec<String> {
         .iter()
         .map(|o| format!("{prefix}.{o}"))
         .collect()
-}
-
-fn plain(label: &'static str, s: &str) -> LineSpec {
-    LineSpec {
-        label,
-        expr: SeriesExpr::Plain(s.into()),
-    }
 }
 
 fn charts() -> Vec<ChartSpec> {

@@ -47,7 +47,7 @@ use crate::sim::{
 use super::figures::{bucket_at, outcome_names, series_max, share_between, sum_between};
 use super::model::{Headline, Model};
 use super::params::Params;
-use super::schema::{ChartSpec, GuidedStep, LineSpec, ParamSpec, SeriesExpr};
+use super::schema::{line, ChartSpec, GuidedStep, ParamSpec, SeriesExpr};
 use super::Scenario;
 
 const FAILOVER_S: u64 = 60;
@@ -103,10 +103,6 @@ const GUIDE: &[GuidedStep] = &[
         answer: "Without a key, yes: every lost answer is retried and charged again, about one checkout in a hundred. With the key, the provider recognises the repeat and answers with the first result: zero double charges.",
     },
 ];
-
-fn line(label: &'static str, expr: SeriesExpr) -> LineSpec {
-    LineSpec { label, expr }
-}
 
 fn charts() -> Vec<ChartSpec> {
     let (ok, all) = outcome_names("checkout");

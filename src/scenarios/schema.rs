@@ -281,6 +281,16 @@ pub struct LineSpec {
     pub expr: SeriesExpr,
 }
 
+/// A chart line.
+pub fn line(label: &'static str, expr: SeriesExpr) -> LineSpec {
+    LineSpec { label, expr }
+}
+
+/// A chart line that shows series `name` as it is.
+pub fn plain(label: &'static str, name: &str) -> LineSpec {
+    line(label, SeriesExpr::Plain(name.into()))
+}
+
 /// How a chart line is derived from metric series, bucket by bucket.
 #[derive(Clone, Debug, PartialEq)]
 pub enum SeriesExpr {

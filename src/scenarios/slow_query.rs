@@ -28,7 +28,7 @@ use crate::sim::{
 
 use super::model::{Headline, Model};
 use super::params::Params;
-use super::schema::{ChartSpec, GuidedStep, LineSpec, ParamSpec, SeriesExpr};
+use super::schema::{line, ChartSpec, GuidedStep, ParamSpec, SeriesExpr};
 use super::Scenario;
 
 const PARAMS: &[ParamSpec] = &[
@@ -78,7 +78,6 @@ const GUIDE: &[GuidedStep] = &[
 ];
 
 fn charts() -> Vec<ChartSpec> {
-    let line = |label, expr| LineSpec { label, expr };
     vec![
         ChartSpec {
             title: "Database CPU",

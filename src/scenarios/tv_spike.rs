@@ -51,7 +51,7 @@ use crate::sim::{
 use super::figures;
 use super::model::{Headline, Model};
 use super::params::Params;
-use super::schema::{ChartSpec, GuidedStep, LineSpec, ParamSpec, SeriesExpr};
+use super::schema::{line, ChartSpec, GuidedStep, ParamSpec, SeriesExpr};
 use super::Scenario;
 
 const BASE_RPS: f64 = 6.0;
@@ -113,7 +113,6 @@ const GUIDE: &[GuidedStep] = &[
 ];
 
 fn charts() -> Vec<ChartSpec> {
-    let line = |label, expr| LineSpec { label, expr };
     let per_s = |n: &str| SeriesExpr::PerSecond(n.to_string());
     let plain = |n: &str| SeriesExpr::Plain(n.to_string());
     let outcomes = |kinds: &[&str]| -> Vec<String> {

@@ -28,7 +28,7 @@ use crate::sim::{
 
 use super::model::{Headline, Model};
 use super::params::Params;
-use super::schema::{ChartSpec, GuidedStep, LineSpec, ParamSpec, SeriesExpr};
+use super::schema::{line, ChartSpec, GuidedStep, ParamSpec, SeriesExpr};
 use super::Scenario;
 
 /// Real events per second.
@@ -74,10 +74,6 @@ const GUIDE: &[GuidedStep] = &[
         answer: "Zero duplicates in every case: the unique constraint lives in the same durable database, in the same transaction as the ledger row. A violation means already processed, and is answered 200.",
     },
 ];
-
-fn line(label: &'static str, expr: SeriesExpr) -> LineSpec {
-    LineSpec { label, expr }
-}
 
 fn charts() -> Vec<ChartSpec> {
     vec![
