@@ -191,7 +191,6 @@ impl World {
                 holds_worker: false,
                 queued_at_us: now,
                 wait_token: 0,
-                failed_call: false,
                 ..msg.template.clone()
             };
             let r = self.requests.insert(req);

@@ -153,7 +153,6 @@ impl World {
             holds_worker: false,
             queued_at_us: now,
             wait_token: 0,
-            failed_call: false,
             key: req.key,
             call: CallState {
                 sent_by: spec.retry,
@@ -304,7 +303,6 @@ impl World {
         let req = self.requests.get_mut(r).expect("alive");
         req.call.attempts_made = 0;
         if outcome.is_ok() || on_error == OnError::Continue {
-            req.failed_call |= !outcome.is_ok();
             req.step += 1;
             self.run_steps(r);
         } else {

@@ -115,7 +115,6 @@ impl World {
             holds_worker: false,
             queued_at_us: now,
             wait_token: 0,
-            failed_call: false,
             key,
             call: Default::default(),
         });

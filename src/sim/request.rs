@@ -91,9 +91,6 @@ pub struct Request {
     /// A counter bumped whenever the request stops waiting for something, so that
     /// a timer or a reply armed for an earlier wait is recognised as stale.
     pub wait_token: u32,
-    /// The worst outcome among the calls it made so far (a failed call may be
-    /// tolerated by the step's policy, but is remembered).
-    pub failed_call: bool,
     /// Free-form key for deduplication, routing by version, idempotency …
     /// Every client request gets a key of its own; calls inherit their caller's.
     pub key: u64,
@@ -217,7 +214,6 @@ mod tests {
             holds_worker: false,
             queued_at_us: 0,
             wait_token: 0,
-            failed_call: false,
             key: 0,
             call: Default::default(),
         }
