@@ -19,7 +19,7 @@ use serde_json::{json, Map, Value as Json};
 use crate::link;
 use crate::scenarios::charts::eval_line;
 use crate::scenarios::{self, ParamKind, Params, Run, Scenario, Value};
-use crate::sim::time::{as_secs, from_secs, Micros};
+use crate::sim::kernel::time::{as_secs, from_secs, Micros};
 
 /// What a command produced: text for stdout, and files to write.
 #[derive(Debug, Default)]

@@ -13,7 +13,7 @@
 //! applied safely and a list of problems in plain words, never a panic.
 
 use crate::scenarios::{self, params::unknown_param, Params, Scenario, TimedChange};
-use crate::sim::time::{from_secs, Micros};
+use crate::sim::kernel::time::{from_secs, Micros};
 
 /// The version this lab writes.
 pub const VERSION: &str = "1";

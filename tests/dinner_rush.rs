@@ -167,7 +167,7 @@ fn results_do_not_depend_on_the_request_weight() {
 #[test]
 fn every_toggle_applies_live() {
     use resilience_lab::scenarios::{self, Run, TimedChange};
-    use resilience_lab::sim::time::SEC;
+    use resilience_lab::sim::kernel::time::SEC;
     let s = scenarios::find(ID).unwrap();
     let p = s.default_params();
     let value = |name: &str, text: &str| p.spec(name).unwrap().parse(text).unwrap();

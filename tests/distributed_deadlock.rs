@@ -6,7 +6,7 @@ mod common;
 use common::*;
 
 use resilience_lab::scenarios::{self, Run, TimedChange, Value};
-use resilience_lab::sim::time::from_secs;
+use resilience_lab::sim::kernel::time::from_secs;
 
 const ID: &str = "distributed-deadlock";
 

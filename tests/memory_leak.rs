@@ -6,7 +6,7 @@ mod common;
 use common::*;
 
 use resilience_lab::scenarios::{self, Run};
-use resilience_lab::sim::time::from_secs;
+use resilience_lab::sim::kernel::time::from_secs;
 
 const ID: &str = "memory-leak";
 const DAY_S: f64 = 86_400.0;

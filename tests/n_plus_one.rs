@@ -91,7 +91,7 @@ fn a_ttl_shorter_than_the_request_interval_keeps_the_cache_cold() {
 #[test]
 fn switching_to_join_fetch_live_ends_the_timeouts() {
     use resilience_lab::scenarios::{self, Run, TimedChange, Value};
-    use resilience_lab::sim::time::SEC;
+    use resilience_lab::sim::kernel::time::SEC;
     let s = scenarios::find(ID).unwrap();
     let change = TimedChange {
         at_us: 300 * SEC,
@@ -105,7 +105,7 @@ fn switching_to_join_fetch_live_ends_the_timeouts() {
     let timed_out = w.metrics.series("finance-users.timed_out").unwrap();
     let ok = w.metrics.series("finance-users.ok").unwrap();
     // 10 s buckets: all time out before; none from a minute after the switch.
-    let sum = |s: &resilience_lab::sim::metrics::Ring, a: u64, b: u64| {
+    let sum = |s: &resilience_lab::sim::kernel::metrics::Ring, a: u64, b: u64| {
         (a..b).map(|i| s.get(i).unwrap()).sum::<f64>()
     };
     assert!(sum(timed_out, 3, 29) > 10.0 && sum(ok, 3, 29) == 0.0);
@@ -116,7 +116,7 @@ fn switching_to_join_fetch_live_ends_the_timeouts() {
 #[test]
 fn every_toggle_applies_live() {
     use resilience_lab::scenarios::{self, Run, TimedChange};
-    use resilience_lab::sim::time::SEC;
+    use resilience_lab::sim::kernel::time::SEC;
     let s = scenarios::find(ID).unwrap();
     let p = s.default_params();
     let at = |t: u64, name: &str, text: &str| TimedChange {
@@ -140,7 +140,8 @@ fn every_toggle_applies_live() {
     let m = &r.world().metrics;
     let f = m.series("billing-db.fetches").unwrap();
     let q = m.series("billing-db.fetch_queries").unwrap();
-    let late =
-        |s: &resilience_lab::sim::metrics::Ring| (35..60).map(|i| s.get(i).unwrap()).sum::<f64>();
+    let late = |s: &resilience_lab::sim::kernel::metrics::Ring| {
+        (35..60).map(|i| s.get(i).unwrap()).sum::<f64>()
+    };
     assert!(late(f) > 10.0 && late(q) == late(f));
 }

@@ -11,7 +11,7 @@
 use std::fmt::Write as _;
 
 use resilience_lab::scenarios::{self, ParamKind, Run, Scenario, TimedChange, Value};
-use resilience_lab::sim::time::from_secs;
+use resilience_lab::sim::kernel::time::from_secs;
 
 const SNAPSHOT: &str = "tests/snapshots/figures.txt";
 

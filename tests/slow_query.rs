@@ -5,7 +5,7 @@ mod common;
 
 use common::{fig, run};
 use resilience_lab::scenarios::{self, Run, TimedChange, Value};
-use resilience_lab::sim::time::SEC;
+use resilience_lab::sim::kernel::time::SEC;
 
 const ID: &str = "slow-query";
 const SECS: f64 = 600.0;
@@ -122,8 +122,9 @@ fn every_toggle_applies_live() {
         m.series("postgres.stmt.telemetry.rows_read").unwrap(),
         m.series("postgres.stmt.telemetry.calls").unwrap(),
     );
-    let sum =
-        |s: &resilience_lab::sim::metrics::Ring| (60..80).map(|i| s.get(i).unwrap()).sum::<f64>();
+    let sum = |s: &resilience_lab::sim::kernel::metrics::Ring| {
+        (60..80).map(|i| s.get(i).unwrap()).sum::<f64>()
+    };
     let want = 5e7 * 15.0 / 365.0 * 0.002;
     assert!(
         (sum(rows) / sum(calls) - want).abs() < 1.0,

@@ -6,7 +6,7 @@ mod common;
 
 use common::{fig, run};
 use resilience_lab::scenarios::{self, Run, TimedChange, Value};
-use resilience_lab::sim::time::{from_secs, SEC};
+use resilience_lab::sim::kernel::time::{from_secs, SEC};
 use resilience_lab::sim::Signal;
 
 const ID: &str = "tv-spike";

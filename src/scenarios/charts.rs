@@ -35,7 +35,7 @@ pub fn eval_line(run: &Run, expr: &SeriesExpr) -> Vec<(u64, f64)> {
                 return Vec::new();
             };
             let last = m.buckets_closed();
-            let sum = |rs: &[&crate::sim::metrics::Ring], i| {
+            let sum = |rs: &[&crate::sim::kernel::metrics::Ring], i| {
                 rs.iter().filter_map(|r| r.get(i)).sum::<f64>()
             };
             (first..last)

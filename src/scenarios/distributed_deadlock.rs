@@ -346,7 +346,7 @@ impl Model for DeadlockModel {
         let l = w.ledger();
         // Every ended transaction as its client saw it: a client that gave up
         // waited exactly its timeout.
-        let mut lat = crate::sim::metrics::Histogram::new();
+        let mut lat = crate::sim::kernel::metrics::Histogram::new();
         for c in self.clients {
             let client = &w.clients[c as usize];
             let name = format!("{}.latency", client.spec.name);

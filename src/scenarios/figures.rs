@@ -2,7 +2,7 @@
 //! buckets, shares, maxima. Only arithmetic on what the engine recorded — no
 //! mechanism, no model.
 
-use crate::sim::metrics::Metrics;
+use crate::sim::kernel::metrics::Metrics;
 use crate::sim::Micros;
 
 /// The index of the bucket containing time `t`.

@@ -19,7 +19,7 @@
 //! - report JSON: 200 bytes per item (1 MB for 5,000), Redis 0.5 ms away over
 //!   1 Gbit/s: a hit costs 0.5 ms + 8 ms of transfer.
 
-use crate::sim::query_cost::{CostModel, Filter, Table};
+use crate::sim::data::query_cost::{CostModel, Filter, Table};
 use crate::sim::{
     cache_aside, CacheSpec, ClientSpec, DataAccess, DatabaseSpec, Dist, Handler, KeySpec, Query,
     ServiceSpec, Step, World, WorldConfig, HOUR, MS, SEC,

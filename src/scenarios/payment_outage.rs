@@ -272,7 +272,7 @@ impl PaymentModel {
         if let Some(id) = self.pending_shift.take() {
             self.world.cancel(id);
         }
-        let at = crate::sim::time::from_secs(t).max(self.world.now());
+        let at = crate::sim::kernel::time::from_secs(t).max(self.world.now());
         let split = self.split;
         self.pending_shift = Some(self.world.at(
             at,

@@ -7,7 +7,7 @@
 //! dashboards; an `app` service serves the rest of the product's traffic
 //! against the same PostgreSQL server (the background load that stays when the
 //! telemetry query is fixed). The telemetry query's CPU comes from the
-//! query-cost model (`sim::query_cost`) for the chosen index and partitioning.
+//! query-cost model (`sim::data::query_cost`) for the chosen index and partitioning.
 //!
 //! Calibration, once, to the story (then the mechanism produces the numbers):
 //! - server: 16 vCPUs, 0.5 ms round trip, 300 connections;
@@ -20,7 +20,7 @@
 //!   20 % of the server — what the CPU falls to once the scan is gone;
 //! - dashboards: 12 telemetry queries/s, giving up after 10 s.
 
-use crate::sim::query_cost::{CostModel, Filter, Table};
+use crate::sim::data::query_cost::{CostModel, Filter, Table};
 use crate::sim::{
     ClientSpec, DataAccess, DatabaseSpec, Handler, Query, ServiceSpec, Step, World, WorldConfig,
     MS, SEC,

@@ -41,7 +41,7 @@
 //!   rate limits; pods ready after 180 s; the pre-warm asks for 12 pods at
 //!   t = 60 s.
 
-use crate::sim::time::{as_secs, Micros};
+use crate::sim::kernel::time::{as_secs, Micros};
 use crate::sim::{
     CacheSpec, CallSpec, ClientSpec, Cond, DataAccess, DatabaseSpec, Discipline, Dist,
     FlagControllerSpec, Handler, HpaMetric, HpaSpec, KeySpec, PoolSpec, Query, RateProfile,

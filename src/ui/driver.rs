@@ -17,7 +17,7 @@ use wasm_bindgen::JsCast;
 
 use super::lab::{Lab, Pace, Speed};
 use super::perf;
-use crate::sim::time::{from_secs, SEC};
+use crate::sim::kernel::time::{from_secs, SEC};
 use crate::sim::Micros;
 
 /// Longest wall-clock gap counted as one frame (a hidden tab, a breakpoint).

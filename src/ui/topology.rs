@@ -12,7 +12,7 @@ use leptos::prelude::*;
 
 use super::format;
 use super::lab::Lab;
-use crate::sim::breaker::BreakerState;
+use crate::sim::calls::breaker::BreakerState;
 use crate::sim::{Step, World};
 
 const COL_W: f64 = 210.0;

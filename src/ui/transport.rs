@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use super::format;
 use super::lab::{Lab, Speed};
-use crate::sim::time::from_secs;
+use crate::sim::kernel::time::from_secs;
 
 /// Speeds offered, simulated seconds per wall second (plus the scenario's own).
 const LADDER: &[f64] = &[

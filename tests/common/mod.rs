@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use resilience_lab::scenarios::{self, Run};
-use resilience_lab::sim::time::from_secs;
+use resilience_lab::sim::kernel::time::from_secs;
 
 /// Erlang C: the probability that an arrival waits, for `c` servers at offered
 /// load `a = λ/μ` (in Erlangs), computed with the stable Erlang B recursion.

@@ -1,0 +1,377 @@
+//! The life of a synchronous call: attempts, timeouts, retries with backoff,
+//! circuit breaker, bulkhead, and answers lost on the way back.
+//!
+//! A `Step::Call` runs as a sequence of attempts, each wrapped as Resilience4j
+//! recommends — retry ( breaker ( bulkhead ( timeout ( call ) ) ) ):
+//! 1. the breaker is asked first; a refusal ends the whole call at once, with no
+//!    retry and without touching the callee ("retries abort when it is open");
+//! 2. the timeout is armed (it covers a wait for a bulkhead permit too);
+//! 3. a bulkhead permit is taken, waited for, or refused (a refusal is a failed
+//!    attempt);
+//! 4. a new request — the attempt — is sent to the callee, with the caller's key.
+//!
+//! When the attempt ends (answer, timeout, refusal) the breaker records it and
+//! the permit is given back. A failed attempt is retried after the policy's
+//! backoff while attempts remain; the caller keeps its worker meanwhile, as a
+//! thread blocked in a synchronous retry does.
+//!
+//! An attempt the caller stopped waiting for is detached: the callee goes on and
+//! its answer is dropped. A service may lose answers on the way back
+//! ([`World::set_response_loss`]): the callee did its work and its side effects,
+//! but the caller never hears and waits until its timeout.
+
+use crate::sim::calls::bulkhead::Admission;
+use crate::sim::kernel::metrics::CounterId;
+use crate::sim::kernel::request::{Origin, Outcome, ReqRef, Request};
+use crate::sim::kernel::time::Micros;
+use crate::sim::kernel::world::{Event, World};
+use crate::sim::topology::handler::{CallSpec, OnError, Step};
+
+/// What a request knows about the call it makes (as a caller) and about the
+/// retry policy that sent it (as an attempt).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CallState {
+    /// Attempts made so far in the current call step.
+    pub attempts_made: u16,
+    /// When the current attempt started.
+    pub attempt_started_us: Micros,
+    /// The attempt awaited now, if one is out.
+    pub child: Option<ReqRef>,
+    /// The wait before the previous retry (decorrelated jitter grows from it).
+    pub last_wait_us: Micros,
+    /// Bulkhead whose permit the current attempt holds.
+    pub permit: Option<u32>,
+    /// Bulkhead whose permit the current attempt waits for.
+    pub waiting_for: Option<u32>,
+    /// Retry part whose `retries_in_flight` counts this caller now.
+    pub in_retry: Option<u32>,
+    /// As an attempt: the retry part of the call that sent it.
+    pub sent_by: Option<u32>,
+}
+
+impl World {
+    /// Makes `service` lose each successful answer it sends to a caller with
+    /// probability `p`, after the work (and its side effects) is done; counted in
+    /// `NAME.responses_lost`.
+    pub fn set_response_loss(&mut self, service: u32, p: f64) {
+        assert!((0.0..=1.0).contains(&p), "loss probability {p}");
+        let svc = &mut self.services[service as usize];
+        svc.response_loss = p;
+        if svc.lost.is_none() {
+            let name = format!("{}.responses_lost", svc.spec.name);
+            svc.lost = Some(self.metrics.counter(&name));
+        }
+    }
+
+    /// The call spec of the step `r` is on, if it is a call.
+    fn call_spec(&self, r: ReqRef) -> Option<CallSpec> {
+        let req = self.requests.get(r)?;
+        match self.handlers[req.handler as usize]
+            .steps
+            .get(req.step as usize)
+        {
+            Some(Step::Call(c)) => Some(c.clone()),
+            _ => None,
+        }
+    }
+
+    /// Starts the call of the step `r` is on.
+    pub(crate) fn begin_call(&mut self, r: ReqRef) {
+        let req = self.requests.get_mut(r).expect("calling request is alive");
+        debug_assert!(req.call.child.is_none() && req.call.permit.is_none());
+        req.call.attempts_made = 0;
+        req.call.last_wait_us = 0;
+        self.next_attempt(r);
+    }
+
+    fn next_attempt(&mut self, r: ReqRef) {
+        let Some(spec) = self.call_spec(r) else {
+            // A toggle replaced the step while the caller was backing off.
+            return self.end_call(r, Outcome::Error);
+        };
+        let now = self.now;
+        let req = self.requests.get_mut(r).expect("alive");
+        req.call.attempts_made += 1;
+        req.call.attempt_started_us = now;
+        let token = req.wait_token;
+        let w = req.weight as f64;
+        if let Some(b) = spec.breaker {
+            if !self.breaker_acquire(b, w) {
+                return self.end_call(r, Outcome::Rejected);
+            }
+        }
+        if let Some(t) = spec.timeout_us {
+            self.queue.push(now + t, Event::CallTimeout(r, token));
+        }
+        if let Some(bh) = spec.bulkhead {
+            let b = &mut self.bulkheads[bh as usize];
+            match b.acquire(r, token) {
+                Admission::Granted => {
+                    self.requests.get_mut(r).expect("alive").call.permit = Some(bh);
+                }
+                Admission::Waiting => {
+                    let wait = b.spec.max_wait_us;
+                    self.requests.get_mut(r).expect("alive").call.waiting_for = Some(bh);
+                    self.queue
+                        .push(now + wait, Event::BulkheadWaitOver(r, token));
+                    self.bulkhead_gauges(bh);
+                    return;
+                }
+                Admission::Refused => {
+                    let c = b.m.rejected;
+                    self.metrics.add(c, w);
+                    return self.attempt_done(r, Outcome::Rejected);
+                }
+            }
+            self.bulkhead_gauges(bh);
+        }
+        self.send_attempt(r, &spec);
+    }
+
+    fn send_attempt(&mut self, r: ReqRef, spec: &CallSpec) {
+        let now = self.now;
+        let req = self.requests.get(r).expect("alive");
+
+        let attempt = req.call.attempts_made;
+        let child = Request {
+            origin: Origin::Call(r),
+            class: req.class,
+            weight: req.weight,
+            attempt,
+            born_us: req.born_us,
+            attempt_start_us: now,
+            service: spec.service,
+            // Preset only for a call kept in the caller's pod; `enter` decides.
+            pod: if spec.in_caller_pod && spec.service == req.service {
+                req.pod
+            } else {
+                u32::MAX
+            },
+            pool: 0,
+            handler: spec.handler,
+            step: 0,
+            holds_worker: false,
+            queued_at_us: now,
+            wait_token: 0,
+            key: req.key,
+            call: CallState {
+                sent_by: spec.retry,
+                ..CallState::default()
+            },
+        };
+        let w = req.weight as f64;
+        let c = self.requests.insert(child);
+        self.requests.get_mut(r).expect("alive").call.child = Some(c);
+        if let Some(id) = spec.retry {
+            let m = self.retries[id as usize].m.clone();
+            self.metrics.add(m.attempts, w);
+            if attempt > 1 {
+                self.metrics.add(m.retries, w);
+            }
+        }
+        self.enter(c);
+    }
+
+    /// An attempt `c` (now removed) answered with `outcome`: hand it to its
+    /// caller, unless the answer is lost on the way or nobody waits for it.
+    pub(crate) fn on_answer(&mut self, c: ReqRef, child: &Request, outcome: Outcome) {
+        let Origin::Call(parent) = child.origin else {
+            return;
+        };
+        if outcome.is_ok() && child.attempt > 1 {
+            if let Some(id) = child.call.sent_by {
+                let ok = self.retries[id as usize].m.retries_ok;
+                self.metrics.add(ok, child.weight as f64);
+            }
+        }
+        // Only a success can be lost "after the side effect"; a lost error would
+        // only turn a fast failure into a slow one.
+        let svc = &self.services[child.service as usize];
+        if outcome.is_ok() && svc.response_loss > 0.0 {
+            let lost: Option<CounterId> = svc.lost;
+            if self.rng.chance(svc.response_loss) {
+                if let Some(l) = lost {
+                    self.metrics.add(l, child.weight as f64);
+                }
+                return;
+            }
+        }
+        match self.requests.get(parent) {
+            Some(p) if p.call.child == Some(c) => self.attempt_done(parent, outcome),
+            _ => {}
+        }
+    }
+
+    pub(crate) fn on_call_timeout(&mut self, r: ReqRef, token: u32) {
+        match self.requests.get(r) {
+            Some(req) if req.wait_token == token => {}
+            _ => return,
+        }
+        // Was the caller part of a distributed deadlock? Only a timeout tells.
+        self.observe_deadlock(r);
+        self.attempt_done(r, Outcome::TimedOut);
+    }
+
+    pub(crate) fn on_bulkhead_wait_over(&mut self, r: ReqRef, token: u32) {
+        let Some(req) = self.requests.get(r) else {
+            return;
+        };
+        let (Some(bh), true) = (req.call.waiting_for, req.wait_token == token) else {
+            return;
+        };
+        let (c, w) = (self.bulkheads[bh as usize].m.rejected, req.weight as f64);
+        self.metrics.add(c, w);
+        self.attempt_done(r, Outcome::Rejected);
+    }
+
+    pub(crate) fn on_retry_due(&mut self, r: ReqRef, token: u32) {
+        match self.requests.get(r) {
+            Some(req) if req.wait_token == token => self.next_attempt(r),
+            _ => {}
+        }
+    }
+
+    /// Lets go of what the current attempt holds: the attempt itself (detached,
+    /// its answer will be dropped), a bulkhead permit or a place in its line.
+    fn let_go(&mut self, r: ReqRef, call: &mut CallState) {
+        if let Some(c) = call.child.take() {
+            if let Some(child) = self.requests.get_mut(c) {
+                child.origin = Origin::Detached;
+            }
+        }
+        if let Some(bh) = call.waiting_for.take() {
+            self.bulkheads[bh as usize].leave(r);
+            self.bulkhead_gauges(bh);
+        }
+        if let Some(bh) = call.permit.take() {
+            let granted = self.bulkheads[bh as usize].release();
+            self.bulkhead_gauges(bh);
+            self.resume_waiters(bh, granted);
+        }
+    }
+
+    /// The current attempt of `r` ended with `outcome`: record it, then retry or
+    /// end the call.
+    fn attempt_done(&mut self, r: ReqRef, outcome: Outcome) {
+        let now = self.now;
+        let spec = self.call_spec(r);
+        let req = self.requests.get_mut(r).expect("alive");
+        req.wait_token = req.wait_token.wrapping_add(1);
+        let (mut call, w) = (req.call, req.weight as f64);
+        self.let_go(r, &mut call);
+        let req = self.requests.get_mut(r).expect("alive");
+        req.call = call;
+        let Some(spec) = spec else {
+            return self.end_call(r, outcome);
+        };
+        if let Some(b) = spec.breaker {
+            self.breaker_record(b, !outcome.is_ok(), now - call.attempt_started_us);
+        }
+        if outcome.is_ok() {
+            return self.end_call(r, outcome);
+        }
+        let Some(id) = spec.retry else {
+            return self.end_call(r, outcome);
+        };
+        let policy = self.retries[id as usize].policy;
+        if call.attempts_made >= policy.max_attempts {
+            let m = self.retries[id as usize].m.exhausted;
+            self.metrics.add(m, w);
+            return self.end_call(r, outcome);
+        }
+        let wait = policy.wait_us(call.attempts_made - 1, call.last_wait_us, &mut self.rng);
+        let req = self.requests.get_mut(r).expect("alive");
+        req.call.last_wait_us = wait;
+        let token = req.wait_token;
+        if req.call.in_retry.is_none() {
+            req.call.in_retry = Some(id);
+            let g = self.retries[id as usize].m.retries_in_flight;
+            self.metrics.shift(g, now, 1.0);
+        }
+        self.queue.push(now + wait, Event::RetryDue(r, token));
+    }
+
+    /// The call of `r` is over: carry on or fail, as the step says.
+    fn end_call(&mut self, r: ReqRef, outcome: Outcome) {
+        let now = self.now;
+        let on_error = self.call_spec(r).map_or(OnError::Fail, |c| c.on_error);
+        let req = self.requests.get_mut(r).expect("alive");
+        if let Some(id) = req.call.in_retry.take() {
+            let g = self.retries[id as usize].m.retries_in_flight;
+            self.metrics.shift(g, now, -1.0);
+        }
+        let req = self.requests.get_mut(r).expect("alive");
+        req.call.attempts_made = 0;
+        if outcome.is_ok() || on_error == OnError::Continue {
+            req.step += 1;
+            self.run_steps(r);
+        } else {
+            self.finish(r, Outcome::Error);
+        }
+    }
+
+    /// A caller ended in the middle of a call (its pod went away): let go of
+    /// everything its attempt held; a breaker records the attempt as failed.
+    pub(crate) fn abandon_call(&mut self, r: ReqRef, req: &Request) {
+        let mut call = req.call;
+        let idle = call.child.is_none()
+            && call.permit.is_none()
+            && call.waiting_for.is_none()
+            && call.in_retry.is_none();
+        if idle {
+            return;
+        }
+        let outstanding = call.child.is_some() || call.permit.is_some();
+        let breaker = match self.handlers[req.handler as usize]
+            .steps
+            .get(req.step as usize)
+        {
+            Some(Step::Call(c)) => c.breaker,
+            _ => None,
+        };
+        self.let_go(r, &mut call);
+        if let Some(id) = call.in_retry {
+            let g = self.retries[id as usize].m.retries_in_flight;
+            self.metrics.shift(g, self.now, -1.0);
+        }
+        if let (Some(b), true) = (breaker, outstanding) {
+            self.breaker_record(b, true, self.now - call.attempt_started_us);
+        }
+    }
+
+    pub(crate) fn resume_waiters(&mut self, bh: u32, granted: Vec<(ReqRef, u32)>) {
+        for (w, token) in granted {
+            let live = self
+                .requests
+                .get(w)
+                .is_some_and(|q| q.wait_token == token && q.call.waiting_for == Some(bh));
+            let spec = if live { self.call_spec(w) } else { None };
+            match spec {
+                Some(spec) => {
+                    let q = self.requests.get_mut(w).expect("alive");
+                    q.call.waiting_for = None;
+                    q.call.permit = Some(bh);
+                    self.bulkhead_gauges(bh);
+                    self.send_attempt(w, &spec);
+                }
+                None => {
+                    // Not waiting any more: hand the permit on.
+                    let more = self.bulkheads[bh as usize].release();
+                    self.bulkhead_gauges(bh);
+                    self.resume_waiters(bh, more);
+                }
+            }
+        }
+    }
+
+    fn bulkhead_gauges(&mut self, bh: u32) {
+        let b = &self.bulkheads[bh as usize];
+        let (busy, waiting) = (b.in_use() as f64, b.waiting() as f64);
+        let m = b.m.clone();
+        self.metrics.set(m.busy, self.now, busy);
+        self.metrics.set(m.waiting, self.now, waiting);
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,8 @@
+//! Capacity: CPUs shared by jobs, work queued on a pod's CPU, and the Kubernetes
+//! HPA arithmetic with the autoscaler that drives it.
+
+pub mod autoscaler;
+pub mod cpu;
+pub mod hpa;
+pub mod hpa_metric;
+pub(crate) mod pod_cpu;

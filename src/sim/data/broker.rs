@@ -1,0 +1,304 @@
+//! An event broker: topics, each read by one consumer group.
+//!
+//! `Step::Publish` appends an event to a topic and the publishing request
+//! carries on at once: it holds no worker, lock or connection while the event
+//! waits. The topic's consumer group has `consumers` consumers; each takes the
+//! oldest due event, runs it as a request to the group's handler (through the
+//! service's pods, pools and queues like any other request), and takes the next
+//! when that ends. A failed event is delivered again after a delay, up to
+//! `max_deliveries` times, then dead-lettered (at-least-once delivery). Events
+//! are taken in order, one head of line for the topic (partitions are not
+//! modelled: `consumers` is the group's concurrency).
+//!
+//! Series per topic `NAME`: `NAME.published`, `NAME.consumed`,
+//! `NAME.dead_letters`, `NAME.dropped` (counters), `NAME.lag` (events
+//! published and not yet consumed), `NAME.age` (publish to consumed, ms).
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::sim::kernel::metrics::{CounterId, GaugeId, LatencyId};
+use crate::sim::kernel::request::{Origin, Outcome, ReqRef, Request};
+use crate::sim::kernel::time::{Micros, MS, SEC};
+use crate::sim::kernel::world::{Event, World};
+
+/// A topic and its consumer group, as declared by a scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TopicSpec {
+    /// Name, for its series (`"order-placed"`).
+    pub name: String,
+    /// The consuming service and the handler each event runs.
+    pub service: u32,
+    pub handler: u32,
+    /// Consumers in the group: events processed at once.
+    pub consumers: u32,
+    /// From publish to deliverable (broker round trip, batching).
+    pub delivery_delay_us: Micros,
+    /// Wait before a failed event is delivered again.
+    pub redelivery_delay_us: Micros,
+    /// Deliveries before an event is dead-lettered.
+    pub max_deliveries: u32,
+    /// Most events kept waiting; beyond it the oldest are dropped (retention).
+    pub retention: usize,
+}
+
+impl TopicSpec {
+    /// A topic consumed by `consumers` consumers running `handler` of `service`,
+    /// with a 5 ms delivery delay, redelivery after 1 s up to 5 times, and room
+    /// for a million waiting events.
+    pub fn new(name: &str, service: u32, handler: u32, consumers: u32) -> Self {
+        TopicSpec {
+            name: name.to_string(),
+            service,
+            handler,
+            consumers,
+            delivery_delay_us: 5 * MS,
+            redelivery_delay_us: SEC,
+            max_deliveries: 5,
+            retention: 1_000_000,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Message {
+    published_us: Micros,
+    due_us: Micros,
+    deliveries: u32,
+    /// The publishing request as it was, for class and weight.
+    template: Request,
+}
+
+#[derive(Clone, Debug)]
+struct TopicMetrics {
+    published: CounterId,
+    consumed: CounterId,
+    dead: CounterId,
+    dropped: CounterId,
+    lag: GaugeId,
+    age: LatencyId,
+}
+
+struct Topic {
+    spec: TopicSpec,
+    backlog: VecDeque<Message>,
+    in_process: BTreeMap<(u32, u32), Message>,
+    poll_at: Option<Micros>,
+    lag: f64,
+    m: TopicMetrics,
+}
+
+/// Every topic of a world.
+#[derive(Default)]
+pub(crate) struct Broker {
+    topics: Vec<Topic>,
+}
+
+impl World {
+    /// Adds a topic with its consumer group; returns its index.
+    pub fn add_topic(&mut self, spec: TopicSpec) -> u32 {
+        assert!(spec.consumers >= 1 && spec.max_deliveries >= 1 && spec.retention >= 1);
+        let n = &spec.name;
+        let now = self.now;
+        let m = &mut self.metrics;
+        let tm = TopicMetrics {
+            published: m.counter(&format!("{n}.published")),
+            consumed: m.counter(&format!("{n}.consumed")),
+            dead: m.counter(&format!("{n}.dead_letters")),
+            dropped: m.counter(&format!("{n}.dropped")),
+            lag: m.gauge(&format!("{n}.lag"), now, 0.0),
+            age: m.latency(&format!("{n}.age")),
+        };
+        self.broker.topics.push(Topic {
+            spec,
+            backlog: VecDeque::new(),
+            in_process: BTreeMap::new(),
+            poll_at: None,
+            lag: 0.0,
+            m: tm,
+        });
+        self.broker.topics.len() as u32 - 1
+    }
+
+    /// Events of `topic` published and not yet consumed (weighted).
+    pub fn topic_lag(&self, topic: u32) -> f64 {
+        self.broker.topics[topic as usize].lag
+    }
+
+    /// Changes the number of consumers of `topic` from now on.
+    pub fn set_consumers(&mut self, topic: u32, consumers: u32) {
+        assert!(consumers >= 1);
+        self.broker.topics[topic as usize].spec.consumers = consumers;
+        self.broker_dispatch(topic);
+    }
+
+    /// `Step::Publish`: appends an event made by `r` to `topic`.
+    pub(crate) fn publish(&mut self, r: ReqRef, topic: u32) {
+        let now = self.now;
+        let template = self.requests.get(r).expect("publisher alive").clone();
+        let w = template.weight as f64;
+        let t = &mut self.broker.topics[topic as usize];
+        t.backlog.push_back(Message {
+            published_us: now,
+            due_us: now + t.spec.delivery_delay_us,
+            deliveries: 0,
+            template,
+        });
+        t.lag += w;
+        let mut dropped = 0.0;
+        while t.backlog.len() > t.spec.retention {
+            let m = t.backlog.pop_front().expect("over retention");
+            dropped += m.template.weight as f64;
+        }
+        t.lag -= dropped;
+        let (m, lag) = (t.m.clone(), t.lag);
+        self.metrics.add(m.published, w);
+        self.metrics.add(m.dropped, dropped);
+        self.metrics.set(m.lag, now, lag);
+        self.broker_dispatch(topic);
+    }
+
+    /// Hands due events to free consumers; arranges a poll for the next due one.
+    fn broker_dispatch(&mut self, topic: u32) {
+        loop {
+            let now = self.now;
+            let t = &mut self.broker.topics[topic as usize];
+            if t.in_process.len() >= t.spec.consumers as usize {
+                return;
+            }
+            let Some(head) = t.backlog.front() else {
+                return;
+            };
+            if head.due_us > now {
+                let due = head.due_us;
+                if t.poll_at.is_none_or(|p| p > due) {
+                    t.poll_at = Some(due);
+                    self.queue.push(due, Event::BrokerPoll { topic });
+                }
+                return;
+            }
+            let msg = t.backlog.pop_front().expect("head");
+            let (service, handler) = (t.spec.service, t.spec.handler);
+            let req = Request {
+                origin: Origin::Event(topic),
+                attempt: msg.deliveries as u16 + 1,
+                born_us: now,
+                attempt_start_us: now,
+                service,
+                pod: u32::MAX,
+                pool: 0,
+                handler,
+                step: 0,
+                holds_worker: false,
+                queued_at_us: now,
+                wait_token: 0,
+                ..msg.template.clone()
+            };
+            let r = self.requests.insert(req);
+            self.broker.topics[topic as usize]
+                .in_process
+                .insert((r.idx, r.gen), msg);
+            self.enter(r);
+        }
+    }
+
+    pub(crate) fn on_broker_poll(&mut self, topic: u32) {
+        let t = &mut self.broker.topics[topic as usize];
+        if t.poll_at == Some(self.now) {
+            t.poll_at = None;
+        }
+        self.broker_dispatch(topic);
+    }
+
+    /// A consumer's request for an event ended: acknowledge, or deliver again.
+    pub(crate) fn on_event_done(&mut self, topic: u32, r: ReqRef, outcome: Outcome) {
+        let now = self.now;
+        let t = &mut self.broker.topics[topic as usize];
+        let Some(mut msg) = t.in_process.remove(&(r.idx, r.gen)) else {
+            return;
+        };
+        let w = msg.template.weight;
+        let m = t.m.clone();
+        msg.deliveries += 1;
+        if outcome.is_ok() || msg.deliveries >= t.spec.max_deliveries {
+            t.lag -= w as f64;
+            let lag = t.lag;
+            if outcome.is_ok() {
+                self.metrics.add(m.consumed, w as f64);
+                self.metrics.record(m.age, now - msg.published_us, w);
+            } else {
+                self.metrics.add(m.dead, w as f64);
+            }
+            self.metrics.set(m.lag, now, lag);
+        } else {
+            msg.due_us = now + t.spec.redelivery_delay_us;
+            t.backlog.push_back(msg);
+        }
+        self.broker_dispatch(topic);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::sim::*;
+
+    fn world(consumers: u32, fail_p: f64) -> World {
+        let mut w = World::new(4, WorldConfig::default());
+        let front = w.add_service(ServiceSpec::new("front", 1, 10));
+        let back = w.add_service(ServiceSpec::new("back", 1, 100));
+        let consume = w.add_handler(Handler {
+            name: "consume".into(),
+            service: back,
+            pool: 0,
+            steps: vec![
+                Step::Work(Dist::Constant { ms: 100.0 }),
+                Step::FailWith { p: fail_p },
+            ],
+        });
+        let topic = w.add_topic(TopicSpec::new("events", back, consume, consumers));
+        let publish = w.add_handler(Handler {
+            name: "publish".into(),
+            service: front,
+            pool: 0,
+            steps: vec![Step::Publish { topic }],
+        });
+        w.add_client(ClientSpec::new("c", 50.0, front, publish));
+        w
+    }
+
+    #[test]
+    fn publishers_answer_at_once_and_consumers_keep_up_when_they_can() {
+        let mut w = world(10, 0.0); // capacity 100/s for 50/s offered
+        w.step(100 * SEC);
+        let lat = w.metrics.series_histogram("c.latency").unwrap();
+        assert!(lat.quantile(0.99).unwrap() < 1_000.0, "publish is instant");
+        let published = w.metrics.counter_total("events.published");
+        let consumed = w.metrics.counter_total("events.consumed");
+        assert!(published - consumed < 20.0, "{published} {consumed}");
+        assert!(w.topic_lag(0) < 20.0);
+    }
+
+    #[test]
+    fn too_few_consumers_build_lag() {
+        let mut w = world(2, 0.0); // capacity 20/s for 50/s offered
+        w.step(100 * SEC);
+        let lag = w.topic_lag(0);
+        assert!((lag - 3_000.0).abs() < 300.0, "lag {lag}");
+        assert!(w.ledger().balances());
+    }
+
+    #[test]
+    fn failed_events_are_redelivered_then_dead_lettered() {
+        let mut w = world(20, 0.5);
+        w.step(200 * SEC);
+        let m = &w.metrics;
+        let published = m.counter_total("events.published");
+        let consumed = m.counter_total("events.consumed");
+        let dead = m.counter_total("events.dead_letters");
+        // Five tries at 50 %: 1/32 of events dead-lettered.
+        assert!(
+            (dead / published - 1.0 / 32.0).abs() < 0.01,
+            "{dead} of {published}"
+        );
+        assert!(published - consumed - dead - w.topic_lag(0) < 1e-9);
+    }
+}

@@ -1,0 +1,333 @@
+//! Row locks held by transactions, with FIFO wait queues.
+//!
+//! A lock table stands for a database table (inventory, logistics). A request
+//! locks one of its rows with `Step::Lock` and holds it until `Step::Commit`
+//! or until it ends — committed if it succeeded, rolled back if it failed or
+//! was killed; either way the row passes to the first request waiting for it.
+//! A request waiting for a row keeps its worker (a thread blocked on a database
+//! call), and nothing but the table's own lock-wait timeout (if any) ends that
+//! wait. Locks held across a synchronous call are hold-and-wait: if the callee,
+//! directly or further down, needs a row the caller's transaction holds, the
+//! two wait for each other. The engine does not detect that — a database sees
+//! only its own rows, not the HTTP call in between — so such a wait ends only
+//! when a caller's HTTP timeout fires (see `deadlock.rs` for how those are
+//! counted).
+//!
+//! Series per table `NAME`: `NAME.locks_held`, `NAME.lock_waiters` (threads
+//! blocked), `NAME.lock_hold` and `NAME.lock_wait` (latency series, ms),
+//! `NAME.lock_wait_timeouts`; and `locks.deadlocks` once for the world.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::sim::kernel::metrics::{CounterId, GaugeId, LatencyId};
+use crate::sim::kernel::request::{Outcome, ReqRef};
+use crate::sim::kernel::time::Micros;
+use crate::sim::kernel::world::{Event, World};
+
+/// A lock table as declared by a scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LockTableSpec {
+    /// Name, for its series (`"inventory"`).
+    pub name: String,
+    /// How long the database lets a transaction wait for a row before failing
+    /// it (MySQL's `innodb_lock_wait_timeout` is 50 s); `None`: for ever.
+    pub wait_timeout_us: Option<Micros>,
+}
+
+#[derive(Clone, Debug)]
+struct TableMetrics {
+    held: GaugeId,
+    waiters: GaugeId,
+    hold: LatencyId,
+    wait: LatencyId,
+    wait_timeouts: CounterId,
+}
+
+#[derive(Clone, Debug)]
+struct Table {
+    spec: LockTableSpec,
+    m: TableMetrics,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Row {
+    holder: Option<ReqRef>,
+    since_us: Micros,
+    waiters: VecDeque<ReqRef>,
+}
+
+type ReqKey = (u32, u32);
+
+fn key(r: ReqRef) -> ReqKey {
+    (r.idx, r.gen)
+}
+
+/// Every lock table of a world and who holds or waits for what. Rows appear
+/// when first locked and go when neither held nor waited for, so the maps are
+/// bounded by the requests alive.
+#[derive(Default)]
+pub(crate) struct LockManager {
+    tables: Vec<Table>,
+    rows: BTreeMap<(u32, u64), Row>,
+    /// Rows each request holds.
+    held: BTreeMap<ReqKey, Vec<(u32, u64)>>,
+    /// The row each waiting request waits for, and since when.
+    waiting: BTreeMap<ReqKey, (u32, u64, Micros)>,
+    pub max_hold_us: Micros,
+    pub deadlocks: u64,
+    pub deadlock_counter: Option<CounterId>,
+}
+
+impl LockManager {
+    /// True when the world has no lock table (the hot path skips everything).
+    pub fn is_empty(&self) -> bool {
+        self.tables.is_empty()
+    }
+
+    /// True when `r` holds at least one row.
+    pub fn holds_any(&self, r: ReqRef) -> bool {
+        self.held.contains_key(&key(r))
+    }
+
+    /// The holder of the row `r` waits for, if it waits.
+    pub fn blocker_of(&self, r: ReqRef) -> Option<ReqRef> {
+        let (t, row, _) = self.waiting.get(&key(r))?;
+        self.rows.get(&(*t, *row))?.holder
+    }
+}
+
+impl World {
+    /// Adds a lock table; returns its index.
+    pub fn add_lock_table(&mut self, spec: LockTableSpec) -> u32 {
+        let n = &spec.name;
+        let now = self.now;
+        let m = &mut self.metrics;
+        let tm = TableMetrics {
+            held: m.gauge(&format!("{n}.locks_held"), now, 0.0),
+            waiters: m.gauge(&format!("{n}.lock_waiters"), now, 0.0),
+            hold: m.latency(&format!("{n}.lock_hold")),
+            wait: m.latency(&format!("{n}.lock_wait")),
+            wait_timeouts: m.counter(&format!("{n}.lock_wait_timeouts")),
+        };
+        if self.locks.deadlock_counter.is_none() {
+            self.locks.deadlock_counter = Some(self.metrics.counter("locks.deadlocks"));
+        }
+        self.locks.tables.push(Table { spec, m: tm });
+        self.locks.tables.len() as u32 - 1
+    }
+
+    /// Locks currently held in `table`.
+    pub fn locks_held(&self, table: u32) -> usize {
+        self.locks
+            .rows
+            .iter()
+            .filter(|((t, _), row)| *t == table && row.holder.is_some())
+            .count()
+    }
+
+    /// Requests now waiting for a row of `table`.
+    pub fn lock_waiters(&self, table: u32) -> usize {
+        self.locks
+            .waiting
+            .values()
+            .filter(|(t, _, _)| *t == table)
+            .count()
+    }
+
+    /// The longest any row lock has been held so far (released ones).
+    pub fn max_lock_hold_us(&self) -> Micros {
+        self.locks.max_hold_us
+    }
+
+    /// Waits that `deadlock.rs` found in a wait-for cycle when they timed out.
+    pub fn deadlocks(&self) -> u64 {
+        self.locks.deadlocks
+    }
+
+    /// `Step::Lock`: true if `r` got a row of `table` at once; false if it now
+    /// waits in the row's queue.
+    pub(crate) fn lock_acquire(&mut self, r: ReqRef, table: u32, rows: u32) -> bool {
+        let now = self.now;
+        let row = self.rng.below(rows.max(1) as u64);
+        let m = self.locks.tables[table as usize].m.clone();
+        let entry = self.locks.rows.entry((table, row)).or_default();
+        match entry.holder {
+            Some(h) if h == r => true,
+            Some(_) => {
+                entry.waiters.push_back(r);
+                self.locks.waiting.insert(key(r), (table, row, now));
+                self.metrics.shift(m.waiters, now, 1.0);
+                if let Some(t) = self.locks.tables[table as usize].spec.wait_timeout_us {
+                    self.queue.push(now + t, Event::LockWaitTimeout(r, now));
+                }
+                false
+            }
+            None => {
+                entry.holder = Some(r);
+                entry.since_us = now;
+                self.locks
+                    .held
+                    .entry(key(r))
+                    .or_default()
+                    .push((table, row));
+                self.metrics.shift(m.held, now, 1.0);
+                self.metrics.record(m.wait, 0, 1);
+                true
+            }
+        }
+    }
+
+    /// Ends `r`'s transaction: it stops waiting, and each row it holds passes to
+    /// the row's first waiter, which then carries on with its next step.
+    pub(crate) fn release_locks(&mut self, r: ReqRef) {
+        if self.locks.is_empty() {
+            return;
+        }
+        let now = self.now;
+        let k = key(r);
+        if let Some((t, row, since)) = self.locks.waiting.remove(&k) {
+            let m = self.locks.tables[t as usize].m.clone();
+            if let Some(rw) = self.locks.rows.get_mut(&(t, row)) {
+                rw.waiters.retain(|w| *w != r);
+            }
+            self.metrics.shift(m.waiters, now, -1.0);
+            self.metrics.record(m.wait, now - since, 1);
+            self.forget_row_if_idle(t, row);
+        }
+        let Some(rows) = self.locks.held.remove(&k) else {
+            return;
+        };
+        let mut granted = Vec::new();
+        for (t, row) in rows {
+            let m = self.locks.tables[t as usize].m.clone();
+            let rw = self.locks.rows.get_mut(&(t, row)).expect("held row exists");
+            debug_assert_eq!(rw.holder, Some(r));
+            let hold = now - rw.since_us;
+            rw.holder = None;
+            self.locks.max_hold_us = self.locks.max_hold_us.max(hold);
+            self.metrics.record(m.hold, hold, 1);
+            self.metrics.shift(m.held, now, -1.0);
+            while let Some(w) = rw.waiters.pop_front() {
+                let Some((_, _, since)) = self.locks.waiting.remove(&key(w)) else {
+                    continue; // not waiting any more (cannot happen: ended waits leave the queue)
+                };
+                rw.holder = Some(w);
+                rw.since_us = now;
+                self.locks.held.entry(key(w)).or_default().push((t, row));
+                self.metrics.shift(m.waiters, now, -1.0);
+                self.metrics.shift(m.held, now, 1.0);
+                self.metrics.record(m.wait, now - since, 1);
+                granted.push(w);
+                break;
+            }
+            self.forget_row_if_idle(t, row);
+        }
+        // Resume after the bookkeeping, so every row is consistent when they run.
+        for w in granted {
+            if let Some(req) = self.requests.get_mut(w) {
+                req.step += 1;
+                self.run_steps(w);
+            }
+        }
+    }
+
+    fn forget_row_if_idle(&mut self, t: u32, row: u64) {
+        if let Some(rw) = self.locks.rows.get(&(t, row)) {
+            if rw.holder.is_none() && rw.waiters.is_empty() {
+                self.locks.rows.remove(&(t, row));
+            }
+        }
+    }
+
+    /// The database gives up on a lock wait: the transaction fails (rolls back).
+    pub(crate) fn on_lock_wait_timeout(&mut self, r: ReqRef, since: Micros) {
+        match self.locks.waiting.get(&key(r)) {
+            Some((t, _, s)) if *s == since && self.requests.get(r).is_some() => {
+                let c = self.locks.tables[*t as usize].m.wait_timeouts;
+                self.metrics.add(c, 1.0);
+                self.finish(r, Outcome::Error);
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::sim::*;
+
+    /// One service whose handler locks one of `rows` rows and works 10 ms.
+    fn world(rows: u32, rps: f64) -> (World, u32) {
+        let mut w = World::new(5, WorldConfig::default());
+        let s = w.add_service(ServiceSpec::new("db", 1, 500));
+        let t = w.add_lock_table(LockTableSpec {
+            name: "items".into(),
+            wait_timeout_us: None,
+        });
+        let h = w.add_handler(Handler {
+            name: "update".into(),
+            service: s,
+            pool: 0,
+            steps: vec![
+                Step::Lock { table: t, rows },
+                Step::Work(Dist::Constant { ms: 10.0 }),
+                Step::Commit,
+                Step::Work(Dist::Constant { ms: 5.0 }),
+            ],
+        });
+        w.add_client(ClientSpec::new("c", rps, s, h));
+        (w, t)
+    }
+
+    #[test]
+    fn one_row_serialises_transactions_fifo() {
+        // 50 rps on one row held 10 ms: utilisation 0.5, all succeed, waits queue.
+        let (mut w, t) = world(1, 50.0);
+        w.step(200 * SEC);
+        let l = w.ledger();
+        assert_eq!(l.failed, 0);
+        assert!(l.succeeded > 9_000);
+        assert_eq!(
+            w.max_lock_hold_us(),
+            10 * MS,
+            "commit releases before the last step"
+        );
+        let wait = w.metrics.series_histogram("items.lock_wait").unwrap();
+        // M/D/1 at rho 0.5: mean wait = rho·S / (2(1-rho)) = 5 ms.
+        let mean_ms = wait.mean().unwrap() / 1e3;
+        assert!((mean_ms - 5.0).abs() < 0.6, "mean wait {mean_ms} ms");
+        assert!(w.locks_held(t) <= 1);
+    }
+
+    #[test]
+    fn many_rows_rarely_collide() {
+        let (mut w, _) = world(1_000, 50.0);
+        w.step(100 * SEC);
+        let wait = w.metrics.series_histogram("items.lock_wait").unwrap();
+        assert!(wait.mean().unwrap() < 100.0, "{:?}", wait.mean());
+    }
+
+    #[test]
+    fn a_lock_wait_timeout_fails_the_waiter_and_leaves_the_holder() {
+        let mut w = World::new(1, WorldConfig::default());
+        let s = w.add_service(ServiceSpec::new("db", 1, 100));
+        let t = w.add_lock_table(LockTableSpec {
+            name: "rows".into(),
+            wait_timeout_us: Some(50 * SEC),
+        });
+        let hang = w.add_handler(Handler {
+            name: "hang".into(),
+            service: s,
+            pool: 0,
+            steps: vec![Step::Lock { table: t, rows: 1 }, Step::Hang],
+        });
+        let c = w.add_client(ClientSpec::new("c", 0.5, s, hang));
+        w.step(200 * SEC);
+        // The first holds the row for ever; every later one times out after 50 s.
+        let l = w.clients[c as usize].ledger;
+        assert!(l.failed >= 40, "{l:?}");
+        assert_eq!(w.locks_held(t), 1);
+        assert!(w.lock_waiters(t) >= 10);
+        assert!(w.ledger().balances());
+    }
+}

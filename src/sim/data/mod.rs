@@ -1,0 +1,14 @@
+//! Data: databases with replicas and connection pools, query plans, ORM access
+//! patterns, caches, a Redis-like key-value store, tables with unique
+//! constraints, row locks and an event broker.
+
+pub mod broker;
+pub mod cache;
+pub(crate) mod cache_flow;
+pub mod database;
+pub(crate) mod db_flow;
+pub mod kv;
+pub mod locks;
+pub mod orm;
+pub mod query_cost;
+pub mod table;

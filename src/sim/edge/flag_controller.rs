@@ -1,0 +1,264 @@
+//! A flag controller: turns optional features off when the system is under
+//! pressure and back on once it has been calm for a while.
+//!
+//! Every `period_us` it looks at the system through [`Cond`]itions on live
+//! [`Signal`](crate::sim::edge::signals::Signal)s:
+//! - in normal running, if any `shed_when` condition holds, it sets each of its
+//!   flags to the value it has while shedding (an expensive feature off, a
+//!   cheap fallback such as a static page on);
+//! - while shedding, once every `restore_when` condition has held at every
+//!   look for `restore_after_us`, it sets them all back to the other value.
+//!
+//! The two lists are separate so that there is hysteresis: shed on "queue over
+//! 200", restore on "no pod still starting and queue under 5 for 30 s". A
+//! controller switched off takes no decisions and sets its flags back to their
+//! normal values.
+//! The gauge `NAME.shedding` is 1 while the controller holds its flags off.
+
+use crate::sim::edge::signals::Cond;
+use crate::sim::kernel::log::LogLevel;
+use crate::sim::kernel::metrics::GaugeId;
+use crate::sim::kernel::time::Micros;
+use crate::sim::kernel::world::{Event, World};
+
+/// A flag controller as declared by a scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FlagControllerSpec {
+    /// Name, for the log and metrics (`"load-shedding"`).
+    pub name: String,
+    /// The flags it sets together, each with the value it has while shedding
+    /// (`false`: a feature turned off; `true`: a fallback turned on). They are
+    /// expected to start at their normal (not shedding) values.
+    pub flags: Vec<(u32, bool)>,
+    /// Shed when any of these holds.
+    pub shed_when: Vec<Cond>,
+    /// Restore when all of these have held for `restore_after_us`.
+    pub restore_when: Vec<Cond>,
+    /// How long the restore conditions must hold without a break.
+    pub restore_after_us: Micros,
+    /// How often it looks.
+    pub period_us: Micros,
+    /// When false it takes no decisions.
+    pub enabled: bool,
+}
+
+/// A flag controller's live state.
+#[derive(Clone, Debug)]
+pub struct FlagController {
+    /// The declaration.
+    pub spec: FlagControllerSpec,
+    /// True while it holds its flags off.
+    shedding: bool,
+    /// Since when the restore conditions have held at every look.
+    calm_since_us: Option<Micros>,
+    gauge: GaugeId,
+}
+
+impl FlagController {
+    /// True while it holds its flags off.
+    pub fn is_shedding(&self) -> bool {
+        self.shedding
+    }
+}
+
+impl World {
+    /// Adds a flag controller and schedules its first look; returns its index.
+    pub fn add_flag_controller(&mut self, spec: FlagControllerSpec) -> u32 {
+        assert!(
+            spec.period_us > 0,
+            "'{}': period must be positive",
+            spec.name
+        );
+        assert!(
+            spec.flags
+                .iter()
+                .all(|&(f, _)| (f as usize) < self.flags.len()),
+            "'{}': no such flag",
+            spec.name
+        );
+        let gauge = self
+            .metrics
+            .gauge(&format!("{}.shedding", spec.name), self.now, 0.0);
+        let period = spec.period_us;
+        self.flag_controllers.push(FlagController {
+            spec,
+            shedding: false,
+            calm_since_us: None,
+            gauge,
+        });
+        let i = self.flag_controllers.len() as u32 - 1;
+        self.queue
+            .push(self.now + period, Event::FlagControllerTick(i));
+        i
+    }
+
+    /// Switches a controller on or off. Switched off, it sets its flags back
+    /// to their normal values.
+    pub fn set_flag_controller_enabled(&mut self, controller: u32, enabled: bool) {
+        let c = &mut self.flag_controllers[controller as usize];
+        c.spec.enabled = enabled;
+        if !enabled && c.shedding {
+            self.restore_flags(controller, "controller switched off");
+        }
+    }
+
+    pub(crate) fn on_flag_controller_tick(&mut self, i: u32) {
+        let now = self.now;
+        let c = &self.flag_controllers[i as usize];
+        let period = c.spec.period_us;
+        self.queue.push(now + period, Event::FlagControllerTick(i));
+        if !c.spec.enabled {
+            return;
+        }
+        if !c.shedding {
+            if let Some(&cond) = c.spec.shed_when.iter().find(|&&k| self.holds(k)) {
+                self.shed_flags(i, &format!("{cond:?}"));
+            }
+            return;
+        }
+        let calm = c.spec.restore_when.iter().all(|&k| self.holds(k));
+        let after = c.spec.restore_after_us;
+        let c = &mut self.flag_controllers[i as usize];
+        if !calm {
+            c.calm_since_us = None;
+            return;
+        }
+        let since = *c.calm_since_us.get_or_insert(now);
+        if now - since >= after {
+            self.restore_flags(i, "calm");
+        }
+    }
+
+    fn shed_flags(&mut self, i: u32, why: &str) {
+        let c = &mut self.flag_controllers[i as usize];
+        c.shedding = true;
+        c.calm_since_us = None;
+        let (g, flags, name) = (c.gauge, c.spec.flags.clone(), c.spec.name.clone());
+        self.metrics.set(g, self.now, 1.0);
+        self.note(
+            LogLevel::Warn,
+            format!("{name}: shedding features ({why})"),
+            false,
+        );
+        for (f, shed_value) in flags {
+            self.set_flag(f, shed_value, &name);
+        }
+    }
+
+    fn restore_flags(&mut self, i: u32, why: &str) {
+        let c = &mut self.flag_controllers[i as usize];
+        c.shedding = false;
+        c.calm_since_us = None;
+        let (g, flags, name) = (c.gauge, c.spec.flags.clone(), c.spec.name.clone());
+        self.metrics.set(g, self.now, 0.0);
+        self.note(
+            LogLevel::Info,
+            format!("{name}: features restored ({why})"),
+            false,
+        );
+        for (f, shed_value) in flags {
+            self.set_flag(f, !shed_value, &name);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::edge::signals::Signal;
+    use crate::sim::*;
+
+    /// One pod of 4 workers; an optional 40 ms step behind a flag; the load
+    /// quadruples at 60 s for a minute. The base work alone fits, the
+    /// optional work does not.
+    fn world(enabled: bool) -> (World, u32, u32) {
+        let mut w = World::new(3, WorldConfig::default());
+        let s = w.add_service(ServiceSpec::new("web", 1, 4));
+        let extra = w.add_flag("extra", true);
+        let fallback = w.add_flag("fallback", false);
+        let h = w.add_handler(Handler {
+            name: "page".into(),
+            service: s,
+            pool: 0,
+            steps: vec![
+                Step::Work(Dist::Exponential { mean_ms: 10.0 }),
+                Step::WhenFlag {
+                    flag: extra,
+                    steps: 1,
+                },
+                Step::Work(Dist::Exponential { mean_ms: 40.0 }),
+            ],
+        });
+        w.add_client(ClientSpec::new("u", 30.0, s, h).profile(RateProfile::spike(
+            60 * SEC,
+            SEC,
+            4.0,
+            60 * SEC,
+            SEC,
+        )));
+        let queued = Signal::Queued {
+            service: s,
+            pool: 0,
+        };
+        w.add_flag_controller(FlagControllerSpec {
+            name: "shedder".into(),
+            flags: vec![(extra, false), (fallback, true)],
+            shed_when: vec![Cond::Above(queued, 20.0)],
+            // Room for the optional work: it is four times the base work.
+            restore_when: vec![
+                Cond::AtMost(queued, 2.0),
+                Cond::AtMost(
+                    Signal::Utilisation {
+                        service: s,
+                        pool: 0,
+                    },
+                    0.2,
+                ),
+            ],
+            restore_after_us: 20 * SEC,
+            period_us: SEC,
+            enabled,
+        });
+        (w, extra, fallback)
+    }
+
+    #[test]
+    fn sheds_under_pressure_and_restores_after_a_calm_spell() {
+        let (mut w, extra, fallback) = world(true);
+        w.step(60 * SEC);
+        assert!(w.flag_on(extra));
+        w.step(70 * SEC);
+        assert!(!w.flag_on(extra), "shed within seconds of the surge");
+        assert!(w.flag_on(fallback), "the fallback is on while shedding");
+        assert!(
+            w.signal(Signal::Queued {
+                service: 0,
+                pool: 0
+            }) < 50.0
+        );
+        w.step(120 * SEC);
+        assert!(!w.flag_on(extra), "held off while the surge lasts");
+        w.step(200 * SEC);
+        assert!(w.flag_on(extra), "restored once calm");
+        assert!(!w.flag_on(fallback));
+        let shed_s = w
+            .metrics
+            .gauge_time_mean("shedder.shedding", w.now())
+            .unwrap()
+            * 200.0;
+        assert!((60.0..=100.0).contains(&shed_s), "{shed_s}");
+    }
+
+    #[test]
+    fn a_disabled_controller_leaves_the_flags_alone() {
+        let (mut w, extra, _) = world(false);
+        w.step(120 * SEC);
+        assert!(w.flag_on(extra));
+        assert!(
+            w.signal(Signal::Queued {
+                service: 0,
+                pool: 0
+            }) > 500.0
+        );
+    }
+}

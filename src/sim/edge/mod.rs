@@ -1,0 +1,8 @@
+//! The edge: rate limits, feature flags, signals read live by controllers, the
+//! flag controller and load-shedding rules.
+
+pub mod flag_controller;
+pub mod flags;
+pub mod rate_limit;
+pub mod shedding;
+pub mod signals;

@@ -1,0 +1,176 @@
+//! Signals: what a control part can measure about a running system, and
+//! conditions over them ("the database pool's queue is longer than 50",
+//! "no pod is still starting").
+//!
+//! Read from live state at the instant asked (not from metric buckets), so a
+//! controller sees what a real one would see when it polls.
+
+use crate::sim::kernel::time::{as_secs, Micros};
+use crate::sim::kernel::world::World;
+
+/// A number measured from the system now.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Signal {
+    /// Requests waiting in a pool's queues, summed over pods.
+    Queued { service: u32, pool: u16 },
+    /// Requests waiting in a pool's queues per ready pod (all of them when no
+    /// pod is ready).
+    QueuedPerPod { service: u32, pool: u16 },
+    /// How long, in ms, the request at the head of the longest-waiting queue of
+    /// the pool has waited (0 when every queue is empty): the queue's sojourn time.
+    OldestWaitMs { service: u32, pool: u16 },
+    /// Busy workers over workers in ready pods (1 when no pod is ready),
+    /// averaged over the last closed metrics bucket as a metrics system would
+    /// report it (the instant value before the first bucket closes): an instant
+    /// count of busy workers is too noisy to decide on.
+    Utilisation { service: u32, pool: u16 },
+    /// Pods started but not ready yet: how far ready pods are behind the
+    /// number asked for.
+    PodsStarting { service: u32 },
+    /// Pods taking traffic.
+    PodsReady { service: u32 },
+    /// Requests per second completed by service `counted_at` (over the last
+    /// closed metrics bucket) per ready pod of service `pods_of`: how much
+    /// traffic each pod would get if all of it reached them. With the edge as
+    /// `counted_at`, it says whether the pods have caught up with the demand
+    /// even while the edge shields them. Infinite when no pod is ready.
+    RatePerReadyPod { counted_at: u32, pods_of: u32 },
+}
+
+/// A condition on a signal.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Cond {
+    /// The signal is strictly above the threshold.
+    Above(Signal, f64),
+    /// The signal is at or below the threshold.
+    AtMost(Signal, f64),
+}
+
+impl World {
+    /// The signal's value now.
+    pub fn signal(&self, s: Signal) -> f64 {
+        match s {
+            Signal::Queued { service, pool } => {
+                self.services[service as usize].queued(pool as usize) as f64
+            }
+            Signal::QueuedPerPod { service, pool } => {
+                let svc = &self.services[service as usize];
+                svc.queued(pool as usize) as f64 / svc.ready_pods().max(1) as f64
+            }
+            Signal::OldestWaitMs { service, pool } => {
+                let oldest: Option<Micros> = self.services[service as usize]
+                    .pods
+                    .iter()
+                    .filter_map(|p| p.pools[pool as usize].queue.front())
+                    .filter_map(|r| self.requests.get(*r))
+                    .map(|req| req.queued_at_us)
+                    .min();
+                oldest.map_or(0.0, |t| (self.now - t) as f64 / 1_000.0)
+            }
+            Signal::Utilisation { service, pool } => {
+                let svc = &self.services[service as usize];
+                let cap = svc.capacity(pool as usize);
+                if cap == 0 {
+                    1.0
+                } else {
+                    let busy = self
+                        .metrics
+                        .last_bucket_mean(svc.m.pool_busy[pool as usize])
+                        .unwrap_or_else(|| svc.busy(pool as usize) as f64);
+                    (busy / cap as f64).min(1.0)
+                }
+            }
+            Signal::PodsStarting { service } => {
+                self.services[service as usize].starting_pods() as f64
+            }
+            Signal::PodsReady { service } => self.services[service as usize].ready_pods() as f64,
+            Signal::RatePerReadyPod {
+                counted_at,
+                pods_of,
+            } => {
+                let m = &self.metrics;
+                let id = self.services[counted_at as usize].m.completed;
+                let rate = m.last_bucket_sum(id).unwrap_or(0.0) / as_secs(m.bucket_us());
+                let ready = self.services[pods_of as usize].ready_pods();
+                if ready == 0 {
+                    f64::INFINITY
+                } else {
+                    rate / ready as f64
+                }
+            }
+        }
+    }
+
+    /// True when the condition holds now.
+    pub fn holds(&self, c: Cond) -> bool {
+        match c {
+            Cond::Above(s, x) => self.signal(s) > x,
+            Cond::AtMost(s, x) => self.signal(s) <= x,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::*;
+
+    #[test]
+    fn signals_read_queues_waits_utilisation_and_pods() {
+        let mut w = World::new(1, WorldConfig::default());
+        let s = w.add_service(ServiceSpec::new("api", 2, 1));
+        let h = w.add_handler(Handler {
+            name: "h".into(),
+            service: s,
+            pool: 0,
+            steps: vec![Step::Hang],
+        });
+        w.add_client(ClientSpec::new("c", 100.0, s, h));
+        w.set_startup(s, 60 * SEC);
+        w.step(10 * SEC);
+        let (pool, service) = (0, s);
+        assert_eq!(w.signal(Signal::Utilisation { service, pool }), 1.0);
+        let q = w.signal(Signal::Queued { service, pool });
+        assert!(q > 900.0, "{q}");
+        assert_eq!(w.signal(Signal::QueuedPerPod { service, pool }), q / 2.0);
+        let waited = w.signal(Signal::OldestWaitMs { service, pool });
+        assert!((9_900.0..=10_000.0).contains(&waited), "{waited}");
+        let per_pod = Signal::RatePerReadyPod {
+            counted_at: service,
+            pods_of: service,
+        };
+        assert_eq!(w.signal(per_pod), 0.0, "hung requests never complete");
+        w.scale_to(s, 3);
+        assert_eq!(w.signal(Signal::PodsStarting { service }), 1.0);
+        assert!(w.holds(Cond::AtMost(Signal::PodsReady { service }, 2.0)));
+        assert!(w.holds(Cond::Above(Signal::PodsStarting { service }, 0.0)));
+    }
+
+    #[test]
+    fn rate_per_ready_pod_counts_traffic_at_one_service_over_pods_of_another() {
+        let mut w = World::new(1, WorldConfig::default());
+        let edge = w.add_service(ServiceSpec::new("edge", 1, 1_000));
+        let web = w.add_service(ServiceSpec::new("web", 4, 10));
+        let h = w.add_handler(Handler {
+            name: "h".into(),
+            service: edge,
+            pool: 0,
+            steps: vec![Step::Work(Dist::Constant { ms: 1.0 })],
+        });
+        w.add_client(ClientSpec::new("c", 200.0, edge, h));
+        w.step(10 * SEC);
+        let per_pod = w.signal(Signal::RatePerReadyPod {
+            counted_at: edge,
+            pods_of: web,
+        });
+        assert!((per_pod - 50.0).abs() < 10.0, "{per_pod}");
+        w.scale_to(web, 0);
+        assert_eq!(
+            w.signal(Signal::RatePerReadyPod {
+                counted_at: edge,
+                pods_of: web
+            }),
+            f64::INFINITY
+        );
+    }
+}

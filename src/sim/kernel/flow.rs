@@ -1,0 +1,491 @@
+//! How a request moves: arrival, admission to a pod and pool, steps, calls,
+//! timeouts, and the one outcome it ends with.
+//!
+//! Invariants kept here (and checked by tests in `tests/engine.rs`):
+//! - a request holds at most one worker, and `pool.busy` counts exactly the
+//!   requests holding one;
+//! - every client request reaches its ledger exactly once: an outcome, or it is
+//!   still in flight.
+
+use crate::sim::kernel::request::{Origin, Outcome, ReqRef, Request};
+use crate::sim::kernel::world::{Event, World};
+use crate::sim::topology::handler::Step;
+use crate::sim::topology::service::PodState;
+use crate::sim::traffic::client::Ledger;
+
+/// What a decision step (rate limit, flag, shedding) says happens next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Next {
+    /// Go on to the next step.
+    Continue,
+    /// Skip this many steps after this one.
+    Skip(u16),
+    /// The step has scheduled an `Event::Resume`; nothing more now.
+    Wait,
+    /// End the request with this outcome now.
+    End(Outcome),
+}
+
+impl World {
+    pub(crate) fn schedule_next_arrival(&mut self, c: u32) {
+        let now = self.now;
+        let client = &self.clients[c as usize];
+        let epoch = client.epoch;
+        let profile = &client.spec.profile;
+        let rate_per_us =
+            client.spec.rate_rps * profile.piece_rate(now) / client.spec.weight as f64 / 1e6;
+        let piece_end = profile.piece_end(now);
+        let gap = if rate_per_us > 0.0 {
+            Some(self.rng.exponential(1.0 / rate_per_us))
+        } else {
+            None
+        };
+        // Memoryless: if the next arrival falls past the end of this piece of the
+        // profile, draw again from the piece's end at the new rate.
+        // Rounded to the nearest microsecond (unbiased); two arrivals never share one.
+        // (`+ 0.5` then truncation: the gap is positive, and this inlines where
+        // `round` is a library call on the hot path.)
+        let next = gap.map(|g| now + ((g + 0.5) as u64).max(1));
+        match (next, piece_end) {
+            (Some(t), Some(end)) if t > end => self.queue.push(
+                end,
+                Event::Arrival {
+                    client: c,
+                    epoch,
+                    real: false,
+                },
+            ),
+            (Some(t), _) => self.queue.push(
+                t,
+                Event::Arrival {
+                    client: c,
+                    epoch,
+                    real: true,
+                },
+            ),
+            (None, Some(end)) => self.queue.push(
+                end,
+                Event::Arrival {
+                    client: c,
+                    epoch,
+                    real: false,
+                },
+            ),
+            (None, None) => {}
+        }
+    }
+
+    pub(crate) fn on_arrival(&mut self, c: u32, epoch: u32, real: bool) {
+        if self.clients[c as usize].epoch != epoch {
+            return;
+        }
+        self.schedule_next_arrival(c);
+        if !real {
+            return;
+        }
+        let now = self.now;
+        let client = &mut self.clients[c as usize];
+        let w = client.spec.weight;
+        client.ledger.arrived += w as u64;
+        client.ledger.in_flight += w as u64;
+        // A client with a redelivery policy sends through its sender: a request
+        // that holds no worker anywhere and calls the target, retrying.
+        let (service, handler, timeout, sender) = (
+            client.spec.service,
+            client.spec.handler,
+            client.spec.timeout_us,
+            client.sender,
+        );
+        let m = client.m;
+        self.metrics.add(m.arrived, w as f64);
+        self.metrics.shift(m.in_flight, now, w as f64);
+        let key = self.draw_key(c, w);
+        let r = self.requests.insert(Request {
+            origin: Origin::Client(c),
+            class: c as u16,
+            weight: w,
+            attempt: 1,
+            born_us: now,
+            attempt_start_us: now,
+            service,
+            pod: u32::MAX,
+            pool: 0,
+            handler: sender.unwrap_or(handler),
+            step: 0,
+            holds_worker: false,
+            queued_at_us: now,
+            wait_token: 0,
+            key,
+            call: Default::default(),
+        });
+        if let Some(t) = timeout {
+            self.queue.push(now + t, Event::ClientDeadline(r));
+        }
+        if sender.is_some() {
+            self.run_steps(r);
+        } else {
+            self.enter(r);
+        }
+    }
+
+    /// Sends a new request into its service: picks a pod, takes a worker or a
+    /// place in the queue, or is turned away.
+    pub(crate) fn enter(&mut self, r: ReqRef) {
+        let now = self.now;
+        let (s, pool_ix, class, key, w) = {
+            let req = self.requests.get(r).expect("entering request is alive");
+            (
+                req.service as usize,
+                self.handlers[req.handler as usize].pool as usize,
+                req.class,
+                req.key,
+                req.weight,
+            )
+        };
+        let arrived = self.services[s].m.arrived;
+        self.metrics.add(arrived, w as f64);
+        if self.services[s].from_class.is_some() {
+            self.tally_arrival(s, class, w);
+        }
+        // A call kept in its caller's pod arrives with that pod preset; the
+        // request holds no place in it until admitted below.
+        let preset = std::mem::replace(&mut self.requests.get_mut(r).expect("alive").pod, u32::MAX);
+        let pod = if preset != u32::MAX {
+            Some(preset)
+        } else {
+            let pick = self.services[s].pick_pod_for(key, now);
+            if pick.lost {
+                self.count_session_lost(s as u32);
+            }
+            pick.pod
+        };
+        let Some(pod) = pod else {
+            // No pod is ready: the load balancer answers 503 at once.
+            self.finish(r, Outcome::Error);
+            return;
+        };
+        let svc = &mut self.services[s];
+        let (in_system, queued) = (svc.m.in_system, svc.m.queued);
+        let p = &mut svc.pods[pod as usize];
+        let pool = &mut p.pools[pool_ix];
+        let start_now = if pool.has_free_worker() {
+            true
+        } else if pool.queue_has_room() {
+            pool.queue.push_back(r);
+            false
+        } else {
+            let rejected = svc.m.pool_rejected[pool_ix];
+            self.metrics.add(rejected, w as f64);
+            self.finish(r, Outcome::Rejected);
+            return;
+        };
+        p.in_flight += 1;
+        self.metrics.shift(in_system, now, 1.0);
+        if !start_now {
+            self.metrics.shift(queued, now, 1.0);
+        }
+        let req = self.requests.get_mut(r).expect("alive");
+        req.pod = pod;
+        req.pool = pool_ix as u16;
+        req.queued_at_us = now;
+        if start_now {
+            self.start(r);
+        }
+    }
+
+    /// Starts a request taken off a pool's queue.
+    pub(crate) fn start_queued(&mut self, r: ReqRef) {
+        self.start(r);
+    }
+
+    /// Gives the request a worker and runs its steps.
+    fn start(&mut self, r: ReqRef) {
+        let now = self.now;
+        let req = self.requests.get_mut(r).expect("starting request is alive");
+        req.holds_worker = true;
+        let (s, pod, pool, waited, w) = (
+            req.service,
+            req.pod,
+            req.pool,
+            now - req.queued_at_us,
+            req.weight,
+        );
+        let svc = &mut self.services[s as usize];
+        svc.pods[pod as usize].pools[pool as usize].busy += 1;
+        let m = &svc.m;
+        let (busy, pool_busy, wait) = (m.busy, m.pool_busy[pool as usize], m.wait);
+        self.metrics.shift(busy, now, 1.0);
+        self.metrics.shift(pool_busy, now, 1.0);
+        self.metrics.record(wait, waited, w);
+        self.run_steps(r);
+    }
+
+    /// Runs steps until one has to wait for time or for another request.
+    pub(crate) fn run_steps(&mut self, r: ReqRef) {
+        loop {
+            let req = self.requests.get(r).expect("running request is alive");
+            let h = &self.handlers[req.handler as usize];
+            let Some(step) = h.steps.get(req.step as usize) else {
+                self.finish(r, Outcome::Ok);
+                return;
+            };
+            match *step {
+                Step::Work(d) => {
+                    let dt = d.sample(&mut self.rng);
+                    self.queue.push(self.now + dt, Event::WorkDone(r));
+                    self.gc_mark_work(r);
+                    return;
+                }
+                Step::Call(_) => {
+                    self.begin_call(r);
+                    return;
+                }
+                Step::FailWith { p } => {
+                    if self.rng.chance(p) {
+                        self.finish(r, Outcome::Error);
+                        return;
+                    }
+                    self.requests.get_mut(r).expect("alive").step += 1;
+                }
+                Step::Hang => return,
+                Step::Allocate { mb } => {
+                    if !self.allocate(r, mb) {
+                        return; // the pod was OOM-killed, and the request with it
+                    }
+                    self.requests.get_mut(r).expect("alive").step += 1;
+                }
+                Step::Churn { mb } => {
+                    if !self.churn(r, mb) {
+                        return;
+                    }
+                    self.requests.get_mut(r).expect("alive").step += 1;
+                }
+                Step::Retain { mb } => {
+                    if !self.retain(r, mb) {
+                        return;
+                    }
+                    self.requests.get_mut(r).expect("alive").step += 1;
+                }
+                Step::Lock { table, rows } => {
+                    if !self.lock_acquire(r, table, rows) {
+                        return; // parked in the row's queue, holding its worker
+                    }
+                    self.requests.get_mut(r).expect("alive").step += 1;
+                }
+                Step::Commit => {
+                    self.release_locks(r);
+                    self.requests.get_mut(r).expect("alive").step += 1;
+                }
+                Step::Publish { topic } => {
+                    self.publish(r, topic);
+                    self.requests.get_mut(r).expect("alive").step += 1;
+                }
+                Step::RateLimit(l) => {
+                    let next = self.rate_limit_step(r, l);
+                    if !self.follow(r, next) {
+                        return;
+                    }
+                }
+                Step::WhenFlag { flag, steps } => {
+                    let next = self.when_flag_step(flag, steps);
+                    if !self.follow(r, next) {
+                        return;
+                    }
+                }
+                Step::Shed(rule) => {
+                    let next = self.shed_step(r, rule);
+                    if !self.follow(r, next) {
+                        return;
+                    }
+                }
+                Step::Cpu(d) => {
+                    let dt = d.sample(&mut self.rng);
+                    self.run_on_pod_cpu(r, dt);
+                    return;
+                }
+                Step::Db(access) => {
+                    self.begin_data_access(r, access);
+                    return;
+                }
+                Step::CacheLookup { cache, miss_steps } => {
+                    self.cache_lookup(r, cache, miss_steps);
+                    return;
+                }
+                Step::CacheStore { cache, value_bytes } => {
+                    self.cache_store(r, cache, value_bytes);
+                    return;
+                }
+                Step::SetNx {
+                    store,
+                    ttl_us,
+                    on_duplicate,
+                } => {
+                    if !self.run_setnx(r, store, ttl_us, on_duplicate) {
+                        return;
+                    }
+                }
+                Step::Insert {
+                    table,
+                    on_duplicate,
+                } => {
+                    if !self.run_insert(r, table, on_duplicate) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Acts on what a decision step said; true when the request goes on to its
+    /// next step at once.
+    fn follow(&mut self, r: ReqRef, next: Next) -> bool {
+        match next {
+            Next::Continue | Next::Skip(_) => {
+                let skip = if let Next::Skip(k) = next { k } else { 0 };
+                let req = self.requests.get_mut(r).expect("alive");
+                req.step = req.step.saturating_add(1 + skip);
+                true
+            }
+            Next::Wait => false,
+            Next::End(o) => {
+                self.finish(r, o);
+                false
+            }
+        }
+    }
+
+    /// A decision step that took time is over: go on, or end as it decided.
+    pub(crate) fn on_resume(&mut self, r: ReqRef, end: Option<Outcome>) {
+        if self.requests.get(r).is_none() {
+            return;
+        }
+        match end {
+            None => {
+                self.requests.get_mut(r).expect("alive").step += 1;
+                self.run_steps(r);
+            }
+            Some(o) => self.finish(r, o),
+        }
+    }
+
+    pub(crate) fn on_work_done(&mut self, r: ReqRef) {
+        if self.gc_defer_work(r) {
+            return; // a GC pause stopped the work for a while: it ends later
+        }
+        if let Some(req) = self.requests.get_mut(r) {
+            req.step += 1;
+            self.run_steps(r);
+        }
+    }
+
+    pub(crate) fn on_client_deadline(&mut self, r: ReqRef) {
+        let now = self.now;
+        let Some(req) = self.requests.get_mut(r) else {
+            return;
+        };
+        let Origin::Client(c) = req.origin else {
+            return;
+        };
+        // The client gives up; the server does not know and keeps working on it.
+        req.origin = Origin::Detached;
+        let (w, waited) = (req.weight, now - req.born_us);
+        self.record_client_outcome(c, Outcome::TimedOut, w, waited, false);
+    }
+
+    fn record_client_outcome(
+        &mut self,
+        c: u32,
+        outcome: Outcome,
+        w: u32,
+        latency_us: u64,
+        record_latency: bool,
+    ) {
+        let now = self.now;
+        let client = &mut self.clients[c as usize];
+        let l: &mut Ledger = &mut client.ledger;
+        let w64 = w as u64;
+        debug_assert!(l.in_flight >= w64, "ledger underflow");
+        l.in_flight -= w64;
+        match outcome {
+            Outcome::Ok => l.succeeded += w64,
+            Outcome::Error => l.failed += w64,
+            Outcome::Rejected => l.rejected += w64,
+            Outcome::TimedOut => l.timed_out += w64,
+        }
+        debug_assert!(l.balances());
+        let m = client.m;
+        self.metrics.add(m.outcomes[outcome.index()], w as f64);
+        self.metrics.shift(m.in_flight, now, -(w as f64));
+        if record_latency {
+            self.metrics.record(m.latency, latency_us, w);
+            if outcome == Outcome::Error {
+                self.metrics.record(m.error_latency, latency_us, w);
+            }
+        }
+    }
+
+    /// Ends a request: frees its worker (starting the next queued request), and
+    /// hands the outcome to whoever waits for it.
+    pub(crate) fn finish(&mut self, r: ReqRef, outcome: Outcome) {
+        let now = self.now;
+        let req = self.requests.remove(r).expect("finishing request is alive");
+        self.abandon_call(r, &req);
+        if req.pod != u32::MAX {
+            // Memory first, so a request started on the freed worker finds it free.
+            self.release_memory(r, &req);
+            self.leave_pod(&req, now);
+        }
+        // Commit or roll back: the row locks go to the next waiters.
+        self.release_locks(r);
+        match req.origin {
+            Origin::Client(c) => {
+                let lat = now - req.born_us;
+                // Rejections are answered at once; their latency would flatter the chart.
+                let record = outcome != Outcome::Rejected;
+                self.record_client_outcome(c, outcome, req.weight, lat, record);
+            }
+            Origin::Call(_) => self.on_answer(r, &req, outcome),
+            Origin::Detached => {}
+            Origin::Event(topic) => self.on_event_done(topic, r, outcome),
+        }
+    }
+
+    fn leave_pod(&mut self, req: &Request, now: u64) {
+        let s = req.service as usize;
+        let svc = &mut self.services[s];
+        let m = &svc.m;
+        let (in_system, busy, pool_busy, completed, latency, queued) = (
+            m.in_system,
+            m.busy,
+            m.pool_busy[req.pool as usize],
+            m.completed,
+            m.latency,
+            m.queued,
+        );
+        let pod = &mut svc.pods[req.pod as usize];
+        pod.in_flight -= 1;
+        if pod.in_flight == 0 && pod.state == PodState::Draining {
+            pod.state = PodState::Gone;
+        }
+        let pool = &mut pod.pools[req.pool as usize];
+        let mut next = None;
+        if req.holds_worker {
+            pool.busy -= 1;
+            if pool.has_free_worker() {
+                next = pool.queue.pop_front();
+            }
+        }
+        self.metrics.shift(in_system, now, -1.0);
+        if req.holds_worker {
+            self.metrics.shift(busy, now, -1.0);
+            self.metrics.shift(pool_busy, now, -1.0);
+            self.metrics.add(completed, req.weight as f64);
+            self.metrics
+                .record(latency, now - req.queued_at_us, req.weight);
+        }
+        if let Some(n) = next {
+            self.metrics.shift(queued, now, -1.0);
+            self.start(n);
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! The kernel: the world, its clock, event queue, RNG and distributions, the
+//! request store and the flow that moves a request through its steps, the event
+//! log and the bucketed metrics.
+
+pub mod dist;
+pub mod event_queue;
+pub(crate) mod flow;
+pub mod log;
+pub mod metrics;
+pub mod request;
+pub mod rng;
+pub mod time;
+pub mod world;

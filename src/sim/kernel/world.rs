@@ -1,0 +1,515 @@
+//! The world: one simulated system, its clock, its event queue and its RNG.
+//!
+//! A scenario builds a world from parts (`add_service`, `add_handler`,
+//! `add_client`), schedules its fault timeline (`at`), and front ends step it
+//! (`step`). Events are processed in time order; everything random is drawn from
+//! the world's one [`SimRng`] in that order, so a seed reproduces a run exactly.
+//!
+//! `step(until)` processes every event strictly before `until` and leaves the
+//! clock at `until`. A change made between steps at time `t` therefore acts before
+//! any event at `t`, which is what a timed change on the fault timeline would do:
+//! stepping 0→60→120 and stepping 0→120 give the same numbers.
+
+use crate::sim::calls::breaker::Breaker;
+use crate::sim::calls::bulkhead::Bulkhead;
+use crate::sim::calls::retry::Retry;
+use crate::sim::capacity::autoscaler::Autoscaler;
+use crate::sim::data::broker::Broker;
+use crate::sim::data::cache::Cache;
+use crate::sim::data::database::Database;
+use crate::sim::data::db_flow::DbEvent;
+use crate::sim::data::kv::KvStore;
+use crate::sim::data::locks::LockManager;
+use crate::sim::data::table::Table;
+use crate::sim::edge::flag_controller::FlagController;
+use crate::sim::edge::flags::Flag;
+use crate::sim::edge::rate_limit::RateLimiter;
+use crate::sim::edge::shedding::ShedRule;
+use crate::sim::kernel::event_queue::EventQueue;
+use crate::sim::kernel::log::{EventLog, LogEntry, LogLevel};
+use crate::sim::kernel::metrics::Metrics;
+use crate::sim::kernel::request::Outcome;
+use crate::sim::kernel::request::{ReqRef, Requests};
+use crate::sim::kernel::rng::SimRng;
+use crate::sim::kernel::time::Micros;
+use crate::sim::memory::pod_memory::MemoryState;
+use crate::sim::topology::deploy::ReleaseHistory;
+use crate::sim::topology::handler::Handler;
+use crate::sim::topology::service::{PodState, Service, ServiceMetrics, ServiceSpec};
+use crate::sim::topology::split::Split;
+use crate::sim::traffic::client::{Client, ClientMetrics, ClientSpec, Ledger};
+use crate::sim::traffic::keys::KeySource;
+
+/// Settings of a world that are not parts.
+#[derive(Clone, Debug)]
+pub struct WorldConfig {
+    /// Width of a metrics bucket.
+    pub bucket_us: Micros,
+    /// Buckets kept per series.
+    pub series_capacity: usize,
+    /// Entries kept in the event log.
+    pub log_capacity: usize,
+}
+
+impl Default for WorldConfig {
+    fn default() -> Self {
+        WorldConfig {
+            bucket_us: crate::sim::kernel::time::SEC,
+            series_capacity: 7_200,
+            log_capacity: 500,
+        }
+    }
+}
+
+/// A change scheduled on the fault timeline.
+pub type TimedAction = Box<dyn FnMut(&mut World)>;
+
+/// Names a scheduled action, so that it can be cancelled before it runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimedId(u32);
+
+/// Everything that can happen at an instant.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Event {
+    /// The next arrival of a client population (dropped if `epoch` is stale); when
+    /// `real` is false it only re-evaluates the rate at a profile breakpoint.
+    Arrival { client: u32, epoch: u32, real: bool },
+    /// A request's `Work` step is done.
+    WorkDone(ReqRef),
+    /// A request's call has waited `timeout` (stale if the wait token moved on).
+    CallTimeout(ReqRef, u32),
+    /// A client's deadline for its request.
+    ClientDeadline(ReqRef),
+    /// A starting pod becomes ready.
+    PodReady { service: u32, pod: u32 },
+    /// Entry `i` of the fault timeline.
+    Timeline(u32),
+
+    // Memory, restarts, locks and the broker (their own files).
+    /// A pod's stop-the-world GC pause ends (`gc.rs`); stale if the pod was
+    /// killed since (`incarnation` moved on).
+    GcEnd {
+        service: u32,
+        pod: u32,
+        incarnation: u32,
+    },
+    /// A pod killed for running out of memory is up again (`restart.rs`).
+    PodRestarted {
+        service: u32,
+        pod: u32,
+        incarnation: u32,
+    },
+    /// A request's row-lock wait that began at the given time reached the lock
+    /// table's wait timeout (`locks.rs`).
+    LockWaitTimeout(ReqRef, Micros),
+    /// A broker topic may have a message due for delivery (`broker.rs`).
+    BrokerPoll { topic: u32 },
+    /// A decision step that took time (a round trip to a shared store) is over: `None` goes on to the next step, `Some` ends the request.
+    Resume(ReqRef, Option<Outcome>),
+    /// Flag controller `i` looks at the system again.
+    FlagControllerTick(u32),
+    /// Something a database waits for (`db_flow.rs`).
+    Db(DbEvent),
+    /// The next completion on a pod's CPU (stale if the token moved on).
+    PodCpu { service: u32, pod: u32, token: u32 },
+    /// Autoscaler `i` looks at its service (`autoscaler.rs`).
+    HpaSync(u32),
+    /// A cache command's answer reaches the request, which skips `skip` steps.
+    CacheReply { req: ReqRef, skip: u16 },
+    /// A caller's backoff is over: its next attempt (stale if the token moved on).
+    RetryDue(ReqRef, u32),
+    /// A caller has waited its longest for a bulkhead permit (stale if the token moved on).
+    BulkheadWaitOver(ReqRef, u32),
+    /// Breaker `.0`'s open wait is over (stale unless `.1` is its epoch).
+    BreakerHalfOpen(u32, u32),
+}
+
+/// One simulated system.
+pub struct World {
+    pub(crate) now: Micros,
+    pub(crate) queue: EventQueue<Event>,
+    pub(crate) rng: SimRng,
+    pub(crate) requests: Requests,
+    /// Services, by index.
+    pub services: Vec<Service>,
+    /// Handlers, by index.
+    pub handlers: Vec<Handler>,
+    /// Client populations, by index.
+    pub clients: Vec<Client>,
+    /// Databases, by index (`database.rs`).
+    pub databases: Vec<Database>,
+    /// Horizontal pod autoscalers, by index (`autoscaler.rs`).
+    pub autoscalers: Vec<Autoscaler>,
+    /// Caches, by index (`cache.rs`).
+    pub caches: Vec<Cache>,
+    /// Every series.
+    pub metrics: Metrics,
+    /// Notable events.
+    pub log: EventLog,
+    /// Fault-timeline entries: (time, label, action until it has run).
+    /// Fault-timeline entries: (time, label, action until it has run or was
+    /// cancelled, cancelled).
+    timeline: Vec<(Micros, String, Option<TimedAction>, bool)>,
+    /// Edge parts (`rate_limit.rs`, `flags.rs`, `flag_controller.rs`,
+    /// `shedding.rs`), each by index.
+    pub limiters: Vec<RateLimiter>,
+    pub flags: Vec<Flag>,
+    pub flag_controllers: Vec<FlagController>,
+    pub shed_rules: Vec<ShedRule>,
+    /// Retry policies, by index (`CallSpec::retry`).
+    pub retries: Vec<Retry>,
+    /// Circuit breakers, by index (`CallSpec::breaker`).
+    pub breakers: Vec<Breaker>,
+    /// Semaphore bulkheads, by index (`CallSpec::bulkhead`).
+    pub bulkheads: Vec<Bulkhead>,
+    /// Key-value stores, by index (`Step::SetNx`).
+    pub kv_stores: Vec<KvStore>,
+    /// Tables, by index (`Step::Insert`).
+    pub tables: Vec<Table>,
+    events_processed: u64,
+    seed: u64,
+    // Parts with their own files; empty unless a scenario adds them.
+    pub(crate) mem: MemoryState,
+    pub(crate) locks: LockManager,
+    pub(crate) broker: Broker,
+    pub(crate) splits: Vec<Split>,
+    pub(crate) releases: Vec<ReleaseHistory>,
+}
+
+impl World {
+    /// An empty world whose randomness is fixed by `seed`.
+    pub fn new(seed: u64, config: WorldConfig) -> Self {
+        World {
+            now: 0,
+            queue: EventQueue::new(),
+            rng: SimRng::new(seed),
+            requests: Requests::default(),
+            services: Vec::new(),
+            handlers: Vec::new(),
+            clients: Vec::new(),
+            databases: Vec::new(),
+            autoscalers: Vec::new(),
+            caches: Vec::new(),
+            metrics: Metrics::new(config.bucket_us, config.series_capacity),
+            log: EventLog::new(config.log_capacity),
+            limiters: Vec::new(),
+            flags: Vec::new(),
+            flag_controllers: Vec::new(),
+            shed_rules: Vec::new(),
+            retries: Vec::new(),
+            breakers: Vec::new(),
+            bulkheads: Vec::new(),
+            kv_stores: Vec::new(),
+            tables: Vec::new(),
+            timeline: Vec::new(),
+            events_processed: 0,
+            seed,
+            mem: MemoryState::default(),
+            locks: LockManager::default(),
+            broker: Broker::default(),
+            splits: Vec::new(),
+            releases: Vec::new(),
+        }
+    }
+
+    /// The simulated clock.
+    pub fn now(&self) -> Micros {
+        self.now
+    }
+
+    /// The seed the world was made with.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Events processed so far.
+    pub fn events_processed(&self) -> u64 {
+        self.events_processed
+    }
+
+    /// Requests alive in the system (including detached ones nobody waits for).
+    pub fn requests_alive(&self) -> usize {
+        self.requests.len()
+    }
+
+    /// The world's random generator, for parts that draw at build time.
+    pub fn rng(&mut self) -> &mut SimRng {
+        &mut self.rng
+    }
+
+    /// Adds a service; returns its index.
+    pub fn add_service(&mut self, spec: ServiceSpec) -> u32 {
+        assert!(
+            !spec.pools.is_empty(),
+            "service '{}' has no pool",
+            spec.name
+        );
+        assert!(
+            self.services.iter().all(|s| s.spec.name != spec.name),
+            "service '{}' added twice",
+            spec.name
+        );
+        let n = &spec.name;
+        let now = self.now;
+        let m = &mut self.metrics;
+        let sm = ServiceMetrics {
+            busy: m.gauge(&format!("{n}.busy"), now, 0.0),
+            queued: m.gauge(&format!("{n}.queued"), now, 0.0),
+            in_system: m.gauge(&format!("{n}.in_system"), now, 0.0),
+            pods_ready: m.gauge(&format!("{n}.pods_ready"), now, spec.pods as f64),
+            pods_starting: m.gauge(&format!("{n}.pods_starting"), now, 0.0),
+            completed: m.counter(&format!("{n}.completed")),
+            arrived: m.counter(&format!("{n}.arrived")),
+            wait: m.latency(&format!("{n}.wait")),
+            latency: m.latency(&format!("{n}.latency")),
+            pool_busy: spec
+                .pools
+                .iter()
+                .map(|p| m.gauge(&format!("{n}.pool.{}.busy", p.name), now, 0.0))
+                .collect(),
+            pool_rejected: spec
+                .pools
+                .iter()
+                .map(|p| m.counter(&format!("{n}.pool.{}.rejected", p.name)))
+                .collect(),
+        };
+        let mut svc = Service {
+            spec,
+            pods: Vec::new(),
+            rr_next: 0,
+            m: sm,
+            startup_us: 0,
+            from_class: None,
+            pods_made: 0,
+            affinity: Default::default(),
+            cpu_m: None,
+            response_loss: 0.0,
+            lost: None,
+        };
+        svc.pods = (0..svc.spec.pods)
+            .map(|_| svc.new_pod(PodState::Ready))
+            .collect();
+        self.services.push(svc);
+        self.register_pod_cpu(self.services.len() as u32 - 1);
+        self.services.len() as u32 - 1
+    }
+
+    /// Index of the service called `name`.
+    pub fn service_index(&self, name: &str) -> Option<u32> {
+        self.services
+            .iter()
+            .position(|s| s.spec.name == name)
+            .map(|i| i as u32)
+    }
+
+    /// Adds a handler; returns its index.
+    pub fn add_handler(&mut self, h: Handler) -> u32 {
+        let svc = &self.services[h.service as usize];
+        assert!(
+            (h.pool as usize) < svc.spec.pools.len(),
+            "handler '{}': no such pool",
+            h.name
+        );
+        self.handlers.push(h);
+        self.handlers.len() as u32 - 1
+    }
+
+    /// Adds a client population and schedules its first arrival; returns its index.
+    pub fn add_client(&mut self, spec: ClientSpec) -> u32 {
+        assert!(
+            spec.rate_rps >= 0.0 && spec.rate_rps.is_finite(),
+            "bad rate for '{}'",
+            spec.name
+        );
+        assert!(
+            (spec.handler as usize) < self.handlers.len(),
+            "client '{}': no such handler",
+            spec.name
+        );
+        let n = &spec.name;
+        let now = self.now;
+        let m = &mut self.metrics;
+        let cm = ClientMetrics {
+            arrived: m.counter(&format!("{n}.arrived")),
+            outcomes: [
+                m.counter(&format!("{n}.ok")),
+                m.counter(&format!("{n}.error")),
+                m.counter(&format!("{n}.rejected")),
+                m.counter(&format!("{n}.timed_out")),
+            ],
+            in_flight: m.gauge(&format!("{n}.in_flight"), now, 0.0),
+            latency: m.latency(&format!("{n}.latency")),
+            error_latency: m.latency(&format!("{n}.error_latency")),
+        };
+        let sender = self.add_sender(&spec);
+        self.clients.push(Client {
+            keys: KeySource::new(spec.keys.clone(), self.clients.len() as u32),
+            spec,
+            ledger: Ledger::default(),
+            m: cm,
+            epoch: 0,
+            sender,
+        });
+        let c = self.clients.len() as u32 - 1;
+        self.schedule_next_arrival(c);
+        c
+    }
+
+    /// Index of the client population called `name`.
+    pub fn client_index(&self, name: &str) -> Option<u32> {
+        self.clients
+            .iter()
+            .position(|c| c.spec.name == name)
+            .map(|i| i as u32)
+    }
+
+    /// Changes a population's base rate from now on.
+    pub fn set_client_rate(&mut self, client: u32, rate_rps: f64) {
+        assert!(rate_rps >= 0.0 && rate_rps.is_finite());
+        let c = &mut self.clients[client as usize];
+        c.spec.rate_rps = rate_rps;
+        c.epoch = c.epoch.wrapping_add(1);
+        self.schedule_next_arrival(client);
+    }
+
+    /// The ledger summed over every population.
+    pub fn ledger(&self) -> Ledger {
+        let mut l = Ledger::default();
+        for c in &self.clients {
+            l.add(&c.ledger);
+        }
+        l
+    }
+
+    /// Schedules `action` at simulated time `at`, logged (and marked on charts) as `label`.
+    pub fn at(&mut self, at: Micros, label: &str, action: TimedAction) -> TimedId {
+        assert!(at >= self.now, "'{label}' scheduled in the past");
+        self.timeline
+            .push((at, label.to_string(), Some(action), false));
+        let i = self.timeline.len() as u32 - 1;
+        self.queue.push(at, Event::Timeline(i));
+        TimedId(i)
+    }
+
+    /// Cancels a scheduled action that has not run yet: it will not run, log
+    /// or mark a chart, and leaves the timeline. False if it already ran.
+    pub fn cancel(&mut self, id: TimedId) -> bool {
+        let entry = &mut self.timeline[id.0 as usize];
+        let pending = entry.2.take().is_some();
+        entry.3 |= pending;
+        pending
+    }
+
+    /// The fault timeline, past and future: (time, label), in time order.
+    pub fn timeline(&self) -> Vec<(Micros, &str)> {
+        let mut v: Vec<(Micros, &str)> = self
+            .timeline
+            .iter()
+            .filter(|e| !e.3)
+            .map(|(t, l, _, _)| (*t, l.as_str()))
+            .collect();
+        v.sort_by_key(|e| e.0);
+        v
+    }
+
+    /// Writes a log entry at the current time.
+    pub fn note(&mut self, level: LogLevel, text: String, marker: bool) {
+        self.log.push(LogEntry {
+            at_us: self.now,
+            level,
+            text,
+            marker,
+        });
+    }
+
+    /// Processes every event strictly before `until` and sets the clock to `until`.
+    pub fn step(&mut self, until: Micros) {
+        assert!(
+            until >= self.now,
+            "cannot step back from {} to {until}",
+            self.now
+        );
+        while let Some(t) = self.queue.peek_time() {
+            if t >= until {
+                break;
+            }
+            let (t, ev) = self.queue.pop().expect("peeked");
+            debug_assert!(t >= self.now, "event in the past");
+            self.metrics.advance(t);
+            self.now = t;
+            self.events_processed += 1;
+            self.dispatch(ev);
+        }
+        self.now = until;
+        self.metrics.advance(until);
+    }
+
+    /// Steps until `until` or until `max_events` more events were processed,
+    /// whichever comes first; returns the time reached. Used by front ends that
+    /// must keep a frame under budget: the clock only moves to a time all of whose
+    /// earlier events are done, so results do not depend on the slicing.
+    pub fn step_bounded(&mut self, until: Micros, max_events: u64) -> Micros {
+        let stop = self.events_processed + max_events;
+        while self.events_processed < stop {
+            match self.queue.peek_time() {
+                Some(t) if t < until => {
+                    // Process every event at time t so the clock can rest at t + 1.
+                    self.step(t + 1);
+                }
+                _ => {
+                    self.step(until);
+                    return until;
+                }
+            }
+        }
+        self.now
+    }
+
+    #[inline(always)]
+    fn dispatch(&mut self, ev: Event) {
+        match ev {
+            Event::Arrival {
+                client,
+                epoch,
+                real,
+            } => self.on_arrival(client, epoch, real),
+            Event::WorkDone(r) => self.on_work_done(r),
+            Event::CallTimeout(r, token) => self.on_call_timeout(r, token),
+            Event::ClientDeadline(r) => self.on_client_deadline(r),
+            Event::PodReady { service, pod } => self.on_pod_ready(service, pod),
+            Event::GcEnd {
+                service,
+                pod,
+                incarnation,
+            } => self.on_gc_end(service, pod, incarnation),
+            Event::PodRestarted {
+                service,
+                pod,
+                incarnation,
+            } => self.on_pod_restarted(service, pod, incarnation),
+            Event::LockWaitTimeout(r, since) => self.on_lock_wait_timeout(r, since),
+            Event::BrokerPoll { topic } => self.on_broker_poll(topic),
+            Event::Resume(r, end) => self.on_resume(r, end),
+            Event::FlagControllerTick(i) => self.on_flag_controller_tick(i),
+            Event::Db(e) => self.on_db_event(e),
+            Event::PodCpu {
+                service,
+                pod,
+                token,
+            } => self.on_pod_cpu(service, pod, token),
+            Event::HpaSync(i) => self.on_hpa_sync(i),
+            Event::CacheReply { req, skip } => self.on_cache_reply(req, skip),
+            Event::RetryDue(r, token) => self.on_retry_due(r, token),
+            Event::BulkheadWaitOver(r, token) => self.on_bulkhead_wait_over(r, token),
+            Event::BreakerHalfOpen(b, epoch) => self.on_breaker_timer(b, epoch),
+            Event::Timeline(i) => {
+                let (_, label, action, _) = &mut self.timeline[i as usize];
+                let label = label.clone();
+                if let Some(mut act) = action.take() {
+                    self.note(LogLevel::Warn, label, true);
+                    act(self);
+                }
+            }
+        }
+    }
+}

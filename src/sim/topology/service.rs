@@ -1,0 +1,307 @@
+//! Services, their pods, and the worker pools inside each pod.
+//!
+//! A service is a set of identical pods behind a load balancer. A pod has one or
+//! more worker pools (threads, event-loop slots, connections); a handler runs on
+//! one pool, holding one of its workers from start to finish. A pool with its own
+//! small size is a thread-pool bulkhead. Each pool has a FIFO queue, bounded or
+//! not; a request that finds the queue full is rejected.
+
+use std::collections::VecDeque;
+
+use crate::sim::capacity::cpu::{Cpu, Discipline};
+use crate::sim::kernel::metrics::{CounterId, GaugeId, LatencyId};
+use crate::sim::kernel::request::ReqRef;
+use crate::sim::kernel::time::Micros;
+use crate::sim::topology::affinity::Affinity;
+
+/// How a service picks a pod for an incoming request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Balancer {
+    /// Each ready pod in turn.
+    RoundRobin,
+    /// The ready pod with the fewest requests in it (ties: the lowest index).
+    LeastConnections,
+}
+
+/// A worker pool as declared by a scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PoolSpec {
+    /// Name, for metrics and the UI (`"workers"`, `"resizer-bulkhead"`).
+    pub name: String,
+    /// Number of workers per pod.
+    pub workers: u32,
+    /// Queue bound per pod; `None` is unbounded.
+    pub queue_cap: Option<u32>,
+}
+
+impl PoolSpec {
+    /// A pool with an unbounded queue.
+    pub fn new(name: &str, workers: u32) -> Self {
+        PoolSpec {
+            name: name.to_string(),
+            workers,
+            queue_cap: None,
+        }
+    }
+
+    /// The same pool with a bounded queue.
+    pub fn queue_cap(mut self, cap: u32) -> Self {
+        self.queue_cap = Some(cap);
+        self
+    }
+}
+
+/// A service as declared by a scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceSpec {
+    /// Name, unique in the world (`"core-api"`).
+    pub name: String,
+    /// Pods at the start of the run.
+    pub pods: u32,
+    /// The worker pools every pod has.
+    pub pools: Vec<PoolSpec>,
+    /// How requests are spread over pods.
+    pub balancer: Balancer,
+    /// The CPU of each pod, when `Step::Cpu` work should queue for cores
+    /// (`pod_cpu.rs`); `None`: CPU steps just take their time.
+    pub cpu: Option<PodCpuSpec>,
+}
+
+/// The CPU of one pod: `cores` shared by its requests' `Step::Cpu` work.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PodCpuSpec {
+    /// Cores per pod (1 for a single-threaded event loop).
+    pub cores: u32,
+    /// How the work shares them (`Fifo` for an event loop, processor sharing for threads).
+    pub discipline: Discipline,
+}
+
+impl ServiceSpec {
+    /// A service of `pods` pods, each with one pool of `workers` workers.
+    pub fn new(name: &str, pods: u32, workers: u32) -> Self {
+        ServiceSpec {
+            name: name.to_string(),
+            pods,
+            pools: vec![PoolSpec::new("workers", workers)],
+            balancer: Balancer::RoundRobin,
+            cpu: None,
+        }
+    }
+
+    /// Adds a further pool (a bulkhead, a connection pool …).
+    pub fn pool(mut self, pool: PoolSpec) -> Self {
+        self.pools.push(pool);
+        self
+    }
+
+    /// Sets the first pool's queue bound.
+    pub fn queue_cap(mut self, cap: u32) -> Self {
+        self.pools[0].queue_cap = Some(cap);
+        self
+    }
+
+    /// Sets the balancer.
+    pub fn balancer(mut self, b: Balancer) -> Self {
+        self.balancer = b;
+        self
+    }
+}
+
+/// Life-cycle state of a pod.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PodState {
+    /// Taking traffic.
+    Ready,
+    /// Starting up; ready at the given time.
+    Starting { ready_at_us: Micros },
+    /// Taking no new traffic; removed once empty.
+    Draining,
+    /// Gone (scaled in); the slot stays so that indices are stable.
+    Gone,
+}
+
+/// A worker pool's live state in one pod.
+#[derive(Clone, Debug, Default)]
+pub struct Pool {
+    /// Workers in this pod's pool.
+    pub workers: u32,
+    /// Workers busy now.
+    pub busy: u32,
+    /// Queue bound (`None`: unbounded).
+    pub queue_cap: Option<u32>,
+    /// Requests waiting for a worker, oldest first.
+    pub queue: VecDeque<ReqRef>,
+}
+
+impl Pool {
+    /// True when a worker is free.
+    pub fn has_free_worker(&self) -> bool {
+        self.busy < self.workers
+    }
+
+    /// True when the queue can take one more request.
+    pub fn queue_has_room(&self) -> bool {
+        self.queue_cap.is_none_or(|c| (self.queue.len() as u32) < c)
+    }
+}
+
+/// One pod's live state.
+#[derive(Clone, Debug)]
+pub struct Pod {
+    /// Life-cycle state.
+    pub state: PodState,
+    /// Its pools, in the order of the service's `pools`.
+    pub pools: Vec<Pool>,
+    /// Requests inside the pod (queued or being worked on).
+    pub in_flight: u32,
+    /// Its CPU, when the service declares one.
+    pub cpu: Option<Cpu<ReqRef>>,
+    /// Unique among the service's pods ever made: a pod slot reused after a
+    /// scale-in holds a new pod, not the old one (session affinity needs this).
+    pub uid: u32,
+}
+
+impl Pod {
+    /// True when the pod takes traffic.
+    pub fn is_ready(&self) -> bool {
+        self.state == PodState::Ready
+    }
+}
+
+/// Metric handles of a service.
+#[derive(Clone, Debug)]
+pub(crate) struct ServiceMetrics {
+    pub busy: GaugeId,
+    pub queued: GaugeId,
+    pub in_system: GaugeId,
+    pub pods_ready: GaugeId,
+    pub pods_starting: GaugeId,
+    pub completed: CounterId,
+    /// Requests that reached the service (admitted, queued or turned away).
+    pub arrived: CounterId,
+    pub wait: LatencyId,
+    pub latency: LatencyId,
+    /// Busy workers per pool (summed over pods), in pool order.
+    pub pool_busy: Vec<GaugeId>,
+    /// Requests turned away by a full pool queue, in pool order.
+    pub pool_rejected: Vec<CounterId>,
+}
+
+/// A service's live state.
+#[derive(Clone, Debug)]
+pub struct Service {
+    /// The declaration it was built from (pool sizes there are the defaults for new pods).
+    pub spec: ServiceSpec,
+    /// Pods, by stable index.
+    pub pods: Vec<Pod>,
+    /// Round-robin cursor.
+    pub(crate) rr_next: u32,
+    pub(crate) m: ServiceMetrics,
+    /// How long a new pod takes to become ready.
+    pub startup_us: Micros,
+    /// Arrival counters per request class, when counting is on (`class_counts.rs`).
+    pub(crate) from_class: Option<Vec<Option<CounterId>>>,
+    /// Pods made so far (the next pod's `uid`).
+    pub(crate) pods_made: u32,
+    /// Session pins, when the balancer is sticky (`affinity.rs`).
+    pub affinity: Affinity,
+    pub(crate) cpu_m: Option<PodCpuMetrics>,
+    /// Probability that an answer to a caller is lost on the way back, after
+    /// the work is done (see `World::set_response_loss`).
+    pub response_loss: f64,
+    pub(crate) lost: Option<CounterId>,
+}
+
+/// Metric handles of a service's pod CPUs.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PodCpuMetrics {
+    /// Busy cores summed over pods.
+    pub busy: GaugeId,
+    /// Cores of ready pods.
+    pub cores: GaugeId,
+}
+
+impl Service {
+    /// Number of pods taking traffic.
+    pub fn ready_pods(&self) -> u32 {
+        self.pods.iter().filter(|p| p.is_ready()).count() as u32
+    }
+
+    /// Number of pods starting up.
+    pub fn starting_pods(&self) -> u32 {
+        self.pods
+            .iter()
+            .filter(|p| matches!(p.state, PodState::Starting { .. }))
+            .count() as u32
+    }
+
+    /// Busy workers of pool `pool`, summed over pods.
+    pub fn busy(&self, pool: usize) -> u32 {
+        self.pods.iter().map(|p| p.pools[pool].busy).sum()
+    }
+
+    /// Workers of pool `pool` in ready pods.
+    pub fn capacity(&self, pool: usize) -> u32 {
+        self.pods
+            .iter()
+            .filter(|p| p.is_ready())
+            .map(|p| p.pools[pool].workers)
+            .sum()
+    }
+
+    /// Requests queued in pool `pool`, summed over pods.
+    pub fn queued(&self, pool: usize) -> u32 {
+        self.pods
+            .iter()
+            .map(|p| p.pools[pool].queue.len() as u32)
+            .sum()
+    }
+
+    pub(crate) fn new_pod(&mut self, state: PodState) -> Pod {
+        self.pods_made += 1;
+        Pod {
+            cpu: self.spec.cpu.map(|c| Cpu::new(c.cores, c.discipline)),
+            uid: self.pods_made,
+            state,
+            pools: self
+                .spec
+                .pools
+                .iter()
+                .map(|p| Pool {
+                    workers: p.workers,
+                    busy: 0,
+                    queue_cap: p.queue_cap,
+                    queue: VecDeque::new(),
+                })
+                .collect(),
+            in_flight: 0,
+        }
+    }
+
+    /// Picks a ready pod by the balancer, if any pod is ready.
+    pub(crate) fn pick_pod(&mut self) -> Option<u32> {
+        let n = self.pods.len() as u32;
+        if n == 0 {
+            return None;
+        }
+        match self.spec.balancer {
+            Balancer::RoundRobin => {
+                for k in 0..n {
+                    let i = (self.rr_next + k) % n;
+                    if self.pods[i as usize].is_ready() {
+                        self.rr_next = (i + 1) % n;
+                        return Some(i);
+                    }
+                }
+                None
+            }
+            Balancer::LeastConnections => self
+                .pods
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.is_ready())
+                .min_by_key(|(i, p)| (p.in_flight, *i))
+                .map(|(i, _)| i as u32),
+        }
+    }
+}

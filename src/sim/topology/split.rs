@@ -1,0 +1,184 @@
+//! Traffic split between clusters: one stream of requests, shared out by
+//! weight between targets (Blue and Green, a canary and the fleet), with the
+//! shares changeable while running.
+//!
+//! Splitting a Poisson stream at random by fixed shares gives independent
+//! Poisson streams, so a split is built from one client population per target
+//! (named `SPLIT.LABEL`, with the usual client series) whose rates are the
+//! total rate times the target's share. Moving traffic is changing those rates
+//! — exactly what a weighted load-balancer rule or a DNS weight change does.
+//! Requests already sent stay where they are.
+
+use crate::sim::kernel::log::LogLevel;
+use crate::sim::kernel::time::Micros;
+use crate::sim::kernel::world::World;
+use crate::sim::traffic::client::{ClientSpec, Ledger};
+
+/// One destination of a split.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SplitTarget {
+    /// Short label (`"green"`); the population is named `SPLIT.LABEL`.
+    pub label: String,
+    /// The service and handler its share goes to.
+    pub service: u32,
+    pub handler: u32,
+    /// Its share, relative to the others (need not sum to 1).
+    pub share: f64,
+}
+
+/// A split as declared by a scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SplitSpec {
+    /// Name, the prefix of its populations (`"gateway"`).
+    pub name: String,
+    /// Total real requests per second over all targets.
+    pub rate_rps: f64,
+    pub targets: Vec<SplitTarget>,
+    /// Client-side timeout of every request; `None` waits for ever.
+    pub timeout_us: Option<Micros>,
+    /// Real requests per simulated one.
+    pub weight: u32,
+}
+
+/// A split's live state.
+#[derive(Clone, Debug)]
+pub struct Split {
+    pub spec: SplitSpec,
+    /// The population of each target, in target order.
+    pub clients: Vec<u32>,
+}
+
+fn normalised(shares: &[f64]) -> Vec<f64> {
+    assert!(
+        shares.iter().all(|s| s.is_finite() && *s >= 0.0),
+        "shares must be finite and non-negative: {shares:?}"
+    );
+    let total: f64 = shares.iter().sum();
+    assert!(total > 0.0, "a split needs a positive share somewhere");
+    shares.iter().map(|s| s / total).collect()
+}
+
+impl World {
+    /// Adds a split; returns its index.
+    pub fn add_split(&mut self, spec: SplitSpec) -> u32 {
+        let shares = normalised(&spec.targets.iter().map(|t| t.share).collect::<Vec<_>>());
+        let mut clients = Vec::new();
+        for (t, share) in spec.targets.iter().zip(shares) {
+            let mut c = ClientSpec::new(
+                &format!("{}.{}", spec.name, t.label),
+                spec.rate_rps * share,
+                t.service,
+                t.handler,
+            )
+            .weight(spec.weight);
+            c.timeout_us = spec.timeout_us;
+            clients.push(self.add_client(c));
+        }
+        self.splits.push(Split { spec, clients });
+        self.splits.len() as u32 - 1
+    }
+
+    /// Moves traffic: new shares, one per target, from now on. Logged.
+    pub fn set_split_shares(&mut self, split: u32, shares: &[f64]) {
+        let sp = &mut self.splits[split as usize];
+        assert_eq!(shares.len(), sp.spec.targets.len(), "one share per target");
+        for (t, s) in sp.spec.targets.iter_mut().zip(shares) {
+            t.share = *s;
+        }
+        let text = format!(
+            "Traffic shifted: {}",
+            sp.spec
+                .targets
+                .iter()
+                .zip(normalised(shares))
+                .map(|(t, s)| format!("{} {:.0} %", t.label, s * 100.0))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        self.apply_split_rates(split);
+        self.note(LogLevel::Warn, text, true);
+    }
+
+    /// Changes a split's total rate from now on, keeping its shares.
+    pub fn set_split_rate(&mut self, split: u32, rate_rps: f64) {
+        self.splits[split as usize].spec.rate_rps = rate_rps;
+        self.apply_split_rates(split);
+    }
+
+    fn apply_split_rates(&mut self, split: u32) {
+        let sp = &self.splits[split as usize];
+        let shares = normalised(&sp.spec.targets.iter().map(|t| t.share).collect::<Vec<_>>());
+        let rates: Vec<(u32, f64)> = sp
+            .clients
+            .iter()
+            .zip(shares)
+            .map(|(c, s)| (*c, sp.spec.rate_rps * s))
+            .collect();
+        for (c, rate) in rates {
+            self.set_client_rate(c, rate);
+        }
+    }
+
+    /// The split's ledger: its populations' ledgers summed.
+    pub fn split_ledger(&self, split: u32) -> Ledger {
+        let mut l = Ledger::default();
+        for c in &self.splits[split as usize].clients {
+            l.add(&self.clients[*c as usize].ledger);
+        }
+        l
+    }
+
+    /// The split's populations, in target order.
+    pub fn split_clients(&self, split: u32) -> &[u32] {
+        &self.splits[split as usize].clients
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{Dist, Handler, ServiceSpec, Step, WorldConfig, SEC};
+
+    #[test]
+    fn shares_split_the_stream_and_shifting_moves_it() {
+        let mut w = World::new(3, WorldConfig::default());
+        let target = |w: &mut World, name: &str| {
+            let s = w.add_service(ServiceSpec::new(name, 1, 100));
+            let h = w.add_handler(Handler {
+                name: "h".into(),
+                service: s,
+                pool: 0,
+                steps: vec![Step::Work(Dist::Constant { ms: 1.0 })],
+            });
+            (s, h)
+        };
+        let (g, gh) = target(&mut w, "green");
+        let (b, bh) = target(&mut w, "blue");
+        let t = |label: &str, service, handler, share| SplitTarget {
+            label: label.into(),
+            service,
+            handler,
+            share,
+        };
+        let sp = w.add_split(SplitSpec {
+            name: "gw".into(),
+            rate_rps: 1_000.0,
+            targets: vec![t("green", g, gh, 3.0), t("blue", b, bh, 1.0)],
+            timeout_us: None,
+            weight: 1,
+        });
+        w.step(100 * SEC);
+        let [cg, cb] = [0, 1].map(|i| w.split_clients(sp)[i] as usize);
+        let green = w.clients[cg].ledger.arrived as f64;
+        let blue = w.clients[cb].ledger.arrived as f64;
+        assert!(
+            (green / (green + blue) - 0.75).abs() < 0.01,
+            "{green} {blue}"
+        );
+        w.set_split_shares(sp, &[0.0, 1.0]);
+        w.step(200 * SEC);
+        assert_eq!(w.clients[cg].ledger.arrived as f64, green);
+        assert!(w.clients[cb].ledger.arrived as f64 > blue + 90_000.0);
+        assert!(w.split_ledger(sp).balances());
+    }
+}

@@ -1,0 +1,90 @@
+//! Arrivals at a service per request class: how much of a service's load comes
+//! from each client population ("how many requests per second do the bots put on
+//! the backend?").
+//!
+//! Off by default, so a service pays nothing for it. Once switched on, every
+//! request that arrives at the service (whether it then gets a worker, waits, or
+//! is turned away by a full queue) adds its weight to `SERVICE.from.CLASS`, where
+//! CLASS is the name of the client population the request came from. Counters
+//! are registered the first time a class is seen, so populations added later are
+//! counted too; there are at most as many as there are populations.
+
+use crate::sim::kernel::metrics::CounterId;
+use crate::sim::kernel::world::World;
+
+impl World {
+    /// Starts counting arrivals at `service` per client population, as counters
+    /// `SERVICE.from.CLIENT` (weighted: real requests).
+    pub fn count_arrivals_by_class(&mut self, service: u32) {
+        let svc = &mut self.services[service as usize];
+        if svc.from_class.is_none() {
+            svc.from_class = Some(Vec::new());
+        }
+    }
+
+    /// The name a request class goes by in metrics: its client population's name.
+    pub fn class_name(&self, class: u16) -> String {
+        self.clients
+            .get(class as usize)
+            .map_or_else(|| format!("class{class}"), |c| c.spec.name.clone())
+    }
+
+    pub(crate) fn tally_arrival(&mut self, service: usize, class: u16, weight: u32) {
+        let id = self.class_counter(service, class);
+        self.metrics.add(id, weight as f64);
+    }
+
+    fn class_counter(&mut self, service: usize, class: u16) -> CounterId {
+        let known = self.services[service]
+            .from_class
+            .as_ref()
+            .and_then(|v| v.get(class as usize).copied().flatten());
+        if let Some(id) = known {
+            return id;
+        }
+        let name = format!(
+            "{}.from.{}",
+            self.services[service].spec.name,
+            self.class_name(class)
+        );
+        let id = self.metrics.counter(&name);
+        let v = self.services[service]
+            .from_class
+            .as_mut()
+            .expect("counting is on");
+        if v.len() <= class as usize {
+            v.resize(class as usize + 1, None);
+        }
+        v[class as usize] = Some(id);
+        id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::sim::*;
+
+    #[test]
+    fn arrivals_are_counted_per_population_including_turned_away_ones() {
+        let mut w = World::new(1, WorldConfig::default());
+        let svc = w.add_service(ServiceSpec::new("backend", 1, 1).queue_cap(0));
+        let h = w.add_handler(Handler {
+            name: "h".into(),
+            service: svc,
+            pool: 0,
+            steps: vec![Step::Work(Dist::Constant { ms: 50.0 })],
+        });
+        w.count_arrivals_by_class(svc);
+        let a = w.add_client(ClientSpec::new("people", 40.0, svc, h));
+        let b = w.add_client(ClientSpec::new("bots", 10.0, svc, h).weight(2));
+        w.step(100 * SEC);
+        let m = &w.metrics;
+        let people = m.counter_total("backend.from.people");
+        let bots = m.counter_total("backend.from.bots");
+        assert_eq!(people, w.clients[a as usize].ledger.arrived as f64);
+        assert_eq!(bots, w.clients[b as usize].ledger.arrived as f64);
+        // Most were turned away by the one busy worker, and were still counted.
+        assert!(w.ledger().rejected > 0);
+        assert!((people / 100.0 - 40.0).abs() < 4.0, "{people}");
+    }
+}
