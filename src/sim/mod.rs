@@ -60,6 +60,7 @@ pub use topology::deploy::Release;
 pub use topology::handler::{CallSpec, Handler, OnDuplicate, OnError, Step};
 pub use topology::service::{Balancer, PodCpuSpec, PoolSpec, ServiceSpec};
 pub use topology::split::{SplitSpec, SplitTarget};
+pub use topology::view::{ClientView, PolicyView, PoolView, ServiceView, Topology};
 pub use traffic::client::{ClientSpec, Ledger};
 pub use traffic::keys::{KeySpec, SessionSpec};
 pub use traffic::profile::RateProfile;

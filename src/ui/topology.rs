@@ -2,18 +2,18 @@
 //! arrows, each service with its live load, pods and a state colour, so a person
 //! sees where the trouble is.
 //!
-//! The layout comes from the world's structure (clients → entry services →
+//! Everything comes from the world's read-only view, `World::topology()`. The
+//! layout follows its structure (clients → entry services →
 //! services they call, one column per hop) and is recomputed only when the run
 //! is rebuilt; the live figures every frame. A service's state is a [`Health`]
-//! from its pools, plus [`Badge`]s: that is where per-service mechanism states
-//! (a breaker open, a bulkhead full) go once the engine exposes them.
+//! from its pools, plus [`Badge`]s for the policies its handlers use
+//! (a breaker open, a bulkhead full, a rate limit, a flag off).
 
 use leptos::prelude::*;
 
 use super::format;
 use super::lab::Lab;
-use crate::sim::calls::breaker::BreakerState;
-use crate::sim::{Step, World};
+use crate::sim::{BreakerState, PolicyView, Topology};
 
 const COL_W: f64 = 210.0;
 const BOX_W: f64 = 172.0;
@@ -71,20 +71,15 @@ fn box_height(pools: usize) -> f64 {
     56.0 + 22.0 * pools as f64
 }
 
-fn layout(w: &World) -> Layout {
-    let n = w.services.len();
+fn layout(t: &Topology) -> Layout {
+    let n = t.services.len();
     // Column of each service: one more than its deepest caller (entry = 1).
     let mut col = vec![0usize; n];
-    for c in &w.clients {
-        col[c.spec.service as usize] = 1;
+    for c in &t.clients {
+        col[c.service] = 1;
     }
-    let calls: Vec<(usize, usize)> = w
-        .handlers
-        .iter()
-        .flat_map(|h| h.callees().map(move |to| (h.service as usize, to as usize)))
-        .collect();
     for _ in 0..n {
-        for &(from, to) in &calls {
+        for &(from, to) in &t.calls {
             if col[from] > 0 && col[to] < col[from] + 1 && col[from] < n {
                 col[to] = col[from] + 1;
             }
@@ -94,40 +89,35 @@ fn layout(w: &World) -> Layout {
         *c = 1; // reached by nobody: shown beside the entries
     }
     let mut y_next = vec![0.0f64; n + 2];
-    let clients: Vec<(String, f64)> = w
+    let clients: Vec<(String, f64)> = t
         .clients
         .iter()
         .map(|c| {
             let y = y_next[0];
             y_next[0] += CLIENT_H + ROW_GAP;
-            (c.spec.name.clone(), y)
+            (c.name.clone(), y)
         })
         .collect();
-    let services: Vec<(String, usize, f64, f64)> = w
+    let services: Vec<(String, usize, f64, f64)> = t
         .services
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            let h = box_height(s.spec.pools.len());
+            let h = box_height(s.pools.len());
             let y = y_next[col[i]];
             y_next[col[i]] += h + ROW_GAP;
-            (s.spec.name.clone(), col[i], y, h)
+            (s.name.clone(), col[i], y, h)
         })
         .collect();
     let right = |c: usize| c as f64 * COL_W + BOX_W;
     let left = |c: usize| c as f64 * COL_W;
     let mut edges = Vec::new();
-    for (k, c) in w.clients.iter().enumerate() {
+    for (k, c) in t.clients.iter().enumerate() {
         let (_, cy) = clients[k];
-        let (_, sc, sy, sh) = &services[c.spec.service as usize];
+        let (_, sc, sy, sh) = &services[c.service];
         edges.push((right(0), cy + CLIENT_H / 2.0, left(*sc), sy + sh / 2.0));
     }
-    let mut seen = Vec::new();
-    for &(from, to) in &calls {
-        if from == to || seen.contains(&(from, to)) {
-            continue;
-        }
-        seen.push((from, to));
+    for &(from, to) in &t.calls {
         let (_, fc, fy, fh) = &services[from];
         let (_, tc, ty, th) = &services[to];
         edges.push((right(*fc), fy + fh / 2.0, left(*tc), ty + th / 2.0));
@@ -142,47 +132,32 @@ fn layout(w: &World) -> Layout {
     }
 }
 
-/// The mean of series `name` over the last closed bucket, if there is one.
-fn last_bucket(w: &World, name: &str) -> Option<f64> {
-    let m = &w.metrics;
-    let last = m.buckets_closed().checked_sub(1)?;
-    m.series(name)?.get(last).filter(|v| v.is_finite())
-}
-
-fn live(w: &World) -> (Vec<f64>, Vec<ServiceLive>) {
-    let rates = w.clients.iter().map(|c| c.spec.rate_rps).collect();
-    let services = w
+fn live(t: &Topology) -> (Vec<f64>, Vec<ServiceLive>) {
+    let rates = t.clients.iter().map(|c| c.rate_rps).collect();
+    let services = t
         .services
         .iter()
         .map(|s| {
             let pools: Vec<PoolLive> = s
-                .spec
                 .pools
                 .iter()
-                .enumerate()
-                .map(|(i, p)| {
-                    let (busy, capacity) = (s.busy(i), s.capacity(i));
-                    let busy_mean =
-                        last_bucket(w, &format!("{}.pool.{}.busy", s.spec.name, p.name))
-                            .unwrap_or(busy as f64);
-                    PoolLive {
-                        name: p.name.clone(),
-                        busy,
-                        capacity,
-                        queued: s.queued(i),
-                        load: if capacity == 0 {
-                            1.0
-                        } else {
-                            (busy_mean / capacity as f64).min(1.0)
-                        },
-                    }
+                .map(|p| PoolLive {
+                    name: p.name.clone(),
+                    busy: p.busy,
+                    capacity: p.capacity,
+                    queued: p.queued,
+                    load: if p.capacity == 0 {
+                        1.0
+                    } else {
+                        (p.busy_last_bucket.unwrap_or(p.busy as f64) / p.capacity as f64).min(1.0)
+                    },
                 })
                 .collect();
-            let ready = s.ready_pods();
             let load = pools.iter().map(|p| p.load).fold(0.0, f64::max);
-            let queued = last_bucket(w, &format!("{}.queued", s.spec.name))
+            let queued = s
+                .queued_last_bucket
                 .unwrap_or(pools.iter().map(|p| p.queued as f64).sum());
-            let health = if ready == 0 {
+            let health = if s.ready_pods == 0 {
                 Health::Down
             } else if load >= 0.97 && queued >= 1.0 {
                 Health::Saturated
@@ -192,83 +167,49 @@ fn live(w: &World) -> (Vec<f64>, Vec<ServiceLive>) {
                 Health::Calm
             };
             ServiceLive {
-                ready,
-                starting: s.starting_pods(),
+                ready: s.ready_pods,
+                starting: s.starting_pods,
                 pools,
                 health,
-                badges: Vec::new(),
+                badges: s.policies.iter().map(badge).collect(),
             }
         })
-        .collect::<Vec<_>>();
-    let mut services = services;
-    for (i, sl) in services.iter_mut().enumerate() {
-        sl.badges = badges_of(w, i as u32);
-    }
+        .collect();
     (rates, services)
 }
 
-/// The mechanisms a service's handlers use, with their live state: a breaker's
-/// state, a semaphore bulkhead's permits, a rate limit, a feature switched off.
-fn badges_of(w: &World, service: u32) -> Vec<Badge> {
-    let mut out: Vec<Badge> = Vec::new();
-    let mut push = |b: Badge| {
-        if !out.contains(&b) {
-            out.push(b);
-        }
-    };
-    for h in w.handlers.iter().filter(|h| h.service == service) {
-        for step in &h.steps {
-            match step {
-                Step::Call(c) => {
-                    if let Some(b) = c.breaker.and_then(|b| w.breakers.get(b as usize)) {
-                        let (word, health) = match b.state() {
-                            BreakerState::Closed => ("closed", Health::Calm),
-                            BreakerState::HalfOpen => ("half-open", Health::Busy),
-                            BreakerState::Open => ("OPEN", Health::Down),
-                        };
-                        push(Badge {
-                            label: format!("breaker {word}"),
-                            health,
-                        });
-                    }
-                    if let Some(b) = c.bulkhead.and_then(|b| w.bulkheads.get(b as usize)) {
-                        let (used, max) = (b.in_use(), b.spec.max_concurrent);
-                        let health = if used >= max {
-                            Health::Saturated
-                        } else {
-                            Health::Calm
-                        };
-                        push(Badge {
-                            label: format!("bulkhead {used}/{max}"),
-                            health,
-                        });
-                    }
-                }
-                Step::RateLimit(l) => {
-                    if let Some(l) = w.limiters.get(*l as usize) {
-                        if l.spec.enabled {
-                            push(Badge {
-                                label: "rate limit".into(),
-                                health: Health::Calm,
-                            });
-                        }
-                    }
-                }
-                Step::WhenFlag { flag, .. } => {
-                    if let Some(f) = w.flags.get(*flag as usize) {
-                        if !f.is_on() {
-                            push(Badge {
-                                label: format!("{} off", f.name),
-                                health: Health::Busy,
-                            });
-                        }
-                    }
-                }
-                _ => {}
+/// A policy's live state as a small label: a breaker's state, a semaphore
+/// bulkhead's permits, a rate limit, a feature switched off.
+fn badge(p: &PolicyView) -> Badge {
+    match p {
+        PolicyView::Breaker(state) => {
+            let (word, health) = match state {
+                BreakerState::Closed => ("closed", Health::Calm),
+                BreakerState::HalfOpen => ("half-open", Health::Busy),
+                BreakerState::Open => ("OPEN", Health::Down),
+            };
+            Badge {
+                label: format!("breaker {word}"),
+                health,
             }
         }
+        PolicyView::Bulkhead { in_use, max } => Badge {
+            label: format!("bulkhead {in_use}/{max}"),
+            health: if in_use >= max {
+                Health::Saturated
+            } else {
+                Health::Calm
+            },
+        },
+        PolicyView::RateLimit => Badge {
+            label: "rate limit".into(),
+            health: Health::Calm,
+        },
+        PolicyView::FlagOff(name) => Badge {
+            label: format!("{name} off"),
+            health: Health::Busy,
+        },
     }
-    out
 }
 
 fn health_word(h: Health) -> &'static str {
@@ -285,9 +226,9 @@ pub fn Topology() -> impl IntoView {
     let lab = expect_context::<Lab>();
     let shape = Memo::new(move |_| {
         lab.build.track();
-        lab.peek(|r| layout(r.world()))
+        lab.peek(|r| layout(&r.world().topology()))
     });
-    let state = Memo::new(move |_| lab.read(|r| live(r.world())));
+    let state = Memo::new(move |_| lab.read(|r| live(&r.world().topology())));
     let view_box = move || shape.with(|l| format!("-2 -2 {} {}", l.width + 4.0, l.height + 4.0));
     let edges = move || {
         shape.with(|l| {

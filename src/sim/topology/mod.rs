@@ -9,3 +9,4 @@ pub(crate) mod pods;
 pub mod reset;
 pub mod service;
 pub mod split;
+pub mod view;
