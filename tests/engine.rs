@@ -54,13 +54,13 @@ fn messy_world(seed: u64) -> World {
     w.at(
         40 * SEC,
         "db hangs",
-        Box::new(move |w: &mut World| w.handlers[q as usize].steps[0] = Step::Hang),
+        Box::new(move |w: &mut World| w.set_step(q, 0, Step::Hang)),
     );
     w.at(
         50 * SEC,
         "db recovers",
         Box::new(move |w: &mut World| {
-            w.handlers[q as usize].steps[0] = Step::Work(Dist::Exponential { mean_ms: 10.0 })
+            w.set_step(q, 0, Step::Work(Dist::Exponential { mean_ms: 10.0 }))
         }),
     );
     let _ = hang;

@@ -187,13 +187,14 @@ impl CascadeModel {
     /// Points the profile page at the resizer, directly or through the bulkhead.
     fn wire(&mut self, p: &Params) {
         let call = self.resizer_call(p);
-        let h = &mut self.world.handlers;
-        h[self.proxy as usize].steps = vec![Step::Call(call.clone())];
-        h[self.profile as usize].steps[1] = if p.on("bulkhead") {
+        self.world
+            .set_steps(self.proxy, vec![Step::Call(call.clone())]);
+        let to_resizer = if p.on("bulkhead") {
             Step::Call(CallSpec::new(self.core, self.proxy).in_caller_pod())
         } else {
             Step::Call(call)
         };
+        self.world.set_step(self.profile, 1, to_resizer);
     }
 }
 
@@ -267,7 +268,7 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
     world.at(
         FAULT_S * SEC,
         "image resizer hangs",
-        Box::new(move |w: &mut World| w.handlers[resize as usize].steps = vec![Step::Hang]),
+        Box::new(move |w: &mut World| w.set_steps(resize, vec![Step::Hang])),
     );
     let mut m = CascadeModel {
         world,

@@ -308,8 +308,8 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
 impl DeadlockModel {
     fn set_steps(&mut self, p: &Params) {
         let (place, dispatch) = entry_steps(p, &self.k);
-        self.world.handlers[self.k.place_order as usize].steps = place;
-        self.world.handlers[self.k.dispatch as usize].steps = dispatch;
+        self.world.set_steps(self.k.place_order, place);
+        self.world.set_steps(self.k.dispatch, dispatch);
     }
 }
 

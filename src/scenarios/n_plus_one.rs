@@ -296,10 +296,10 @@ impl Model for NPlusOne {
     fn apply(&mut self, p: &Params, name: &str) {
         match name {
             "query_strategy" | "items" => {
-                // Same step count: requests on their way carry on with the new steps.
+                // Reports on their way finish on the steps they started with.
                 let (db, cache) = (self.db, self.cache);
-                self.world.handlers[self.plain as usize].steps = steps(p, db, None);
-                self.world.handlers[self.cached as usize].steps = steps(p, db, Some(cache));
+                self.world.set_steps(self.plain, steps(p, db, None));
+                self.world.set_steps(self.cached, steps(p, db, Some(cache)));
             }
             "report_cache" => {
                 let h = if p.choice("report_cache") == "redis" {

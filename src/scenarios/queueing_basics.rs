@@ -186,7 +186,8 @@ impl Model for QueueingModel {
                 .world
                 .set_workers(self.service, 0, p.f("servers") as u32),
             "service_ms" | "service_dist" => {
-                self.world.handlers[self.handler as usize].steps[0] = Step::Work(service_dist(p))
+                self.world
+                    .set_step(self.handler, 0, Step::Work(service_dist(p)))
             }
             _ => {}
         }

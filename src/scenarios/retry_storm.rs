@@ -235,9 +235,8 @@ impl StormModel {
         if p.on("circuit_breaker") {
             call = call.breaker(self.breaker);
         }
-        self.world.handlers[self.checkout as usize].steps[1] = Step::Call(call);
-        // Charging is instantaneous after the work, so requests never rest on the
-        // steps rewritten here: a live toggle cannot skip or repeat one.
+        self.world.set_step(self.checkout, 1, Step::Call(call));
+        // Charges on their way finish on the steps they started with.
         let mut steps = vec![Step::Work(Dist::LogNormal {
             median_ms: 300.0,
             sigma: 0.4,
@@ -253,7 +252,7 @@ impl StormModel {
             table: self.charges,
             on_duplicate: OnDuplicate::Fail,
         });
-        self.world.handlers[self.charge as usize].steps = steps;
+        self.world.set_steps(self.charge, steps);
     }
 }
 

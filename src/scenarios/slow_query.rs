@@ -239,7 +239,7 @@ impl Model for SlowQuery {
             "index" | "partitioning" | "rows" => {
                 // Queries already running keep their plan; new ones use the new one.
                 let step = Step::Db(DataAccess::one(self.db, telemetry_query(p)));
-                self.world.handlers[self.telemetry as usize].steps[0] = step;
+                self.world.set_step(self.telemetry, 0, step);
             }
             "query_rps" => self
                 .world

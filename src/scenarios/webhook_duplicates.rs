@@ -180,19 +180,22 @@ impl WebhookModel {
         } else {
             pause
         };
-        self.world.handlers[self.handler as usize].steps = vec![
-            Step::Work(Dist::Exponential { mean_ms: 2.0 }),
-            before,
-            Step::Work(Dist::LogNormal {
-                median_ms: 8.0,
-                sigma: 0.5,
-            }),
-            in_tx,
-            Step::Insert {
-                table: self.ledger,
-                on_duplicate: OnDuplicate::Fail,
-            },
-        ];
+        self.world.set_steps(
+            self.handler,
+            vec![
+                Step::Work(Dist::Exponential { mean_ms: 2.0 }),
+                before,
+                Step::Work(Dist::LogNormal {
+                    median_ms: 8.0,
+                    sigma: 0.5,
+                }),
+                in_tx,
+                Step::Insert {
+                    table: self.ledger,
+                    on_duplicate: OnDuplicate::Fail,
+                },
+            ],
+        );
     }
 }
 

@@ -294,6 +294,7 @@ impl World {
 
     /// The per-statement series of handler `h`, registered on first use.
     fn db_stmt_metrics(&mut self, di: usize, h: u32) -> StmtMetrics {
+        let h = self.live_handler(h);
         let d = &mut self.databases[di];
         if d.stmts.len() <= h as usize {
             d.stmts.resize(h as usize + 1, None);

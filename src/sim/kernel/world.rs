@@ -134,6 +134,9 @@ pub struct World {
     pub services: Vec<Service>,
     /// Handlers, by index.
     pub handlers: Vec<Handler>,
+    /// Handler slots that hold old versions of steps, with the handler they
+    /// came from (`versions.rs`).
+    pub(crate) retired_handlers: Vec<(u32, u32)>,
     /// Client populations, by index.
     pub clients: Vec<Client>,
     /// Databases, by index (`database.rs`).
@@ -186,6 +189,7 @@ impl World {
             requests: Requests::default(),
             services: Vec::new(),
             handlers: Vec::new(),
+            retired_handlers: Vec::new(),
             clients: Vec::new(),
             databases: Vec::new(),
             autoscalers: Vec::new(),

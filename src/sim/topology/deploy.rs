@@ -58,7 +58,7 @@ impl World {
                 .collect(),
         };
         for (h, steps) in &release.handlers {
-            self.handlers[*h as usize].steps = steps.clone();
+            self.set_steps(*h, steps.clone());
         }
         let hist = &mut self.releases[s];
         hist.previous.push(undo);
@@ -79,7 +79,7 @@ impl World {
             return false;
         };
         for (h, steps) in &undo.handlers {
-            self.handlers[*h as usize].steps = steps.clone();
+            self.set_steps(*h, steps.clone());
         }
         let hist = &mut self.releases[s];
         let from = std::mem::replace(&mut hist.current, undo.version.clone());

@@ -9,4 +9,5 @@ pub(crate) mod pods;
 pub mod reset;
 pub mod service;
 pub mod split;
+pub mod versions;
 pub mod view;

@@ -83,7 +83,10 @@ impl World {
             })
             .collect();
         let mut calls = Vec::new();
-        for h in &self.handlers {
+        for (i, h) in self.handlers.iter().enumerate() {
+            if self.is_retired_handler(i as u32) {
+                continue;
+            }
             for to in h.callees() {
                 let pair = (h.service as usize, to as usize);
                 if pair.0 != pair.1 && !calls.contains(&pair) {
@@ -143,7 +146,12 @@ impl World {
                 out.push(p);
             }
         };
-        for h in self.handlers.iter().filter(|h| h.service == service) {
+        let live = self
+            .handlers
+            .iter()
+            .enumerate()
+            .filter(|(i, h)| h.service == service && !self.is_retired_handler(*i as u32));
+        for (_, h) in live {
             for step in &h.steps {
                 match step {
                     Step::Call(c) => {
