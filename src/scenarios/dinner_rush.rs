@@ -400,23 +400,18 @@ impl Model for DinnerRush {
             "db_vcpu" => w.db_set_cores(self.db, vcpu(p)),
             "read_replicas" => w.db_set_replicas(self.db, p.f("read_replicas") as u32),
             "hpa" => {
-                let a = &mut w.autoscalers[self.hpa as usize];
-                a.spec.enabled = p.on("hpa");
+                w.set_autoscaler_enabled(self.hpa, p.on("hpa"));
                 if !p.on("hpa") {
                     // Without an autoscaler the deployment is its fixed size.
-                    let min = a.spec.min_replicas;
+                    let min = w.autoscaler_spec(self.hpa).min_replicas;
                     w.scale_to(self.web, min);
                 }
             }
-            "hpa_target_cpu" => {
-                w.autoscalers[self.hpa as usize].spec.target = p.f("hpa_target_cpu") / 100.0
-            }
+            "hpa_target_cpu" => w.set_autoscaler_target(self.hpa, p.f("hpa_target_cpu") / 100.0),
             "hpa_min_pods" | "hpa_max_pods" => {
                 let (min, max) = (p.f("hpa_min_pods") as u32, p.f("hpa_max_pods") as u32);
-                let a = &mut w.autoscalers[self.hpa as usize];
-                a.spec.min_replicas = min;
-                a.spec.max_replicas = max.max(min);
-                if !a.spec.enabled {
+                w.set_autoscaler_bounds(self.hpa, min, max);
+                if !w.autoscaler_spec(self.hpa).enabled {
                     w.scale_to(self.web, min);
                 }
             }
@@ -427,13 +422,13 @@ impl Model for DinnerRush {
                 w.set_sticky(self.web, (!redis).then(sticky_spec));
                 let hs = if redis { self.shared } else { self.sticky };
                 for (c, h) in self.clients.iter().zip(hs) {
-                    w.clients[*c as usize].spec.handler = h;
+                    w.set_client_handler(*c, h);
                 }
             }
             "request_weight" => {
                 // New requests carry the new weight; pool bounds stay as built.
                 for c in self.clients {
-                    w.clients[c as usize].spec.weight = weight(p);
+                    w.set_client_weight(c, weight(p));
                 }
             }
             _ => {}

@@ -328,7 +328,7 @@ impl Model for DeadlockModel {
             "http_timeout_s" => {
                 self.set_steps(p);
                 for c in self.clients {
-                    self.world.clients[c as usize].spec.timeout_us = Some(http_timeout_us(p));
+                    self.world.set_client_timeout(c, Some(http_timeout_us(p)));
                 }
             }
             "tx_per_s" => {

@@ -253,7 +253,8 @@ impl Model for LeakModel {
             "heap_mb" => self.world.set_memory_limit(self.service, p.f("heap_mb")),
             "request_weight" => {
                 let c = self.client;
-                self.world.clients[c as usize].spec.weight = p.f("request_weight") as u32;
+                self.world
+                    .set_client_weight(c, p.f("request_weight") as u32);
                 self.world.set_client_rate(c, p.f("orders_per_s"));
             }
             _ => {}

@@ -307,7 +307,7 @@ impl Model for NPlusOne {
                 } else {
                     self.plain
                 };
-                self.world.clients[self.client as usize].spec.handler = h;
+                self.world.set_client_handler(self.client, h);
             }
             "cache_ttl_h" => self.world.cache_set_ttl(self.cache, Some(ttl(p))),
             _ => {}

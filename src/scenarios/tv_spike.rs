@@ -434,18 +434,14 @@ impl Model for TvModel {
             "load_shedding" => self
                 .world
                 .set_flag_controller_enabled(self.shedder, p.on("load_shedding")),
-            "scheduled_prewarm" => {
-                self.world.autoscalers[self.hpa as usize].spec.scheduled_min = prewarm(p, now)
-            }
-            "hpa" => self.world.autoscalers[self.hpa as usize].spec.enabled = p.on("hpa"),
+            "scheduled_prewarm" => self
+                .world
+                .set_autoscaler_schedule(self.hpa, prewarm(p, now)),
+            "hpa" => self.world.set_autoscaler_enabled(self.hpa, p.on("hpa")),
             "spike_factor" => {
                 let profile = spike_profile(p);
                 for c in 0..self.world.clients.len() as u32 {
-                    let client = &mut self.world.clients[c as usize];
-                    client.spec.profile = profile.clone();
-                    let rate = client.spec.rate_rps;
-                    // Redraws the next arrival under the new profile.
-                    self.world.set_client_rate(c, rate);
+                    self.world.set_client_profile(c, profile.clone());
                 }
             }
             _ => {}

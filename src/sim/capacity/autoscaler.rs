@@ -111,6 +111,34 @@ pub struct Autoscaler {
 }
 
 impl World {
+    /// Switches autoscaler `a` on or off (off: it leaves the pods as they are).
+    pub fn set_autoscaler_enabled(&mut self, a: u32, enabled: bool) {
+        self.autoscalers[a as usize].spec.enabled = enabled;
+    }
+
+    /// Autoscaler `a` aims at `target` (a share of the pods' request) from now on.
+    pub fn set_autoscaler_target(&mut self, a: u32, target: f64) {
+        assert!(target > 0.0 && target.is_finite(), "target {target}");
+        self.autoscalers[a as usize].spec.target = target;
+    }
+
+    /// Autoscaler `a` keeps between `min` and `max` pods (`max` at least `min`).
+    pub fn set_autoscaler_bounds(&mut self, a: u32, min: u32, max: u32) {
+        let spec = &mut self.autoscalers[a as usize].spec;
+        spec.min_replicas = min;
+        spec.max_replicas = max.max(min);
+    }
+
+    /// Autoscaler `a`'s scheduled minimums (pre-warm) become `schedule`.
+    pub fn set_autoscaler_schedule(&mut self, a: u32, schedule: Vec<(Micros, u32)>) {
+        self.autoscalers[a as usize].spec.scheduled_min = schedule;
+    }
+
+    /// Autoscaler `a`'s settings.
+    pub fn autoscaler_spec(&self, a: u32) -> &HpaSpec {
+        &self.autoscalers[a as usize].spec
+    }
+
     /// Attaches an autoscaler; its first sync is one period from now. Returns its index.
     pub fn add_autoscaler(&mut self, spec: HpaSpec) -> u32 {
         let now = self.now;

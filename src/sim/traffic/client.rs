@@ -143,3 +143,37 @@ pub struct Client {
     /// The handler its requests start on when it redelivers (a lone call step).
     pub(crate) sender: Option<u32>,
 }
+
+/// Changes to a running population, each acting from now on.
+impl crate::sim::World {
+    /// Requests sent from now on carry `weight` real requests each.
+    pub fn set_client_weight(&mut self, client: u32, weight: u32) {
+        assert!(weight >= 1, "a request stands for at least one");
+        self.clients[client as usize].spec.weight = weight;
+    }
+
+    /// Requests sent from now on go to `handler` (of the same service).
+    pub fn set_client_handler(&mut self, client: u32, handler: u32) {
+        let c = &mut self.clients[client as usize];
+        assert_eq!(
+            self.handlers[handler as usize].service, c.spec.service,
+            "client '{}': a handler of another service",
+            c.spec.name
+        );
+        c.spec.handler = handler;
+    }
+
+    /// Requests sent from now on give up after `timeout_us` (`None`: never).
+    pub fn set_client_timeout(&mut self, client: u32, timeout_us: Option<Micros>) {
+        self.clients[client as usize].spec.timeout_us = timeout_us;
+    }
+
+    /// The population's rate follows `profile` from now on; the next arrival is
+    /// redrawn under it.
+    pub fn set_client_profile(&mut self, client: u32, profile: RateProfile) {
+        let c = &mut self.clients[client as usize];
+        c.spec.profile = profile;
+        let rate = c.spec.rate_rps;
+        self.set_client_rate(client, rate);
+    }
+}
