@@ -19,7 +19,7 @@
 //! - report JSON: 200 bytes per item (1 MB for 5,000), Redis 0.5 ms away over
 //!   1 Gbit/s: a hit costs 0.5 ms + 8 ms of transfer.
 
-use crate::sim::data::query_cost::{CostModel, Filter, Table};
+use crate::sim::data::query_cost::{CostModel, Filter, TableStats};
 use crate::sim::{
     cache_aside, CacheSpec, ClientSpec, DataAccess, DatabaseSpec, Dist, Handler, KeySpec, Query,
     ServiceSpec, Step, World, WorldConfig, HOUR, MS, SEC,
@@ -158,7 +158,7 @@ fn data_access(p: &Params, db: u32) -> DataAccess {
     let n = p.f("items") as u32;
     let costs = CostModel::default();
     let index = |cols: &[&str]| cols.iter().map(|c| c.to_string()).collect::<Vec<_>>();
-    let users = Table {
+    let users = TableStats {
         rows: 1e6,
         span_s: 1.0,
         partition_s: None,
@@ -174,7 +174,7 @@ fn data_access(p: &Params, db: u32) -> DataAccess {
         &costs,
     );
     let item_rows = 5e7;
-    let items = Table {
+    let items = TableStats {
         rows: item_rows,
         indexes: vec![index(&["account_id"])],
         ..users

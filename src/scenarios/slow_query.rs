@@ -20,7 +20,7 @@
 //!   20 % of the server — what the CPU falls to once the scan is gone;
 //! - dashboards: 12 telemetry queries/s, giving up after 10 s.
 
-use crate::sim::data::query_cost::{CostModel, Filter, Table};
+use crate::sim::data::query_cost::{CostModel, Filter, TableStats};
 use crate::sim::{
     ClientSpec, DataAccess, DatabaseSpec, Handler, Query, ServiceSpec, Step, World, WorldConfig,
     MS, SEC,
@@ -161,7 +161,7 @@ fn telemetry_query(p: &Params) -> Query {
         "status_timestamp" => vec![vec!["status".to_string(), "timestamp".to_string()]],
         _ => Vec::new(),
     };
-    let table = Table {
+    let table = TableStats {
         rows: p.f("rows"),
         span_s: 365.0 * DAY_S,
         partition_s: (p.choice("partitioning") == "monthly").then_some(365.0 * DAY_S / 12.0),

@@ -44,7 +44,7 @@ struct TableMetrics {
 }
 
 #[derive(Clone, Debug)]
-struct Table {
+struct LockTable {
     spec: LockTableSpec,
     m: TableMetrics,
 }
@@ -67,7 +67,7 @@ fn key(r: ReqRef) -> ReqKey {
 /// bounded by the requests alive.
 #[derive(Default)]
 pub(crate) struct LockManager {
-    tables: Vec<Table>,
+    tables: Vec<LockTable>,
     rows: BTreeMap<(u32, u64), Row>,
     /// Rows each request holds.
     held: BTreeMap<ReqKey, Vec<(u32, u64)>>,
@@ -112,7 +112,7 @@ impl World {
         if self.locks.deadlock_counter.is_none() {
             self.locks.deadlock_counter = Some(self.metrics.counter("locks.deadlocks"));
         }
-        self.locks.tables.push(Table { spec, m: tm });
+        self.locks.tables.push(LockTable { spec, m: tm });
         self.locks.tables.len() as u32 - 1
     }
 

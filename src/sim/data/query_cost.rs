@@ -17,7 +17,7 @@
 
 /// A table as the planner sees it.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Table {
+pub struct TableStats {
     /// Rows in the table.
     pub rows: f64,
     /// The span of time the rows cover, oldest to newest, seconds.
@@ -71,7 +71,7 @@ impl Default for CostModel {
 pub enum ScanKind {
     /// Every row of the partitions touched.
     SeqScan,
-    /// Through the index with this position in `Table::indexes`.
+    /// Through the index with this position in `TableStats::indexes`.
     IndexScan(usize),
 }
 
@@ -90,7 +90,7 @@ pub struct Plan {
     pub cpu_us: f64,
 }
 
-impl Table {
+impl TableStats {
     /// The span of data the time filter touches after partition pruning, and
     /// the number of partitions it covers.
     fn touched(&self, window_s: Option<f64>) -> (f64, u32) {
@@ -173,8 +173,8 @@ mod tests {
 
     const DAY: f64 = 86_400.0;
 
-    fn telemetry(indexes: &[&[&str]], partition_s: Option<f64>) -> Table {
-        Table {
+    fn telemetry(indexes: &[&[&str]], partition_s: Option<f64>) -> TableStats {
+        TableStats {
             rows: 1e8,
             span_s: 365.0 * DAY,
             partition_s,
