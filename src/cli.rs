@@ -18,6 +18,7 @@ use serde_json::{json, Map, Value as Json};
 
 use crate::link;
 use crate::scenarios::charts::eval_line;
+use crate::scenarios::schema::quote;
 use crate::scenarios::{self, ParamKind, Params, Run, Scenario, Value};
 use crate::sim::kernel::time::{as_secs, from_secs, Micros};
 
@@ -35,6 +36,56 @@ pub const USAGE: &str = "usage:
   lab run ID [--set NAME=VALUE]... [--seed N] [--duration SECONDS] [--json] [--csv FILE]
   lab run --link 'URL or #fragment'         run exactly what a share link encodes
   lab link ID [--set NAME=VALUE]... [--seed N]   print the share-link fragment";
+
+/// The most characters of a message shown before the usage text: a message
+/// echoes input back, and input can be as long as a link.
+const MESSAGE_MAX: usize = 800;
+
+/// Arguments as strings, or the one line saying which argument is not UTF-8.
+pub fn args_from_os(
+    args: impl IntoIterator<Item = std::ffi::OsString>,
+) -> Result<Vec<String>, String> {
+    args.into_iter()
+        .enumerate()
+        .map(|(i, a)| {
+            a.into_string().map_err(|a| {
+                format!(
+                    "argument {} is not valid UTF-8 text: '{}' (arguments are scenario ids, NAME=VALUE pairs and links, in plain text)",
+                    i + 1,
+                    quote(&a.to_string_lossy())
+                )
+            })
+        })
+        .collect()
+}
+
+/// An error message made safe for a terminal, as a last line of defence (every
+/// message already quotes input with `quote`): control characters other than
+/// the message's own line breaks are shown as `\u{..}` escapes, and the message
+/// before the usage text is capped, so input can neither move the cursor nor
+/// flood the screen. The usage text that some messages end with is kept whole.
+pub fn clean_message(msg: &str) -> String {
+    let (head, usage) = match msg.find("\nusage:") {
+        Some(i) => (&msg[..i], &msg[i..]),
+        None => (msg, ""),
+    };
+    let mut out = String::new();
+    for (shown, c) in head.chars().enumerate() {
+        if shown >= MESSAGE_MAX {
+            out.push_str(&format!(
+                "… ({} more characters)",
+                head.chars().count() - shown
+            ));
+            break;
+        }
+        if c.is_control() && c != '\n' {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out + usage
+}
 
 /// Runs the command; `Err` is the one line to print on stderr (exit code 2).
 pub fn main_with(args: &[String]) -> Result<Output, String> {
@@ -55,7 +106,8 @@ pub fn main_with(args: &[String]) -> Result<Output, String> {
         "link" => link_cmd(rest),
         "help" | "--help" | "-h" => Ok(text(format!("{USAGE}\n"))),
         other => Err(format!(
-            "unknown command '{other}' (allowed: list, params, run, link)"
+            "unknown command '{}' (allowed: list, params, run, link)",
+            quote(other)
         )),
     }
 }
@@ -70,7 +122,7 @@ fn text(s: String) -> Output {
 fn no_more(rest: &[String]) -> Result<(), String> {
     match rest.first() {
         None => Ok(()),
-        Some(a) => Err(format!("unexpected argument '{a}'\n{USAGE}")),
+        Some(a) => Err(format!("unexpected argument '{}'\n{USAGE}", quote(a))),
     }
 }
 
@@ -96,7 +148,8 @@ fn parse_opts(rest: &[String], allowed: &[&str]) -> Result<Opts, String> {
         };
         if flag.starts_with("--") && !allowed.contains(&flag) {
             return Err(format!(
-                "unknown option '{flag}' (allowed here: {})",
+                "unknown option '{}' (allowed here: {})",
+                quote(flag),
                 allowed.join(", ")
             ));
         }
@@ -111,19 +164,23 @@ fn parse_opts(rest: &[String], allowed: &[&str]) -> Result<Opts, String> {
                 let kv = value("NAME=VALUE")?;
                 let (k, v) = kv
                     .split_once('=')
-                    .ok_or_else(|| format!("--set '{kv}': write NAME=VALUE"))?;
+                    .ok_or_else(|| format!("--set '{}': write NAME=VALUE", quote(&kv)))?;
                 o.sets.push((k.to_string(), v.to_string()));
             }
             "--seed" => {
                 let v = value("a whole number")?;
                 o.seed = Some(v.parse().map_err(|_| {
-                    format!("--seed '{v}' is not a whole number from 0 to {}", u64::MAX)
+                    format!(
+                        "--seed '{}' is not a whole number from 0 to {}",
+                        quote(&v),
+                        u64::MAX
+                    )
                 })?);
             }
             "--duration" => {
                 let v = value("seconds")?;
                 let d: f64 = v.parse().ok().filter(|d: &f64| d.is_finite() && *d > 0.0 && *d <= link::MAX_T_S).ok_or_else(|| {
-                    format!("--duration '{v}' is not allowed: use simulated seconds, more than 0 and at most {}", link::MAX_T_S as u64)
+                    format!("--duration '{}' is not allowed: use simulated seconds, more than 0 and at most {}", quote(&v), link::MAX_T_S as u64)
                 })?;
                 o.duration_s = Some(d);
             }
@@ -132,12 +189,13 @@ fn parse_opts(rest: &[String], allowed: &[&str]) -> Result<Opts, String> {
             "--link" => o.link = Some(value("a link")?),
             _ if a.starts_with('-') => {
                 return Err(format!(
-                    "unknown option '{a}' (allowed here: {})",
+                    "unknown option '{}' (allowed here: {})",
+                    quote(a),
                     allowed.join(", ")
                 ))
             }
             _ if o.id.is_none() => o.id = Some(a.clone()),
-            _ => return Err(format!("unexpected argument '{a}'\n{USAGE}")),
+            _ => return Err(format!("unexpected argument '{}'\n{USAGE}", quote(a))),
         }
     }
     Ok(o)

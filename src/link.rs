@@ -91,7 +91,11 @@ fn unescape(v: &str) -> Option<String> {
     while i < b.len() {
         match b[i] {
             b'%' => {
+                // Exactly two hex digits: `%+3` is broken, not byte 3.
                 let hex = v.get(i + 1..i + 3)?;
+                if !hex.bytes().all(|h| h.is_ascii_hexdigit()) {
+                    return None;
+                }
                 out.push(u8::from_str_radix(hex, 16).ok()?);
                 i += 3;
             }
@@ -108,14 +112,7 @@ fn unescape(v: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// Shortens untrusted text for quoting in a message.
-fn quote(s: &str) -> String {
-    let mut q: String = s.chars().filter(|c| !c.is_control()).take(40).collect();
-    if s.chars().count() > 40 {
-        q.push('…');
-    }
-    q
-}
+use crate::scenarios::schema::quote;
 
 fn parse_secs(text: &str) -> Result<Micros, String> {
     let ok = !text.is_empty()
@@ -131,8 +128,32 @@ fn parse_secs(text: &str) -> Result<Micros, String> {
     }
 }
 
+/// The most problems a link reports; the rest are counted in one last line.
+pub const MAX_PROBLEMS: usize = 10;
+
 /// Decodes a link: a whole URL, a fragment with or without `#`, or anything else.
+/// Problems are listed once each and at most [`MAX_PROBLEMS`] of them.
 pub fn decode(input: &str) -> Decoded {
+    let mut d = decode_all(input);
+    let mut seen: Vec<String> = Vec::new();
+    let mut repeats = 0;
+    for p in d.problems.drain(..) {
+        if seen.contains(&p) {
+            repeats += 1;
+        } else {
+            seen.push(p);
+        }
+    }
+    let more = seen.len().saturating_sub(MAX_PROBLEMS) + repeats;
+    seen.truncate(MAX_PROBLEMS);
+    if more > 0 {
+        seen.push(format!("… and {more} more problems of the same kinds"));
+    }
+    d.problems = seen;
+    d
+}
+
+fn decode_all(input: &str) -> Decoded {
     let mut problems = Vec::new();
     let mut input = input.trim();
     if input.len() > MAX_LEN {
@@ -192,7 +213,7 @@ pub fn decode(input: &str) -> Decoded {
         Some(id) => match scenarios::find(id) {
             Ok(s) => Some(s),
             Err(e) => {
-                problems.push(e.replace(id, &quote(id)));
+                problems.push(e);
                 None
             }
         },

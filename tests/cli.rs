@@ -213,3 +213,76 @@ fn bad_input_exits_non_zero_with_one_clear_line() {
     fails_with(&["launch"], "unknown command 'launch'");
     fails_with(&[], "no command given");
 }
+
+/// Runs the binary with raw (possibly non-UTF-8) arguments.
+fn lab_os(args: &[&std::ffi::OsStr]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_lab"))
+        .args(args)
+        .output()
+        .expect("lab runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[cfg(unix)]
+#[test]
+fn bytes_that_are_not_utf8_give_one_line_not_a_panic() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let bad = OsStr::from_bytes(b"\xff");
+    let set = OsStr::from_bytes(b"servers=\xff");
+    for args in [
+        vec![OsStr::new("run"), bad],
+        vec![OsStr::new("params"), OsStr::from_bytes(b"\xfe")],
+        vec![
+            OsStr::new("run"),
+            OsStr::new("queueing-basics"),
+            OsStr::new("--set"),
+            set,
+        ],
+        vec![
+            OsStr::new("run"),
+            OsStr::new("--link"),
+            OsStr::from_bytes(b"#v=1&s=\xff"),
+        ],
+    ] {
+        let (code, _, err) = lab_os(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains("not valid UTF-8"), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+    }
+}
+
+#[test]
+fn control_characters_from_a_link_never_reach_the_terminal_raw() {
+    for link in [
+        "#v=1&s=queueing-basics&servers=1%0D%0Alab:+all+good",
+        "#v=1&s=queueing-basics&servers=%1B[2J",
+        "#v=1&s=queueing-basics&servers=%+3",
+    ] {
+        let (code, _, err) = lab(&["run", "--link", link]);
+        assert_eq!(code, 2, "{link}: {err}");
+        assert!(
+            !err.chars().any(|c| c.is_control() && c != '\n'),
+            "{link}: raw control character in {err:?}"
+        );
+        // The header line and one problem line: the value forged no line of its own.
+        assert_eq!(err.trim_end().lines().count(), 2, "{link}: {err:?}");
+        assert!(
+            err.lines().nth(1).is_some_and(|l| l.starts_with("  '")),
+            "{link}: {err:?}"
+        );
+    }
+}
+
+#[test]
+fn a_huge_value_is_not_echoed_back_whole() {
+    let link = format!("#v=1&s=queueing-basics&servers={}", "9".repeat(100 * 1024));
+    let (code, _, err) = lab(&["run", "--link", &link]);
+    assert_eq!(code, 2);
+    assert!(err.len() < 2_000, "{} bytes of stderr", err.len());
+}

@@ -2,7 +2,7 @@
 //! never a panic), and what decodes cleanly re-encodes to the same run.
 #![cfg(not(target_arch = "wasm32"))]
 
-use resilience_lab::link::{decode, encode};
+use resilience_lab::link::{self, decode, encode};
 use resilience_lab::scenarios::{self, Run};
 use resilience_lab::sim::{SimRng, SEC};
 
@@ -125,4 +125,27 @@ fn a_link_replays_the_same_numbers() {
     b.advance_to(st.t_us.unwrap());
     assert_eq!(a.headline(), b.headline());
     assert_eq!(a.world().ledger(), b.world().ledger());
+}
+
+#[test]
+fn a_flood_of_problems_is_listed_once_each_and_capped() {
+    let fragment = format!("#v=1&s=queueing-basics&{}", "x=1&".repeat(4_000));
+    let d = decode(&fragment);
+    assert!(
+        d.problems.len() <= link::MAX_PROBLEMS + 1,
+        "{:?}",
+        d.problems
+    );
+    assert!(d.problems.last().unwrap().contains("more problems"));
+    assert!(d.state.is_some(), "the rest of the link still applies");
+}
+
+#[test]
+fn a_percent_escape_needs_two_hex_digits() {
+    let d = decode("#v=1&s=queueing-basics&servers=%+3");
+    assert!(
+        d.problems.iter().any(|p| p.contains("broken %-escape")),
+        "{:?}",
+        d.problems
+    );
 }

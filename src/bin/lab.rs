@@ -3,12 +3,22 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match resilience_lab::cli::main_with(&args) {
+    use resilience_lab::cli;
+    let args = match cli::args_from_os(std::env::args_os().skip(1)) {
+        Ok(args) => args,
+        Err(line) => {
+            eprintln!("lab: {}", cli::clean_message(&line));
+            return ExitCode::from(2);
+        }
+    };
+    match cli::main_with(&args) {
         Ok(out) => {
             for (path, contents) in &out.files {
                 if let Err(e) = std::fs::write(path, contents) {
-                    eprintln!("lab: cannot write '{path}': {e}");
+                    eprintln!(
+                        "lab: {}",
+                        cli::clean_message(&format!("cannot write '{path}': {e}"))
+                    );
                     return ExitCode::from(1);
                 }
             }
@@ -16,7 +26,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(line) => {
-            eprintln!("lab: {line}");
+            eprintln!("lab: {}", cli::clean_message(&line));
             ExitCode::from(2)
         }
     }

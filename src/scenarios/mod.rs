@@ -90,6 +90,10 @@ pub fn find(id: &str) -> Result<&'static Scenario, String> {
         let hint = params::did_you_mean(id, &ids)
             .map(|n| format!(" — did you mean '{n}'?"))
             .unwrap_or_default();
-        format!("unknown scenario '{id}'{hint} (known: {})", ids.join(", "))
+        format!(
+            "unknown scenario '{}'{hint} (known: {})",
+            schema::quote(id),
+            ids.join(", ")
+        )
     })
 }

@@ -110,7 +110,8 @@ pub fn unknown_param(specs: &[ParamSpec], name: &str) -> String {
         .map(|n| format!(" — did you mean '{n}'?"))
         .unwrap_or_default();
     format!(
-        "unknown parameter '{name}'{hint} (allowed: {})",
+        "unknown parameter '{}'{hint} (allowed: {})",
+        super::schema::quote(name),
         names.join(", ")
     )
 }

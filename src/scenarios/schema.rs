@@ -45,6 +45,24 @@ impl fmt::Display for Value {
     }
 }
 
+/// Untrusted text (from a link or the command line) made safe to quote in a
+/// message: control characters shown as `\u{..}` escapes, so input can neither
+/// forge a line nor move a terminal's cursor, and at most 40 characters shown.
+pub fn quote(s: &str) -> String {
+    let mut q = String::new();
+    for c in s.chars().take(40) {
+        if c.is_control() {
+            q.extend(c.escape_unicode());
+        } else {
+            q.push(c);
+        }
+    }
+    if s.chars().count() > 40 {
+        q.push('…');
+    }
+    q
+}
+
 /// A number the way a person writes it: `2000`, `0.05`, never `2000.0`.
 pub fn format_number(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {
@@ -218,7 +236,7 @@ impl ParamSpec {
         let bad = || {
             format!(
                 "'{}' is not allowed for {}: use {}",
-                t,
+                quote(t),
                 self.name,
                 self.allowed()
             )
