@@ -486,8 +486,4 @@ impl Model for TvModel {
             ("widget_restored_s", restored),
         ]
     }
-
-    fn timeline(&self) -> Vec<(f64, String)> {
-        vec![(SPIKE_AT_S as f64, "on national television".into())]
-    }
 }
