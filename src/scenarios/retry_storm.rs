@@ -41,7 +41,9 @@ use crate::sim::{
     ServiceSpec, SlidingWindow, Step, TimedId, World, WorldConfig, HOUR, MS, SEC,
 };
 
-use super::figures::{bucket_at, outcome_names, series_max, share_between, sum_between};
+use super::figures::{
+    bucket_at, outcome_names, peak_between, series_max, share_between, sum_between,
+};
 use super::model::{Headline, Model};
 use super::params::Params;
 use super::schema::{line, ChartSpec, GuidedStep, ParamSpec, SeriesExpr};
@@ -349,11 +351,7 @@ impl StormModel {
     /// buckets [from, to).
     fn peaks(&self, from: u64, to: u64) -> (f64, f64) {
         let m = &self.world.metrics;
-        let max = |n: &str| {
-            m.series(n).map_or(0.0, |r| {
-                (from..to).filter_map(|i| r.get(i)).fold(0.0, f64::max)
-            })
-        };
+        let max = |n: &str| peak_between(m, n, from, to).unwrap_or(0.0);
         (max("provider.arrived"), max("checkout.arrived"))
     }
 
