@@ -164,3 +164,57 @@ fn idempotency_keys_switched_on_live_stop_double_charges_from_then_on() {
     let after: f64 = (570..1000).map(|b| d.get(b).unwrap()).sum();
     assert!(before > 100.0 && after == 0.0, "{before} {after}");
 }
+
+/// Timeline markers (simulated second) and log entries (µs) labelled `label`.
+fn marks(r: &Run, label: &str) -> (Vec<f64>, Vec<u64>) {
+    let timeline = r
+        .model()
+        .timeline()
+        .into_iter()
+        .filter(|(_, l)| l == label)
+        .map(|(t, _)| t)
+        .collect();
+    let logged = r
+        .world()
+        .log
+        .entries()
+        .filter(|e| e.text == label)
+        .map(|e| e.at_us)
+        .collect();
+    (timeline, logged)
+}
+
+#[test]
+fn an_outage_switched_off_is_neither_marked_nor_logged() {
+    let r = run(ID, &[("outage_s", "off")], 1, 180.0);
+    assert_eq!(marks(&r, "provider down"), (vec![], vec![]));
+    assert_eq!(marks(&r, "provider up"), (vec![], vec![]));
+    // Switched off live before 120 s: the same.
+    let s = scenarios::find(ID).unwrap();
+    let off = vec![TimedChange {
+        at_us: 60 * SEC,
+        name: "outage_s".into(),
+        value: Value::Off,
+    }];
+    let mut r = Run::new(s, s.default_params(), 1, off).unwrap();
+    r.advance_to(180 * SEC);
+    assert_eq!(marks(&r, "provider down"), (vec![], vec![]));
+    assert_eq!(marks(&r, "provider up"), (vec![], vec![]));
+}
+
+#[test]
+fn an_outage_is_marked_at_both_ends_before_and_after_it_happens() {
+    let s = scenarios::find(ID).unwrap();
+    let longer = vec![TimedChange {
+        at_us: 60 * SEC,
+        name: "outage_s".into(),
+        value: Value::Number(30.0),
+    }];
+    let mut r = Run::new(s, s.default_params(), 1, longer).unwrap();
+    r.advance_to(10 * SEC);
+    assert_eq!(marks(&r, "provider down"), (vec![120.0], vec![]));
+    assert_eq!(marks(&r, "provider up"), (vec![140.0], vec![]));
+    r.advance_to(180 * SEC);
+    assert_eq!(marks(&r, "provider down"), (vec![120.0], vec![120 * SEC]));
+    assert_eq!(marks(&r, "provider up"), (vec![150.0], vec![150 * SEC]));
+}

@@ -153,3 +153,58 @@ fn dedupe_switched_on_live_protects_events_delivered_after_the_switch() {
     assert!(per_minute(&r, "ledger.duplicates", 180, 400) > 0.0);
     assert_eq!(per_minute(&r, "ledger.duplicates", 620, 720), 0.0);
 }
+
+/// Timeline markers (simulated second, label) and logged texts naming `label`.
+fn restart_marks(r: &Run) -> (Vec<f64>, Vec<u64>) {
+    let timeline = r
+        .model()
+        .timeline()
+        .into_iter()
+        .filter(|(_, l)| l == "Redis restarts")
+        .map(|(t, _)| t)
+        .collect();
+    let logged = r
+        .world()
+        .log
+        .entries()
+        .filter(|e| e.text == "Redis restarts")
+        .map(|e| e.at_us)
+        .collect();
+    (timeline, logged)
+}
+
+#[test]
+fn a_restart_moved_live_is_marked_once_at_its_new_time() {
+    let s = scenarios::find(ID).unwrap();
+    let mut p = s.default_params();
+    p.set_text("dedupe", "redis_setnx").unwrap();
+    p.set_text("redis_restart", "21600").unwrap();
+    let mut r = Run::new(s, p, 1, Vec::new()).unwrap();
+    r.advance_to(HOUR);
+    r.change_now("redis_restart", Value::Number(32_400.0))
+        .unwrap();
+    // Before either time: one future marker, at 9 h.
+    assert_eq!(restart_marks(&r), (vec![32_400.0], vec![]));
+    r.advance_to(12 * HOUR);
+    assert_eq!(restart_marks(&r), (vec![32_400.0], vec![9 * HOUR]));
+    // The keys were forgotten at 9 h, not at 6 h: duplicates start after 9 h.
+    assert_eq!(per_minute(&r, "ledger.duplicates", 0, 540), 0.0);
+    assert!(per_minute(&r, "ledger.duplicates", 540, 720) > 0.0);
+}
+
+#[test]
+fn a_restart_switched_off_live_leaves_no_marker() {
+    let changes = vec![TimedChange {
+        at_us: HOUR,
+        name: "redis_restart".into(),
+        value: Value::Off,
+    }];
+    let s = scenarios::find(ID).unwrap();
+    let mut p = s.default_params();
+    p.set_text("dedupe", "redis_setnx").unwrap();
+    p.set_text("redis_restart", "21600").unwrap();
+    let mut r = Run::new(s, p, 1, changes).unwrap();
+    r.advance_to(12 * HOUR);
+    assert_eq!(restart_marks(&r), (vec![], vec![]));
+    assert_eq!(fig(&r, "duplicates"), 0.0);
+}

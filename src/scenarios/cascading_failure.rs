@@ -335,8 +335,4 @@ impl Model for CascadeModel {
             ),
         ]
     }
-
-    fn timeline(&self) -> Vec<(f64, String)> {
-        vec![(FAULT_S as f64, "image resizer hangs".into())]
-    }
 }

@@ -20,6 +20,15 @@ pub fn sum_between(m: &Metrics, name: &str, from: u64, to: u64) -> f64 {
     })
 }
 
+/// Largest bucket value of a series over buckets `[from, to)` that are still
+/// kept; `None` when no such bucket has a value (or the series is unknown).
+pub fn peak_between(m: &Metrics, name: &str, from: u64, to: u64) -> Option<f64> {
+    let r = m.series(name)?;
+    (from.max(r.first_bucket())..to)
+        .filter_map(|i| r.get(i))
+        .reduce(f64::max)
+}
+
 /// `sum(num) / sum(den)` over buckets `[from, to)`; `None` when the
 /// denominator is 0 (nothing happened in the window).
 pub fn share_between(
@@ -54,4 +63,33 @@ pub fn outcome_names(client: &str) -> (Vec<String>, Vec<String>) {
 /// Whole-run quantile `q` of a latency series, in milliseconds.
 pub fn quantile_ms(m: &Metrics, name: &str, q: f64) -> Option<f64> {
     m.series_histogram(name)?.quantile(q).map(|us| us / 1e3)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A counter "c" that counted `values[i]` in bucket `i` (buckets of 1 s).
+    fn counted(values: &[f64]) -> Metrics {
+        let mut m = Metrics::new(1_000_000, 100);
+        let c = m.counter("c");
+        for (i, v) in values.iter().enumerate() {
+            m.add(c, *v);
+            m.advance((i as u64 + 1) * 1_000_000);
+        }
+        m
+    }
+
+    #[test]
+    fn peak_and_sum_look_only_inside_the_window() {
+        let m = counted(&[1.0, 7.0, 3.0, 9.0, 2.0]);
+        assert_eq!(peak_between(&m, "c", 0, 5), Some(9.0));
+        assert_eq!(peak_between(&m, "c", 0, 3), Some(7.0));
+        assert_eq!(peak_between(&m, "c", 4, 5), Some(2.0));
+        assert_eq!(sum_between(&m, "c", 1, 3), 10.0);
+        // Empty window, buckets not closed yet, unknown series.
+        assert_eq!(peak_between(&m, "c", 2, 2), None);
+        assert_eq!(peak_between(&m, "c", 5, 9), None);
+        assert_eq!(peak_between(&m, "nope", 0, 5), None);
+    }
 }

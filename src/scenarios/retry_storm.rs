@@ -36,15 +36,14 @@
 //!   (before 120 s) whose checkout success rate is more than one point below
 //!   the minute before the failover; 0 if none.
 
-use std::cell::Cell;
-use std::rc::Rc;
-
 use crate::sim::{
     Backoff, BreakerSpec, CallSpec, ClientSpec, Dist, Handler, Jitter, OnDuplicate, RetryPolicy,
-    ServiceSpec, SlidingWindow, Step, World, WorldConfig, HOUR, MS, SEC,
+    ServiceSpec, SlidingWindow, Step, TimedId, World, WorldConfig, HOUR, MS, SEC,
 };
 
-use super::figures::{bucket_at, outcome_names, series_max, share_between, sum_between};
+use super::figures::{
+    bucket_at, outcome_names, peak_between, series_max, share_between, sum_between,
+};
 use super::model::{Headline, Model};
 use super::params::Params;
 use super::schema::{line, ChartSpec, GuidedStep, ParamSpec, SeriesExpr};
@@ -188,8 +187,36 @@ struct StormModel {
     breaker: u32,
     keys: u32,
     charges: u32,
-    /// The outage length the timeline reads when the outage starts (0: none).
-    outage_us: Rc<Cell<u64>>,
+    /// The outage length (0: none), for the outage window of the headline.
+    outage_us: u64,
+    /// The scheduled "provider down" and "provider up" actions, if any.
+    outage_ids: Option<(TimedId, TimedId)>,
+}
+
+/// Schedules the outage from `OUTAGE_S` for `length` (none if 0): both ends
+/// are on the timeline from the start, so a chart marks them before they happen
+/// and a cancelled outage leaves no marker.
+fn schedule_outage(world: &mut World, provider: u32, length: u64) -> Option<(TimedId, TimedId)> {
+    if length == 0 {
+        return None;
+    }
+    let down = world.at(
+        OUTAGE_S * SEC,
+        "provider down",
+        Box::new(move |w: &mut World| {
+            w.drop_connections(provider, 0, 0);
+            w.scale_to(provider, 0);
+        }),
+    );
+    let up = world.at(
+        OUTAGE_S * SEC + length,
+        "provider up",
+        Box::new(move |w: &mut World| {
+            w.set_workers(provider, 0, CONNECTIONS);
+            w.scale_to(provider, 1);
+        }),
+    );
+    Some((down, up))
 }
 
 fn policy(p: &Params) -> RetryPolicy {
@@ -301,28 +328,8 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
         "provider back to full capacity",
         Box::new(move |w: &mut World| w.set_workers(provider, 0, CONNECTIONS)),
     );
-    let outage = Rc::new(Cell::new(outage_us(p)));
-    let length = outage.clone();
-    world.at(
-        OUTAGE_S * SEC,
-        "provider down",
-        Box::new(move |w: &mut World| {
-            let d = length.get();
-            if d == 0 {
-                return;
-            }
-            w.drop_connections(provider, 0, 0);
-            w.scale_to(provider, 0);
-            w.at(
-                w.now() + d,
-                "provider up",
-                Box::new(move |w: &mut World| {
-                    w.set_workers(provider, 0, CONNECTIONS);
-                    w.scale_to(provider, 1);
-                }),
-            );
-        }),
-    );
+    let outage = outage_us(p);
+    let outage_ids = schedule_outage(&mut world, provider, outage);
     let mut m = StormModel {
         world,
         provider,
@@ -333,6 +340,7 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
         keys,
         charges,
         outage_us: outage,
+        outage_ids,
     };
     m.wire(p);
     Box::new(m)
@@ -343,11 +351,7 @@ impl StormModel {
     /// buckets [from, to).
     fn peaks(&self, from: u64, to: u64) -> (f64, f64) {
         let m = &self.world.metrics;
-        let max = |n: &str| {
-            m.series(n).map_or(0.0, |r| {
-                (from..to).filter_map(|i| r.get(i)).fold(0.0, f64::max)
-            })
-        };
+        let max = |n: &str| peak_between(m, n, from, to).unwrap_or(0.0);
         (max("provider.arrived"), max("checkout.arrived"))
     }
 
@@ -383,7 +387,19 @@ impl Model for StormModel {
             "lost_response_rate" => self
                 .world
                 .set_response_loss(self.provider, p.f("lost_response_rate")),
-            "outage_s" => self.outage_us.set(outage_us(p)),
+            "outage_s" => {
+                // Before the outage starts it is cancelled and scheduled anew;
+                // once it has started it runs its course.
+                self.outage_us = outage_us(p);
+                if self.world.now() < OUTAGE_S * SEC {
+                    if let Some((down, up)) = self.outage_ids.take() {
+                        self.world.cancel(down);
+                        self.world.cancel(up);
+                    }
+                    self.outage_ids =
+                        schedule_outage(&mut self.world, self.provider, self.outage_us);
+                }
+            }
             n if n.starts_with("cb_") => self.world.set_breaker(self.breaker, breaker_spec(p)),
             _ => self.wire(p),
         }
@@ -399,7 +415,7 @@ impl Model for StormModel {
             provider / offered
         });
         let (ok, all) = outcome_names("checkout");
-        let outage_end = bucket_at(m, OUTAGE_S * SEC + self.outage_us.get()).min(now);
+        let outage_end = bucket_at(m, OUTAGE_S * SEC + self.outage_us).min(now);
         let outage = bucket_at(m, OUTAGE_S * SEC);
         let offered_in_outage = sum_between(m, "checkout.arrived", outage, outage_end);
         vec![
@@ -431,21 +447,5 @@ impl Model for StormModel {
                 series_max(m, "gateway-retry.retries_in_flight.max"),
             ),
         ]
-    }
-
-    fn timeline(&self) -> Vec<(f64, String)> {
-        let mut t = vec![
-            (FAILOVER_S as f64, "provider fails over".to_string()),
-            (
-                STANDBY_UNTIL_S as f64,
-                "provider back to full capacity".to_string(),
-            ),
-        ];
-        if self.outage_us.get() > 0 {
-            t.push((OUTAGE_S as f64, "provider down".into()));
-            let up = OUTAGE_S as f64 + self.outage_us.get() as f64 / 1e6;
-            t.push((up, "provider up".into()));
-        }
-        t
     }
 }

@@ -467,12 +467,13 @@ impl Model for TvModel {
         let crisis_from = self.spike_at_us + SPIKE_RISE_S * SEC;
         let closed = m.buckets_closed() * m.bucket_us();
         let crisis_to = closed.min(crisis_from + STARTUP_S * SEC);
-        let db_peak = m.series("db.queries").and_then(|r| {
-            (crisis_from / m.bucket_us()..crisis_to / m.bucket_us())
-                .filter_map(|i| r.get(i))
-                .map(|q| q / width_s)
-                .reduce(f64::max)
-        });
+        let db_peak = figures::peak_between(
+            m,
+            "db.queries",
+            crisis_from / m.bucket_us(),
+            crisis_to / m.bucket_us(),
+        )
+        .map(|q| q / width_s);
         // The widget is restored if it is on now and last changed after the
         // spike began (it had been shed during the spike).
         let flag = &self.world.flags[self.widget as usize];
@@ -485,9 +486,5 @@ impl Model for TvModel {
             ("db_calls_per_s_peak", db_peak),
             ("widget_restored_s", restored),
         ]
-    }
-
-    fn timeline(&self) -> Vec<(f64, String)> {
-        vec![(SPIKE_AT_S as f64, "on national television".into())]
     }
 }

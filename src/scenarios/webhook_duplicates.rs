@@ -18,12 +18,9 @@
 //!   unique violation. Redis keys are volatile: a restart loses them all.
 //! - 12 hours, one-minute buckets.
 
-use std::cell::Cell;
-use std::rc::Rc;
-
 use crate::sim::{
-    Backoff, ClientSpec, Dist, Handler, Jitter, OnDuplicate, RetryPolicy, ServiceSpec, Step, World,
-    WorldConfig, HOUR, MS, SEC,
+    Backoff, ClientSpec, Dist, Handler, Jitter, OnDuplicate, RetryPolicy, ServiceSpec, Step,
+    TimedId, World, WorldConfig, HOUR, MS, SEC,
 };
 
 use super::model::{Headline, Model};
@@ -147,8 +144,19 @@ struct WebhookModel {
     processed: u32,
     ledger: u32,
     service: u32,
-    /// When the Redis restart happens (0: never), read by the timeline.
-    restart_us: Rc<Cell<u64>>,
+    /// The last scheduled Redis restart (cancelled if moved before it runs).
+    restart: Option<TimedId>,
+}
+
+/// Schedules the Redis restart at `at` (none if 0).
+fn schedule_restart(world: &mut World, redis: u32, at: u64) -> Option<TimedId> {
+    (at > 0).then(|| {
+        world.at(
+            at,
+            "Redis restarts",
+            Box::new(move |w: &mut World| w.restart_kv_store(redis)),
+        )
+    })
 }
 
 fn restart_us(p: &Params) -> u64 {
@@ -235,19 +243,7 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
             .weight(weight)
             .redelivery(redelivery, 10 * SEC),
     );
-    let restart = Rc::new(Cell::new(restart_us(p)));
-    if restart.get() > 0 {
-        let at = restart.clone();
-        world.at(
-            restart.get(),
-            "Redis restarts",
-            Box::new(move |w: &mut World| {
-                if at.get() > 0 && at.get() == w.now() {
-                    w.restart_kv_store(redis)
-                }
-            }),
-        );
-    }
+    let restart = schedule_restart(&mut world, redis, restart_us(p));
     let mut m = WebhookModel {
         world,
         handler,
@@ -255,7 +251,7 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
         processed,
         ledger,
         service,
-        restart_us: restart,
+        restart,
     };
     m.wire(p);
     Box::new(m)
@@ -276,22 +272,14 @@ impl Model for WebhookModel {
                 .world
                 .set_response_loss(self.service, p.f("redelivery_rate")),
             "redis_restart" => {
-                // A restart planned for the future is (re)scheduled; one already
-                // past stays in the past.
-                let t = restart_us(p);
-                self.restart_us.set(t);
-                if t >= self.world.now() && t > 0 {
-                    let (at, redis) = (self.restart_us.clone(), self.redis);
-                    self.world.at(
-                        t,
-                        "Redis restarts",
-                        Box::new(move |w: &mut World| {
-                            if at.get() == w.now() {
-                                w.restart_kv_store(redis)
-                            }
-                        }),
-                    );
+                // A restart still to come is cancelled; the new time, if still
+                // ahead, is scheduled. One that already ran stays in the past.
+                if let Some(id) = self.restart.take() {
+                    self.world.cancel(id);
                 }
+                let t = restart_us(p);
+                let t = if t >= self.world.now() { t } else { 0 };
+                self.restart = schedule_restart(&mut self.world, self.redis, t);
             }
             // dedupe, redis_ttl_h: deliveries from now on; event_weight: at build.
             _ => self.wire(p),
@@ -309,12 +297,5 @@ impl Model for WebhookModel {
             ("redeliveries", t("redelivery.retries")),
             ("acks_lost", t("webhooks.responses_lost")),
         ]
-    }
-
-    fn timeline(&self) -> Vec<(f64, String)> {
-        match self.restart_us.get() {
-            0 => Vec::new(),
-            t => vec![(t as f64 / 1e6, "Redis restarts".into())],
-        }
     }
 }
