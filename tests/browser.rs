@@ -2,7 +2,8 @@
 //! real app is mounted into the test document with the real stylesheet, and
 //! driven as a person would — links, clicks, changed fields, the space bar.
 //!
-//! Run: `cargo test --target wasm32-unknown-unknown --test browser`.
+//! Run: `cargo test --target wasm32-unknown-unknown --profile browser --test browser`
+//! (`scripts/test.sh` does, with the time limits a loaded machine needs).
 #![cfg(target_arch = "wasm32")]
 
 use std::any::Any;
