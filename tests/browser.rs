@@ -2,10 +2,12 @@
 //! real app is mounted into the test document with the real stylesheet, and
 //! driven as a person would — links, clicks, changed fields, the space bar.
 //!
-//! Run: `cargo test --target wasm32-unknown-unknown --test browser`.
+//! Run: `cargo test --target wasm32-unknown-unknown --profile browser --test browser`
+//! (`scripts/test.sh` does, with the time limits a loaded machine needs).
 #![cfg(target_arch = "wasm32")]
 
 use std::any::Any;
+use std::cell::RefCell;
 
 use gloo_timers::future::TimeoutFuture;
 use resilience_lab::link;
@@ -19,18 +21,32 @@ use web_sys::{
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+#[macro_use]
+#[path = "common/browser_scenarios.rs"]
+mod browser_scenarios;
+
 // ---- a mounted lab -------------------------------------------------------
 
-/// The lab mounted in a fresh element; dropping it unmounts it.
-struct Page {
-    app: Option<Box<dyn Any>>,
-    root: HtmlElement,
+thread_local! {
+    /// The lab in the document and its root element: one at a time, since its
+    /// element ids are document-wide.
+    static MOUNTED: RefCell<Option<(Box<dyn Any>, HtmlElement)>> = const { RefCell::new(None) };
 }
+
+/// Unmounts the lab, if one is mounted.
+fn unmount() {
+    if let Some((app, root)) = MOUNTED.with(|m| m.borrow_mut().take()) {
+        drop(app);
+        root.remove();
+    }
+}
+
+/// The mounted lab; dropping it unmounts it.
+struct Page;
 
 impl Drop for Page {
     fn drop(&mut self) {
-        self.app.take();
-        self.root.remove();
+        unmount();
     }
 }
 
@@ -40,6 +56,9 @@ fn document() -> web_sys::Document {
 
 /// Opens the lab as a person following `fragment` would.
 fn open(fragment: &str) -> Page {
+    // A failed assertion stops its test without dropping its page (wasm has no
+    // unwinding): take that lab away, or this test would read its clock.
+    unmount();
     let doc = document();
     if doc.get_element_by_id("lab-test-css").is_none() {
         let style = doc.create_element("style").unwrap();
@@ -55,10 +74,8 @@ fn open(fragment: &str) -> Page {
     let root: HtmlElement = doc.create_element("div").unwrap().unchecked_into();
     doc.body().unwrap().append_child(&root).unwrap();
     let app = resilience_lab::ui::mount_into(root.clone());
-    Page {
-        app: Some(app),
-        root,
-    }
+    MOUNTED.with(|m| *m.borrow_mut() = Some((app, root)));
+    Page
 }
 
 fn q(selector: &str) -> Element {
@@ -138,22 +155,32 @@ async fn frames(n: u32) {
     }
 }
 
-/// Waits (up to `timeout_ms`) until `cond` holds.
-async fn wait_until(what: &str, timeout_ms: u32, cond: impl Fn() -> bool) {
-    let mut waited = 0;
+fn now_ms() -> f64 {
+    web_sys::window().unwrap().performance().unwrap().now()
+}
+
+/// How long any wait may take, in wall-clock milliseconds. Generous: CI runs on
+/// two busy cores, where a frame can take many times what it takes on a quiet
+/// machine. A wait that never ends still fails, naming what it waited for.
+const PATIENCE_MS: f64 = 120_000.0;
+
+/// Waits (up to `PATIENCE_MS` of wall-clock time) until `cond` holds.
+async fn wait_until(what: &str, cond: impl Fn() -> bool) {
+    let start = now_ms();
     while !cond() {
+        let waited = now_ms() - start;
         assert!(
-            waited < timeout_ms,
-            "gave up after {timeout_ms} ms waiting until {what}"
+            waited < PATIENCE_MS,
+            "gave up after {:.0} s waiting until {what}",
+            waited / 1e3
         );
         TimeoutFuture::new(25).await;
-        waited += 25;
     }
 }
 
 /// Waits until a link's replay has reached `t_us` and paused.
 async fn replayed_to(t_us: u64) {
-    wait_until(&format!("replayed to {t_us} µs"), 60_000, || {
+    wait_until(&format!("replayed to {t_us} µs"), || {
         state() == "paused" && clock_us() == t_us
     })
     .await;
@@ -179,69 +206,89 @@ fn link_at(s: &Scenario, t_us: u64) -> String {
 
 // ---- the claims ------------------------------------------------------------
 
-#[wasm_bindgen_test]
-async fn every_scenario_opens_from_a_link_and_draws_its_charts() {
-    for s in scenarios::catalogue() {
-        // Thirty buckets past the first fault (if any), so every chart has a
-        // story to draw rather than a flat line before anything happened.
-        let bucket_us = s.bucket_ms * 1_000;
-        let mut run = Run::new(s, s.default_params(), 1, Vec::new()).unwrap();
-        let first_fault_us = run
-            .model()
-            .timeline()
-            .first()
-            .map_or(0, |(t_s, _)| (t_s * 1e6) as u64);
-        let t_us = (first_fault_us + 30 * bucket_us).min((s.duration_s * 1e6) as u64);
-        // Which charts have data by then (a cache-hit chart with the cache off
-        // has none, and an empty chart is then right).
-        run.advance_to(t_us);
-        let has_data: Vec<bool> = (s.charts)()
-            .iter()
-            .map(|c| {
-                c.lines
-                    .iter()
-                    .any(|l| eval_line(&run, &l.expr).iter().any(|p| p.1.is_finite()))
-            })
-            .collect();
-        let _page = open(&link_at(s, t_us));
-        replayed_to(t_us).await;
-        assert!(
-            all("#lab-problems").is_empty(),
-            "{}: a clean link shows no problems",
-            s.id
-        );
-        let canvases: Vec<HtmlCanvasElement> = all(".chart canvas")
-            .into_iter()
-            .map(|c| c.unchecked_into())
-            .collect();
-        assert_eq!(
-            canvases.len(),
-            (s.charts)().len(),
-            "{}: one canvas per chart",
-            s.id
-        );
-        for ((c, spec), has_data) in canvases.iter().zip((s.charts)()).zip(has_data) {
-            assert!(
-                c.width() > 100 && c.height() > 100,
-                "{} / {}: canvas sized",
-                s.id,
-                spec.title
-            );
-            if !has_data {
-                continue;
-            }
-            let ink = coloured_pixels(c);
-            // A line, or at least one dot of a sparse series (a 15 s report
-            // lands in one bucket of many): a dot of radius 3 is ~28 pixels.
-            assert!(
-                ink > 20,
-                "{} / {}: only {ink} coloured pixels: no data drawn",
-                s.id,
-                spec.title
-            );
+/// One test per scenario (listed in `common/browser_scenarios.rs`, which
+/// `tests/browser_scenarios.rs` checks against the catalogue), so that a failure
+/// names its scenario and the other scenarios are still tried.
+macro_rules! one_test_per_scenario {
+    ($($name:ident: $id:literal),* $(,)?) => {
+        mod opens_from_a_link_and_draws_its_charts {
+            use wasm_bindgen_test::wasm_bindgen_test;
+            $(
+                #[wasm_bindgen_test]
+                async fn $name() {
+                    super::opens_from_a_link_and_draws_its_charts($id).await;
+                }
+            )*
         }
-        assert!(!headline().is_empty(), "{}: headline figures shown", s.id);
+    };
+}
+
+browser_scenarios!(one_test_per_scenario);
+
+/// The scenario `id` opened from a link some way into its run: no problems,
+/// every chart on a sized canvas with ink wherever the run has data, and the
+/// headline figures.
+async fn opens_from_a_link_and_draws_its_charts(id: &str) {
+    let s = scenarios::find(id).unwrap();
+    // Thirty buckets past the first fault (if any), so every chart has a
+    // story to draw rather than a flat line before anything happened.
+    let bucket_us = s.bucket_ms * 1_000;
+    let mut run = Run::new(s, s.default_params(), 1, Vec::new()).unwrap();
+    let first_fault_us = run
+        .model()
+        .timeline()
+        .first()
+        .map_or(0, |(t_s, _)| (t_s * 1e6) as u64);
+    let t_us = (first_fault_us + 30 * bucket_us).min((s.duration_s * 1e6) as u64);
+    // Which charts have data by then (a cache-hit chart with the cache off
+    // has none, and an empty chart is then right).
+    run.advance_to(t_us);
+    let has_data: Vec<bool> = (s.charts)()
+        .iter()
+        .map(|c| {
+            c.lines
+                .iter()
+                .any(|l| eval_line(&run, &l.expr).iter().any(|p| p.1.is_finite()))
+        })
+        .collect();
+    let _page = open(&link_at(s, t_us));
+    replayed_to(t_us).await;
+    assert!(
+        all("#lab-problems").is_empty(),
+        "{}: a clean link shows no problems",
+        s.id
+    );
+    let canvases: Vec<HtmlCanvasElement> = all(".chart canvas")
+        .into_iter()
+        .map(|c| c.unchecked_into())
+        .collect();
+    assert_eq!(
+        canvases.len(),
+        (s.charts)().len(),
+        "{}: one canvas per chart",
+        s.id
+    );
+    for ((c, spec), has_data) in canvases.iter().zip((s.charts)()).zip(has_data) {
+        assert!(
+            c.width() > 100 && c.height() > 100,
+            "{} / {}: canvas sized",
+            s.id,
+            spec.title
+        );
+        if !has_data {
+            continue;
+        }
+        let ink = coloured_pixels(c);
+        // A line, or at least one dot of a sparse series (a 15 s report
+        // lands in one bucket of many): a dot of radius 3 is ~28 pixels.
+        assert!(
+            ink > 20,
+            "{} / {}: only {ink} coloured pixels: no data drawn",
+            s.id,
+            spec.title
+        );
     }
+    assert!(!headline().is_empty(), "{}: headline figures shown", s.id);
 }
 
 #[wasm_bindgen_test]
@@ -281,10 +328,10 @@ async fn a_copied_link_replays_to_the_same_figures() {
         let _page = open("#v=1&s=queueing-basics&seed=7");
         assert_eq!(state(), "paused");
         press_space();
-        wait_until("the run is going", 5_000, || clock_us() > 4_000_000).await;
+        wait_until("the run is going", || clock_us() > 4_000_000).await;
         // Flip a toggle mid-run, at whatever time the frames have reached.
         change("#param-arrival_rps", "600");
-        wait_until("a few more seconds", 5_000, || clock_us() > 10_000_000).await;
+        wait_until("a few more seconds", || clock_us() > 10_000_000).await;
         click("#lab-play"); // pause
         frames(2).await;
         assert_eq!(state(), "paused");
