@@ -40,14 +40,13 @@ fn main() {
 
     let mut world = World::new(seed, WorldConfig::default());
     let s = world.add_service(ServiceSpec::new("service", 1, SERVERS));
-    let h = world.add_handler(Handler {
-        name: "serve".into(),
-        service: s,
-        pool: 0,
-        steps: vec![Step::Work(Dist::Exponential {
+    let h = world.add_handler(Handler::new(
+        "serve",
+        s,
+        vec![Step::Work(Dist::Exponential {
             mean_ms: SERVICE_MEAN_MS,
         })],
-    });
+    ));
     world.add_client(ClientSpec::new("clients", ARRIVAL_RPS, s, h));
     world.step(seconds * SEC);
 

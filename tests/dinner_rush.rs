@@ -194,7 +194,7 @@ fn every_toggle_applies_live() {
     assert!(r.world().ledger().balances());
     let web = r.world().service_index("web").unwrap();
     let live = |r: &Run| {
-        let svc = &r.world().services[web as usize];
+        let svc = &r.world().services[web.index()];
         svc.ready_pods() + svc.starting_pods()
     };
     assert!(live(&r) > 20, "{}", live(&r));

@@ -13,32 +13,25 @@ fn messy_world(seed: u64) -> World {
     let mut w = World::new(seed, WorldConfig::default());
     let api = w.add_service(ServiceSpec::new("api", 2, 4).queue_cap(5));
     let db = w.add_service(ServiceSpec::new("db", 1, 3));
-    let q = w.add_handler(Handler {
-        name: "query".into(),
-        service: db,
-        pool: 0,
-        steps: vec![Step::Work(Dist::LogNormal {
+    let q = w.add_handler(Handler::new(
+        "query",
+        db,
+        vec![Step::Work(Dist::LogNormal {
             median_ms: 20.0,
             sigma: 1.0,
         })],
-    });
-    let hang = w.add_handler(Handler {
-        name: "hang".into(),
-        service: db,
-        pool: 0,
-        steps: vec![Step::Hang],
-    });
-    let page = w.add_handler(Handler {
-        name: "page".into(),
-        service: api,
-        pool: 0,
-        steps: vec![
+    ));
+    let hang = w.add_handler(Handler::new("hang", db, vec![Step::Hang]));
+    let page = w.add_handler(Handler::new(
+        "page",
+        api,
+        vec![
             Step::Work(Dist::Exponential { mean_ms: 5.0 }),
             Step::Call(CallSpec::new(db, q).timeout_us(80 * MS).tolerate_failure()),
             Step::FailWith { p: 0.05 },
             Step::Call(CallSpec::new(db, q).timeout_us(150 * MS)),
         ],
-    });
+    ));
     w.add_client(
         ClientSpec::new("users", 120.0, api, page)
             .timeout_us(300 * MS)
@@ -190,12 +183,11 @@ fn adding_servers_mid_run_drains_the_queue() {
 fn pods_added_become_ready_after_startup_and_removed_pods_drain() {
     let mut w = World::new(1, WorldConfig::default());
     let s = w.add_service(ServiceSpec::new("web", 2, 1));
-    let h = w.add_handler(Handler {
-        name: "h".into(),
-        service: s,
-        pool: 0,
-        steps: vec![Step::Work(Dist::Constant { ms: 100.0 })],
-    });
+    let h = w.add_handler(Handler::new(
+        "h",
+        s,
+        vec![Step::Work(Dist::Constant { ms: 100.0 })],
+    ));
     w.add_client(ClientSpec::new("c", 5.0, s, h));
     w.set_startup(s, 30 * SEC);
     w.step(SEC);
@@ -215,12 +207,11 @@ fn pods_added_become_ready_after_startup_and_removed_pods_drain() {
 fn arrivals_follow_the_rate_profile() {
     let mut w = World::new(8, WorldConfig::default());
     let s = w.add_service(ServiceSpec::new("web", 1, 1000));
-    let h = w.add_handler(Handler {
-        name: "h".into(),
-        service: s,
-        pool: 0,
-        steps: vec![Step::Work(Dist::Constant { ms: 1.0 })],
-    });
+    let h = w.add_handler(Handler::new(
+        "h",
+        s,
+        vec![Step::Work(Dist::Constant { ms: 1.0 })],
+    ));
     w.add_client(ClientSpec::new("c", 100.0, s, h).profile(RateProfile::ramp(
         60 * SEC,
         120 * SEC,

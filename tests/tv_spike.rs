@@ -65,12 +65,13 @@ fn with_nothing_on_most_visitors_get_errors_for_the_first_minutes_and_the_db_que
         // thread of the two pods waits for one of their few connections.
         r.advance_to(480 * SEC);
         let w = r.world();
+        let web = w.service_index("web").expect("the web service");
         let conns_waiting = w.signal(Signal::QueuedPerPod {
-            service: 1,
+            service: web,
             pool: 1,
         });
         let threads_waiting = w.signal(Signal::QueuedPerPod {
-            service: 1,
+            service: web,
             pool: 0,
         });
         assert!(conns_waiting >= 40.0, "seed {seed}: {conns_waiting}");

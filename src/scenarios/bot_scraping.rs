@@ -22,8 +22,8 @@
 //!   offered load past capacity.
 
 use crate::sim::{
-    CallSpec, ClientSpec, Dist, Handler, KeySpec, LimitScope, RateLimitSpec, ServiceSpec, Step,
-    World, WorldConfig, MS, SEC,
+    CallSpec, ClientId, ClientSpec, Dist, Handler, KeySpec, LimitScope, RateLimitSpec, ServiceId,
+    ServiceSpec, Step, World, WorldConfig, MS, SEC,
 };
 
 use super::model::{Headline, Model};
@@ -155,9 +155,9 @@ pub const SCENARIO: Scenario = Scenario {
 
 struct BotModel {
     world: World,
-    gateway: u32,
+    gateway: ServiceId,
     limiter: u32,
-    bots: u32,
+    bots: ClientId,
 }
 
 /// The limiter's declaration for the current parameters.
@@ -195,26 +195,24 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
         ServiceSpec::new("backend", BACKEND_PODS, BACKEND_WORKERS).queue_cap(BACKEND_QUEUE),
     );
     world.count_arrivals_by_class(backend);
-    let forecast = world.add_handler(Handler {
-        name: "forecast".into(),
-        service: backend,
-        pool: 0,
-        steps: vec![Step::Work(Dist::LogNormal {
+    let forecast = world.add_handler(Handler::new(
+        "forecast",
+        backend,
+        vec![Step::Work(Dist::LogNormal {
             median_ms: 80.0,
             sigma: 0.5,
         })],
-    });
+    ));
     let limiter = world.add_rate_limiter(limit_spec(p));
-    let proxy = world.add_handler(Handler {
-        name: "proxy".into(),
-        service: gateway,
-        pool: 0,
-        steps: vec![
+    let proxy = world.add_handler(Handler::new(
+        "proxy",
+        gateway,
+        vec![
             Step::Work(Dist::Constant { ms: 0.3 }),
             Step::RateLimit(limiter),
             Step::Call(CallSpec::new(backend, forecast)),
         ],
-    });
+    ));
     world.add_client(
         ClientSpec::new("customers", CUSTOMER_RPS, gateway, proxy)
             .keys(KeySpec::Uniform {

@@ -22,8 +22,8 @@
 //!   shorter one cuts the call.
 
 use crate::sim::{
-    BreakerSpec, CallSpec, ClientSpec, Dist, Handler, PoolSpec, ServiceSpec, SlidingWindow, Step,
-    World, WorldConfig, MS, SEC,
+    BreakerId, BreakerSpec, CallSpec, ClientSpec, Dist, Handler, HandlerId, PoolSpec, ServiceId,
+    ServiceSpec, SlidingWindow, Step, World, WorldConfig, MS, SEC,
 };
 
 use super::figures::{bucket_at, outcome_names, quantile_ms, series_max, share_between};
@@ -158,12 +158,12 @@ pub const SCENARIO: Scenario = Scenario {
 
 struct CascadeModel {
     world: World,
-    breaker: u32,
-    profile: u32,
-    proxy: u32,
-    resizer: u32,
-    resize: u32,
-    core: u32,
+    breaker: BreakerId,
+    profile: HandlerId,
+    proxy: HandlerId,
+    resizer: ServiceId,
+    resize: HandlerId,
+    core: ServiceId,
 }
 
 impl CascadeModel {
@@ -225,35 +225,27 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
             .pool(PoolSpec::new("resizer-bulkhead", 10).queue_cap(20)),
     );
     let resizer = world.add_service(ServiceSpec::new("image-resizer", 1, 64));
-    let resize = world.add_handler(Handler {
-        name: "resize".into(),
-        service: resizer,
-        pool: 0,
-        steps: vec![Step::Work(Dist::LogNormal {
+    let resize = world.add_handler(Handler::new(
+        "resize",
+        resizer,
+        vec![Step::Work(Dist::LogNormal {
             median_ms: 40.0,
             sigma: 0.5,
         })],
-    });
-    let login = world.add_handler(Handler {
-        name: "login".into(),
-        service: core,
-        pool: 0,
-        steps: vec![Step::Work(Dist::LogNormal {
+    ));
+    let login = world.add_handler(Handler::new(
+        "login",
+        core,
+        vec![Step::Work(Dist::LogNormal {
             median_ms: 15.0,
             sigma: 0.5,
         })],
-    });
-    let proxy = world.add_handler(Handler {
-        name: "resizer-call".into(),
-        service: core,
-        pool: 1,
-        steps: vec![],
-    });
-    let profile = world.add_handler(Handler {
-        name: "profile".into(),
-        service: core,
-        pool: 0,
-        steps: vec![
+    ));
+    let proxy = world.add_handler(Handler::new("resizer-call", core, vec![]).on_pool(1));
+    let profile = world.add_handler(Handler::new(
+        "profile",
+        core,
+        vec![
             Step::Work(Dist::Exponential { mean_ms: 2.0 }),
             Step::Call(CallSpec::new(resizer, resize)),
             Step::Work(Dist::LogNormal {
@@ -261,7 +253,7 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
                 sigma: 0.5,
             }),
         ],
-    });
+    ));
     let breaker = world.add_breaker(breaker_spec(p));
     world.add_client(ClientSpec::new("login", 100.0, core, login).timeout_us(10 * SEC));
     world.add_client(ClientSpec::new("profile", 150.0, core, profile).timeout_us(10 * SEC));

@@ -33,9 +33,9 @@
 //! weights); latencies of single requests are coarser by the weight.
 
 use crate::sim::{
-    cache_aside, CacheSpec, ClientSpec, DataAccess, DatabaseSpec, Discipline, Dist, Handler,
-    HpaSpec, KeySpec, Query, RateProfile, ServiceSpec, SessionSpec, Step, StickySpec, World,
-    WorldConfig, HOUR, MIN, MS, SEC,
+    cache_aside, CacheSpec, ClientId, ClientSpec, DataAccess, DatabaseSpec, Discipline, Dist,
+    Handler, HandlerId, HpaSpec, KeySpec, Query, RateProfile, ServiceId, ServiceSpec, SessionSpec,
+    Step, StickySpec, World, WorldConfig, HOUR, MIN, MS, SEC,
 };
 
 use super::model::{Headline, Model};
@@ -245,13 +245,13 @@ fn steps(db: u32, query: Query, sessions: Option<u32>) -> Vec<Step> {
 
 struct DinnerRush {
     world: World,
-    web: u32,
+    web: ServiceId,
     db: u32,
     hpa: u32,
-    clients: [u32; 2],
+    clients: [ClientId; 2],
     /// Handlers (menu, order) with sessions in memory and in Redis.
-    sticky: [u32; 2],
-    shared: [u32; 2],
+    sticky: [HandlerId; 2],
+    shared: [HandlerId; 2],
     pods_at_start: u32,
 }
 
@@ -290,12 +290,7 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
     let menu = Query::read(12.0, 40.0);
     let order = Query::write(10.0, 5.0);
     let mut handler = |name: &str, q: Query, sessions: Option<u32>| {
-        world.add_handler(Handler {
-            name: name.into(),
-            service: web,
-            pool: 0,
-            steps: steps(db, q, sessions),
-        })
+        world.add_handler(Handler::new(name, web, steps(db, q, sessions)))
     };
     let sticky = [handler("menu", menu, None), handler("order", order, None)];
     let shared = [
@@ -437,8 +432,8 @@ impl Model for DinnerRush {
 
     fn headline(&self, _: &Params) -> Headline {
         let w = &self.world;
-        let mut ledger = w.clients[self.clients[0] as usize].ledger;
-        ledger.add(&w.clients[self.clients[1] as usize].ledger);
+        let mut ledger = w.clients[self.clients[0].index()].ledger;
+        ledger.add(&w.clients[self.clients[1].index()].ledger);
         let worst = self
             .per_minute_outcomes()
             .iter()
@@ -446,7 +441,7 @@ impl Model for DinnerRush {
             .map(|(f, e)| f / e)
             .fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.max(x))));
         let a = &w.autoscalers[self.hpa as usize];
-        let svc = &w.services[self.web as usize];
+        let svc = &w.services[self.web.index()];
         let replica_peak = (1..=3)
             .filter_map(|i| self.peak_minute(&format!("postgres.replica{i}.cpu")))
             .fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.max(x))));

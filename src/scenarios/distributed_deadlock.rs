@@ -26,8 +26,8 @@
 //!   event (broker delivery 5 ms; 8 consumers per group) instead of calling.
 
 use crate::sim::{
-    CallSpec, ClientSpec, Dist, Handler, LockTableSpec, ServiceSpec, Step, TopicSpec, World,
-    WorldConfig, MS, SEC,
+    CallSpec, ClientId, ClientSpec, Dist, Handler, HandlerId, LockTableSpec, ServiceId,
+    ServiceSpec, Step, TopicSpec, World, WorldConfig, MS, SEC,
 };
 
 use super::model::{Headline, Model};
@@ -166,14 +166,14 @@ fn sql() -> Step {
 
 #[derive(Clone, Copy)]
 struct Parts {
-    order: u32,
-    shipping: u32,
+    order: ServiceId,
+    shipping: ServiceId,
     inventory: u32,
     logistics: u32,
-    place_order: u32,
-    confirm: u32,
-    dispatch: u32,
-    reserve: u32,
+    place_order: HandlerId,
+    confirm: HandlerId,
+    dispatch: HandlerId,
+    reserve: HandlerId,
     order_placed: u32,
     shipment_dispatched: u32,
 }
@@ -222,7 +222,7 @@ fn entry_steps(p: &Params, k: &Parts) -> (Vec<Step>, Vec<Step>) {
 struct DeadlockModel {
     world: World,
     k: Parts,
-    clients: [u32; 2],
+    clients: Vec<ClientId>,
 }
 
 fn build(p: &Params, seed: u64) -> Box<dyn Model> {
@@ -247,12 +247,7 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
     let inventory = table(&mut world, "inventory");
     let logistics = table(&mut world, "logistics");
     let handler = |w: &mut World, name: &str, service, steps| {
-        w.add_handler(Handler {
-            name: name.into(),
-            service,
-            pool: 0,
-            steps,
-        })
+        w.add_handler(Handler::new(name, service, steps))
     };
     let lock = |table| Step::Lock {
         table,
@@ -290,7 +285,7 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
     let mut m = DeadlockModel {
         world,
         k,
-        clients: [0, 0],
+        clients: Vec::new(),
     };
     m.set_steps(p);
     let half = p.f("tx_per_s") / 2.0;
@@ -298,7 +293,7 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
     let client = |w: &mut World, name: &str, service, handler| {
         w.add_client(ClientSpec::new(name, half, service, handler).timeout_us(timeout))
     };
-    m.clients = [
+    m.clients = vec![
         client(&mut m.world, "checkout", order, place_order),
         client(&mut m.world, "courier", shipping, dispatch),
     ];
@@ -327,12 +322,12 @@ impl Model for DeadlockModel {
             "communication" | "call_direction" => self.set_steps(p),
             "http_timeout_s" => {
                 self.set_steps(p);
-                for c in self.clients {
+                for c in self.clients.clone() {
                     self.world.set_client_timeout(c, Some(http_timeout_us(p)));
                 }
             }
             "tx_per_s" => {
-                for c in self.clients {
+                for c in self.clients.clone() {
                     self.world.set_client_rate(c, p.f("tx_per_s") / 2.0);
                 }
             }
@@ -347,8 +342,8 @@ impl Model for DeadlockModel {
         // Every ended transaction as its client saw it: a client that gave up
         // waited exactly its timeout.
         let mut lat = crate::sim::kernel::metrics::Histogram::new();
-        for c in self.clients {
-            let client = &w.clients[c as usize];
+        for c in self.clients.clone() {
+            let client = &w.clients[c.index()];
             let name = format!("{}.latency", client.spec.name);
             if let Some(h) = w.metrics.series_histogram(&name) {
                 lat.merge(h);

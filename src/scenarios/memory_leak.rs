@@ -23,8 +23,8 @@
 //!   for `request_weight` (10) orders. Memory and counts scale with the weight.
 
 use crate::sim::{
-    ClientSpec, Dist, Eviction, GcSpec, Handler, MemorySpec, RestartPolicy, ServiceSpec, Step,
-    World, WorldConfig, MIN, MS, SEC,
+    ClientId, ClientSpec, Dist, Eviction, GcSpec, Handler, MemorySpec, RestartPolicy, ServiceId,
+    ServiceSpec, Step, World, WorldConfig, MIN, MS, SEC,
 };
 
 use super::model::{Headline, Model};
@@ -149,8 +149,8 @@ fn eviction(p: &Params) -> Eviction {
 
 struct LeakModel {
     world: World,
-    service: u32,
-    client: u32,
+    service: ServiceId,
+    client: ClientId,
 }
 
 fn build(p: &Params, seed: u64) -> Box<dyn Model> {
@@ -171,11 +171,10 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
             .eviction(eviction(p))
             .restart(RestartPolicy::kubernetes(30 * SEC)),
     );
-    let handler = world.add_handler(Handler {
-        name: "place_order".into(),
+    let handler = world.add_handler(Handler::new(
+        "place_order",
         service,
-        pool: 0,
-        steps: vec![
+        vec![
             Step::Churn { mb: 0.5 },
             Step::Allocate { mb: 0.05 },
             Step::Work(Dist::LogNormal {
@@ -184,7 +183,7 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
             }),
             Step::Retain { mb: ENTRY_MB },
         ],
-    });
+    ));
     let client = world.add_client(
         ClientSpec::new("orders", p.f("orders_per_s"), service, handler)
             .timeout_us(30 * SEC)

@@ -21,8 +21,8 @@
 
 use crate::sim::data::query_cost::{CostModel, Filter, TableStats};
 use crate::sim::{
-    cache_aside, CacheSpec, ClientSpec, DataAccess, DatabaseSpec, Dist, Handler, KeySpec, Query,
-    ServiceSpec, Step, World, WorldConfig, HOUR, MS, SEC,
+    cache_aside, CacheSpec, ClientId, ClientSpec, DataAccess, DatabaseSpec, Dist, Handler,
+    HandlerId, KeySpec, Query, ServiceSpec, Step, World, WorldConfig, HOUR, MS, SEC,
 };
 
 use super::model::{Headline, Model};
@@ -224,9 +224,9 @@ struct NPlusOne {
     world: World,
     db: u32,
     cache: u32,
-    client: u32,
-    plain: u32,
-    cached: u32,
+    client: ClientId,
+    plain: HandlerId,
+    cached: HandlerId,
 }
 
 fn ttl(p: &Params) -> u64 {
@@ -252,18 +252,12 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
     let billing = world.add_service(ServiceSpec::new("billing", 2, 20));
     // Two handlers, so that switching the cache on or off never changes the
     // steps under a request already on its way.
-    let plain = world.add_handler(Handler {
-        name: "monthly-report".into(),
-        service: billing,
-        pool: 0,
-        steps: steps(p, db, None),
-    });
-    let cached = world.add_handler(Handler {
-        name: "monthly-report-cached".into(),
-        service: billing,
-        pool: 0,
-        steps: steps(p, db, Some(cache)),
-    });
+    let plain = world.add_handler(Handler::new("monthly-report", billing, steps(p, db, None)));
+    let cached = world.add_handler(Handler::new(
+        "monthly-report-cached",
+        billing,
+        steps(p, db, Some(cache)),
+    ));
     let handler = if p.choice("report_cache") == "redis" {
         cached
     } else {
@@ -328,7 +322,7 @@ impl Model for NPlusOne {
             })
         };
         let (hits, misses) = (half("redis.hits"), half("redis.misses"));
-        let l = &w.clients[self.client as usize].ledger;
+        let l = &w.clients[self.client.index()].ledger;
         vec![
             (
                 "p50_latency_ms",

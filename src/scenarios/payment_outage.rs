@@ -22,8 +22,8 @@
 //! - Blue: a second cluster of the same size on v1, idle until traffic moves.
 
 use crate::sim::{
-    Dist, Handler, MemorySpec, Release, ServiceSpec, SplitSpec, SplitTarget, Step, TimedId, World,
-    WorldConfig, MS, SEC,
+    Dist, Handler, HandlerId, MemorySpec, Release, ServiceId, ServiceSpec, SplitSpec, SplitTarget,
+    Step, TimedId, World, WorldConfig, MS, SEC,
 };
 
 use super::figures;
@@ -173,9 +173,9 @@ fn payment_steps(alloc_mb: f64) -> Vec<Step> {
 
 struct PaymentModel {
     world: World,
-    green: u32,
-    green_handler: u32,
-    blue: u32,
+    green: ServiceId,
+    green_handler: HandlerId,
+    blue: ServiceId,
     split: u32,
     /// Whether the bad deploy should (still) happen; read by the timeline.
     /// The scheduled bad deploy, until it runs or is called off.
@@ -198,12 +198,7 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
         let s = w.add_service(ServiceSpec::new(name, replicas, 200));
         w.set_startup(s, 20 * SEC);
         w.add_memory(s, MemorySpec::new(1_024.0, 300.0));
-        let h = w.add_handler(Handler {
-            name: "pay".into(),
-            service: s,
-            pool: 0,
-            steps: payment_steps(2.0),
-        });
+        let h = w.add_handler(Handler::new("pay", s, payment_steps(2.0)));
         (s, h)
     };
     let (green, green_handler) = cluster(&mut world, "payment-green");

@@ -1,5 +1,8 @@
 //! `queueing-basics`: the textbook M/M/c (or M/D/c) queue everything else stands on.
 
+use crate::sim::ClientId;
+use crate::sim::HandlerId;
+use crate::sim::ServiceId;
 use crate::sim::{ClientSpec, Dist, Handler, ServiceSpec, Step, World, WorldConfig, MS};
 
 use super::model::{Headline, Model};
@@ -128,9 +131,9 @@ pub const SCENARIO: Scenario = Scenario {
 
 struct QueueingModel {
     world: World,
-    service: u32,
-    client: u32,
-    handler: u32,
+    service: ServiceId,
+    client: ClientId,
+    handler: HandlerId,
 }
 
 fn service_dist(p: &Params) -> Dist {
@@ -150,12 +153,11 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
         },
     );
     let service = world.add_service(ServiceSpec::new("service", 1, p.f("servers") as u32));
-    let handler = world.add_handler(Handler {
-        name: "serve".into(),
+    let handler = world.add_handler(Handler::new(
+        "serve",
         service,
-        pool: 0,
-        steps: vec![Step::Work(service_dist(p))],
-    });
+        vec![Step::Work(service_dist(p))],
+    ));
     let client = world.add_client(ClientSpec::new(
         "clients",
         p.f("arrival_rps"),

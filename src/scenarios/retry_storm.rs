@@ -37,8 +37,9 @@
 //!   the minute before the failover; 0 if none.
 
 use crate::sim::{
-    Backoff, BreakerSpec, CallSpec, ClientSpec, Dist, Handler, Jitter, OnDuplicate, RetryPolicy,
-    ServiceSpec, SlidingWindow, Step, TimedId, World, WorldConfig, HOUR, MS, SEC,
+    Backoff, BreakerId, BreakerSpec, CallSpec, ClientSpec, Dist, Handler, HandlerId, Jitter,
+    OnDuplicate, RetryId, RetryPolicy, ServiceId, ServiceSpec, SlidingWindow, Step, TimedId, World,
+    WorldConfig, HOUR, MS, SEC,
 };
 
 use super::figures::{
@@ -180,11 +181,11 @@ pub const SCENARIO: Scenario = Scenario {
 
 struct StormModel {
     world: World,
-    provider: u32,
-    charge: u32,
-    checkout: u32,
-    retry: u32,
-    breaker: u32,
+    provider: ServiceId,
+    charge: HandlerId,
+    checkout: HandlerId,
+    retry: RetryId,
+    breaker: BreakerId,
     keys: u32,
     charges: u32,
     /// The outage length (0: none), for the outage window of the headline.
@@ -196,7 +197,11 @@ struct StormModel {
 /// Schedules the outage from `OUTAGE_S` for `length` (none if 0): both ends
 /// are on the timeline from the start, so a chart marks them before they happen
 /// and a cancelled outage leaves no marker.
-fn schedule_outage(world: &mut World, provider: u32, length: u64) -> Option<(TimedId, TimedId)> {
+fn schedule_outage(
+    world: &mut World,
+    provider: ServiceId,
+    length: u64,
+) -> Option<(TimedId, TimedId)> {
     if length == 0 {
         return None;
     }
@@ -296,21 +301,15 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
     let provider = world.add_service(ServiceSpec::new("provider", 1, CONNECTIONS).queue_cap(50));
     let keys = world.add_kv_store("idempotency-keys", 10_000_000);
     let charges = world.add_table("charges", false);
-    let charge = world.add_handler(Handler {
-        name: "charge".into(),
-        service: provider,
-        pool: 0,
-        steps: vec![],
-    });
-    let checkout = world.add_handler(Handler {
-        name: "checkout".into(),
-        service: gateway,
-        pool: 0,
-        steps: vec![
+    let charge = world.add_handler(Handler::new("charge", provider, vec![]));
+    let checkout = world.add_handler(Handler::new(
+        "checkout",
+        gateway,
+        vec![
             Step::Work(Dist::Exponential { mean_ms: 1.0 }),
             Step::Call(CallSpec::new(provider, charge)),
         ],
-    });
+    ));
     world.set_response_loss(provider, p.f("lost_response_rate"));
     let retry = world.add_retry("gateway-retry", policy(p));
     let breaker = world.add_breaker(breaker_spec(p));

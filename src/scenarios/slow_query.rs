@@ -22,8 +22,8 @@
 
 use crate::sim::data::query_cost::{CostModel, Filter, TableStats};
 use crate::sim::{
-    ClientSpec, DataAccess, DatabaseSpec, Handler, Query, ServiceSpec, Step, World, WorldConfig,
-    MS, SEC,
+    ClientId, ClientSpec, DataAccess, DatabaseSpec, Handler, HandlerId, Query, ServiceSpec, Step,
+    World, WorldConfig, MS, SEC,
 };
 
 use super::model::{Headline, Model};
@@ -179,8 +179,8 @@ fn telemetry_query(p: &Params) -> Query {
 struct SlowQuery {
     world: World,
     db: u32,
-    telemetry: u32,
-    dashboards: u32,
+    telemetry: HandlerId,
+    dashboards: ClientId,
 }
 
 fn build(p: &Params, seed: u64) -> Box<dyn Model> {
@@ -198,19 +198,17 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
         0,
     );
     let api = world.add_service(ServiceSpec::new("telemetry-api", 2, 10));
-    let telemetry = world.add_handler(Handler {
-        name: "telemetry".into(),
-        service: api,
-        pool: 0,
-        steps: vec![Step::Db(DataAccess::one(db, telemetry_query(p)))],
-    });
+    let telemetry = world.add_handler(Handler::new(
+        "telemetry",
+        api,
+        vec![Step::Db(DataAccess::one(db, telemetry_query(p)))],
+    ));
     let app = world.add_service(ServiceSpec::new("app", 1, 400));
-    let oltp = world.add_handler(Handler {
-        name: "app-queries".into(),
-        service: app,
-        pool: 0,
-        steps: vec![Step::Db(DataAccess::one(db, Query::read(3.0, 20.0)))],
-    });
+    let oltp = world.add_handler(Handler::new(
+        "app-queries",
+        app,
+        vec![Step::Db(DataAccess::one(db, Query::read(3.0, 20.0)))],
+    ));
     world.db_track_statement(db, telemetry);
     world.db_track_statement(db, oltp);
     let dashboards = world.add_client(
@@ -255,7 +253,7 @@ impl Model for SlowQuery {
         let rows = m.counter_total("postgres.stmt.telemetry.rows_read");
         let time = m.series_histogram("postgres.stmt.telemetry.time");
         let q = |x: f64| time.and_then(|h| h.quantile(x)).map(|us| us / 1e3);
-        let d = &w.clients[self.dashboards as usize].ledger;
+        let d = &w.clients[self.dashboards.index()].ledger;
         vec![
             ("query_p50_ms", q(0.5)),
             ("db_cpu", m.gauge_time_mean("postgres.primary.cpu", w.now())),

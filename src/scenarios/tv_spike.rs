@@ -259,40 +259,40 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
     let widget = world.add_flag("widget", true);
     let static_home = world.add_flag("static_home", false);
     // The page's data, on one of the pod's connections.
-    let data = world.add_handler(Handler {
-        name: "data".into(),
-        service: web,
-        pool: 1,
-        steps: vec![
-            Step::Db(DataAccess::one(db, Query::read(1.0, 20.0))),
-            Step::WhenFlag {
-                flag: widget,
-                steps: 1,
-            },
-            Step::Db(DataAccess::n_plus_one(
-                db,
-                Query::read(80.0, 50_000.0),
-                Query::read(12.0, 1_000.0),
-                3,
-            )),
-        ],
-    });
-    let render = world.add_handler(Handler {
-        name: "render".into(),
-        service: web,
-        pool: 0,
-        steps: vec![
+    let data = world.add_handler(
+        Handler::new(
+            "data",
+            web,
+            vec![
+                Step::Db(DataAccess::one(db, Query::read(1.0, 20.0))),
+                Step::WhenFlag {
+                    flag: widget,
+                    steps: 1,
+                },
+                Step::Db(DataAccess::n_plus_one(
+                    db,
+                    Query::read(80.0, 50_000.0),
+                    Query::read(12.0, 1_000.0),
+                    3,
+                )),
+            ],
+        )
+        .on_pool(1),
+    );
+    let render = world.add_handler(Handler::new(
+        "render",
+        web,
+        vec![
             Step::Call(CallSpec::new(web, data).in_caller_pod().timeout_us(3 * SEC)),
             Step::Cpu(Dist::Exponential { mean_ms: 10.0 }),
         ],
-    });
+    ));
     // The CDN's copy: 5 ms to answer at the edge, a home page of 100 kB.
     let cache = world.add_cache(CacheSpec::new("cdn", 16).ttl_us(60 * SEC).rtt_us(5 * MS));
-    let home_at_edge = world.add_handler(Handler {
-        name: "home".into(),
-        service: cdn,
-        pool: 0,
-        steps: vec![
+    let home_at_edge = world.add_handler(Handler::new(
+        "home",
+        cdn,
+        vec![
             // Only while the static page is on: a fresh copy skips the rest.
             Step::WhenFlag {
                 flag: static_home,
@@ -312,13 +312,12 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
                 value_bytes: 100_000,
             },
         ],
-    });
-    let page_at_edge = world.add_handler(Handler {
-        name: "page".into(),
-        service: cdn,
-        pool: 0,
-        steps: vec![Step::Call(CallSpec::new(web, render))],
-    });
+    ));
+    let page_at_edge = world.add_handler(Handler::new(
+        "page",
+        cdn,
+        vec![Step::Call(CallSpec::new(web, render))],
+    ));
     let spike_at_us = SPIKE_AT_S * SEC;
     let profile = spike_profile(p);
     // A request's key is the page it asks for: the one home page, or one of
@@ -440,7 +439,7 @@ impl Model for TvModel {
             "hpa" => self.world.set_autoscaler_enabled(self.hpa, p.on("hpa")),
             "spike_factor" => {
                 let profile = spike_profile(p);
-                for c in 0..self.world.clients.len() as u32 {
+                for c in self.world.client_ids() {
                     self.world.set_client_profile(c, profile.clone());
                 }
             }

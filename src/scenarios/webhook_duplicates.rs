@@ -19,8 +19,8 @@
 //! - 12 hours, one-minute buckets.
 
 use crate::sim::{
-    Backoff, ClientSpec, Dist, Handler, Jitter, OnDuplicate, RetryPolicy, ServiceSpec, Step,
-    TimedId, World, WorldConfig, HOUR, MS, SEC,
+    Backoff, ClientSpec, Dist, Handler, HandlerId, Jitter, OnDuplicate, RetryPolicy, ServiceId,
+    ServiceSpec, Step, TimedId, World, WorldConfig, HOUR, MS, SEC,
 };
 
 use super::model::{Headline, Model};
@@ -139,11 +139,11 @@ pub const SCENARIO: Scenario = Scenario {
 
 struct WebhookModel {
     world: World,
-    handler: u32,
+    handler: HandlerId,
     redis: u32,
     processed: u32,
     ledger: u32,
-    service: u32,
+    service: ServiceId,
     /// The last scheduled Redis restart (cancelled if moved before it runs).
     restart: Option<TimedId>,
 }
@@ -216,12 +216,7 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
         },
     );
     let service = world.add_service(ServiceSpec::new("webhooks", 2, 50));
-    let handler = world.add_handler(Handler {
-        name: "payment-webhook".into(),
-        service,
-        pool: 0,
-        steps: vec![],
-    });
+    let handler = world.add_handler(Handler::new("payment-webhook", service, vec![]));
     let redis = world.add_kv_store("redis", 50_000_000);
     let processed = world.add_table("processed_events", true);
     let ledger = world.add_table("ledger", false);

@@ -18,6 +18,7 @@
 //! 100 %. The state is the gauge `NAME.state` (0 closed, 1 half-open, 2 open);
 //! `NAME.rejected` counts refused calls, `NAME.opened` the times it opened.
 
+use crate::sim::kernel::ids::BreakerId;
 use std::collections::VecDeque;
 
 use crate::sim::kernel::log::LogLevel;
@@ -305,7 +306,7 @@ impl Breaker {
 
 impl World {
     /// Adds a circuit breaker; returns its index for `CallSpec::breaker`.
-    pub fn add_breaker(&mut self, spec: BreakerSpec) -> u32 {
+    pub fn add_breaker(&mut self, spec: BreakerSpec) -> BreakerId {
         let n = &spec.name;
         let m = BreakerMetrics {
             state: self.metrics.gauge(&format!("{n}.state"), self.now, 0.0),
@@ -313,13 +314,13 @@ impl World {
             opened: self.metrics.counter(&format!("{n}.opened")),
         };
         self.breakers.push(Breaker::new(spec, m));
-        self.breakers.len() as u32 - 1
+        BreakerId::new(self.breakers.len() - 1)
     }
 
     /// Changes a breaker's configuration from now on. A new window kind or size
     /// starts an empty window; the state is kept.
-    pub fn set_breaker(&mut self, id: u32, spec: BreakerSpec) {
-        let b = &mut self.breakers[id as usize];
+    pub fn set_breaker(&mut self, id: BreakerId, spec: BreakerSpec) {
+        let b = &mut self.breakers[id.index()];
         if b.spec.window != spec.window {
             b.window = Window::new(spec.window);
         }
@@ -327,8 +328,8 @@ impl World {
     }
 
     /// Asks breaker `id` to let a call of weight `w` through; counts a refusal.
-    pub(crate) fn breaker_acquire(&mut self, id: u32, w: f64) -> bool {
-        let b = &mut self.breakers[id as usize];
+    pub(crate) fn breaker_acquire(&mut self, id: BreakerId, w: f64) -> bool {
+        let b = &mut self.breakers[id.index()];
         let ok = b.try_acquire();
         if !ok {
             let c = b.m.rejected;
@@ -338,16 +339,16 @@ impl World {
     }
 
     /// Records a call's outcome in breaker `id` and acts on a transition.
-    pub(crate) fn breaker_record(&mut self, id: u32, failed: bool, duration_us: Micros) {
+    pub(crate) fn breaker_record(&mut self, id: BreakerId, failed: bool, duration_us: Micros) {
         let now = self.now;
-        let b = &mut self.breakers[id as usize];
+        let b = &mut self.breakers[id.index()];
         let from = b.state();
         let t = b.record(now, failed, duration_us);
         self.breaker_moved(id, from, t);
     }
 
-    pub(crate) fn on_breaker_timer(&mut self, id: u32, epoch: u32) {
-        let b = &mut self.breakers[id as usize];
+    pub(crate) fn on_breaker_timer(&mut self, id: BreakerId, epoch: u32) {
+        let b = &mut self.breakers[id.index()];
         if b.epoch != epoch {
             return;
         }
@@ -356,10 +357,10 @@ impl World {
         self.breaker_moved(id, from, t);
     }
 
-    fn breaker_moved(&mut self, id: u32, from: BreakerState, t: Transition) {
+    fn breaker_moved(&mut self, id: BreakerId, from: BreakerState, t: Transition) {
         let Some(to) = t else { return };
         let now = self.now;
-        let b = &self.breakers[id as usize];
+        let b = &self.breakers[id.index()];
         let (name, m, epoch, open_us) = (b.spec.name.clone(), b.m.clone(), b.epoch, b.spec.open_us);
         let w = b.window_tally();
         self.metrics.set(m.state, now, to.gauge_value());

@@ -15,6 +15,7 @@
 //! Series: `NAME.busy` (permits in use), `NAME.waiting` (callers waiting for a
 //! permit), `NAME.rejected` (attempts refused).
 
+use crate::sim::kernel::ids::BulkheadId;
 use std::collections::VecDeque;
 
 use crate::sim::kernel::metrics::{CounterId, GaugeId};
@@ -154,7 +155,7 @@ impl Bulkhead {
 
 impl World {
     /// Adds a semaphore bulkhead; returns its index for `CallSpec::bulkhead`.
-    pub fn add_bulkhead(&mut self, spec: BulkheadSpec) -> u32 {
+    pub fn add_bulkhead(&mut self, spec: BulkheadSpec) -> BulkheadId {
         let (n, now) = (spec.name.clone(), self.now);
         let m = BulkheadMetrics {
             busy: self.metrics.gauge(&format!("{n}.busy"), now, 0.0),
@@ -162,12 +163,12 @@ impl World {
             rejected: self.metrics.counter(&format!("{n}.rejected")),
         };
         self.bulkheads.push(Bulkhead::new(spec, m));
-        self.bulkheads.len() as u32 - 1
+        BulkheadId::new(self.bulkheads.len() - 1)
     }
 
     /// Changes a bulkhead's size or wait; added permits go to waiters at once.
-    pub fn set_bulkhead(&mut self, id: u32, max_concurrent: u32, max_wait_us: Micros) {
-        let b = &mut self.bulkheads[id as usize];
+    pub fn set_bulkhead(&mut self, id: BulkheadId, max_concurrent: u32, max_wait_us: Micros) {
+        let b = &mut self.bulkheads[id.index()];
         b.spec.max_concurrent = max_concurrent;
         b.spec.max_wait_us = max_wait_us;
         let granted = b.grant_waiters();

@@ -21,11 +21,14 @@
 //! but the caller never hears and waits until its timeout.
 
 use crate::sim::calls::bulkhead::Admission;
+use crate::sim::kernel::ids::ServiceId;
 use crate::sim::kernel::metrics::CounterId;
 use crate::sim::kernel::request::{Origin, Outcome, ReqRef, Request};
 use crate::sim::kernel::time::Micros;
 use crate::sim::kernel::world::{Event, World};
 use crate::sim::topology::handler::{CallSpec, OnError, Step};
+use crate::sim::BulkheadId;
+use crate::sim::RetryId;
 
 /// What a request knows about the call it makes (as a caller) and about the
 /// retry policy that sent it (as an attempt).
@@ -40,22 +43,22 @@ pub struct CallState {
     /// The wait before the previous retry (decorrelated jitter grows from it).
     pub last_wait_us: Micros,
     /// Bulkhead whose permit the current attempt holds.
-    pub permit: Option<u32>,
+    pub permit: Option<BulkheadId>,
     /// Bulkhead whose permit the current attempt waits for.
-    pub waiting_for: Option<u32>,
+    pub waiting_for: Option<BulkheadId>,
     /// Retry part whose `retries_in_flight` counts this caller now.
-    pub in_retry: Option<u32>,
+    pub in_retry: Option<RetryId>,
     /// As an attempt: the retry part of the call that sent it.
-    pub sent_by: Option<u32>,
+    pub sent_by: Option<RetryId>,
 }
 
 impl World {
     /// Makes `service` lose each successful answer it sends to a caller with
     /// probability `p`, after the work (and its side effects) is done; counted in
     /// `NAME.responses_lost`.
-    pub fn set_response_loss(&mut self, service: u32, p: f64) {
+    pub fn set_response_loss(&mut self, service: ServiceId, p: f64) {
         assert!((0.0..=1.0).contains(&p), "loss probability {p}");
-        let svc = &mut self.services[service as usize];
+        let svc = &mut self.services[service.index()];
         svc.response_loss = p;
         if svc.lost.is_none() {
             let name = format!("{}.responses_lost", svc.spec.name);
@@ -66,7 +69,7 @@ impl World {
     /// The call spec of the step `r` is on, if it is a call.
     fn call_spec(&self, r: ReqRef) -> Option<CallSpec> {
         let req = self.requests.get(r)?;
-        match self.handlers[req.handler as usize]
+        match self.handlers[req.handler.index()]
             .steps
             .get(req.step as usize)
         {
@@ -104,7 +107,7 @@ impl World {
             self.queue.push(now + t, Event::CallTimeout(r, token));
         }
         if let Some(bh) = spec.bulkhead {
-            let b = &mut self.bulkheads[bh as usize];
+            let b = &mut self.bulkheads[bh.index()];
             match b.acquire(r, token) {
                 Admission::Granted => {
                     self.requests.get_mut(r).expect("alive").call.permit = Some(bh);
@@ -163,7 +166,7 @@ impl World {
         let c = self.requests.insert(child);
         self.requests.get_mut(r).expect("alive").call.child = Some(c);
         if let Some(id) = spec.retry {
-            let m = self.retries[id as usize].m.clone();
+            let m = self.retries[id.index()].m.clone();
             self.metrics.add(m.attempts, w);
             if attempt > 1 {
                 self.metrics.add(m.retries, w);
@@ -180,13 +183,13 @@ impl World {
         };
         if outcome.is_ok() && child.attempt > 1 {
             if let Some(id) = child.call.sent_by {
-                let ok = self.retries[id as usize].m.retries_ok;
+                let ok = self.retries[id.index()].m.retries_ok;
                 self.metrics.add(ok, child.weight as f64);
             }
         }
         // Only a success can be lost "after the side effect"; a lost error would
         // only turn a fast failure into a slow one.
-        let svc = &self.services[child.service as usize];
+        let svc = &self.services[child.service.index()];
         if outcome.is_ok() && svc.response_loss > 0.0 {
             let lost: Option<CounterId> = svc.lost;
             if self.rng.chance(svc.response_loss) {
@@ -219,7 +222,7 @@ impl World {
         let (Some(bh), true) = (req.call.waiting_for, req.wait_token == token) else {
             return;
         };
-        let (c, w) = (self.bulkheads[bh as usize].m.rejected, req.weight as f64);
+        let (c, w) = (self.bulkheads[bh.index()].m.rejected, req.weight as f64);
         self.metrics.add(c, w);
         self.attempt_done(r, Outcome::Rejected);
     }
@@ -240,11 +243,11 @@ impl World {
             }
         }
         if let Some(bh) = call.waiting_for.take() {
-            self.bulkheads[bh as usize].leave(r);
+            self.bulkheads[bh.index()].leave(r);
             self.bulkhead_gauges(bh);
         }
         if let Some(bh) = call.permit.take() {
-            let granted = self.bulkheads[bh as usize].release();
+            let granted = self.bulkheads[bh.index()].release();
             self.bulkhead_gauges(bh);
             self.resume_waiters(bh, granted);
         }
@@ -273,9 +276,9 @@ impl World {
         let Some(id) = spec.retry else {
             return self.end_call(r, outcome);
         };
-        let policy = self.retries[id as usize].policy;
+        let policy = self.retries[id.index()].policy;
         if call.attempts_made >= policy.max_attempts {
-            let m = self.retries[id as usize].m.exhausted;
+            let m = self.retries[id.index()].m.exhausted;
             self.metrics.add(m, w);
             return self.end_call(r, outcome);
         }
@@ -285,7 +288,7 @@ impl World {
         let token = req.wait_token;
         if req.call.in_retry.is_none() {
             req.call.in_retry = Some(id);
-            let g = self.retries[id as usize].m.retries_in_flight;
+            let g = self.retries[id.index()].m.retries_in_flight;
             self.metrics.shift(g, now, 1.0);
         }
         self.queue.push(now + wait, Event::RetryDue(r, token));
@@ -297,7 +300,7 @@ impl World {
         let on_error = self.call_spec(r).map_or(OnError::Fail, |c| c.on_error);
         let req = self.requests.get_mut(r).expect("alive");
         if let Some(id) = req.call.in_retry.take() {
-            let g = self.retries[id as usize].m.retries_in_flight;
+            let g = self.retries[id.index()].m.retries_in_flight;
             self.metrics.shift(g, now, -1.0);
         }
         let req = self.requests.get_mut(r).expect("alive");
@@ -322,7 +325,7 @@ impl World {
             return;
         }
         let outstanding = call.child.is_some() || call.permit.is_some();
-        let breaker = match self.handlers[req.handler as usize]
+        let breaker = match self.handlers[req.handler.index()]
             .steps
             .get(req.step as usize)
         {
@@ -331,7 +334,7 @@ impl World {
         };
         self.let_go(r, &mut call);
         if let Some(id) = call.in_retry {
-            let g = self.retries[id as usize].m.retries_in_flight;
+            let g = self.retries[id.index()].m.retries_in_flight;
             self.metrics.shift(g, self.now, -1.0);
         }
         if let (Some(b), true) = (breaker, outstanding) {
@@ -339,7 +342,7 @@ impl World {
         }
     }
 
-    pub(crate) fn resume_waiters(&mut self, bh: u32, granted: Vec<(ReqRef, u32)>) {
+    pub(crate) fn resume_waiters(&mut self, bh: BulkheadId, granted: Vec<(ReqRef, u32)>) {
         for (w, token) in granted {
             let live = self
                 .requests
@@ -356,7 +359,7 @@ impl World {
                 }
                 None => {
                     // Not waiting any more: hand the permit on.
-                    let more = self.bulkheads[bh as usize].release();
+                    let more = self.bulkheads[bh.index()].release();
                     self.bulkhead_gauges(bh);
                     self.resume_waiters(bh, more);
                 }
@@ -364,8 +367,8 @@ impl World {
         }
     }
 
-    fn bulkhead_gauges(&mut self, bh: u32) {
-        let b = &self.bulkheads[bh as usize];
+    fn bulkhead_gauges(&mut self, bh: BulkheadId) {
+        let b = &self.bulkheads[bh.index()];
         let (busy, waiting) = (b.in_use() as f64, b.waiting() as f64);
         let m = b.m.clone();
         self.metrics.set(m.busy, self.now, busy);

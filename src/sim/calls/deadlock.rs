@@ -23,6 +23,7 @@
 //! points at that caller, so a caller that tolerates failures and calls again
 //! could be over-counted. Callers that fail with their call are exact.
 
+use crate::sim::ServiceId;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::sim::kernel::log::LogLevel;
@@ -43,13 +44,13 @@ fn key(r: ReqRef) -> Key {
 struct WaitFor {
     callees: BTreeMap<Key, Vec<ReqRef>>,
     /// Worker holders of each (service, pod, pool), if all of them are blocked.
-    blocked_pools: BTreeMap<(u32, u32, u16), Vec<ReqRef>>,
+    blocked_pools: BTreeMap<(ServiceId, u32, u16), Vec<ReqRef>>,
 }
 
 impl World {
     /// True when `q` holds a worker and cannot go on by itself.
     fn is_blocked(&self, r: ReqRef, q: &Request) -> bool {
-        match self.handlers[q.handler as usize].steps.get(q.step as usize) {
+        match self.handlers[q.handler.index()].steps.get(q.step as usize) {
             Some(Step::Call(_)) | Some(Step::Hang) => true,
             Some(Step::Lock { .. }) => self.locks.blocker_of(r).is_some(),
             _ => false,
@@ -58,7 +59,7 @@ impl World {
 
     fn wait_for_graph(&self) -> WaitFor {
         let mut callees: BTreeMap<Key, Vec<ReqRef>> = BTreeMap::new();
-        let mut pools: BTreeMap<(u32, u32, u16), (Vec<ReqRef>, bool)> = BTreeMap::new();
+        let mut pools: BTreeMap<(ServiceId, u32, u16), (Vec<ReqRef>, bool)> = BTreeMap::new();
         for (c, q) in self.requests.iter() {
             if let Origin::Call(p) = q.origin {
                 callees.entry(key(p)).or_default().push(c);
@@ -153,45 +154,41 @@ mod tests {
         let tb = w.add_lock_table(spec("tb"));
         let tc = w.add_lock_table(spec("tc"));
         let work = Step::Work(Dist::Constant { ms: 20.0 });
-        let a_inner = w.add_handler(Handler {
-            name: "a_inner".into(),
-            service: sa,
-            pool: 0,
-            steps: vec![
+        let a_inner = w.add_handler(Handler::new(
+            "a_inner",
+            sa,
+            vec![
                 Step::Lock {
                     table: if cycle { ta } else { tc },
                     rows: 1,
                 },
                 work.clone(),
             ],
-        });
-        let b_inner = w.add_handler(Handler {
-            name: "b_inner".into(),
-            service: sb,
-            pool: 0,
-            steps: vec![Step::Lock { table: tb, rows: 1 }, work.clone()],
-        });
+        ));
+        let b_inner = w.add_handler(Handler::new(
+            "b_inner",
+            sb,
+            vec![Step::Lock { table: tb, rows: 1 }, work.clone()],
+        ));
         let call = |s, h| Step::Call(CallSpec::new(s, h).timeout_us(30 * SEC));
-        let a_outer = w.add_handler(Handler {
-            name: "a_outer".into(),
-            service: sa,
-            pool: 0,
-            steps: vec![
+        let a_outer = w.add_handler(Handler::new(
+            "a_outer",
+            sa,
+            vec![
                 Step::Lock { table: ta, rows: 1 },
                 work.clone(),
                 call(sb, b_inner),
             ],
-        });
-        let b_outer = w.add_handler(Handler {
-            name: "b_outer".into(),
-            service: sb,
-            pool: 0,
-            steps: vec![
+        ));
+        let b_outer = w.add_handler(Handler::new(
+            "b_outer",
+            sb,
+            vec![
                 Step::Lock { table: tb, rows: 1 },
                 work.clone(),
                 call(sa, a_inner),
             ],
-        });
+        ));
         // Rare enough that the pools never fill: only the lock cycle blocks.
         w.add_client(ClientSpec::new("ca", 0.2, sa, a_outer));
         w.add_client(ClientSpec::new("cb", 0.2, sb, b_outer));

@@ -19,6 +19,7 @@
 //! Equal jitter with base 2 s waits 1–2 s before the first retry and 2–4 s before
 //! the second.
 
+use crate::sim::kernel::ids::RetryId;
 use crate::sim::kernel::metrics::{CounterId, GaugeId};
 use crate::sim::kernel::rng::SimRng;
 use crate::sim::kernel::time::Micros;
@@ -148,7 +149,7 @@ pub struct Retry {
 
 impl World {
     /// Adds a retry policy; returns its index for `CallSpec::retry`.
-    pub fn add_retry(&mut self, name: &str, policy: RetryPolicy) -> u32 {
+    pub fn add_retry(&mut self, name: &str, policy: RetryPolicy) -> RetryId {
         let now = self.now;
         let m = &mut self.metrics;
         let rm = RetryMetrics {
@@ -163,12 +164,12 @@ impl World {
             policy,
             m: rm,
         });
-        self.retries.len() as u32 - 1
+        RetryId::new(self.retries.len() - 1)
     }
 
     /// Changes a retry policy from the next wait on.
-    pub fn set_retry(&mut self, id: u32, policy: RetryPolicy) {
-        self.retries[id as usize].policy = policy;
+    pub fn set_retry(&mut self, id: RetryId, policy: RetryPolicy) {
+        self.retries[id.index()].policy = policy;
     }
 }
 

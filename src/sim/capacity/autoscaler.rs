@@ -15,6 +15,7 @@
 
 use crate::sim::capacity::hpa::{recommend, Behavior, History};
 use crate::sim::capacity::hpa_metric::{recommend_for_rate, HpaMetric};
+use crate::sim::kernel::ids::ServiceId;
 use crate::sim::kernel::log::LogLevel;
 use crate::sim::kernel::metrics::GaugeId;
 use crate::sim::kernel::time::{Micros, SEC};
@@ -25,7 +26,7 @@ use crate::sim::topology::service::PodState;
 #[derive(Clone, Debug, PartialEq)]
 pub struct HpaSpec {
     /// The service scaled.
-    pub service: u32,
+    pub service: ServiceId,
     /// Fewest replicas (raised by `scheduled_min` while a schedule is in force).
     pub min_replicas: u32,
     /// Most replicas.
@@ -49,7 +50,7 @@ pub struct HpaSpec {
 
 impl HpaSpec {
     /// Kubernetes' defaults for `service`, between `min` and `max` replicas at `target`.
-    pub fn new(service: u32, min: u32, max: u32, target: f64) -> Self {
+    pub fn new(service: ServiceId, min: u32, max: u32, target: f64) -> Self {
         assert!(min >= 1 && max >= min, "bad replica bounds {min}..{max}");
         assert!(
             target > 0.0 && target <= 1.0,
@@ -142,7 +143,7 @@ impl World {
     /// Attaches an autoscaler; its first sync is one period from now. Returns its index.
     pub fn add_autoscaler(&mut self, spec: HpaSpec) -> u32 {
         let now = self.now;
-        let svc = &self.services[spec.service as usize];
+        let svc = &self.services[spec.service.index()];
         let n = svc.spec.name.clone();
         let live = svc.ready_pods() + svc.starting_pods();
         let m = &mut self.metrics;
@@ -175,15 +176,15 @@ impl World {
         i
     }
 
-    fn busy_area(&self, s: u32) -> f64 {
-        let g = self.services[s as usize].m.busy;
+    fn busy_area(&self, s: ServiceId) -> f64 {
+        let g = self.services[s.index()].m.busy;
         self.metrics.time_mean(g, self.now).unwrap_or(0.0) * self.now as f64
     }
 
     /// (uid, busy integral) of every ready pod with a CPU.
-    fn pod_areas(&self, s: u32) -> Vec<(u32, f64)> {
+    fn pod_areas(&self, s: ServiceId) -> Vec<(u32, f64)> {
         let now = self.now;
-        self.services[s as usize]
+        self.services[s.index()]
             .pods
             .iter()
             .filter(|p| p.is_ready())
@@ -197,7 +198,7 @@ impl World {
         let s = a.spec.service;
         self.queue.push(now + a.spec.sync_us, Event::HpaSync(i));
         let dt = (now - a.last_sync_us).max(1) as f64;
-        let svc = &self.services[s as usize];
+        let svc = &self.services[s.index()];
         let current = svc.ready_pods() + svc.starting_pods();
         let starting = svc.starting_pods();
         // Measure: the sum of ready pods' utilisations and who counts as ready.
@@ -295,7 +296,7 @@ impl World {
         } else {
             a.scale_downs += 1;
         }
-        let name = self.services[s as usize].spec.name.clone();
+        let name = self.services[s.index()].spec.name.clone();
         let why = match rate {
             Some((rps, per_pod)) => format!("{rps:.0} rps vs {per_pod:.0} per pod"),
             None => format!(
@@ -313,8 +314,8 @@ impl World {
     }
 
     /// Pods of service `s` that are draining (scaled in, finishing their requests).
-    pub fn draining_pods(&self, s: u32) -> u32 {
-        self.services[s as usize]
+    pub fn draining_pods(&self, s: ServiceId) -> u32 {
+        self.services[s.index()]
             .pods
             .iter()
             .filter(|p| p.state == PodState::Draining)
@@ -333,12 +334,11 @@ mod tests {
         let mut w = World::new(4, WorldConfig::default());
         let s = w.add_service(ServiceSpec::new("web", 2, 1_000).cpu(1, Discipline::Fifo));
         w.set_startup(s, 30 * SEC);
-        let h = w.add_handler(Handler {
-            name: "h".into(),
-            service: s,
-            pool: 0,
-            steps: vec![Step::Cpu(Dist::Exponential { mean_ms: 50.0 })],
-        });
+        let h = w.add_handler(Handler::new(
+            "h",
+            s,
+            vec![Step::Cpu(Dist::Exponential { mean_ms: 50.0 })],
+        ));
         w.add_client(ClientSpec::new("c", rate, s, h).profile(profile));
         let a = w.add_autoscaler(HpaSpec { service: s, ..hpa });
         (w, a)
@@ -358,7 +358,7 @@ mod tests {
             (30 * MIN, 10.0),
             (31 * MIN, 1.0),
         ]);
-        let (mut w, a) = cpu_world(10.0, profile, HpaSpec::new(0, 2, 50, 0.5));
+        let (mut w, a) = cpu_world(10.0, profile, HpaSpec::new(ServiceId::new(0), 2, 50, 0.5));
         w.step(9 * MIN);
         assert!(w
             .metrics
@@ -393,7 +393,7 @@ mod tests {
         let (mut w, _) = cpu_world(
             10.0,
             RateProfile::step(MIN, 40.0),
-            HpaSpec::new(0, 2, 100, 0.5),
+            HpaSpec::new(ServiceId::new(0), 2, 100, 0.5),
         );
         let mut seen = vec![];
         for k in 1..=40 {
@@ -411,7 +411,7 @@ mod tests {
 
     #[test]
     fn scheduled_minimum_prewarms_before_the_peak() {
-        let mut hpa = HpaSpec::new(0, 2, 50, 0.5);
+        let mut hpa = HpaSpec::new(ServiceId::new(0), 2, 50, 0.5);
         hpa.scheduled_min = vec![(2 * MIN, 12)];
         let (mut w, _) = cpu_world(10.0, RateProfile::constant(), hpa);
         w.step(2 * MIN);
@@ -424,12 +424,11 @@ mod tests {
     fn a_worker_pool_service_scales_on_busy_workers() {
         let mut w = World::new(5, WorldConfig::default());
         let s = w.add_service(ServiceSpec::new("api", 2, 4));
-        let h = w.add_handler(Handler {
-            name: "h".into(),
-            service: s,
-            pool: 0,
-            steps: vec![Step::Work(Dist::Exponential { mean_ms: 100.0 })],
-        });
+        let h = w.add_handler(Handler::new(
+            "h",
+            s,
+            vec![Step::Work(Dist::Exponential { mean_ms: 100.0 })],
+        ));
         // 60 rps × 100 ms = 6 busy workers; at 50 % of 4 per pod: 3 pods.
         w.add_client(ClientSpec::new("c", 60.0, s, h));
         w.add_autoscaler(HpaSpec::new(s, 1, 20, 0.5));
@@ -440,7 +439,7 @@ mod tests {
 
     #[test]
     fn a_disabled_autoscaler_holds() {
-        let mut hpa = HpaSpec::new(0, 2, 50, 0.5);
+        let mut hpa = HpaSpec::new(ServiceId::new(0), 2, 50, 0.5);
         hpa.enabled = false;
         let (mut w, _) = cpu_world(60.0, RateProfile::constant(), hpa);
         w.step(5 * MIN);

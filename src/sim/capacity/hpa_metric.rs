@@ -81,12 +81,11 @@ mod tests {
         let edge = w.add_service(ServiceSpec::new("edge", 1, 1_000));
         let web = w.add_service(ServiceSpec::new("web", 2, 10));
         w.set_startup(web, 30 * SEC);
-        let h = w.add_handler(Handler {
-            name: "static".into(),
-            service: edge,
-            pool: 0,
-            steps: vec![Step::Work(Dist::Constant { ms: 1.0 })],
-        });
+        let h = w.add_handler(Handler::new(
+            "static",
+            edge,
+            vec![Step::Work(Dist::Constant { ms: 1.0 })],
+        ));
         w.add_client(ClientSpec::new("visitors", 400.0, edge, h));
         let mut spec = HpaSpec::new(web, 2, 50, 0.6);
         spec.metric = HpaMetric::RequestRate {
@@ -96,7 +95,7 @@ mod tests {
         };
         w.add_autoscaler(spec);
         w.step(120 * SEC);
-        let svc = &w.services[web as usize];
+        let svc = &w.services[web.index()];
         assert_eq!(svc.ready_pods(), 8);
         let rate = w
             .counted_rate(&["visitors.arrived".into()], 15 * SEC)

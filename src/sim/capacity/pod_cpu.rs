@@ -17,6 +17,7 @@ use crate::sim::kernel::request::ReqRef;
 use crate::sim::kernel::time::Micros;
 use crate::sim::kernel::world::{Event, World};
 use crate::sim::topology::service::{PodCpuMetrics, PodCpuSpec, ServiceSpec};
+use crate::sim::ServiceId;
 
 impl ServiceSpec {
     /// Gives every pod a CPU of `cores` cores shared by `discipline`.
@@ -29,21 +30,21 @@ impl ServiceSpec {
 
 impl World {
     /// Registers the CPU series of service `s` if its pods have a CPU.
-    pub(crate) fn register_pod_cpu(&mut self, s: u32) {
-        let svc = &self.services[s as usize];
+    pub(crate) fn register_pod_cpu(&mut self, s: ServiceId) {
+        let svc = &self.services[s.index()];
         if svc.spec.cpu.is_none() {
             return;
         }
         let n = svc.spec.name.clone();
         let busy = self.metrics.gauge(&format!("{n}.cpu_busy"), self.now, 0.0);
         let cores = self.metrics.gauge(&format!("{n}.cpu_cores"), self.now, 0.0);
-        self.services[s as usize].cpu_m = Some(PodCpuMetrics { busy, cores });
+        self.services[s.index()].cpu_m = Some(PodCpuMetrics { busy, cores });
         self.update_cpu_cores_gauge(s);
     }
 
     /// Sets the cores-of-ready-pods gauge.
-    pub(crate) fn update_cpu_cores_gauge(&mut self, s: u32) {
-        let svc = &self.services[s as usize];
+    pub(crate) fn update_cpu_cores_gauge(&mut self, s: ServiceId) {
+        let svc = &self.services[s.index()];
         let (Some(m), Some(c)) = (svc.cpu_m, svc.spec.cpu) else {
             return;
         };
@@ -57,7 +58,7 @@ impl World {
         let now = self.now;
         let req = self.requests.get(r).expect("alive");
         let (s, p, w) = (req.service, req.pod, req.weight);
-        let pod = &mut self.services[s as usize].pods[p as usize];
+        let pod = &mut self.services[s.index()].pods[p as usize];
         let Some(cpu) = pod.cpu.as_mut() else {
             self.queue.push(now + work_us, Event::WorkDone(r));
             return;
@@ -68,8 +69,8 @@ impl World {
     }
 
     /// Publishes a pod CPU's busy change and arms its next completion.
-    fn pod_cpu_changed(&mut self, s: u32, p: u32, busy_before: f64) {
-        let svc = &mut self.services[s as usize];
+    fn pod_cpu_changed(&mut self, s: ServiceId, p: u32, busy_before: f64) {
+        let svc = &mut self.services[s.index()];
         let m = svc.cpu_m.expect("pod CPU series registered");
         let cpu = svc.pods[p as usize].cpu.as_mut().expect("pod CPU");
         let delta = cpu.busy_cores() - busy_before;
@@ -87,9 +88,9 @@ impl World {
         }
     }
 
-    pub(crate) fn on_pod_cpu(&mut self, s: u32, p: u32, token: u32) {
+    pub(crate) fn on_pod_cpu(&mut self, s: ServiceId, p: u32, token: u32) {
         let now = self.now;
-        let pod = &mut self.services[s as usize].pods[p as usize];
+        let pod = &mut self.services[s.index()].pods[p as usize];
         let Some(cpu) = pod.cpu.as_mut() else {
             return;
         };
@@ -117,15 +118,14 @@ mod tests {
     fn event_loop_world(rate_rps: f64, cpu_ms: f64, io_ms: f64) -> World {
         let mut w = World::new(2, WorldConfig::default());
         let s = w.add_service(ServiceSpec::new("node", 1, 10_000).cpu(1, Discipline::Fifo));
-        let h = w.add_handler(Handler {
-            name: "h".into(),
-            service: s,
-            pool: 0,
-            steps: vec![
+        let h = w.add_handler(Handler::new(
+            "h",
+            s,
+            vec![
                 Step::Cpu(Dist::Constant { ms: cpu_ms }),
                 Step::Work(Dist::Constant { ms: io_ms }),
             ],
-        });
+        ));
         w.add_client(ClientSpec::new("c", rate_rps, s, h));
         w
     }

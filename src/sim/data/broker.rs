@@ -14,6 +14,7 @@
 //! `NAME.dead_letters`, `NAME.dropped` (counters), `NAME.lag` (events
 //! published and not yet consumed), `NAME.age` (publish to consumed, ms).
 
+use crate::sim::kernel::ids::{HandlerId, ServiceId};
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::sim::kernel::metrics::{CounterId, GaugeId, LatencyId};
@@ -27,8 +28,8 @@ pub struct TopicSpec {
     /// Name, for its series (`"order-placed"`).
     pub name: String,
     /// The consuming service and the handler each event runs.
-    pub service: u32,
-    pub handler: u32,
+    pub service: ServiceId,
+    pub handler: HandlerId,
     /// Consumers in the group: events processed at once.
     pub consumers: u32,
     /// From publish to deliverable (broker round trip, batching).
@@ -45,7 +46,7 @@ impl TopicSpec {
     /// A topic consumed by `consumers` consumers running `handler` of `service`,
     /// with a 5 ms delivery delay, redelivery after 1 s up to 5 times, and room
     /// for a million waiting events.
-    pub fn new(name: &str, service: u32, handler: u32, consumers: u32) -> Self {
+    pub fn new(name: &str, service: ServiceId, handler: HandlerId, consumers: u32) -> Self {
         TopicSpec {
             name: name.to_string(),
             service,
@@ -245,22 +246,20 @@ mod tests {
         let mut w = World::new(4, WorldConfig::default());
         let front = w.add_service(ServiceSpec::new("front", 1, 10));
         let back = w.add_service(ServiceSpec::new("back", 1, 100));
-        let consume = w.add_handler(Handler {
-            name: "consume".into(),
-            service: back,
-            pool: 0,
-            steps: vec![
+        let consume = w.add_handler(Handler::new(
+            "consume",
+            back,
+            vec![
                 Step::Work(Dist::Constant { ms: 100.0 }),
                 Step::FailWith { p: fail_p },
             ],
-        });
+        ));
         let topic = w.add_topic(TopicSpec::new("events", back, consume, consumers));
-        let publish = w.add_handler(Handler {
-            name: "publish".into(),
-            service: front,
-            pool: 0,
-            steps: vec![Step::Publish { topic }],
-        });
+        let publish = w.add_handler(Handler::new(
+            "publish",
+            front,
+            vec![Step::Publish { topic }],
+        ));
         w.add_client(ClientSpec::new("c", 50.0, front, publish));
         w
     }

@@ -106,12 +106,11 @@ mod tests {
         spec.ttl_us = ttl_us;
         let c = w.add_cache(spec);
         let s = w.add_service(ServiceSpec::new("api", 1, 100));
-        let h = w.add_handler(Handler {
-            name: "report".into(),
-            service: s,
-            pool: 0,
-            steps: cache_aside(c, 125_000, vec![Step::Work(Dist::Constant { ms: 200.0 })]),
-        });
+        let h = w.add_handler(Handler::new(
+            "report",
+            s,
+            cache_aside(c, 125_000, vec![Step::Work(Dist::Constant { ms: 200.0 })]),
+        ));
         w.add_client(ClientSpec::new("c", 10.0, s, h).keys(KeySpec::Uniform { keys }));
         w
     }

@@ -24,6 +24,7 @@
 //!
 //! The glue that moves requests through a database lives in `db_flow.rs`.
 
+use crate::sim::kernel::ids::HandlerId;
 use std::collections::VecDeque;
 
 use crate::sim::capacity::cpu::{Cpu, Discipline};
@@ -152,7 +153,7 @@ impl DbNode {
 pub(crate) struct Session {
     pub req: ReqRef,
     /// The handler whose step this is (for per-statement series).
-    pub handler: u32,
+    pub handler: HandlerId,
     pub access: DataAccess,
     pub node: u16,
     /// Index of the query being sent or run.
@@ -353,7 +354,7 @@ mod tests {
         let mut db = Database::new(DatabaseSpec::new("db", 1), &mut m, 0);
         let s = Session {
             req: ReqRef { idx: 0, gen: 0 },
-            handler: 0,
+            handler: HandlerId::new(0),
             access: DataAccess::one(0, Query::read(1.0, 1.0)),
             node: 0,
             next: 0,

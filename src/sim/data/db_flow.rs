@@ -8,6 +8,7 @@
 
 use crate::sim::data::database::{Database, DatabaseSpec, DbJob, Role, Session, StmtMetrics};
 use crate::sim::data::orm::DataAccess;
+use crate::sim::kernel::ids::HandlerId;
 use crate::sim::kernel::request::{Outcome, ReqRef};
 use crate::sim::kernel::world::{Event, World};
 
@@ -288,27 +289,27 @@ impl World {
 
     /// Registers the per-statement series of `handler` on `db` now, so that
     /// charts find them before the first query (they appear on first use anyway).
-    pub fn db_track_statement(&mut self, db: u32, handler: u32) {
+    pub fn db_track_statement(&mut self, db: u32, handler: HandlerId) {
         self.db_stmt_metrics(db as usize, handler);
     }
 
     /// The per-statement series of handler `h`, registered on first use.
-    fn db_stmt_metrics(&mut self, di: usize, h: u32) -> StmtMetrics {
+    fn db_stmt_metrics(&mut self, di: usize, h: HandlerId) -> StmtMetrics {
         let h = self.live_handler(h);
         let d = &mut self.databases[di];
-        if d.stmts.len() <= h as usize {
-            d.stmts.resize(h as usize + 1, None);
+        if d.stmts.len() <= h.index() {
+            d.stmts.resize(h.index() + 1, None);
         }
-        if let Some(m) = d.stmts[h as usize] {
+        if let Some(m) = d.stmts[h.index()] {
             return m;
         }
-        let p = format!("{}.stmt.{}", d.spec.name, self.handlers[h as usize].name);
+        let p = format!("{}.stmt.{}", d.spec.name, self.handlers[h.index()].name);
         let m = StmtMetrics {
             calls: self.metrics.counter(&format!("{p}.calls")),
             rows_read: self.metrics.counter(&format!("{p}.rows_read")),
             time: self.metrics.latency(&format!("{p}.time")),
         };
-        self.databases[di].stmts[h as usize] = Some(m);
+        self.databases[di].stmts[h.index()] = Some(m);
         m
     }
 

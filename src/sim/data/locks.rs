@@ -264,17 +264,16 @@ mod tests {
             name: "items".into(),
             wait_timeout_us: None,
         });
-        let h = w.add_handler(Handler {
-            name: "update".into(),
-            service: s,
-            pool: 0,
-            steps: vec![
+        let h = w.add_handler(Handler::new(
+            "update",
+            s,
+            vec![
                 Step::Lock { table: t, rows },
                 Step::Work(Dist::Constant { ms: 10.0 }),
                 Step::Commit,
                 Step::Work(Dist::Constant { ms: 5.0 }),
             ],
-        });
+        ));
         w.add_client(ClientSpec::new("c", rps, s, h));
         (w, t)
     }
@@ -315,16 +314,15 @@ mod tests {
             name: "rows".into(),
             wait_timeout_us: Some(50 * SEC),
         });
-        let hang = w.add_handler(Handler {
-            name: "hang".into(),
-            service: s,
-            pool: 0,
-            steps: vec![Step::Lock { table: t, rows: 1 }, Step::Hang],
-        });
+        let hang = w.add_handler(Handler::new(
+            "hang",
+            s,
+            vec![Step::Lock { table: t, rows: 1 }, Step::Hang],
+        ));
         let c = w.add_client(ClientSpec::new("c", 0.5, s, hang));
         w.step(200 * SEC);
         // The first holds the row for ever; every later one times out after 50 s.
-        let l = w.clients[c as usize].ledger;
+        let l = w.clients[c.index()].ledger;
         assert!(l.failed >= 40, "{l:?}");
         assert_eq!(w.locks_held(t), 1);
         assert!(w.lock_waiters(t) >= 10);

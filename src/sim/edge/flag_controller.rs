@@ -176,11 +176,10 @@ mod tests {
         let s = w.add_service(ServiceSpec::new("web", 1, 4));
         let extra = w.add_flag("extra", true);
         let fallback = w.add_flag("fallback", false);
-        let h = w.add_handler(Handler {
-            name: "page".into(),
-            service: s,
-            pool: 0,
-            steps: vec![
+        let h = w.add_handler(Handler::new(
+            "page",
+            s,
+            vec![
                 Step::Work(Dist::Exponential { mean_ms: 10.0 }),
                 Step::WhenFlag {
                     flag: extra,
@@ -188,7 +187,7 @@ mod tests {
                 },
                 Step::Work(Dist::Exponential { mean_ms: 40.0 }),
             ],
-        });
+        ));
         w.add_client(ClientSpec::new("u", 30.0, s, h).profile(RateProfile::spike(
             60 * SEC,
             SEC,
@@ -232,7 +231,7 @@ mod tests {
         assert!(w.flag_on(fallback), "the fallback is on while shedding");
         assert!(
             w.signal(Signal::Queued {
-                service: 0,
+                service: ServiceId::new(0),
                 pool: 0
             }) < 50.0
         );
@@ -256,7 +255,7 @@ mod tests {
         assert!(w.flag_on(extra));
         assert!(
             w.signal(Signal::Queued {
-                service: 0,
+                service: ServiceId::new(0),
                 pool: 0
             }) > 500.0
         );

@@ -101,18 +101,16 @@ mod tests {
         let mut w = World::new(1, WorldConfig::default());
         let web = w.add_service(ServiceSpec::new("web", 1, 100));
         let db = w.add_service(ServiceSpec::new("db", 1, 100));
-        let q = w.add_handler(Handler {
-            name: "q".into(),
-            service: db,
-            pool: 0,
-            steps: vec![Step::Work(Dist::Constant { ms: 10.0 })],
-        });
+        let q = w.add_handler(Handler::new(
+            "q",
+            db,
+            vec![Step::Work(Dist::Constant { ms: 10.0 })],
+        ));
         let widget = w.add_flag("widget", true);
-        let page = w.add_handler(Handler {
-            name: "page".into(),
-            service: web,
-            pool: 0,
-            steps: vec![
+        let page = w.add_handler(Handler::new(
+            "page",
+            web,
+            vec![
                 Step::WhenFlag {
                     flag: widget,
                     steps: 2,
@@ -121,7 +119,7 @@ mod tests {
                 Step::Call(CallSpec::new(db, q)),
                 Step::Work(Dist::Constant { ms: 1.0 }),
             ],
-        });
+        ));
         w.add_client(ClientSpec::new("u", 10.0, web, page));
         w.step(60 * SEC);
         let with = w.metrics.counter_total("db.completed");

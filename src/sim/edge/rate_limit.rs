@@ -296,20 +296,18 @@ mod tests {
         let mut w = World::new(7, WorldConfig::default());
         let gw = w.add_service(ServiceSpec::new("gateway", pods, 100));
         let be = w.add_service(ServiceSpec::new("backend", 1, 100));
-        let serve = w.add_handler(Handler {
-            name: "serve".into(),
-            service: be,
-            pool: 0,
-            steps: vec![Step::Work(Dist::Constant { ms: 1.0 })],
-        });
+        let serve = w.add_handler(Handler::new(
+            "serve",
+            be,
+            vec![Step::Work(Dist::Constant { ms: 1.0 })],
+        ));
         let l =
             w.add_rate_limiter(RateLimitSpec::per_minute("limit", limit_per_min, 5.0).scope(scope));
-        let proxy = w.add_handler(Handler {
-            name: "proxy".into(),
-            service: gw,
-            pool: 0,
-            steps: vec![Step::RateLimit(l), Step::Call(CallSpec::new(be, serve))],
-        });
+        let proxy = w.add_handler(Handler::new(
+            "proxy",
+            gw,
+            vec![Step::RateLimit(l), Step::Call(CallSpec::new(be, serve))],
+        ));
         w.count_arrivals_by_class(be);
         w.add_client(ClientSpec::new("bot", 100.0, gw, proxy).keys(KeySpec::Fixed(42)));
         w.step(10 * MIN);
@@ -362,12 +360,7 @@ mod tests {
             RateLimitSpec::per_minute("limit", 6000.0, 100.0)
                 .scope(LimitScope::Shared { round_trip: rtt }),
         );
-        let h = w.add_handler(Handler {
-            name: "h".into(),
-            service: gw,
-            pool: 0,
-            steps: vec![Step::RateLimit(l)],
-        });
+        let h = w.add_handler(Handler::new("h", gw, vec![Step::RateLimit(l)]));
         w.add_client(ClientSpec::new("c", 5.0, gw, h).keys(KeySpec::Uniform { keys: 3 }));
         w.step(60 * SEC);
         let p50 = w
@@ -405,12 +398,7 @@ mod tests {
         let mut w = World::new(1, WorldConfig::default());
         let gw = w.add_service(ServiceSpec::new("gateway", 1, 10));
         let l = w.add_rate_limiter(RateLimitSpec::per_minute("edge", 60.0, 2.0));
-        let h = w.add_handler(Handler {
-            name: "h".into(),
-            service: gw,
-            pool: 0,
-            steps: vec![Step::RateLimit(l)],
-        });
+        let h = w.add_handler(Handler::new("h", gw, vec![Step::RateLimit(l)]));
         w.add_client(ClientSpec::new("bot", 50.0, gw, h).keys(crate::sim::KeySpec::Fixed(7)));
         w.step(30 * SEC);
         let bursts = w

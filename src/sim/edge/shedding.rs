@@ -112,18 +112,8 @@ mod tests {
             enabled: shed,
         });
         let work = Step::Work(Dist::Exponential { mean_ms: 100.0 });
-        let checkout = w.add_handler(Handler {
-            name: "checkout".into(),
-            service: s,
-            pool: 0,
-            steps: vec![work.clone()],
-        });
-        let browse = w.add_handler(Handler {
-            name: "browse".into(),
-            service: s,
-            pool: 0,
-            steps: vec![Step::Shed(rule), work],
-        });
+        let checkout = w.add_handler(Handler::new("checkout", s, vec![work.clone()]));
+        let browse = w.add_handler(Handler::new("browse", s, vec![Step::Shed(rule), work]));
         w.add_client(ClientSpec::new("checkout", 60.0, s, checkout).timeout_us(2 * SEC));
         w.add_client(ClientSpec::new("browse", 60.0, s, browse).timeout_us(2 * SEC));
         w

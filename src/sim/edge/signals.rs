@@ -5,6 +5,7 @@
 //! Read from live state at the instant asked (not from metric buckets), so a
 //! controller sees what a real one would see when it polls.
 
+use crate::sim::kernel::ids::ServiceId;
 use crate::sim::kernel::time::{as_secs, Micros};
 use crate::sim::kernel::world::World;
 
@@ -12,29 +13,32 @@ use crate::sim::kernel::world::World;
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Signal {
     /// Requests waiting in a pool's queues, summed over pods.
-    Queued { service: u32, pool: u16 },
+    Queued { service: ServiceId, pool: u16 },
     /// Requests waiting in a pool's queues per ready pod (all of them when no
     /// pod is ready).
-    QueuedPerPod { service: u32, pool: u16 },
+    QueuedPerPod { service: ServiceId, pool: u16 },
     /// How long, in ms, the request at the head of the longest-waiting queue of
     /// the pool has waited (0 when every queue is empty): the queue's sojourn time.
-    OldestWaitMs { service: u32, pool: u16 },
+    OldestWaitMs { service: ServiceId, pool: u16 },
     /// Busy workers over workers in ready pods (1 when no pod is ready),
     /// averaged over the last closed metrics bucket as a metrics system would
     /// report it (the instant value before the first bucket closes): an instant
     /// count of busy workers is too noisy to decide on.
-    Utilisation { service: u32, pool: u16 },
+    Utilisation { service: ServiceId, pool: u16 },
     /// Pods started but not ready yet: how far ready pods are behind the
     /// number asked for.
-    PodsStarting { service: u32 },
+    PodsStarting { service: ServiceId },
     /// Pods taking traffic.
-    PodsReady { service: u32 },
+    PodsReady { service: ServiceId },
     /// Requests per second completed by service `counted_at` (over the last
     /// closed metrics bucket) per ready pod of service `pods_of`: how much
     /// traffic each pod would get if all of it reached them. With the edge as
     /// `counted_at`, it says whether the pods have caught up with the demand
     /// even while the edge shields them. Infinite when no pod is ready.
-    RatePerReadyPod { counted_at: u32, pods_of: u32 },
+    RatePerReadyPod {
+        counted_at: ServiceId,
+        pods_of: ServiceId,
+    },
 }
 
 /// A condition on a signal.
@@ -51,14 +55,14 @@ impl World {
     pub fn signal(&self, s: Signal) -> f64 {
         match s {
             Signal::Queued { service, pool } => {
-                self.services[service as usize].queued(pool as usize) as f64
+                self.services[service.index()].queued(pool as usize) as f64
             }
             Signal::QueuedPerPod { service, pool } => {
-                let svc = &self.services[service as usize];
+                let svc = &self.services[service.index()];
                 svc.queued(pool as usize) as f64 / svc.ready_pods().max(1) as f64
             }
             Signal::OldestWaitMs { service, pool } => {
-                let oldest: Option<Micros> = self.services[service as usize]
+                let oldest: Option<Micros> = self.services[service.index()]
                     .pods
                     .iter()
                     .filter_map(|p| p.pools[pool as usize].queue.front())
@@ -68,7 +72,7 @@ impl World {
                 oldest.map_or(0.0, |t| (self.now - t) as f64 / 1_000.0)
             }
             Signal::Utilisation { service, pool } => {
-                let svc = &self.services[service as usize];
+                let svc = &self.services[service.index()];
                 let cap = svc.capacity(pool as usize);
                 if cap == 0 {
                     1.0
@@ -81,17 +85,17 @@ impl World {
                 }
             }
             Signal::PodsStarting { service } => {
-                self.services[service as usize].starting_pods() as f64
+                self.services[service.index()].starting_pods() as f64
             }
-            Signal::PodsReady { service } => self.services[service as usize].ready_pods() as f64,
+            Signal::PodsReady { service } => self.services[service.index()].ready_pods() as f64,
             Signal::RatePerReadyPod {
                 counted_at,
                 pods_of,
             } => {
                 let m = &self.metrics;
-                let id = self.services[counted_at as usize].m.completed;
+                let id = self.services[counted_at.index()].m.completed;
                 let rate = m.last_bucket_sum(id).unwrap_or(0.0) / as_secs(m.bucket_us());
-                let ready = self.services[pods_of as usize].ready_pods();
+                let ready = self.services[pods_of.index()].ready_pods();
                 if ready == 0 {
                     f64::INFINITY
                 } else {
@@ -119,12 +123,7 @@ mod tests {
     fn signals_read_queues_waits_utilisation_and_pods() {
         let mut w = World::new(1, WorldConfig::default());
         let s = w.add_service(ServiceSpec::new("api", 2, 1));
-        let h = w.add_handler(Handler {
-            name: "h".into(),
-            service: s,
-            pool: 0,
-            steps: vec![Step::Hang],
-        });
+        let h = w.add_handler(Handler::new("h", s, vec![Step::Hang]));
         w.add_client(ClientSpec::new("c", 100.0, s, h));
         w.set_startup(s, 60 * SEC);
         w.step(10 * SEC);
@@ -151,12 +150,11 @@ mod tests {
         let mut w = World::new(1, WorldConfig::default());
         let edge = w.add_service(ServiceSpec::new("edge", 1, 1_000));
         let web = w.add_service(ServiceSpec::new("web", 4, 10));
-        let h = w.add_handler(Handler {
-            name: "h".into(),
-            service: edge,
-            pool: 0,
-            steps: vec![Step::Work(Dist::Constant { ms: 1.0 })],
-        });
+        let h = w.add_handler(Handler::new(
+            "h",
+            edge,
+            vec![Step::Work(Dist::Constant { ms: 1.0 })],
+        ));
         w.add_client(ClientSpec::new("c", 200.0, edge, h));
         w.step(10 * SEC);
         let per_pod = w.signal(Signal::RatePerReadyPod {

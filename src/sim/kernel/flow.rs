@@ -12,6 +12,7 @@ use crate::sim::kernel::world::{Event, World};
 use crate::sim::topology::handler::Step;
 use crate::sim::topology::service::PodState;
 use crate::sim::traffic::client::Ledger;
+use crate::sim::ClientId;
 
 /// What a decision step (rate limit, flag, shedding) says happens next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,9 +28,9 @@ pub(crate) enum Next {
 }
 
 impl World {
-    pub(crate) fn schedule_next_arrival(&mut self, c: u32) {
+    pub(crate) fn schedule_next_arrival(&mut self, c: ClientId) {
         let now = self.now;
-        let client = &self.clients[c as usize];
+        let client = &self.clients[c.index()];
         let epoch = client.epoch;
         let profile = &client.spec.profile;
         let rate_per_us =
@@ -75,8 +76,8 @@ impl World {
         }
     }
 
-    pub(crate) fn on_arrival(&mut self, c: u32, epoch: u32, real: bool) {
-        if self.clients[c as usize].epoch != epoch {
+    pub(crate) fn on_arrival(&mut self, c: ClientId, epoch: u32, real: bool) {
+        if self.clients[c.index()].epoch != epoch {
             return;
         }
         self.schedule_next_arrival(c);
@@ -84,7 +85,7 @@ impl World {
             return;
         }
         let now = self.now;
-        let client = &mut self.clients[c as usize];
+        let client = &mut self.clients[c.index()];
         let w = client.spec.weight;
         client.ledger.arrived += w as u64;
         client.ledger.in_flight += w as u64;
@@ -102,7 +103,7 @@ impl World {
         let key = self.draw_key(c, w);
         let r = self.requests.insert(Request {
             origin: Origin::Client(c),
-            class: c as u16,
+            class: c.index() as u16,
             weight: w,
             attempt: 1,
             born_us: now,
@@ -135,8 +136,8 @@ impl World {
         let (s, pool_ix, class, key, w) = {
             let req = self.requests.get(r).expect("entering request is alive");
             (
-                req.service as usize,
-                self.handlers[req.handler as usize].pool as usize,
+                req.service.index(),
+                self.handlers[req.handler.index()].pool as usize,
                 req.class,
                 req.key,
                 req.weight,
@@ -210,7 +211,7 @@ impl World {
             now - req.queued_at_us,
             req.weight,
         );
-        let svc = &mut self.services[s as usize];
+        let svc = &mut self.services[s.index()];
         svc.pods[pod as usize].pools[pool as usize].busy += 1;
         let m = &svc.m;
         let (busy, pool_busy, wait) = (m.busy, m.pool_busy[pool as usize], m.wait);
@@ -224,7 +225,7 @@ impl World {
     pub(crate) fn run_steps(&mut self, r: ReqRef) {
         loop {
             let req = self.requests.get(r).expect("running request is alive");
-            let h = &self.handlers[req.handler as usize];
+            let h = &self.handlers[req.handler.index()];
             let Some(step) = h.steps.get(req.step as usize) else {
                 self.finish(r, Outcome::Ok);
                 return;
@@ -394,14 +395,14 @@ impl World {
 
     fn record_client_outcome(
         &mut self,
-        c: u32,
+        c: ClientId,
         outcome: Outcome,
         w: u32,
         latency_us: u64,
         record_latency: bool,
     ) {
         let now = self.now;
-        let client = &mut self.clients[c as usize];
+        let client = &mut self.clients[c.index()];
         let l: &mut Ledger = &mut client.ledger;
         let w64 = w as u64;
         debug_assert!(l.in_flight >= w64, "ledger underflow");
@@ -451,7 +452,7 @@ impl World {
     }
 
     fn leave_pod(&mut self, req: &Request, now: u64) {
-        let s = req.service as usize;
+        let s = req.service.index();
         let svc = &mut self.services[s];
         let m = &svc.m;
         let (in_system, busy, pool_busy, completed, latency, queued) = (

@@ -6,7 +6,9 @@
 //! with a generation, so an event that refers to a request that has since ended
 //! (a late timeout, a late reply) is recognised as stale and ignored.
 
+use crate::sim::kernel::ids::{HandlerId, ServiceId};
 use crate::sim::kernel::time::Micros;
+use crate::sim::ClientId;
 
 /// How a request ended, from the point of view of whoever sent it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -52,7 +54,7 @@ pub struct ReqRef {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Origin {
     /// A client population (index into the world's clients).
-    Client(u32),
+    Client(ClientId),
     /// Another request, in one of its call steps.
     Call(ReqRef),
     /// Nobody: a shadow copy or fire-and-forget message; its answer is dropped.
@@ -78,11 +80,11 @@ pub struct Request {
     /// When this attempt started.
     pub attempt_start_us: Micros,
     /// The service handling it, and the pod and pool it holds or waits for.
-    pub service: u32,
+    pub service: ServiceId,
     pub pod: u32,
     pub pool: u16,
     /// The handler and the index of the step it is on.
-    pub handler: u32,
+    pub handler: HandlerId,
     pub step: u16,
     /// Whether it currently holds a worker of its pool.
     pub holds_worker: bool,
@@ -206,10 +208,10 @@ mod tests {
             attempt: 1,
             born_us: 0,
             attempt_start_us: 0,
-            service: 0,
+            service: ServiceId::new(0),
             pod: 0,
             pool: 0,
-            handler: 0,
+            handler: HandlerId::new(0),
             step: 0,
             holds_worker: false,
             queued_at_us: 0,

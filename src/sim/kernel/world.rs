@@ -26,6 +26,7 @@ use crate::sim::edge::flags::Flag;
 use crate::sim::edge::rate_limit::RateLimiter;
 use crate::sim::edge::shedding::ShedRule;
 use crate::sim::kernel::event_queue::EventQueue;
+use crate::sim::kernel::ids::{BreakerId, ClientId, HandlerId, ServiceId};
 use crate::sim::kernel::log::{EventLog, LogEntry, LogLevel};
 use crate::sim::kernel::metrics::Metrics;
 use crate::sim::kernel::request::Outcome;
@@ -73,7 +74,11 @@ pub struct TimedId(u32);
 pub(crate) enum Event {
     /// The next arrival of a client population (dropped if `epoch` is stale); when
     /// `real` is false it only re-evaluates the rate at a profile breakpoint.
-    Arrival { client: u32, epoch: u32, real: bool },
+    Arrival {
+        client: ClientId,
+        epoch: u32,
+        real: bool,
+    },
     /// A request's `Work` step is done.
     WorkDone(ReqRef),
     /// A request's call has waited `timeout` (stale if the wait token moved on).
@@ -81,7 +86,7 @@ pub(crate) enum Event {
     /// A client's deadline for its request.
     ClientDeadline(ReqRef),
     /// A starting pod becomes ready.
-    PodReady { service: u32, pod: u32 },
+    PodReady { service: ServiceId, pod: u32 },
     /// Entry `i` of the fault timeline.
     Timeline(u32),
 
@@ -89,13 +94,13 @@ pub(crate) enum Event {
     /// A pod's stop-the-world GC pause ends (`gc.rs`); stale if the pod was
     /// killed since (`incarnation` moved on).
     GcEnd {
-        service: u32,
+        service: ServiceId,
         pod: u32,
         incarnation: u32,
     },
     /// A pod killed for running out of memory is up again (`restart.rs`).
     PodRestarted {
-        service: u32,
+        service: ServiceId,
         pod: u32,
         incarnation: u32,
     },
@@ -111,7 +116,11 @@ pub(crate) enum Event {
     /// Something a database waits for (`db_flow.rs`).
     Db(DbEvent),
     /// The next completion on a pod's CPU (stale if the token moved on).
-    PodCpu { service: u32, pod: u32, token: u32 },
+    PodCpu {
+        service: ServiceId,
+        pod: u32,
+        token: u32,
+    },
     /// Autoscaler `i` looks at its service (`autoscaler.rs`).
     HpaSync(u32),
     /// A cache command's answer reaches the request, which skips `skip` steps.
@@ -121,7 +130,7 @@ pub(crate) enum Event {
     /// A caller has waited its longest for a bulkhead permit (stale if the token moved on).
     BulkheadWaitOver(ReqRef, u32),
     /// Breaker `.0`'s open wait is over (stale unless `.1` is its epoch).
-    BreakerHalfOpen(u32, u32),
+    BreakerHalfOpen(BreakerId, u32),
 }
 
 /// One simulated system.
@@ -136,7 +145,7 @@ pub struct World {
     pub handlers: Vec<Handler>,
     /// Handler slots that hold old versions of steps, with the handler they
     /// came from (`versions.rs`).
-    pub(crate) retired_handlers: Vec<(u32, u32)>,
+    pub(crate) retired_handlers: Vec<(HandlerId, HandlerId)>,
     /// Client populations, by index.
     pub clients: Vec<Client>,
     /// Databases, by index (`database.rs`).
@@ -241,8 +250,18 @@ impl World {
         &mut self.rng
     }
 
+    /// Every service's id, in the order they were added.
+    pub fn service_ids(&self) -> impl Iterator<Item = ServiceId> {
+        (0..self.services.len()).map(ServiceId::new)
+    }
+
+    /// Every client population's id, in the order they were added.
+    pub fn client_ids(&self) -> impl Iterator<Item = ClientId> {
+        (0..self.clients.len()).map(ClientId::new)
+    }
+
     /// Adds a service; returns its index.
-    pub fn add_service(&mut self, spec: ServiceSpec) -> u32 {
+    pub fn add_service(&mut self, spec: ServiceSpec) -> ServiceId {
         assert!(
             !spec.pools.is_empty(),
             "service '{}' has no pool",
@@ -294,39 +313,40 @@ impl World {
             .map(|_| svc.new_pod(PodState::Ready))
             .collect();
         self.services.push(svc);
-        self.register_pod_cpu(self.services.len() as u32 - 1);
-        self.services.len() as u32 - 1
+        let id = ServiceId::new(self.services.len() - 1);
+        self.register_pod_cpu(id);
+        id
     }
 
     /// Index of the service called `name`.
-    pub fn service_index(&self, name: &str) -> Option<u32> {
+    pub fn service_index(&self, name: &str) -> Option<ServiceId> {
         self.services
             .iter()
             .position(|s| s.spec.name == name)
-            .map(|i| i as u32)
+            .map(ServiceId::new)
     }
 
     /// Adds a handler; returns its index.
-    pub fn add_handler(&mut self, h: Handler) -> u32 {
-        let svc = &self.services[h.service as usize];
+    pub fn add_handler(&mut self, h: Handler) -> HandlerId {
+        let svc = &self.services[h.service.index()];
         assert!(
             (h.pool as usize) < svc.spec.pools.len(),
             "handler '{}': no such pool",
             h.name
         );
         self.handlers.push(h);
-        self.handlers.len() as u32 - 1
+        HandlerId::new(self.handlers.len() - 1)
     }
 
     /// Adds a client population and schedules its first arrival; returns its index.
-    pub fn add_client(&mut self, spec: ClientSpec) -> u32 {
+    pub fn add_client(&mut self, spec: ClientSpec) -> ClientId {
         assert!(
             spec.rate_rps >= 0.0 && spec.rate_rps.is_finite(),
             "bad rate for '{}'",
             spec.name
         );
         assert!(
-            (spec.handler as usize) < self.handlers.len(),
+            spec.handler.index() < self.handlers.len(),
             "client '{}': no such handler",
             spec.name
         );
@@ -347,14 +367,14 @@ impl World {
         };
         let sender = self.add_sender(&spec);
         self.clients.push(Client {
-            keys: KeySource::new(spec.keys.clone(), self.clients.len() as u32),
+            keys: KeySource::new(spec.keys.clone(), ClientId::new(self.clients.len())),
             spec,
             ledger: Ledger::default(),
             m: cm,
             epoch: 0,
             sender,
         });
-        let c = self.clients.len() as u32 - 1;
+        let c = ClientId::new(self.clients.len() - 1);
         self.schedule_next_arrival(c);
         c
     }
@@ -368,9 +388,9 @@ impl World {
     }
 
     /// Changes a population's base rate from now on.
-    pub fn set_client_rate(&mut self, client: u32, rate_rps: f64) {
+    pub fn set_client_rate(&mut self, client: ClientId, rate_rps: f64) {
         assert!(rate_rps >= 0.0 && rate_rps.is_finite());
-        let c = &mut self.clients[client as usize];
+        let c = &mut self.clients[client.index()];
         c.spec.rate_rps = rate_rps;
         c.epoch = c.epoch.wrapping_add(1);
         self.schedule_next_arrival(client);

@@ -19,6 +19,7 @@
 use crate::sim::kernel::request::ReqRef;
 use crate::sim::kernel::time::{Micros, MS};
 use crate::sim::kernel::world::{Event, World};
+use crate::sim::ServiceId;
 
 /// How a service's runtime collects garbage.
 #[derive(Clone, Debug, PartialEq)]
@@ -98,7 +99,7 @@ impl GcState {
 impl World {
     /// Collects if `incoming` more MB would take the pod's heap past the
     /// trigger. False if the collector gave up and the pod was killed.
-    pub(crate) fn maybe_collect(&mut self, s: u32, p: u32, incoming_mb: f64) -> bool {
+    pub(crate) fn maybe_collect(&mut self, s: ServiceId, p: u32, incoming_mb: f64) -> bool {
         let now = self.now;
         let Some(sm) = self.mem.get(s) else {
             return true;
@@ -116,7 +117,7 @@ impl World {
     }
 
     /// Runs a collection in pod `p` now. False if it was the last futile one.
-    fn collect(&mut self, s: u32, p: u32) -> bool {
+    fn collect(&mut self, s: ServiceId, p: u32) -> bool {
         let now = self.now;
         let sm = self.mem.get_mut(s).expect("checked");
         let gc = sm.spec.gc.clone().expect("checked");
@@ -155,7 +156,7 @@ impl World {
 
     /// Sets `NAME.heap_after_gc_mb`: the mean over running pods of the live
     /// heap their latest collection left (the baseline before their first).
-    pub(crate) fn update_after_gc_gauge(&mut self, s: u32) {
+    pub(crate) fn update_after_gc_gauge(&mut self, s: ServiceId) {
         let Some(sm) = self.mem.get(s) else {
             return;
         };
@@ -174,7 +175,7 @@ impl World {
         }
     }
 
-    pub(crate) fn on_gc_end(&mut self, s: u32, p: u32, incarnation: u32) {
+    pub(crate) fn on_gc_end(&mut self, s: ServiceId, p: u32, incarnation: u32) {
         match self.mem.get(s).and_then(|sm| sm.pods.get(p as usize)) {
             Some(pm) if pm.incarnation == incarnation && pm.up => {}
             _ => return,
@@ -234,7 +235,7 @@ mod tests {
 
     /// One pod, 1,000 MB heap, 100 MB baseline; 100 rps each allocating 1 MB of
     /// garbage and retaining 0.01 MB: a leak of 1 MB/s.
-    fn leaky(eviction: Eviction, pause_ms_per_mb: f64) -> (World, u32) {
+    fn leaky(eviction: Eviction, pause_ms_per_mb: f64) -> (World, ServiceId) {
         let mut w = World::new(4, WorldConfig::default());
         let s = w.add_service(ServiceSpec::new("jvm", 1, 50));
         w.add_memory(
@@ -243,16 +244,15 @@ mod tests {
                 .gc(GcSpec::new(5.0, pause_ms_per_mb))
                 .eviction(eviction),
         );
-        let h = w.add_handler(Handler {
-            name: "h".into(),
-            service: s,
-            pool: 0,
-            steps: vec![
+        let h = w.add_handler(Handler::new(
+            "h",
+            s,
+            vec![
                 Step::Allocate { mb: 1.0 },
                 Step::Work(Dist::Constant { ms: 10.0 }),
                 Step::Retain { mb: 0.01 },
             ],
-        });
+        ));
         w.add_client(ClientSpec::new("c", 100.0, s, h));
         (w, s)
     }
@@ -279,15 +279,14 @@ mod tests {
         let mut w = World::new(8, WorldConfig::default());
         let s = w.add_service(ServiceSpec::new("jvm", 1, 50));
         w.add_memory(s, MemorySpec::new(1_000.0, 100.0).gc(GcSpec::new(5.0, 0.1)));
-        let h = w.add_handler(Handler {
-            name: "h".into(),
-            service: s,
-            pool: 0,
-            steps: vec![
+        let h = w.add_handler(Handler::new(
+            "h",
+            s,
+            vec![
                 Step::Churn { mb: 10.0 },
                 Step::Work(Dist::Constant { ms: 50.0 }),
             ],
-        });
+        ));
         w.add_client(ClientSpec::new("c", 100.0, s, h));
         w.step(100 * SEC);
         // 1,000 MB/s into 900 MB of room: a collection about every 0.9 s.

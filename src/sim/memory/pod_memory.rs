@@ -21,6 +21,7 @@
 //! `NAME.oom_kills`, `NAME.restarts`; with a GC also `NAME.heap_after_gc_mb`,
 //! `NAME.gc_pause` (a latency series) and `NAME.gcs`.
 
+use crate::sim::kernel::ids::ServiceId;
 use crate::sim::kernel::metrics::{CounterId, GaugeId, LatencyId};
 use crate::sim::kernel::request::{ReqRef, Request};
 use crate::sim::kernel::time::Micros;
@@ -165,18 +166,18 @@ pub(crate) struct MemoryState {
 }
 
 impl MemoryState {
-    pub fn get(&self, service: u32) -> Option<&ServiceMemory> {
-        self.services.get(service as usize).and_then(|s| s.as_ref())
+    pub fn get(&self, service: ServiceId) -> Option<&ServiceMemory> {
+        self.services.get(service.index()).and_then(|s| s.as_ref())
     }
 
-    pub fn get_mut(&mut self, service: u32) -> Option<&mut ServiceMemory> {
+    pub fn get_mut(&mut self, service: ServiceId) -> Option<&mut ServiceMemory> {
         self.services
-            .get_mut(service as usize)
+            .get_mut(service.index())
             .and_then(|s| s.as_mut())
     }
 
     /// A pod slot (new or reused by a scale-up) starts with fresh memory.
-    pub fn on_pod_created(&mut self, service: u32, pod: usize, now: Micros) {
+    pub fn on_pod_created(&mut self, service: ServiceId, pod: usize, now: Micros) {
         if let Some(sm) = self.get_mut(service) {
             let fresh = PodMemory::fresh(now, sm.spec.baseline_mb);
             if pod < sm.pods.len() {
@@ -190,10 +191,10 @@ impl MemoryState {
 
 impl World {
     /// Gives `service` a memory model; registers its series.
-    pub fn add_memory(&mut self, service: u32, spec: MemorySpec) {
-        let n = self.services[service as usize].spec.name.clone();
+    pub fn add_memory(&mut self, service: ServiceId, spec: MemorySpec) {
+        let n = self.services[service.index()].spec.name.clone();
         let now = self.now;
-        let pods = self.services[service as usize].pods.len();
+        let pods = self.services[service.index()].pods.len();
         let m = &mut self.metrics;
         let gc = spec.gc.is_some();
         let mm = MemoryMetrics {
@@ -208,7 +209,7 @@ impl World {
             gc_pause: gc.then(|| m.latency(&format!("{n}.gc_pause"))),
             gcs: gc.then(|| m.counter(&format!("{n}.gcs"))),
         };
-        let s = service as usize;
+        let s = service.index();
         if self.mem.services.len() <= s {
             self.mem.services.resize_with(s + 1, || None);
         }
@@ -225,12 +226,12 @@ impl World {
     }
 
     /// The memory model of `service`, if it has one.
-    pub fn memory(&self, service: u32) -> Option<&ServiceMemory> {
+    pub fn memory(&self, service: ServiceId) -> Option<&ServiceMemory> {
         self.mem.get(service)
     }
 
     /// Changes the eviction policy of every pod's retained set from now on.
-    pub fn set_eviction(&mut self, service: u32, e: Eviction) {
+    pub fn set_eviction(&mut self, service: ServiceId, e: Eviction) {
         let now = self.now;
         let sm = self.mem.get_mut(service).expect("service has memory");
         sm.spec.eviction = e;
@@ -247,7 +248,7 @@ impl World {
     /// Changes the limit. It applies from now on, as a resized container would;
     /// a JVM's maximum heap is fixed at start, so callers modelling one should
     /// say so and may restart the pods.
-    pub fn set_memory_limit(&mut self, service: u32, limit_mb: f64) {
+    pub fn set_memory_limit(&mut self, service: ServiceId, limit_mb: f64) {
         assert!(limit_mb > 0.0);
         let sm = self.mem.get_mut(service).expect("service has memory");
         sm.spec.limit_mb = limit_mb;
@@ -318,7 +319,7 @@ impl World {
 
     /// Where a request's allocation goes and how much it is: None when its
     /// service has no memory model or its pod is being killed.
-    fn charge_target(&self, r: ReqRef, mb: f64) -> Option<(u32, u32, f64)> {
+    fn charge_target(&self, r: ReqRef, mb: f64) -> Option<(ServiceId, u32, f64)> {
         let req = self.requests.get(r)?;
         let sm = self.mem.get(req.service)?;
         let pm = sm.pods.get(req.pod as usize)?;
@@ -328,7 +329,7 @@ impl World {
     /// Makes room for `amount` MB more live memory in a pod: expires what the
     /// eviction policy drops, collects garbage if the heap is full, and kills the
     /// pod if the live memory would still pass the limit. False if killed.
-    fn make_room(&mut self, s: u32, p: u32, amount: f64) -> bool {
+    fn make_room(&mut self, s: ServiceId, p: u32, amount: f64) -> bool {
         let now = self.now;
         let sm = self.mem.get_mut(s).expect("checked");
         let (base, limit, policy) = (sm.spec.baseline_mb, sm.spec.limit_mb, sm.spec.eviction);
@@ -375,12 +376,12 @@ impl World {
     }
 
     /// Sets the memory gauges of a service from its pods.
-    pub(crate) fn update_memory_gauges(&mut self, service: u32) {
+    pub(crate) fn update_memory_gauges(&mut self, service: ServiceId) {
         let Some(sm) = self.mem.get(service) else {
             return;
         };
         let base = sm.spec.baseline_mb;
-        let pods = &self.services[service as usize].pods;
+        let pods = &self.services[service.index()].pods;
         let (mut sum, mut n, mut max, mut entries, mut down) = (0.0, 0u32, 0.0f64, 0.0, 0u32);
         for (pm, pod) in sm.pods.iter().zip(pods) {
             let used = pm.used_mb(base);

@@ -15,6 +15,7 @@ use crate::sim::kernel::time::{as_secs, Micros, MIN, SEC};
 use crate::sim::kernel::world::{Event, World};
 use crate::sim::memory::pod_memory::PodMemory;
 use crate::sim::topology::service::PodState;
+use crate::sim::ServiceId;
 
 /// How a killed pod comes back.
 #[derive(Clone, Debug, PartialEq)]
@@ -67,9 +68,9 @@ impl CrashLoop {
 impl World {
     /// Kills pod `p` of service `s` for running out of memory: fails every
     /// request in it, frees its memory, and schedules its restart.
-    pub(crate) fn oom_kill(&mut self, s: u32, p: u32, why: &str) {
+    pub(crate) fn oom_kill(&mut self, s: ServiceId, p: u32, why: &str) {
         let now = self.now;
-        let name = self.services[s as usize].spec.name.clone();
+        let name = self.services[s.index()].spec.name.clone();
         let sm = self.mem.get_mut(s).expect("OOM kill needs a memory model");
         let pm = &mut sm.pods[p as usize];
         if pm.dying || !pm.up {
@@ -101,7 +102,7 @@ impl World {
             );
         }
         // Out of the balancer first, so nothing new lands in the dying pod.
-        let svc = &mut self.services[s as usize];
+        let svc = &mut self.services[s.index()];
         let pod = &mut svc.pods[p as usize];
         let draining = pod.state == PodState::Draining;
         pod.state = if draining {
@@ -153,9 +154,9 @@ impl World {
         self.update_memory_gauges(s);
     }
 
-    pub(crate) fn on_pod_restarted(&mut self, s: u32, p: u32, incarnation: u32) {
+    pub(crate) fn on_pod_restarted(&mut self, s: ServiceId, p: u32, incarnation: u32) {
         let now = self.now;
-        let pod = &mut self.services[s as usize].pods[p as usize];
+        let pod = &mut self.services[s.index()].pods[p as usize];
         let Some(sm) = self.mem.get_mut(s) else {
             return;
         };
@@ -170,7 +171,7 @@ impl World {
         pm.gc.after_gc_mb = sm.spec.baseline_mb;
         let m = sm.m.clone();
         self.metrics.add(m.restarts, 1.0);
-        let name = self.services[s as usize].spec.name.clone();
+        let name = self.services[s.index()].spec.name.clone();
         self.note(LogLevel::Info, format!("{name}: pod {p} Restarted"), false);
         self.update_pods_gauge(s);
         self.update_memory_gauges(s);
@@ -184,19 +185,18 @@ mod tests {
     use crate::sim::{ClientSpec, Dist, Handler, MemorySpec, ServiceSpec, Step, WorldConfig};
 
     /// Two pods of limit 500 MB (100 MB baseline); each request holds 10 MB for 100 ms.
-    fn world(rps: f64) -> (World, u32) {
+    fn world(rps: f64) -> (World, ServiceId) {
         let mut w = World::new(9, WorldConfig::default());
         let s = w.add_service(ServiceSpec::new("api", 2, 200));
         w.add_memory(s, MemorySpec::new(500.0, 100.0));
-        let h = w.add_handler(Handler {
-            name: "h".into(),
-            service: s,
-            pool: 0,
-            steps: vec![
+        let h = w.add_handler(Handler::new(
+            "h",
+            s,
+            vec![
                 Step::Allocate { mb: 10.0 },
                 Step::Work(Dist::Constant { ms: 100.0 }),
             ],
-        });
+        ));
         w.add_client(ClientSpec::new("c", rps, s, h));
         (w, s)
     }

@@ -10,6 +10,7 @@
 //! balanced as usual. Pins are forgotten after `idle_us` without a request and
 //! are at most `max_pins`, so the table is bounded.
 
+use crate::sim::ServiceId;
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::sim::kernel::metrics::CounterId;
@@ -126,13 +127,13 @@ impl Service {
 impl World {
     /// Turns sticky sessions on (`Some`) or off for service `s`. Turning them off
     /// forgets every pin (sessions now live in a shared store).
-    pub fn set_sticky(&mut self, s: u32, sticky: Option<StickySpec>) {
-        let svc = &mut self.services[s as usize];
+    pub fn set_sticky(&mut self, s: ServiceId, sticky: Option<StickySpec>) {
+        let svc = &mut self.services[s.index()];
         if sticky.is_some() && svc.affinity.lost.is_none() {
             let name = format!("{}.sessions_lost", svc.spec.name);
             svc.affinity.lost = Some(self.metrics.counter(&name));
         }
-        let a = &mut self.services[s as usize].affinity;
+        let a = &mut self.services[s.index()].affinity;
         a.spec = sticky;
         if sticky.is_none() {
             a.pins.clear();
@@ -168,12 +169,11 @@ mod tests {
                 }),
             );
         }
-        let h = w.add_handler(Handler {
-            name: "h".into(),
-            service: s,
-            pool: 0,
-            steps: vec![Step::Work(Dist::Constant { ms: 10.0 })],
-        });
+        let h = w.add_handler(Handler::new(
+            "h",
+            s,
+            vec![Step::Work(Dist::Constant { ms: 10.0 })],
+        ));
         let sessions = SessionSpec {
             requests_per_session: 100.0,
             mean_length_us: 20 * MIN,
@@ -187,7 +187,7 @@ mod tests {
     fn share_of_new_pods(sticky: bool) -> f64 {
         let mut w = world(sticky);
         w.step(30 * MIN);
-        w.scale_to(0, 4); // two new pods, ready at once
+        w.scale_to(ServiceId::new(0), 4); // two new pods, ready at once
         let (mut old, mut new) = (0u64, 0u64);
         for k in 1..=600 {
             w.step(30 * MIN + k * 100 * MS);
@@ -213,10 +213,10 @@ mod tests {
         let mut w = world(true);
         w.step(10 * MIN);
         assert!(w.services[0].affinity.pinned() > 100);
-        w.scale_to(0, 1);
+        w.scale_to(ServiceId::new(0), 1);
         w.step(11 * MIN);
         assert!(w.metrics.counter_total("web.sessions_lost") > 10.0);
-        w.set_sticky(0, None);
+        w.set_sticky(ServiceId::new(0), None);
         assert_eq!(w.services[0].affinity.pinned(), 0);
     }
 }

@@ -10,9 +10,11 @@
 //! The whole fleet switches at once; a rolling update is a split between two
 //! services (`split.rs`) moved step by step.
 
+use crate::sim::kernel::ids::ServiceId;
 use crate::sim::kernel::log::LogLevel;
 use crate::sim::kernel::world::World;
 use crate::sim::topology::handler::Step;
+use crate::sim::HandlerId;
 
 /// Rollbacks kept per service (as Kubernetes keeps a revision history).
 const HISTORY: usize = 10;
@@ -23,7 +25,7 @@ pub struct Release {
     /// Version label for the log (`"v2.14"`).
     pub version: String,
     /// (handler index, its new steps).
-    pub handlers: Vec<(u32, Vec<Step>)>,
+    pub handlers: Vec<(HandlerId, Vec<Step>)>,
 }
 
 /// A service's current version and the releases it can roll back to.
@@ -37,15 +39,16 @@ pub struct ReleaseHistory {
 
 impl World {
     /// Deploys `release` to `service` now.
-    pub fn deploy(&mut self, service: u32, release: Release) {
+    pub fn deploy(&mut self, service: ServiceId, release: Release) {
         for (h, _) in &release.handlers {
             assert_eq!(
-                self.handlers[*h as usize].service, service,
+                self.handlers[(*h).index()].service,
+                service,
                 "release '{}' changes a handler of another service",
                 release.version
             );
         }
-        let s = service as usize;
+        let s = service.index();
         if self.releases.len() <= s {
             self.releases.resize_with(s + 1, ReleaseHistory::default);
         }
@@ -54,7 +57,7 @@ impl World {
             handlers: release
                 .handlers
                 .iter()
-                .map(|(h, _)| (*h, self.handlers[*h as usize].steps.clone()))
+                .map(|(h, _)| (*h, self.handlers[(*h).index()].steps.clone()))
                 .collect(),
         };
         for (h, steps) in &release.handlers {
@@ -73,8 +76,8 @@ impl World {
     }
 
     /// Restores the version before the latest deploy; false if there is none.
-    pub fn rollback(&mut self, service: u32) -> bool {
-        let s = service as usize;
+    pub fn rollback(&mut self, service: ServiceId) -> bool {
+        let s = service.index();
         let Some(undo) = self.releases.get_mut(s).and_then(|h| h.previous.pop()) else {
             return false;
         };
@@ -95,9 +98,9 @@ impl World {
     }
 
     /// The version `service` runs now (empty: the one it was built with).
-    pub fn version(&self, service: u32) -> &str {
+    pub fn version(&self, service: ServiceId) -> &str {
         self.releases
-            .get(service as usize)
+            .get(service.index())
             .map_or("", |h| h.current.as_str())
     }
 }
@@ -111,15 +114,14 @@ mod tests {
     fn deploy_changes_steps_from_then_on_and_rollback_restores_them() {
         let mut w = World::new(1, WorldConfig::default());
         let s = w.add_service(ServiceSpec::new("svc", 1, 4));
-        let h = w.add_handler(Handler {
-            name: "h".into(),
-            service: s,
-            pool: 0,
-            steps: vec![Step::Work(Dist::Constant { ms: 1.0 })],
-        });
+        let h = w.add_handler(Handler::new(
+            "h",
+            s,
+            vec![Step::Work(Dist::Constant { ms: 1.0 })],
+        ));
         let c = w.add_client(ClientSpec::new("c", 100.0, s, h));
         w.step(10 * SEC);
-        assert_eq!(w.clients[c as usize].ledger.failed, 0);
+        assert_eq!(w.clients[c.index()].ledger.failed, 0);
         w.deploy(
             s,
             Release {
@@ -129,12 +131,12 @@ mod tests {
         );
         assert_eq!(w.version(s), "v2");
         w.step(20 * SEC);
-        let failed = w.clients[c as usize].ledger.failed;
+        let failed = w.clients[c.index()].ledger.failed;
         assert!(failed > 800, "v2 fails everything: {failed}");
         assert!(w.rollback(s));
         assert_eq!(w.version(s), "");
         w.step(30 * SEC);
-        assert_eq!(w.clients[c as usize].ledger.failed, failed);
+        assert_eq!(w.clients[c.index()].ledger.failed, failed);
         assert!(!w.rollback(s));
     }
 }

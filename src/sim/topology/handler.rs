@@ -7,6 +7,7 @@
 
 use crate::sim::data::orm::DataAccess;
 use crate::sim::kernel::dist::Dist;
+use crate::sim::kernel::ids::{BreakerId, BulkheadId, HandlerId, RetryId, ServiceId};
 use crate::sim::kernel::time::Micros;
 
 /// What a caller does when a call fails, is rejected or times out.
@@ -110,7 +111,7 @@ pub enum Step {
 
 impl Handler {
     /// The services this handler calls, in step order (edges of a topology).
-    pub fn callees(&self) -> impl Iterator<Item = u32> + '_ {
+    pub fn callees(&self) -> impl Iterator<Item = ServiceId> + '_ {
         self.steps.iter().filter_map(|s| match s {
             Step::Call(c) => Some(c.service),
             _ => None,
@@ -139,8 +140,8 @@ pub enum OnDuplicate {
 #[derive(Clone, Debug, PartialEq)]
 pub struct CallSpec {
     /// The service and handler called.
-    pub service: u32,
-    pub handler: u32,
+    pub service: ServiceId,
+    pub handler: HandlerId,
     /// How long the caller waits for one attempt; `None` waits for ever.
     pub timeout_us: Option<Micros>,
     /// What the caller does when the call does not succeed.
@@ -150,17 +151,17 @@ pub struct CallSpec {
     /// bulkhead) instead of going through the load balancer.
     pub in_caller_pod: bool,
     /// Retry policy (index into the world's retries); `None`: one attempt.
-    pub retry: Option<u32>,
+    pub retry: Option<RetryId>,
     /// Circuit breaker every attempt passes (index into the world's breakers).
-    pub breaker: Option<u32>,
+    pub breaker: Option<BreakerId>,
     /// Semaphore bulkhead every attempt takes a permit from (index into the
     /// world's bulkheads).
-    pub bulkhead: Option<u32>,
+    pub bulkhead: Option<BulkheadId>,
 }
 
 impl CallSpec {
     /// A call with no timeout whose failure fails the caller.
-    pub fn new(service: u32, handler: u32) -> Self {
+    pub fn new(service: ServiceId, handler: HandlerId) -> Self {
         CallSpec {
             service,
             handler,
@@ -194,19 +195,19 @@ impl CallSpec {
     }
 
     /// Retries failed attempts by the world's retry policy `id`.
-    pub fn retry(mut self, id: u32) -> Self {
+    pub fn retry(mut self, id: RetryId) -> Self {
         self.retry = Some(id);
         self
     }
 
     /// Passes every attempt through the world's circuit breaker `id`.
-    pub fn breaker(mut self, id: u32) -> Self {
+    pub fn breaker(mut self, id: BreakerId) -> Self {
         self.breaker = Some(id);
         self
     }
 
     /// Takes a permit of the world's semaphore bulkhead `id` for every attempt.
-    pub fn bulkhead(mut self, id: u32) -> Self {
+    pub fn bulkhead(mut self, id: BulkheadId) -> Self {
         self.bulkhead = Some(id);
         self
     }
@@ -218,11 +219,29 @@ pub struct Handler {
     /// Name, for metrics and the UI (`"login"`).
     pub name: String,
     /// The service it belongs to.
-    pub service: u32,
+    pub service: ServiceId,
     /// The pool (index into the service's pools) whose worker it holds.
     pub pool: u16,
     /// The steps, in order.
     pub steps: Vec<Step>,
+}
+
+impl Handler {
+    /// A handler of `service` running `steps` on the service's first pool.
+    pub fn new(name: impl Into<String>, service: ServiceId, steps: Vec<Step>) -> Self {
+        Handler {
+            name: name.into(),
+            service,
+            pool: 0,
+            steps,
+        }
+    }
+
+    /// The same handler on the service's pool `pool` (index into its pools).
+    pub fn on_pool(mut self, pool: u16) -> Self {
+        self.pool = pool;
+        self
+    }
 }
 
 #[cfg(test)]
@@ -235,19 +254,15 @@ mod tests {
     fn queued_for_connections(local: bool) -> u32 {
         let mut w = World::new(1, WorldConfig::default());
         let s = w.add_service(ServiceSpec::new("web", 2, 1_000).pool(PoolSpec::new("conns", 2)));
-        let query = w.add_handler(Handler {
-            name: "query".into(),
-            service: s,
-            pool: 1,
-            steps: vec![Step::Work(Dist::Constant { ms: 5.0 })],
-        });
+        let query = w.add_handler(
+            Handler::new("query", s, vec![Step::Work(Dist::Constant { ms: 5.0 })]).on_pool(1),
+        );
         let call = CallSpec::new(s, query);
-        let page = w.add_handler(Handler {
-            name: "page".into(),
-            service: s,
-            pool: 0,
-            steps: vec![Step::Call(if local { call.in_caller_pod() } else { call })],
-        });
+        let page = w.add_handler(Handler::new(
+            "page",
+            s,
+            vec![Step::Call(if local { call.in_caller_pod() } else { call })],
+        ));
         w.add_client(ClientSpec::new("u", 500.0, s, page));
         w.step(60 * SEC);
         assert!(w.ledger().balances());

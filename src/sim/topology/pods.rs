@@ -1,6 +1,7 @@
 //! Changing a service's capacity while it runs: pool sizes, pods added (with a
 //! start-up delay) and pods removed (drained first).
 
+use crate::sim::kernel::ids::ServiceId;
 use crate::sim::kernel::log::LogLevel;
 use crate::sim::kernel::time::Micros;
 use crate::sim::kernel::world::{Event, World};
@@ -10,8 +11,8 @@ impl World {
     /// Sets the number of workers of pool `pool` in every pod of `service` (and
     /// in pods started later). Queued requests start at once if workers were added;
     /// if workers were removed, busy ones finish what they hold first.
-    pub fn set_workers(&mut self, service: u32, pool: usize, workers: u32) {
-        let svc = &mut self.services[service as usize];
+    pub fn set_workers(&mut self, service: ServiceId, pool: usize, workers: u32) {
+        let svc = &mut self.services[service.index()];
         svc.spec.pools[pool].workers = workers;
         let mut to_start = Vec::new();
         for p in svc.pods.iter_mut() {
@@ -32,16 +33,16 @@ impl World {
     }
 
     /// Sets how long a newly added pod takes to become ready.
-    pub fn set_startup(&mut self, service: u32, startup_us: Micros) {
-        self.services[service as usize].startup_us = startup_us;
+    pub fn set_startup(&mut self, service: ServiceId, startup_us: Micros) {
+        self.services[service.index()].startup_us = startup_us;
     }
 
     /// Changes the number of pods that are ready or starting to `target`: new pods
     /// start (ready after the service's start-up time); surplus pods stop taking
     /// traffic, newest first, and go once empty.
-    pub fn scale_to(&mut self, service: u32, target: u32) {
+    pub fn scale_to(&mut self, service: ServiceId, target: u32) {
         let now = self.now;
-        let svc = &mut self.services[service as usize];
+        let svc = &mut self.services[service.index()];
         let live: Vec<usize> = (0..svc.pods.len())
             .filter(|&i| {
                 matches!(
@@ -92,21 +93,21 @@ impl World {
         self.update_pods_gauge(service);
     }
 
-    pub(crate) fn on_pod_ready(&mut self, service: u32, pod: u32) {
+    pub(crate) fn on_pod_ready(&mut self, service: ServiceId, pod: u32) {
         let now = self.now;
-        let p = &mut self.services[service as usize].pods[pod as usize];
+        let p = &mut self.services[service.index()].pods[pod as usize];
         if let PodState::Starting { ready_at_us } = p.state {
             if ready_at_us == now {
                 p.state = PodState::Ready;
                 self.update_pods_gauge(service);
-                let name = self.services[service as usize].spec.name.clone();
+                let name = self.services[service.index()].spec.name.clone();
                 self.note(LogLevel::Info, format!("{name}: pod {pod} ready"), false);
             }
         }
     }
 
-    pub(crate) fn update_pods_gauge(&mut self, service: u32) {
-        let svc = &self.services[service as usize];
+    pub(crate) fn update_pods_gauge(&mut self, service: ServiceId) {
+        let svc = &self.services[service.index()];
         let ready = svc.ready_pods() as f64;
         let starting = svc.starting_pods() as f64;
         let (g, gs) = (svc.m.pods_ready, svc.m.pods_starting);

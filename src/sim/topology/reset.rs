@@ -7,6 +7,7 @@
 //! all get an error in the same instant, which is what synchronises their
 //! retries.
 
+use crate::sim::kernel::ids::ServiceId;
 use crate::sim::kernel::log::LogLevel;
 use crate::sim::kernel::request::{Outcome, ReqRef};
 use crate::sim::kernel::world::World;
@@ -16,9 +17,9 @@ impl World {
     /// an error, the requests holding a worker beyond that in each pod (the most
     /// recently started first) and every request waiting in the pool's queue (an
     /// accept queue is reset with the rest). Returns how many were cut off; logs it.
-    pub fn drop_connections(&mut self, service: u32, pool: usize, workers: u32) -> usize {
+    pub fn drop_connections(&mut self, service: ServiceId, pool: usize, workers: u32) -> usize {
         self.set_workers(service, pool, workers);
-        let svc = &self.services[service as usize];
+        let svc = &self.services[service.index()];
         let excess: Vec<(u32, u32)> = svc
             .pods
             .iter()
@@ -27,7 +28,7 @@ impl World {
             .filter(|&(_, n)| n > 0)
             .collect();
         let mut cut: Vec<ReqRef> = Vec::new();
-        let svc = &mut self.services[service as usize];
+        let svc = &mut self.services[service.index()];
         let queued_gauge = svc.m.queued;
         for p in svc.pods.iter_mut() {
             cut.extend(p.pools[pool].queue.drain(..));
@@ -56,7 +57,7 @@ impl World {
                 self.finish(r, Outcome::Error);
             }
         }
-        let name = self.services[service as usize].spec.name.clone();
+        let name = self.services[service.index()].spec.name.clone();
         let text = format!(
             "{name}: capacity down to {workers}, {} connections dropped",
             cut.len()
@@ -74,12 +75,7 @@ mod tests {
     fn the_work_beyond_the_new_capacity_fails_at_once() {
         let mut w = World::new(1, WorldConfig::default());
         let s = w.add_service(ServiceSpec::new("provider", 2, 10));
-        let h = w.add_handler(Handler {
-            name: "h".into(),
-            service: s,
-            pool: 0,
-            steps: vec![Step::Hang],
-        });
+        let h = w.add_handler(Handler::new("h", s, vec![Step::Hang]));
         w.add_client(ClientSpec::new("c", 100.0, s, h));
         w.step(SEC);
         assert_eq!(w.services[0].busy(0), 20);

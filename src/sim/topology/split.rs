@@ -9,10 +9,12 @@
 //! — exactly what a weighted load-balancer rule or a DNS weight change does.
 //! Requests already sent stay where they are.
 
+use crate::sim::kernel::ids::{HandlerId, ServiceId};
 use crate::sim::kernel::log::LogLevel;
 use crate::sim::kernel::time::Micros;
 use crate::sim::kernel::world::World;
 use crate::sim::traffic::client::{ClientSpec, Ledger};
+use crate::sim::ClientId;
 
 /// One destination of a split.
 #[derive(Clone, Debug, PartialEq)]
@@ -20,8 +22,8 @@ pub struct SplitTarget {
     /// Short label (`"green"`); the population is named `SPLIT.LABEL`.
     pub label: String,
     /// The service and handler its share goes to.
-    pub service: u32,
-    pub handler: u32,
+    pub service: ServiceId,
+    pub handler: HandlerId,
     /// Its share, relative to the others (need not sum to 1).
     pub share: f64,
 }
@@ -45,7 +47,7 @@ pub struct SplitSpec {
 pub struct Split {
     pub spec: SplitSpec,
     /// The population of each target, in target order.
-    pub clients: Vec<u32>,
+    pub clients: Vec<ClientId>,
 }
 
 fn normalised(shares: &[f64]) -> Vec<f64> {
@@ -108,7 +110,7 @@ impl World {
     fn apply_split_rates(&mut self, split: u32) {
         let sp = &self.splits[split as usize];
         let shares = normalised(&sp.spec.targets.iter().map(|t| t.share).collect::<Vec<_>>());
-        let rates: Vec<(u32, f64)> = sp
+        let rates: Vec<(ClientId, f64)> = sp
             .clients
             .iter()
             .zip(shares)
@@ -123,13 +125,13 @@ impl World {
     pub fn split_ledger(&self, split: u32) -> Ledger {
         let mut l = Ledger::default();
         for c in &self.splits[split as usize].clients {
-            l.add(&self.clients[*c as usize].ledger);
+            l.add(&self.clients[(*c).index()].ledger);
         }
         l
     }
 
     /// The split's populations, in target order.
-    pub fn split_clients(&self, split: u32) -> &[u32] {
+    pub fn split_clients(&self, split: u32) -> &[ClientId] {
         &self.splits[split as usize].clients
     }
 }
@@ -144,12 +146,11 @@ mod tests {
         let mut w = World::new(3, WorldConfig::default());
         let target = |w: &mut World, name: &str| {
             let s = w.add_service(ServiceSpec::new(name, 1, 100));
-            let h = w.add_handler(Handler {
-                name: "h".into(),
-                service: s,
-                pool: 0,
-                steps: vec![Step::Work(Dist::Constant { ms: 1.0 })],
-            });
+            let h = w.add_handler(Handler::new(
+                "h",
+                s,
+                vec![Step::Work(Dist::Constant { ms: 1.0 })],
+            ));
             (s, h)
         };
         let (g, gh) = target(&mut w, "green");
@@ -168,7 +169,7 @@ mod tests {
             weight: 1,
         });
         w.step(100 * SEC);
-        let [cg, cb] = [0, 1].map(|i| w.split_clients(sp)[i] as usize);
+        let [cg, cb] = [0, 1].map(|i| w.split_clients(sp)[i].index());
         let green = w.clients[cg].ledger.arrived as f64;
         let blue = w.clients[cb].ledger.arrived as f64;
         assert!(

@@ -10,14 +10,15 @@
 //! new steps. A retired copy that no request uses any more is reused by the next
 //! change, so their number stays bounded by the changes in flight at once.
 
+use crate::sim::kernel::ids::HandlerId;
 use crate::sim::kernel::world::World;
 use crate::sim::topology::handler::Step;
 
 impl World {
     /// Gives handler `handler` new steps for every request that starts from now
     /// on; requests in flight on it finish on their old steps.
-    pub fn set_steps(&mut self, handler: u32, steps: Vec<Step>) {
-        let h = handler as usize;
+    pub fn set_steps(&mut self, handler: HandlerId, steps: Vec<Step>) {
+        let h = handler.index();
         if self.handlers[h].steps == steps {
             return;
         }
@@ -34,7 +35,7 @@ impl World {
                 let live = &self.handlers[h];
                 (live.name.clone(), live.service, live.pool)
             };
-            let retired = &mut self.handlers[copy as usize];
+            let retired = &mut self.handlers[copy.index()];
             retired.name = name;
             retired.service = service;
             retired.pool = pool;
@@ -49,15 +50,15 @@ impl World {
     }
 
     /// Changes one step of handler `handler` (see [`World::set_steps`]).
-    pub fn set_step(&mut self, handler: u32, index: usize, step: Step) {
-        let mut steps = self.handlers[handler as usize].steps.clone();
+    pub fn set_step(&mut self, handler: HandlerId, index: usize, step: Step) {
+        let mut steps = self.handlers[handler.index()].steps.clone();
         steps[index] = step;
         self.set_steps(handler, steps);
     }
 
     /// True for a handler slot that holds an old version of another handler's
     /// steps (no client or call reaches it).
-    pub fn is_retired_handler(&self, handler: u32) -> bool {
+    pub fn is_retired_handler(&self, handler: HandlerId) -> bool {
         self.retired_handlers
             .iter()
             .any(|&(copy, _)| copy == handler)
@@ -66,7 +67,7 @@ impl World {
     /// The handler whose old steps slot `handler` holds, or `handler` itself:
     /// what per-handler series and tables are keyed by, so a version change
     /// does not split a handler's figures in two.
-    pub fn live_handler(&self, handler: u32) -> u32 {
+    pub fn live_handler(&self, handler: HandlerId) -> HandlerId {
         self.retired_handlers
             .iter()
             .find(|&&(copy, _)| copy == handler)
@@ -75,8 +76,8 @@ impl World {
 
     /// A retired slot no request uses, or a new one.
     /// A retired slot no request uses (or a new one), now holding `origin`'s.
-    fn free_retired_handler(&mut self, origin: u32) -> u32 {
-        let used: Vec<u32> = self.requests.iter().map(|(_, q)| q.handler).collect();
+    fn free_retired_handler(&mut self, origin: HandlerId) -> HandlerId {
+        let used: Vec<HandlerId> = self.requests.iter().map(|(_, q)| q.handler).collect();
         if let Some(slot) = self
             .retired_handlers
             .iter_mut()
@@ -85,9 +86,9 @@ impl World {
             slot.1 = origin;
             return slot.0;
         }
-        let template = self.handlers[origin as usize].clone();
+        let template = self.handlers[origin.index()].clone();
         self.handlers.push(template);
-        let id = self.handlers.len() as u32 - 1;
+        let id = HandlerId::new(self.handlers.len() - 1);
         self.retired_handlers.push((id, origin));
         id
     }
@@ -98,18 +99,17 @@ mod tests {
     use crate::sim::*;
 
     /// One slow handler: every request works 100 ms, then maybe fails.
-    fn world() -> (World, u32) {
+    fn world() -> (World, HandlerId) {
         let mut w = World::new(5, WorldConfig::default());
         let api = w.add_service(ServiceSpec::new("api", 1, 1_000));
-        let h = w.add_handler(Handler {
-            name: "work".into(),
-            service: api,
-            pool: 0,
-            steps: vec![
+        let h = w.add_handler(Handler::new(
+            "work",
+            api,
+            vec![
                 Step::Work(Dist::Constant { ms: 100.0 }),
                 Step::FailWith { p: 0.0 },
             ],
-        });
+        ));
         w.add_client(ClientSpec::new("users", 200.0, api, h));
         (w, h)
     }
@@ -143,9 +143,13 @@ mod tests {
         w.step(3 * SEC);
         w.set_step(h, 1, Step::FailWith { p: 0.5 });
         assert_eq!(w.handlers.len(), 2, "one retired copy, reused");
-        assert!(w.is_retired_handler(1));
+        assert!(w.is_retired_handler(HandlerId::new(1)));
         assert!(!w.is_retired_handler(h));
-        assert_eq!(w.live_handler(1), h, "the copy's figures are the handler's");
+        assert_eq!(
+            w.live_handler(HandlerId::new(1)),
+            h,
+            "the copy's figures are the handler's"
+        );
         let t = w.topology();
         assert!(t.calls.is_empty());
     }

@@ -7,6 +7,7 @@
 //! can change their insides without breaking the page.
 
 use crate::sim::calls::breaker::BreakerState;
+use crate::sim::kernel::ids::{HandlerId, ServiceId};
 use crate::sim::kernel::world::World;
 use crate::sim::topology::handler::Step;
 
@@ -78,17 +79,17 @@ impl World {
             .iter()
             .map(|c| ClientView {
                 name: c.spec.name.clone(),
-                service: c.spec.service as usize,
+                service: c.spec.service.index(),
                 rate_rps: c.spec.rate_rps,
             })
             .collect();
         let mut calls = Vec::new();
         for (i, h) in self.handlers.iter().enumerate() {
-            if self.is_retired_handler(i as u32) {
+            if self.is_retired_handler(HandlerId::new(i)) {
                 continue;
             }
             for to in h.callees() {
-                let pair = (h.service as usize, to as usize);
+                let pair = (h.service.index(), to.index());
                 if pair.0 != pair.1 && !calls.contains(&pair) {
                     calls.push(pair);
                 }
@@ -126,7 +127,7 @@ impl World {
             starting_pods: s.starting_pods(),
             pools,
             queued_last_bucket: self.last_bucket(&format!("{}.queued", s.spec.name)),
-            policies: self.policies_of(i as u32),
+            policies: self.policies_of(ServiceId::new(i)),
         }
     }
 
@@ -139,26 +140,25 @@ impl World {
             .filter(|v| v.is_finite())
     }
 
-    fn policies_of(&self, service: u32) -> Vec<PolicyView> {
+    fn policies_of(&self, service: ServiceId) -> Vec<PolicyView> {
         let mut out: Vec<PolicyView> = Vec::new();
         let mut push = |p: PolicyView| {
             if !out.contains(&p) {
                 out.push(p);
             }
         };
-        let live = self
-            .handlers
-            .iter()
-            .enumerate()
-            .filter(|(i, h)| h.service == service && !self.is_retired_handler(*i as u32));
+        let live =
+            self.handlers.iter().enumerate().filter(|(i, h)| {
+                h.service == service && !self.is_retired_handler(HandlerId::new(*i))
+            });
         for (_, h) in live {
             for step in &h.steps {
                 match step {
                     Step::Call(c) => {
-                        if let Some(b) = c.breaker.and_then(|b| self.breakers.get(b as usize)) {
+                        if let Some(b) = c.breaker.and_then(|b| self.breakers.get(b.index())) {
                             push(PolicyView::Breaker(b.state()));
                         }
-                        if let Some(b) = c.bulkhead.and_then(|b| self.bulkheads.get(b as usize)) {
+                        if let Some(b) = c.bulkhead.and_then(|b| self.bulkheads.get(b.index())) {
                             push(PolicyView::Bulkhead {
                                 in_use: b.in_use(),
                                 max: b.spec.max_concurrent,
@@ -195,32 +195,30 @@ mod tests {
         let mut w = World::new(1, WorldConfig::default());
         let api = w.add_service(ServiceSpec::new("api", 2, 4));
         let db = w.add_service(ServiceSpec::new("db", 1, 3));
-        let q = w.add_handler(Handler {
-            name: "query".into(),
-            service: db,
-            pool: 0,
-            steps: vec![Step::Work(Dist::Constant { ms: 5.0 })],
-        });
+        let q = w.add_handler(Handler::new(
+            "query",
+            db,
+            vec![Step::Work(Dist::Constant { ms: 5.0 })],
+        ));
         let breaker = w.add_breaker(BreakerSpec::new("db"));
-        let page = w.add_handler(Handler {
-            name: "page".into(),
-            service: api,
-            pool: 0,
-            steps: vec![
+        let page = w.add_handler(Handler::new(
+            "page",
+            api,
+            vec![
                 Step::Call(CallSpec::new(db, q).breaker(breaker)),
                 Step::Call(CallSpec::new(db, q)),
             ],
-        });
+        ));
         w.add_client(ClientSpec::new("users", 50.0, api, page));
         w.step(2 * SEC);
         let t = w.topology();
         assert_eq!(t.clients.len(), 1);
         assert_eq!(t.clients[0].name, "users");
-        assert_eq!(t.clients[0].service, api as usize);
+        assert_eq!(t.clients[0].service, api.index());
         assert_eq!(t.clients[0].rate_rps, 50.0);
         assert_eq!(
             t.calls,
-            vec![(api as usize, db as usize)],
+            vec![(api.index(), db.index())],
             "one edge per pair"
         );
         assert_eq!(t.services[0].name, "api");

@@ -9,14 +9,15 @@
 //! are registered the first time a class is seen, so populations added later are
 //! counted too; there are at most as many as there are populations.
 
+use crate::sim::kernel::ids::ServiceId;
 use crate::sim::kernel::metrics::CounterId;
 use crate::sim::kernel::world::World;
 
 impl World {
     /// Starts counting arrivals at `service` per client population, as counters
     /// `SERVICE.from.CLIENT` (weighted: real requests).
-    pub fn count_arrivals_by_class(&mut self, service: u32) {
-        let svc = &mut self.services[service as usize];
+    pub fn count_arrivals_by_class(&mut self, service: ServiceId) {
+        let svc = &mut self.services[service.index()];
         if svc.from_class.is_none() {
             svc.from_class = Some(Vec::new());
         }
@@ -68,12 +69,11 @@ mod tests {
     fn arrivals_are_counted_per_population_including_turned_away_ones() {
         let mut w = World::new(1, WorldConfig::default());
         let svc = w.add_service(ServiceSpec::new("backend", 1, 1).queue_cap(0));
-        let h = w.add_handler(Handler {
-            name: "h".into(),
-            service: svc,
-            pool: 0,
-            steps: vec![Step::Work(Dist::Constant { ms: 50.0 })],
-        });
+        let h = w.add_handler(Handler::new(
+            "h",
+            svc,
+            vec![Step::Work(Dist::Constant { ms: 50.0 })],
+        ));
         w.count_arrivals_by_class(svc);
         let a = w.add_client(ClientSpec::new("people", 40.0, svc, h));
         let b = w.add_client(ClientSpec::new("bots", 10.0, svc, h).weight(2));
@@ -81,8 +81,8 @@ mod tests {
         let m = &w.metrics;
         let people = m.counter_total("backend.from.people");
         let bots = m.counter_total("backend.from.bots");
-        assert_eq!(people, w.clients[a as usize].ledger.arrived as f64);
-        assert_eq!(bots, w.clients[b as usize].ledger.arrived as f64);
+        assert_eq!(people, w.clients[a.index()].ledger.arrived as f64);
+        assert_eq!(bots, w.clients[b.index()].ledger.arrived as f64);
         // Most were turned away by the one busy worker, and were still counted.
         assert!(w.ledger().rejected > 0);
         assert!((people / 100.0 - 40.0).abs() < 4.0, "{people}");

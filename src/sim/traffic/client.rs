@@ -5,6 +5,7 @@
 //! request class with its own ledger and latency metrics. A request may stand
 //! for `weight` real ones on long horizons.
 
+use crate::sim::kernel::ids::{ClientId, HandlerId, ServiceId};
 use crate::sim::kernel::metrics::{CounterId, GaugeId, LatencyId};
 use crate::sim::kernel::time::Micros;
 use crate::sim::traffic::keys::{KeySource, KeySpec};
@@ -20,8 +21,8 @@ pub struct ClientSpec {
     /// Multiplier of the base rate over time.
     pub profile: RateProfile,
     /// Target service and handler.
-    pub service: u32,
-    pub handler: u32,
+    pub service: ServiceId,
+    pub handler: HandlerId,
     /// How long a client waits before giving up; `None` waits for ever.
     pub timeout_us: Option<Micros>,
     /// Real requests per simulated one (≥ 1).
@@ -35,7 +36,7 @@ pub struct ClientSpec {
 
 impl ClientSpec {
     /// A constant-rate population with no timeout and weight 1.
-    pub fn new(name: &str, rate_rps: f64, service: u32, handler: u32) -> Self {
+    pub fn new(name: &str, rate_rps: f64, service: ServiceId, handler: HandlerId) -> Self {
         ClientSpec {
             name: name.to_string(),
             rate_rps,
@@ -141,22 +142,23 @@ pub struct Client {
     /// Key state (active sessions …).
     pub(crate) keys: KeySource,
     /// The handler its requests start on when it redelivers (a lone call step).
-    pub(crate) sender: Option<u32>,
+    pub(crate) sender: Option<HandlerId>,
 }
 
 /// Changes to a running population, each acting from now on.
 impl crate::sim::World {
     /// Requests sent from now on carry `weight` real requests each.
-    pub fn set_client_weight(&mut self, client: u32, weight: u32) {
+    pub fn set_client_weight(&mut self, client: ClientId, weight: u32) {
         assert!(weight >= 1, "a request stands for at least one");
-        self.clients[client as usize].spec.weight = weight;
+        self.clients[client.index()].spec.weight = weight;
     }
 
     /// Requests sent from now on go to `handler` (of the same service).
-    pub fn set_client_handler(&mut self, client: u32, handler: u32) {
-        let c = &mut self.clients[client as usize];
+    pub fn set_client_handler(&mut self, client: ClientId, handler: HandlerId) {
+        let c = &mut self.clients[client.index()];
         assert_eq!(
-            self.handlers[handler as usize].service, c.spec.service,
+            self.handlers[handler.index()].service,
+            c.spec.service,
             "client '{}': a handler of another service",
             c.spec.name
         );
@@ -164,14 +166,14 @@ impl crate::sim::World {
     }
 
     /// Requests sent from now on give up after `timeout_us` (`None`: never).
-    pub fn set_client_timeout(&mut self, client: u32, timeout_us: Option<Micros>) {
-        self.clients[client as usize].spec.timeout_us = timeout_us;
+    pub fn set_client_timeout(&mut self, client: ClientId, timeout_us: Option<Micros>) {
+        self.clients[client.index()].spec.timeout_us = timeout_us;
     }
 
     /// The population's rate follows `profile` from now on; the next arrival is
     /// redrawn under it.
-    pub fn set_client_profile(&mut self, client: u32, profile: RateProfile) {
-        let c = &mut self.clients[client as usize];
+    pub fn set_client_profile(&mut self, client: ClientId, profile: RateProfile) {
+        let c = &mut self.clients[client.index()];
         c.spec.profile = profile;
         let rate = c.spec.rate_rps;
         self.set_client_rate(client, rate);

@@ -12,6 +12,7 @@
 //! more users) and is bounded by `max_sessions`. Session keys carry their
 //! population's index in their high bits, so two populations never share a user.
 
+use crate::sim::kernel::ids::ClientId;
 use crate::sim::kernel::rng::SimRng;
 use crate::sim::kernel::time::Micros;
 use crate::sim::kernel::world::World;
@@ -52,11 +53,11 @@ pub(crate) struct KeySource {
 
 impl KeySource {
     /// Key state of population number `client`.
-    pub(crate) fn new(spec: Option<KeySpec>, client: u32) -> Self {
+    pub(crate) fn new(spec: Option<KeySpec>, client: ClientId) -> Self {
         KeySource {
             spec,
             active: Vec::new(),
-            next_key: ((client as u64 + 1) << 40) + 1,
+            next_key: ((client.index() as u64 + 1) << 40) + 1,
         }
     }
 
@@ -111,9 +112,9 @@ impl KeySource {
 
 impl World {
     /// Draws the key of a request of population `c`.
-    pub(crate) fn draw_key(&mut self, c: u32, weight: u32) -> u64 {
+    pub(crate) fn draw_key(&mut self, c: ClientId, weight: u32) -> u64 {
         let now = self.now;
-        self.clients[c as usize]
+        self.clients[c.index()]
             .keys
             .draw(now, weight, &mut self.rng)
     }
@@ -131,7 +132,7 @@ mod tests {
 
     #[test]
     fn a_fixed_key_draws_nothing() {
-        let mut src = KeySource::new(Some(KeySpec::Fixed(42)), 0);
+        let mut src = KeySource::new(Some(KeySpec::Fixed(42)), ClientId::new(0));
         let mut rng = SimRng::new(1);
         let before = rng.clone().uniform();
         assert!((0..10).all(|_| src.draw(0, 1, &mut rng) == 42));
@@ -148,7 +149,7 @@ mod tests {
                 mean_length_us: 10 * MIN,
                 max_sessions: 100_000,
             })),
-            0,
+            ClientId::new(0),
         );
         let mut rng = SimRng::new(1);
         let mut t = 0;
@@ -169,7 +170,7 @@ mod tests {
             mean_length_us: 10 * MIN,
             max_sessions: 500,
         };
-        let mut k = KeySource::new(Some(KeySpec::Sessions(spec)), 0);
+        let mut k = KeySource::new(Some(KeySpec::Sessions(spec)), ClientId::new(0));
         let mut rng = SimRng::new(2);
         for i in 0..100_000u64 {
             k.draw(i * 1_000, 1, &mut rng);
@@ -181,7 +182,7 @@ mod tests {
             ..spec
         };
         let count = |w: u32, gap: u64| {
-            let mut k = KeySource::new(Some(KeySpec::Sessions(spec)), 0);
+            let mut k = KeySource::new(Some(KeySpec::Sessions(spec)), ClientId::new(0));
             let mut rng = SimRng::new(3);
             for i in 0..(1_800_000_000 / gap) {
                 k.draw(i * gap, w, &mut rng);
@@ -190,7 +191,7 @@ mod tests {
         };
         let (a, b) = (count(1, 10_000), count(4, 40_000));
         assert!((a / b - 1.0).abs() < 0.1, "{a} {b}");
-        let mut none = KeySource::new(None, 0);
+        let mut none = KeySource::new(None, ClientId::new(0));
         let (a, b) = (none.draw(0, 1, &mut rng), none.draw(0, 1, &mut rng));
         assert_ne!(a, b, "without a key scheme every request is its own key");
     }

@@ -19,12 +19,14 @@ use crate::sim::kernel::time::Micros;
 use crate::sim::kernel::world::World;
 use crate::sim::topology::handler::{CallSpec, Handler, Step};
 use crate::sim::traffic::client::ClientSpec;
+use crate::sim::HandlerId;
+use crate::sim::RetryId;
 
 /// How a client population redelivers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Redelivery {
     /// The retry part (index) that decides how many deliveries and the waits.
-    pub retry: u32,
+    pub retry: RetryId,
     /// How long the sender waits for an acknowledgement of one delivery;
     /// `None` waits for ever (an acknowledgement lost then is never redelivered).
     pub ack_timeout_us: Option<Micros>,
@@ -33,7 +35,7 @@ pub struct Redelivery {
 impl ClientSpec {
     /// Redelivers by `retry` (a retry part's index), waiting `ack_timeout_us` for
     /// each acknowledgement.
-    pub fn redelivery(mut self, retry: u32, ack_timeout_us: Micros) -> Self {
+    pub fn redelivery(mut self, retry: RetryId, ack_timeout_us: Micros) -> Self {
         self.redelivery = Some(Redelivery {
             retry,
             ack_timeout_us: Some(ack_timeout_us),
@@ -44,22 +46,21 @@ impl ClientSpec {
 
 impl World {
     /// The sender handler of a redelivering population: one call to its target.
-    pub(crate) fn add_sender(&mut self, spec: &ClientSpec) -> Option<u32> {
+    pub(crate) fn add_sender(&mut self, spec: &ClientSpec) -> Option<HandlerId> {
         let r = spec.redelivery?;
         assert!(
-            (r.retry as usize) < self.retries.len(),
+            r.retry.index() < self.retries.len(),
             "client '{}': no such retry policy",
             spec.name
         );
         let mut call = CallSpec::new(spec.service, spec.handler).retry(r.retry);
         call.timeout_us = r.ack_timeout_us;
         // Never entered into a pod: the pool is only there to satisfy the type.
-        self.handlers.push(Handler {
-            name: format!("{}.sender", spec.name),
-            service: spec.service,
-            pool: 0,
-            steps: vec![Step::Call(call)],
-        });
-        Some(self.handlers.len() as u32 - 1)
+        self.handlers.push(Handler::new(
+            format!("{}.sender", spec.name),
+            spec.service,
+            vec![Step::Call(call)],
+        ));
+        Some(HandlerId::new(self.handlers.len() - 1))
     }
 }

@@ -5,28 +5,21 @@ use crate::sim::*;
 /// A world with an `api` (one pod, `api_workers` workers) whose handler `page`
 /// makes `call` to `backend` (one pod, 100 workers) running `backend_steps`.
 /// Returns (world, api, backend, backend handler, page handler).
-fn world(backend_steps: Vec<Step>) -> (World, u32, u32, u32, u32) {
+fn world(backend_steps: Vec<Step>) -> (World, ServiceId, ServiceId, HandlerId, HandlerId) {
     let mut w = World::new(1, WorldConfig::default());
     let api = w.add_service(ServiceSpec::new("api", 1, 50));
     let backend = w.add_service(ServiceSpec::new("backend", 1, 100));
-    let bh = w.add_handler(Handler {
-        name: "work".into(),
-        service: backend,
-        pool: 0,
-        steps: backend_steps,
-    });
-    let page = w.add_handler(Handler {
-        name: "page".into(),
-        service: api,
-        pool: 0,
-        steps: vec![Step::Work(Dist::Constant { ms: 1.0 })],
-    });
+    let bh = w.add_handler(Handler::new("work", backend, backend_steps));
+    let page = w.add_handler(Handler::new(
+        "page",
+        api,
+        vec![Step::Work(Dist::Constant { ms: 1.0 })],
+    ));
     (w, api, backend, bh, page)
 }
 
-fn set_call(w: &mut World, page: u32, call: CallSpec) {
-    w.handlers[page as usize].steps =
-        vec![Step::Work(Dist::Constant { ms: 1.0 }), Step::Call(call)];
+fn set_call(w: &mut World, page: HandlerId, call: CallSpec) {
+    w.handlers[page.index()].steps = vec![Step::Work(Dist::Constant { ms: 1.0 }), Step::Call(call)];
 }
 
 fn total(w: &World, name: &str) -> f64 {
@@ -39,7 +32,7 @@ fn a_timeout_frees_the_caller_and_a_late_answer_is_dropped() {
     let call = CallSpec::new(backend, bh)
         .timeout_us(100 * MS)
         .tolerate_failure();
-    w.handlers[page as usize].steps =
+    w.handlers[page.index()].steps =
         vec![Step::Call(call), Step::Work(Dist::Constant { ms: 1000.0 })];
     w.add_client(ClientSpec::new("users", 10.0, api, page));
     w.step(20 * SEC);
@@ -62,7 +55,7 @@ fn every_attempt_reaches_the_callee_and_max_attempts_counts_the_first() {
     set_call(&mut w, page, CallSpec::new(backend, bh).retry(retry));
     w.add_client(ClientSpec::new("users", 50.0, api, page));
     w.step(60 * SEC);
-    w.set_client_rate(0, 0.0);
+    w.set_client_rate(ClientId::new(0), 0.0);
     w.step(70 * SEC);
     let arrived = total(&w, "users.arrived");
     assert_eq!(total(&w, "backend.arrived"), 3.0 * arrived);
@@ -109,7 +102,7 @@ fn an_open_breaker_fails_calls_at_once_without_touching_the_callee() {
         half_open_calls: 2,
         ..BreakerSpec::new("brk")
     });
-    w.handlers[page as usize].steps = vec![Step::Call(
+    w.handlers[page.index()].steps = vec![Step::Call(
         CallSpec::new(backend, bh).timeout_us(SEC).breaker(breaker),
     )];
     w.add_client(ClientSpec::new("users", 20.0, api, page));
@@ -175,18 +168,12 @@ fn an_in_process_call_runs_on_the_callers_small_pool_and_overflows_fast() {
     let mut w = World::new(2, WorldConfig::default());
     let api =
         w.add_service(ServiceSpec::new("api", 2, 50).pool(PoolSpec::new("side", 2).queue_cap(2)));
-    let slow = w.add_handler(Handler {
-        name: "slow".into(),
-        service: api,
-        pool: 1,
-        steps: vec![Step::Hang],
-    });
-    let page = w.add_handler(Handler {
-        name: "page".into(),
-        service: api,
-        pool: 0,
-        steps: vec![Step::Call(CallSpec::new(api, slow).in_caller_pod())],
-    });
+    let slow = w.add_handler(Handler::new("slow", api, vec![Step::Hang]).on_pool(1));
+    let page = w.add_handler(Handler::new(
+        "page",
+        api,
+        vec![Step::Call(CallSpec::new(api, slow).in_caller_pod())],
+    ));
     w.add_client(ClientSpec::new("users", 10.0, api, page));
     w.step(20 * SEC);
     // Each pod: 2 hung on the side pool, 2 queued; every other call refused.
@@ -202,7 +189,7 @@ fn an_in_process_call_runs_on_the_callers_small_pool_and_overflows_fast() {
 fn a_lost_answer_makes_the_caller_retry_work_already_done() {
     let (mut w, api, backend, bh, page) = world(vec![]);
     let ledger = w.add_table("ledger", false);
-    w.handlers[bh as usize].steps = vec![
+    w.handlers[bh.index()].steps = vec![
         Step::Work(Dist::Constant { ms: 5.0 }),
         Step::Insert {
             table: ledger,
@@ -233,7 +220,7 @@ fn a_redelivering_client_is_counted_once_and_its_receiver_can_deduplicate() {
     let (mut w, _api, backend, bh, _page) = world(vec![]);
     let seen = w.add_table("processed", true);
     let ledger = w.add_table("ledger", false);
-    w.handlers[bh as usize].steps = vec![
+    w.handlers[bh.index()].steps = vec![
         Step::Insert {
             table: seen,
             on_duplicate: OnDuplicate::ReplyOk,

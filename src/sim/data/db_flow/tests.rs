@@ -8,12 +8,7 @@ fn world(db: DatabaseSpec, slots: u32, access: DataAccess, rate_rps: f64) -> Wor
     let mut w = World::new(1, WorldConfig::default());
     w.add_database(db, slots);
     let s = w.add_service(ServiceSpec::new("app", 1, 1_000));
-    let h = w.add_handler(Handler {
-        name: "h".into(),
-        service: s,
-        pool: 0,
-        steps: vec![Step::Db(access)],
-    });
+    let h = w.add_handler(Handler::new("h", s, vec![Step::Db(access)]));
     w.add_client(ClientSpec::new("c", rate_rps, s, h));
     w
 }
@@ -73,18 +68,16 @@ fn replicas_take_the_reads_and_replay_the_writes_with_lag() {
     let mut w = World::new(3, WorldConfig::default());
     let d = w.add_database(db, 3);
     let s = w.add_service(ServiceSpec::new("app", 1, 1_000));
-    let read = w.add_handler(Handler {
-        name: "read".into(),
-        service: s,
-        pool: 0,
-        steps: vec![Step::Db(DataAccess::one(d, Query::read(5.0, 1.0)))],
-    });
-    let write = w.add_handler(Handler {
-        name: "write".into(),
-        service: s,
-        pool: 0,
-        steps: vec![Step::Db(DataAccess::one(d, Query::write(5.0, 1.0)))],
-    });
+    let read = w.add_handler(Handler::new(
+        "read",
+        s,
+        vec![Step::Db(DataAccess::one(d, Query::read(5.0, 1.0)))],
+    ));
+    let write = w.add_handler(Handler::new(
+        "write",
+        s,
+        vec![Step::Db(DataAccess::one(d, Query::write(5.0, 1.0)))],
+    ));
     w.add_client(ClientSpec::new("r", 360.0, s, read));
     w.add_client(ClientSpec::new("w", 40.0, s, write));
     w.step(120 * SEC);
