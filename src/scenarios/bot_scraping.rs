@@ -22,8 +22,8 @@
 //!   offered load past capacity.
 
 use crate::sim::{
-    CallSpec, ClientId, ClientSpec, Dist, Handler, KeySpec, LimitScope, RateLimitSpec, ServiceId,
-    ServiceSpec, Step, World, WorldConfig, MS, SEC,
+    CallSpec, ClientId, ClientSpec, Dist, Handler, KeySpec, LimitScope, LimiterId, RateLimitSpec,
+    ServiceId, ServiceSpec, Step, World, WorldConfig, MS, SEC,
 };
 
 use super::model::{Headline, Model};
@@ -156,7 +156,7 @@ pub const SCENARIO: Scenario = Scenario {
 struct BotModel {
     world: World,
     gateway: ServiceId,
-    limiter: u32,
+    limiter: LimiterId,
     bots: ClientId,
 }
 

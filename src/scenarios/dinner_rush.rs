@@ -33,9 +33,9 @@
 //! weights); latencies of single requests are coarser by the weight.
 
 use crate::sim::{
-    cache_aside, CacheSpec, ClientId, ClientSpec, DataAccess, DatabaseSpec, Discipline, Dist,
-    Handler, HandlerId, HpaSpec, KeySpec, Query, RateProfile, ServiceId, ServiceSpec, SessionSpec,
-    Step, StickySpec, World, WorldConfig, HOUR, MIN, MS, SEC,
+    cache_aside, AutoscalerId, CacheId, CacheSpec, ClientId, ClientSpec, DataAccess, DatabaseId,
+    DatabaseSpec, Discipline, Dist, Handler, HandlerId, HpaSpec, KeySpec, Query, RateProfile,
+    ServiceId, ServiceSpec, SessionSpec, Step, StickySpec, World, WorldConfig, HOUR, MIN, MS, SEC,
 };
 
 use super::model::{Headline, Model};
@@ -229,7 +229,7 @@ fn vcpu(p: &Params) -> u32 {
 }
 
 /// Steps of a request: [session lookup], CPU, one query, CPU.
-fn steps(db: u32, query: Query, sessions: Option<u32>) -> Vec<Step> {
+fn steps(db: DatabaseId, query: Query, sessions: Option<CacheId>) -> Vec<Step> {
     let mut s = match sessions {
         // A Redis session: read it, or create it on a user's first request.
         Some(c) => cache_aside(c, 2_000, Vec::new()),
@@ -246,8 +246,8 @@ fn steps(db: u32, query: Query, sessions: Option<u32>) -> Vec<Step> {
 struct DinnerRush {
     world: World,
     web: ServiceId,
-    db: u32,
-    hpa: u32,
+    db: DatabaseId,
+    hpa: AutoscalerId,
     clients: [ClientId; 2],
     /// Handlers (menu, order) with sessions in memory and in Redis.
     sticky: [HandlerId; 2],
@@ -289,7 +289,7 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
     world.set_startup(web, 45 * SEC);
     let menu = Query::read(12.0, 40.0);
     let order = Query::write(10.0, 5.0);
-    let mut handler = |name: &str, q: Query, sessions: Option<u32>| {
+    let mut handler = |name: &str, q: Query, sessions: Option<CacheId>| {
         world.add_handler(Handler::new(name, web, steps(db, q, sessions)))
     };
     let sticky = [handler("menu", menu, None), handler("order", order, None)];
@@ -440,7 +440,7 @@ impl Model for DinnerRush {
             .filter(|(_, ended)| *ended > 0.0)
             .map(|(f, e)| f / e)
             .fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.max(x))));
-        let a = &w.autoscalers[self.hpa as usize];
+        let a = &w.autoscalers[self.hpa.index()];
         let svc = &w.services[self.web.index()];
         let replica_peak = (1..=3)
             .filter_map(|i| self.peak_minute(&format!("postgres.replica{i}.cpu")))

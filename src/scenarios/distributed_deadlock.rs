@@ -26,8 +26,8 @@
 //!   event (broker delivery 5 ms; 8 consumers per group) instead of calling.
 
 use crate::sim::{
-    CallSpec, ClientId, ClientSpec, Dist, Handler, HandlerId, LockTableSpec, ServiceId,
-    ServiceSpec, Step, TopicSpec, World, WorldConfig, MS, SEC,
+    CallSpec, ClientId, ClientSpec, Dist, Handler, HandlerId, LockTableId, LockTableSpec,
+    ServiceId, ServiceSpec, Step, TopicId, TopicSpec, World, WorldConfig, MS, SEC,
 };
 
 use super::model::{Headline, Model};
@@ -168,14 +168,14 @@ fn sql() -> Step {
 struct Parts {
     order: ServiceId,
     shipping: ServiceId,
-    inventory: u32,
-    logistics: u32,
+    inventory: LockTableId,
+    logistics: LockTableId,
     place_order: HandlerId,
     confirm: HandlerId,
     dispatch: HandlerId,
     reserve: HandlerId,
-    order_placed: u32,
-    shipment_dispatched: u32,
+    order_placed: TopicId,
+    shipment_dispatched: TopicId,
 }
 
 /// The two client-facing handlers' steps for the parameters.

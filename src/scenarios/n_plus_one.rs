@@ -21,8 +21,8 @@
 
 use crate::sim::data::query_cost::{CostModel, Filter, TableStats};
 use crate::sim::{
-    cache_aside, CacheSpec, ClientId, ClientSpec, DataAccess, DatabaseSpec, Dist, Handler,
-    HandlerId, KeySpec, Query, ServiceSpec, Step, World, WorldConfig, HOUR, MS, SEC,
+    cache_aside, CacheId, CacheSpec, ClientId, ClientSpec, DataAccess, DatabaseId, DatabaseSpec,
+    Dist, Handler, HandlerId, KeySpec, Query, ServiceSpec, Step, World, WorldConfig, HOUR, MS, SEC,
 };
 
 use super::model::{Headline, Model};
@@ -154,7 +154,7 @@ const ACCOUNTS: u64 = 20;
 const REPORT_BYTES_PER_ITEM: f64 = 200.0;
 
 /// The report's data access for the strategy and item count.
-fn data_access(p: &Params, db: u32) -> DataAccess {
+fn data_access(p: &Params, db: DatabaseId) -> DataAccess {
     let n = p.f("items") as u32;
     let costs = CostModel::default();
     let index = |cols: &[&str]| cols.iter().map(|c| c.to_string()).collect::<Vec<_>>();
@@ -205,7 +205,7 @@ fn data_access(p: &Params, db: u32) -> DataAccess {
 }
 
 /// Handler steps: routing, [cache lookup], data access, render, [store], send.
-fn steps(p: &Params, db: u32, cache: Option<u32>) -> Vec<Step> {
+fn steps(p: &Params, db: DatabaseId, cache: Option<CacheId>) -> Vec<Step> {
     let n = p.f("items");
     let generate = vec![
         Step::Db(data_access(p, db)),
@@ -222,8 +222,8 @@ fn steps(p: &Params, db: u32, cache: Option<u32>) -> Vec<Step> {
 
 struct NPlusOne {
     world: World,
-    db: u32,
-    cache: u32,
+    db: DatabaseId,
+    cache: CacheId,
     client: ClientId,
     plain: HandlerId,
     cached: HandlerId,

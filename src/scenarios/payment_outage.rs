@@ -22,8 +22,8 @@
 //! - Blue: a second cluster of the same size on v1, idle until traffic moves.
 
 use crate::sim::{
-    Dist, Handler, HandlerId, MemorySpec, Release, ServiceId, ServiceSpec, SplitSpec, SplitTarget,
-    Step, TimedId, World, WorldConfig, MS, SEC,
+    Dist, Handler, HandlerId, MemorySpec, Release, ServiceId, ServiceSpec, SplitId, SplitSpec,
+    SplitTarget, Step, TimedId, World, WorldConfig, MS, SEC,
 };
 
 use super::figures;
@@ -176,7 +176,7 @@ struct PaymentModel {
     green: ServiceId,
     green_handler: HandlerId,
     blue: ServiceId,
-    split: u32,
+    split: SplitId,
     /// Whether the bad deploy should (still) happen; read by the timeline.
     /// The scheduled bad deploy, until it runs or is called off.
     pending_deploy: Option<TimedId>,

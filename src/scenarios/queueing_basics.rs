@@ -1,9 +1,9 @@
 //! `queueing-basics`: the textbook M/M/c (or M/D/c) queue everything else stands on.
 
-use crate::sim::ClientId;
-use crate::sim::HandlerId;
-use crate::sim::ServiceId;
-use crate::sim::{ClientSpec, Dist, Handler, ServiceSpec, Step, World, WorldConfig, MS};
+use crate::sim::{
+    ClientId, ClientSpec, Dist, Handler, HandlerId, ServiceId, ServiceSpec, Step, World,
+    WorldConfig, MS,
+};
 
 use super::model::{Headline, Model};
 use super::params::Params;

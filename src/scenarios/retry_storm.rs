@@ -38,8 +38,8 @@
 
 use crate::sim::{
     Backoff, BreakerId, BreakerSpec, CallSpec, ClientSpec, Dist, Handler, HandlerId, Jitter,
-    OnDuplicate, RetryId, RetryPolicy, ServiceId, ServiceSpec, SlidingWindow, Step, TimedId, World,
-    WorldConfig, HOUR, MS, SEC,
+    KvStoreId, OnDuplicate, RetryId, RetryPolicy, ServiceId, ServiceSpec, SlidingWindow, Step,
+    TableId, TimedId, World, WorldConfig, HOUR, MS, SEC,
 };
 
 use super::figures::{
@@ -186,8 +186,8 @@ struct StormModel {
     checkout: HandlerId,
     retry: RetryId,
     breaker: BreakerId,
-    keys: u32,
-    charges: u32,
+    keys: KvStoreId,
+    charges: TableId,
     /// The outage length (0: none), for the outage window of the headline.
     outage_us: u64,
     /// The scheduled "provider down" and "provider up" actions, if any.

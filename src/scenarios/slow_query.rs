@@ -22,8 +22,8 @@
 
 use crate::sim::data::query_cost::{CostModel, Filter, TableStats};
 use crate::sim::{
-    ClientId, ClientSpec, DataAccess, DatabaseSpec, Handler, HandlerId, Query, ServiceSpec, Step,
-    World, WorldConfig, MS, SEC,
+    ClientId, ClientSpec, DataAccess, DatabaseId, DatabaseSpec, Handler, HandlerId, Query,
+    ServiceSpec, Step, World, WorldConfig, MS, SEC,
 };
 
 use super::model::{Headline, Model};
@@ -178,7 +178,7 @@ fn telemetry_query(p: &Params) -> Query {
 
 struct SlowQuery {
     world: World,
-    db: u32,
+    db: DatabaseId,
     telemetry: HandlerId,
     dashboards: ClientId,
 }

@@ -43,9 +43,9 @@
 
 use crate::sim::kernel::time::{as_secs, Micros};
 use crate::sim::{
-    CacheSpec, CallSpec, ClientSpec, Cond, DataAccess, DatabaseSpec, Discipline, Dist,
-    FlagControllerSpec, Handler, HpaMetric, HpaSpec, KeySpec, PoolSpec, Query, RateProfile,
-    ServiceSpec, Signal, Step, World, WorldConfig, MS, SEC,
+    AutoscalerId, CacheSpec, CallSpec, ClientSpec, Cond, DataAccess, DatabaseSpec, Discipline,
+    Dist, FlagControllerId, FlagControllerSpec, FlagId, Handler, HpaMetric, HpaSpec, KeySpec,
+    PoolSpec, Query, RateProfile, ServiceSpec, Signal, Step, World, WorldConfig, MS, SEC,
 };
 
 use super::figures;
@@ -213,9 +213,9 @@ pub const SCENARIO: Scenario = Scenario {
 
 struct TvModel {
     world: World,
-    hpa: u32,
-    shedder: u32,
-    widget: u32,
+    hpa: AutoscalerId,
+    shedder: FlagControllerId,
+    widget: FlagId,
     spike_at_us: Micros,
 }
 
@@ -475,7 +475,7 @@ impl Model for TvModel {
         .map(|q| q / width_s);
         // The widget is restored if it is on now and last changed after the
         // spike began (it had been shed during the spike).
-        let flag = &self.world.flags[self.widget as usize];
+        let flag = &self.world.flags[self.widget.index()];
         let restored = match flag.changed_at_us() {
             Some(t) if flag.is_on() && t >= self.spike_at_us => Some(as_secs(t - self.spike_at_us)),
             _ => None,

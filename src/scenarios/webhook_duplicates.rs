@@ -19,8 +19,8 @@
 //! - 12 hours, one-minute buckets.
 
 use crate::sim::{
-    Backoff, ClientSpec, Dist, Handler, HandlerId, Jitter, OnDuplicate, RetryPolicy, ServiceId,
-    ServiceSpec, Step, TimedId, World, WorldConfig, HOUR, MS, SEC,
+    Backoff, ClientSpec, Dist, Handler, HandlerId, Jitter, KvStoreId, OnDuplicate, RetryPolicy,
+    ServiceId, ServiceSpec, Step, TableId, TimedId, World, WorldConfig, HOUR, MS, SEC,
 };
 
 use super::model::{Headline, Model};
@@ -140,16 +140,16 @@ pub const SCENARIO: Scenario = Scenario {
 struct WebhookModel {
     world: World,
     handler: HandlerId,
-    redis: u32,
-    processed: u32,
-    ledger: u32,
+    redis: KvStoreId,
+    processed: TableId,
+    ledger: TableId,
     service: ServiceId,
     /// The last scheduled Redis restart (cancelled if moved before it runs).
     restart: Option<TimedId>,
 }
 
 /// Schedules the Redis restart at `at` (none if 0).
-fn schedule_restart(world: &mut World, redis: u32, at: u64) -> Option<TimedId> {
+fn schedule_restart(world: &mut World, redis: KvStoreId, at: u64) -> Option<TimedId> {
     (at > 0).then(|| {
         world.at(
             at,

@@ -46,7 +46,11 @@ pub use edge::rate_limit::{LimitScope, RateLimitSpec};
 pub use edge::shedding::ShedRuleSpec;
 pub use edge::signals::{Cond, Signal};
 pub use kernel::dist::Dist;
-pub use kernel::ids::{BreakerId, BulkheadId, ClientId, HandlerId, RetryId, ServiceId};
+pub use kernel::ids::{
+    AutoscalerId, BreakerId, BulkheadId, CacheId, ClientId, DatabaseId, FlagControllerId, FlagId,
+    HandlerId, KvStoreId, LimiterId, LockTableId, RetryId, ServiceId, ShedRuleId, SplitId, TableId,
+    TopicId,
+};
 pub use kernel::log::{LogEntry, LogLevel};
 pub use kernel::request::Outcome;
 pub use kernel::rng::SimRng;

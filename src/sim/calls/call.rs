@@ -21,14 +21,14 @@
 //! but the caller never hears and waits until its timeout.
 
 use crate::sim::calls::bulkhead::Admission;
+use crate::sim::kernel::ids::BulkheadId;
+use crate::sim::kernel::ids::RetryId;
 use crate::sim::kernel::ids::ServiceId;
 use crate::sim::kernel::metrics::CounterId;
 use crate::sim::kernel::request::{Origin, Outcome, ReqRef, Request};
 use crate::sim::kernel::time::Micros;
 use crate::sim::kernel::world::{Event, World};
 use crate::sim::topology::handler::{CallSpec, OnError, Step};
-use crate::sim::BulkheadId;
-use crate::sim::RetryId;
 
 /// What a request knows about the call it makes (as a caller) and about the
 /// retry policy that sent it (as an attempt).

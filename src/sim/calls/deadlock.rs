@@ -23,7 +23,7 @@
 //! points at that caller, so a caller that tolerates failures and calls again
 //! could be over-counted. Callers that fail with their call are exact.
 
-use crate::sim::ServiceId;
+use crate::sim::kernel::ids::ServiceId;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::sim::kernel::log::LogLevel;

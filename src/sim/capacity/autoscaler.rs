@@ -15,6 +15,7 @@
 
 use crate::sim::capacity::hpa::{recommend, Behavior, History};
 use crate::sim::capacity::hpa_metric::{recommend_for_rate, HpaMetric};
+use crate::sim::kernel::ids::AutoscalerId;
 use crate::sim::kernel::ids::ServiceId;
 use crate::sim::kernel::log::LogLevel;
 use crate::sim::kernel::metrics::GaugeId;
@@ -113,35 +114,35 @@ pub struct Autoscaler {
 
 impl World {
     /// Switches autoscaler `a` on or off (off: it leaves the pods as they are).
-    pub fn set_autoscaler_enabled(&mut self, a: u32, enabled: bool) {
-        self.autoscalers[a as usize].spec.enabled = enabled;
+    pub fn set_autoscaler_enabled(&mut self, a: AutoscalerId, enabled: bool) {
+        self.autoscalers[a.index()].spec.enabled = enabled;
     }
 
     /// Autoscaler `a` aims at `target` (a share of the pods' request) from now on.
-    pub fn set_autoscaler_target(&mut self, a: u32, target: f64) {
+    pub fn set_autoscaler_target(&mut self, a: AutoscalerId, target: f64) {
         assert!(target > 0.0 && target.is_finite(), "target {target}");
-        self.autoscalers[a as usize].spec.target = target;
+        self.autoscalers[a.index()].spec.target = target;
     }
 
     /// Autoscaler `a` keeps between `min` and `max` pods (`max` at least `min`).
-    pub fn set_autoscaler_bounds(&mut self, a: u32, min: u32, max: u32) {
-        let spec = &mut self.autoscalers[a as usize].spec;
+    pub fn set_autoscaler_bounds(&mut self, a: AutoscalerId, min: u32, max: u32) {
+        let spec = &mut self.autoscalers[a.index()].spec;
         spec.min_replicas = min;
         spec.max_replicas = max.max(min);
     }
 
     /// Autoscaler `a`'s scheduled minimums (pre-warm) become `schedule`.
-    pub fn set_autoscaler_schedule(&mut self, a: u32, schedule: Vec<(Micros, u32)>) {
-        self.autoscalers[a as usize].spec.scheduled_min = schedule;
+    pub fn set_autoscaler_schedule(&mut self, a: AutoscalerId, schedule: Vec<(Micros, u32)>) {
+        self.autoscalers[a.index()].spec.scheduled_min = schedule;
     }
 
     /// Autoscaler `a`'s settings.
-    pub fn autoscaler_spec(&self, a: u32) -> &HpaSpec {
-        &self.autoscalers[a as usize].spec
+    pub fn autoscaler_spec(&self, a: AutoscalerId) -> &HpaSpec {
+        &self.autoscalers[a.index()].spec
     }
 
     /// Attaches an autoscaler; its first sync is one period from now. Returns its index.
-    pub fn add_autoscaler(&mut self, spec: HpaSpec) -> u32 {
+    pub fn add_autoscaler(&mut self, spec: HpaSpec) -> AutoscalerId {
         let now = self.now;
         let svc = &self.services[spec.service.index()];
         let n = svc.spec.name.clone();
@@ -167,12 +168,12 @@ impl World {
             m: hm,
             spec,
         });
-        let i = self.autoscalers.len() as u32 - 1;
-        let first = now + self.autoscalers[i as usize].spec.sync_us;
+        let i = AutoscalerId::new(self.autoscalers.len() - 1);
+        let first = now + self.autoscalers[i.index()].spec.sync_us;
         self.queue.push(first, Event::HpaSync(i));
         // Pods alive now have been measured "since" now.
-        self.autoscalers[i as usize].last_pod_area =
-            self.pod_areas(self.autoscalers[i as usize].spec.service);
+        self.autoscalers[i.index()].last_pod_area =
+            self.pod_areas(self.autoscalers[i.index()].spec.service);
         i
     }
 
@@ -192,9 +193,9 @@ impl World {
             .collect()
     }
 
-    pub(crate) fn on_hpa_sync(&mut self, i: u32) {
+    pub(crate) fn on_hpa_sync(&mut self, i: AutoscalerId) {
         let now = self.now;
-        let a = &self.autoscalers[i as usize];
+        let a = &self.autoscalers[i.index()];
         let s = a.spec.service;
         self.queue.push(now + a.spec.sync_us, Event::HpaSync(i));
         let dt = (now - a.last_sync_us).max(1) as f64;
@@ -231,7 +232,7 @@ impl World {
             (sum.max(0.0), r, starting, mean, mean)
         };
         let busy_area = self.busy_area(s);
-        let a = &mut self.autoscalers[i as usize];
+        let a = &mut self.autoscalers[i.index()];
         a.last_pod_area = areas;
         a.last_busy_area = busy_area;
         a.last_sync_us = now;
@@ -246,7 +247,7 @@ impl World {
         self.metrics
             .set(m.pod_min, now, if ready > 0 { coolest } else { 0.0 });
         // An external request rate, when that is the metric.
-        let rate = match &self.autoscalers[i as usize].spec.metric {
+        let rate = match &self.autoscalers[i.index()].spec.metric {
             HpaMetric::Utilisation => None,
             HpaMetric::RequestRate {
                 counters,
@@ -257,7 +258,7 @@ impl World {
                 .map(|r| (r, *per_pod_rps)),
         };
         // Decide.
-        let a = &mut self.autoscalers[i as usize];
+        let a = &mut self.autoscalers[i.index()];
         let spec = &a.spec;
         let (min, max) = (spec.min_at(now), spec.max_replicas);
         let target = if !spec.enabled {
@@ -302,7 +303,7 @@ impl World {
             None => format!(
                 "CPU {:.0} % vs target {:.0} %",
                 mean * 100.0,
-                self.autoscalers[i as usize].spec.target * 100.0
+                self.autoscalers[i.index()].spec.target * 100.0
             ),
         };
         self.note(
@@ -330,7 +331,7 @@ mod tests {
 
     /// Pods of one core each; every request needs 50 ms of CPU. `rate` rps at
     /// 1×, following `profile`.
-    fn cpu_world(rate: f64, profile: RateProfile, hpa: HpaSpec) -> (World, u32) {
+    fn cpu_world(rate: f64, profile: RateProfile, hpa: HpaSpec) -> (World, AutoscalerId) {
         let mut w = World::new(4, WorldConfig::default());
         let s = w.add_service(ServiceSpec::new("web", 2, 1_000).cpu(1, Discipline::Fifo));
         w.set_startup(s, 30 * SEC);
@@ -377,7 +378,7 @@ mod tests {
         assert!(live(&w) >= peak - 2, "{}", live(&w));
         w.step(38 * MIN);
         assert_eq!(live(&w), 2);
-        let asc = &w.autoscalers[a as usize];
+        let asc = &w.autoscalers[a.index()];
         assert!(asc.scale_ups >= 2 && asc.scale_downs >= 1);
         assert!(w.log.entries().any(|e| e.text.contains("autoscaler 2 →")));
     }

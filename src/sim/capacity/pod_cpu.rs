@@ -13,11 +13,11 @@
 //! ratio is the service's CPU utilisation.
 
 use crate::sim::capacity::cpu::Discipline;
+use crate::sim::kernel::ids::ServiceId;
 use crate::sim::kernel::request::ReqRef;
 use crate::sim::kernel::time::Micros;
 use crate::sim::kernel::world::{Event, World};
 use crate::sim::topology::service::{PodCpuMetrics, PodCpuSpec, ServiceSpec};
-use crate::sim::ServiceId;
 
 impl ServiceSpec {
     /// Gives every pod a CPU of `cores` cores shared by `discipline`.

@@ -14,6 +14,7 @@
 //! `NAME.dead_letters`, `NAME.dropped` (counters), `NAME.lag` (events
 //! published and not yet consumed), `NAME.age` (publish to consumed, ms).
 
+use crate::sim::kernel::ids::TopicId;
 use crate::sim::kernel::ids::{HandlerId, ServiceId};
 use std::collections::{BTreeMap, VecDeque};
 
@@ -96,7 +97,7 @@ pub(crate) struct Broker {
 
 impl World {
     /// Adds a topic with its consumer group; returns its index.
-    pub fn add_topic(&mut self, spec: TopicSpec) -> u32 {
+    pub fn add_topic(&mut self, spec: TopicSpec) -> TopicId {
         assert!(spec.consumers >= 1 && spec.max_deliveries >= 1 && spec.retention >= 1);
         let n = &spec.name;
         let now = self.now;
@@ -117,27 +118,27 @@ impl World {
             lag: 0.0,
             m: tm,
         });
-        self.broker.topics.len() as u32 - 1
+        TopicId::new(self.broker.topics.len() - 1)
     }
 
     /// Events of `topic` published and not yet consumed (weighted).
-    pub fn topic_lag(&self, topic: u32) -> f64 {
-        self.broker.topics[topic as usize].lag
+    pub fn topic_lag(&self, topic: TopicId) -> f64 {
+        self.broker.topics[topic.index()].lag
     }
 
     /// Changes the number of consumers of `topic` from now on.
-    pub fn set_consumers(&mut self, topic: u32, consumers: u32) {
+    pub fn set_consumers(&mut self, topic: TopicId, consumers: u32) {
         assert!(consumers >= 1);
-        self.broker.topics[topic as usize].spec.consumers = consumers;
+        self.broker.topics[topic.index()].spec.consumers = consumers;
         self.broker_dispatch(topic);
     }
 
     /// `Step::Publish`: appends an event made by `r` to `topic`.
-    pub(crate) fn publish(&mut self, r: ReqRef, topic: u32) {
+    pub(crate) fn publish(&mut self, r: ReqRef, topic: TopicId) {
         let now = self.now;
         let template = self.requests.get(r).expect("publisher alive").clone();
         let w = template.weight as f64;
-        let t = &mut self.broker.topics[topic as usize];
+        let t = &mut self.broker.topics[topic.index()];
         t.backlog.push_back(Message {
             published_us: now,
             due_us: now + t.spec.delivery_delay_us,
@@ -159,10 +160,10 @@ impl World {
     }
 
     /// Hands due events to free consumers; arranges a poll for the next due one.
-    fn broker_dispatch(&mut self, topic: u32) {
+    fn broker_dispatch(&mut self, topic: TopicId) {
         loop {
             let now = self.now;
-            let t = &mut self.broker.topics[topic as usize];
+            let t = &mut self.broker.topics[topic.index()];
             if t.in_process.len() >= t.spec.consumers as usize {
                 return;
             }
@@ -195,15 +196,15 @@ impl World {
                 ..msg.template.clone()
             };
             let r = self.requests.insert(req);
-            self.broker.topics[topic as usize]
+            self.broker.topics[topic.index()]
                 .in_process
                 .insert((r.idx, r.gen), msg);
             self.enter(r);
         }
     }
 
-    pub(crate) fn on_broker_poll(&mut self, topic: u32) {
-        let t = &mut self.broker.topics[topic as usize];
+    pub(crate) fn on_broker_poll(&mut self, topic: TopicId) {
+        let t = &mut self.broker.topics[topic.index()];
         if t.poll_at == Some(self.now) {
             t.poll_at = None;
         }
@@ -211,9 +212,9 @@ impl World {
     }
 
     /// A consumer's request for an event ended: acknowledge, or deliver again.
-    pub(crate) fn on_event_done(&mut self, topic: u32, r: ReqRef, outcome: Outcome) {
+    pub(crate) fn on_event_done(&mut self, topic: TopicId, r: ReqRef, outcome: Outcome) {
         let now = self.now;
-        let t = &mut self.broker.topics[topic as usize];
+        let t = &mut self.broker.topics[topic.index()];
         let Some(mut msg) = t.in_process.remove(&(r.idx, r.gen)) else {
             return;
         };
@@ -273,14 +274,14 @@ mod tests {
         let published = w.metrics.counter_total("events.published");
         let consumed = w.metrics.counter_total("events.consumed");
         assert!(published - consumed < 20.0, "{published} {consumed}");
-        assert!(w.topic_lag(0) < 20.0);
+        assert!(w.topic_lag(TopicId::new(0)) < 20.0);
     }
 
     #[test]
     fn too_few_consumers_build_lag() {
         let mut w = world(2, 0.0); // capacity 20/s for 50/s offered
         w.step(100 * SEC);
-        let lag = w.topic_lag(0);
+        let lag = w.topic_lag(TopicId::new(0));
         assert!((lag - 3_000.0).abs() < 300.0, "lag {lag}");
         assert!(w.ledger().balances());
     }
@@ -298,6 +299,6 @@ mod tests {
             (dead / published - 1.0 / 32.0).abs() < 0.01,
             "{dead} of {published}"
         );
-        assert!(published - consumed - dead - w.topic_lag(0) < 1e-9);
+        assert!(published - consumed - dead - w.topic_lag(TopicId::new(0)) < 1e-9);
     }
 }

@@ -9,6 +9,7 @@
 //! then store the answer. Series: `NAME.hits`, `NAME.misses`, `NAME.evictions`
 //! (weighted), `NAME.entries`.
 
+use crate::sim::kernel::ids::CacheId;
 use std::collections::BTreeMap;
 
 use crate::sim::kernel::metrics::{CounterId, GaugeId};
@@ -170,7 +171,7 @@ impl Cache {
 /// Handler steps for the cache-aside pattern: look the request's key up in
 /// `cache`; on a hit skip to after the store; on a miss run `miss` and store a
 /// value of `value_bytes` under the key.
-pub fn cache_aside(cache: u32, value_bytes: u32, miss: Vec<Step>) -> Vec<Step> {
+pub fn cache_aside(cache: CacheId, value_bytes: u32, miss: Vec<Step>) -> Vec<Step> {
     let miss_steps = u16::try_from(miss.len() + 1).expect("few steps");
     let mut steps = vec![Step::CacheLookup { cache, miss_steps }];
     steps.extend(miss);
@@ -222,12 +223,12 @@ mod tests {
     fn a_hit_costs_a_round_trip_plus_the_transfer() {
         let s = CacheSpec::new("c", 1).rtt_us(500);
         assert_eq!(s.command_us(1_250_000), 500 + 10_000);
-        let steps = cache_aside(0, 10, vec![Step::FailWith { p: 0.0 }]);
+        let steps = cache_aside(CacheId::new(0), 10, vec![Step::FailWith { p: 0.0 }]);
         assert_eq!(steps.len(), 3);
         assert_eq!(
             steps[0],
             Step::CacheLookup {
-                cache: 0,
+                cache: CacheId::new(0),
                 miss_steps: 2
             }
         );

@@ -2,13 +2,14 @@
 //! against a [`Cache`], each answered after the command's network time.
 
 use crate::sim::data::cache::{Cache, CacheMetrics, CacheSpec};
+use crate::sim::kernel::ids::CacheId;
 use crate::sim::kernel::request::ReqRef;
 use crate::sim::kernel::time::Micros;
 use crate::sim::kernel::world::{Event, World};
 
 impl World {
     /// Adds a cache (empty: a cold start); returns its index.
-    pub fn add_cache(&mut self, spec: CacheSpec) -> u32 {
+    pub fn add_cache(&mut self, spec: CacheSpec) -> CacheId {
         assert!(
             self.caches.iter().all(|c| c.spec.name != spec.name),
             "cache '{}' added twice",
@@ -24,7 +25,7 @@ impl World {
             entries: m.gauge(&format!("{n}.entries"), now, 0.0),
         };
         self.caches.push(Cache::new(spec, cm));
-        self.caches.len() as u32 - 1
+        CacheId::new(self.caches.len() - 1)
     }
 
     /// Index of the cache called `name`.
@@ -36,25 +37,25 @@ impl World {
     }
 
     /// Empties a cache now (a restart that loses its data).
-    pub fn cache_flush(&mut self, cache: u32) {
-        let c = &mut self.caches[cache as usize];
+    pub fn cache_flush(&mut self, cache: CacheId) {
+        let c = &mut self.caches[cache.index()];
         c.clear();
         let g = c.m.entries;
         self.metrics.set(g, self.now, 0.0);
     }
 
     /// Sets the time to live of entries stored from now on.
-    pub fn cache_set_ttl(&mut self, cache: u32, ttl_us: Option<Micros>) {
-        self.caches[cache as usize].spec.ttl_us = ttl_us;
+    pub fn cache_set_ttl(&mut self, cache: CacheId, ttl_us: Option<Micros>) {
+        self.caches[cache.index()].spec.ttl_us = ttl_us;
     }
 
     /// Looks up the request's key; the answer comes after the command's time and
     /// on a hit skips the next `miss_steps` steps.
-    pub(crate) fn cache_lookup(&mut self, r: ReqRef, cache: u32, miss_steps: u16) {
+    pub(crate) fn cache_lookup(&mut self, r: ReqRef, cache: CacheId, miss_steps: u16) {
         let now = self.now;
         let req = self.requests.get(r).expect("alive");
         let (key, w) = (req.key, req.weight as f64);
-        let c = &mut self.caches[cache as usize];
+        let c = &mut self.caches[cache.index()];
         let got = c.get(key, now);
         let (m, len) = (c.m, c.len() as f64);
         let (skip, dt) = match got {
@@ -73,10 +74,10 @@ impl World {
     }
 
     /// Stores the request's key with a value of `value_bytes`.
-    pub(crate) fn cache_store(&mut self, r: ReqRef, cache: u32, value_bytes: u32) {
+    pub(crate) fn cache_store(&mut self, r: ReqRef, cache: CacheId, value_bytes: u32) {
         let now = self.now;
         let key = self.requests.get(r).expect("alive").key;
-        let c = &mut self.caches[cache as usize];
+        let c = &mut self.caches[cache.index()];
         let effect = c.set(key, now, value_bytes);
         let (m, len, dt) = (c.m, c.len() as f64, c.spec.command_us(value_bytes));
         self.metrics.add(m.evictions, effect.evicted as f64);
@@ -126,7 +127,7 @@ mod tests {
         // Hit: 0.5 ms + 1 ms transfer of 125 kB.
         let p50_ms = lat.quantile(0.5).unwrap() / 1e3;
         assert!((p50_ms - 1.5).abs() < 0.1, "{p50_ms}");
-        w.cache_flush(0);
+        w.cache_flush(CacheId::new(0));
         w.step(121 * SEC);
         assert!(w.metrics.counter_total("redis.misses") > misses);
     }

@@ -329,13 +329,14 @@ impl Database {
 mod tests {
     use super::*;
     use crate::sim::data::orm::Query;
+    use crate::sim::kernel::ids::DatabaseId;
 
     #[test]
     fn writes_go_to_the_primary_reads_to_the_least_loaded_replica() {
         let mut m = Metrics::new(MS, 10);
         let mut db = Database::new(DatabaseSpec::new("db", 4).replicas(2), &mut m, 0);
-        let read = DataAccess::one(0, Query::read(1.0, 1.0));
-        let write = DataAccess::one(0, Query::write(1.0, 1.0));
+        let read = DataAccess::one(DatabaseId::new(0), Query::read(1.0, 1.0));
+        let write = DataAccess::one(DatabaseId::new(0), Query::write(1.0, 1.0));
         assert_eq!(db.route(&write), 0);
         assert_eq!(db.route(&read), 1);
         assert_eq!(db.route(&read), 2);
@@ -355,7 +356,7 @@ mod tests {
         let s = Session {
             req: ReqRef { idx: 0, gen: 0 },
             handler: HandlerId::new(0),
-            access: DataAccess::one(0, Query::read(1.0, 1.0)),
+            access: DataAccess::one(DatabaseId::new(0), Query::read(1.0, 1.0)),
             node: 0,
             next: 0,
             weight: 1,

@@ -8,6 +8,7 @@
 
 use crate::sim::data::database::{Database, DatabaseSpec, DbJob, Role, Session, StmtMetrics};
 use crate::sim::data::orm::DataAccess;
+use crate::sim::kernel::ids::DatabaseId;
 use crate::sim::kernel::ids::HandlerId;
 use crate::sim::kernel::request::{Outcome, ReqRef};
 use crate::sim::kernel::world::{Event, World};
@@ -29,7 +30,7 @@ impl World {
     /// Adds a database; returns its index. Node slots for up to `replica_slots`
     /// replicas are made now (inactive beyond `spec.replicas`) so that their
     /// series exist from the start and replicas can be added while running.
-    pub fn add_database(&mut self, spec: DatabaseSpec, replica_slots: u32) -> u32 {
+    pub fn add_database(&mut self, spec: DatabaseSpec, replica_slots: u32) -> DatabaseId {
         assert!(
             self.databases.iter().all(|d| d.spec.name != spec.name),
             "database '{}' added twice",
@@ -44,35 +45,35 @@ impl World {
         }
         db.spec.replicas = active;
         self.databases.push(db);
-        self.databases.len() as u32 - 1
+        DatabaseId::new(self.databases.len() - 1)
     }
 
     /// Index of the database called `name`.
-    pub fn database_index(&self, name: &str) -> Option<u32> {
+    pub fn database_index(&self, name: &str) -> Option<DatabaseId> {
         self.databases
             .iter()
             .position(|d| d.spec.name == name)
-            .map(|i| i as u32)
+            .map(DatabaseId::new)
     }
 
     /// Resizes every node of `db` to `cores` vCPUs from now on (vertical scaling;
     /// the lab skips the failover a real resize needs).
-    pub fn db_set_cores(&mut self, db: u32, cores: u32) {
+    pub fn db_set_cores(&mut self, db: DatabaseId, cores: u32) {
         let now = self.now;
-        let d = &mut self.databases[db as usize];
+        let d = &mut self.databases[db.index()];
         d.spec.cores = cores;
         for n in &mut d.nodes {
             n.cpu.set_cores(now, cores);
         }
         for node in 0..d.nodes.len() {
-            self.db_node_changed(db as usize, node);
+            self.db_node_changed(db.index(), node);
         }
     }
 
     /// Sets the number of active read replicas (at most the slots made by
     /// `add_database`). A removed replica takes no new reads and finishes what it has.
-    pub fn db_set_replicas(&mut self, db: u32, replicas: u32) {
-        let d = &mut self.databases[db as usize];
+    pub fn db_set_replicas(&mut self, db: DatabaseId, replicas: u32) {
+        let d = &mut self.databases[db.index()];
         let slots = d.nodes.len() as u32 - 1;
         let n = replicas.min(slots);
         for (i, node) in d.nodes.iter_mut().enumerate().skip(1) {
@@ -82,8 +83,8 @@ impl World {
     }
 
     /// Whether read-only data access goes to replicas.
-    pub fn db_set_read_from_replicas(&mut self, db: u32, on: bool) {
-        self.databases[db as usize].spec.read_from_replicas = on;
+    pub fn db_set_read_from_replicas(&mut self, db: DatabaseId, on: bool) {
+        self.databases[db.index()].spec.read_from_replicas = on;
     }
 
     /// Starts a data-access step for request `r`.
@@ -91,7 +92,7 @@ impl World {
         let now = self.now;
         let req = self.requests.get(r).expect("alive");
         let (weight, handler) = (req.weight, req.handler);
-        let di = access.db as usize;
+        let di = access.db.index();
         let d = &mut self.databases[di];
         let node = d.route(&access);
         let (slot, gen) = d.open(Session {
@@ -289,8 +290,8 @@ impl World {
 
     /// Registers the per-statement series of `handler` on `db` now, so that
     /// charts find them before the first query (they appear on first use anyway).
-    pub fn db_track_statement(&mut self, db: u32, handler: HandlerId) {
-        self.db_stmt_metrics(db as usize, handler);
+    pub fn db_track_statement(&mut self, db: DatabaseId, handler: HandlerId) {
+        self.db_stmt_metrics(db.index(), handler);
     }
 
     /// The per-statement series of handler `h`, registered on first use.

@@ -8,6 +8,7 @@
 //! Series: `NAME.keys` (keys held), `NAME.set` (SETNX that set the key),
 //! `NAME.found` (SETNX that found it), `NAME.expired`, `NAME.evicted`.
 
+use crate::sim::kernel::ids::KvStoreId;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::sim::kernel::log::LogLevel;
@@ -104,7 +105,7 @@ impl KvStore {
 
 impl World {
     /// Adds a key-value store holding at most `max_keys`; returns its index.
-    pub fn add_kv_store(&mut self, name: &str, max_keys: usize) -> u32 {
+    pub fn add_kv_store(&mut self, name: &str, max_keys: usize) -> KvStoreId {
         let now = self.now;
         let m = &mut self.metrics;
         let km = KvMetrics {
@@ -121,13 +122,13 @@ impl World {
             by_expiry: BTreeSet::new(),
             m: km,
         });
-        self.kv_stores.len() as u32 - 1
+        KvStoreId::new(self.kv_stores.len() - 1)
     }
 
     /// Restarts store `id`: every key is lost; logged.
-    pub fn restart_kv_store(&mut self, id: u32) {
+    pub fn restart_kv_store(&mut self, id: KvStoreId) {
         let now = self.now;
-        let s = &mut self.kv_stores[id as usize];
+        let s = &mut self.kv_stores[id.index()];
         let lost = s.clear();
         let (name, g) = (s.name.clone(), s.m.keys);
         self.metrics.set(g, now, 0.0);
@@ -139,7 +140,7 @@ impl World {
     pub(crate) fn run_setnx(
         &mut self,
         r: ReqRef,
-        store: u32,
+        store: KvStoreId,
         ttl_us: Micros,
         on_duplicate: OnDuplicate,
     ) -> bool {
@@ -148,7 +149,7 @@ impl World {
             let req = self.requests.get(r).expect("alive");
             (req.key, req.weight as f64)
         };
-        let s = &mut self.kv_stores[store as usize];
+        let s = &mut self.kv_stores[store.index()];
         let expired = s.purge(now);
         let (what, evicted) = s.setnx(key, ttl_us, now);
         let (m, len) = (s.m.clone(), s.len() as f64);
@@ -185,7 +186,7 @@ mod tests {
     use crate::sim::kernel::time::{HOUR, SEC};
     use crate::sim::WorldConfig;
 
-    fn store(max_keys: usize) -> (World, u32) {
+    fn store(max_keys: usize) -> (World, KvStoreId) {
         let mut w = World::new(1, WorldConfig::default());
         let id = w.add_kv_store("redis", max_keys);
         (w, id)
@@ -194,7 +195,7 @@ mod tests {
     #[test]
     fn setnx_sets_once_until_the_key_expires() {
         let (mut w, id) = store(100);
-        let s = &mut w.kv_stores[id as usize];
+        let s = &mut w.kv_stores[id.index()];
         assert_eq!(s.setnx(7, HOUR, 0).0, SetNx::Set);
         assert_eq!(s.setnx(7, HOUR, 10 * SEC).0, SetNx::Found);
         assert_eq!(s.purge(HOUR - 1), 0);
@@ -206,18 +207,18 @@ mod tests {
     fn a_restart_loses_every_key() {
         let (mut w, id) = store(100);
         for k in 0..10 {
-            w.kv_stores[id as usize].setnx(k, HOUR, 0);
+            w.kv_stores[id.index()].setnx(k, HOUR, 0);
         }
         w.restart_kv_store(id);
-        assert!(w.kv_stores[id as usize].is_empty());
-        assert_eq!(w.kv_stores[id as usize].setnx(3, HOUR, 0).0, SetNx::Set);
+        assert!(w.kv_stores[id.index()].is_empty());
+        assert_eq!(w.kv_stores[id.index()].setnx(3, HOUR, 0).0, SetNx::Set);
         assert!(w.log.entries().any(|e| e.text.contains("10 keys lost")));
     }
 
     #[test]
     fn a_full_store_evicts_the_key_closest_to_expiry() {
         let (mut w, id) = store(3);
-        let s = &mut w.kv_stores[id as usize];
+        let s = &mut w.kv_stores[id.index()];
         s.setnx(1, 3 * HOUR, 0);
         s.setnx(2, HOUR, 0);
         s.setnx(3, 2 * HOUR, 0);

@@ -17,6 +17,7 @@
 //! blocked), `NAME.lock_hold` and `NAME.lock_wait` (latency series, ms),
 //! `NAME.lock_wait_timeouts`; and `locks.deadlocks` once for the world.
 
+use crate::sim::kernel::ids::LockTableId;
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::sim::kernel::metrics::{CounterId, GaugeId, LatencyId};
@@ -68,11 +69,11 @@ fn key(r: ReqRef) -> ReqKey {
 #[derive(Default)]
 pub(crate) struct LockManager {
     tables: Vec<LockTable>,
-    rows: BTreeMap<(u32, u64), Row>,
+    rows: BTreeMap<(LockTableId, u64), Row>,
     /// Rows each request holds.
-    held: BTreeMap<ReqKey, Vec<(u32, u64)>>,
+    held: BTreeMap<ReqKey, Vec<(LockTableId, u64)>>,
     /// The row each waiting request waits for, and since when.
-    waiting: BTreeMap<ReqKey, (u32, u64, Micros)>,
+    waiting: BTreeMap<ReqKey, (LockTableId, u64, Micros)>,
     pub max_hold_us: Micros,
     pub deadlocks: u64,
     pub deadlock_counter: Option<CounterId>,
@@ -98,7 +99,7 @@ impl LockManager {
 
 impl World {
     /// Adds a lock table; returns its index.
-    pub fn add_lock_table(&mut self, spec: LockTableSpec) -> u32 {
+    pub fn add_lock_table(&mut self, spec: LockTableSpec) -> LockTableId {
         let n = &spec.name;
         let now = self.now;
         let m = &mut self.metrics;
@@ -113,11 +114,11 @@ impl World {
             self.locks.deadlock_counter = Some(self.metrics.counter("locks.deadlocks"));
         }
         self.locks.tables.push(LockTable { spec, m: tm });
-        self.locks.tables.len() as u32 - 1
+        LockTableId::new(self.locks.tables.len() - 1)
     }
 
     /// Locks currently held in `table`.
-    pub fn locks_held(&self, table: u32) -> usize {
+    pub fn locks_held(&self, table: LockTableId) -> usize {
         self.locks
             .rows
             .iter()
@@ -126,7 +127,7 @@ impl World {
     }
 
     /// Requests now waiting for a row of `table`.
-    pub fn lock_waiters(&self, table: u32) -> usize {
+    pub fn lock_waiters(&self, table: LockTableId) -> usize {
         self.locks
             .waiting
             .values()
@@ -146,10 +147,10 @@ impl World {
 
     /// `Step::Lock`: true if `r` got a row of `table` at once; false if it now
     /// waits in the row's queue.
-    pub(crate) fn lock_acquire(&mut self, r: ReqRef, table: u32, rows: u32) -> bool {
+    pub(crate) fn lock_acquire(&mut self, r: ReqRef, table: LockTableId, rows: u32) -> bool {
         let now = self.now;
         let row = self.rng.below(rows.max(1) as u64);
-        let m = self.locks.tables[table as usize].m.clone();
+        let m = self.locks.tables[table.index()].m.clone();
         let entry = self.locks.rows.entry((table, row)).or_default();
         match entry.holder {
             Some(h) if h == r => true,
@@ -157,7 +158,7 @@ impl World {
                 entry.waiters.push_back(r);
                 self.locks.waiting.insert(key(r), (table, row, now));
                 self.metrics.shift(m.waiters, now, 1.0);
-                if let Some(t) = self.locks.tables[table as usize].spec.wait_timeout_us {
+                if let Some(t) = self.locks.tables[table.index()].spec.wait_timeout_us {
                     self.queue.push(now + t, Event::LockWaitTimeout(r, now));
                 }
                 false
@@ -186,7 +187,7 @@ impl World {
         let now = self.now;
         let k = key(r);
         if let Some((t, row, since)) = self.locks.waiting.remove(&k) {
-            let m = self.locks.tables[t as usize].m.clone();
+            let m = self.locks.tables[t.index()].m.clone();
             if let Some(rw) = self.locks.rows.get_mut(&(t, row)) {
                 rw.waiters.retain(|w| *w != r);
             }
@@ -199,7 +200,7 @@ impl World {
         };
         let mut granted = Vec::new();
         for (t, row) in rows {
-            let m = self.locks.tables[t as usize].m.clone();
+            let m = self.locks.tables[t.index()].m.clone();
             let rw = self.locks.rows.get_mut(&(t, row)).expect("held row exists");
             debug_assert_eq!(rw.holder, Some(r));
             let hold = now - rw.since_us;
@@ -231,7 +232,7 @@ impl World {
         }
     }
 
-    fn forget_row_if_idle(&mut self, t: u32, row: u64) {
+    fn forget_row_if_idle(&mut self, t: LockTableId, row: u64) {
         if let Some(rw) = self.locks.rows.get(&(t, row)) {
             if rw.holder.is_none() && rw.waiters.is_empty() {
                 self.locks.rows.remove(&(t, row));
@@ -243,7 +244,7 @@ impl World {
     pub(crate) fn on_lock_wait_timeout(&mut self, r: ReqRef, since: Micros) {
         match self.locks.waiting.get(&key(r)) {
             Some((t, _, s)) if *s == since && self.requests.get(r).is_some() => {
-                let c = self.locks.tables[*t as usize].m.wait_timeouts;
+                let c = self.locks.tables[(*t).index()].m.wait_timeouts;
                 self.metrics.add(c, 1.0);
                 self.finish(r, Outcome::Error);
             }
@@ -257,7 +258,7 @@ mod tests {
     use crate::sim::*;
 
     /// One service whose handler locks one of `rows` rows and works 10 ms.
-    fn world(rows: u32, rps: f64) -> (World, u32) {
+    fn world(rows: u32, rps: f64) -> (World, LockTableId) {
         let mut w = World::new(5, WorldConfig::default());
         let s = w.add_service(ServiceSpec::new("db", 1, 500));
         let t = w.add_lock_table(LockTableSpec {

@@ -7,6 +7,7 @@
 //! network round trip and its CPU on the database. N + 1 is therefore slow for
 //! the plainest of reasons: N round trips in a row.
 
+use crate::sim::kernel::ids::DatabaseId;
 /// One SQL statement as the database sees it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Query {
@@ -53,7 +54,7 @@ impl Query {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct DataAccess {
     /// The database (index in the world).
-    pub db: u32,
+    pub db: DatabaseId,
     /// The first query.
     pub first: Query,
     /// The query repeated after it (one per parent row under N + 1).
@@ -64,7 +65,7 @@ pub struct DataAccess {
 
 impl DataAccess {
     /// A single query.
-    pub fn one(db: u32, q: Query) -> Self {
+    pub fn one(db: DatabaseId, q: Query) -> Self {
         DataAccess {
             db,
             first: q,
@@ -74,7 +75,7 @@ impl DataAccess {
     }
 
     /// The N + 1 pattern: a parent query, then `n` child queries, one per row.
-    pub fn n_plus_one(db: u32, parent: Query, child: Query, n: u32) -> Self {
+    pub fn n_plus_one(db: DatabaseId, parent: Query, child: Query, n: u32) -> Self {
         DataAccess {
             db,
             first: parent,
@@ -84,7 +85,7 @@ impl DataAccess {
     }
 
     /// The fix: one query joining parent and children (`JOIN FETCH`).
-    pub fn join_fetch(db: u32, joined: Query) -> Self {
+    pub fn join_fetch(db: DatabaseId, joined: Query) -> Self {
         Self::one(db, joined)
     }
 
@@ -114,13 +115,18 @@ mod tests {
 
     #[test]
     fn n_plus_one_sends_one_parent_and_n_children() {
-        let a = DataAccess::n_plus_one(0, Query::read(1.0, 5_000.0), Query::read(0.2, 1.0), 5_000);
+        let a = DataAccess::n_plus_one(
+            DatabaseId::new(0),
+            Query::read(1.0, 5_000.0),
+            Query::read(0.2, 1.0),
+            5_000,
+        );
         assert_eq!(a.queries(), 5_001);
         assert_eq!(a.query(0).rows_read, 5_000.0);
         assert_eq!(a.query(4_999).rows_read, 1.0);
         assert!(!a.writes());
-        let j = DataAccess::join_fetch(0, Query::read(50.0, 10_000.0));
+        let j = DataAccess::join_fetch(DatabaseId::new(0), Query::read(50.0, 10_000.0));
         assert_eq!(j.queries(), 1);
-        assert!(DataAccess::one(0, Query::write(1.0, 1.0)).writes());
+        assert!(DataAccess::one(DatabaseId::new(0), Query::write(1.0, 1.0)).writes());
     }
 }

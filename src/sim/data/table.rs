@@ -13,6 +13,7 @@
 //! Series: `NAME.rows` (rows inserted), `NAME.duplicates` (rows whose key was
 //! already there), `NAME.violations` (inserts refused by the constraint).
 
+use crate::sim::kernel::ids::TableId;
 use std::collections::BTreeMap;
 
 use crate::sim::kernel::metrics::CounterId;
@@ -80,7 +81,7 @@ impl Table {
 
 impl World {
     /// Adds a table, with a unique constraint on the key when `unique`.
-    pub fn add_table(&mut self, name: &str, unique: bool) -> u32 {
+    pub fn add_table(&mut self, name: &str, unique: bool) -> TableId {
         let m = TableMetrics {
             rows: self.metrics.counter(&format!("{name}.rows")),
             duplicates: self.metrics.counter(&format!("{name}.duplicates")),
@@ -93,16 +94,21 @@ impl World {
             rows: 0,
             m,
         });
-        self.tables.len() as u32 - 1
+        TableId::new(self.tables.len() - 1)
     }
 
     /// Runs an `Insert` step for `r`; false if the request ended (a violation).
-    pub(crate) fn run_insert(&mut self, r: ReqRef, table: u32, on_duplicate: OnDuplicate) -> bool {
+    pub(crate) fn run_insert(
+        &mut self,
+        r: ReqRef,
+        table: TableId,
+        on_duplicate: OnDuplicate,
+    ) -> bool {
         let (key, w) = {
             let req = self.requests.get(r).expect("alive");
             (req.key, req.weight as f64)
         };
-        let t = &mut self.tables[table as usize];
+        let t = &mut self.tables[table.index()];
         let what = t.insert(key);
         let m = t.m.clone();
         match what {
@@ -131,7 +137,7 @@ mod tests {
     fn a_unique_key_refuses_the_second_insert() {
         let mut w = World::new(1, WorldConfig::default());
         let t = w.add_table("processed_events", true);
-        let t = &mut w.tables[t as usize];
+        let t = &mut w.tables[t.index()];
         assert_eq!(t.insert(5), Inserted::New);
         assert_eq!(t.insert(5), Inserted::Violation);
         assert_eq!(t.insert(6), Inserted::New);
@@ -142,7 +148,7 @@ mod tests {
     fn without_a_constraint_duplicates_go_in_and_are_counted() {
         let mut w = World::new(1, WorldConfig::default());
         let t = w.add_table("ledger", false);
-        let t = &mut w.tables[t as usize];
+        let t = &mut w.tables[t.index()];
         assert_eq!(t.insert(5), Inserted::New);
         assert_eq!(t.insert(5), Inserted::Duplicate);
         assert_eq!(t.insert(5), Inserted::Duplicate);

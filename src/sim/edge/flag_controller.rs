@@ -16,6 +16,8 @@
 //! The gauge `NAME.shedding` is 1 while the controller holds its flags off.
 
 use crate::sim::edge::signals::Cond;
+use crate::sim::kernel::ids::FlagControllerId;
+use crate::sim::kernel::ids::FlagId;
 use crate::sim::kernel::log::LogLevel;
 use crate::sim::kernel::metrics::GaugeId;
 use crate::sim::kernel::time::Micros;
@@ -29,7 +31,7 @@ pub struct FlagControllerSpec {
     /// The flags it sets together, each with the value it has while shedding
     /// (`false`: a feature turned off; `true`: a fallback turned on). They are
     /// expected to start at their normal (not shedding) values.
-    pub flags: Vec<(u32, bool)>,
+    pub flags: Vec<(FlagId, bool)>,
     /// Shed when any of these holds.
     pub shed_when: Vec<Cond>,
     /// Restore when all of these have held for `restore_after_us`.
@@ -63,7 +65,7 @@ impl FlagController {
 
 impl World {
     /// Adds a flag controller and schedules its first look; returns its index.
-    pub fn add_flag_controller(&mut self, spec: FlagControllerSpec) -> u32 {
+    pub fn add_flag_controller(&mut self, spec: FlagControllerSpec) -> FlagControllerId {
         assert!(
             spec.period_us > 0,
             "'{}': period must be positive",
@@ -72,7 +74,7 @@ impl World {
         assert!(
             spec.flags
                 .iter()
-                .all(|&(f, _)| (f as usize) < self.flags.len()),
+                .all(|&(f, _)| f.index() < self.flags.len()),
             "'{}': no such flag",
             spec.name
         );
@@ -86,7 +88,7 @@ impl World {
             calm_since_us: None,
             gauge,
         });
-        let i = self.flag_controllers.len() as u32 - 1;
+        let i = FlagControllerId::new(self.flag_controllers.len() - 1);
         self.queue
             .push(self.now + period, Event::FlagControllerTick(i));
         i
@@ -94,17 +96,17 @@ impl World {
 
     /// Switches a controller on or off. Switched off, it sets its flags back
     /// to their normal values.
-    pub fn set_flag_controller_enabled(&mut self, controller: u32, enabled: bool) {
-        let c = &mut self.flag_controllers[controller as usize];
+    pub fn set_flag_controller_enabled(&mut self, controller: FlagControllerId, enabled: bool) {
+        let c = &mut self.flag_controllers[controller.index()];
         c.spec.enabled = enabled;
         if !enabled && c.shedding {
             self.restore_flags(controller, "controller switched off");
         }
     }
 
-    pub(crate) fn on_flag_controller_tick(&mut self, i: u32) {
+    pub(crate) fn on_flag_controller_tick(&mut self, i: FlagControllerId) {
         let now = self.now;
-        let c = &self.flag_controllers[i as usize];
+        let c = &self.flag_controllers[i.index()];
         let period = c.spec.period_us;
         self.queue.push(now + period, Event::FlagControllerTick(i));
         if !c.spec.enabled {
@@ -118,7 +120,7 @@ impl World {
         }
         let calm = c.spec.restore_when.iter().all(|&k| self.holds(k));
         let after = c.spec.restore_after_us;
-        let c = &mut self.flag_controllers[i as usize];
+        let c = &mut self.flag_controllers[i.index()];
         if !calm {
             c.calm_since_us = None;
             return;
@@ -129,8 +131,8 @@ impl World {
         }
     }
 
-    fn shed_flags(&mut self, i: u32, why: &str) {
-        let c = &mut self.flag_controllers[i as usize];
+    fn shed_flags(&mut self, i: FlagControllerId, why: &str) {
+        let c = &mut self.flag_controllers[i.index()];
         c.shedding = true;
         c.calm_since_us = None;
         let (g, flags, name) = (c.gauge, c.spec.flags.clone(), c.spec.name.clone());
@@ -145,8 +147,8 @@ impl World {
         }
     }
 
-    fn restore_flags(&mut self, i: u32, why: &str) {
-        let c = &mut self.flag_controllers[i as usize];
+    fn restore_flags(&mut self, i: FlagControllerId, why: &str) {
+        let c = &mut self.flag_controllers[i.index()];
         c.shedding = false;
         c.calm_since_us = None;
         let (g, flags, name) = (c.gauge, c.spec.flags.clone(), c.spec.name.clone());
@@ -171,7 +173,7 @@ mod tests {
     /// One pod of 4 workers; an optional 40 ms step behind a flag; the load
     /// quadruples at 60 s for a minute. The base work alone fits, the
     /// optional work does not.
-    fn world(enabled: bool) -> (World, u32, u32) {
+    fn world(enabled: bool) -> (World, FlagId, FlagId) {
         let mut w = World::new(3, WorldConfig::default());
         let s = w.add_service(ServiceSpec::new("web", 1, 4));
         let extra = w.add_flag("extra", true);

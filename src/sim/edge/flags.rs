@@ -9,6 +9,7 @@
 //! change is logged.
 
 use crate::sim::kernel::flow::Next;
+use crate::sim::kernel::ids::FlagId;
 use crate::sim::kernel::log::LogLevel;
 use crate::sim::kernel::metrics::GaugeId;
 use crate::sim::kernel::time::Micros;
@@ -38,7 +39,7 @@ impl Flag {
 
 impl World {
     /// Adds a feature flag, on or off; returns its index.
-    pub fn add_flag(&mut self, name: &str, on: bool) -> u32 {
+    pub fn add_flag(&mut self, name: &str, on: bool) -> FlagId {
         assert!(
             self.flags.iter().all(|f| f.name != name),
             "flag '{name}' added twice"
@@ -52,7 +53,7 @@ impl World {
             gauge,
             changed_at_us: None,
         });
-        self.flags.len() as u32 - 1
+        FlagId::new(self.flags.len() - 1)
     }
 
     /// Index of the flag called `name`.
@@ -64,13 +65,13 @@ impl World {
     }
 
     /// True while flag `flag` is on.
-    pub fn flag_on(&self, flag: u32) -> bool {
-        self.flags[flag as usize].on
+    pub fn flag_on(&self, flag: FlagId) -> bool {
+        self.flags[flag.index()].on
     }
 
     /// Turns a flag on or off from now on; `why` goes into the log entry.
-    pub fn set_flag(&mut self, flag: u32, on: bool, why: &str) {
-        let f = &mut self.flags[flag as usize];
+    pub fn set_flag(&mut self, flag: FlagId, on: bool, why: &str) {
+        let f = &mut self.flags[flag.index()];
         if f.on == on {
             return;
         }
@@ -83,7 +84,7 @@ impl World {
     }
 
     /// The `Step::WhenFlag` step.
-    pub(crate) fn when_flag_step(&self, flag: u32, steps: u16) -> Next {
+    pub(crate) fn when_flag_step(&self, flag: FlagId, steps: u16) -> Next {
         if self.flag_on(flag) {
             Next::Continue
         } else {
@@ -135,6 +136,6 @@ mod tests {
             .log
             .entries()
             .any(|e| e.text.starts_with("flag widget off")));
-        assert_eq!(w.flags[widget as usize].changed_at_us(), Some(60 * SEC));
+        assert_eq!(w.flags[widget.index()].changed_at_us(), Some(60 * SEC));
     }
 }

@@ -24,6 +24,7 @@
 //! population (weighted), and a log entry "429 burst" when rejections start
 //! after a quiet spell.
 
+use crate::sim::kernel::ids::LimiterId;
 use std::collections::BTreeMap;
 
 use crate::sim::kernel::dist::Dist;
@@ -188,7 +189,7 @@ impl RateLimiter {
 
 impl World {
     /// Adds a rate limiter; returns its index for [`Step::RateLimit`](super::Step::RateLimit).
-    pub fn add_rate_limiter(&mut self, spec: RateLimitSpec) -> u32 {
+    pub fn add_rate_limiter(&mut self, spec: RateLimitSpec) -> LimiterId {
         assert!(spec.max_buckets >= 1);
         assert!(
             self.limiters.iter().all(|l| l.spec.name != spec.name),
@@ -201,23 +202,23 @@ impl World {
             by_class: Vec::new(),
             last_reject_us: None,
         });
-        self.limiters.len() as u32 - 1
+        LimiterId::new(self.limiters.len() - 1)
     }
 
     /// Changes a limiter's declaration from now on (rate, burst, scope, switch).
     /// Buckets already filled keep their tokens.
-    pub fn set_rate_limit(&mut self, limiter: u32, change: impl FnOnce(&mut RateLimitSpec)) {
-        let l = &mut self.limiters[limiter as usize];
+    pub fn set_rate_limit(&mut self, limiter: LimiterId, change: impl FnOnce(&mut RateLimitSpec)) {
+        let l = &mut self.limiters[limiter.index()];
         change(&mut l.spec);
         assert!(l.spec.rate_per_s >= 0.0 && l.spec.burst >= 1.0);
     }
 
     /// The `Step::RateLimit` step.
-    pub(crate) fn rate_limit_step(&mut self, r: ReqRef, limiter: u32) -> Next {
+    pub(crate) fn rate_limit_step(&mut self, r: ReqRef, limiter: LimiterId) -> Next {
         let now = self.now;
         let req = self.requests.get(r).expect("alive");
         let (pod, key, class, w) = (req.pod, req.key, req.class, req.weight);
-        let l = &mut self.limiters[limiter as usize];
+        let l = &mut self.limiters[limiter.index()];
         let ok = l.admit(now, pod, key, w as f64);
         let round_trip = match (l.spec.enabled, l.spec.scope) {
             (true, LimitScope::Shared { round_trip }) => round_trip.sample(&mut self.rng),
@@ -239,9 +240,9 @@ impl World {
         }
     }
 
-    fn note_rejection(&mut self, limiter: u32, key: u64, class: u16) {
+    fn note_rejection(&mut self, limiter: LimiterId, key: u64, class: u16) {
         let now = self.now;
-        let l = &mut self.limiters[limiter as usize];
+        let l = &mut self.limiters[limiter.index()];
         let starts = l.last_reject_us.is_none_or(|t| now - t > QUIET_US);
         l.last_reject_us = Some(now);
         if starts {
@@ -254,8 +255,8 @@ impl World {
         }
     }
 
-    fn limiter_class_counters(&mut self, limiter: u32, class: u16) -> [CounterId; 2] {
-        let l = &self.limiters[limiter as usize];
+    fn limiter_class_counters(&mut self, limiter: LimiterId, class: u16) -> [CounterId; 2] {
+        let l = &self.limiters[limiter.index()];
         if let Some(Some(ids)) = l.by_class.get(class as usize) {
             return *ids;
         }
@@ -264,7 +265,7 @@ impl World {
             self.metrics.counter(&format!("{name}.accepted.{cls}")),
             self.metrics.counter(&format!("{name}.rejected.{cls}")),
         ];
-        let v = &mut self.limiters[limiter as usize].by_class;
+        let v = &mut self.limiters[limiter.index()].by_class;
         if v.len() <= class as usize {
             v.resize(class as usize + 1, None);
         }

@@ -14,6 +14,7 @@
 
 use crate::sim::edge::signals::Cond;
 use crate::sim::kernel::flow::Next;
+use crate::sim::kernel::ids::ShedRuleId;
 use crate::sim::kernel::log::LogLevel;
 use crate::sim::kernel::metrics::CounterId;
 use crate::sim::kernel::request::{Outcome, ReqRef};
@@ -47,30 +48,30 @@ const QUIET_US: Micros = 10 * SEC;
 
 impl World {
     /// Adds a shedding rule; returns its index for `Step::Shed`.
-    pub fn add_shed_rule(&mut self, spec: ShedRuleSpec) -> u32 {
+    pub fn add_shed_rule(&mut self, spec: ShedRuleSpec) -> ShedRuleId {
         let shed = self.metrics.counter(&format!("{}.shed", spec.name));
         self.shed_rules.push(ShedRule {
             spec,
             shed,
             last_shed_us: None,
         });
-        self.shed_rules.len() as u32 - 1
+        ShedRuleId::new(self.shed_rules.len() - 1)
     }
 
     /// Switches a rule on or off.
-    pub fn set_shed_rule_enabled(&mut self, rule: u32, enabled: bool) {
-        self.shed_rules[rule as usize].spec.enabled = enabled;
+    pub fn set_shed_rule_enabled(&mut self, rule: ShedRuleId, enabled: bool) {
+        self.shed_rules[rule.index()].spec.enabled = enabled;
     }
 
     /// The `Step::Shed` step.
-    pub(crate) fn shed_step(&mut self, r: ReqRef, rule: u32) -> Next {
-        let s = &self.shed_rules[rule as usize];
+    pub(crate) fn shed_step(&mut self, r: ReqRef, rule: ShedRuleId) -> Next {
+        let s = &self.shed_rules[rule.index()];
         if !s.spec.enabled || !s.spec.when.iter().any(|&c| self.holds(c)) {
             return Next::Continue;
         }
         let now = self.now;
         let w = self.requests.get(r).expect("alive").weight as f64;
-        let s = &mut self.shed_rules[rule as usize];
+        let s = &mut self.shed_rules[rule.index()];
         let starts = s.last_shed_us.is_none_or(|t| now - t > QUIET_US);
         s.last_shed_us = Some(now);
         let (id, skip, name) = (s.shed, s.spec.skip, s.spec.name.clone());

@@ -7,12 +7,12 @@
 //! - every client request reaches its ledger exactly once: an outcome, or it is
 //!   still in flight.
 
+use crate::sim::kernel::ids::ClientId;
 use crate::sim::kernel::request::{Origin, Outcome, ReqRef, Request};
 use crate::sim::kernel::world::{Event, World};
 use crate::sim::topology::handler::Step;
 use crate::sim::topology::service::PodState;
 use crate::sim::traffic::client::Ledger;
-use crate::sim::ClientId;
 
 /// What a decision step (rate limit, flag, shedding) says happens next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

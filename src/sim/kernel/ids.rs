@@ -67,4 +67,28 @@ ids! {
     BulkheadId;
     /// A retry policy (`World::add_retry`).
     RetryId;
+    /// A rate limiter (`World::add_rate_limiter`).
+    LimiterId;
+    /// A load-shedding rule (`World::add_shed_rule`).
+    ShedRuleId;
+    /// A feature flag (`World::add_flag`).
+    FlagId;
+    /// A flag controller (`World::add_flag_controller`).
+    FlagControllerId;
+    /// A cache (`World::add_cache`).
+    CacheId;
+    /// A database (`World::add_database`).
+    DatabaseId;
+    /// A broker topic (`World::add_topic`).
+    TopicId;
+    /// A lock table (`World::add_lock_table`).
+    LockTableId;
+    /// A table of rows by key (`World::add_table`).
+    TableId;
+    /// A key-value store (`World::add_kv_store`).
+    KvStoreId;
+    /// A traffic split (`World::add_split`).
+    SplitId;
+    /// An autoscaler (`World::add_autoscaler`).
+    AutoscalerId;
 }

@@ -6,9 +6,10 @@
 //! with a generation, so an event that refers to a request that has since ended
 //! (a late timeout, a late reply) is recognised as stale and ignored.
 
+use crate::sim::kernel::ids::ClientId;
+use crate::sim::kernel::ids::TopicId;
 use crate::sim::kernel::ids::{HandlerId, ServiceId};
 use crate::sim::kernel::time::Micros;
-use crate::sim::ClientId;
 
 /// How a request ended, from the point of view of whoever sent it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -61,7 +62,7 @@ pub enum Origin {
     Detached,
     /// A consumer of a broker topic (index into the broker's topics), which
     /// acknowledges or redelivers the message by the outcome (`broker.rs`).
-    Event(u32),
+    Event(TopicId),
 }
 
 /// One request in flight.

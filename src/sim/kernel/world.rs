@@ -26,7 +26,9 @@ use crate::sim::edge::flags::Flag;
 use crate::sim::edge::rate_limit::RateLimiter;
 use crate::sim::edge::shedding::ShedRule;
 use crate::sim::kernel::event_queue::EventQueue;
-use crate::sim::kernel::ids::{BreakerId, ClientId, HandlerId, ServiceId};
+use crate::sim::kernel::ids::{
+    AutoscalerId, BreakerId, ClientId, FlagControllerId, HandlerId, ServiceId, TopicId,
+};
 use crate::sim::kernel::log::{EventLog, LogEntry, LogLevel};
 use crate::sim::kernel::metrics::Metrics;
 use crate::sim::kernel::request::Outcome;
@@ -108,11 +110,11 @@ pub(crate) enum Event {
     /// table's wait timeout (`locks.rs`).
     LockWaitTimeout(ReqRef, Micros),
     /// A broker topic may have a message due for delivery (`broker.rs`).
-    BrokerPoll { topic: u32 },
+    BrokerPoll { topic: TopicId },
     /// A decision step that took time (a round trip to a shared store) is over: `None` goes on to the next step, `Some` ends the request.
     Resume(ReqRef, Option<Outcome>),
     /// Flag controller `i` looks at the system again.
-    FlagControllerTick(u32),
+    FlagControllerTick(FlagControllerId),
     /// Something a database waits for (`db_flow.rs`).
     Db(DbEvent),
     /// The next completion on a pod's CPU (stale if the token moved on).
@@ -122,7 +124,7 @@ pub(crate) enum Event {
         token: u32,
     },
     /// Autoscaler `i` looks at its service (`autoscaler.rs`).
-    HpaSync(u32),
+    HpaSync(AutoscalerId),
     /// A cache command's answer reaches the request, which skips `skip` steps.
     CacheReply { req: ReqRef, skip: u16 },
     /// A caller's backoff is over: its next attempt (stale if the token moved on).

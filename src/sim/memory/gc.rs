@@ -16,10 +16,10 @@
 //! than 2 % of the heap). A leak thus shows as a post-GC floor that rises,
 //! collections that come ever more often and pause ever longer, then a kill.
 
+use crate::sim::kernel::ids::ServiceId;
 use crate::sim::kernel::request::ReqRef;
 use crate::sim::kernel::time::{Micros, MS};
 use crate::sim::kernel::world::{Event, World};
-use crate::sim::ServiceId;
 
 /// How a service's runtime collects garbage.
 #[derive(Clone, Debug, PartialEq)]

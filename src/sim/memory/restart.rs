@@ -9,13 +9,13 @@
 //! and then needs its start-up time before it is ready. Log entries: OOMKilled,
 //! CrashLoopBackOff, Restarted.
 
+use crate::sim::kernel::ids::ServiceId;
 use crate::sim::kernel::log::LogLevel;
 use crate::sim::kernel::request::ReqRef;
 use crate::sim::kernel::time::{as_secs, Micros, MIN, SEC};
 use crate::sim::kernel::world::{Event, World};
 use crate::sim::memory::pod_memory::PodMemory;
 use crate::sim::topology::service::PodState;
-use crate::sim::ServiceId;
 
 /// How a killed pod comes back.
 #[derive(Clone, Debug, PartialEq)]

@@ -10,7 +10,7 @@
 //! balanced as usual. Pins are forgotten after `idle_us` without a request and
 //! are at most `max_pins`, so the table is bounded.
 
-use crate::sim::ServiceId;
+use crate::sim::kernel::ids::ServiceId;
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::sim::kernel::metrics::CounterId;

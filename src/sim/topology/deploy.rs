@@ -10,11 +10,11 @@
 //! The whole fleet switches at once; a rolling update is a split between two
 //! services (`split.rs`) moved step by step.
 
+use crate::sim::kernel::ids::HandlerId;
 use crate::sim::kernel::ids::ServiceId;
 use crate::sim::kernel::log::LogLevel;
 use crate::sim::kernel::world::World;
 use crate::sim::topology::handler::Step;
-use crate::sim::HandlerId;
 
 /// Rollbacks kept per service (as Kubernetes keeps a revision history).
 const HISTORY: usize = 10;

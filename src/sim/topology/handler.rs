@@ -7,7 +7,10 @@
 
 use crate::sim::data::orm::DataAccess;
 use crate::sim::kernel::dist::Dist;
-use crate::sim::kernel::ids::{BreakerId, BulkheadId, HandlerId, RetryId, ServiceId};
+use crate::sim::kernel::ids::{
+    BreakerId, BulkheadId, CacheId, FlagId, HandlerId, KvStoreId, LimiterId, LockTableId, RetryId,
+    ServiceId, ShedRuleId, TableId, TopicId,
+};
 use crate::sim::kernel::time::Micros;
 
 /// What a caller does when a call fails, is rejected or times out.
@@ -52,22 +55,22 @@ pub enum Step {
     /// Lock one row of lock table `table`, drawn uniformly from its first `rows`
     /// rows (the hot set); wait in FIFO order, holding the worker, if another
     /// transaction holds it. Held until `Commit` or the request ends.
-    Lock { table: u32, rows: u32 },
+    Lock { table: LockTableId, rows: u32 },
     /// Commit the request's local transaction: release every row lock it holds.
     Commit,
     /// Publish one event to broker topic `topic` and carry on at once.
-    Publish { topic: u32 },
+    Publish { topic: TopicId },
     /// Check the request's API key against rate limiter `n` (the world's
     /// `limiters`): carry on, or end as `Rejected` (429) before anything further
     /// is touched (`rate_limit.rs`).
-    RateLimit(u32),
+    RateLimit(LimiterId),
     /// Run the next `steps` steps only while feature flag `flag` is on; skip
     /// them while it is off (`flags.rs`).
-    WhenFlag { flag: u32, steps: u16 },
+    WhenFlag { flag: FlagId, steps: u16 },
     /// Priority shedding by rule `n` (the world's `shed_rules`): when the
     /// watched pool is overloaded, reject this low-priority work or skip the
     /// optional steps after it (`shedding.rs`).
-    Shed(u32),
+    Shed(ShedRuleId),
     /// Query a database (one query, N + 1 queries, or a join) on one connection,
     /// holding the worker until the last answer (`db_flow.rs`).
     Db(DataAccess),
@@ -75,14 +78,14 @@ pub enum Step {
     /// `miss_steps` steps (built by `cache::cache_aside`).
     CacheLookup {
         /// The cache (index in the world).
-        cache: u32,
+        cache: CacheId,
         /// Steps skipped on a hit (the miss path and its store).
         miss_steps: u16,
     },
     /// Store the request's key in a cache with a value of `value_bytes`.
     CacheStore {
         /// The cache (index in the world).
-        cache: u32,
+        cache: CacheId,
         /// Size of the value stored; a later hit pays its transfer.
         value_bytes: u32,
     },
@@ -91,7 +94,7 @@ pub enum Step {
     /// and does what `on_duplicate` says.
     SetNx {
         /// The store (index into the world's key-value stores).
-        store: u32,
+        store: KvStoreId,
         /// The key's time to live.
         ttl_us: Micros,
         /// What a request whose key is there does.
@@ -103,7 +106,7 @@ pub enum Step {
     /// one takes the row and counts it as a duplicate.
     Insert {
         /// The table (index into the world's tables).
-        table: u32,
+        table: TableId,
         /// What a request refused by a unique constraint does.
         on_duplicate: OnDuplicate,
     },

@@ -9,12 +9,13 @@
 //! — exactly what a weighted load-balancer rule or a DNS weight change does.
 //! Requests already sent stay where they are.
 
+use crate::sim::kernel::ids::ClientId;
+use crate::sim::kernel::ids::SplitId;
 use crate::sim::kernel::ids::{HandlerId, ServiceId};
 use crate::sim::kernel::log::LogLevel;
 use crate::sim::kernel::time::Micros;
 use crate::sim::kernel::world::World;
 use crate::sim::traffic::client::{ClientSpec, Ledger};
-use crate::sim::ClientId;
 
 /// One destination of a split.
 #[derive(Clone, Debug, PartialEq)]
@@ -62,7 +63,7 @@ fn normalised(shares: &[f64]) -> Vec<f64> {
 
 impl World {
     /// Adds a split; returns its index.
-    pub fn add_split(&mut self, spec: SplitSpec) -> u32 {
+    pub fn add_split(&mut self, spec: SplitSpec) -> SplitId {
         let shares = normalised(&spec.targets.iter().map(|t| t.share).collect::<Vec<_>>());
         let mut clients = Vec::new();
         for (t, share) in spec.targets.iter().zip(shares) {
@@ -77,12 +78,12 @@ impl World {
             clients.push(self.add_client(c));
         }
         self.splits.push(Split { spec, clients });
-        self.splits.len() as u32 - 1
+        SplitId::new(self.splits.len() - 1)
     }
 
     /// Moves traffic: new shares, one per target, from now on. Logged.
-    pub fn set_split_shares(&mut self, split: u32, shares: &[f64]) {
-        let sp = &mut self.splits[split as usize];
+    pub fn set_split_shares(&mut self, split: SplitId, shares: &[f64]) {
+        let sp = &mut self.splits[split.index()];
         assert_eq!(shares.len(), sp.spec.targets.len(), "one share per target");
         for (t, s) in sp.spec.targets.iter_mut().zip(shares) {
             t.share = *s;
@@ -102,13 +103,13 @@ impl World {
     }
 
     /// Changes a split's total rate from now on, keeping its shares.
-    pub fn set_split_rate(&mut self, split: u32, rate_rps: f64) {
-        self.splits[split as usize].spec.rate_rps = rate_rps;
+    pub fn set_split_rate(&mut self, split: SplitId, rate_rps: f64) {
+        self.splits[split.index()].spec.rate_rps = rate_rps;
         self.apply_split_rates(split);
     }
 
-    fn apply_split_rates(&mut self, split: u32) {
-        let sp = &self.splits[split as usize];
+    fn apply_split_rates(&mut self, split: SplitId) {
+        let sp = &self.splits[split.index()];
         let shares = normalised(&sp.spec.targets.iter().map(|t| t.share).collect::<Vec<_>>());
         let rates: Vec<(ClientId, f64)> = sp
             .clients
@@ -122,17 +123,17 @@ impl World {
     }
 
     /// The split's ledger: its populations' ledgers summed.
-    pub fn split_ledger(&self, split: u32) -> Ledger {
+    pub fn split_ledger(&self, split: SplitId) -> Ledger {
         let mut l = Ledger::default();
-        for c in &self.splits[split as usize].clients {
+        for c in &self.splits[split.index()].clients {
             l.add(&self.clients[(*c).index()].ledger);
         }
         l
     }
 
     /// The split's populations, in target order.
-    pub fn split_clients(&self, split: u32) -> &[ClientId] {
-        &self.splits[split as usize].clients
+    pub fn split_clients(&self, split: SplitId) -> &[ClientId] {
+        &self.splits[split.index()].clients
     }
 }
 

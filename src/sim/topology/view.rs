@@ -168,13 +168,13 @@ impl World {
                     Step::RateLimit(l)
                         if self
                             .limiters
-                            .get(*l as usize)
+                            .get((*l).index())
                             .is_some_and(|l| l.spec.enabled) =>
                     {
                         push(PolicyView::RateLimit);
                     }
                     Step::WhenFlag { flag, .. } => {
-                        if let Some(f) = self.flags.get(*flag as usize).filter(|f| !f.is_on()) {
+                        if let Some(f) = self.flags.get((*flag).index()).filter(|f| !f.is_on()) {
                             push(PolicyView::FlagOff(f.name.clone()));
                         }
                     }

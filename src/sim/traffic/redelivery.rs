@@ -15,12 +15,12 @@
 //! (`NAME.attempts`, `NAME.retries` = redeliveries, `NAME.retries_ok` =
 //! redeliveries the receiver answered with success).
 
+use crate::sim::kernel::ids::HandlerId;
+use crate::sim::kernel::ids::RetryId;
 use crate::sim::kernel::time::Micros;
 use crate::sim::kernel::world::World;
 use crate::sim::topology::handler::{CallSpec, Handler, Step};
 use crate::sim::traffic::client::ClientSpec;
-use crate::sim::HandlerId;
-use crate::sim::RetryId;
 
 /// How a client population redelivers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -16,7 +16,12 @@ fn world(db: DatabaseSpec, slots: u32, access: DataAccess, rate_rps: f64) -> Wor
 #[test]
 fn n_plus_one_pays_one_round_trip_per_query() {
     let db = DatabaseSpec::new("db", 8).rtt_us(3 * MS);
-    let a = DataAccess::n_plus_one(0, Query::read(0.1, 100.0), Query::read(0.1, 1.0), 100);
+    let a = DataAccess::n_plus_one(
+        DatabaseId::new(0),
+        Query::read(0.1, 100.0),
+        Query::read(0.1, 1.0),
+        100,
+    );
     let mut w = world(db, 0, a, 1.0);
     w.step(60 * SEC);
     let h = w.metrics.series_histogram("app.latency").unwrap();
@@ -36,7 +41,12 @@ fn n_plus_one_pays_one_round_trip_per_query() {
 fn cpu_utilisation_is_offered_load_over_cores() {
     // 400 queries/s × 10 ms on 8 cores: 50 % busy.
     let db = DatabaseSpec::new("db", 8);
-    let mut w = world(db, 0, DataAccess::one(0, Query::read(10.0, 1.0)), 400.0);
+    let mut w = world(
+        db,
+        0,
+        DataAccess::one(DatabaseId::new(0), Query::read(10.0, 1.0)),
+        400.0,
+    );
     w.step(300 * SEC);
     let util = w
         .metrics
@@ -51,7 +61,12 @@ fn a_full_pool_makes_requests_wait_then_fail_after_the_acquire_timeout() {
     let db = DatabaseSpec::new("db", 8)
         .max_connections(1)
         .acquire_timeout_us(500 * MS);
-    let mut w = world(db, 0, DataAccess::one(0, Query::read(100.0, 1.0)), 20.0);
+    let mut w = world(
+        db,
+        0,
+        DataAccess::one(DatabaseId::new(0), Query::read(100.0, 1.0)),
+        20.0,
+    );
     w.step(60 * SEC);
     let l = w.ledger();
     assert!(l.failed > l.succeeded, "{l:?}");
@@ -110,11 +125,16 @@ fn replicas_take_the_reads_and_replay_the_writes_with_lag() {
 fn more_cores_relieve_a_saturated_database() {
     // 500 × 10 ms = 5 cores of work on 4: the queue grows; on 8 it does not.
     let db = DatabaseSpec::new("db", 4);
-    let mut w = world(db, 0, DataAccess::one(0, Query::read(10.0, 1.0)), 500.0);
+    let mut w = world(
+        db,
+        0,
+        DataAccess::one(DatabaseId::new(0), Query::read(10.0, 1.0)),
+        500.0,
+    );
     w.step(30 * SEC);
     let backlog = w.requests_alive();
     assert!(backlog > 500, "{backlog}");
-    w.db_set_cores(0, 8);
+    w.db_set_cores(DatabaseId::new(0), 8);
     w.step(90 * SEC);
     assert!(w.requests_alive() < 100, "{}", w.requests_alive());
 }
