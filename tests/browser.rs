@@ -13,6 +13,7 @@ use gloo_timers::future::TimeoutFuture;
 use resilience_lab::link;
 use resilience_lab::scenarios::charts::eval_line;
 use resilience_lab::scenarios::{self, Run, Scenario};
+use resilience_lab::ui::format;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{
@@ -24,6 +25,9 @@ wasm_bindgen_test_configure!(run_in_browser);
 #[macro_use]
 #[path = "common/browser_scenarios.rs"]
 mod browser_scenarios;
+
+#[path = "common/figures_line.rs"]
+mod figures_line;
 
 // ---- a mounted lab -------------------------------------------------------
 
@@ -166,11 +170,16 @@ const PATIENCE_MS: f64 = 120_000.0;
 
 /// Waits (up to `PATIENCE_MS` of wall-clock time) until `cond` holds.
 async fn wait_until(what: &str, cond: impl Fn() -> bool) {
+    wait_within(PATIENCE_MS, what, cond).await;
+}
+
+/// Waits up to `patience_ms` of wall-clock time until `cond` holds.
+async fn wait_within(patience_ms: f64, what: &str, cond: impl Fn() -> bool) {
     let start = now_ms();
     while !cond() {
         let waited = now_ms() - start;
         assert!(
-            waited < PATIENCE_MS,
+            waited < patience_ms,
             "gave up after {:.0} s waiting until {what}",
             waited / 1e3
         );
@@ -217,6 +226,15 @@ macro_rules! one_test_per_scenario {
                 #[wasm_bindgen_test]
                 async fn $name() {
                     super::opens_from_a_link_and_draws_its_charts($id).await;
+                }
+            )*
+        }
+        mod gives_the_native_figures_on_two_seeds {
+            use wasm_bindgen_test::wasm_bindgen_test;
+            $(
+                #[wasm_bindgen_test]
+                async fn $name() {
+                    super::gives_the_native_figures_on_two_seeds($id).await;
                 }
             )*
         }
@@ -289,6 +307,95 @@ async fn opens_from_a_link_and_draws_its_charts(id: &str) {
         );
     }
     assert!(!headline().is_empty(), "{}: headline figures shown", s.id);
+}
+
+/// Events per slice when a test steps a run: about what the page's frame
+/// loop steps in a frame on a quiet machine.
+const SLICE_EVENTS: u64 = 20_000;
+
+/// The scenario `id` on its defaults, seeds 1 and 2, run for its whole
+/// duration by the page's engine (this wasm build) in bounded slices as the
+/// page's frame loop steps it: the ledger and every headline figure are
+/// exactly those of the native run in `tests/snapshots/figures.txt`.
+///
+/// Seed 1 is also replayed in the page itself, from a link to the run's end:
+/// the headline panel then shows exactly the native figures (`data-value`),
+/// each formatted as the panel formats it.
+async fn gives_the_native_figures_on_two_seeds(id: &str) {
+    let s = scenarios::find(id).unwrap();
+    let until = (s.duration_s * 1e6) as u64;
+    for seed in [1, 2] {
+        let label = figures_line::defaults_label(seed);
+        let want = figures_line::snapshot_line(id, &label)
+            .unwrap_or_else(|| panic!("{id}: no line '{label}' in tests/snapshots/figures.txt"));
+        if seed == 1 {
+            the_page_shows(s, seed, until, want).await;
+        }
+        let mut run = Run::new(s, s.default_params(), seed, Vec::new()).unwrap();
+        let mut slices = 0u32;
+        while run.advance_bounded(until, SLICE_EVENTS) < until {
+            slices += 1;
+            // Let the browser breathe now and then, as between frames.
+            if slices.is_multiple_of(50) {
+                TimeoutFuture::new(0).await;
+            }
+        }
+        let got = figures_line::line(s, &label, &run);
+        assert_eq!(
+            got, want,
+            "{id} seed {seed}: wasm (left) and native (right) differ"
+        );
+    }
+}
+
+/// Replays `s` on its defaults with `seed` in the page to `until` and checks
+/// the headline panel against the snapshot line `want`.
+async fn the_page_shows(s: &'static Scenario, seed: u64, until: u64, want: &str) {
+    let _page = open(&link::encode(
+        s,
+        &s.default_params(),
+        seed,
+        &[],
+        Some(until),
+    ));
+    // A whole run at the page's pace (frames keep time to draw): a long
+    // scenario takes a while on a busy machine.
+    wait_within(
+        4.0 * PATIENCE_MS,
+        &format!("{} replayed to its end", s.id),
+        || state() == "paused" && clock_us() == until,
+    )
+    .await;
+    frames(2).await;
+    let want: Vec<(String, String)> = figures_line::figures_of(want)
+        .into_iter()
+        .map(|(k, v)| {
+            (
+                k.to_string(),
+                if v == "none" { "null" } else { v }.to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        headline(),
+        want,
+        "{} seed {seed}: the page's headline (left) and the native run (right) differ",
+        s.id
+    );
+    for f in all(".headline .figure") {
+        let name = f.get_attribute("data-name").unwrap();
+        let value: Option<f64> = f.get_attribute("data-value").unwrap().parse().ok();
+        let style = format::figure_style(&name);
+        let shown = value
+            .filter(|x| x.is_finite())
+            .map_or("—".to_string(), |x| format::figure(x * style.scale));
+        let text = f
+            .query_selector(".value")
+            .unwrap()
+            .and_then(|v| v.text_content())
+            .unwrap_or_default();
+        assert_eq!(text, shown, "{} / {name}: the figure as shown", s.id);
+    }
 }
 
 #[wasm_bindgen_test]
