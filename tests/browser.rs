@@ -64,6 +64,9 @@ fn open(fragment: &str) -> Page {
     // unwinding): take that lab away, or this test would read its clock.
     unmount();
     let doc = document();
+    if let Some(panel) = doc.get_element_by_id("lab-crash") {
+        panel.remove(); // a failed test's panic showed it
+    }
     if doc.get_element_by_id("lab-test-css").is_none() {
         let style = doc.create_element("style").unwrap();
         style.set_id("lab-test-css");
@@ -489,6 +492,80 @@ async fn a_garbage_link_lists_its_problems_and_the_lab_still_works() {
     frames(2).await;
     let text = q("#lab-problems").text_content().unwrap_or_default();
     assert!(text.contains("unknown parameter 'bulkhed'"), "{text}");
+}
+
+#[wasm_bindgen_test]
+async fn a_panic_shows_a_panel_with_the_link_instead_of_a_dead_page() {
+    let s = scenarios::find("queueing-basics").unwrap();
+    let mut params = s.default_params();
+    params.set_text("servers", "12").unwrap();
+    let fragment = link::encode(s, &params, 3, &[], Some(5_000_000));
+    let _page = open(&fragment);
+    replayed_to(5_000_000).await;
+    // A panic inside the frame loop, as a bug in the engine or a view would
+    // cause; the message carries markup that must stay text.
+    resilience_lab::ui::crash::panic_in_next_frame("broken <b>on purpose</b> & \u{7}then some");
+    wait_until("the crash panel is shown", || {
+        document().get_element_by_id("lab-crash").is_some()
+    })
+    .await;
+    let panel = q("#lab-crash");
+    assert_eq!(panel.get_attribute("role").as_deref(), Some("alert"));
+    let message = q("#lab-crash-message");
+    let text = message.text_content().unwrap_or_default();
+    assert!(
+        text.contains("broken <b>on purpose</b> & "),
+        "the message as text: {text}"
+    );
+    assert!(
+        text.contains("then some") && !text.contains('\u{7}'),
+        "control characters cleaned: {text:?}"
+    );
+    assert_eq!(
+        message.child_element_count(),
+        0,
+        "no markup from the message"
+    );
+    let window = web_sys::window().unwrap();
+    let loc = window.location();
+    let url = q("#lab-crash-link")
+        .unchecked_into::<HtmlInputElement>()
+        .value();
+    assert_eq!(
+        url,
+        format!(
+            "{}{}{}{fragment}",
+            loc.origin().unwrap(),
+            loc.pathname().unwrap(),
+            loc.search().unwrap()
+        ),
+        "the link opens the run as it was"
+    );
+    // Reset is a plain link to the bare page: a full reload, no wasm needed.
+    let reset = q("#lab-crash-reset").get_attribute("href").unwrap();
+    assert_eq!(
+        reset,
+        format!("{}{}", loc.pathname().unwrap(), loc.search().unwrap())
+    );
+    assert!(!reset.contains('#'));
+    assert!(
+        q(".lab-app").has_attribute("inert"),
+        "the stopped lab is out of reach"
+    );
+    // Copy still answers after the panic (copied, or says how to copy by hand).
+    click("#lab-crash-copy");
+    wait_until("the copy button answers", || {
+        !q("#lab-crash-status")
+            .text_content()
+            .unwrap_or_default()
+            .is_empty()
+    })
+    .await;
+    // The panic stopped the frame loop: the page did not go on by itself.
+    let t = clock_us();
+    frames(5).await;
+    assert_eq!(clock_us(), t);
+    panel.remove();
 }
 
 #[wasm_bindgen_test]
