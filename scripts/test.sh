@@ -9,10 +9,10 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 # Time limits for the browser tests. wasm-bindgen-test-runner's limit covers
-# the whole suite, not one test, and its default, 20 s, is about what the suite
-# takes on two busy cores (the optimised build runs it in under 10 s on a quiet
-# machine): 600 s leaves room for a badly loaded machine and still ends a hung
-# run. Each wait inside a test has its own limit (tests/browser.rs), so a stuck
+# the whole suite, not one test, and its default, 20 s, is far less than the
+# suite takes: about 110 s on two busy cores (load 7), most of it running every
+# scenario's defaults twice to compare the figures with the native run. 600 s
+# leaves room for a badly loaded machine and still ends a hung run. Each wait inside a test has its own limit (tests/browser.rs), so a stuck
 # test fails on its own and names what it waited for.
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-600}"
 # ChromeDriver's start-up (default 5 s) is slow on a loaded machine too.

@@ -125,8 +125,8 @@ fn show(message: &str) -> Option<()> {
         "",
         Some(
             "This is a bug in the lab, not something you did. Nothing was sent anywhere. \
-             The link below opens this run as it was just before; press play to see it \
-             happen again, or send the link with a bug report.",
+             The link below opens this run again, up to where it stopped, so you can see \
+             it happen or send it with a bug report.",
         ),
     )?;
     let pre = el(&doc, "pre", "lab-crash-message", Some(message))?;
