@@ -13,6 +13,7 @@ use gloo_timers::future::TimeoutFuture;
 use resilience_lab::link;
 use resilience_lab::scenarios::charts::eval_line;
 use resilience_lab::scenarios::{self, Run, Scenario};
+use resilience_lab::sim::kernel::time::from_secs;
 use resilience_lab::ui::format;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -326,7 +327,8 @@ const SLICE_EVENTS: u64 = 20_000;
 /// each formatted as the panel formats it.
 async fn gives_the_native_figures_on_two_seeds(id: &str) {
     let s = scenarios::find(id).unwrap();
-    let until = (s.duration_s * 1e6) as u64;
+    // As tests/same_figures.rs runs it.
+    let until = from_secs(s.duration_s);
     for seed in [1, 2] {
         let label = figures_line::defaults_label(seed);
         let want = figures_line::snapshot_line(id, &label)
