@@ -31,12 +31,7 @@ ls dist/*.wasm >/dev/null 2>&1 || { echo "page-metrics: no dist/*.wasm; run with
 chromium=$(command -v chromium || command -v chromium-browser || true)
 [ -n "$chromium" ] || { echo "page-metrics: no chromium (scripts/setup.sh --browser)" >&2; exit 1; }
 
-PLAYWRIGHT_VERSION=1.57.0
-if [ ! -f .tools/node_modules/playwright-core/package.json ]; then
-  mkdir -p .tools
-  [ -f .tools/package.json ] || echo '{"private":true}' > .tools/package.json
-  (cd .tools && npm install --no-audit --no-fund --silent "playwright-core@$PLAYWRIGHT_VERSION")
-fi
+scripts/playwright-core.sh
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 python3 -m http.server "$port" --bind 127.0.0.1 --directory dist >/tmp/page-metrics-http.log 2>&1 &

@@ -13,6 +13,8 @@ use gloo_timers::future::TimeoutFuture;
 use resilience_lab::link;
 use resilience_lab::scenarios::charts::eval_line;
 use resilience_lab::scenarios::{self, Run, Scenario};
+use resilience_lab::sim::kernel::time::from_secs;
+use resilience_lab::ui::format;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{
@@ -24,6 +26,9 @@ wasm_bindgen_test_configure!(run_in_browser);
 #[macro_use]
 #[path = "common/browser_scenarios.rs"]
 mod browser_scenarios;
+
+#[path = "common/figures_line.rs"]
+mod figures_line;
 
 // ---- a mounted lab -------------------------------------------------------
 
@@ -60,6 +65,9 @@ fn open(fragment: &str) -> Page {
     // unwinding): take that lab away, or this test would read its clock.
     unmount();
     let doc = document();
+    if let Some(panel) = doc.get_element_by_id("lab-crash") {
+        panel.remove(); // a failed test's panic showed it
+    }
     if doc.get_element_by_id("lab-test-css").is_none() {
         let style = doc.create_element("style").unwrap();
         style.set_id("lab-test-css");
@@ -166,11 +174,16 @@ const PATIENCE_MS: f64 = 120_000.0;
 
 /// Waits (up to `PATIENCE_MS` of wall-clock time) until `cond` holds.
 async fn wait_until(what: &str, cond: impl Fn() -> bool) {
+    wait_within(PATIENCE_MS, what, cond).await;
+}
+
+/// Waits up to `patience_ms` of wall-clock time until `cond` holds.
+async fn wait_within(patience_ms: f64, what: &str, cond: impl Fn() -> bool) {
     let start = now_ms();
     while !cond() {
         let waited = now_ms() - start;
         assert!(
-            waited < PATIENCE_MS,
+            waited < patience_ms,
             "gave up after {:.0} s waiting until {what}",
             waited / 1e3
         );
@@ -217,6 +230,15 @@ macro_rules! one_test_per_scenario {
                 #[wasm_bindgen_test]
                 async fn $name() {
                     super::opens_from_a_link_and_draws_its_charts($id).await;
+                }
+            )*
+        }
+        mod gives_the_native_figures_on_two_seeds {
+            use wasm_bindgen_test::wasm_bindgen_test;
+            $(
+                #[wasm_bindgen_test]
+                async fn $name() {
+                    super::gives_the_native_figures_on_two_seeds($id).await;
                 }
             )*
         }
@@ -289,6 +311,96 @@ async fn opens_from_a_link_and_draws_its_charts(id: &str) {
         );
     }
     assert!(!headline().is_empty(), "{}: headline figures shown", s.id);
+}
+
+/// Events per slice when a test steps a run: about what the page's frame
+/// loop steps in a frame on a quiet machine.
+const SLICE_EVENTS: u64 = 20_000;
+
+/// The scenario `id` on its defaults, seeds 1 and 2, run for its whole
+/// duration by the page's engine (this wasm build) in bounded slices as the
+/// page's frame loop steps it: the ledger and every headline figure are
+/// exactly those of the native run in `tests/snapshots/figures.txt`.
+///
+/// Seed 1 is also replayed in the page itself, from a link to the run's end:
+/// the headline panel then shows exactly the native figures (`data-value`),
+/// each formatted as the panel formats it.
+async fn gives_the_native_figures_on_two_seeds(id: &str) {
+    let s = scenarios::find(id).unwrap();
+    // As tests/same_figures.rs runs it.
+    let until = from_secs(s.duration_s);
+    for seed in [1, 2] {
+        let label = figures_line::defaults_label(seed);
+        let want = figures_line::snapshot_line(id, &label)
+            .unwrap_or_else(|| panic!("{id}: no line '{label}' in tests/snapshots/figures.txt"));
+        if seed == 1 {
+            the_page_shows(s, seed, until, want).await;
+        }
+        let mut run = Run::new(s, s.default_params(), seed, Vec::new()).unwrap();
+        let mut slices = 0u32;
+        while run.advance_bounded(until, SLICE_EVENTS) < until {
+            slices += 1;
+            // Let the browser breathe now and then, as between frames.
+            if slices.is_multiple_of(50) {
+                TimeoutFuture::new(0).await;
+            }
+        }
+        let got = figures_line::line(s, &label, &run);
+        assert_eq!(
+            got, want,
+            "{id} seed {seed}: wasm (left) and native (right) differ"
+        );
+    }
+}
+
+/// Replays `s` on its defaults with `seed` in the page to `until` and checks
+/// the headline panel against the snapshot line `want`.
+async fn the_page_shows(s: &'static Scenario, seed: u64, until: u64, want: &str) {
+    let _page = open(&link::encode(
+        s,
+        &s.default_params(),
+        seed,
+        &[],
+        Some(until),
+    ));
+    // A whole run at the page's pace (frames keep time to draw): a long
+    // scenario takes a while on a busy machine.
+    wait_within(
+        4.0 * PATIENCE_MS,
+        &format!("{} replayed to its end", s.id),
+        || state() == "paused" && clock_us() == until,
+    )
+    .await;
+    frames(2).await;
+    let want: Vec<(String, String)> = figures_line::figures_of(want)
+        .into_iter()
+        .map(|(k, v)| {
+            (
+                k.to_string(),
+                if v == "none" { "null" } else { v }.to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        headline(),
+        want,
+        "{} seed {seed}: the page's headline (left) and the native run (right) differ",
+        s.id
+    );
+    for f in all(".headline .figure") {
+        let name = f.get_attribute("data-name").unwrap();
+        let value: Option<f64> = f.get_attribute("data-value").unwrap().parse().ok();
+        let style = format::figure_style(&name);
+        let shown = value
+            .filter(|x| x.is_finite())
+            .map_or("—".to_string(), |x| format::figure(x * style.scale));
+        let text = f
+            .query_selector(".value")
+            .unwrap()
+            .and_then(|v| v.text_content())
+            .unwrap_or_default();
+        assert_eq!(text, shown, "{} / {name}: the figure as shown", s.id);
+    }
 }
 
 #[wasm_bindgen_test]
@@ -382,6 +494,80 @@ async fn a_garbage_link_lists_its_problems_and_the_lab_still_works() {
     frames(2).await;
     let text = q("#lab-problems").text_content().unwrap_or_default();
     assert!(text.contains("unknown parameter 'bulkhed'"), "{text}");
+}
+
+#[wasm_bindgen_test]
+async fn a_panic_shows_a_panel_with_the_link_instead_of_a_dead_page() {
+    let s = scenarios::find("queueing-basics").unwrap();
+    let mut params = s.default_params();
+    params.set_text("servers", "12").unwrap();
+    let fragment = link::encode(s, &params, 3, &[], Some(5_000_000));
+    let _page = open(&fragment);
+    replayed_to(5_000_000).await;
+    // A panic inside the frame loop, as a bug in the engine or a view would
+    // cause; the message carries markup that must stay text.
+    resilience_lab::ui::crash::panic_in_next_frame("broken <b>on purpose</b> & \u{7}then some");
+    wait_until("the crash panel is shown", || {
+        document().get_element_by_id("lab-crash").is_some()
+    })
+    .await;
+    let panel = q("#lab-crash");
+    assert_eq!(panel.get_attribute("role").as_deref(), Some("alert"));
+    let message = q("#lab-crash-message");
+    let text = message.text_content().unwrap_or_default();
+    assert!(
+        text.contains("broken <b>on purpose</b> & "),
+        "the message as text: {text}"
+    );
+    assert!(
+        text.contains("then some") && !text.contains('\u{7}'),
+        "control characters cleaned: {text:?}"
+    );
+    assert_eq!(
+        message.child_element_count(),
+        0,
+        "no markup from the message"
+    );
+    let window = web_sys::window().unwrap();
+    let loc = window.location();
+    let url = q("#lab-crash-link")
+        .unchecked_into::<HtmlInputElement>()
+        .value();
+    assert_eq!(
+        url,
+        format!(
+            "{}{}{}{fragment}",
+            loc.origin().unwrap(),
+            loc.pathname().unwrap(),
+            loc.search().unwrap()
+        ),
+        "the link opens the run as it was"
+    );
+    // Reset is a plain link to the bare page: a full reload, no wasm needed.
+    let reset = q("#lab-crash-reset").get_attribute("href").unwrap();
+    assert_eq!(
+        reset,
+        format!("{}{}", loc.pathname().unwrap(), loc.search().unwrap())
+    );
+    assert!(!reset.contains('#'));
+    assert!(
+        q(".lab-app").has_attribute("inert"),
+        "the stopped lab is out of reach"
+    );
+    // Copy still answers after the panic (copied, or says how to copy by hand).
+    click("#lab-crash-copy");
+    wait_until("the copy button answers", || {
+        !q("#lab-crash-status")
+            .text_content()
+            .unwrap_or_default()
+            .is_empty()
+    })
+    .await;
+    // The panic stopped the frame loop: the page did not go on by itself.
+    let t = clock_us();
+    frames(5).await;
+    assert_eq!(clock_us(), t);
+    panel.remove();
 }
 
 #[wasm_bindgen_test]

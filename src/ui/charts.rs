@@ -135,17 +135,17 @@ fn Chart(spec: ChartSpec, index: usize, markers: Memo<Vec<Marker>>) -> impl Into
                     .enumerate()
                     .map(|(k, (_, name))| {
                         let c = plot::state_colour(k, &t);
-                        let colour = format!("background: rgb({},{},{})", c.0, c.1, c.2);
-                        view! { <span class="swatch" style=colour aria-hidden="true"></span>{*name}" " }
+                        let colour = format!("rgb({},{},{})", c.0, c.1, c.2);
+                        view! { <span class="swatch" style:background=colour aria-hidden="true"></span>{*name}" " }
                     })
                     .collect_view();
                 view! { <li>{l.label}": "{items}</li> }.into_any()
             }
             _ => {
-                let colour = format!("background: var(--line-{})", i % theme::LINE_COLOURS);
+                let colour = format!("var(--line-{})", i % theme::LINE_COLOURS);
                 view! {
                     <li>
-                        <span class="swatch" style=colour aria-hidden="true"></span>
+                        <span class="swatch" style:background=colour aria-hidden="true"></span>
                         {l.label}
                     </li>
                 }

@@ -15,6 +15,7 @@ use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::crash;
 use super::lab::{Lab, Pace, Speed};
 use super::perf;
 use crate::sim::kernel::time::{from_secs, SEC};
@@ -79,6 +80,7 @@ fn request(cb: &Closure<dyn FnMut(f64)>) {
 }
 
 fn frame(lab: Lab, state: &Rc<RefCell<Loop>>, ts: f64) {
+    crash::panic_if_asked();
     let t0 = perf::now_ms();
     let mut st = state.borrow_mut();
     let dt = st

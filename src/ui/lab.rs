@@ -9,6 +9,7 @@
 
 use leptos::prelude::*;
 
+use super::crash;
 use crate::link::{self, LinkState};
 use crate::scenarios::schema::format_number;
 use crate::scenarios::{self, Params, Run, Scenario, Value};
@@ -181,9 +182,27 @@ impl Lab {
             .expect("the run lives as long as the lab")
     }
 
-    /// Tells every view that the run changed.
+    /// Tells every view that the run changed (and keeps its link for the
+    /// panel a panic would show, see [`crash`]).
     pub fn touch(&self) {
+        crash::remember_link(self.report_link());
         self.version.update(|v| *v += 1);
+    }
+
+    /// The link that shows the run's latest state again: the link being
+    /// replayed while a link replays, else the run as it is now.
+    fn report_link(&self) -> String {
+        let replay = self.replay_to.get_untracked();
+        self.peek(|r| {
+            let t = replay.map_or(r.now(), |t| t.max(r.now()));
+            link::encode(
+                r.scenario,
+                &r.initial,
+                r.seed,
+                r.changes(),
+                (t > 0).then_some(t),
+            )
+        })
     }
 
     /// Sets a parameter. Before the run has started it is a starting value (the

@@ -12,10 +12,13 @@
 //!   [`charts`] (drawn by [`plot`] in [`theme`] colours), [`log`], [`share`],
 //!   [`problems`].
 //! - [`perf`] — what the page measures about itself (`window.__labPerf`).
+//! - [`crash`] — the panic hook: a panel with the message and the run's link
+//!   instead of a frozen page.
 
 pub mod app;
 pub mod charts;
 pub mod controls;
+pub mod crash;
 pub mod driver;
 pub mod format;
 pub mod headline;
@@ -32,13 +35,13 @@ pub mod transport;
 
 /// Mounts the lab on the page's body (the wasm entry point calls this).
 pub fn start() {
-    console_error_panic_hook::set_once();
+    crash::install();
     leptos::mount::mount_to_body(app::App);
 }
 
 /// Mounts the lab inside `parent`; dropping the result unmounts it and stops
 /// its frame loop (the browser tests mount one lab after another).
 pub fn mount_into(parent: web_sys::HtmlElement) -> Box<dyn std::any::Any> {
-    console_error_panic_hook::set_once();
+    crash::install();
     Box::new(leptos::mount::mount_to(parent, app::App))
 }

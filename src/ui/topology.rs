@@ -288,7 +288,7 @@ pub fn Topology() -> impl IntoView {
             </div>
             <div class="topology-scroll">
                 <svg viewBox=view_box role="img" aria-labelledby="topology-h" preserveAspectRatio="xMinYMin meet"
-                    style=move || shape.with(|l| format!("max-width: {}px", l.width * 1.25))>
+                    style:max-width=move || shape.with(|l| format!("{}px", l.width * 1.25))>
                     <defs>
                         <marker id="topo-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
                             <path d="M0,0 L10,5 L0,10 z" class="arrow-head"></path>
