@@ -222,3 +222,12 @@ fn a_repeated_parameter_is_named_and_the_last_one_is_used() {
     assert!(all.contains("'seed' is given more than once"), "{all}");
     assert_eq!((st.params.f("servers"), st.seed), (5.0, 4));
 }
+
+#[test]
+fn twenty_thousand_hostile_links_decode_to_bounded_clean_problems() {
+    let t = resilience_lab::link_fuzz::run(20_000, 7).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(t.fragments, 20_000);
+    // The generator reaches both sides: links that open and problem floods.
+    assert!(t.states > 5_000, "{t:?}");
+    assert_eq!(t.most_problems, link::MAX_PROBLEMS + 1, "{t:?}");
+}
