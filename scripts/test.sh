@@ -44,7 +44,7 @@ cargo clippy --quiet --all-targets -- -D warnings || problems+=("clippy (native)
 cargo clippy --quiet --target wasm32-unknown-unknown --lib --bins --tests -- -D warnings || problems+=("clippy (wasm)")
 
 step "native tests"
-cargo test --profile native 2>&1 | tee "$log/native.txt"
+cargo test --profile native --no-fail-fast 2>&1 | tee "$log/native.txt"
 native_rc=${PIPESTATUS[0]}
 count "$log/native.txt"
 if [ "$native_rc" -ne 0 ] && ! grep -q 'test result: FAILED' "$log/native.txt"; then

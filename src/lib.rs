@@ -11,8 +11,6 @@
 
 pub mod cli;
 pub mod link;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod link_fuzz;
 pub mod scenarios;
 pub mod sim;
 #[cfg(target_arch = "wasm32")]

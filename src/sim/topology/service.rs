@@ -3,16 +3,8 @@
 //! A service is a set of identical pods behind a load balancer. A pod has one or
 //! more worker pools (threads, event-loop slots, connections); a handler runs on
 //! one pool, holding one of its workers from start to finish. A pool with its own
-//! small size is a thread-pool bulkhead. Each pool has a bounded FIFO queue; a
-//! request that finds the queue full is rejected.
-//!
-//! No queue is unbounded: a pool that declares no bound gets
-//! [`DEFAULT_QUEUE_CAP`] per pod, the accept backlog a Linux server gets by
-//! default (`net.core.somaxconn`, 4096 since Linux 5.4, caps every listen
-//! queue). A stable load never comes near it (an M/M/c queue at 98 % busy holds
-//! a few hundred at its worst hour); an overload fills it and the rest is
-//! refused at once, as a kernel refuses connections with a full backlog, so
-//! memory stays bounded and the refusals show as rejections.
+//! small size is a thread-pool bulkhead. Each pool has a FIFO queue, bounded or
+//! not; a request that finds the queue full is rejected.
 
 use std::collections::VecDeque;
 
@@ -38,18 +30,12 @@ pub struct PoolSpec {
     pub name: String,
     /// Number of workers per pod.
     pub workers: u32,
-    /// Queue bound per pod; `None` is the default accept backlog,
-    /// [`DEFAULT_QUEUE_CAP`].
+    /// Queue bound per pod; `None` is unbounded.
     pub queue_cap: Option<u32>,
 }
 
-/// The queue bound per pod of a pool that declares none: Linux's default
-/// `net.core.somaxconn` (4096 since kernel 5.4), the most connections a
-/// listening socket keeps waiting to be accepted.
-pub const DEFAULT_QUEUE_CAP: u32 = 4096;
-
 impl PoolSpec {
-    /// A pool with the default queue bound ([`DEFAULT_QUEUE_CAP`]).
+    /// A pool with an unbounded queue.
     pub fn new(name: &str, workers: u32) -> Self {
         PoolSpec {
             name: name.to_string(),
@@ -141,8 +127,7 @@ pub struct Pool {
     pub workers: u32,
     /// Workers busy now.
     pub busy: u32,
-    /// Queue bound (`None`: unbounded; pods made from a `PoolSpec` are
-    /// always bounded, see [`DEFAULT_QUEUE_CAP`]).
+    /// Queue bound (`None`: unbounded).
     pub queue_cap: Option<u32>,
     /// Requests waiting for a worker, oldest first.
     pub queue: VecDeque<ReqRef>,
@@ -285,7 +270,7 @@ impl Service {
                 .map(|p| Pool {
                     workers: p.workers,
                     busy: 0,
-                    queue_cap: Some(p.queue_cap.unwrap_or(DEFAULT_QUEUE_CAP)),
+                    queue_cap: p.queue_cap,
                     queue: VecDeque::new(),
                 })
                 .collect(),

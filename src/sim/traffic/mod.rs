@@ -4,6 +4,5 @@
 pub(crate) mod class_counts;
 pub mod client;
 pub mod keys;
-pub mod offered;
 pub mod profile;
 pub mod redelivery;
