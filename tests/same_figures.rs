@@ -10,6 +10,10 @@
 
 use std::fmt::Write as _;
 
+#[path = "common/figures_line.rs"]
+mod figures_line;
+
+use figures_line::{defaults_label, line};
 use resilience_lab::scenarios::{self, ParamKind, Run, Scenario, TimedChange, Value};
 use resilience_lab::sim::kernel::time::from_secs;
 
@@ -29,22 +33,6 @@ fn alternatives(kind: &ParamKind, default: &Value) -> Vec<Value> {
             .collect(),
         ParamKind::Number { .. } => Vec::new(),
     }
-}
-
-/// One line: the configuration, the ledger and every headline figure, exactly.
-fn line(s: &'static Scenario, label: &str, run: &Run) -> String {
-    let l = run.world().ledger();
-    let mut out = format!(
-        "{} | {label} | arrived={} succeeded={} failed={} rejected={} timed_out={} in_flight={} |",
-        s.id, l.arrived, l.succeeded, l.failed, l.rejected, l.timed_out, l.in_flight
-    );
-    for (name, v) in run.headline() {
-        match v {
-            Some(x) => write!(out, " {name}={x:?}").unwrap(),
-            None => write!(out, " {name}=none").unwrap(),
-        }
-    }
-    out
 }
 
 fn run(s: &'static Scenario, seed: u64, set: Option<(&str, Value)>, live: bool, secs: f64) -> Run {
@@ -71,7 +59,7 @@ fn figures() -> String {
     for s in scenarios::catalogue() {
         for seed in [1, 2] {
             let r = run(s, seed, None, false, s.duration_s);
-            writeln!(out, "{}", line(s, &format!("defaults seed={seed}"), &r)).unwrap();
+            writeln!(out, "{}", line(s, &defaults_label(seed), &r)).unwrap();
         }
         let secs = s.duration_s.min(VARIANT_CAP_S);
         for p in s.params {

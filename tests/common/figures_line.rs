@@ -1,8 +1,8 @@
 //! One line of `tests/snapshots/figures.txt`: a run's configuration, request
-//! ledger and every headline figure, exactly (`{:?}` of each f64). Written the
-//! way `tests/same_figures.rs` writes the snapshot, so the browser tests can
-//! compare the page's engine with the native one line by line;
-//! `tests/browser_scenarios.rs` checks natively that the two agree.
+//! ledger and every headline figure, exactly (`{:?}` of each f64). The one
+//! formatter: `tests/same_figures.rs` writes the snapshot with it, and the
+//! browser tests compare the page's engine with the native one line by line;
+//! `tests/browser_scenarios.rs` checks natively that the lines agree.
 #![allow(dead_code)]
 
 use std::fmt::Write as _;
