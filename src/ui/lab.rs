@@ -193,8 +193,13 @@ impl Lab {
     /// replayed while a link replays, else the run as it is now.
     fn report_link(&self) -> String {
         let replay = self.replay_to.get_untracked();
+        self.link_at(|now| replay.map_or(now, |t| t.max(now)))
+    }
+
+    /// The run's link, up to the time `t` picks from the run's clock.
+    fn link_at(&self, t: impl FnOnce(Micros) -> Micros) -> String {
         self.peek(|r| {
-            let t = replay.map_or(r.now(), |t| t.max(r.now()));
+            let t = t(r.now());
             link::encode(
                 r.scenario,
                 &r.initial,
@@ -284,15 +289,6 @@ impl Lab {
 
     /// The share link (fragment) of the run as it is now.
     pub fn link(&self) -> String {
-        self.peek(|r| {
-            let now = r.now();
-            link::encode(
-                r.scenario,
-                &r.initial,
-                r.seed,
-                r.changes(),
-                (now > 0).then_some(now),
-            )
-        })
+        self.link_at(|now| now)
     }
 }
