@@ -184,7 +184,12 @@ fn parse_opts(rest: &[String], allowed: &[&str]) -> Result<Opts, String> {
                 })?;
                 o.duration_s = Some(d);
             }
-            "--json" => o.json = true,
+            "--json" => {
+                if inline.is_some() {
+                    return Err("--json takes no value: write --json alone".to_string());
+                }
+                o.json = true
+            }
             "--csv" => o.csv = Some(value("a file name")?),
             "--link" => o.link = Some(value("a link")?),
             _ if a.starts_with('-') => {
@@ -309,6 +314,9 @@ fn run_cmd(rest: &[String]) -> Result<Output, String> {
             .map(from_secs)
             .or(st.t_us)
             .unwrap_or(from_secs(st.scenario.duration_s));
+        // A link obeys the same caps whatever says how far to run it.
+        link::check_work(st.scenario, &st.params, st.seed, &st.changes, until)
+            .map_err(|e| format!("the link's run is too long, so nothing was run: {e}"))?;
         (st.scenario, st.params, st.seed, st.changes, until)
     } else {
         let (s, p) = scenario_and_params(&o)?;
@@ -321,6 +329,15 @@ fn run_cmd(rest: &[String]) -> Result<Output, String> {
             until,
         )
     };
+    if let Some(path) = &o.csv {
+        // Fail now, not after the whole run: the file is written at the end.
+        std::fs::File::create(path).map_err(|e| {
+            format!(
+                "--csv '{}' cannot be written ({e}), so nothing was run",
+                quote(path)
+            )
+        })?;
+    }
     let clock = std::time::Instant::now();
     let mut run = Run::new(scenario, params, seed, changes)?;
     run.advance_to(until);

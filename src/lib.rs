@@ -11,6 +11,8 @@
 
 pub mod cli;
 pub mod link;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod link_fuzz;
 pub mod scenarios;
 pub mod sim;
 #[cfg(target_arch = "wasm32")]

@@ -7,13 +7,19 @@
 //! - `NAME=VALUE` — a parameter that differs from its default;
 //! - `at=SECONDS:NAME=VALUE` — a toggle flipped during the run, at that simulated
 //!   second (repeatable);
-//! - `t` — the simulated second the run was at when the link was made.
+//! - `t` — the simulated second the run was at when the link was made; the
+//!   page replays the run up to it on opening.
+//!
+//! A link can ask for only as much as the page can run in a few minutes:
+//! `t` at most [`MAX_T_S`] simulated seconds, and at most [`MAX_EVENTS`]
+//! engine events estimated up to `t` (`scenarios::work`). A link asking
+//! for more opens at 0 and says so; `lab run --link` refuses it.
 //!
 //! Decoding is total: any string gives a [`Decoded`] with whatever could be
 //! applied safely and a list of problems in plain words, never a panic.
 
-use crate::scenarios::{self, params::unknown_param, Params, Scenario, TimedChange};
-use crate::sim::kernel::time::{from_secs, Micros};
+use crate::scenarios::{self, params::unknown_param, work, Params, Scenario, TimedChange};
+use crate::sim::kernel::time::{as_secs, from_secs, Micros};
 
 /// The version this lab writes.
 pub const VERSION: &str = "1";
@@ -21,8 +27,14 @@ pub const VERSION: &str = "1";
 pub const DEFAULT_SEED: u64 = 1;
 /// Longest link read; longer input is cut there (and that is a problem).
 pub const MAX_LEN: usize = 16 * 1024;
-/// Latest simulated second a link may name (one year).
-pub const MAX_T_S: f64 = 366.0 * 86_400.0;
+/// Latest simulated second a link (or `lab run --duration`) may name: seven
+/// days, five times the longest default run.
+pub const MAX_T_S: f64 = 7.0 * 86_400.0;
+/// Most engine events (estimated, `World::offered_events`) a link may ask the
+/// page to replay up to its `t`: about a minute of the engine natively (a few
+/// million events a wall second), a few minutes in the page; fifteen times the
+/// busiest default run.
+pub const MAX_EVENTS: f64 = 100e6;
 
 /// What a link asks for.
 pub struct LinkState {
@@ -120,12 +132,53 @@ fn parse_secs(text: &str) -> Result<Micros, String> {
         && text.chars().any(|c| c.is_ascii_digit());
     match text.parse::<f64>() {
         Ok(x) if ok && x.is_finite() && x <= MAX_T_S => Ok(from_secs(x)),
+        Ok(x) if ok && x > MAX_T_S => Err(format!(
+            "{} simulated seconds is more than a link may ask for: at most {} (7 days)",
+            quote(text),
+            MAX_T_S as u64
+        )),
         _ => Err(format!(
             "'{}' is not a time: use seconds from 0 to {}",
             quote(text),
             MAX_T_S as u64
         )),
     }
+}
+
+/// A number of events in words: `3.2 million`, `950`.
+fn count_text(n: f64) -> String {
+    if n >= 1e6 {
+        format!(
+            "{} million",
+            scenarios::schema::format_number((n / 1e5).round() / 10.0)
+        )
+    } else {
+        format!("{}", n.round() as u64)
+    }
+}
+
+/// Whether a run of `scenario` to `until` is within [`MAX_EVENTS`]; the
+/// error names what was asked and how far this run may go.
+pub fn check_work(
+    scenario: &Scenario,
+    params: &Params,
+    seed: u64,
+    changes: &[TimedChange],
+    until: Micros,
+) -> Result<(), String> {
+    let n = work::offered_events(scenario, params, seed, changes, until);
+    if n <= MAX_EVENTS {
+        return Ok(());
+    }
+    // The rate is near constant in most runs: scale the time to the cap.
+    let allowed = (as_secs(until) * MAX_EVENTS / n).floor();
+    Err(format!(
+        "running to {} s would take about {} simulation events, more than a link may ask for: at most {} (for these parameters, about {} s)",
+        scenarios::schema::format_number(as_secs(until)),
+        count_text(n),
+        count_text(MAX_EVENTS),
+        scenarios::schema::format_number(allowed)
+    ))
 }
 
 /// The most problems a link reports; the rest are counted in one last line.
@@ -232,11 +285,22 @@ fn decode_all(input: &str) -> Decoded {
             }
         },
     };
-    let t_us = match get("t") {
+    let mut t_us = match get("t") {
         None => None,
-        Some(t) => parse_secs(t)
-            .map_err(|e| problems.push(format!("t: {e}; ignored")))
-            .ok(),
+        Some(t) => match parse_secs(t) {
+            Ok(0) => {
+                problems.push(
+                    "t=0 asks for no simulated time: give more than 0 seconds, or leave t out; ignored"
+                        .to_string(),
+                );
+                None
+            }
+            Ok(x) => Some(x),
+            Err(e) => {
+                problems.push(format!("t: {e}; ignored"));
+                None
+            }
+        },
     };
     let Some(scenario) = scenario else {
         return Decoded {
@@ -246,6 +310,7 @@ fn decode_all(input: &str) -> Decoded {
     };
     let mut params = scenario.default_params();
     let mut changes = Vec::new();
+    let mut named: Vec<&str> = Vec::new();
     for (k, v) in &pairs {
         match k.as_str() {
             "v" | "s" | "seed" | "t" => {}
@@ -254,6 +319,15 @@ fn decode_all(input: &str) -> Decoded {
                 Err(e) => problems.push(format!("at={}: {e}; ignored", quote(v))),
             },
             name => {
+                if params.spec(name).is_ok() {
+                    if named.contains(&name) {
+                        problems.push(format!(
+                            "'{}' is given more than once; the last one is used",
+                            quote(name)
+                        ));
+                    }
+                    named.push(name);
+                }
                 if let Err(e) = params
                     .spec(name)
                     .map_err(|_| unknown_param(scenario.params, &quote(name)))
@@ -265,6 +339,12 @@ fn decode_all(input: &str) -> Decoded {
         }
     }
     changes.sort_by_key(|c| c.at_us);
+    if let Some(t) = t_us {
+        if let Err(e) = check_work(scenario, &params, seed, &changes, t) {
+            problems.push(format!("t: {e}; ignored, the run opens at 0"));
+            t_us = None;
+        }
+    }
     Decoded {
         state: Some(LinkState {
             scenario,

@@ -210,6 +210,14 @@ fn bad_input_exits_non_zero_with_one_clear_line() {
         &["run", "--link", "#s=queueing-basics", "--set", "servers=2"],
         "give no ID, --set or --seed",
     );
+    fails_with(
+        &["run", "queueing-basics", "--json=yes"],
+        "--json takes no value",
+    );
+    fails_with(
+        &["run", "--link", "#s=queueing-basics&t=0"],
+        "t=0 asks for no simulated time",
+    );
     fails_with(&["launch"], "unknown command 'launch'");
     fails_with(&[], "no command given");
 }
@@ -285,4 +293,52 @@ fn a_huge_value_is_not_echoed_back_whole() {
     let (code, _, err) = lab(&["run", "--link", &link]);
     assert_eq!(code, 2);
     assert!(err.len() < 2_000, "{} bytes of stderr", err.len());
+}
+
+#[test]
+fn a_link_run_obeys_the_link_caps_however_its_length_is_given() {
+    fails_with(
+        &[
+            "run",
+            "--link",
+            "#s=queueing-basics&arrival_rps=100000&t=3600",
+        ],
+        "more than a link may ask for: at most 100 million",
+    );
+    fails_with(
+        &[
+            "run",
+            "--link",
+            "#s=queueing-basics&arrival_rps=100000",
+            "--duration",
+            "3600",
+        ],
+        "the link's run is too long, so nothing was run",
+    );
+    fails_with(
+        &["run", "queueing-basics", "--duration", "700000"],
+        "at most 604800",
+    );
+}
+
+#[test]
+fn a_csv_file_that_cannot_be_written_fails_before_the_run() {
+    // A day of retry-storm takes minutes; the refusal must come at once.
+    let clock = std::time::Instant::now();
+    let (code, out, err) = lab(&[
+        "run",
+        "retry-storm",
+        "--duration",
+        "86400",
+        "--csv",
+        "/nonexistent-dir/figures.csv",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains("--csv '/nonexistent-dir/figures.csv' cannot be written"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was run"), "{err}");
+    assert!(clock.elapsed().as_secs() < 20, "it ran first");
 }

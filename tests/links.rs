@@ -4,6 +4,7 @@
 
 use resilience_lab::link::{self, decode, encode};
 use resilience_lab::scenarios::{self, Run};
+use resilience_lab::sim::kernel::time::from_secs;
 use resilience_lab::sim::{SimRng, SEC};
 
 const ALPHABET: &[u8] =
@@ -148,4 +149,85 @@ fn a_percent_escape_needs_two_hex_digits() {
         "{:?}",
         d.problems
     );
+}
+
+#[test]
+fn every_default_run_is_within_what_a_link_may_ask_for() {
+    for s in scenarios::catalogue() {
+        let p = s.default_params();
+        let until = from_secs(s.duration_s);
+        let n = scenarios::work::offered_events(s, &p, 1, &[], until);
+        println!("{}: {n:.0} events to {} s", s.id, s.duration_s);
+        assert!(s.duration_s <= link::MAX_T_S, "{}", s.id);
+        assert!(
+            link::check_work(s, &p, 1, &[], until).is_ok(),
+            "{}: {n} events",
+            s.id
+        );
+    }
+}
+
+/// Decodes a link that names a scenario; its problems joined in one string.
+fn decode_known(fragment: &str) -> (link::LinkState, String) {
+    let d = decode(fragment);
+    let all = d.problems.join("\n");
+    (d.state.expect("scenario known"), all)
+}
+
+#[test]
+fn a_link_cannot_ask_for_more_simulated_time_than_the_cap() {
+    let (st, all) = decode_known("#v=1&s=queueing-basics&servers=12&t=31000000");
+    assert!(
+        all.contains("31000000 simulated seconds is more than a link may ask for: at most 604800"),
+        "{all}"
+    );
+    assert_eq!(st.t_us, None);
+    assert_eq!(st.params.f("servers"), 12.0, "the rest of the link applies");
+    let (st, all) = decode_known("#v=1&s=queueing-basics&t=0");
+    assert!(all.contains("t=0 asks for no simulated time"), "{all}");
+    assert_eq!(st.t_us, None);
+}
+
+#[test]
+fn a_link_cannot_ask_for_more_work_than_the_cap() {
+    // An hour at 100,000 rps: about 720 million events.
+    let (st, all) = decode_known("#v=1&s=queueing-basics&arrival_rps=100000&t=3600");
+    assert!(
+        all.contains("running to 3600 s would take about 720 million simulation events, more than a link may ask for: at most 100 million (for these parameters, about 500 s)"),
+        "{all}"
+    );
+    assert_eq!(st.t_us, None, "the run opens at 0");
+    assert_eq!(st.params.f("arrival_rps"), 100_000.0);
+    // What the message allows is allowed.
+    let (st, all) = decode_known("#v=1&s=queueing-basics&arrival_rps=100000&t=500");
+    assert!(all.is_empty(), "{all}");
+    assert_eq!(st.t_us, Some(500 * SEC));
+    // Few requests, each with a hundred thousand queries (N + 1), for a week.
+    let (_, all) = decode_known("#v=1&s=n-plus-one&items=100000&t=604800");
+    assert!(all.contains("more than a link may ask for"), "{all}");
+    // A rate raised by a timed change counts from when it is raised.
+    let (_, all) = decode_known("#v=1&s=queueing-basics&at=10:arrival_rps=100000&t=3600");
+    assert!(all.contains("more than a link may ask for"), "{all}");
+    let (_, all) = decode_known("#v=1&s=queueing-basics&at=3500:arrival_rps=100000&t=3600");
+    assert!(all.is_empty(), "{all}");
+}
+
+#[test]
+fn a_repeated_parameter_is_named_and_the_last_one_is_used() {
+    let (st, all) = decode_known("#v=1&s=queueing-basics&servers=3&servers=5&seed=2&seed=4");
+    assert!(
+        all.contains("'servers' is given more than once; the last one is used"),
+        "{all}"
+    );
+    assert!(all.contains("'seed' is given more than once"), "{all}");
+    assert_eq!((st.params.f("servers"), st.seed), (5.0, 4));
+}
+
+#[test]
+fn twenty_thousand_hostile_links_decode_to_bounded_clean_problems() {
+    let t = resilience_lab::link_fuzz::run(20_000, 7).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(t.fragments, 20_000);
+    // The generator reaches both sides: links that open and problem floods.
+    assert!(t.states > 5_000, "{t:?}");
+    assert_eq!(t.most_problems, link::MAX_PROBLEMS + 1, "{t:?}");
 }

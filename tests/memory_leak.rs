@@ -163,3 +163,31 @@ fn a_run_sliced_into_steps_gives_the_same_numbers() {
     assert_eq!(whole.headline(), sliced.headline());
     assert_eq!(whole.world().ledger(), sliced.world().ledger());
 }
+
+#[test]
+fn a_pod_killed_every_few_minutes_still_shows_its_floor_rising() {
+    // A TTL longer than a pod's life is no eviction at all: each life's floor
+    // climbs at the rate orders are retained, then the pod is OOM-killed. The
+    // slope is that climb, not the drop at each restart.
+    let orders_per_s = 841.2;
+    let r = run(
+        "memory-leak",
+        &[
+            ("cache_eviction", "ttl"),
+            ("ttl_minutes", "1361"),
+            ("max_entries", "50410"),
+            ("orders_per_s", "841.2"),
+            ("heap_mb", "1158"),
+            ("request_weight", "609"),
+        ],
+        1,
+        86_400.0,
+    );
+    assert!(fig(&r, "restarts") > 50.0);
+    let retained_mb_per_h = orders_per_s * 0.001_1 * 3_600.0;
+    let slope = fig(&r, "heap_floor_slope_mb_per_h");
+    assert!(
+        (slope / retained_mb_per_h - 1.0).abs() < 0.25,
+        "slope {slope:.0} MB/h, retained {retained_mb_per_h:.0} MB/h"
+    );
+}

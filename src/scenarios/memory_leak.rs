@@ -200,19 +200,26 @@ impl LeakModel {
     /// Least-squares slope of the post-GC floor over the last 12 h, in MB/h,
     /// fitted within each pod life (one intercept per life, one common slope),
     /// so a restart's drop is not mistaken for a falling floor. Buckets with a
-    /// kill or a restart in them are left out.
+    /// kill or a restart in them, or any time with the pod down, are left out:
+    /// while the pod is down no collection runs and the series holds the dead
+    /// pod's last floor, which would open the next life high and tilt its fit
+    /// downwards.
     fn floor_slope_mb_per_h(&self) -> Option<f64> {
         let m = &self.world.metrics;
         let floor = m.series("order.heap_after_gc_mb")?;
         let kills = m.series("order.oom_kills")?;
         let restarts = m.series("order.restarts")?;
+        let down = m.series("order.pods_restarting")?;
         let width_h = m.bucket_us() as f64 / 3_600e6;
         let closed = m.buckets_closed();
         let from = closed.saturating_sub(SLOPE_WINDOW_US / m.bucket_us());
         // Per life: (n, Σt, Σy, Σtt, Σty).
         let mut lives: Vec<[f64; 5]> = vec![[0.0; 5]];
         for i in from..closed {
-            let event = kills.get(i).unwrap_or(0.0) + restarts.get(i).unwrap_or(0.0) > 0.0;
+            let event = kills.get(i).unwrap_or(0.0)
+                + restarts.get(i).unwrap_or(0.0)
+                + down.get(i).unwrap_or(0.0)
+                > 0.0;
             if kills.get(i).unwrap_or(0.0) > 0.0 {
                 lives.push([0.0; 5]);
             }

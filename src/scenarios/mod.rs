@@ -24,6 +24,7 @@ pub mod schema;
 pub mod slow_query;
 pub mod tv_spike;
 pub mod webhook_duplicates;
+pub mod work;
 
 pub use model::{Headline, Model};
 pub use params::Params;

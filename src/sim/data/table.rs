@@ -7,17 +7,26 @@
 //! concurrent deliveries of the same key cannot both get in. Without one, the
 //! row goes in and is counted as a duplicate.
 //!
-//! Bounded by what it records: one entry per distinct key inserted, which is at
-//! most the number of requests of a run (a real table grows the same way).
+//! Bounded like a real idempotency-key store: a key is remembered for
+//! [`KEY_RETENTION_US`] after its first insert (Stripe keeps idempotency keys
+//! for 24 hours) and at most [`MAX_KEYS`] keys are remembered, the oldest
+//! forgotten first. A repeat of a forgotten key goes in as a new row: the
+//! constraint and the duplicate count see only the keys still remembered, so a
+//! long run at a high rate holds a window of keys, never every key ever seen.
+//! Retries and redeliveries come back within seconds to hours, far inside both
+//! bounds.
 //!
 //! Series: `NAME.rows` (rows inserted), `NAME.duplicates` (rows whose key was
-//! already there), `NAME.violations` (inserts refused by the constraint).
+//! already there), `NAME.violations` (inserts refused by the constraint),
+//! `NAME.forgotten` (keys dropped by age or by the bound).
+
+use std::collections::{BTreeMap, VecDeque};
 
 use crate::sim::kernel::ids::TableId;
-use std::collections::BTreeMap;
 
 use crate::sim::kernel::metrics::CounterId;
 use crate::sim::kernel::request::ReqRef;
+use crate::sim::kernel::time::{Micros, HOUR};
 use crate::sim::kernel::world::World;
 use crate::sim::topology::handler::OnDuplicate;
 
@@ -26,7 +35,17 @@ pub(crate) struct TableMetrics {
     pub rows: CounterId,
     pub duplicates: CounterId,
     pub violations: CounterId,
+    pub forgotten: CounterId,
 }
+
+/// How long a table remembers a key after its first insert: 24 hours, as
+/// Stripe keeps idempotency keys.
+pub const KEY_RETENTION_US: Micros = 24 * HOUR;
+
+/// The most keys a table remembers; beyond it the oldest is forgotten (a few
+/// tens of megabytes in the simulator; about 17 minutes of keys at 1,000 new
+/// keys a second).
+pub const MAX_KEYS: usize = 1_000_000;
 
 /// What an insert did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,15 +65,31 @@ pub struct Table {
     pub name: String,
     /// Whether the key carries a unique constraint.
     pub unique: bool,
-    /// Key → rows with that key.
+    /// Remembered key → rows with that key.
     rows_by_key: BTreeMap<u64, u32>,
+    /// (first insert, key) of every remembered key, oldest first.
+    by_age: VecDeque<(Micros, u64)>,
     rows: u64,
+    forgotten: u64,
     pub(crate) m: TableMetrics,
 }
 
 impl Table {
-    /// Inserts a row with `key`.
-    pub fn insert(&mut self, key: u64) -> Inserted {
+    fn new(name: &str, unique: bool, m: TableMetrics) -> Self {
+        Table {
+            name: name.to_string(),
+            unique,
+            rows_by_key: BTreeMap::new(),
+            by_age: VecDeque::new(),
+            rows: 0,
+            forgotten: 0,
+            m,
+        }
+    }
+
+    /// Inserts a row with `key` at time `now`.
+    pub fn insert(&mut self, key: u64, now: Micros) -> Inserted {
+        self.forget_before(now.saturating_sub(KEY_RETENTION_US));
         let n = self.rows_by_key.entry(key).or_insert(0);
         if *n > 0 && self.unique {
             return Inserted::Violation;
@@ -62,10 +97,32 @@ impl Table {
         *n += 1;
         self.rows += 1;
         if *n > 1 {
-            Inserted::Duplicate
-        } else {
-            Inserted::New
+            return Inserted::Duplicate;
         }
+        self.by_age.push_back((now, key));
+        if self.by_age.len() > MAX_KEYS {
+            self.forget_oldest();
+        }
+        Inserted::New
+    }
+
+    /// Forgets every key first inserted before `t`.
+    fn forget_before(&mut self, t: Micros) {
+        while self.by_age.front().is_some_and(|&(at, _)| at < t) {
+            self.forget_oldest();
+        }
+    }
+
+    fn forget_oldest(&mut self) {
+        if let Some((_, key)) = self.by_age.pop_front() {
+            self.rows_by_key.remove(&key);
+            self.forgotten += 1;
+        }
+    }
+
+    /// Keys forgotten so far, by age or by the bound.
+    pub fn forgotten(&self) -> u64 {
+        self.forgotten
     }
 
     /// Rows in the table (simulated requests, not weighted).
@@ -73,7 +130,7 @@ impl Table {
         self.rows
     }
 
-    /// Distinct keys in the table.
+    /// Distinct keys the table remembers now (at most [`MAX_KEYS`]).
     pub fn distinct_keys(&self) -> usize {
         self.rows_by_key.len()
     }
@@ -86,14 +143,9 @@ impl World {
             rows: self.metrics.counter(&format!("{name}.rows")),
             duplicates: self.metrics.counter(&format!("{name}.duplicates")),
             violations: self.metrics.counter(&format!("{name}.violations")),
+            forgotten: self.metrics.counter(&format!("{name}.forgotten")),
         };
-        self.tables.push(Table {
-            name: name.to_string(),
-            unique,
-            rows_by_key: BTreeMap::new(),
-            rows: 0,
-            m,
-        });
+        self.tables.push(Table::new(name, unique, m));
         TableId::new(self.tables.len() - 1)
     }
 
@@ -109,8 +161,13 @@ impl World {
             (req.key, req.weight as f64)
         };
         let t = &mut self.tables[table.index()];
-        let what = t.insert(key);
+        let forgotten = t.forgotten;
+        let what = t.insert(key, self.now);
         let m = t.m.clone();
+        let newly_forgotten = t.forgotten - forgotten;
+        if newly_forgotten > 0 {
+            self.metrics.add(m.forgotten, newly_forgotten as f64);
+        }
         match what {
             Inserted::Violation => {
                 self.metrics.add(m.violations, w);
@@ -138,9 +195,9 @@ mod tests {
         let mut w = World::new(1, WorldConfig::default());
         let t = w.add_table("processed_events", true);
         let t = &mut w.tables[t.index()];
-        assert_eq!(t.insert(5), Inserted::New);
-        assert_eq!(t.insert(5), Inserted::Violation);
-        assert_eq!(t.insert(6), Inserted::New);
+        assert_eq!(t.insert(5, 0), Inserted::New);
+        assert_eq!(t.insert(5, 1), Inserted::Violation);
+        assert_eq!(t.insert(6, 2), Inserted::New);
         assert_eq!((t.rows(), t.distinct_keys()), (2, 2));
     }
 
@@ -149,9 +206,35 @@ mod tests {
         let mut w = World::new(1, WorldConfig::default());
         let t = w.add_table("ledger", false);
         let t = &mut w.tables[t.index()];
-        assert_eq!(t.insert(5), Inserted::New);
-        assert_eq!(t.insert(5), Inserted::Duplicate);
-        assert_eq!(t.insert(5), Inserted::Duplicate);
+        assert_eq!(t.insert(5, 0), Inserted::New);
+        assert_eq!(t.insert(5, 1), Inserted::Duplicate);
+        assert_eq!(t.insert(5, 2), Inserted::Duplicate);
         assert_eq!((t.rows(), t.distinct_keys()), (3, 1));
+    }
+
+    #[test]
+    fn a_key_is_remembered_for_a_day_then_forgotten() {
+        let mut w = World::new(1, WorldConfig::default());
+        let t = w.add_table("processed_events", true);
+        let t = &mut w.tables[t.index()];
+        assert_eq!(t.insert(5, 0), Inserted::New);
+        assert_eq!(t.insert(5, KEY_RETENTION_US - 1), Inserted::Violation);
+        assert_eq!(t.insert(6, KEY_RETENTION_US), Inserted::New);
+        assert_eq!(t.insert(5, KEY_RETENTION_US + 1), Inserted::New);
+        assert_eq!(t.forgotten(), 1);
+    }
+
+    #[test]
+    fn the_oldest_key_is_forgotten_beyond_the_bound() {
+        let mut w = World::new(1, WorldConfig::default());
+        let t = w.add_table("ledger", false);
+        let t = &mut w.tables[t.index()];
+        for k in 0..MAX_KEYS as u64 + 10 {
+            assert_eq!(t.insert(k, 0), Inserted::New);
+        }
+        assert_eq!(t.distinct_keys(), MAX_KEYS);
+        assert_eq!(t.forgotten(), 10);
+        assert_eq!(t.insert(3, 0), Inserted::New, "key 3 was among the oldest");
+        assert_eq!(t.insert(MAX_KEYS as u64, 0), Inserted::Duplicate);
     }
 }

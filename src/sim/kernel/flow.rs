@@ -132,22 +132,34 @@ impl World {
     /// Sends a new request into its service: picks a pod, takes a worker or a
     /// place in the queue, or is turned away.
     pub(crate) fn enter(&mut self, r: ReqRef) {
-        let now = self.now;
-        let (s, pool_ix, class, key, w) = {
+        let (s, class, w) = {
             let req = self.requests.get(r).expect("entering request is alive");
-            (
-                req.service.index(),
-                self.handlers[req.handler.index()].pool as usize,
-                req.class,
-                req.key,
-                req.weight,
-            )
+            (req.service.index(), req.class, req.weight)
         };
         let arrived = self.services[s].m.arrived;
         self.metrics.add(arrived, w as f64);
         if self.services[s].from_class.is_some() {
             self.tally_arrival(s, class, w);
         }
+        self.admit(r, 0);
+    }
+
+    /// Lets an arrived request in: picks a pod, takes a worker or a place in
+    /// the queue, or is turned away (or, for a direct call to a full accept
+    /// backlog, has its connection attempt dropped: `sent` retransmissions of
+    /// it so far, see `backlog.rs`).
+    pub(crate) fn admit(&mut self, r: ReqRef, sent: u8) {
+        let now = self.now;
+        let (s, pool_ix, key, w, call) = {
+            let req = self.requests.get(r).expect("admitted request is alive");
+            (
+                req.service.index(),
+                self.handlers[req.handler.index()].pool as usize,
+                req.key,
+                req.weight,
+                matches!(req.origin, Origin::Call(_)),
+            )
+        };
         // A call kept in its caller's pod arrives with that pod preset; the
         // request holds no place in it until admitted below.
         let preset = std::mem::replace(&mut self.requests.get_mut(r).expect("alive").pod, u32::MAX);
@@ -165,6 +177,8 @@ impl World {
             self.finish(r, Outcome::Error);
             return;
         };
+        // A service calling another's pods meets their backlog itself.
+        let direct = call && preset == u32::MAX;
         let svc = &mut self.services[s];
         let (in_system, queued) = (svc.m.in_system, svc.m.queued);
         let p = &mut svc.pods[pod as usize];
@@ -174,6 +188,11 @@ impl World {
         } else if pool.queue_has_room() {
             pool.queue.push_back(r);
             false
+        } else if pool.kernel_backlog && direct {
+            let dropped = svc.m.listen_overflows;
+            self.metrics.add(dropped, w as f64);
+            self.drop_syn(r, sent);
+            return;
         } else {
             let rejected = svc.m.pool_rejected[pool_ix];
             self.metrics.add(rejected, w as f64);

@@ -133,6 +133,9 @@ pub(crate) enum Event {
     BulkheadWaitOver(ReqRef, u32),
     /// Breaker `.0`'s open wait is over (stale unless `.1` is its epoch).
     BreakerHalfOpen(BreakerId, u32),
+    /// A connection attempt dropped by a full accept backlog is sent again
+    /// (`.1` retransmissions so far; `backlog.rs`).
+    SynRetry(ReqRef, u8),
 }
 
 /// One simulated system.
@@ -297,6 +300,7 @@ impl World {
                 .iter()
                 .map(|p| m.counter(&format!("{n}.pool.{}.rejected", p.name)))
                 .collect(),
+            listen_overflows: m.counter(&format!("{n}.listen_overflows")),
         };
         let mut svc = Service {
             spec,
@@ -528,6 +532,7 @@ impl World {
             Event::RetryDue(r, token) => self.on_retry_due(r, token),
             Event::BulkheadWaitOver(r, token) => self.on_bulkhead_wait_over(r, token),
             Event::BreakerHalfOpen(b, epoch) => self.on_breaker_timer(b, epoch),
+            Event::SynRetry(r, sent) => self.on_syn_retry(r, sent),
             Event::Timeline(i) => {
                 let (_, label, action, _) = &mut self.timeline[i as usize];
                 let label = label.clone();

@@ -3,6 +3,7 @@
 //! dropped connections.
 
 pub mod affinity;
+pub mod backlog;
 pub mod deploy;
 pub mod handler;
 pub(crate) mod pods;

@@ -3,8 +3,21 @@
 //! A service is a set of identical pods behind a load balancer. A pod has one or
 //! more worker pools (threads, event-loop slots, connections); a handler runs on
 //! one pool, holding one of its workers from start to finish. A pool with its own
-//! small size is a thread-pool bulkhead. Each pool has a FIFO queue, bounded or
-//! not; a request that finds the queue full is rejected.
+//! small size is a thread-pool bulkhead. Each pool has a bounded FIFO queue; a
+//! request that finds the queue full is rejected.
+//!
+//! No queue is unbounded: a pool that declares no bound gets
+//! [`DEFAULT_QUEUE_CAP`] per pod, the accept backlog a Linux server gets by
+//! default (`net.core.somaxconn`, 4096 since Linux 5.4, caps every listen
+//! queue). A stable load never comes near it (an M/M/c queue at 98 % busy holds
+//! a few hundred at its worst hour). What an overload does with a full backlog
+//! depends on who knocks ([`backlog`](super::backlog)): a client's request is
+//! turned away at once by the load balancer in front of the pods, and shows as
+//! a rejection; a service calling a pod directly has its connection attempt
+//! dropped, as Linux drops a SYN to a full listen queue, and waits for the
+//! retransmission, so the caller's timeout, not a refusal, ends its wait. A
+//! pool with a bound of its own (an application's bounded work queue) refuses
+//! at once whoever knocks. Either way memory stays bounded.
 
 use std::collections::VecDeque;
 
@@ -30,23 +43,47 @@ pub struct PoolSpec {
     pub name: String,
     /// Number of workers per pod.
     pub workers: u32,
-    /// Queue bound per pod; `None` is unbounded.
+    /// Queue bound per pod; `None` is the default accept backlog,
+    /// [`DEFAULT_QUEUE_CAP`].
     pub queue_cap: Option<u32>,
+    /// True when the bound is the listen socket's backlog (the default, or
+    /// one set with [`backlog`](Self::backlog)): a direct connection to a full
+    /// one is dropped and retransmitted. False for an application's own
+    /// bounded queue ([`queue_cap`](Self::queue_cap)), which refuses at once.
+    pub kernel_backlog: bool,
 }
 
+/// The queue bound per pod of a pool that declares none: Linux's default
+/// `net.core.somaxconn` (4096 since kernel 5.4), the most connections a
+/// listening socket keeps waiting to be accepted.
+pub const DEFAULT_QUEUE_CAP: u32 = 4096;
+
 impl PoolSpec {
-    /// A pool with an unbounded queue.
+    /// A pool with the default queue bound ([`DEFAULT_QUEUE_CAP`]).
     pub fn new(name: &str, workers: u32) -> Self {
         PoolSpec {
             name: name.to_string(),
             workers,
             queue_cap: None,
+            kernel_backlog: true,
         }
     }
 
-    /// The same pool with a bounded queue.
+    /// The same pool with a bounded work queue of its own, which refuses a
+    /// request at once when full (a thread pool's rejection policy).
     pub fn queue_cap(mut self, cap: u32) -> Self {
         self.queue_cap = Some(cap);
+        self.kernel_backlog = false;
+        self
+    }
+
+    /// The same pool with a listen backlog of `cap` instead of the kernel's
+    /// default (the `backlog` argument of `listen`: Tomcat's `acceptCount`,
+    /// nginx's `backlog=`): full, it drops connection attempts, which their
+    /// senders retransmit (`backlog.rs`).
+    pub fn backlog(mut self, cap: u32) -> Self {
+        self.queue_cap = Some(cap.min(DEFAULT_QUEUE_CAP));
+        self.kernel_backlog = true;
         self
     }
 }
@@ -94,9 +131,15 @@ impl ServiceSpec {
         self
     }
 
-    /// Sets the first pool's queue bound.
+    /// Gives the first pool a bounded work queue that refuses when full.
     pub fn queue_cap(mut self, cap: u32) -> Self {
-        self.pools[0].queue_cap = Some(cap);
+        self.pools[0] = self.pools[0].clone().queue_cap(cap);
+        self
+    }
+
+    /// Sets the first pool's listen backlog (see [`PoolSpec::backlog`]).
+    pub fn backlog(mut self, cap: u32) -> Self {
+        self.pools[0] = self.pools[0].clone().backlog(cap);
         self
     }
 
@@ -127,8 +170,13 @@ pub struct Pool {
     pub workers: u32,
     /// Workers busy now.
     pub busy: u32,
-    /// Queue bound (`None`: unbounded).
+    /// Queue bound (`None`: unbounded; pods made from a `PoolSpec` are
+    /// always bounded, see [`DEFAULT_QUEUE_CAP`]).
     pub queue_cap: Option<u32>,
+    /// True when the bound is the kernel's accept backlog (the pool declared
+    /// none): a direct connection attempt to a full one is dropped, not
+    /// refused (see [`backlog`](super::backlog)).
+    pub kernel_backlog: bool,
     /// Requests waiting for a worker, oldest first.
     pub queue: VecDeque<ReqRef>,
 }
@@ -185,6 +233,9 @@ pub(crate) struct ServiceMetrics {
     pub pool_busy: Vec<GaugeId>,
     /// Requests turned away by a full pool queue, in pool order.
     pub pool_rejected: Vec<CounterId>,
+    /// Connection attempts dropped by a full accept backlog (Linux's
+    /// `ListenOverflows`); each is retransmitted later (`backlog.rs`).
+    pub listen_overflows: CounterId,
 }
 
 /// A service's live state.
@@ -270,7 +321,8 @@ impl Service {
                 .map(|p| Pool {
                     workers: p.workers,
                     busy: 0,
-                    queue_cap: p.queue_cap,
+                    queue_cap: Some(p.queue_cap.unwrap_or(DEFAULT_QUEUE_CAP)),
+                    kernel_backlog: p.kernel_backlog,
                     queue: VecDeque::new(),
                 })
                 .collect(),

@@ -4,5 +4,6 @@
 pub(crate) mod class_counts;
 pub mod client;
 pub mod keys;
+pub mod offered;
 pub mod profile;
 pub mod redelivery;

@@ -106,6 +106,27 @@ impl RateProfile {
         }
     }
 
+    /// The multiplier integrated from `from` to `to`, in multiplier-seconds
+    /// (exact for the piecewise-linear profile): the expected arrivals over
+    /// that span at a base rate of one a second.
+    pub fn integral(&self, from: Micros, to: Micros) -> f64 {
+        if to <= from {
+            return 0.0;
+        }
+        // Breakpoints inside (from, to), with the ends: linear between each pair.
+        let mut cuts = vec![from];
+        cuts.extend(
+            self.points
+                .iter()
+                .map(|p| p.0)
+                .filter(|&t| t > from && t < to),
+        );
+        cuts.push(to);
+        cuts.windows(2)
+            .map(|w| (self.at(w[0]) + self.at(w[1])) / 2.0 * (w[1] - w[0]) as f64 / 1e6)
+            .sum()
+    }
+
     /// The largest multiplier anywhere in the profile.
     pub fn peak(&self) -> f64 {
         self.points.iter().map(|p| p.1).fold(0.0, f64::max)
@@ -116,6 +137,16 @@ impl RateProfile {
 mod tests {
     use super::*;
     use crate::sim::kernel::time::MIN;
+
+    #[test]
+    fn the_integral_is_the_area_under_the_profile() {
+        assert_eq!(RateProfile::constant().integral(0, 10 * SEC), 10.0);
+        let r = RateProfile::ramp(10 * SEC, 20 * SEC, 3.0);
+        // 10 s at 1×, a ramp from 1× to 3× over 10 s (20), then 10 s at 3×.
+        assert!((r.integral(0, 30 * SEC) - 60.0).abs() < 1e-9);
+        assert!((r.integral(15 * SEC, 20 * SEC) - 12.5).abs() < 1e-9);
+        assert_eq!(r.integral(5 * SEC, 5 * SEC), 0.0);
+    }
 
     #[test]
     fn ramp_interpolates_and_stays_flat_after() {
