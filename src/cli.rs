@@ -235,12 +235,17 @@ fn params_cmd(rest: &[String]) -> Result<Output, String> {
     for p in s.params {
         let _ = writeln!(
             out,
-            "{}\t{}\tdefault {}\t{}\t{}",
+            "{}\t{}\tdefault {}\t{}\t{}{}",
             p.name,
             p.label,
             p.default,
             p.allowed(),
-            p.help
+            p.help,
+            if p.live {
+                ""
+            } else {
+                " (set from the start only)"
+            }
         );
     }
     Ok(text(out))
@@ -280,6 +285,7 @@ fn param_json(p: &scenarios::ParamSpec) -> Json {
     m.insert("unit".into(), json!(p.unit));
     m.insert("help".into(), json!(p.help));
     m.insert("advanced".into(), json!(p.advanced));
+    m.insert("live".into(), json!(p.live));
     Json::Object(m)
 }
 
@@ -357,7 +363,7 @@ fn run_cmd(rest: &[String]) -> Result<Output, String> {
     Ok(out)
 }
 
-/// The `--json` report (DESIGN.md: the `lab` command).
+/// The `--json` report (README: "The `lab` command").
 pub fn report(run: &Run, until: Micros, wall_ms: f64) -> Json {
     let w = run.world();
     let l = w.ledger();

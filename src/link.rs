@@ -23,6 +23,12 @@ use crate::sim::kernel::time::{as_secs, from_secs, Micros};
 
 /// The version this lab writes.
 pub const VERSION: &str = "1";
+/// Keys a link keeps for itself, now or in views to come (a guided step, the
+/// presenter and embed views, an A/B half): no scenario parameter may use one,
+/// nor a name with a dot (`b.NAME` is the second half of a comparison).
+pub const RESERVED_KEYS: &[&str] = &[
+    "v", "s", "seed", "t", "at", "step", "present", "embed", "charts", "controls", "b", "view",
+];
 /// Seed used when a link names none.
 pub const DEFAULT_SEED: u64 = 1;
 /// Longest link read; longer input is cut there (and that is a problem).
@@ -368,6 +374,9 @@ fn parse_change(params: &Params, v: &str) -> Result<TimedChange, String> {
     let spec = params
         .spec(name)
         .map_err(|_| unknown_param(params.specs(), &quote(name)))?;
+    if !spec.live {
+        return Err(spec.not_live());
+    }
     let value = spec.parse(value)?;
     Ok(TimedChange {
         at_us,

@@ -1,4 +1,4 @@
-//! bot-scraping (story 155): the claims of SCENARIOS.md, on the default seed,
+//! bot-scraping (story 155): the claims of its narrative and guide, on the default seed,
 //! two other seeds, and nearby parameter values.
 #![cfg(not(target_arch = "wasm32"))]
 

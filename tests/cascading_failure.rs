@@ -1,4 +1,4 @@
-//! The claims of `cascading-failure` (SCENARIOS.md, story 162), on the default
+//! The claims of `cascading-failure` (story 162, as its narrative tells it), on the default
 //! seed and others, and at nearby parameter values.
 #![cfg(not(target_arch = "wasm32"))]
 

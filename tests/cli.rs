@@ -1,5 +1,5 @@
 //! The `lab` command as a user meets it: exit codes, one clear line on bad input,
-//! and JSON with the keys DESIGN.md promises.
+//! and JSON with the keys the README promises.
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::process::Command;

@@ -1,4 +1,4 @@
-//! The claims of `distributed-deadlock` (story 158, SCENARIOS.md), on several
+//! The claims of `distributed-deadlock` (story 158, as its narrative tells it), on several
 //! seeds and nearby parameter values.
 #![cfg(not(target_arch = "wasm32"))]
 

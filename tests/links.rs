@@ -231,3 +231,17 @@ fn twenty_thousand_hostile_links_decode_to_bounded_clean_problems() {
     assert!(t.states > 5_000, "{t:?}");
     assert_eq!(t.most_problems, link::MAX_PROBLEMS + 1, "{t:?}");
 }
+
+#[test]
+fn a_timed_change_of_a_build_only_parameter_is_a_problem() {
+    let d = decode("v=1&s=webhook-duplicates&at=60:event_weight=5&t=120");
+    let state = d.state.expect("the rest of the link still opens");
+    assert!(state.changes.is_empty(), "the change was not applied");
+    assert!(
+        d.problems
+            .iter()
+            .any(|p| p.contains("event_weight") && p.contains("set from the start")),
+        "{:?}",
+        d.problems
+    );
+}

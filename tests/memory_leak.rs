@@ -1,4 +1,4 @@
-//! The claims of `memory-leak` (story 152, SCENARIOS.md), on several seeds
+//! The claims of `memory-leak` (story 152, as its narrative tells it), on several seeds
 //! and nearby parameter values.
 #![cfg(not(target_arch = "wasm32"))]
 

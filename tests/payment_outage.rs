@@ -1,4 +1,4 @@
-//! The claims of `payment-outage` (story 151, SCENARIOS.md), on several seeds
+//! The claims of `payment-outage` (story 151, as its narrative tells it), on several seeds
 //! and nearby parameter values.
 #![cfg(not(target_arch = "wasm32"))]
 

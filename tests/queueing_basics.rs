@@ -1,4 +1,4 @@
-//! The claims of `queueing-basics` (SCENARIOS.md), checked on several seeds,
+//! The claims of `queueing-basics` (its lesson and guide), checked on several seeds,
 //! utilisations and server counts — not only the defaults.
 #![cfg(not(target_arch = "wasm32"))]
 

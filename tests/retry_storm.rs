@@ -1,4 +1,4 @@
-//! The claims of `retry-storm` (SCENARIOS.md, story 159), on the default seed
+//! The claims of `retry-storm` (story 159, as its narrative tells it), on the default seed
 //! and others, and at nearby parameter values.
 #![cfg(not(target_arch = "wasm32"))]
 

@@ -1,4 +1,4 @@
-//! tv-spike (story 161): the claims of SCENARIOS.md, on the default seed, two
+//! tv-spike (story 161): the claims of its narrative and guide, on the default seed, two
 //! other seeds, and nearby spike heights.
 #![cfg(not(target_arch = "wasm32"))]
 

@@ -1,4 +1,4 @@
-//! The claims of `webhook-duplicates` (SCENARIOS.md, story 163), on the default
+//! The claims of `webhook-duplicates` (story 163, as its narrative tells it), on the default
 //! seed and others, and at nearby parameter values.
 #![cfg(not(target_arch = "wasm32"))]
 

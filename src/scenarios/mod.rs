@@ -23,6 +23,7 @@ pub mod run;
 pub mod schema;
 pub mod slow_query;
 pub mod tv_spike;
+pub mod units;
 pub mod webhook_duplicates;
 pub mod work;
 

@@ -4,7 +4,7 @@ use crate::sim::World;
 
 use super::params::Params;
 
-/// A headline figure: a name from SCENARIOS.md and a value (`None` when the run
+/// A headline figure: a key that names its unit (`units.rs`) and a value (`None` when the run
 /// cannot define it, e.g. no request in its window).
 pub type Headline = Vec<(&'static str, Option<f64>)>;
 

@@ -43,7 +43,10 @@ impl Run {
         mut changes: Vec<TimedChange>,
     ) -> Result<Run, String> {
         for c in &changes {
-            initial.spec(&c.name)?;
+            let spec = initial.spec(&c.name)?;
+            if !spec.live {
+                return Err(spec.not_live());
+            }
         }
         changes.sort_by_key(|c| c.at_us);
         let model = (scenario.build)(&initial, seed);
@@ -123,7 +126,10 @@ impl Run {
 
     /// Changes a parameter now and records it as a timed change (for links).
     pub fn change_now(&mut self, name: &str, value: Value) -> Result<(), String> {
-        self.params.spec(name)?;
+        let spec = self.params.spec(name)?;
+        if !spec.live {
+            return Err(spec.not_live());
+        }
         let at_us = self.now();
         // A person taking over diverges from the rest of a replayed link: its
         // pending changes are dropped, so the list stays ordered.

@@ -88,6 +88,12 @@ pub struct ParamSpec {
     pub help: &'static str,
     /// Shown under "advanced" in the UI.
     pub advanced: bool,
+    /// True when a change while running acts at once (through the scenario's
+    /// `apply`); false for a build-only parameter, which shapes what is built
+    /// (how many parts, what is wired to what) and so is set only from the
+    /// start: a link or `Run` refuses it as a timed change, and the page
+    /// restarts the run to change it.
+    pub live: bool,
 }
 
 impl ParamSpec {
@@ -106,6 +112,7 @@ impl ParamSpec {
             unit: "",
             help,
             advanced: false,
+            live: true,
         }
     }
 
@@ -125,6 +132,7 @@ impl ParamSpec {
             unit: "",
             help,
             advanced: false,
+            live: true,
         }
     }
 
@@ -151,6 +159,7 @@ impl ParamSpec {
             unit,
             help,
             advanced: false,
+            live: true,
         }
     }
 
@@ -197,6 +206,21 @@ impl ParamSpec {
     pub const fn advanced(mut self) -> Self {
         self.advanced = true;
         self
+    }
+
+    /// Marks the parameter as build-only: it is set from the start of a run,
+    /// never changed while one runs (see [`live`](Self::live)).
+    pub const fn build_only(mut self) -> Self {
+        self.live = false;
+        self
+    }
+
+    /// Why a build-only parameter cannot be a timed change, in plain words.
+    pub fn not_live(&self) -> String {
+        format!(
+            "{} ({}) shapes what the run builds, so it is set from the start, not changed while running: reset the run with it set",
+            self.name, self.label
+        )
     }
 
     /// What values are allowed, in words, for error messages and help.

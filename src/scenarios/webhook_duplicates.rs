@@ -36,7 +36,7 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec::number("redis_ttl_h", "Redis key TTL", "h", 24.0, 0.01, 720.0, "How long Redis remembers an event id; a redelivery after that is not recognised."),
     ParamSpec::number("redelivery_rate", "Lost acknowledgements", "", 0.05, 0.0, 0.5, "Share of our 200 OKs lost on the way back; the provider re-sends those events."),
     ParamSpec::number("redis_restart", "Redis restart", "s", 21_600.0, 1.0, 43_200.0, "When Redis restarts without persistence and forgets every key; off: never. Takes effect if set before that time.").or_off(true),
-    ParamSpec::number("event_weight", "Events per simulated event", "", 10.0, 1.0, 100.0, "Real events each simulated one stands for (keeps a 12-hour run light); results do not depend on it.").integer().advanced(),
+    ParamSpec::number("event_weight", "Events per simulated event", "", 10.0, 1.0, 100.0, "Real events each simulated one stands for (keeps a 12-hour run light); results do not depend on it.").integer().advanced().build_only(),
 ];
 
 const GUIDE: &[GuidedStep] = &[

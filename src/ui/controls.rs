@@ -101,6 +101,7 @@ fn Param(spec: &'static ParamSpec, params: Memo<Params>) -> impl IntoView {
             {control}
             <p id=help_id class="help">
                 {spec.help} " " <span class="allowed">{format!("Allowed: {}; default {}.", spec.allowed(), spec.default)}</span>
+                {(!spec.live).then(|| view! { " " <strong class="build-only">"Set from the start: changing it restarts the run."</strong> })}
             </p>
             <p class="error" role="alert">{move || error.get()}</p>
         </div>

@@ -1,5 +1,6 @@
 //! Numbers, clocks and speeds the way a person reads them.
 
+use crate::scenarios::units::{unit_of, Unit};
 use crate::sim::Micros;
 
 /// A measured figure with about three significant digits: `0.0512`, `6.73`,
@@ -21,6 +22,14 @@ pub fn figure(x: f64) -> String {
         let digits = (2.0 - a.log10().floor()).clamp(2.0, 8.0) as usize;
         format!("{x:.digits$}")
     }
+}
+
+/// A count: whole, with thousands separators (`20`, `871,946`).
+pub fn count(x: f64) -> String {
+    if !x.is_finite() {
+        return "—".to_string();
+    }
+    grouped(x.round())
 }
 
 /// A whole number with thousands separators: `1,234,567`.
@@ -105,50 +114,38 @@ pub fn time_unit(span_s: f64) -> (f64, &'static str) {
 }
 
 /// How a headline figure is shown, from the unit its name ends with
-/// (SCENARIOS.md: rates are fractions 0..1; times in the unit the name gives).
+/// (`scenarios::units`: rates are fractions 0..1; times in the unit the name gives).
 pub struct FigureStyle {
     pub label: String,
     pub unit: &'static str,
     /// Multiplier from the value to what is shown (100 for a fraction as %).
     pub scale: f64,
+    /// A count: shown without decimals.
+    pub whole: bool,
 }
 
-/// Label, unit and scale for a headline key such as `p99_latency_ms`.
+/// Label, unit and scale for a headline key such as `p99_latency_ms`
+/// (`scenarios::units`: rates are fractions 0..1, shown as percentages).
 pub fn figure_style(key: &str) -> FigureStyle {
-    const SUFFIXES: &[(&str, &str, f64)] = &[
-        ("_mb_per_h", "MB/h", 1.0),
-        ("_per_min", "/min", 1.0),
-        ("_per_s", "/s", 1.0),
-        ("_ms", "ms", 1.0),
-        ("_s", "s", 1.0),
-        ("_h", "h", 1.0),
-        ("_rps", "req/s", 1.0),
-        ("_tps", "tx/s", 1.0),
-    ];
-    const FRACTIONS: &[&str] = &["rate", "ratio", "share", "utilization", "cpu"];
-    for (suffix, unit, scale) in SUFFIXES {
-        if let Some(stem) = key.strip_suffix(suffix) {
-            return FigureStyle {
-                label: words(stem),
-                unit,
-                scale: *scale,
-            };
-        }
-    }
-    let last = key.rsplit('_').next().unwrap_or(key);
-    let fraction = FRACTIONS.contains(&last) || key.contains("_rate_");
-    // A load ratio (peak / offered) can exceed 1 and reads better as "2.4×".
-    let load_ratio = key.contains("load_ratio");
+    let unit = unit_of(key);
+    let stem = unit
+        .and_then(|u| match u {
+            Unit::Milliseconds => key.strip_suffix("_ms"),
+            Unit::Seconds => key.strip_suffix("_s"),
+            Unit::Hours => key.strip_suffix("_h"),
+            Unit::MegabytesPerHour => key.strip_suffix("_mb_per_h"),
+            Unit::PerMinute => key.strip_suffix("_per_min"),
+            Unit::PerSecond => ["_per_s", "_rps", "_tps"]
+                .iter()
+                .find_map(|s| key.strip_suffix(s)),
+            _ => None,
+        })
+        .unwrap_or(key);
     FigureStyle {
-        label: words(key),
-        unit: if load_ratio {
-            "×"
-        } else if fraction {
-            "%"
-        } else {
-            ""
-        },
-        scale: if fraction && !load_ratio { 100.0 } else { 1.0 },
+        label: words(stem),
+        unit: unit.map_or("", Unit::symbol),
+        scale: unit.map_or(1.0, Unit::scale),
+        whole: unit.is_some_and(Unit::whole),
     }
 }
 

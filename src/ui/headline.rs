@@ -1,4 +1,4 @@
-//! The headline panel: the scenario's headline figures (SCENARIOS.md), live.
+//! The headline panel: the scenario's headline figures, live.
 //!
 //! Each figure carries its exact value in `data-value` (as JSON would print it)
 //! so the browser tests can compare runs without rounding.
@@ -31,7 +31,7 @@ pub fn Headline() -> impl IntoView {
                             <div class="figure" data-name=key data-value=move || value().map_or("null".into(), |x| format!("{x:?}"))>
                                 <dt title=key>{style.label}</dt>
                                 <dd>
-                                    <span class="value">{move || shown().map_or("—".into(), format::figure)}</span>
+                                    <span class="value">{move || shown().map_or("—".into(), |x| if style.whole { format::count(x) } else { format::figure(x) })}</span>
                                     <span class="unit">{move || shown().map(|_| unit)}</span>
                                 </dd>
                             </div>

@@ -227,11 +227,18 @@ impl Lab {
         if same {
             return Ok(());
         }
-        if now == 0 {
+        let live = self.peek(|r| r.params.spec(name).map(|s| s.live))?;
+        if now == 0 || !live {
             let (scenario, mut initial, seed, changes) =
                 self.peek(|r| (r.scenario, r.initial.clone(), r.seed, r.changes().to_vec()));
             initial.set(name, value)?;
-            self.install(scenario, initial, seed, changes)
+            if now == 0 {
+                return self.install(scenario, initial, seed, changes);
+            }
+            // A build-only parameter shapes what is built: the run starts
+            // over with it set, and without the changes made so far.
+            self.stop();
+            self.install(scenario, initial, seed, Vec::new())
         } else {
             self.mutate(|r| r.change_now(name, value))?;
             self.touch();

@@ -95,6 +95,16 @@ pub(crate) struct Broker {
     topics: Vec<Topic>,
 }
 
+impl Broker {
+    /// Messages held, waiting or being processed, over every topic.
+    pub fn held(&self) -> usize {
+        self.topics
+            .iter()
+            .map(|t| t.backlog.len() + t.in_process.len())
+            .sum()
+    }
+}
+
 impl World {
     /// Adds a topic with its consumer group; returns its index.
     pub fn add_topic(&mut self, spec: TopicSpec) -> TopicId {

@@ -214,6 +214,11 @@ pub fn node_name(i: usize) -> String {
 }
 
 impl Database {
+    /// Session slots in use (a slot is reused once its session ends).
+    pub fn sessions_held(&self) -> usize {
+        self.sessions.iter().filter(|s| s.is_some()).count()
+    }
+
     /// A database with its metrics registered in `m`.
     pub(crate) fn new(spec: DatabaseSpec, m: &mut Metrics, now: Micros) -> Self {
         assert!(spec.cores >= 1 && spec.max_connections >= 1);

@@ -80,6 +80,12 @@ pub(crate) struct LockManager {
 }
 
 impl LockManager {
+    /// Entries held: rows with an owner or waiters, the rows each request
+    /// holds, and the requests waiting.
+    pub fn held(&self) -> usize {
+        self.rows.len() + self.held.len() + self.waiting.len()
+    }
+
     /// True when the world has no lock table (the hot path skips everything).
     pub fn is_empty(&self) -> bool {
         self.tables.is_empty()

@@ -136,7 +136,8 @@ pub struct RateLimiter {
     pub spec: RateLimitSpec,
     /// Buckets by (pod, key); shared buckets use pod `u32::MAX`.
     buckets: BTreeMap<(u32, u64), TokenBucket>,
-    /// (accepted, rejected) counters per request class, registered when first seen.
+    /// (accepted, rejected) counters per request class, registered with the
+    /// limiter or the client population, whichever comes later.
     by_class: Vec<Option<[CounterId; 2]>>,
     last_reject_us: Option<Micros>,
 }
@@ -202,7 +203,11 @@ impl World {
             by_class: Vec::new(),
             last_reject_us: None,
         });
-        LimiterId::new(self.limiters.len() - 1)
+        let id = LimiterId::new(self.limiters.len() - 1);
+        for class in 0..self.clients.len() as u16 {
+            self.limiter_class_counters(id, class);
+        }
+        id
     }
 
     /// Changes a limiter's declaration from now on (rate, burst, scope, switch).
@@ -255,7 +260,11 @@ impl World {
         }
     }
 
-    fn limiter_class_counters(&mut self, limiter: LimiterId, class: u16) -> [CounterId; 2] {
+    pub(crate) fn limiter_class_counters(
+        &mut self,
+        limiter: LimiterId,
+        class: u16,
+    ) -> [CounterId; 2] {
         let l = &self.limiters[limiter.index()];
         if let Some(Some(ids)) = l.by_class.get(class as usize) {
             return *ids;

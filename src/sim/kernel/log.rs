@@ -58,6 +58,11 @@ impl EventLog {
         self.entries.iter()
     }
 
+    /// The most entries kept.
+    pub fn capacity(&self) -> usize {
+        self.cap
+    }
+
     /// Entries ever written.
     pub fn written(&self) -> u64 {
         self.written

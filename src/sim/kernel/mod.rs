@@ -5,6 +5,7 @@
 pub mod dist;
 pub mod event_queue;
 pub(crate) mod flow;
+pub mod footprint;
 pub mod ids;
 pub mod log;
 pub mod metrics;

@@ -381,6 +381,9 @@ impl World {
             sender,
         });
         let c = ClientId::new(self.clients.len() - 1);
+        // Its per-class series exist from now, so a chart of them has a line
+        // (at zero) before its first request.
+        self.register_class_series(c.index() as u16);
         self.schedule_next_arrival(c);
         c
     }

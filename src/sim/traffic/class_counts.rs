@@ -6,8 +6,9 @@
 //! request that arrives at the service (whether it then gets a worker, waits, or
 //! is turned away by a full queue) adds its weight to `SERVICE.from.CLASS`, where
 //! CLASS is the name of the client population the request came from. Counters
-//! are registered the first time a class is seen, so populations added later are
-//! counted too; there are at most as many as there are populations.
+//! are registered when counting starts and for every population added later,
+//! so a chart of them has its lines from the start; there are as many as there
+//! are populations.
 
 use crate::sim::kernel::ids::ServiceId;
 use crate::sim::kernel::metrics::CounterId;
@@ -20,6 +21,22 @@ impl World {
         let svc = &mut self.services[service.index()];
         if svc.from_class.is_none() {
             svc.from_class = Some(Vec::new());
+        }
+        for class in 0..self.clients.len() as u16 {
+            self.class_counter(service.index(), class);
+        }
+    }
+
+    /// Registers the per-class series of a new client population (its
+    /// arrival counters and every rate limiter's accepted/rejected counters).
+    pub(crate) fn register_class_series(&mut self, class: u16) {
+        for s in 0..self.services.len() {
+            if self.services[s].from_class.is_some() {
+                self.class_counter(s, class);
+            }
+        }
+        for l in 0..self.limiters.len() {
+            self.limiter_class_counters(crate::sim::kernel::ids::LimiterId::new(l), class);
         }
     }
 

@@ -1,0 +1,55 @@
+//! What a run holds in memory, counted by store: the figures a test watches to
+//! prove that nothing grows without bound over a long run (`tests/catalogue.rs`).
+
+use super::world::World;
+use crate::sim::data::table::MAX_KEYS;
+
+/// One store's contents: how many items it holds now and, for a store with a
+/// declared cap, the most it may hold.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Held {
+    pub store: &'static str,
+    pub items: usize,
+    pub cap: Option<usize>,
+}
+
+fn held(store: &'static str, items: usize, cap: Option<usize>) -> Held {
+    Held { store, items, cap }
+}
+
+impl World {
+    /// Items held now in each store that a run can fill, by name: live
+    /// requests, pending events, log lines, idempotency keys, cache and
+    /// key-value entries, broker messages, lock-table entries and database
+    /// sessions. Chart series are rings of fixed capacity and are not listed.
+    pub fn footprint(&self) -> Vec<Held> {
+        let keys = self.tables.iter().map(|t| t.distinct_keys()).sum();
+        vec![
+            held("requests alive", self.requests.len(), None),
+            held("events pending", self.queue.len(), None),
+            held(
+                "log lines",
+                self.log.entries().count(),
+                Some(self.log.capacity()),
+            ),
+            held("table keys", keys, Some(MAX_KEYS * self.tables.len())),
+            held(
+                "cache entries",
+                self.caches.iter().map(|c| c.len()).sum(),
+                None,
+            ),
+            held(
+                "key-value entries",
+                self.kv_stores.iter().map(|k| k.len()).sum(),
+                None,
+            ),
+            held("broker messages", self.broker.held(), None),
+            held("lock entries", self.locks.held(), None),
+            held(
+                "database sessions",
+                self.databases.iter().map(|d| d.sessions_held()).sum(),
+                None,
+            ),
+        ]
+    }
+}
