@@ -234,6 +234,7 @@ fn policy(p: &Params) -> RetryPolicy {
             Backoff::Exponential {
                 base_us: 2 * SEC,
                 cap_us: 30 * SEC,
+                multiplier: 2.0,
                 jitter: Jitter::Equal,
             },
         ),
