@@ -134,6 +134,8 @@ pub struct Breaker {
     window: OutcomeWindow,
     /// Probes still to let through in half-open.
     probes_left: u32,
+    /// Calls refused since the current metrics began.
+    not_permitted: u64,
     /// An open breaker lets a call through after this instant.
     retry_after_us: Micros,
     /// Bumped at every transition, so that a stale half-open timer is ignored.
@@ -151,6 +153,7 @@ impl Breaker {
             spec,
             state: BreakerState::Closed,
             probes_left: 0,
+            not_permitted: 0,
             retry_after_us: 0,
             epoch: 0,
             m,
@@ -180,6 +183,12 @@ impl Breaker {
         (t.calls > 0 && t.calls >= self.min_calls()).then(|| t.failure_rate())
     }
 
+    /// Calls refused since the current metrics began (a new closed or half-open
+    /// state starts them afresh; an open one keeps those it opened with).
+    pub fn not_permitted(&self) -> u64 {
+        self.not_permitted
+    }
+
     /// When an open breaker lets the next call through (just after this).
     pub fn retry_after_us(&self) -> Micros {
         self.retry_after_us
@@ -192,18 +201,17 @@ impl Breaker {
         if self.state == BreakerState::Open && now > self.retry_after_us {
             self.go(BreakerState::HalfOpen, now);
         }
-        match self.state {
+        let ok = match self.state {
             BreakerState::Closed => true,
             BreakerState::Open => false,
             BreakerState::HalfOpen => {
-                if self.probes_left > 0 {
-                    self.probes_left -= 1;
-                    true
-                } else {
-                    false
-                }
+                let ok = self.probes_left > 0;
+                self.probes_left = self.probes_left.saturating_sub(1);
+                ok
             }
-        }
+        };
+        self.not_permitted += !ok as u64;
+        ok
     }
 
     /// The minimum number of calls of the current metrics: Resilience4j caps it
@@ -261,6 +269,21 @@ impl Breaker {
         (self.state == BreakerState::Open).then(|| self.go(BreakerState::HalfOpen, now))
     }
 
+    /// An operator's transition (Resilience4j's `transitionToOpenState`,
+    /// `transitionToHalfOpenState`, `transitionToClosedState`; closing is also
+    /// its `reset`): enters `to` afresh at `now`, even the state it is in.
+    /// Closed to half-open is refused, as the library refuses it.
+    pub fn transition_to(&mut self, to: BreakerState, now: Micros) -> Result<(), String> {
+        if self.state == BreakerState::Closed && to == BreakerState::HalfOpen {
+            return Err(format!(
+                "breaker '{}': no transition from closed to half-open",
+                self.spec.name
+            ));
+        }
+        self.go(to, now);
+        Ok(())
+    }
+
     /// Enters `to` afresh: a closed breaker starts with an empty window, a
     /// half-open one with all its probes and an empty window of them, an open
     /// one keeps the metrics it opened with and waits `open_us` from `now`.
@@ -268,11 +291,15 @@ impl Breaker {
         self.state = to;
         self.epoch = self.epoch.wrapping_add(1);
         match to {
-            BreakerState::Closed => self.window = OutcomeWindow::new(self.spec.window),
+            BreakerState::Closed => {
+                self.window = OutcomeWindow::new(self.spec.window);
+                self.not_permitted = 0;
+            }
             BreakerState::HalfOpen => {
                 let n = self.spec.half_open_calls.max(1);
                 self.window = OutcomeWindow::new(SlidingWindow::Count(n));
                 self.probes_left = n;
+                self.not_permitted = 0;
             }
             BreakerState::Open => self.retry_after_us = now + self.spec.open_us,
         }
@@ -309,6 +336,17 @@ impl World {
             let at = b.retry_after_us.max(now);
             self.queue.push(at, Event::BreakerHalfOpen(id, b.epoch));
         }
+    }
+
+    /// Puts breaker `id` in state `to` now, as an operator would (see
+    /// [`Breaker::transition_to`]); logged and shown like any transition.
+    pub fn transition_breaker(&mut self, id: BreakerId, to: BreakerState) -> Result<(), String> {
+        let now = self.now;
+        let b = &mut self.breakers[id.index()];
+        let from = b.state();
+        b.transition_to(to, now)?;
+        self.breaker_moved(id, from, Some(to));
+        Ok(())
     }
 
     /// Asks breaker `id` to let a call of weight `w` through; counts a refusal.
@@ -365,18 +403,22 @@ impl World {
                 }
                 // Only opening out of a closed state gets a chart marker; re-opening
                 // after failed probes, every wait, would clutter every chart.
-                if from == BreakerState::Closed {
-                    let text = format!(
-                        "{name} opened: {} of the last {} calls failed, {} slow",
-                        w.failed, w.calls, w.slow
-                    );
-                    self.note(LogLevel::Error, text, true);
-                } else {
-                    self.note(
+                match from {
+                    BreakerState::Closed => {
+                        let text = format!(
+                            "{name} opened: {} of the last {} calls failed, {} slow",
+                            w.failed, w.calls, w.slow
+                        );
+                        self.note(LogLevel::Error, text, true);
+                    }
+                    BreakerState::HalfOpen => self.note(
                         LogLevel::Warn,
                         format!("{name} opened again: probes failed"),
                         false,
-                    );
+                    ),
+                    BreakerState::Open => {
+                        self.note(LogLevel::Warn, format!("{name} opened again"), false)
+                    }
                 }
             }
             BreakerState::HalfOpen => {
@@ -391,11 +433,14 @@ impl World {
                     false,
                 )
             }
-            BreakerState::Closed => self.note(
-                LogLevel::Info,
-                format!("{name} closed: probes succeeded"),
-                false,
-            ),
+            BreakerState::Closed => {
+                let why = if from == BreakerState::HalfOpen {
+                    ": probes succeeded"
+                } else {
+                    ""
+                };
+                self.note(LogLevel::Info, format!("{name} closed{why}"), false)
+            }
         }
     }
 }
