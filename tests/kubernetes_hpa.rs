@@ -24,6 +24,7 @@
 //! - Kubernetes truncates utilisation to a whole percent; the lab does not.
 //!   Every case here decides the same either way; the last test shows a case
 //!   where they differ, on purpose.
+//!
 //! Cases that test errors, integer overflow, label selectors or events
 //! upstream are not ported.
 #![cfg(not(target_arch = "wasm32"))]
@@ -328,8 +329,14 @@ fn replica_calc_tolerance_per_pod_cm_external() {
 #[test]
 fn replica_calc_configurable_tolerance() {
     let req = [900.0, 1000.0, 1100.0];
-    let cases: &[(&str, (f64, f64), [f64; 3], u32)] = &[
-        ("Outside of a 0% tolerance", (0.0, 0.0), [909.0, 1010.0, 1111.0], 4),
+    type Case = (&'static str, (f64, f64), [f64; 3], u32);
+    let cases: &[Case] = &[
+        (
+            "Outside of a 0% tolerance",
+            (0.0, 0.0),
+            [909.0, 1010.0, 1111.0],
+            4,
+        ),
         (
             "Within a 200% scale-up tolerance",
             (0.1, 2.0),
@@ -357,11 +364,18 @@ fn replica_calc_configurable_tolerance() {
     ];
     for &(name, (down, up), usage, want) in cases {
         let pods = weighted(3, &usage, &req);
-        case(name, resource(3, &pods, 100.0, Tolerance { down, up }), want);
+        case(
+            name,
+            resource(3, &pods, 100.0, Tolerance { down, up }),
+            want,
+        );
     }
 }
 
-const UP_1_PCT: Tolerance = Tolerance { down: 0.1, up: 0.01 };
+const UP_1_PCT: Tolerance = Tolerance {
+    down: 0.1,
+    up: 0.01,
+};
 
 /// TestReplicaCalcConfigurableToleranceCM
 #[test]
@@ -401,13 +415,7 @@ fn replica_calc_missing_metrics() {
 /// TestPlainMetricReplicaCalcMissingMetricsNoChangeEq
 #[test]
 fn plain_metric_replica_calc_missing_metrics_no_change_eq() {
-    let v = [
-        Some(20_000.0),
-        Some(19_000.0),
-        Some(21_000.0),
-        None,
-        None,
-    ];
+    let v = [Some(20_000.0), Some(19_000.0), Some(21_000.0), None, None];
     assert_eq!(pods_metric(5, &v, 20_000.0, TOL), 5);
 }
 
@@ -496,7 +504,9 @@ fn replica_calc_during_rolling_update_with_max_surge_cm() {
 /// (9 pods), 55 % just inside (10).
 #[test]
 fn replica_calc_computed_tolerance_alg_implementation() {
-    let requests = [400.0, 200.0, 310.0, 290.0, 302.0, 298.0, 301.0, 299.0, 300.0, 300.0];
+    let requests = [
+        400.0, 200.0, 310.0, 290.0, 302.0, 298.0, 301.0, 299.0, 300.0, 300.0,
+    ];
     let pods = weighted(10, &[150.0; 10], &requests);
     let target: f64 = 1.0 / (2.0 * (1.0 - 0.1)) + 0.01;
     let final_pct = (target * 100.0) as i32 as f64;
@@ -998,7 +1008,15 @@ fn calculate_scale_down_limit_with_behaviors() {
 fn normalize_desired_replicas_with_behavior() {
     type Case = (&'static str, &'static [(u32, u64)], u32, u32, u64, u64, u32);
     let cases: &[Case] = &[
-        ("empty recommendations for scaling down", &[], 100, 5, 0, 0, 5),
+        (
+            "empty recommendations for scaling down",
+            &[],
+            100,
+            5,
+            0,
+            0,
+            5,
+        ),
         (
             "simple scale down stabilization",
             &[(4, 2), (5, 1)],

@@ -404,7 +404,11 @@ fn auto_transition_moves_to_half_open_without_a_call() {
         w.step(2 * SEC - 1);
         assert_eq!(w.breakers[id.index()].state(), BreakerState::Open);
         w.step(10 * SEC);
-        assert_eq!(w.breakers[id.index()].state(), state, "automatic {automatic}");
+        assert_eq!(
+            w.breakers[id.index()].state(),
+            state,
+            "automatic {automatic}"
+        );
         let band = w.metrics.series("testName.state").unwrap();
         let last = band.get(band.first_bucket() + band.len() as u64 - 1);
         assert_eq!(last, Some(gauge), "automatic {automatic}");
@@ -689,10 +693,19 @@ fn slow_calls_percentage(kind: SlidingWindow) {
     }
     let t = w.snapshot(0);
     assert_eq!(
-        (t.calls, t.successful(), t.slow, t.slow_successful(), t.slow_failed),
+        (
+            t.calls,
+            t.successful(),
+            t.slow,
+            t.slow_successful(),
+            t.slow_failed
+        ),
         (5, 4, 2, 1, 1)
     );
-    assert_eq!((t.duration_us / MS, t.mean_duration_us() / MS), (20_300, 4_060));
+    assert_eq!(
+        (t.duration_us / MS, t.mean_duration_us() / MS),
+        (20_300, 4_060)
+    );
     assert_eq!(t.slow_call_rate(), 40.0);
 }
 
@@ -723,8 +736,15 @@ fn count_window_of_four_slides() {
     for (failed, calls, ok, fails, total_ms, rate) in steps {
         let t = w.record(0, failed, false, 100 * MS);
         assert_eq!((t.calls, t.successful(), t.failed), (calls, ok, fails));
-        assert_eq!((t.duration_us / MS, t.mean_duration_us() / MS), (total_ms, 100));
-        assert!((t.failure_rate() - rate).abs() < 1e-4, "{}", t.failure_rate());
+        assert_eq!(
+            (t.duration_us / MS, t.mean_duration_us() / MS),
+            (total_ms, 100)
+        );
+        assert!(
+            (t.failure_rate() - rate).abs() < 1e-4,
+            "{}",
+            t.failure_rate()
+        );
     }
 }
 
@@ -759,12 +779,24 @@ fn time_window_clears_after_its_length() {
     assert_eq!((t.calls, t.successful(), t.failed), (2, 1, 1));
     assert_eq!((t.duration_us / MS, t.failure_rate()), (200, 50.0));
     let t = w.record(800 * MS, true, true, 1_000 * MS);
-    assert_eq!((t.calls, t.successful(), t.failed, t.slow_failed), (3, 1, 2, 1));
-    assert_eq!((t.duration_us / MS, t.mean_duration_us() / MS), (1_200, 400));
+    assert_eq!(
+        (t.calls, t.successful(), t.failed, t.slow_failed),
+        (3, 1, 2, 1)
+    );
+    assert_eq!(
+        (t.duration_us / MS, t.mean_duration_us() / MS),
+        (1_200, 400)
+    );
     // 4 s later everything is still in the 5 s window, a second later gone.
     let t = w.snapshot(4_800 * MS);
-    assert_eq!((t.calls, t.successful(), t.failed, t.slow_failed), (3, 1, 2, 1));
-    assert_eq!((t.duration_us / MS, t.mean_duration_us() / MS), (1_200, 400));
+    assert_eq!(
+        (t.calls, t.successful(), t.failed, t.slow_failed),
+        (3, 1, 2, 1)
+    );
+    assert_eq!(
+        (t.duration_us / MS, t.mean_duration_us() / MS),
+        (1_200, 400)
+    );
     let t = w.snapshot(5_800 * MS);
     assert_eq!(counts(t), (0, 0, 0, 0, 0, 0, 0, 0));
     assert_eq!(t.failure_rate(), 0.0);
@@ -1068,7 +1100,10 @@ fn interval_function_randomizes_within_half_either_way() {
 #[test]
 fn interval_function_grows_exponentially() {
     let mut rng = SimRng::new(1);
-    for b in [random_exp(100, 1.5, 0.0, None), exp(100, 1.5, u64::MAX / MS)] {
+    for b in [
+        random_exp(100, 1.5, 0.0, None),
+        exp(100, 1.5, u64::MAX / MS),
+    ] {
         let waits = intervals(b, 49, &mut rng);
         assert!(waits.windows(2).all(|p| p[1] > p[0]), "{waits:?}");
     }
@@ -1094,7 +1129,10 @@ fn interval_function_randomizes_an_exponential() {
     let waits = intervals(random_exp(100, 1.5, 0.5, None), 49, &mut SimRng::new(2));
     let mut expected: u64 = 100;
     for w in waits {
-        let (lo, hi) = ((expected as f64 * 0.5) as u64 - 1, (expected as f64 * 1.5) as u64 + 1);
+        let (lo, hi) = (
+            (expected as f64 * 0.5) as u64 - 1,
+            (expected as f64 * 1.5) as u64 + 1,
+        );
         assert!((lo..=hi).contains(&w), "{w} not in {lo}..={hi}");
         expected = (expected as f64 * 1.5) as u64;
     }

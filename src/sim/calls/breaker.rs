@@ -248,9 +248,7 @@ impl Breaker {
             return None;
         }
         match self.state {
-            BreakerState::Closed => self
-                .tripped(t)
-                .then(|| self.go(BreakerState::Open, now)),
+            BreakerState::Closed => self.tripped(t).then(|| self.go(BreakerState::Open, now)),
             // A late answer to a call let through before the breaker opened.
             BreakerState::Open => None,
             BreakerState::HalfOpen => {

@@ -137,7 +137,9 @@ impl Backoff {
                 if (0.0..=1.0).contains(&randomization) {
                     Ok(())
                 } else {
-                    Err(format!("randomization factor {randomization} is not in 0–1"))
+                    Err(format!(
+                        "randomization factor {randomization} is not in 0–1"
+                    ))
                 }
             }
         }
@@ -415,8 +417,12 @@ mod tests {
         let mut rng = SimRng::new(4);
         // Intervals 100, 150, 225 ms; ±50 %, drawn in whole milliseconds.
         for (k, (lo, hi)) in [(50, 150), (75, 225), (112, 338)].into_iter().enumerate() {
-            let xs: Vec<u64> = (0..5_000).map(|_| p.wait_us(k as u16, 0, &mut rng)).collect();
-            assert!(xs.iter().all(|&x| x % MS == 0 && (lo * MS..=hi * MS).contains(&x)));
+            let xs: Vec<u64> = (0..5_000)
+                .map(|_| p.wait_us(k as u16, 0, &mut rng))
+                .collect();
+            assert!(xs
+                .iter()
+                .all(|&x| x % MS == 0 && (lo * MS..=hi * MS).contains(&x)));
             let mean = xs.iter().sum::<u64>() as f64 / xs.len() as f64 / MS as f64;
             let mid = (lo + hi) as f64 / 2.0;
             assert!((mean - mid).abs() < 0.02 * hi as f64, "{k}: {mean}");

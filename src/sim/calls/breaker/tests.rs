@@ -171,7 +171,11 @@ fn a_late_answer_while_open_is_recorded_but_decides_nothing() {
     assert_eq!(b.state(), BreakerState::Open);
     assert_eq!(b.record(0, OK, MS), None);
     let t = b.window_tally();
-    assert_eq!((t.calls, t.failed), (5, 4), "kept in the metrics it opened with");
+    assert_eq!(
+        (t.calls, t.failed),
+        (5, 4),
+        "kept in the metrics it opened with"
+    );
 }
 
 #[test]
