@@ -42,9 +42,9 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec::number("cb_failure_rate", "Breaker failure rate", "%", 50.0, 1.0, 100.0, "The breaker opens when this share of the calls in its window failed.").advanced(),
     ParamSpec::number("cb_window", "Breaker window", "calls", 20.0, 1.0, 1_000.0, "Calls the breaker remembers (count-based sliding window).").integer().advanced(),
     ParamSpec::number("cb_min_calls", "Breaker minimum calls", "calls", 10.0, 1.0, 1_000.0, "Calls the window must hold before the breaker judges.").integer().advanced(),
-    ParamSpec::number("cb_open_s", "Breaker open wait", "s", 10.0, 0.1, 600.0, "How long the breaker stays open before letting probes through.").advanced(),
-    ParamSpec::number("cb_half_open_calls", "Breaker probes", "calls", 3.0, 1.0, 100.0, "Calls let through in half-open to decide between closing and re-opening.").integer().advanced(),
-    ParamSpec::number("cb_slow_call_ms", "Breaker slow call", "ms", 1000.0, 1.0, 120_000.0, "A call taking at least this long is slow; all slow opens the breaker.").advanced(),
+    ParamSpec::number("cb_open_s", "Breaker open wait", "s", 10.0, 0.1, 600.0, "How long the breaker stays open; the first call after it moves the breaker to half-open (Resilience4j's default), so with no calls it stays open.").advanced(),
+    ParamSpec::number("cb_half_open_calls", "Breaker probes", "calls", 3.0, 1.0, 100.0, "Calls let through in half-open; it closes or re-opens as soon as the smaller of this and the minimum calls have answered.").integer().advanced(),
+    ParamSpec::number("cb_slow_call_ms", "Breaker slow call", "ms", 1000.0, 1.0, 120_000.0, "A call taking longer than this is slow; all slow opens the breaker.").advanced(),
     ParamSpec::number("cb_time_limit_ms", "Breaker time limiter", "ms", 1000.0, 1.0, 120_000.0, "With the breaker on, calls are cut off after this long and count as failures; off: a hung call never reaches the breaker.").or_off(false).advanced(),
 ];
 

@@ -54,7 +54,7 @@ const PARAMS: &[ParamSpec] = &[
         "in_memory_sticky",
         "in_memory_sticky: sessions in pod memory, users pinned to their pod; redis: sessions in Redis, any pod serves anyone.",
     ),
-    ParamSpec::number("hpa_target_cpu", "Autoscaler target CPU", "%", 60.0, 10.0, 95.0, "The pods' average CPU the autoscaler aims for.").advanced(),
+    ParamSpec::number("hpa_target_cpu", "Autoscaler target CPU", "%", 60.0, 10.0, 95.0, "The pods' average CPU the autoscaler aims for, measured exactly (Kubernetes truncates it to a whole percent first).").advanced(),
     ParamSpec::number("hpa_min_pods", "Minimum pods", "pods", 5.0, 1.0, 50.0, "Pods before the rush, and the autoscaler's minimum.").integer().advanced(),
     ParamSpec::number("hpa_max_pods", "Maximum pods", "pods", 60.0, 1.0, 200.0, "The autoscaler's maximum.").integer().advanced(),
     ParamSpec::number("request_weight", "Request weight", "", 4.0, 1.0, 50.0, "Real requests per simulated one: higher runs faster; results agree beyond noise.").integer().advanced(),

@@ -228,6 +228,7 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
             Backoff::Exponential {
                 base_us: HOUR,
                 cap_us: 24 * HOUR,
+                multiplier: 2.0,
                 jitter: Jitter::Equal,
             },
         ),

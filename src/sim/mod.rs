@@ -30,9 +30,11 @@ pub mod memory;
 pub mod topology;
 pub mod traffic;
 
-pub use calls::breaker::{BreakerSpec, BreakerState, SlidingWindow};
+pub use calls::breaker::{BreakerSpec, BreakerState};
 pub use calls::bulkhead::BulkheadSpec;
+pub use calls::recording::{Counts, Recording, RetryOn};
 pub use calls::retry::{Backoff, Jitter, RetryPolicy};
+pub use calls::sliding_window::{OutcomeWindow, SlidingWindow, Tally};
 pub use capacity::autoscaler::HpaSpec;
 pub use capacity::cpu::{Cpu, Discipline};
 pub use capacity::hpa_metric::HpaMetric;

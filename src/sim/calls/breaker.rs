@@ -1,43 +1,53 @@
-//! Circuit breakers with Resilience4j's semantics.
+//! Circuit breakers with Resilience4j's semantics (`CircuitBreakerStateMachine`).
 //!
 //! CLOSED: every call goes through and its outcome is recorded in a sliding
-//! window (the last N calls, or the calls of the last N seconds). Once the
-//! window holds at least `min_calls` calls, the breaker opens when the failure
-//! rate or the slow-call rate reaches its threshold.
-//! OPEN: every call is refused at once, without touching the callee; after
-//! `open_us` the breaker moves by itself to HALF-OPEN.
+//! window (the last N calls, or the calls of the last N seconds:
+//! `sliding_window.rs`). After each outcome, once the window holds at least
+//! `min_calls` calls (at most the size of a count window), the breaker opens
+//! when the failure rate or the slow-call rate reaches its threshold.
+//! OPEN: every call is refused at once, without touching the callee. When
+//! `open_us` has passed, the first call that arrives moves the breaker to
+//! HALF-OPEN and is its first probe (Resilience4j's default); with
+//! `automatic_half_open` (`automaticTransitionFromOpenToHalfOpenEnabled`) it
+//! moves by itself at the end of the wait, calls or not. So by default a breaker
+//! nobody calls stays OPEN, and its state band shows it. A call let through
+//! before the breaker opened may still answer while it is open: its outcome is
+//! recorded in the metrics the breaker opened with, and decides nothing.
 //! HALF-OPEN: `half_open_calls` calls are let through as probes and the rest
-//! refused; when all probes are answered, the breaker opens again if their
-//! failure or slow-call rate reaches a threshold, and closes otherwise.
+//! refused. Their outcomes go to a fresh count window of `half_open_calls`;
+//! after each one, once `min(min_calls, half_open_calls)` are in, the breaker
+//! opens again if their failure or slow-call rate reaches a threshold and closes
+//! otherwise — it need not wait for every probe.
+//!
+//! A call is slow when it took longer than `slow_call_us` (strictly, as in
+//! Resilience4j). Which failures count is the spec's [`Recording`]
+//! (`recording.rs`): by default every error, rejection and timeout is a failure;
+//! an ignored outcome is not recorded at all and gives a half-open probe's
+//! permit back.
 //!
 //! A breaker only learns from calls that end: a call that hangs with no timeout
 //! is never recorded, as in Resilience4j. Pair a breaker with a timeout.
 //!
 //! The defaults are Resilience4j's: failure rate 50 %, a count window of 100,
-//! 100 calls minimum, 60 s open, 10 calls in half-open, slow calls ≥ 60 s at
-//! 100 %. The state is the gauge `NAME.state` (0 closed, 1 half-open, 2 open);
-//! `NAME.rejected` counts refused calls, `NAME.opened` the times it opened.
+//! 100 calls minimum, 60 s open, 10 calls in half-open, slow calls over 60 s at
+//! 100 %, no automatic move to half-open, every failure recorded. The state is
+//! the gauge `NAME.state` (0 closed, 1 half-open, 2 open); `NAME.rejected`
+//! counts refused calls, `NAME.opened` the times it opened.
+//!
+//! Not modelled: the forced-open, disabled and metrics-only states, an open wait
+//! that grows (`waitIntervalFunctionInOpenState`), a limit on the time spent
+//! half-open (`maxWaitDurationInHalfOpenState`), and decisions on results
+//! rather than outcomes (`recordResult`).
 
+use crate::sim::calls::recording::{Counts, Recording};
 use crate::sim::kernel::ids::BreakerId;
-use std::collections::VecDeque;
 
+pub use crate::sim::calls::sliding_window::{OutcomeWindow, SlidingWindow, Tally};
 use crate::sim::kernel::log::LogLevel;
 use crate::sim::kernel::metrics::{CounterId, GaugeId};
+use crate::sim::kernel::request::Outcome;
 use crate::sim::kernel::time::{Micros, SEC};
 use crate::sim::kernel::world::{Event, World};
-
-/// How a breaker's closed-state window is measured.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SlidingWindow {
-    /// The outcomes of the last `n` calls.
-    Count(u32),
-    /// The outcomes of calls that ended in the last `secs` seconds (aggregated
-    /// per whole second, as Resilience4j does).
-    Time {
-        /// Length of the window.
-        secs: u32,
-    },
-}
 
 /// A breaker's configuration.
 #[derive(Clone, Debug, PartialEq)]
@@ -48,7 +58,7 @@ pub struct BreakerSpec {
     pub failure_rate_pct: f64,
     /// Opens when this share of recorded calls was slow, in percent.
     pub slow_call_rate_pct: f64,
-    /// A call that took at least this long is slow.
+    /// A call that took longer than this is slow.
     pub slow_call_us: Micros,
     /// What the closed state remembers: the last N calls or seconds.
     pub window: SlidingWindow,
@@ -58,6 +68,11 @@ pub struct BreakerSpec {
     pub open_us: Micros,
     /// Probes let through in half-open.
     pub half_open_calls: u32,
+    /// Moves to half-open by itself when the wait is over; off (Resilience4j's
+    /// default), the first call after the wait moves it.
+    pub automatic_half_open: bool,
+    /// Which outcomes count as failures, which as successes, which not at all.
+    pub recording: Recording,
 }
 
 impl BreakerSpec {
@@ -72,6 +87,8 @@ impl BreakerSpec {
             min_calls: 100,
             open_us: 60 * SEC,
             half_open_calls: 10,
+            automatic_half_open: false,
+            recording: Recording::all_failures(),
         }
     }
 }
@@ -98,88 +115,6 @@ impl BreakerState {
     }
 }
 
-/// Counts of recorded calls: (calls, failed, slow).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Tally {
-    /// Calls recorded.
-    pub calls: u32,
-    /// Of which failed (error, refusal by the callee or a bulkhead, timeout).
-    pub failed: u32,
-    /// Of which slow (at least the slow-call duration; failed ones too).
-    pub slow: u32,
-}
-
-impl Tally {
-    fn add(&mut self, failed: bool, slow: bool, sign: i64) {
-        let f = |x: u32, on: bool| (x as i64 + if on { sign } else { 0 }) as u32;
-        self.calls = f(self.calls, true);
-        self.failed = f(self.failed, failed);
-        self.slow = f(self.slow, slow);
-    }
-}
-
-/// The outcomes a breaker remembers: a ring of the last calls or per-second
-/// buckets. Bounded by the window's size.
-#[derive(Clone, Debug)]
-struct Window {
-    kind: SlidingWindow,
-    /// Count window: one entry a call. Time window: one entry a second.
-    entries: VecDeque<(u64, Tally)>,
-    total: Tally,
-}
-
-impl Window {
-    fn new(kind: SlidingWindow) -> Self {
-        Window {
-            kind,
-            entries: VecDeque::new(),
-            total: Tally::default(),
-        }
-    }
-
-    fn expire(&mut self, now: Micros) {
-        if let SlidingWindow::Time { secs } = self.kind {
-            let sec = now / SEC;
-            while let Some(&(s, t)) = self.entries.front() {
-                if s + secs as u64 > sec {
-                    break;
-                }
-                self.entries.pop_front();
-                self.total.calls -= t.calls;
-                self.total.failed -= t.failed;
-                self.total.slow -= t.slow;
-            }
-        }
-    }
-
-    fn record(&mut self, now: Micros, failed: bool, slow: bool) {
-        match self.kind {
-            SlidingWindow::Count(n) => {
-                if self.entries.len() as u32 >= n.max(1) {
-                    let (_, old) = self.entries.pop_front().expect("full");
-                    self.total.add(old.failed > 0, old.slow > 0, -1);
-                }
-                let mut t = Tally::default();
-                t.add(failed, slow, 1);
-                self.entries.push_back((0, t));
-            }
-            SlidingWindow::Time { .. } => {
-                self.expire(now);
-                let sec = now / SEC;
-                if self.entries.back().is_none_or(|e| e.0 != sec) {
-                    self.entries.push_back((sec, Tally::default()));
-                }
-                self.entries
-                    .back_mut()
-                    .expect("pushed")
-                    .1
-                    .add(failed, slow, 1);
-            }
-        }
-        self.total.add(failed, slow, 1);
-    }
-}
-
 /// Metric handles of a breaker.
 #[derive(Clone, Debug)]
 pub(crate) struct BreakerMetrics {
@@ -194,10 +129,15 @@ pub struct Breaker {
     /// Its configuration (a toggle may change it; see [`World::set_breaker`]).
     pub spec: BreakerSpec,
     state: BreakerState,
-    window: Window,
-    /// Probes still to let through, and the outcomes of those answered.
+    /// The current state's metrics: the closed window, or the probes' count
+    /// window in half-open; an open breaker keeps those it opened with.
+    window: OutcomeWindow,
+    /// Probes still to let through in half-open.
     probes_left: u32,
-    probes: Tally,
+    /// Calls refused since the current metrics began.
+    not_permitted: u64,
+    /// An open breaker lets a call through after this instant.
+    retry_after_us: Micros,
     /// Bumped at every transition, so that a stale half-open timer is ignored.
     epoch: u32,
     pub(crate) m: BreakerMetrics,
@@ -209,11 +149,12 @@ pub type Transition = Option<BreakerState>;
 impl Breaker {
     fn new(spec: BreakerSpec, m: BreakerMetrics) -> Self {
         Breaker {
-            window: Window::new(spec.window),
+            window: OutcomeWindow::new(spec.window),
             spec,
             state: BreakerState::Closed,
             probes_left: 0,
-            probes: Tally::default(),
+            not_permitted: 0,
+            retry_after_us: 0,
             epoch: 0,
             m,
         }
@@ -224,81 +165,141 @@ impl Breaker {
         self.state
     }
 
-    /// The outcomes the closed-state window holds now.
+    /// The outcomes the current state's metrics hold, as of the last record.
     pub fn window_tally(&self) -> Tally {
-        self.window.total
+        self.window.total()
     }
 
-    /// Asks to let one call through; false means refused (counted by the caller).
-    pub fn try_acquire(&mut self) -> bool {
-        match self.state {
+    /// The outcomes the current state's metrics hold at `now` (a time window
+    /// forgets the seconds that have left it).
+    pub fn snapshot(&mut self, now: Micros) -> Tally {
+        self.window.snapshot(now)
+    }
+
+    /// The failure rate in percent, or `None` below the minimum number of calls
+    /// (Resilience4j's -1).
+    pub fn failure_rate(&mut self, now: Micros) -> Option<f64> {
+        let t = self.snapshot(now);
+        (t.calls > 0 && t.calls >= self.min_calls()).then(|| t.failure_rate())
+    }
+
+    /// Calls refused since the current metrics began (a new closed or half-open
+    /// state starts them afresh; an open one keeps those it opened with).
+    pub fn not_permitted(&self) -> u64 {
+        self.not_permitted
+    }
+
+    /// When an open breaker lets the next call through (just after this).
+    pub fn retry_after_us(&self) -> Micros {
+        self.retry_after_us
+    }
+
+    /// Asks to let one call through at `now`; false means refused (counted by
+    /// the caller). The first call after an open breaker's wait moves it to
+    /// half-open and is its first probe.
+    pub fn try_acquire(&mut self, now: Micros) -> bool {
+        if self.state == BreakerState::Open && now > self.retry_after_us {
+            self.go(BreakerState::HalfOpen, now);
+        }
+        let ok = match self.state {
             BreakerState::Closed => true,
             BreakerState::Open => false,
             BreakerState::HalfOpen => {
-                if self.probes_left > 0 {
-                    self.probes_left -= 1;
-                    true
-                } else {
-                    false
-                }
+                let ok = self.probes_left > 0;
+                self.probes_left = self.probes_left.saturating_sub(1);
+                ok
             }
-        }
+        };
+        self.not_permitted += !ok as u64;
+        ok
     }
 
+    /// The minimum number of calls of the current metrics: Resilience4j caps it
+    /// at the size of a count window, and half-open's window counts
+    /// `half_open_calls`.
     fn min_calls(&self) -> u32 {
-        // Resilience4j caps the minimum at the size of a count window.
-        match self.spec.window {
+        match self.window.kind() {
             SlidingWindow::Count(n) => self.spec.min_calls.min(n).max(1),
             SlidingWindow::Time { .. } => self.spec.min_calls.max(1),
         }
     }
 
     fn tripped(&self, t: Tally) -> bool {
-        let rate = |x: u32| 100.0 * x as f64 / t.calls as f64;
-        rate(t.failed) >= self.spec.failure_rate_pct || rate(t.slow) >= self.spec.slow_call_rate_pct
+        t.failure_rate() >= self.spec.failure_rate_pct
+            || t.slow_call_rate() >= self.spec.slow_call_rate_pct
     }
 
-    /// Records the outcome of a call that took `duration_us`.
-    pub fn record(&mut self, now: Micros, failed: bool, duration_us: Micros) -> Transition {
-        let slow = duration_us >= self.spec.slow_call_us;
-        match self.state {
-            BreakerState::Closed => {
-                self.window.record(now, failed, slow);
-                let t = self.window.total;
-                (t.calls >= self.min_calls() && self.tripped(t))
-                    .then(|| self.go(BreakerState::Open))
+    /// Records, at `now`, the outcome of a call that took `duration_us`.
+    pub fn record(&mut self, now: Micros, outcome: Outcome, duration_us: Micros) -> Transition {
+        let failed = match self.spec.recording.counts(outcome) {
+            Counts::Ignored => {
+                // Resilience4j releases the permit: another probe may go.
+                if self.state == BreakerState::HalfOpen {
+                    self.probes_left += 1;
+                }
+                return None;
             }
+            Counts::AsFailure => true,
+            Counts::AsSuccess => false,
+        };
+        let slow = duration_us > self.spec.slow_call_us;
+        let t = self.window.record(now, failed, slow, duration_us);
+        if t.calls < self.min_calls() {
+            return None;
+        }
+        match self.state {
+            BreakerState::Closed => self.tripped(t).then(|| self.go(BreakerState::Open, now)),
             // A late answer to a call let through before the breaker opened.
             BreakerState::Open => None,
             BreakerState::HalfOpen => {
-                self.probes.add(failed, slow, 1);
-                if self.probes.calls < self.spec.half_open_calls.max(1) {
-                    return None;
-                }
-                let next = if self.tripped(self.probes) {
+                let next = if self.tripped(t) {
                     BreakerState::Open
                 } else {
                     BreakerState::Closed
                 };
-                Some(self.go(next))
+                Some(self.go(next, now))
             }
         }
     }
 
-    /// Moves from open to half-open (the end of the open wait).
-    pub fn half_open(&mut self) -> Transition {
-        (self.state == BreakerState::Open).then(|| self.go(BreakerState::HalfOpen))
+    /// Moves from open to half-open (the automatic move at the end of the wait).
+    pub fn half_open(&mut self, now: Micros) -> Transition {
+        (self.state == BreakerState::Open).then(|| self.go(BreakerState::HalfOpen, now))
+    }
+
+    /// An operator's transition (Resilience4j's `transitionToOpenState`,
+    /// `transitionToHalfOpenState`, `transitionToClosedState`; closing is also
+    /// its `reset`): enters `to` afresh at `now`, even the state it is in.
+    /// Closed to half-open is refused, as the library refuses it.
+    pub fn transition_to(&mut self, to: BreakerState, now: Micros) -> Result<(), String> {
+        if self.state == BreakerState::Closed && to == BreakerState::HalfOpen {
+            return Err(format!(
+                "breaker '{}': no transition from closed to half-open",
+                self.spec.name
+            ));
+        }
+        self.go(to, now);
+        Ok(())
     }
 
     /// Enters `to` afresh: a closed breaker starts with an empty window, a
-    /// half-open one with all its probes.
-    fn go(&mut self, to: BreakerState) -> BreakerState {
+    /// half-open one with all its probes and an empty window of them, an open
+    /// one keeps the metrics it opened with and waits `open_us` from `now`.
+    fn go(&mut self, to: BreakerState, now: Micros) -> BreakerState {
         self.state = to;
         self.epoch = self.epoch.wrapping_add(1);
-        self.probes = Tally::default();
-        self.probes_left = self.spec.half_open_calls.max(1);
-        if to == BreakerState::Closed {
-            self.window = Window::new(self.spec.window);
+        match to {
+            BreakerState::Closed => {
+                self.window = OutcomeWindow::new(self.spec.window);
+                self.not_permitted = 0;
+            }
+            BreakerState::HalfOpen => {
+                let n = self.spec.half_open_calls.max(1);
+                self.window = OutcomeWindow::new(SlidingWindow::Count(n));
+                self.probes_left = n;
+                self.not_permitted = 0;
+            }
+            BreakerState::Open => self.retry_after_us = now + self.spec.open_us,
         }
         to
     }
@@ -317,43 +318,69 @@ impl World {
         BreakerId::new(self.breakers.len() - 1)
     }
 
-    /// Changes a breaker's configuration from now on. A new window kind or size
-    /// starts an empty window; the state is kept.
+    /// Changes a breaker's configuration from now on. A closed breaker given a
+    /// new window kind or size starts an empty window; the state is kept. An
+    /// open breaker switched to `automatic_half_open` moves at the end of its
+    /// wait (or at once if the wait is over).
     pub fn set_breaker(&mut self, id: BreakerId, spec: BreakerSpec) {
+        let now = self.now;
         let b = &mut self.breakers[id.index()];
-        if b.spec.window != spec.window {
-            b.window = Window::new(spec.window);
+        if b.state == BreakerState::Closed && b.spec.window != spec.window {
+            b.window = OutcomeWindow::new(spec.window);
         }
+        let timer = spec.automatic_half_open && !b.spec.automatic_half_open;
         b.spec = spec;
+        if timer && b.state == BreakerState::Open {
+            let at = b.retry_after_us.max(now);
+            self.queue.push(at, Event::BreakerHalfOpen(id, b.epoch));
+        }
+    }
+
+    /// Puts breaker `id` in state `to` now, as an operator would (see
+    /// [`Breaker::transition_to`]); logged and shown like any transition.
+    pub fn transition_breaker(&mut self, id: BreakerId, to: BreakerState) -> Result<(), String> {
+        let now = self.now;
+        let b = &mut self.breakers[id.index()];
+        let from = b.state();
+        b.transition_to(to, now)?;
+        self.breaker_moved(id, from, Some(to));
+        Ok(())
     }
 
     /// Asks breaker `id` to let a call of weight `w` through; counts a refusal.
     pub(crate) fn breaker_acquire(&mut self, id: BreakerId, w: f64) -> bool {
+        let now = self.now;
         let b = &mut self.breakers[id.index()];
-        let ok = b.try_acquire();
+        let from = b.state();
+        let ok = b.try_acquire(now);
+        let to = b.state();
         if !ok {
             let c = b.m.rejected;
             self.metrics.add(c, w);
+        }
+        if to != from {
+            self.breaker_moved(id, from, Some(to));
         }
         ok
     }
 
     /// Records a call's outcome in breaker `id` and acts on a transition.
-    pub(crate) fn breaker_record(&mut self, id: BreakerId, failed: bool, duration_us: Micros) {
+    pub(crate) fn breaker_record(&mut self, id: BreakerId, outcome: Outcome, duration_us: Micros) {
         let now = self.now;
         let b = &mut self.breakers[id.index()];
         let from = b.state();
-        let t = b.record(now, failed, duration_us);
+        let t = b.record(now, outcome, duration_us);
         self.breaker_moved(id, from, t);
     }
 
     pub(crate) fn on_breaker_timer(&mut self, id: BreakerId, epoch: u32) {
+        let now = self.now;
         let b = &mut self.breakers[id.index()];
-        if b.epoch != epoch {
+        if b.epoch != epoch || !b.spec.automatic_half_open {
             return;
         }
         let from = b.state();
-        let t = b.half_open();
+        let t = b.half_open(now);
         self.breaker_moved(id, from, t);
     }
 
@@ -361,38 +388,57 @@ impl World {
         let Some(to) = t else { return };
         let now = self.now;
         let b = &self.breakers[id.index()];
-        let (name, m, epoch, open_us) = (b.spec.name.clone(), b.m.clone(), b.epoch, b.spec.open_us);
+        let (name, m, epoch) = (b.spec.name.clone(), b.m.clone(), b.epoch);
+        let (automatic, retry_after) = (b.spec.automatic_half_open, b.retry_after_us);
         let w = b.window_tally();
         self.metrics.set(m.state, now, to.gauge_value());
         match to {
             BreakerState::Open => {
                 self.metrics.add(m.opened, 1.0);
-                self.queue
-                    .push(now + open_us, Event::BreakerHalfOpen(id, epoch));
+                if automatic {
+                    self.queue
+                        .push(retry_after, Event::BreakerHalfOpen(id, epoch));
+                }
                 // Only opening out of a closed state gets a chart marker; re-opening
                 // after failed probes, every wait, would clutter every chart.
-                if from == BreakerState::Closed {
-                    let text = format!(
-                        "{name} opened: {} of the last {} calls failed, {} slow",
-                        w.failed, w.calls, w.slow
-                    );
-                    self.note(LogLevel::Error, text, true);
-                } else {
-                    self.note(
+                match from {
+                    BreakerState::Closed => {
+                        let text = format!(
+                            "{name} opened: {} of the last {} calls failed, {} slow",
+                            w.failed, w.calls, w.slow
+                        );
+                        self.note(LogLevel::Error, text, true);
+                    }
+                    BreakerState::HalfOpen => self.note(
                         LogLevel::Warn,
                         format!("{name} opened again: probes failed"),
                         false,
-                    );
+                    ),
+                    BreakerState::Open => {
+                        self.note(LogLevel::Warn, format!("{name} opened again"), false)
+                    }
                 }
             }
             BreakerState::HalfOpen => {
-                self.note(LogLevel::Info, format!("{name} half-open: probing"), false)
+                let why = if automatic {
+                    "the wait is over"
+                } else {
+                    "a call after the wait"
+                };
+                self.note(
+                    LogLevel::Info,
+                    format!("{name} half-open: probing ({why})"),
+                    false,
+                )
             }
-            BreakerState::Closed => self.note(
-                LogLevel::Info,
-                format!("{name} closed: probes succeeded"),
-                false,
-            ),
+            BreakerState::Closed => {
+                let why = if from == BreakerState::HalfOpen {
+                    ": probes succeeded"
+                } else {
+                    ""
+                };
+                self.note(LogLevel::Info, format!("{name} closed{why}"), false)
+            }
         }
     }
 }

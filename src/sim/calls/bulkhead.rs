@@ -44,6 +44,12 @@ impl BulkheadSpec {
         }
     }
 
+    /// A bulkhead with Resilience4j's defaults (`Bulkhead.ofDefaults`): 25
+    /// permits, no wait.
+    pub fn defaults(name: &str) -> Self {
+        BulkheadSpec::new(name, 25)
+    }
+
     /// Lets callers wait up to `t` for a permit.
     pub fn max_wait_us(mut self, t: Micros) -> Self {
         self.max_wait_us = t;
@@ -97,6 +103,12 @@ impl Bulkhead {
     /// Permits in use.
     pub fn in_use(&self) -> u32 {
         self.in_use
+    }
+
+    /// Permits free now (Resilience4j's available concurrent calls); none while
+    /// more are in use than a reduced limit allows.
+    pub fn available(&self) -> u32 {
+        self.spec.max_concurrent.saturating_sub(self.in_use)
     }
 
     /// Callers waiting.

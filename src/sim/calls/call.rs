@@ -10,10 +10,11 @@
 //!    attempt);
 //! 4. a new request — the attempt — is sent to the callee, with the caller's key.
 //!
-//! When the attempt ends (answer, timeout, refusal) the breaker records it and
-//! the permit is given back. A failed attempt is retried after the policy's
-//! backoff while attempts remain; the caller keeps its worker meanwhile, as a
-//! thread blocked in a synchronous retry does.
+//! When the attempt ends (answer, timeout, refusal) the breaker records it (as
+//! its `Recording` says) and the permit is given back. A failed attempt the
+//! policy retries (`RetryOn`) is retried after the policy's backoff while
+//! attempts remain; the caller keeps its worker meanwhile, as a thread blocked in
+//! a synchronous retry does.
 //!
 //! An attempt the caller stopped waiting for is detached: the callee goes on and
 //! its answer is dropped. A service may lose answers on the way back
@@ -268,7 +269,7 @@ impl World {
             return self.end_call(r, outcome);
         };
         if let Some(b) = spec.breaker {
-            self.breaker_record(b, !outcome.is_ok(), now - call.attempt_started_us);
+            self.breaker_record(b, outcome, now - call.attempt_started_us);
         }
         if outcome.is_ok() {
             return self.end_call(r, outcome);
@@ -277,6 +278,9 @@ impl World {
             return self.end_call(r, outcome);
         };
         let policy = self.retries[id.index()].policy;
+        if !policy.retry_on.retries(outcome) {
+            return self.end_call(r, outcome);
+        }
         if call.attempts_made >= policy.max_attempts {
             let m = self.retries[id.index()].m.exhausted;
             self.metrics.add(m, w);
@@ -338,7 +342,7 @@ impl World {
             self.metrics.shift(g, self.now, -1.0);
         }
         if let (Some(b), true) = (breaker, outstanding) {
-            self.breaker_record(b, true, self.now - call.attempt_started_us);
+            self.breaker_record(b, Outcome::Error, self.now - call.attempt_started_us);
         }
     }
 

@@ -1,9 +1,12 @@
 //! Calls between services and the policies around them: the call's life with its
-//! timeouts, retries with backoff and jitter, circuit breakers, bulkheads, and the
+//! timeouts, retries with backoff and jitter, circuit breakers and the sliding
+//! windows they judge by, which outcomes the policies count, bulkheads, and the
 //! deadlock observer.
 
 pub mod breaker;
 pub mod bulkhead;
 pub mod call;
 pub(crate) mod deadlock;
+pub mod recording;
 pub mod retry;
+pub mod sliding_window;

@@ -1,28 +1,44 @@
-//! Retry policies: how many attempts a call makes and how long it waits between
-//! them.
+//! Retry policies: how many attempts a call makes, which failures it retries,
+//! and how long it waits between attempts.
 //!
 //! A [`Retry`] is a named world part (like a Resilience4j `Retry` instance) that
 //! call sites refer to by index (`CallSpec::retry`). `max_attempts` counts the
 //! first call, as Resilience4j does: `max_attempts = 3` is one call and at most
 //! two retries. A retry is a new attempt — a new request to the callee, which
-//! sees every attempt as load.
+//! sees every attempt as load. `retry_on` ([`RetryOn`], `recording.rs`) says
+//! which failed attempts are retried (by default all, as Resilience4j); a
+//! failure it does not retry ends the call at once. A call refused by an open
+//! breaker is never retried (as a Resilience4j `Retry` configured to ignore
+//! `CallNotPermittedException`, the usual advice; Resilience4j's bare default
+//! would retry it).
 //!
-//! The waits follow Marc Brooker's "Exponential Backoff And Jitter" (AWS
-//! Architecture Blog, 2015). With `n` the number of retries already made (0 before
-//! the first retry) and `ceiling = min(cap, base × 2^n)`:
+//! The AWS kinds of wait follow Marc Brooker's "Exponential Backoff And Jitter"
+//! (AWS Architecture Blog, 2015). With `n` the number of retries already made (0
+//! before the first retry) and `ceiling = min(cap, base × multiplier^n)` (the
+//! blog's multiplier is 2):
 //! - no jitter: `ceiling`;
 //! - full jitter: uniform in `[0, ceiling)`;
 //! - equal jitter: `ceiling / 2` plus uniform in `[0, ceiling / 2)`;
 //! - decorrelated jitter: `min(cap, uniform in [base, 3 × previous wait))`, the
-//!   first previous wait being `base`.
+//!   first previous wait being `base` (the multiplier does not apply).
 //!
 //! Equal jitter with base 2 s waits 1–2 s before the first retry and 2–4 s before
 //! the second.
+//!
+//! [`Backoff::ExponentialRandom`] is Resilience4j's
+//! `IntervalFunction.ofExponentialRandomBackoff(initial, multiplier, factor,
+//! max)`: before attempt `a + 1` (`a` = attempts made), the interval `initial ×
+//! multiplier^(a-1)`, then a uniform draw in `[i × (1 - factor), i × (1 +
+//! factor)]`, then at most `max`. Like the library it counts in whole
+//! milliseconds, truncating each step (`(long) (x * multiplier)`) and the draw,
+//! and never waits less than 1 ms; with `factor = 0` it is the library's
+//! `ofExponentialBackoff`.
 
+use crate::sim::calls::recording::RetryOn;
 use crate::sim::kernel::ids::RetryId;
 use crate::sim::kernel::metrics::{CounterId, GaugeId};
 use crate::sim::kernel::rng::SimRng;
-use crate::sim::kernel::time::Micros;
+use crate::sim::kernel::time::{Micros, MS};
 use crate::sim::kernel::world::World;
 
 /// Randomisation of an exponential backoff.
@@ -39,7 +55,7 @@ pub enum Jitter {
 }
 
 /// How long a caller waits before a retry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Backoff {
     /// No wait at all.
     Immediate,
@@ -48,24 +64,105 @@ pub enum Backoff {
         /// The wait.
         delay_us: Micros,
     },
-    /// Growing waits, `min(cap, base × 2^n)`, randomised by `jitter`.
+    /// Growing waits, `min(cap, base × multiplier^n)`, randomised by `jitter`.
     Exponential {
-        /// The ceiling before the first retry; it doubles at each retry.
+        /// The ceiling before the first retry.
         base_us: Micros,
         /// The largest ceiling.
         cap_us: Micros,
+        /// What the ceiling is multiplied by at each retry (2 in the AWS blog).
+        multiplier: f64,
         /// How a wait is drawn under the ceiling.
         jitter: Jitter,
     },
+    /// Resilience4j's randomised exponential backoff, in whole milliseconds.
+    ExponentialRandom {
+        /// The interval before the first retry (at least 1 ms).
+        initial_us: Micros,
+        /// What the interval is multiplied by at each retry (Resilience4j: 1.5).
+        multiplier: f64,
+        /// The draw's spread around the interval, 0–1 (Resilience4j: 0.5).
+        randomization: f64,
+        /// The longest wait (`None`: no limit).
+        cap_us: Option<Micros>,
+    },
 }
 
-/// A retry policy: attempts and waits.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+impl Backoff {
+    /// Resilience4j's `IntervalFunction.ofExponentialRandomBackoff()` defaults
+    /// from `initial_us`: multiplier 1.5, randomisation 0.5, no cap.
+    pub fn exponential_random(initial_us: Micros) -> Self {
+        Backoff::ExponentialRandom {
+            initial_us,
+            multiplier: 1.5,
+            randomization: 0.5,
+            cap_us: None,
+        }
+    }
+
+    /// Checks the arguments as Resilience4j's `IntervalFunction` does: intervals
+    /// of at least 1 ms, a randomisation factor within 0–1.
+    pub fn check(&self) -> Result<(), String> {
+        let interval = |what: &str, us: Micros| {
+            if us < MS {
+                Err(format!("{what} {us} µs is less than 1 ms"))
+            } else {
+                Ok(())
+            }
+        };
+        match *self {
+            Backoff::Immediate => Ok(()),
+            Backoff::Fixed { delay_us } => interval("delay", delay_us),
+            Backoff::Exponential {
+                base_us,
+                cap_us,
+                multiplier,
+                ..
+            } => {
+                interval("base", base_us)?;
+                interval("cap", cap_us)?;
+                positive(multiplier)
+            }
+            Backoff::ExponentialRandom {
+                initial_us,
+                multiplier,
+                randomization,
+                cap_us,
+            } => {
+                interval("initial interval", initial_us)?;
+                if let Some(c) = cap_us {
+                    interval("cap", c)?;
+                }
+                positive(multiplier)?;
+                if (0.0..=1.0).contains(&randomization) {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "randomization factor {randomization} is not in 0–1"
+                    ))
+                }
+            }
+        }
+    }
+}
+
+fn positive(multiplier: f64) -> Result<(), String> {
+    if multiplier > 0.0 && multiplier.is_finite() {
+        Ok(())
+    } else {
+        Err(format!("multiplier {multiplier} is not positive"))
+    }
+}
+
+/// A retry policy: attempts, which failures are retried, and waits.
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RetryPolicy {
     /// Attempts in all, the first call included (≥ 1; 1 means no retry).
     pub max_attempts: u16,
     /// The waits between attempts.
     pub backoff: Backoff,
+    /// Which failed attempts are retried.
+    pub retry_on: RetryOn,
 }
 
 impl RetryPolicy {
@@ -74,16 +171,28 @@ impl RetryPolicy {
         RetryPolicy {
             max_attempts: 1,
             backoff: Backoff::Immediate,
+            retry_on: RetryOn::all(),
         }
     }
 
-    /// Up to `max_attempts` attempts, waiting by `backoff` between them.
+    /// Up to `max_attempts` attempts, waiting by `backoff` between them,
+    /// retrying every failure.
     pub fn new(max_attempts: u16, backoff: Backoff) -> Self {
         assert!(max_attempts >= 1, "max_attempts counts the first call");
+        if let Err(e) = backoff.check() {
+            panic!("bad backoff: {e}");
+        }
         RetryPolicy {
             max_attempts,
             backoff,
+            retry_on: RetryOn::all(),
         }
+    }
+
+    /// The same policy, retrying only what `retry_on` says.
+    pub fn retry_on(mut self, retry_on: RetryOn) -> Self {
+        self.retry_on = retry_on;
+        self
     }
 
     /// The wait before the next retry, when `retries_done` retries were already
@@ -96,10 +205,11 @@ impl RetryPolicy {
             Backoff::Exponential {
                 base_us,
                 cap_us,
+                multiplier,
                 jitter,
             } => {
                 let (base, cap) = (base_us as f64, cap_us as f64);
-                let ceiling = (base * 2f64.powi(retries_done.min(60) as i32)).min(cap);
+                let ceiling = (base * multiplier.powi(retries_done.min(60) as i32)).min(cap);
                 let wait = match jitter {
                     Jitter::None => ceiling,
                     Jitter::Full => rng.between(0.0, ceiling),
@@ -115,7 +225,32 @@ impl RetryPolicy {
                 };
                 wait.round().max(0.0) as Micros
             }
+            Backoff::ExponentialRandom {
+                initial_us,
+                multiplier,
+                randomization,
+                cap_us,
+            } => {
+                // Resilience4j's arithmetic, in whole milliseconds.
+                let mut interval = (initial_us / MS) as f64;
+                for _ in 0..retries_done {
+                    interval = (interval * multiplier).trunc();
+                }
+                let delta = randomization * interval;
+                let (min, max) = (interval - delta, interval + delta);
+                let drawn = (min + rng.uniform() * (max - min + 1.0)).max(1.0);
+                let ms = (drawn as u64).min(cap_us.map_or(u64::MAX, |c| c / MS));
+                ms.saturating_mul(MS)
+            }
         }
+    }
+}
+
+impl Default for RetryPolicy {
+    /// Resilience4j's `RetryConfig.ofDefaults()`: 3 attempts, 500 ms apart,
+    /// every failure retried.
+    fn default() -> Self {
+        RetryPolicy::new(3, Backoff::Fixed { delay_us: 500 * MS })
     }
 }
 
@@ -201,6 +336,7 @@ mod tests {
             Backoff::Exponential {
                 base_us: base_s * SEC,
                 cap_us: cap_s * SEC,
+                multiplier: 2.0,
                 jitter,
             },
         )
@@ -259,6 +395,38 @@ mod tests {
         let m = |k: usize| all.iter().map(|w| w[k]).sum::<f64>() / all.len() as f64;
         assert!((m(0) - 2.0).abs() < 0.02, "{}", m(0));
         assert!(m(1) > m(0) && m(2) > m(1));
+    }
+
+    #[test]
+    fn a_multiplier_other_than_two_grows_the_ceiling_by_it() {
+        let p = RetryPolicy::new(
+            4,
+            Backoff::Exponential {
+                base_us: SEC,
+                cap_us: 60 * SEC,
+                multiplier: 3.0,
+                jitter: Jitter::None,
+            },
+        );
+        assert_eq!(waits(p, 1, 1)[0], vec![1.0, 3.0, 9.0]);
+    }
+
+    #[test]
+    fn resilience4j_random_backoff_stays_within_its_spread_in_whole_ms() {
+        let p = RetryPolicy::new(4, Backoff::exponential_random(100 * MS));
+        let mut rng = SimRng::new(4);
+        // Intervals 100, 150, 225 ms; ±50 %, drawn in whole milliseconds.
+        for (k, (lo, hi)) in [(50, 150), (75, 225), (112, 338)].into_iter().enumerate() {
+            let xs: Vec<u64> = (0..5_000)
+                .map(|_| p.wait_us(k as u16, 0, &mut rng))
+                .collect();
+            assert!(xs
+                .iter()
+                .all(|&x| x % MS == 0 && (lo * MS..=hi * MS).contains(&x)));
+            let mean = xs.iter().sum::<u64>() as f64 / xs.len() as f64 / MS as f64;
+            let mid = (lo + hi) as f64 / 2.0;
+            assert!((mean - mid).abs() < 0.02 * hi as f64, "{k}: {mean}");
+        }
     }
 
     #[test]

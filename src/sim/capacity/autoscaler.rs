@@ -5,15 +5,19 @@
 //! from its CPU's busy integral when pods declare a CPU (`pod_cpu.rs`), else
 //! busy workers of the first pool over workers, from the service's `busy`
 //! gauge. A pod measured for the first time counts as not ready yet (like
-//! Kubernetes' CPU initialisation period), so a fresh pod's idle first seconds
-//! do not trigger a scale-down. The arithmetic is in `hpa.rs`.
+//! Kubernetes' CPU initialisation period, in which a pod whose metric window
+//! began before it was ready is left out), so a fresh pod's idle first seconds
+//! do not trigger a scale-down; pods starting count as not ready, draining ones
+//! not at all (as pods being deleted). No lab pod is ever missing its metric,
+//! so the replica calculator's missing-pod rules (`hpa.rs`) never come into
+//! play here. The arithmetic is in `hpa.rs`.
 //!
 //! Series (prefix: the service's name): `NAME.hpa_decision` (+1 up, 0 hold,
 //! −1 down, a state band), `NAME.hpa_desired`, `NAME.hpa_cpu` (the measured
 //! utilisation, 0–1), `NAME.cpu_pod_max` / `NAME.cpu_pod_min` (the hottest and
 //! coolest ready pod; pods with a CPU only). Each scale is logged.
 
-use crate::sim::capacity::hpa::{recommend, Behavior, History};
+use crate::sim::capacity::hpa::{recommend, Behavior, Census, History, Tolerance};
 use crate::sim::capacity::hpa_metric::{recommend_for_rate, HpaMetric};
 use crate::sim::kernel::ids::AutoscalerId;
 use crate::sim::kernel::ids::ServiceId;
@@ -36,8 +40,9 @@ pub struct HpaSpec {
     pub target: f64,
     /// How often the controller looks (15 s).
     pub sync_us: Micros,
-    /// No change while |utilisation / target − 1| ≤ tolerance (0.1).
-    pub tolerance: f64,
+    /// No change while utilisation / target is within the tolerance of 1 (0.1
+    /// each way).
+    pub tolerance: Tolerance,
     /// Stabilisation windows and rate policies.
     pub behavior: Behavior,
     /// Scheduled scaling: from each (time, replicas) on, the minimum is at
@@ -63,7 +68,7 @@ impl HpaSpec {
             max_replicas: max,
             target,
             sync_us: 15 * SEC,
-            tolerance: 0.1,
+            tolerance: Tolerance::both(0.1),
             behavior: Behavior::default(),
             scheduled_min: Vec::new(),
             enabled: true,
@@ -270,14 +275,16 @@ impl World {
         } else {
             let raw = match rate {
                 Some((rps, per_pod)) => recommend_for_rate(current, rps, per_pod, spec.tolerance),
-                None => recommend(
-                    current,
-                    util_sum,
-                    ready,
-                    unready,
-                    spec.target,
-                    spec.tolerance,
-                ),
+                None => {
+                    // Every ready pod measured for a whole period has a metric.
+                    let pods = Census {
+                        util_sum,
+                        ready,
+                        missing: 0,
+                        unready,
+                    };
+                    recommend(current, &pods, spec.target, spec.tolerance)
+                }
             };
             let stable = spec.behavior.stabilize(&mut a.history, now, current, raw);
             spec.behavior

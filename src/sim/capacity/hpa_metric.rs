@@ -11,6 +11,7 @@
 //! The rate is read from the named counters' closed metric buckets over a
 //! window, as a metrics pipeline reports it (no extra state).
 
+use crate::sim::capacity::hpa::Tolerance;
 use crate::sim::kernel::time::Micros;
 use crate::sim::kernel::world::World;
 
@@ -32,12 +33,13 @@ pub enum HpaMetric {
 }
 
 /// Kubernetes' replica count for an External metric with an AverageValue
-/// target: `ceil(total / per_pod)`, unless `total / (per_pod × current)` is
-/// within `tolerance` of 1, when `current` stays.
-pub fn recommend_for_rate(current: u32, total: f64, per_pod: f64, tolerance: f64) -> u32 {
+/// target (`GetExternalPerPodMetricReplicas`; an Object metric's AverageValue
+/// target is the same arithmetic): `ceil(total / per_pod)`, unless `total /
+/// (per_pod × current)` is within `tolerance` of 1, when `current` stays.
+pub fn recommend_for_rate(current: u32, total: f64, per_pod: f64, tolerance: Tolerance) -> u32 {
     assert!(per_pod > 0.0, "the per-pod target must be positive");
     let ratio = total / (per_pod * current.max(1) as f64);
-    if (1.0 - ratio).abs() <= tolerance {
+    if tolerance.within(ratio) {
         return current;
     }
     (total / per_pod - 1e-9).ceil().max(0.0) as u32
@@ -67,10 +69,11 @@ mod tests {
 
     #[test]
     fn rate_recommendation_is_the_ceiling_of_rate_over_target_outside_tolerance() {
-        assert_eq!(recommend_for_rate(2, 500.0, 50.0, 0.1), 10);
-        assert_eq!(recommend_for_rate(10, 520.0, 50.0, 0.1), 10);
-        assert_eq!(recommend_for_rate(10, 200.0, 50.0, 0.1), 4);
-        assert_eq!(recommend_for_rate(3, 0.0, 50.0, 0.1), 0);
+        let t = Tolerance::both(0.1);
+        assert_eq!(recommend_for_rate(2, 500.0, 50.0, t), 10);
+        assert_eq!(recommend_for_rate(10, 520.0, 50.0, t), 10);
+        assert_eq!(recommend_for_rate(10, 200.0, 50.0, t), 4);
+        assert_eq!(recommend_for_rate(3, 0.0, 50.0, t), 0);
     }
 
     #[test]

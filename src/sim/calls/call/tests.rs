@@ -78,6 +78,7 @@ fn a_retry_after_a_transient_failure_succeeds() {
             Backoff::Exponential {
                 base_us: 20 * MS,
                 cap_us: SEC,
+                multiplier: 2.0,
                 jitter: Jitter::Full,
             },
         ),
