@@ -393,7 +393,7 @@ async fn the_page_shows(s: &'static Scenario, seed: u64, until: u64, want: &str)
         let style = format::figure_style(&name);
         let shown = value
             .filter(|x| x.is_finite())
-            .map_or("—".to_string(), |x| format::figure(x * style.scale));
+            .map_or("—".to_string(), |x| style.show(x));
         let text = f
             .query_selector(".value")
             .unwrap()

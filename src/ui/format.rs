@@ -124,6 +124,18 @@ pub struct FigureStyle {
     pub whole: bool,
 }
 
+impl FigureStyle {
+    /// A headline value as the panel shows it: scaled, and whole for a count.
+    pub fn show(&self, x: f64) -> String {
+        let x = x * self.scale;
+        if self.whole {
+            count(x)
+        } else {
+            figure(x)
+        }
+    }
+}
+
 /// Label, unit and scale for a headline key such as `p99_latency_ms`
 /// (`scenarios::units`: rates are fractions 0..1, shown as percentages).
 pub fn figure_style(key: &str) -> FigureStyle {

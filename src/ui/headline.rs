@@ -25,14 +25,15 @@ pub fn Headline() -> impl IntoView {
                         let value = move || {
                             figures.with(|f| f.iter().find(|(k, _)| *k == key).and_then(|(_, v)| *v))
                         };
-                        let shown = move || value().filter(|x| x.is_finite()).map(|x| x * style.scale);
                         let unit = style.unit;
+                        let label = style.label.clone();
+                        let shown = move || value().filter(|x| x.is_finite()).map(|x| style.show(x));
                         view! {
                             <div class="figure" data-name=key data-value=move || value().map_or("null".into(), |x| format!("{x:?}"))>
-                                <dt title=key>{style.label}</dt>
+                                <dt title=key>{label}</dt>
                                 <dd>
-                                    <span class="value">{move || shown().map_or("—".into(), |x| if style.whole { format::count(x) } else { format::figure(x) })}</span>
-                                    <span class="unit">{move || shown().map(|_| unit)}</span>
+                                    <span class="value">{move || shown().unwrap_or_else(|| "—".into())}</span>
+                                    <span class="unit">{move || value().filter(|x| x.is_finite()).map(|_| unit)}</span>
                                 </dd>
                             </div>
                         }
