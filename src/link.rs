@@ -374,9 +374,7 @@ fn parse_change(params: &Params, v: &str) -> Result<TimedChange, String> {
     let spec = params
         .spec(name)
         .map_err(|_| unknown_param(params.specs(), &quote(name)))?;
-    if !spec.live {
-        return Err(spec.not_live());
-    }
+    spec.check_live()?;
     let value = spec.parse(value)?;
     Ok(TimedChange {
         at_us,

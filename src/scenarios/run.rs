@@ -43,10 +43,7 @@ impl Run {
         mut changes: Vec<TimedChange>,
     ) -> Result<Run, String> {
         for c in &changes {
-            let spec = initial.spec(&c.name)?;
-            if !spec.live {
-                return Err(spec.not_live());
-            }
+            initial.spec(&c.name)?.check_live()?;
         }
         changes.sort_by_key(|c| c.at_us);
         let model = (scenario.build)(&initial, seed);
@@ -126,10 +123,7 @@ impl Run {
 
     /// Changes a parameter now and records it as a timed change (for links).
     pub fn change_now(&mut self, name: &str, value: Value) -> Result<(), String> {
-        let spec = self.params.spec(name)?;
-        if !spec.live {
-            return Err(spec.not_live());
-        }
+        self.params.spec(name)?.check_live()?;
         let at_us = self.now();
         // A person taking over diverges from the rest of a replayed link: its
         // pending changes are dropped, so the list stays ordered.

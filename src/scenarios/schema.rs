@@ -215,12 +215,16 @@ impl ParamSpec {
         self
     }
 
-    /// Why a build-only parameter cannot be a timed change, in plain words.
-    pub fn not_live(&self) -> String {
-        format!(
+    /// `Ok` when the parameter may change while running; for a build-only
+    /// one, why it cannot be a timed change, in plain words.
+    pub fn check_live(&self) -> Result<(), String> {
+        if self.live {
+            return Ok(());
+        }
+        Err(format!(
             "{} ({}) shapes what the run builds, so it is set from the start, not changed while running: reset the run with it set",
             self.name, self.label
-        )
+        ))
     }
 
     /// What values are allowed, in words, for error messages and help.

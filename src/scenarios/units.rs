@@ -90,18 +90,29 @@ const COUNTED: &[&str] = &[
 /// Words that make a figure a share of a whole.
 const SHARES: &[&str] = &["rate", "ratio", "share", "utilization", "cpu", "success"];
 
+/// Key endings that name a unit, longest first where one ends another.
+const SUFFIXES: &[(&str, Unit)] = &[
+    ("_mb_per_h", Unit::MegabytesPerHour),
+    ("_per_min", Unit::PerMinute),
+    ("_per_s", Unit::PerSecond),
+    ("_rps", Unit::PerSecond),
+    ("_tps", Unit::PerSecond),
+    ("_ms", Unit::Milliseconds),
+    ("_s", Unit::Seconds),
+    ("_h", Unit::Hours),
+];
+
+/// Headline key `key` without the ending that names its unit
+/// (`p99_latency_ms` → `p99_latency`); the whole key when no ending does.
+pub fn stem(key: &str) -> &str {
+    SUFFIXES
+        .iter()
+        .find_map(|(s, _)| key.strip_suffix(s))
+        .unwrap_or(key)
+}
+
 /// The unit of headline key `key`, or `None` if its name says none.
 pub fn unit_of(key: &str) -> Option<Unit> {
-    const SUFFIXES: &[(&str, Unit)] = &[
-        ("_mb_per_h", Unit::MegabytesPerHour),
-        ("_per_min", Unit::PerMinute),
-        ("_per_s", Unit::PerSecond),
-        ("_rps", Unit::PerSecond),
-        ("_tps", Unit::PerSecond),
-        ("_ms", Unit::Milliseconds),
-        ("_s", Unit::Seconds),
-        ("_h", Unit::Hours),
-    ];
     if let Some((_, u)) = SUFFIXES.iter().find(|(s, _)| key.ends_with(s)) {
         return Some(*u);
     }
@@ -148,5 +159,8 @@ mod tests {
             assert_eq!(unit_of(key), Some(unit), "{key}");
         }
         assert_eq!(unit_of("mystery"), None);
+        assert_eq!(stem("p99_latency_ms"), "p99_latency");
+        assert_eq!(stem("db_calls_per_s_peak"), "db_calls_per_s_peak");
+        assert_eq!(stem("bot_accepted_per_min"), "bot_accepted");
     }
 }

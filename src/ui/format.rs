@@ -1,6 +1,6 @@
 //! Numbers, clocks and speeds the way a person reads them.
 
-use crate::scenarios::units::{unit_of, Unit};
+use crate::scenarios::units::{stem, unit_of, Unit};
 use crate::sim::Micros;
 
 /// A measured figure with about three significant digits: `0.0512`, `6.73`,
@@ -140,21 +140,8 @@ impl FigureStyle {
 /// (`scenarios::units`: rates are fractions 0..1, shown as percentages).
 pub fn figure_style(key: &str) -> FigureStyle {
     let unit = unit_of(key);
-    let stem = unit
-        .and_then(|u| match u {
-            Unit::Milliseconds => key.strip_suffix("_ms"),
-            Unit::Seconds => key.strip_suffix("_s"),
-            Unit::Hours => key.strip_suffix("_h"),
-            Unit::MegabytesPerHour => key.strip_suffix("_mb_per_h"),
-            Unit::PerMinute => key.strip_suffix("_per_min"),
-            Unit::PerSecond => ["_per_s", "_rps", "_tps"]
-                .iter()
-                .find_map(|s| key.strip_suffix(s)),
-            _ => None,
-        })
-        .unwrap_or(key);
     FigureStyle {
-        label: words(stem),
+        label: words(stem(key)),
         unit: unit.map_or("", Unit::symbol),
         scale: unit.map_or(1.0, Unit::scale),
         whole: unit.is_some_and(Unit::whole),
