@@ -1,7 +1,4 @@
 //! dinner-rush (story 154): the claims, on several seeds and nearby parameters.
-//!
-//! Most runs use `request_weight=10` to stay fast; one test checks that the
-//! figures agree with the default weight.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
@@ -30,9 +27,6 @@ fn with<'a>(base: &[(&'a str, &'a str)], extra: &[(&'a str, &'a str)]) -> Vec<(&
         .copied()
         .collect();
     v.extend_from_slice(extra);
-    if !v.iter().any(|(k, _)| *k == "request_weight") {
-        v.push(("request_weight", "10"));
-    }
     v
 }
 
@@ -145,26 +139,6 @@ fn with_sticky_sessions_new_pods_idle_while_old_ones_burn() {
 }
 
 #[test]
-fn results_do_not_depend_on_the_request_weight() {
-    let sticky_hpa = [("db_vcpu", "16"), ("read_replicas", "3"), ("hpa", "on")];
-    for sets in [&[][..], &sticky_hpa[..]] {
-        let at = |w: &'static str| {
-            let mut s = sets.to_vec();
-            s.push(("request_weight", w));
-            run(ID, &s, 1, TO_19H)
-        };
-        let (a, b) = (at("4"), at("10"));
-        let close = |k: &str, tol: f64| {
-            let (x, y) = (fig(&a, k), fig(&b, k));
-            assert!((x - y).abs() <= tol, "{sets:?} {k}: {x} vs {y}");
-        };
-        close("error_rate", 0.03);
-        close("pods_added", 4.0);
-        close("peak_primary_cpu", 0.05);
-    }
-}
-
-#[test]
 fn every_toggle_applies_live() {
     use resilience_lab::scenarios::{self, Run, TimedChange};
     use resilience_lab::sim::kernel::time::SEC;
@@ -183,7 +157,6 @@ fn every_toggle_applies_live() {
         at(2_100, "sessions", "redis"),
         at(2_200, "hpa_target_cpu", "50"),
         at(2_300, "hpa_max_pods", "80"),
-        at(2_400, "request_weight", "8"),
         at(3_000, "sessions", "in_memory_sticky"),
         at(3_100, "read_replicas", "1"),
         at(3_200, "hpa_min_pods", "10"),

@@ -26,11 +26,10 @@
 //!   replays a write for 30 % of its cost, 5 ms after commit;
 //! - diners give up after 10 s.
 //!
-//! A simulated request stands for `request_weight` real ones (10): a 3.5-hour
-//! rush is 4 million requests. Per-request costs scale with the weight and
-//! per-request bounds (pod slots, connections) shrink with it, so rates,
-//! utilisations and error rates do not depend on it (tests compare two
-//! weights); latencies of single requests are coarser by the weight.
+//! Every simulated request is one real request (about 6 million in the 3.5-hour
+//! evening). A weighted request, standing for several, would reach a pod's one
+//! core as a batch and wait behind its own copies, so its latency would grow
+//! with the weight: this scenario does not weight its requests.
 
 use crate::sim::{
     cache_aside, AutoscalerId, CacheId, CacheSpec, ClientId, ClientSpec, DataAccess, DatabaseId,
@@ -57,7 +56,6 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec::number("hpa_target_cpu", "Autoscaler target CPU", "%", 60.0, 10.0, 95.0, "The pods' average CPU the autoscaler aims for, measured exactly (Kubernetes truncates it to a whole percent first).").advanced(),
     ParamSpec::number("hpa_min_pods", "Minimum pods", "pods", 5.0, 1.0, 50.0, "Pods before the rush, and the autoscaler's minimum.").integer().advanced(),
     ParamSpec::number("hpa_max_pods", "Maximum pods", "pods", 60.0, 1.0, 200.0, "The autoscaler's maximum.").integer().advanced(),
-    ParamSpec::number("request_weight", "Request weight", "", 4.0, 1.0, 50.0, "Real requests per simulated one: higher runs faster; results agree beyond noise.").integer().advanced(),
 ];
 
 const GUIDE: &[GuidedStep] = &[
@@ -220,10 +218,6 @@ fn profile() -> RateProfile {
     ])
 }
 
-fn weight(p: &Params) -> u32 {
-    p.f("request_weight") as u32
-}
-
 fn vcpu(p: &Params) -> u32 {
     p.choice("db_vcpu").parse().expect("a number")
 }
@@ -270,11 +264,10 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
             ..WorldConfig::default()
         },
     );
-    let w = weight(p);
     let db = world.add_database(
         DatabaseSpec::new("postgres", vcpu(p))
             .replicas(p.f("read_replicas") as u32)
-            .max_connections((300 / w).max(1))
+            .max_connections(300)
             .rtt_us(MS)
             .acquire_timeout_us(5 * SEC),
         3,
@@ -282,7 +275,7 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
     let redis = world.add_cache(CacheSpec::new("redis-sessions", 1_000_000).ttl_us(HOUR));
     let min_pods = p.f("hpa_min_pods") as u32;
     let web = world.add_service(
-        ServiceSpec::new("web", min_pods, (1_000 / w).max(1))
+        ServiceSpec::new("web", min_pods, 1_000)
             .queue_cap(0)
             .cpu(1, Discipline::Fifo),
     );
@@ -312,7 +305,6 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
             ClientSpec::new(DINERS[i], BASE_RPS * share, web, handlers[i])
                 .profile(profile())
                 .timeout_us(10 * SEC)
-                .weight(w)
                 .keys(sessions.clone()),
         )
     };
@@ -418,12 +410,6 @@ impl Model for DinnerRush {
                 let hs = if redis { self.shared } else { self.sticky };
                 for (c, h) in self.clients.iter().zip(hs) {
                     w.set_client_handler(*c, h);
-                }
-            }
-            "request_weight" => {
-                // New requests carry the new weight; pool bounds stay as built.
-                for c in self.clients {
-                    w.set_client_weight(c, weight(p));
                 }
             }
             _ => {}

@@ -7,10 +7,17 @@
 //!   time-slices many database backends over a few cores, and it is exact here:
 //!   a virtual clock `V` advances at the per-job rate, a job submitted at `V0`
 //!   with work `w` finishes when `V` reaches `V0 + w`, and the next completion
-//!   is rescheduled whenever `n` changes.
+//!   is rescheduled whenever `n` changes. A job may hold several *shares*
+//!   ([`Cpu::submit_shares`]): a weighted request standing for `s` real ones is
+//!   `s` identical jobs that run side by side, so `n` counts shares, the job
+//!   uses `s` times a single job's cores, and it takes as long as one real
+//!   request would, not `s` times longer.
 //! - [`Discipline::Fifo`]: at most `k` jobs run, each on a whole core, in the
 //!   order they were submitted; the rest wait. A single-threaded event loop is
 //!   `Fifo` with one core: a callback runs to completion before the next starts.
+//!   A job of `s` shares runs its copies back to back on one core, so under
+//!   FIFO a weighted request's latency grows with its weight: a model that
+//!   weights requests shares its cores.
 //!
 //! The owner (a database node, a pod) schedules one wake-up event at
 //! [`Cpu::next_done`], tagged with the token [`Cpu::arm`] hands out; a wake-up
@@ -57,7 +64,9 @@ pub struct Cpu<J> {
     /// Processor sharing: the virtual clock (work done by each job so far,
     /// core-µs) and the jobs by finish tag.
     vtime: f64,
-    ps_jobs: BTreeMap<Tag, J>,
+    ps_jobs: BTreeMap<Tag, (J, u32)>,
+    /// Processor sharing: shares of the jobs on the CPU.
+    ps_shares: u64,
     /// FIFO: jobs on a core with their end times, and jobs waiting with their work.
     running: Vec<(Micros, u64, J)>,
     waiting: VecDeque<(f64, u64, J)>,
@@ -79,6 +88,7 @@ impl<J: Copy> Cpu<J> {
             discipline,
             vtime: 0.0,
             ps_jobs: BTreeMap::new(),
+            ps_shares: 0,
             running: Vec::new(),
             waiting: VecDeque::new(),
             seq: 0,
@@ -102,7 +112,7 @@ impl<J: Copy> Cpu<J> {
     /// Cores busy now (fractional never; at most `cores`).
     pub fn busy_cores(&self) -> f64 {
         match self.discipline {
-            Discipline::ProcessorSharing => (self.ps_jobs.len() as f64).min(self.cores as f64),
+            Discipline::ProcessorSharing => (self.ps_shares as f64).min(self.cores as f64),
             Discipline::Fifo => self.running.len() as f64,
         }
     }
@@ -112,9 +122,9 @@ impl<J: Copy> Cpu<J> {
         self.busy_area + self.busy_cores() * now.saturating_sub(self.last_us) as f64
     }
 
-    /// Per-job speed under processor sharing, in core-µs of work per µs.
+    /// Per-share speed under processor sharing, in core-µs of work per µs.
     fn ps_rate(&self) -> f64 {
-        let n = self.ps_jobs.len() as f64;
+        let n = self.ps_shares as f64;
         if n == 0.0 {
             0.0
         } else {
@@ -135,7 +145,16 @@ impl<J: Copy> Cpu<J> {
 
     /// Puts a job needing `work_us` core-microseconds on the CPU at `now`.
     pub fn submit(&mut self, now: Micros, work_us: f64, job: J) {
+        self.submit_shares(now, work_us, 1, job);
+    }
+
+    /// Puts a job of `shares` identical parts, each needing `work_us`
+    /// core-microseconds, on the CPU at `now` (a weighted request). Under
+    /// processor sharing the parts run side by side; under FIFO one after
+    /// another on one core.
+    pub fn submit_shares(&mut self, now: Micros, work_us: f64, shares: u32, job: J) {
         assert!(work_us.is_finite() && work_us >= 0.0, "bad work {work_us}");
+        assert!(shares >= 1, "a job holds at least one share");
         self.advance(now);
         self.seq += 1;
         match self.discipline {
@@ -144,10 +163,12 @@ impl<J: Copy> Cpu<J> {
                     // Rebase while idle so the float clock never grows large.
                     self.vtime = 0.0;
                 }
+                self.ps_shares += u64::from(shares);
                 self.ps_jobs
-                    .insert(Tag(self.vtime + work_us, self.seq), job);
+                    .insert(Tag(self.vtime + work_us, self.seq), (job, shares));
             }
             Discipline::Fifo => {
+                let work_us = work_us * f64::from(shares);
                 if self.running.len() < self.cores as usize {
                     let end = now + work_us.ceil() as Micros;
                     self.running.push((end, self.seq, job));
@@ -181,7 +202,8 @@ impl<J: Copy> Cpu<J> {
                     if tag.0 > self.vtime + DONE_EPS {
                         break;
                     }
-                    let (_, job) = self.ps_jobs.pop_first().expect("peeked");
+                    let (_, (job, shares)) = self.ps_jobs.pop_first().expect("peeked");
+                    self.ps_shares -= u64::from(shares);
                     out.push(job);
                 }
             }
@@ -295,6 +317,33 @@ mod tests {
         let cpu = Cpu::new(1, Discipline::ProcessorSharing);
         let done = drive(cpu, &[(0, 100.0), (50, 20.0)]);
         assert_eq!(done, vec![(1, 90), (0, 120)]);
+    }
+
+    #[test]
+    fn a_job_of_several_shares_is_that_many_jobs_side_by_side() {
+        // Four cores. One job of three shares and one plain job, 100 µs each:
+        // four parts on four cores, all done at 100 µs, three cores' worth
+        // used by the weighted job.
+        let mut cpu: Cpu<u32> = Cpu::new(4, Discipline::ProcessorSharing);
+        cpu.submit_shares(0, 100.0, 3, 1);
+        cpu.submit(0, 100.0, 2);
+        assert_eq!(cpu.busy_cores(), 4.0);
+        assert_eq!(cpu.next_done(), Some(100));
+        // Two cores and the same two jobs: four parts share two cores, so each
+        // runs at half speed and both end at 200 µs, as four real jobs would.
+        let mut cpu: Cpu<u32> = Cpu::new(2, Discipline::ProcessorSharing);
+        cpu.submit_shares(0, 100.0, 3, 1);
+        cpu.submit(0, 100.0, 2);
+        assert_eq!(cpu.next_done(), Some(200));
+        let mut out = Vec::new();
+        cpu.take_done(200, &mut out);
+        assert_eq!(out, vec![1, 2]);
+        assert!((cpu.busy_area(200) - 400.0).abs() < 1e-6);
+        assert_eq!(cpu.busy_cores(), 0.0);
+        // FIFO runs the parts back to back on one core.
+        let mut cpu: Cpu<u32> = Cpu::new(2, Discipline::Fifo);
+        cpu.submit_shares(0, 100.0, 3, 1);
+        assert_eq!(cpu.next_done(), Some(300));
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //! others. A thread-per-request pod is processor sharing over its cores.
 //!
 //! A weighted request (standing for `weight` real ones) needs `weight` times the
-//! CPU. Pod CPU is what an autoscaler measures (`autoscaler.rs`): each pod's
+//! CPU: it holds `weight` shares of a processor-sharing CPU, so it takes as long
+//! as one real request would (see `cpu.rs`). Pod CPU is what an autoscaler measures (`autoscaler.rs`): each pod's
 //! [`Cpu`](crate::sim::capacity::cpu::Cpu) keeps its busy integral. Series: `NAME.cpu_busy`
 //! (busy cores over all pods) and `NAME.cpu_cores` (cores of ready pods); their
 //! ratio is the service's CPU utilisation.
@@ -64,7 +65,7 @@ impl World {
             return;
         };
         let before = cpu.busy_cores();
-        cpu.submit(now, work_us as f64 * w as f64, r);
+        cpu.submit_shares(now, work_us as f64, w, r);
         self.pod_cpu_changed(s, p, before);
     }
 

@@ -177,9 +177,10 @@ impl World {
                 let s = d.session(session, None).expect("open session");
                 let q = s.access.query(s.next);
                 let (node, w) = (s.node as usize, s.weight);
+                // A weighted statement is `w` real ones side by side.
                 d.nodes[node]
                     .cpu
-                    .submit(now, q.cpu_us * w as f64, DbJob::Query(session));
+                    .submit_shares(now, q.cpu_us, w, DbJob::Query(session));
                 self.db_node_changed(db as usize, node);
             }
             DbEvent::Cpu { db, node, token } => {

@@ -3,7 +3,11 @@
 //! A population sends requests to one handler of one service as a Poisson
 //! process whose rate is `rate_rps × profile(t)`. Each population is its own
 //! request class with its own ledger and latency metrics. A request may stand
-//! for `weight` real ones on long horizons.
+//! for `weight` real ones on long horizons. Counts, rates and utilisations do
+//! not depend on the weight; latency does where the weight batches arrivals
+//! that real traffic would spread out (a weighted request reaching a one-core
+//! pod waits behind its own copies), so a model whose lesson is a latency on a
+//! small server sends its requests unweighted.
 
 use crate::sim::kernel::ids::{ClientId, HandlerId, ServiceId};
 use crate::sim::kernel::metrics::{CounterId, GaugeId, LatencyId};
