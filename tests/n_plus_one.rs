@@ -12,14 +12,20 @@ const SECS: f64 = 900.0;
 fn n_plus_one_sends_5001_queries_takes_15_s_and_clients_time_out() {
     for seed in [1, 2, 3] {
         let r = run(ID, &[], seed, SECS);
-        assert_eq!(fig(&r, "queries_per_report"), 5_001.0);
-        let p50 = fig(&r, "p50_latency_ms");
+        // Accounts differ in their items (5,000 on average): so do reports.
+        let q = fig(&r, "queries_per_report");
+        assert!(rel(q, 5_001.0) < 0.02, "seed {seed}: {q}");
+        let (p50, p99) = (fig(&r, "p50_latency_ms"), fig(&r, "p99_latency_ms"));
         assert!(rel(p50, 15_000.0) < 0.15, "seed {seed}: {p50}");
+        assert!(
+            p99 > 1.1 * p50 && p99 < 1.6 * p50,
+            "seed {seed}: {p50} {p99}"
+        );
         assert!(fig(&r, "client_timeout_rate") > 0.95, "seed {seed}");
     }
     // Nearby: 4,500 items, still about 3 ms a query.
     let r = run(ID, &[("items", "4500")], 4, SECS);
-    assert_eq!(fig(&r, "queries_per_report"), 4_501.0);
+    assert!(rel(fig(&r, "queries_per_report"), 4_501.0) < 0.02);
     assert!(rel(fig(&r, "p50_latency_ms"), 13_500.0) < 0.15);
     assert!(fig(&r, "client_timeout_rate") > 0.95);
 }
@@ -48,7 +54,9 @@ fn join_fetch_with_redis_answers_in_12_ms_once_warm() {
             ("report_cache", "redis"),
             ("items", items),
         ];
-        let r = run(ID, &sets, seed, SECS);
+        // An hour: by its second half every one of the 20 accounts has been
+        // asked for (in 15 minutes one may not have been yet).
+        let r = run(ID, &sets, seed, 3_600.0);
         let p50 = fig(&r, "p50_latency_ms");
         assert!(rel(p50, 12.0) < 0.3, "seed {seed}, {items} items: {p50}");
         let hit = fig(&r, "cache_hit_ratio");

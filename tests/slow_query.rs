@@ -12,22 +12,39 @@ const SECS: f64 = 600.0;
 
 #[test]
 fn sequential_scan_keeps_cpu_near_95_percent_and_the_query_near_2_s() {
+    // The story's load (8 queries/s) over the default half hour: near the
+    // knee, so runs wander; the median stays between 1.7 and 2.8 s.
     for seed in [1, 2, 3] {
-        let r = run(ID, &[], seed, SECS);
+        let r = run(ID, &[], seed, 1_800.0);
         let (p50, cpu) = (fig(&r, "query_p50_ms"), fig(&r, "db_cpu"));
-        assert!((1_700.0..2_400.0).contains(&p50), "seed {seed}: p50 {p50}");
-        assert!((0.91..0.99).contains(&cpu), "seed {seed}: cpu {cpu}");
+        assert!((1_700.0..2_800.0).contains(&p50), "seed {seed}: p50 {p50}");
+        assert!((0.92..0.98).contains(&cpu), "seed {seed}: cpu {cpu}");
         assert_eq!(fig(&r, "rows_read_per_query"), 1e8);
         // Dashboards give up after 3 s: some already do.
         assert!(fig(&r, "dashboard_timeout_rate") > 0.05, "seed {seed}");
+        // Scans vary and queue: the tail is well above the median.
+        assert!(fig(&r, "query_p99_ms") > 1.5 * p50, "seed {seed}");
     }
-    // Nearby: a little less or more traffic stays in the same regime.
-    for rps in ["7.5", "8.5"] {
-        let r = run(ID, &[("query_rps", rps)], 4, SECS);
-        let (p50, cpu) = (fig(&r, "query_p50_ms"), fig(&r, "db_cpu"));
-        assert!((1_400.0..2_700.0).contains(&p50), "rps {rps}: p50 {p50}");
-        assert!(cpu > 0.87, "rps {rps}: cpu {cpu}");
-    }
+}
+
+#[test]
+fn the_scan_time_follows_the_load_it_shares_the_cores_with() {
+    // A quarter less traffic: 75 % CPU, a scan mostly has a core to itself
+    // (1.5 s of CPU); a little more than the story's: the server saturates,
+    // scans share the cores with up to 31 others and dashboards give up.
+    let light = run(ID, &[("query_rps", "6")], 4, SECS);
+    let (p50, cpu) = (fig(&light, "query_p50_ms"), fig(&light, "db_cpu"));
+    assert!((0.72..0.79).contains(&cpu), "6 qps: cpu {cpu}");
+    assert!((1_350.0..1_750.0).contains(&p50), "6 qps: p50 {p50}");
+    assert!(fig(&light, "dashboard_timeout_rate") < 0.03);
+    let heavy = run(ID, &[("query_rps", "9")], 4, SECS);
+    let (p50_heavy, cpu) = (fig(&heavy, "query_p50_ms"), fig(&heavy, "db_cpu"));
+    assert!(cpu > 0.98, "9 qps: cpu {cpu}");
+    assert!(p50_heavy > 3_000.0, "9 qps: p50 {p50_heavy}");
+    assert!(fig(&heavy, "dashboard_timeout_rate") > 0.9);
+    let story = run(ID, &[], 4, SECS);
+    let p50_story = fig(&story, "query_p50_ms");
+    assert!(p50 < p50_story && p50_story < p50_heavy);
 }
 
 #[test]
@@ -41,12 +58,24 @@ fn composite_index_gives_a_5_ms_query_and_20_percent_cpu() {
         assert!(fig(&r, "rows_read_per_query") < 5_000.0);
         assert_eq!(fig(&r, "dashboard_timeout_rate"), 0.0);
     }
-    // Nearby: a bigger table or more dashboards barely change a seek.
-    for extra in [("rows", "150000000"), ("query_rps", "12")] {
+    // Nearby: a bigger table, or dashboards 25 % either side of the story's,
+    // barely change a seek; without the index the same loads cost 75–100 %.
+    for extra in [
+        ("rows", "150000000"),
+        ("query_rps", "6"),
+        ("query_rps", "10"),
+        ("query_rps", "12"),
+    ] {
         let r = run(ID, &[sets[0], extra], 5, SECS);
         let (p50, cpu) = (fig(&r, "query_p50_ms"), fig(&r, "db_cpu"));
         assert!((3.5..7.0).contains(&p50), "{extra:?}: p50 {p50}");
         assert!((0.17..0.24).contains(&cpu), "{extra:?}: cpu {cpu}");
+        if extra.0 == "query_rps" {
+            let without = run(ID, &[extra], 5, SECS);
+            let scan_cpu = fig(&without, "db_cpu");
+            assert!(scan_cpu > 0.72, "{extra:?}: no index, cpu {scan_cpu}");
+            assert!(fig(&without, "query_p50_ms") > 200.0 * p50, "{extra:?}");
+        }
     }
 }
 

@@ -10,12 +10,14 @@
 //!
 //! Calibration, once, to the story:
 //! - database: 8 vCPUs, 20 connections (the app's pools), 2.5 ms network round
-//!   trip per query (driver + cross-zone network);
+//!   trip per query on average (driver + cross-zone network), varying from one
+//!   query to the next (log-normal, p99 about 2.5 × the median);
 //! - query CPU from the cost model: a user by primary key in a 1 M-row table
 //!   ≈ 0.6 ms; the account's items through its index ≈ 11 ms; the join adds
 //!   12 µs per item (a cached inner index probe). So each N + 1 query costs
 //!   ≈ 3.1 ms and 5,001 of them ≈ 15.5 s — from the round trips alone;
-//! - app: 2 ms of routing and auth, 2 µs per item to render, 1.5 ms to send;
+//! - app: 2 ms of routing and auth, 2 µs per item to render, 1.5 ms to send
+//!   (medians; CPU and query times vary by a log-normal of shape 0.3);
 //! - report JSON: 200 bytes per item (1 MB for 5,000), Redis 0.5 ms away over
 //!   1 Gbit/s: a hit costs 0.5 ms + 8 ms of transfer.
 
@@ -186,7 +188,7 @@ fn data_access(p: &Params, db: DatabaseId) -> DataAccess {
         },
         &costs,
     );
-    let parent = Query::planned(&of_account);
+    let parent = Query::planned(&of_account).spread(QUERY_SPREAD);
     match p.choice("query_strategy") {
         "join_fetch" => {
             // Nested loop over the items with a cached probe of the users' index.
@@ -197,27 +199,41 @@ fn data_access(p: &Params, db: DatabaseId) -> DataAccess {
                     cpu_us: parent.cpu_us + n as f64 * probe_us,
                     rows_read: parent.rows_read * 2.0,
                     write: false,
+                    cpu_spread: QUERY_SPREAD,
                 },
             )
         }
-        _ => DataAccess::n_plus_one(db, parent, Query::planned(&by_id), n),
+        _ => DataAccess::n_plus_one(db, parent, Query::planned(&by_id).spread(QUERY_SPREAD), n)
+            .count_spread(ITEMS_SPREAD),
     }
 }
 
 /// Handler steps: routing, [cache lookup], data access, render, [store], send.
 fn steps(p: &Params, db: DatabaseId, cache: Option<CacheId>) -> Vec<Step> {
     let n = p.f("items");
-    let generate = vec![
-        Step::Db(data_access(p, db)),
-        Step::Cpu(Dist::Constant { ms: n * 0.002 }),
-    ];
-    let mut s = vec![Step::Cpu(Dist::Constant { ms: 2.0 })];
+    let generate = vec![Step::Db(data_access(p, db)), Step::Cpu(app_cpu(n * 0.002))];
+    let mut s = vec![Step::Cpu(app_cpu(2.0))];
     match cache {
         Some(c) => s.extend(cache_aside(c, (n * REPORT_BYTES_PER_ITEM) as u32, generate)),
         None => s.extend(generate),
     }
-    s.push(Step::Cpu(Dist::Constant { ms: 1.5 }));
+    s.push(Step::Cpu(app_cpu(1.5)));
     s
+}
+
+/// Spread of a query's CPU from one execution to the next (log-normal shape).
+const QUERY_SPREAD: f64 = 0.3;
+/// Spread of an account's items around `items`: accounts differ.
+const ITEMS_SPREAD: f64 = 0.1;
+/// Spread of a network round trip to the database: p99 about 2.5 × the median.
+const RTT_SPREAD: f64 = 0.4;
+
+/// App CPU of `median_ms`, varying from request to request.
+fn app_cpu(median_ms: f64) -> Dist {
+    Dist::LogNormal {
+        median_ms,
+        sigma: 0.3,
+    }
 }
 
 struct NPlusOne {
@@ -245,6 +261,7 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
         DatabaseSpec::new("billing-db", 8)
             .max_connections(20)
             .rtt_us(2_500)
+            .rtt_spread(RTT_SPREAD)
             .acquire_timeout_us(30 * SEC),
         0,
     );

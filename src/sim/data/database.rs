@@ -44,8 +44,11 @@ pub struct DatabaseSpec {
     pub replicas: u32,
     /// Connections per node.
     pub max_connections: u32,
-    /// Network round trip of one query.
+    /// Network round trip of one query (its mean when `rtt_spread` is set).
     pub rtt_us: Micros,
+    /// Shape of the round trip's log-normal spread around its mean
+    /// ([`SimRng::spread`](crate::sim::kernel::rng::SimRng::spread)); 0: constant.
+    pub rtt_spread: f64,
     /// How long a request waits for a connection before failing; `None` waits for ever.
     pub acquire_timeout_us: Option<Micros>,
     /// Whether read-only data access goes to replicas.
@@ -65,6 +68,7 @@ impl DatabaseSpec {
             replicas: 0,
             max_connections: 100,
             rtt_us: MS,
+            rtt_spread: 0.0,
             acquire_timeout_us: None,
             read_from_replicas: true,
             ship_us: 5 * MS,
@@ -88,6 +92,14 @@ impl DatabaseSpec {
     /// Sets the round trip per query.
     pub fn rtt_us(mut self, t: Micros) -> Self {
         self.rtt_us = t;
+        self
+    }
+
+    /// Lets each round trip vary around `rtt_us` (log-normal of shape `sigma`,
+    /// same mean): drivers, kernels and networks do not answer like clocks.
+    pub fn rtt_spread(mut self, sigma: f64) -> Self {
+        assert!(sigma.is_finite() && sigma >= 0.0, "bad spread {sigma}");
+        self.rtt_spread = sigma;
         self
     }
 

@@ -11,6 +11,8 @@ use crate::sim::data::orm::DataAccess;
 use crate::sim::kernel::ids::DatabaseId;
 use crate::sim::kernel::ids::HandlerId;
 use crate::sim::kernel::request::{Outcome, ReqRef};
+use crate::sim::kernel::rng::SimRng;
+use crate::sim::kernel::time::Micros;
 use crate::sim::kernel::world::{Event, World};
 
 /// Something a database is waiting for.
@@ -88,8 +90,12 @@ impl World {
     }
 
     /// Starts a data-access step for request `r`.
-    pub(crate) fn begin_data_access(&mut self, r: ReqRef, access: DataAccess) {
+    pub(crate) fn begin_data_access(&mut self, r: ReqRef, mut access: DataAccess) {
         let now = self.now;
+        if access.then_count > 0 && access.count_spread > 0.0 {
+            let n = access.then_count as f64 * self.rng.spread(access.count_spread);
+            access.then_count = n.round().clamp(1.0, u32::MAX as f64) as u32;
+        }
         let req = self.requests.get(r).expect("alive");
         let (weight, handler) = (req.weight, req.handler);
         let di = access.db.index();
@@ -143,7 +149,7 @@ impl World {
     fn db_send_query(&mut self, di: usize, slot: u32) {
         let now = self.now;
         let d = &mut self.databases[di];
-        let rtt = d.spec.rtt_us;
+        let rtt = spread_us(d.spec.rtt_us, d.spec.rtt_spread, &mut self.rng);
         d.session(slot, None).expect("open session").query_start_us = now;
         let ev = DbEvent::RoundTrip {
             db: di as u16,
@@ -177,10 +183,11 @@ impl World {
                 let s = d.session(session, None).expect("open session");
                 let q = s.access.query(s.next);
                 let (node, w) = (s.node as usize, s.weight);
+                let cpu_us = q.cpu_us * self.rng.spread(q.cpu_spread);
                 // A weighted statement is `w` real ones side by side.
                 d.nodes[node]
                     .cpu
-                    .submit_shares(now, q.cpu_us, w, DbJob::Query(session));
+                    .submit_shares(now, cpu_us, w, DbJob::Query(session));
                 self.db_node_changed(db as usize, node);
             }
             DbEvent::Cpu { db, node, token } => {
@@ -336,3 +343,11 @@ impl World {
 
 #[cfg(test)]
 mod tests;
+
+/// `mean_us` varied by a log-normal of shape `sigma` (exactly `mean_us` at 0).
+fn spread_us(mean_us: Micros, sigma: f64, rng: &mut SimRng) -> Micros {
+    if sigma == 0.0 {
+        return mean_us;
+    }
+    (mean_us as f64 * rng.spread(sigma)).round() as Micros
+}

@@ -18,6 +18,10 @@ pub struct Query {
     pub rows_read: f64,
     /// True for a statement that writes (goes to the primary, is replicated).
     pub write: bool,
+    /// Shape of the CPU's log-normal spread from one execution to the next
+    /// (buffer-cache hits, plan noise), mean kept; 0: every execution costs
+    /// `cpu_us`.
+    pub cpu_spread: f64,
 }
 
 impl Query {
@@ -27,6 +31,7 @@ impl Query {
             cpu_us: cpu_ms * 1_000.0,
             rows_read,
             write: false,
+            cpu_spread: 0.0,
         }
     }
 
@@ -36,6 +41,7 @@ impl Query {
             cpu_us: cpu_ms * 1_000.0,
             rows_read: rows_written,
             write: true,
+            cpu_spread: 0.0,
         }
     }
 
@@ -45,7 +51,16 @@ impl Query {
             cpu_us: plan.cpu_us,
             rows_read: plan.rows_read,
             write: false,
+            cpu_spread: 0.0,
         }
+    }
+
+    /// Lets each execution's CPU vary around its mean (log-normal of shape
+    /// `sigma`).
+    pub fn spread(mut self, sigma: f64) -> Self {
+        assert!(sigma.is_finite() && sigma >= 0.0, "bad spread {sigma}");
+        self.cpu_spread = sigma;
+        self
     }
 }
 
@@ -59,8 +74,11 @@ pub struct DataAccess {
     pub first: Query,
     /// The query repeated after it (one per parent row under N + 1).
     pub then: Query,
-    /// How many times `then` runs.
+    /// How many times `then` runs (its mean when `count_spread` is set).
     pub then_count: u32,
+    /// Shape of a log-normal spread of `then_count` from one request to the
+    /// next (parents differ in their number of children), mean kept; 0: fixed.
+    pub count_spread: f64,
 }
 
 impl DataAccess {
@@ -71,6 +89,7 @@ impl DataAccess {
             first: q,
             then: q,
             then_count: 0,
+            count_spread: 0.0,
         }
     }
 
@@ -81,7 +100,16 @@ impl DataAccess {
             first: parent,
             then: child,
             then_count: n,
+            count_spread: 0.0,
         }
+    }
+
+    /// Lets the number of child queries vary from one request to the next
+    /// around `then_count` (log-normal of shape `sigma`, at least one).
+    pub fn count_spread(mut self, sigma: f64) -> Self {
+        assert!(sigma.is_finite() && sigma >= 0.0, "bad spread {sigma}");
+        self.count_spread = sigma;
+        self
     }
 
     /// The fix: one query joining parent and children (`JOIN FETCH`).

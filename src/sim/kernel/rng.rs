@@ -67,11 +67,40 @@ impl SimRng {
         let u2 = self.uniform();
         (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
     }
+
+    /// A log-normal factor with mean 1 and shape `sigma` (the spread of the
+    /// underlying normal): multiplies a mean duration into one that varies
+    /// with a long right tail and keeps its mean. `sigma = 0` draws nothing
+    /// and returns exactly 1, so a model without spread keeps its sequence.
+    #[inline]
+    pub fn spread(&mut self, sigma: f64) -> f64 {
+        if sigma == 0.0 {
+            return 1.0;
+        }
+        (sigma * self.standard_normal() - 0.5 * sigma * sigma).exp()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spread_keeps_the_mean_and_draws_nothing_at_zero() {
+        let mut r = SimRng::new(5);
+        let n = 200_000;
+        let xs: Vec<f64> = (0..n).map(|_| r.spread(0.5)).collect();
+        let mean = xs.iter().sum::<f64>() / n as f64;
+        assert!((mean - 1.0).abs() < 0.01, "{mean}");
+        // The median of exp(N(-σ²/2, σ)) is exp(-σ²/2): 0.8825 for σ = 0.5.
+        let mut sorted = xs.clone();
+        sorted.sort_by(f64::total_cmp);
+        let median = sorted[n / 2];
+        assert!((median - (-0.125f64).exp()).abs() < 0.01, "{median}");
+        let (mut a, mut b) = (SimRng::new(9), SimRng::new(9));
+        assert_eq!(a.spread(0.0), 1.0);
+        assert_eq!(a.uniform(), b.uniform());
+    }
 
     #[test]
     fn same_seed_same_sequence_other_seed_other_sequence() {
