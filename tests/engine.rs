@@ -258,3 +258,36 @@ fn a_cancelled_timed_action_neither_runs_nor_marks_the_charts() {
         .collect();
     assert_eq!(marks, vec!["kept"]);
 }
+
+#[test]
+fn a_caller_that_gives_up_is_recorded_with_the_time_it_waited() {
+    // One worker, 300 ms of work on average, two requests a second: many
+    // callers give up at their 200 ms timeout while the server keeps working.
+    let mut w = World::new(5, WorldConfig::default());
+    let api = w.add_service(ServiceSpec::new("api", 1, 1));
+    let slow = w.add_handler(Handler::new(
+        "slow",
+        api,
+        vec![Step::Work(Dist::Exponential { mean_ms: 300.0 })],
+    ));
+    w.add_client(ClientSpec::new("c", 2.0, api, slow).timeout_us(200 * MS));
+    w.step(600 * SEC);
+    let l = w.ledger();
+    let gave_up = w.metrics.series_histogram("c.gave_up_after").unwrap();
+    let answered = w.metrics.series_histogram("c.latency").unwrap();
+    assert!(l.timed_out > 300 && l.succeeded > 200, "{l:?}");
+    assert_eq!(
+        gave_up.count(),
+        l.timed_out,
+        "one wait per caller that gave up"
+    );
+    assert_eq!(answered.count(), l.succeeded + l.failed, "answers only");
+    for q in [0.01, 0.5, 0.99] {
+        let ms = gave_up.quantile(q).unwrap() / 1e3;
+        assert!((ms - 200.0).abs() < 200.0 * 0.04, "q{q}: waited {ms} ms");
+    }
+    assert!(
+        answered.max().unwrap() <= 200 * MS,
+        "no answer came after the timeout"
+    );
+}

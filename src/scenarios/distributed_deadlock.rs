@@ -339,17 +339,15 @@ impl Model for DeadlockModel {
         let w = &self.world;
         let secs = w.now() as f64 / 1e6;
         let l = w.ledger();
-        // Every ended transaction as its client saw it: a client that gave up
-        // waited exactly its timeout.
+        // Every ended transaction as its client saw it: answers, and the
+        // waits of callers that gave up.
         let mut lat = crate::sim::kernel::metrics::Histogram::new();
         for c in self.clients.clone() {
-            let client = &w.clients[c.index()];
-            let name = format!("{}.latency", client.spec.name);
-            if let Some(h) = w.metrics.series_histogram(&name) {
-                lat.merge(h);
-            }
-            if let Some(t) = client.spec.timeout_us {
-                lat.record(t, client.ledger.timed_out);
+            let name = &w.clients[c.index()].spec.name;
+            for series in ["latency", "gave_up_after"] {
+                if let Some(h) = w.metrics.series_histogram(&format!("{name}.{series}")) {
+                    lat.merge(h);
+                }
             }
         }
         vec![

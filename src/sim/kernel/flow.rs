@@ -410,6 +410,8 @@ impl World {
         req.origin = Origin::Detached;
         let (w, waited) = (req.weight, now - req.born_us);
         self.record_client_outcome(c, Outcome::TimedOut, w, waited, false);
+        let gave_up_after = self.clients[c.index()].m.gave_up_after;
+        self.metrics.record(gave_up_after, waited, w);
     }
 
     fn record_client_outcome(

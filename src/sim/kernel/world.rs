@@ -370,6 +370,7 @@ impl World {
             in_flight: m.gauge(&format!("{n}.in_flight"), now, 0.0),
             latency: m.latency(&format!("{n}.latency")),
             error_latency: m.latency(&format!("{n}.error_latency")),
+            gave_up_after: m.latency(&format!("{n}.gave_up_after")),
         };
         let sender = self.add_sender(&spec);
         self.clients.push(Client {

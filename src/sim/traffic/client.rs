@@ -131,6 +131,9 @@ pub(crate) struct ClientMetrics {
     pub latency: LatencyId,
     /// Latency of requests that ended in an error (how fast failures fail).
     pub error_latency: LatencyId,
+    /// How long the caller waited before it gave up, one sample per request
+    /// its own timeout ended (not in `latency`, which holds answers).
+    pub gave_up_after: LatencyId,
 }
 
 /// A population's live state.
