@@ -23,7 +23,7 @@ const CASES: &[(f64, u32, f64, f64)] = &[
 ];
 
 #[test]
-fn mean_wait_matches_erlang_c_within_3_percent() {
+fn mean_wait_over_four_simulated_hours_matches_erlang_c_within_3_percent() {
     for (i, &(rps, c, ms, hours)) in CASES.iter().enumerate() {
         let seed = 11 + i as u64;
         let r = run(
@@ -43,6 +43,40 @@ fn mean_wait_matches_erlang_c_within_3_percent() {
             "λ={rps} c={c} S={ms}: wait {got:.3} ms, Erlang C {want:.3} ms"
         );
     }
+}
+
+/// What one simulated hour can claim at ρ 0.95 (20 servers of 10 ms, 1,900
+/// rps): each seed's mean wait is an estimate with a spread of a few per cent
+/// (seeds 1–8 measured −3.4 % to +3.2 %), but the estimates centre on Erlang C
+/// (their mean was −0.4 %): no bias, only the luck of one hour.
+#[test]
+fn one_hour_at_95_percent_busy_is_erlang_c_give_or_take_a_few_percent() {
+    let (rps, c, ms) = (1_900.0, 20, 10.0);
+    let want = mmc_wait_ms(rps, c, ms);
+    let errors: Vec<f64> = (1..=8)
+        .map(|seed| {
+            let r = run(
+                "queueing-basics",
+                &[
+                    ("arrival_rps", &rps.to_string()),
+                    ("servers", &c.to_string()),
+                    ("service_ms", &ms.to_string()),
+                ],
+                seed,
+                3_600.0,
+            );
+            fig(&r, "mean_wait_ms") / want - 1.0
+        })
+        .collect();
+    let mean = errors.iter().sum::<f64>() / errors.len() as f64;
+    assert!(
+        errors.iter().all(|e| e.abs() < 0.08),
+        "each hour within 8 % of Erlang C {want:.3} ms: {errors:?}"
+    );
+    assert!(
+        mean.abs() < 0.02,
+        "no bias: mean error {mean:+.4} ({errors:?})"
+    );
 }
 
 #[test]
