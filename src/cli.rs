@@ -346,7 +346,15 @@ fn run_cmd(rest: &[String]) -> Result<Output, String> {
     }
     let clock = std::time::Instant::now();
     let mut run = Run::new(scenario, params, seed, changes)?;
-    run.advance_to(until);
+    if o.link.is_some() {
+        // What the link's estimate missed (retries, calls, timers) is capped too.
+        let cap = link::MAX_REPLAY_EVENTS;
+        let reached = run.advance_bounded_all(until, cap);
+        link::replay_cap(run.world().events_processed(), cap, reached, until)
+            .map_err(|e| format!("the link's run is too long, so it was stopped: {e}"))?;
+    } else {
+        run.advance_to(until);
+    }
     let wall_ms = clock.elapsed().as_secs_f64() * 1e3;
     let mut out = Output::default();
     if let Some(path) = &o.csv {

@@ -13,7 +13,10 @@
 //! A link can ask for only as much as the page can run in a few minutes:
 //! `t` at most [`MAX_T_S`] simulated seconds, and at most [`MAX_EVENTS`]
 //! engine events estimated up to `t` (`scenarios::work`). A link asking
-//! for more opens at 0 and says so; `lab run --link` refuses it.
+//! for more opens at 0 and says so; `lab run --link` refuses it. The estimate
+//! counts what the clients offer, not the retries, calls and timers that
+//! answer it, so a replay also stops for good after [`MAX_REPLAY_EVENTS`]
+//! events actually run ([`replay_cap`]) and says where it stopped.
 //!
 //! Decoding is total: any string gives a [`Decoded`] with whatever could be
 //! applied safely and a list of problems in plain words, never a panic.
@@ -41,6 +44,26 @@ pub const MAX_T_S: f64 = 7.0 * 86_400.0;
 /// million events a wall second), a few minutes in the page; fifteen times the
 /// busiest default run.
 pub const MAX_EVENTS: f64 = 100e6;
+
+/// Most engine events a link's replay may actually run, whatever the estimate
+/// said: twice [`MAX_EVENTS`] (across the catalogue under random settings, a
+/// run takes 0.4 to 2 events per offered one; retry-storm with ten attempts
+/// has the most).
+pub const MAX_REPLAY_EVENTS: u64 = 2 * MAX_EVENTS as u64;
+
+/// Whether a replay that has run `events` engine events to `reached` may go on
+/// towards `until`: the error says where it stopped and why.
+pub fn replay_cap(events: u64, cap: u64, reached: Micros, until: Micros) -> Result<(), String> {
+    if events < cap || reached >= until {
+        return Ok(());
+    }
+    Err(format!(
+        "the replay stopped at {} s of the link's {} s: it had run {} simulation events, the most a link's replay may run",
+        scenarios::schema::format_number(as_secs(reached).floor()),
+        scenarios::schema::format_number(as_secs(until)),
+        count_text(cap as f64)
+    ))
+}
 
 /// What a link asks for.
 pub struct LinkState {

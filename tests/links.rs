@@ -245,3 +245,39 @@ fn a_timed_change_of_a_build_only_parameter_is_a_problem() {
         d.problems
     );
 }
+
+#[test]
+fn a_replay_runs_at_most_its_event_cap_and_says_where_it_stopped() {
+    // A retry storm: its retries and timers are events the estimate from the
+    // clients' offer does not count, so the cap on events actually run holds.
+    let (st, problems) =
+        decode_known("#v=1&s=retry-storm&max_attempts=10&at=60:retry=immediate&t=300");
+    assert_eq!(problems, "");
+    let until = st.t_us.unwrap();
+    let replay = |cap| {
+        let mut r = Run::new(st.scenario, st.params.clone(), st.seed, st.changes.clone()).unwrap();
+        let reached = r.advance_bounded_all(until, cap);
+        let events = r.world().events_processed();
+        (r, reached, link::replay_cap(events, cap, reached, until))
+    };
+    let (whole, reached, ok) = replay(u64::MAX);
+    assert_eq!((reached, ok), (until, Ok(())));
+    let all = whole.world().events_processed();
+    let mut plain = Run::new(st.scenario, st.params.clone(), st.seed, st.changes.clone()).unwrap();
+    plain.advance_to(until);
+    assert_eq!(
+        plain.headline(),
+        whole.headline(),
+        "the same run, changes included"
+    );
+
+    let (cut, reached, stopped) = replay(all / 3);
+    assert!(reached < until, "stopped before {until}: {reached}");
+    assert!(cut.world().events_processed() <= all / 3 + 1_000);
+    let e = stopped.unwrap_err();
+    assert!(
+        e.contains("stopped at") && e.contains("of the link's 300 s"),
+        "{e}"
+    );
+    assert!(link::MAX_REPLAY_EVENTS as f64 >= 2.0 * link::MAX_EVENTS);
+}

@@ -121,6 +121,23 @@ impl Run {
         reached
     }
 
+    /// Runs towards `until`, changes included, until it gets there or has
+    /// processed `max_events` more events; returns the time reached.
+    pub fn advance_bounded_all(&mut self, until: Micros, max_events: u64) -> Micros {
+        let stop = self
+            .model
+            .world()
+            .events_processed()
+            .saturating_add(max_events);
+        loop {
+            let left = stop.saturating_sub(self.model.world().events_processed());
+            let reached = self.advance_bounded(until, left);
+            if reached >= until || left == 0 || self.model.world().events_processed() >= stop {
+                return reached;
+            }
+        }
+    }
+
     /// Changes a parameter now and records it as a timed change (for links).
     pub fn change_now(&mut self, name: &str, value: Value) -> Result<(), String> {
         self.params.spec(name)?.check_live()?;

@@ -18,6 +18,7 @@ use wasm_bindgen::JsCast;
 use super::crash;
 use super::lab::{Lab, Pace, Speed};
 use super::perf;
+use crate::link;
 use crate::sim::kernel::time::{from_secs, SEC};
 use crate::sim::Micros;
 
@@ -116,6 +117,14 @@ fn frame(lab: Lab, state: &Rc<RefCell<Loop>>, ts: f64) {
         });
     }
 
+    // A replay that ran more events than a link may ask for stops for good.
+    if let Some(t) = replay {
+        let events = lab.peek(|r| r.world().events_processed());
+        if let Err(e) = link::replay_cap(events, link::MAX_REPLAY_EVENTS, reached, t) {
+            lab.stop();
+            lab.problems.update(|p| p.push(e));
+        }
+    }
     // Where playing stops by itself: a link's time reached, the run's end.
     let replayed = replay == Some(reached);
     let ended = replay.is_none() && now < duration && reached >= duration;
