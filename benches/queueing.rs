@@ -51,10 +51,10 @@ fn main() {
     world.step(seconds * SEC);
 
     let wall_s = start.elapsed().as_secs_f64();
-    let requests = world.metrics.counter_total("service.completed") as u64;
+    let requests = world.metrics().counter_total("service.completed") as u64;
     let events = world.events_processed();
     let mean_wait_ms = world
-        .metrics
+        .metrics()
         .series_histogram("service.wait")
         .and_then(|h| h.mean())
         .map_or(f64::NAN, |us| us / 1e3);

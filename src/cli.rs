@@ -453,13 +453,13 @@ pub fn csv(run: &Run) -> String {
             ));
         }
     }
-    let width_s = run.world().metrics.bucket_us() as f64 / 1e6;
+    let width_s = run.world().metrics().bucket_us() as f64 / 1e6;
     let first = cols
         .iter()
         .filter_map(|(_, v)| v.first().map(|p| p.0))
         .min()
         .unwrap_or(0);
-    let last = run.world().metrics.buckets_closed();
+    let last = run.world().metrics().buckets_closed();
     let mut out = String::from("t_s");
     for (name, _) in &cols {
         out.push(',');

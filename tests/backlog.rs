@@ -41,7 +41,7 @@ fn pair(seed: u64, work_ms: f64, call_timeout_ms: Option<u64>) -> Pair {
 }
 
 fn p50_ms(w: &World, series: &str) -> f64 {
-    w.metrics
+    w.metrics()
         .series_histogram(series)
         .and_then(|h| h.quantile(0.5))
         .expect("samples")
@@ -57,11 +57,11 @@ fn a_call_to_a_full_backlog_waits_for_its_timeout_instead_of_being_refused() {
         p.w.step(60 * SEC);
         let (w, l) = (&p.w, p.w.ledger());
         assert_eq!(
-            w.metrics.counter_total("back.pool.workers.rejected"),
+            w.metrics().counter_total("back.pool.workers.rejected"),
             0.0,
             "nothing refused"
         );
-        assert!(w.metrics.counter_total("back.listen_overflows") > 500.0);
+        assert!(w.metrics().counter_total("back.listen_overflows") > 500.0);
         // The failures are the callers' 2 s timeouts, not fast refusals.
         assert!(l.failed as f64 > 0.9 * l.arrived as f64, "seed {seed}");
         let p50 = p50_ms(w, "users.error_latency");
@@ -94,7 +94,7 @@ fn connect_gives_up_after_six_retransmissions_127_seconds() {
     // Every failed attempt was dropped seven times: the SYN and six retries.
     let failed = w.ledger().failed as f64;
     assert!(failed > 300.0, "{failed}");
-    let drops = w.metrics.counter_total("back.listen_overflows");
+    let drops = w.metrics().counter_total("back.listen_overflows");
     let waiting = drops - 7.0 * failed;
     assert!(
         (0.0..7.0 * 130.0).contains(&waiting),
@@ -114,12 +114,12 @@ fn a_retransmitted_attempt_gets_in_once_the_backlog_has_room() {
     p.w.step(200 * SEC);
     let w = &p.w;
     let l = w.ledger();
-    assert!(w.metrics.counter_total("back.listen_overflows") > 0.0);
+    assert!(w.metrics().counter_total("back.listen_overflows") > 0.0);
     assert_eq!(l.rejected + l.timed_out, 0, "{l:?}");
     assert!(l.succeeded as f64 > 0.9 * l.arrived as f64, "{l:?}");
     // Some answers came only after a retransmission, a second or more later.
     let slowest = w
-        .metrics
+        .metrics()
         .series_histogram("users.latency")
         .and_then(|h| h.quantile(1.0))
         .unwrap();
@@ -133,7 +133,7 @@ fn a_client_meeting_a_full_backlog_is_refused_at_once_by_the_balancer() {
     p.w.step(30 * SEC);
     let l = p.w.ledger();
     assert!(l.rejected as f64 > 0.9 * l.arrived as f64, "{l:?}");
-    assert_eq!(p.w.metrics.counter_total("back.listen_overflows"), 0.0);
+    assert_eq!(p.w.metrics().counter_total("back.listen_overflows"), 0.0);
     let _ = p.back;
 }
 
@@ -156,8 +156,8 @@ fn an_application_queue_refuses_a_direct_call_at_once() {
     ));
     w.add_client(ClientSpec::new("users", 20.0, front, page));
     w.step(30 * SEC);
-    assert!(w.metrics.counter_total("back.pool.workers.rejected") > 400.0);
-    assert_eq!(w.metrics.counter_total("back.listen_overflows"), 0.0);
+    assert!(w.metrics().counter_total("back.pool.workers.rejected") > 400.0);
+    assert_eq!(w.metrics().counter_total("back.listen_overflows"), 0.0);
     let p50 = p50_ms(&w, "users.error_latency");
     assert!(p50 < 5.0, "refused at once: p50 {p50} ms");
 }

@@ -89,7 +89,7 @@ fn rejected_requests_never_reach_the_backend() {
     for seed in SEEDS {
         for mode in ["local", "distributed"] {
             let r = run(ID, &[("rate_limit", mode)], seed, SECS);
-            let m = &r.world().metrics;
+            let m = &r.world().metrics();
             let accepted = m.counter_total("gateway-limit.accepted.bots");
             let rejected = m.counter_total("gateway-limit.rejected.bots");
             let at_backend = m.counter_total("backend.from.bots");
@@ -116,7 +116,7 @@ fn with_a_shared_limit_customer_p99_returns_to_its_no_bot_level() {
             );
             assert!(backend < 1.2, "{backend}");
             let r = run(ID, &[("rate_limit", "distributed")], seed, SECS);
-            let customers = r.world().clients[0].ledger;
+            let customers = r.world().clients()[0].ledger;
             assert_eq!(customers.rejected, 0, "honest customers are never limited");
         }
     }
@@ -133,14 +133,14 @@ fn a_limit_switched_on_mid_run_takes_effect_at_once_and_logs_a_429_burst() {
     let mut r = Run::new(s, s.default_params(), 1, vec![change]).unwrap();
     r.advance_to(from_secs(240.0));
     assert!(r.world().ledger().balances());
-    let bots = r.world().metrics.series("backend.from.bots").unwrap();
+    let bots = r.world().metrics().series("backend.from.bots").unwrap();
     let before: f64 = (60..120).filter_map(|i| bots.get(i)).sum::<f64>() / 60.0;
     let after: f64 = (150..240).filter_map(|i| bots.get(i)).sum::<f64>() / 90.0;
     assert!(rel(before, 200.0) < 0.05, "{before}");
     assert!(after < 1.2, "{after}");
     let bursts: Vec<_> = r
         .world()
-        .log
+        .log()
         .entries()
         .filter(|e| e.text.contains("429 burst"))
         .collect();

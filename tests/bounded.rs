@@ -13,7 +13,7 @@ use resilience_lab::sim::topology::service::DEFAULT_QUEUE_CAP;
 /// Live requests and queued requests of queueing-basics' one service.
 fn live_and_queued(r: &Run) -> (usize, u32) {
     let w = r.world();
-    (w.requests_alive(), w.services[0].queued(0))
+    (w.requests_alive(), w.services()[0].queued(0))
 }
 
 #[test]
@@ -47,7 +47,7 @@ fn a_hundredfold_overload_fills_the_backlog_and_is_refused_not_stored() {
     );
     let rejected = r
         .world()
-        .metrics
+        .metrics()
         .counter_total("service.pool.workers.rejected");
     assert_eq!(rejected, l.rejected as f64, "counted on the pool's series");
 }
@@ -65,7 +65,7 @@ fn a_long_retry_storm_keeps_a_window_of_keys_and_the_same_double_charges() {
     let r = run("retry-storm", &[], 1, 1_200.0);
     let w = r.world();
     let t = w
-        .tables
+        .tables()
         .iter()
         .find(|t| t.name == "charges")
         .expect("charges");
@@ -73,7 +73,7 @@ fn a_long_retry_storm_keeps_a_window_of_keys_and_the_same_double_charges() {
     assert!(t.forgotten() > 100_000, "forgot only {}", t.forgotten());
     assert_eq!(
         t.distinct_keys() as u64 + t.forgotten(),
-        t.rows() - w.metrics.counter_total("charges.duplicates") as u64,
+        t.rows() - w.metrics().counter_total("charges.duplicates") as u64,
         "every new key is remembered or counted as forgotten"
     );
     // Retries come back within seconds, so forgetting keys a quarter of an

@@ -14,7 +14,7 @@ const SECS: f64 = 300.0;
 
 /// Per-bucket login success (ok / ended), `None` where nothing ended.
 fn login_success(r: &Run, bucket: u64) -> Option<f64> {
-    let m = &r.world().metrics;
+    let m = &r.world().metrics();
     let get = |n: &str| m.series(n).and_then(|s| s.get(bucket)).unwrap_or(0.0);
     let ok = get("login.ok");
     let ended = ok + get("login.error") + get("login.rejected") + get("login.timed_out");
@@ -112,7 +112,7 @@ fn an_open_breaker_fails_image_requests_in_under_5_ms() {
     ];
     for (seed, sets) in cases {
         let r = run(ID, sets, seed, SECS);
-        let m = &r.world().metrics;
+        let m = &r.world().metrics();
         let state = m.series("resizer-breaker.state").unwrap();
         let fail_p50 = m.series("profile.error_latency.p50").unwrap();
         // Every second the breaker was open throughout, image requests failed fast.
@@ -133,7 +133,7 @@ fn an_open_breaker_fails_image_requests_in_under_5_ms() {
         );
         let opened = r
             .world()
-            .log
+            .log()
             .entries()
             .find(|e| e.text.starts_with("resizer-breaker opened"));
         let at = opened.expect("logged").at_us;

@@ -47,12 +47,12 @@ fn no_parameter_uses_a_name_the_link_reserves() {
 fn every_chart_series_exists_once_built() {
     for s in scenarios::catalogue() {
         let r = Run::new(s, s.default_params(), 1, Vec::new()).unwrap();
-        let names = r.world().metrics.series_names();
+        let names = r.world().metrics().series_names();
         for chart in (s.charts)() {
             for line in &chart.lines {
                 for n in series_names(&line.expr) {
                     assert!(
-                        r.world().metrics.series(n).is_some(),
+                        r.world().metrics().series(n).is_some(),
                         "{}: chart '{}' line '{}' reads '{n}', which the world does not record (it records {} series)",
                         s.id,
                         chart.title,

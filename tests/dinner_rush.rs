@@ -90,7 +90,7 @@ fn hpa_adds_about_40_pods_for_the_rush_and_removes_them_after() {
         let end = fig(&r, "pods_at_end");
         assert!(end <= 8.0, "seed {seed}: {end} pods at 20:30");
         let s = r.world().service_index("web").unwrap();
-        assert!(r.world().autoscalers[0].scale_downs >= 3);
+        assert!(r.world().autoscalers()[0].scale_downs >= 3);
         assert_eq!(r.world().draining_pods(s), 0);
     }
 }
@@ -128,7 +128,7 @@ fn with_sticky_sessions_new_pods_idle_while_old_ones_burn() {
         // The autoscaler added as many pods, but the hottest pod sat at 100 %
         // while the coolest was nearly idle during the ramp (17:35–18:00).
         assert!(fig(&burn, "pods_added") >= fig(&free, "pods_added") - 4.0);
-        let m = &burn.world().metrics;
+        let m = &burn.world().metrics();
         let ramp = |name: &str| {
             let r = m.series(name).unwrap();
             (213..360).map(|i| r.get(i).unwrap()).sum::<f64>() / 147.0
@@ -167,7 +167,7 @@ fn every_toggle_applies_live() {
     assert!(r.world().ledger().balances());
     let web = r.world().service_index("web").unwrap();
     let live = |r: &Run| {
-        let svc = &r.world().services[web.index()];
+        let svc = &r.world().services()[web.index()];
         svc.ready_pods() + svc.starting_pods()
     };
     assert!(live(&r) > 20, "{}", live(&r));

@@ -57,7 +57,7 @@ fn saga_events_hold_no_lock_across_a_call_zero_deadlocks_and_full_throughput() {
         assert!(fig(&r, "max_lock_hold_ms") < 200.0);
         assert!(fig(&r, "p99_latency_ms") < 100.0);
         // The other half of each saga happened too, asynchronously.
-        let m = &r.world().metrics;
+        let m = &r.world().metrics();
         for topic in ["order-placed", "shipment-dispatched"] {
             let (p, c) = (
                 m.counter_total(&format!("{topic}.published")),
@@ -101,7 +101,7 @@ fn switching_to_sagas_mid_incident_restores_throughput() {
         r.advance_to(from_secs(600.0));
         assert!(r.world().ledger().balances());
         let ok_per_s = |from: u64, to: u64| {
-            let m = &r.world().metrics;
+            let m = &r.world().metrics();
             let mut sum = 0.0;
             for name in ["checkout.ok", "courier.ok"] {
                 let ring = m.series(name).unwrap();

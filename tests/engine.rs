@@ -67,7 +67,7 @@ fn ledger_balances_at_every_instant_and_every_outcome_occurs() {
     while t < 80 * SEC {
         t += 7 * MS;
         w.step(t);
-        for c in &w.clients {
+        for c in w.clients() {
             assert!(c.ledger.balances(), "t={t}: {:?}", c.ledger);
         }
     }
@@ -81,14 +81,14 @@ fn ledger_balances_at_every_instant_and_every_outcome_occurs() {
         l.succeeded + l.failed + l.rejected + l.timed_out + l.in_flight
     );
     // Weighted requests count by their weight.
-    let bulk = &w.clients[1].ledger;
+    let bulk = &w.clients()[1].ledger;
     assert_eq!(bulk.arrived % 3, 0);
 }
 
 fn fingerprint(w: &World) -> String {
     let mut s = format!("{:?} {} ", w.ledger(), w.events_processed());
-    for name in w.metrics.series_names() {
-        let r = w.metrics.series(&name).unwrap();
+    for name in w.metrics().series_names() {
+        let r = w.metrics().series(&name).unwrap();
         let sum: f64 = r.values().filter(|v| v.is_finite()).sum();
         s.push_str(&format!("{name}={sum:.9};"));
     }
@@ -164,7 +164,7 @@ fn adding_servers_mid_run_drains_the_queue() {
     p.set_text("arrival_rps", "1100").unwrap(); // overloaded: 110 % of 10 servers
     let mut r = Run::new(s, p, 2, Vec::new()).unwrap();
     r.advance_to(60 * SEC);
-    let queued_before = r.world().services[0].queued(0);
+    let queued_before = r.world().services()[0].queued(0);
     assert!(
         queued_before > 1_000,
         "queue should grow without bound: {queued_before}"
@@ -172,7 +172,7 @@ fn adding_servers_mid_run_drains_the_queue() {
     r.change_now("servers", scenarios::Value::Number(14.0))
         .unwrap();
     r.advance_to(120 * SEC);
-    let queued_after = r.world().services[0].queued(0);
+    let queued_after = r.world().services()[0].queued(0);
     assert!(
         queued_after < 100,
         "queue should drain: {queued_before} -> {queued_after}"
@@ -192,14 +192,14 @@ fn pods_added_become_ready_after_startup_and_removed_pods_drain() {
     w.set_startup(s, 30 * SEC);
     w.step(SEC);
     w.scale_to(s, 5);
-    assert_eq!(w.services[0].ready_pods(), 2);
-    assert_eq!(w.services[0].starting_pods(), 3);
+    assert_eq!(w.services()[0].ready_pods(), 2);
+    assert_eq!(w.services()[0].starting_pods(), 3);
     w.step(31 * SEC + 1);
-    assert_eq!(w.services[0].ready_pods(), 5);
+    assert_eq!(w.services()[0].ready_pods(), 5);
     w.scale_to(s, 1);
     w.step(40 * SEC);
-    assert_eq!(w.services[0].ready_pods(), 1);
-    assert!(w.log.entries().any(|e| e.text.contains("pod 4 ready")));
+    assert_eq!(w.services()[0].ready_pods(), 1);
+    assert!(w.log().entries().any(|e| e.text.contains("pod 4 ready")));
     assert!(w.ledger().balances());
 }
 
@@ -218,7 +218,7 @@ fn arrivals_follow_the_rate_profile() {
         10.0,
     )));
     w.step(180 * SEC);
-    let arr = w.metrics.series("c.arrived").unwrap();
+    let arr = w.metrics().series("c.arrived").unwrap();
     let per_min = |m: u64| {
         (m * 60..(m + 1) * 60)
             .map(|i| arr.get(i).unwrap())
@@ -249,9 +249,9 @@ fn a_cancelled_timed_action_neither_runs_nor_marks_the_charts() {
     assert_eq!(w.timeline(), vec![(10 * SEC, "kept")]);
     w.step(30 * SEC);
     assert!(!w.cancel(keep), "an action that ran cannot be cancelled");
-    assert_eq!(w.services[0].spec.pools[0].workers, 5);
+    assert_eq!(w.services()[0].spec.pools[0].workers, 5);
     let marks: Vec<&str> = w
-        .log
+        .log()
         .entries()
         .filter(|e| e.marker)
         .map(|e| e.text.as_str())
@@ -273,8 +273,8 @@ fn a_caller_that_gives_up_is_recorded_with_the_time_it_waited() {
     w.add_client(ClientSpec::new("c", 2.0, api, slow).timeout_us(200 * MS));
     w.step(600 * SEC);
     let l = w.ledger();
-    let gave_up = w.metrics.series_histogram("c.gave_up_after").unwrap();
-    let answered = w.metrics.series_histogram("c.latency").unwrap();
+    let gave_up = w.metrics().series_histogram("c.gave_up_after").unwrap();
+    let answered = w.metrics().series_histogram("c.latency").unwrap();
     assert!(l.timed_out > 300 && l.succeeded > 200, "{l:?}");
     assert_eq!(
         gave_up.count(),

@@ -13,7 +13,7 @@ const DAY_S: f64 = 86_400.0;
 
 /// (bucket index, value) of a series, NaN buckets left out.
 fn series(r: &Run, name: &str) -> Vec<(u64, f64)> {
-    let ring = r.world().metrics.series(name).unwrap();
+    let ring = r.world().metrics().series(name).unwrap();
     (ring.first_bucket()..)
         .zip(ring.values())
         .filter(|(_, v)| !v.is_nan())
@@ -40,7 +40,7 @@ fn without_eviction_the_floor_rises_and_the_pod_restarts_about_every_4_hours() {
         assert!((5.0..=7.0).contains(&restarts), "{restarts} restarts");
         let slope = fig(&r, "heap_floor_slope_mb_per_h");
         assert!(slope > 300.0, "floor slope {slope:.0} MB/h");
-        let log: Vec<&str> = r.world().log.entries().map(|e| e.text.as_str()).collect();
+        let log: Vec<&str> = r.world().log().entries().map(|e| e.text.as_str()).collect();
         assert!(log.iter().any(|t| t.contains("GC overhead limit exceeded")));
         assert!(log.iter().any(|t| t.contains("Restarted")));
     }
@@ -77,7 +77,7 @@ fn p99_latency_climbs_as_gc_pauses_grow_before_each_restart() {
         }
         let pauses = r
             .world()
-            .metrics
+            .metrics()
             .series_histogram("order.gc_pause")
             .unwrap();
         assert!(pauses.max().unwrap() > 4 * pauses.quantile(0.01).unwrap() as u64);

@@ -110,8 +110,8 @@ fn switching_to_join_fetch_live_ends_the_timeouts() {
     r.advance_to(900 * SEC);
     let w = r.world();
     assert!(w.ledger().balances());
-    let timed_out = w.metrics.series("finance-users.timed_out").unwrap();
-    let ok = w.metrics.series("finance-users.ok").unwrap();
+    let timed_out = w.metrics().series("finance-users.timed_out").unwrap();
+    let ok = w.metrics().series("finance-users.ok").unwrap();
     // 10 s buckets: all time out before; none from a minute after the switch.
     let sum = |s: &resilience_lab::sim::kernel::metrics::Ring, a: u64, b: u64| {
         (a..b).map(|i| s.get(i).unwrap()).sum::<f64>()
@@ -145,7 +145,7 @@ fn every_toggle_applies_live() {
     let l = r.world().ledger();
     assert!(l.succeeded > 0 && l.timed_out > 0);
     // After the last change every report is generated again, one query each.
-    let m = &r.world().metrics;
+    let m = &r.world().metrics();
     let f = m.series("billing-db.fetches").unwrap();
     let q = m.series("billing-db.fetch_queries").unwrap();
     let late = |s: &resilience_lab::sim::kernel::metrics::Ring| {

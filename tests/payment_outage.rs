@@ -13,7 +13,7 @@ const SEEDS: [u64; 3] = [1, 7, 42];
 
 /// Share of gateway requests that failed among those that ended in `[from_s, to_s)`.
 fn error_rate_between(r: &Run, from_s: u64, to_s: u64) -> f64 {
-    let m = &r.world().metrics;
+    let m = &r.world().metrics();
     let sum = |outcomes: &[&str]| -> f64 {
         let mut t = 0.0;
         for side in ["green", "blue"] {
@@ -34,7 +34,7 @@ fn error_rate_between(r: &Run, from_s: u64, to_s: u64) -> f64 {
 
 /// Mean of a gauge series over the buckets `[from_s, to_s)` (1 s buckets).
 fn mean_between(r: &Run, series: &str, from_s: u64, to_s: u64) -> f64 {
-    let ring = r.world().metrics.series(series).unwrap();
+    let ring = r.world().metrics().series(series).unwrap();
     let v: Vec<f64> = (ring.first_bucket()..)
         .zip(ring.values())
         .filter(|(i, _)| (from_s..to_s).contains(i))
@@ -65,7 +65,7 @@ fn bad_deploy_on_10_pods_gives_over_30_percent_5xx_with_pods_in_crash_loops() {
         assert!(err > 0.3, "seed {seed} replicas {replicas}: 5xx {err:.3}");
         assert!(fig(&r, "oom_kills") >= 10.0);
         assert!(fig(&r, "peak_memory_ratio") > 1.0);
-        let log: Vec<&str> = r.world().log.entries().map(|e| e.text.as_str()).collect();
+        let log: Vec<&str> = r.world().log().entries().map(|e| e.text.as_str()).collect();
         for want in ["OOMKilled", "CrashLoopBackOff", "Restarted"] {
             assert!(
                 log.iter().any(|t| t.contains(want)),
@@ -125,7 +125,7 @@ fn shifting_to_blue_brings_5xx_to_about_zero_and_memory_back_to_its_pre_deploy_l
         );
         assert!(r
             .world()
-            .log
+            .log()
             .entries()
             .any(|e| e.text.starts_with("Traffic shifted")));
     }
@@ -195,7 +195,7 @@ fn a_shift_called_off_before_it_happens_leaves_no_marker_and_no_shift() {
         r.advance_to(400_000_000);
         let w = r.world();
         assert!(
-            !w.log.entries().any(|e| e.text == "Shift to Blue"),
+            !w.log().entries().any(|e| e.text == "Shift to Blue"),
             "seed {seed}: a phantom shift"
         );
         assert!(w.timeline().iter().all(|(_, l)| *l != "Shift to Blue"));

@@ -32,7 +32,7 @@ const NUMBER_FORMAT: Outcome = Outcome::Rejected;
 fn breaker(spec: BreakerSpec) -> Breaker {
     let mut w = World::new(1, WorldConfig::default());
     w.add_breaker(spec);
-    w.breakers.remove(0)
+    w.breakers()[0].clone()
 }
 
 /// `CircuitBreakerStateMachineTest.setUp`: failure rate 50 %, 4 calls in
@@ -402,17 +402,17 @@ fn auto_transition_moves_to_half_open_without_a_call() {
         });
         w.transition_breaker(id, BreakerState::Open).unwrap();
         w.step(2 * SEC - 1);
-        assert_eq!(w.breakers[id.index()].state(), BreakerState::Open);
+        assert_eq!(w.breakers()[id.index()].state(), BreakerState::Open);
         w.step(10 * SEC);
         assert_eq!(
-            w.breakers[id.index()].state(),
+            w.breakers()[id.index()].state(),
             state,
             "automatic {automatic}"
         );
-        let band = w.metrics.series("testName.state").unwrap();
+        let band = w.metrics().series("testName.state").unwrap();
         let last = band.get(band.first_bucket() + band.len() as u64 - 1);
         assert_eq!(last, Some(gauge), "automatic {automatic}");
-        let logged = w.log.entries().any(|e| e.text.contains("half-open"));
+        let logged = w.log().entries().any(|e| e.text.contains("half-open"));
         assert_eq!(logged, automatic);
     }
 }
@@ -837,7 +837,7 @@ fn time_window_slides_second_by_second() {
 fn bulkhead(spec: BulkheadSpec) -> Bulkhead {
     let mut w = World::new(1, WorldConfig::default());
     w.add_bulkhead(spec);
-    w.bulkheads.remove(0)
+    w.bulkheads()[0].clone()
 }
 
 /// Callers that ask for permits (threads, upstream).
@@ -920,7 +920,7 @@ fn bulkhead_permissions_change_while_idle() {
     let mut w = World::new(1, WorldConfig::default());
     let id = w.add_bulkhead(BulkheadSpec::new("test", 3).max_wait_us(5 * SEC));
     let spec = |w: &World| {
-        let s = &w.bulkheads[id.index()].spec;
+        let s = &w.bulkheads()[id.index()].spec;
         (s.max_concurrent, s.max_wait_us)
     };
     assert_eq!(spec(&w), (3, 5 * SEC));
@@ -928,7 +928,7 @@ fn bulkhead_permissions_change_while_idle() {
     assert_eq!(spec(&w), (5, 5 * SEC));
     w.set_bulkhead(id, 2, 5 * SEC);
     assert_eq!(spec(&w), (2, 5 * SEC));
-    assert_eq!(w.bulkheads[id.index()].available(), 2);
+    assert_eq!(w.bulkheads()[id.index()].available(), 2);
 }
 
 /// SemaphoreBulkheadTest.changeWaitTimeInIdleState
@@ -937,9 +937,9 @@ fn bulkhead_wait_changes_while_idle() {
     let mut w = World::new(1, WorldConfig::default());
     let id = w.add_bulkhead(BulkheadSpec::new("test", 3).max_wait_us(5 * SEC));
     w.set_bulkhead(id, 3, 3 * SEC);
-    assert_eq!(w.bulkheads[id.index()].spec.max_wait_us, 3 * SEC);
+    assert_eq!(w.bulkheads()[id.index()].spec.max_wait_us, 3 * SEC);
     w.set_bulkhead(id, 3, 7 * SEC);
-    let s = &w.bulkheads[id.index()].spec;
+    let s = &w.bulkheads()[id.index()].spec;
     assert_eq!((s.max_concurrent, s.max_wait_us), (3, 7 * SEC));
 }
 
@@ -1214,7 +1214,7 @@ fn retry_run(policy: RetryPolicy, callee: Callee) -> RetryRun {
     w.step(30 * SEC);
     let l = w.ledger();
     assert!(l.balances() && l.in_flight == 0, "{l:?}");
-    let m = &w.metrics;
+    let m = &w.metrics();
     let lat = m.series_histogram("users.latency").unwrap();
     RetryRun {
         attempts: m.counter_total("id.attempts"),

@@ -25,7 +25,7 @@ fn fixed_1s_retries_come_back_in_synchronized_waves_that_double_the_load() {
         assert!(rec >= 2.0, "seed {seed}: recovery {rec} s");
         // The waves: one second and two seconds after the connections dropped,
         // a tenth of a second holds at least twice the offered load.
-        let m = &r.world().metrics;
+        let m = &r.world().metrics();
         let prov = m.series("provider.arrived").unwrap();
         let offered = m.series("checkout.arrived").unwrap();
         for wave_s in [61, 62] {
@@ -67,7 +67,7 @@ fn retries_of_lost_answers_double_charge_without_idempotency_keys_and_never_with
         let doubles = fig(&without, "double_charges");
         let lost = without
             .world()
-            .metrics
+            .metrics()
             .counter_total("provider.responses_lost");
         assert!(doubles > 0.0, "seed {seed} {retry}: {doubles}");
         assert!(
@@ -78,7 +78,10 @@ fn retries_of_lost_answers_double_charge_without_idempotency_keys_and_never_with
         keyed.push(("idempotency_key", "on"));
         let with = run(ID, &keyed, seed, 90.0);
         assert_eq!(fig(&with, "double_charges"), 0.0, "seed {seed} {retry}");
-        let stored = with.world().metrics.counter_total("idempotency-keys.found");
+        let stored = with
+            .world()
+            .metrics()
+            .counter_total("idempotency-keys.found");
         assert!(stored > 0.0, "repeats were answered from the key store");
     }
     // No retry, no double charge — and no success for a lost answer either.
@@ -95,7 +98,7 @@ fn an_open_breaker_aborts_retries_at_once_and_the_provider_sees_only_probes() {
             seed,
             150.0,
         );
-        let m = &r.world().metrics;
+        let m = &r.world().metrics();
         let state = m.series("provider-breaker.state").unwrap();
         let prov = m.series("provider.arrived").unwrap();
         let attempts = m.series("gateway-retry.attempts").unwrap();
@@ -119,7 +122,7 @@ fn an_open_breaker_aborts_retries_at_once_and_the_provider_sees_only_probes() {
         assert!(open > 100, "open for most of the outage: {open} buckets");
         let half_opens = r
             .world()
-            .log
+            .log()
             .entries()
             .filter(|e| {
                 e.text.contains("half-open") && (first * SEC / 10..140 * SEC).contains(&e.at_us)
@@ -157,7 +160,7 @@ fn idempotency_keys_switched_on_live_stop_double_charges_from_then_on() {
     }];
     let mut r = Run::new(s, s.default_params(), 4, flip).unwrap();
     r.advance_to(100 * SEC);
-    let d = r.world().metrics.series("charges.duplicates").unwrap();
+    let d = r.world().metrics().series("charges.duplicates").unwrap();
     let before: f64 = (0..500).map(|b| d.get(b).unwrap()).sum();
     // A charge made just before the flip stored no key: its retries may still
     // charge again, up to two timeouts and two waits (6 s) later. After that, none.
@@ -176,7 +179,7 @@ fn marks(r: &Run, label: &str) -> (Vec<f64>, Vec<u64>) {
         .collect();
     let logged = r
         .world()
-        .log
+        .log()
         .entries()
         .filter(|e| e.text == label)
         .map(|e| e.at_us)

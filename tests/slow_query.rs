@@ -117,7 +117,7 @@ fn adding_the_index_live_drops_the_cpu_at_once() {
     let mut r = Run::new(s, s.default_params(), 7, vec![change]).unwrap();
     r.advance_to(600 * SEC);
     assert!(r.world().ledger().balances());
-    let cpu = r.world().metrics.series("postgres.primary.cpu").unwrap();
+    let cpu = r.world().metrics().series("postgres.primary.cpu").unwrap();
     let mean = |from: u64, to: u64| {
         (from..to).map(|i| cpu.get(i).unwrap()).sum::<f64>() / (to - from) as f64
     };
@@ -146,7 +146,7 @@ fn every_toggle_applies_live() {
     assert!(r.world().ledger().balances());
     // The last minutes see the status index on monthly partitions of 50 M rows:
     // the newest partition's rows with that status, 50 M × 15/365 × 0.2 %.
-    let m = &r.world().metrics;
+    let m = &r.world().metrics();
     let (rows, calls) = (
         m.series("postgres.stmt.telemetry.rows_read").unwrap(),
         m.series("postgres.stmt.telemetry.calls").unwrap(),

@@ -33,7 +33,7 @@ fn headline(sets: &[(&str, &str)], seed: u64, secs: f64) -> (f64, f64, Option<f6
 
 /// The error rate per bucket of the run, over every visitor.
 fn error_rates(r: &Run) -> Vec<f64> {
-    let m = &r.world().metrics;
+    let m = &r.world().metrics();
     let sum = |kinds: &[&str], i: u64| -> f64 {
         ["home", "pages"]
             .iter()
@@ -120,12 +120,12 @@ fn the_widget_comes_back_about_five_minutes_after_the_spike_once_pods_have_caugh
         );
         let w = r.world();
         // Restored for good: on at the end, last changed at the restore.
-        let widget = &w.flags[w.flag_index("widget").unwrap() as usize];
+        let widget = &w.flags()[w.flag_index("widget").unwrap() as usize];
         assert!(widget.is_on());
         assert_eq!(widget.changed_at_us(), Some(from_secs(300.0 + restored)));
         // By a rule about capacity, not a clock: every pod asked for was ready.
         let at = ((300.0 + restored) / 5.0) as u64;
-        let m = &w.metrics;
+        let m = &w.metrics();
         let ready = m.series("web.pods_ready").unwrap().get(at - 1).unwrap();
         let desired = m.series("web.hpa_desired").unwrap().get(at - 1).unwrap();
         assert!(ready >= desired, "{ready} ready of {desired}");
@@ -153,7 +153,12 @@ fn a_scheduled_prewarm_leaves_no_error_burst_at_all() {
         let worst = error_rates(&r).into_iter().fold(0.0, f64::max);
         assert!(worst < 0.01, "seed {seed} {factor}×: worst 5 s {worst}");
         assert!(fig(&r, "error_rate_first_5min") < 0.005);
-        let ready_at_broadcast = r.world().metrics.series("web.pods_ready").unwrap().get(59);
+        let ready_at_broadcast = r
+            .world()
+            .metrics()
+            .series("web.pods_ready")
+            .unwrap()
+            .get(59);
         assert_eq!(ready_at_broadcast, Some(12.0));
     }
 }

@@ -12,7 +12,7 @@ const ID: &str = "webhook-duplicates";
 const SECS: f64 = 43_200.0;
 
 fn per_minute(r: &Run, name: &str, from_min: u64, to_min: u64) -> f64 {
-    let s = r.world().metrics.series(name).unwrap();
+    let s = r.world().metrics().series(name).unwrap();
     (from_min..to_min).map(|b| s.get(b).unwrap()).sum()
 }
 
@@ -80,7 +80,7 @@ fn a_unique_constraint_stops_every_duplicate() {
         assert!(fig(&r, "redeliveries") > 10_000.0);
         let violations = r
             .world()
-            .metrics
+            .metrics()
             .counter_total("processed_events.violations");
         assert_eq!(
             violations,
@@ -165,7 +165,7 @@ fn restart_marks(r: &Run) -> (Vec<f64>, Vec<u64>) {
         .collect();
     let logged = r
         .world()
-        .log
+        .log()
         .entries()
         .filter(|e| e.text == "Redis restarts")
         .map(|e| e.at_us)

@@ -261,7 +261,7 @@ impl Model for BotModel {
 
     fn headline(&self, _p: &Params) -> Headline {
         let w = &self.world;
-        let m = &w.metrics;
+        let m = &w.metrics();
         let secs = w.now() as f64 / 1e6;
         let per_s = |name: &str| (secs > 0.0).then(|| m.counter_total(name) / secs);
         let p99 = m

@@ -295,7 +295,7 @@ impl Model for CascadeModel {
     }
 
     fn headline(&self, _p: &Params) -> Headline {
-        let m = &self.world.metrics;
+        let m = &self.world.metrics();
         let fault = bucket_at(m, FAULT_S * SEC);
         let now = m.buckets_closed();
         let (ok, all) = outcome_names("login");

@@ -6,7 +6,7 @@ use super::schema::SeriesExpr;
 
 /// Evaluates a chart line over the kept buckets: (bucket index, value) pairs.
 pub fn eval_line(run: &Run, expr: &SeriesExpr) -> Vec<(u64, f64)> {
-    let m = &run.world().metrics;
+    let m = &run.world().metrics();
     let width_s = m.bucket_us() as f64 / 1e6;
     let ring = |n: &str| m.series(n);
     match expr {

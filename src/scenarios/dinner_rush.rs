@@ -332,7 +332,7 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
 impl DinnerRush {
     /// Per-minute sums of the diners' outcome counters: (failed, ended).
     fn per_minute_outcomes(&self) -> Vec<(f64, f64)> {
-        let m = &self.world.metrics;
+        let m = &self.world.metrics();
         let per_min = (60_000 / SCENARIO.bucket_ms).max(1) as usize;
         let mut out: Vec<(f64, f64)> = Vec::new();
         for d in DINERS {
@@ -362,7 +362,7 @@ impl DinnerRush {
 
     /// The highest one-minute mean of a gauge series.
     fn peak_minute(&self, name: &str) -> Option<f64> {
-        let r = self.world.metrics.series(name)?;
+        let r = self.world.metrics().series(name)?;
         let per_min = (60_000 / SCENARIO.bucket_ms).max(1) as usize;
         let v: Vec<f64> = r.values().collect();
         v.chunks(per_min)
@@ -418,16 +418,16 @@ impl Model for DinnerRush {
 
     fn headline(&self, _: &Params) -> Headline {
         let w = &self.world;
-        let mut ledger = w.clients[self.clients[0].index()].ledger;
-        ledger.add(&w.clients[self.clients[1].index()].ledger);
+        let mut ledger = w.client(self.clients[0]).ledger;
+        ledger.add(&w.client(self.clients[1]).ledger);
         let worst = self
             .per_minute_outcomes()
             .iter()
             .filter(|(_, ended)| *ended > 0.0)
             .map(|(f, e)| f / e)
             .fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.max(x))));
-        let a = &w.autoscalers[self.hpa.index()];
-        let svc = &w.services[self.web.index()];
+        let a = &w.autoscaler(self.hpa);
+        let svc = &w.service(self.web);
         let replica_peak = (1..=3)
             .filter_map(|i| self.peak_minute(&format!("postgres.replica{i}.cpu")))
             .fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.max(x))));

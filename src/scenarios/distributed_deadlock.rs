@@ -343,9 +343,9 @@ impl Model for DeadlockModel {
         // waits of callers that gave up.
         let mut lat = crate::sim::kernel::metrics::Histogram::new();
         for c in self.clients.clone() {
-            let name = &w.clients[c.index()].spec.name;
+            let name = &w.client(c).spec.name;
             for series in ["latency", "gave_up_after"] {
-                if let Some(h) = w.metrics.series_histogram(&format!("{name}.{series}")) {
+                if let Some(h) = w.metrics().series_histogram(&format!("{name}.{series}")) {
                     lat.merge(h);
                 }
             }

@@ -205,7 +205,7 @@ impl LeakModel {
     /// pod's last floor, which would open the next life high and tilt its fit
     /// downwards.
     fn floor_slope_mb_per_h(&self) -> Option<f64> {
-        let m = &self.world.metrics;
+        let m = &self.world.metrics();
         let floor = m.series("order.heap_after_gc_mb")?;
         let kills = m.series("order.oom_kills")?;
         let restarts = m.series("order.restarts")?;

@@ -327,7 +327,7 @@ impl Model for NPlusOne {
 
     fn headline(&self, _: &Params) -> Headline {
         let w = &self.world;
-        let m = &w.metrics;
+        let m = &w.metrics();
         let lat = m.series_histogram("billing.latency");
         let fetches = m.counter_total("billing-db.fetches");
         let queries = m.counter_total("billing-db.fetch_queries");
@@ -339,7 +339,7 @@ impl Model for NPlusOne {
             })
         };
         let (hits, misses) = (half("redis.hits"), half("redis.misses"));
-        let l = &w.clients[self.client.index()].ledger;
+        let l = &w.client(self.client).ledger;
         vec![
             (
                 "p50_latency_ms",

@@ -278,7 +278,7 @@ impl PaymentModel {
 
     /// (failed, ended) at the gateway over buckets `from..` of the kept series.
     fn window(&self, from_bucket: u64) -> (f64, f64) {
-        let m = &self.world.metrics;
+        let m = &self.world.metrics();
         let to = m.buckets_closed();
         let sum = |names: Vec<String>| -> f64 {
             names
@@ -339,8 +339,8 @@ impl Model for PaymentModel {
 
     fn headline(&self, _p: &Params) -> Headline {
         let w = &self.world;
-        let bucket_us = w.metrics.bucket_us();
-        let closed = w.metrics.buckets_closed();
+        let bucket_us = w.metrics().bucket_us();
+        let closed = w.metrics().buckets_closed();
         let rate = |(f, e): (f64, f64)| (e > 0.0).then(|| f / e);
         let after_deploy =
             (closed * bucket_us > DEPLOY_US).then(|| self.window(DEPLOY_US / bucket_us));

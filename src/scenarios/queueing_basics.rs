@@ -197,7 +197,7 @@ impl Model for QueueingModel {
 
     fn headline(&self, p: &Params) -> Headline {
         let w = &self.world;
-        let m = &w.metrics;
+        let m = &w.metrics();
         let now = w.now();
         let secs = now as f64 / 1e6;
         let wait = m.series_histogram("service.wait");

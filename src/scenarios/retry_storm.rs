@@ -350,13 +350,13 @@ impl StormModel {
     /// (largest attempts in a bucket, largest checkouts offered in a bucket) over
     /// buckets [from, to).
     fn peaks(&self, from: u64, to: u64) -> (f64, f64) {
-        let m = &self.world.metrics;
+        let m = &self.world.metrics();
         let max = |n: &str| peak_between(m, n, from, to).unwrap_or(0.0);
         (max("provider.arrived"), max("checkout.arrived"))
     }
 
     fn recovery_s(&self, failover: u64, end: u64) -> Option<f64> {
-        let m = &self.world.metrics;
+        let m = &self.world.metrics();
         let per_s = SEC / m.bucket_us();
         let (ok, all) = outcome_names("checkout");
         let before = share_between(m, &ok, &all, failover.saturating_sub(60 * per_s), failover)?;
@@ -406,7 +406,7 @@ impl Model for StormModel {
     }
 
     fn headline(&self, _p: &Params) -> Headline {
-        let m = &self.world.metrics;
+        let m = &self.world.metrics();
         let now = m.buckets_closed();
         let failover = bucket_at(m, FAILOVER_S * SEC);
         let window_end = bucket_at(m, OUTAGE_S * SEC).min(now);

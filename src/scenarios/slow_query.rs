@@ -267,12 +267,12 @@ impl Model for SlowQuery {
 
     fn headline(&self, _: &Params) -> Headline {
         let w = &self.world;
-        let m = &w.metrics;
+        let m = &w.metrics();
         let calls = m.counter_total("postgres.stmt.telemetry.calls");
         let rows = m.counter_total("postgres.stmt.telemetry.rows_read");
         let time = m.series_histogram("postgres.stmt.telemetry.time");
         let q = |x: f64| time.and_then(|h| h.quantile(x)).map(|us| us / 1e3);
-        let d = &w.clients[self.dashboards.index()].ledger;
+        let d = &w.client(self.dashboards).ledger;
         vec![
             ("query_p50_ms", q(0.5)),
             ("db_cpu", m.gauge_time_mean("postgres.primary.cpu", w.now())),

@@ -402,7 +402,7 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
 impl TvModel {
     /// Sum over the buckets of `[from, to)` of the named counters.
     fn window_sum(&self, names: &[String], from: Micros, to: Micros) -> f64 {
-        let m = &self.world.metrics;
+        let m = &self.world.metrics();
         let (b0, b1) = (figures::bucket_at(m, from), figures::bucket_at(m, to));
         names
             .iter()
@@ -412,7 +412,7 @@ impl TvModel {
 
     /// End of the first-minutes window, or of what has run of it.
     fn window_end(&self) -> Micros {
-        let m = &self.world.metrics;
+        let m = &self.world.metrics();
         let closed = m.buckets_closed() * m.bucket_us();
         closed.min(self.spike_at_us + WINDOW_S * SEC)
     }
@@ -458,7 +458,7 @@ impl Model for TvModel {
         let bad = self.window_sum(&names(&["error", "rejected", "timed_out"]), from, to);
         let ended = bad + self.window_sum(&names(&["ok"]), from, to);
         let error_rate = (to > from && ended > 0.0).then(|| bad / ended);
-        let m = &self.world.metrics;
+        let m = &self.world.metrics();
         let width_s = as_secs(m.bucket_us());
         // The DB figure looks at the crisis itself: from the moment traffic
         // reaches its peak, for one pod start-up time, the span in which no new
@@ -475,7 +475,7 @@ impl Model for TvModel {
         .map(|q| q / width_s);
         // The widget is restored if it is on now and last changed after the
         // spike began (it had been shed during the spike).
-        let flag = &self.world.flags[self.widget.index()];
+        let flag = &self.world.flag(self.widget);
         let restored = match flag.changed_at_us() {
             Some(t) if flag.is_on() && t >= self.spike_at_us => Some(as_secs(t - self.spike_at_us)),
             _ => None,

@@ -283,7 +283,7 @@ impl Model for WebhookModel {
     }
 
     fn headline(&self, _p: &Params) -> Headline {
-        let m = &self.world.metrics;
+        let m = &self.world.metrics();
         let t = |n: &str| Some(m.counter_total(n));
         vec![
             ("events", t("events.arrived")),

@@ -84,7 +84,7 @@ fn Chart(spec: ChartSpec, index: usize, markers: Memo<Vec<Marker>>) -> impl Into
     // Redraw when a bucket closes or the run is rebuilt, not on every frame.
     let buckets = Memo::new(move |_| {
         let build = lab.build.get();
-        (build, lab.read(|r| r.world().metrics.buckets_closed()))
+        (build, lab.read(|r| r.world().metrics().buckets_closed()))
     });
     let spec = Rc::new(spec);
     let s2 = spec.clone();
@@ -203,7 +203,7 @@ fn redraw(
         canvas.set_width(bw);
         canvas.set_height(bh);
     }
-    let m = &run.world().metrics;
+    let m = run.world().metrics();
     let bucket_s = m.bucket_us() as f64 / 1e6;
     let closed = m.buckets_closed();
     let lines: Vec<Vec<(u64, f64)>> = spec.lines.iter().map(|l| eval_line(run, &l.expr)).collect();
@@ -262,7 +262,7 @@ fn markers_of(run: &Run) -> Vec<Marker> {
     let now_s = run.now() as f64 / 1e6;
     let mut v: Vec<Marker> = run
         .world()
-        .log
+        .log()
         .entries()
         .filter(|e| e.marker)
         .map(|e| Marker {

@@ -287,7 +287,7 @@ impl Lab {
     pub fn step_bucket(&self) {
         self.stop();
         self.mutate(|r| {
-            let b = r.world().metrics.bucket_us();
+            let b = r.world().metrics().bucket_us();
             let until = (r.now() / b + 1) * b;
             r.advance_to(until);
         });

@@ -24,11 +24,11 @@ struct Row {
 pub fn EventLog() -> impl IntoView {
     let lab = expect_context::<Lab>();
     // (build, entries ever written): the rows change only when this does.
-    let written = Memo::new(move |_| (lab.build.get(), lab.read(|r| r.world().log.written())));
+    let written = Memo::new(move |_| (lab.build.get(), lab.read(|r| r.world().log().written())));
     let rows = Memo::new(move |_| {
         let _ = written.get();
         lab.peek(|r| {
-            let log = &r.world().log;
+            let log = r.world().log();
             let kept = log.entries().count() as u64;
             let first = log.written() - kept;
             let all: Vec<_> = log.entries().enumerate().collect();

@@ -27,7 +27,8 @@ use crate::sim::edge::rate_limit::RateLimiter;
 use crate::sim::edge::shedding::ShedRule;
 use crate::sim::kernel::event_queue::EventQueue;
 use crate::sim::kernel::ids::{
-    AutoscalerId, BreakerId, ClientId, FlagControllerId, HandlerId, ServiceId, TopicId,
+    AutoscalerId, BreakerId, BulkheadId, ClientId, FlagControllerId, FlagId, HandlerId, RetryId,
+    ServiceId, TableId, TopicId,
 };
 use crate::sim::kernel::log::{EventLog, LogEntry, LogLevel};
 use crate::sim::kernel::metrics::Metrics;
@@ -145,44 +146,44 @@ pub struct World {
     pub(crate) rng: SimRng,
     pub(crate) requests: Requests,
     /// Services, by index.
-    pub services: Vec<Service>,
+    pub(in crate::sim) services: Vec<Service>,
     /// Handlers, by index.
-    pub handlers: Vec<Handler>,
+    pub(in crate::sim) handlers: Vec<Handler>,
     /// Handler slots that hold old versions of steps, with the handler they
     /// came from (`versions.rs`).
     pub(crate) retired_handlers: Vec<(HandlerId, HandlerId)>,
     /// Client populations, by index.
-    pub clients: Vec<Client>,
+    pub(in crate::sim) clients: Vec<Client>,
     /// Databases, by index (`database.rs`).
-    pub databases: Vec<Database>,
+    pub(in crate::sim) databases: Vec<Database>,
     /// Horizontal pod autoscalers, by index (`autoscaler.rs`).
-    pub autoscalers: Vec<Autoscaler>,
+    pub(in crate::sim) autoscalers: Vec<Autoscaler>,
     /// Caches, by index (`cache.rs`).
-    pub caches: Vec<Cache>,
+    pub(in crate::sim) caches: Vec<Cache>,
     /// Every series.
-    pub metrics: Metrics,
+    pub(in crate::sim) metrics: Metrics,
     /// Notable events.
-    pub log: EventLog,
+    pub(in crate::sim) log: EventLog,
     /// Fault-timeline entries: (time, label, action until it has run).
     /// Fault-timeline entries: (time, label, action until it has run or was
     /// cancelled, cancelled).
     timeline: Vec<(Micros, String, Option<TimedAction>, bool)>,
     /// Edge parts (`rate_limit.rs`, `flags.rs`, `flag_controller.rs`,
     /// `shedding.rs`), each by index.
-    pub limiters: Vec<RateLimiter>,
-    pub flags: Vec<Flag>,
-    pub flag_controllers: Vec<FlagController>,
-    pub shed_rules: Vec<ShedRule>,
+    pub(in crate::sim) limiters: Vec<RateLimiter>,
+    pub(in crate::sim) flags: Vec<Flag>,
+    pub(in crate::sim) flag_controllers: Vec<FlagController>,
+    pub(in crate::sim) shed_rules: Vec<ShedRule>,
     /// Retry policies, by index (`CallSpec::retry`).
-    pub retries: Vec<Retry>,
+    pub(in crate::sim) retries: Vec<Retry>,
     /// Circuit breakers, by index (`CallSpec::breaker`).
-    pub breakers: Vec<Breaker>,
+    pub(in crate::sim) breakers: Vec<Breaker>,
     /// Semaphore bulkheads, by index (`CallSpec::bulkhead`).
-    pub bulkheads: Vec<Bulkhead>,
+    pub(in crate::sim) bulkheads: Vec<Bulkhead>,
     /// Key-value stores, by index (`Step::SetNx`).
-    pub kv_stores: Vec<KvStore>,
+    pub(in crate::sim) kv_stores: Vec<KvStore>,
     /// Tables, by index (`Step::Insert`).
-    pub tables: Vec<Table>,
+    pub(in crate::sim) tables: Vec<Table>,
     events_processed: u64,
     seed: u64,
     // Parts with their own files; empty unless a scenario adds them.
@@ -253,6 +254,91 @@ impl World {
     /// The world's random generator, for parts that draw at build time.
     pub fn rng(&mut self) -> &mut SimRng {
         &mut self.rng
+    }
+
+    /// Every series: read them here; parts write them as they act.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Notable events, newest last.
+    pub fn log(&self) -> &EventLog {
+        &self.log
+    }
+
+    /// A service, to read its pods, pools and counts.
+    pub fn service(&self, id: ServiceId) -> &Service {
+        &self.services[id.index()]
+    }
+
+    /// A client population, to read its spec and ledger.
+    pub fn client(&self, id: ClientId) -> &Client {
+        &self.clients[id.index()]
+    }
+
+    /// An autoscaler, to read its settings and last decision.
+    pub fn autoscaler(&self, id: AutoscalerId) -> &Autoscaler {
+        &self.autoscalers[id.index()]
+    }
+
+    /// A circuit breaker, to read its state and counts.
+    pub fn breaker(&self, id: BreakerId) -> &Breaker {
+        &self.breakers[id.index()]
+    }
+
+    /// A bulkhead, to read its permits and counts.
+    pub fn bulkhead(&self, id: BulkheadId) -> &Bulkhead {
+        &self.bulkheads[id.index()]
+    }
+
+    /// A retry policy, to read its settings and counts.
+    pub fn retry(&self, id: RetryId) -> &Retry {
+        &self.retries[id.index()]
+    }
+
+    /// A feature flag, to read whether it is on.
+    pub fn flag(&self, id: FlagId) -> &Flag {
+        &self.flags[id.index()]
+    }
+
+    /// A table of rows keyed by request key, to read its size.
+    pub fn table(&self, id: TableId) -> &Table {
+        &self.tables[id.index()]
+    }
+
+    /// Every service, in the order they were added (index = `ServiceId::index`).
+    pub fn services(&self) -> &[Service] {
+        &self.services
+    }
+
+    /// Every client population, in the order they were added.
+    pub fn clients(&self) -> &[Client] {
+        &self.clients
+    }
+
+    /// Every autoscaler, in the order they were added.
+    pub fn autoscalers(&self) -> &[Autoscaler] {
+        &self.autoscalers
+    }
+
+    /// Every circuit breaker, in the order they were added.
+    pub fn breakers(&self) -> &[Breaker] {
+        &self.breakers
+    }
+
+    /// Every bulkhead, in the order they were added.
+    pub fn bulkheads(&self) -> &[Bulkhead] {
+        &self.bulkheads
+    }
+
+    /// Every feature flag, in the order they were added.
+    pub fn flags(&self) -> &[Flag] {
+        &self.flags
+    }
+
+    /// Every table, in the order they were added.
+    pub fn tables(&self) -> &[Table] {
+        &self.tables
     }
 
     /// Every service's id, in the order they were added.
