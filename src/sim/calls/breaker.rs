@@ -310,12 +310,15 @@ impl World {
     pub fn add_breaker(&mut self, spec: BreakerSpec) -> BreakerId {
         let n = &spec.name;
         let m = BreakerMetrics {
-            state: self.metrics.gauge(&format!("{n}.state"), self.now, 0.0),
-            rejected: self.metrics.counter(&format!("{n}.rejected")),
-            opened: self.metrics.counter(&format!("{n}.opened")),
+            state: self
+                .kernel
+                .metrics
+                .gauge(&format!("{n}.state"), self.kernel.now, 0.0),
+            rejected: self.kernel.metrics.counter(&format!("{n}.rejected")),
+            opened: self.kernel.metrics.counter(&format!("{n}.opened")),
         };
-        self.breakers.push(Breaker::new(spec, m));
-        BreakerId::new(self.breakers.len() - 1)
+        self.calls.breakers.push(Breaker::new(spec, m));
+        BreakerId::new(self.calls.breakers.len() - 1)
     }
 
     /// Changes a breaker's configuration from now on. A closed breaker given a
@@ -323,8 +326,8 @@ impl World {
     /// open breaker switched to `automatic_half_open` moves at the end of its
     /// wait (or at once if the wait is over).
     pub fn set_breaker(&mut self, id: BreakerId, spec: BreakerSpec) {
-        let now = self.now;
-        let b = &mut self.breakers[id.index()];
+        let now = self.kernel.now;
+        let b = &mut self.calls.breakers[id.index()];
         if b.state == BreakerState::Closed && b.spec.window != spec.window {
             b.window = OutcomeWindow::new(spec.window);
         }
@@ -332,15 +335,16 @@ impl World {
         b.spec = spec;
         if timer && b.state == BreakerState::Open {
             let at = b.retry_after_us.max(now);
-            self.queue.push(at, Event::BreakerHalfOpen(id, b.epoch));
+            self.kernel
+                .schedule(at, Event::BreakerHalfOpen(id, b.epoch));
         }
     }
 
     /// Puts breaker `id` in state `to` now, as an operator would (see
     /// [`Breaker::transition_to`]); logged and shown like any transition.
     pub fn transition_breaker(&mut self, id: BreakerId, to: BreakerState) -> Result<(), String> {
-        let now = self.now;
-        let b = &mut self.breakers[id.index()];
+        let now = self.kernel.now;
+        let b = &mut self.calls.breakers[id.index()];
         let from = b.state();
         b.transition_to(to, now)?;
         self.breaker_moved(id, from, Some(to));
@@ -349,14 +353,14 @@ impl World {
 
     /// Asks breaker `id` to let a call of weight `w` through; counts a refusal.
     pub(crate) fn breaker_acquire(&mut self, id: BreakerId, w: f64) -> bool {
-        let now = self.now;
-        let b = &mut self.breakers[id.index()];
+        let now = self.kernel.now;
+        let b = &mut self.calls.breakers[id.index()];
         let from = b.state();
         let ok = b.try_acquire(now);
         let to = b.state();
         if !ok {
             let c = b.m.rejected;
-            self.metrics.add(c, w);
+            self.kernel.metrics.add(c, w);
         }
         if to != from {
             self.breaker_moved(id, from, Some(to));
@@ -366,16 +370,16 @@ impl World {
 
     /// Records a call's outcome in breaker `id` and acts on a transition.
     pub(crate) fn breaker_record(&mut self, id: BreakerId, outcome: Outcome, duration_us: Micros) {
-        let now = self.now;
-        let b = &mut self.breakers[id.index()];
+        let now = self.kernel.now;
+        let b = &mut self.calls.breakers[id.index()];
         let from = b.state();
         let t = b.record(now, outcome, duration_us);
         self.breaker_moved(id, from, t);
     }
 
     pub(crate) fn on_breaker_timer(&mut self, id: BreakerId, epoch: u32) {
-        let now = self.now;
-        let b = &mut self.breakers[id.index()];
+        let now = self.kernel.now;
+        let b = &mut self.calls.breakers[id.index()];
         if b.epoch != epoch || !b.spec.automatic_half_open {
             return;
         }
@@ -386,18 +390,18 @@ impl World {
 
     fn breaker_moved(&mut self, id: BreakerId, from: BreakerState, t: Transition) {
         let Some(to) = t else { return };
-        let now = self.now;
-        let b = &self.breakers[id.index()];
+        let now = self.kernel.now;
+        let b = &self.calls.breakers[id.index()];
         let (name, m, epoch) = (b.spec.name.clone(), b.m.clone(), b.epoch);
         let (automatic, retry_after) = (b.spec.automatic_half_open, b.retry_after_us);
         let w = b.window_tally();
-        self.metrics.set(m.state, now, to.gauge_value());
+        self.kernel.metrics.set(m.state, now, to.gauge_value());
         match to {
             BreakerState::Open => {
-                self.metrics.add(m.opened, 1.0);
+                self.kernel.metrics.add(m.opened, 1.0);
                 if automatic {
-                    self.queue
-                        .push(retry_after, Event::BreakerHalfOpen(id, epoch));
+                    self.kernel
+                        .schedule(retry_after, Event::BreakerHalfOpen(id, epoch));
                 }
                 // Only opening out of a closed state gets a chart marker; re-opening
                 // after failed probes, every wait, would clutter every chart.

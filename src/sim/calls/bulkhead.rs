@@ -168,19 +168,19 @@ impl Bulkhead {
 impl World {
     /// Adds a semaphore bulkhead; returns its index for `CallSpec::bulkhead`.
     pub fn add_bulkhead(&mut self, spec: BulkheadSpec) -> BulkheadId {
-        let (n, now) = (spec.name.clone(), self.now);
+        let (n, now) = (spec.name.clone(), self.kernel.now);
         let m = BulkheadMetrics {
-            busy: self.metrics.gauge(&format!("{n}.busy"), now, 0.0),
-            waiting: self.metrics.gauge(&format!("{n}.waiting"), now, 0.0),
-            rejected: self.metrics.counter(&format!("{n}.rejected")),
+            busy: self.kernel.metrics.gauge(&format!("{n}.busy"), now, 0.0),
+            waiting: self.kernel.metrics.gauge(&format!("{n}.waiting"), now, 0.0),
+            rejected: self.kernel.metrics.counter(&format!("{n}.rejected")),
         };
-        self.bulkheads.push(Bulkhead::new(spec, m));
-        BulkheadId::new(self.bulkheads.len() - 1)
+        self.calls.bulkheads.push(Bulkhead::new(spec, m));
+        BulkheadId::new(self.calls.bulkheads.len() - 1)
     }
 
     /// Changes a bulkhead's size or wait; added permits go to waiters at once.
     pub fn set_bulkhead(&mut self, id: BulkheadId, max_concurrent: u32, max_wait_us: Micros) {
-        let b = &mut self.bulkheads[id.index()];
+        let b = &mut self.calls.bulkheads[id.index()];
         b.spec.max_concurrent = max_concurrent;
         b.spec.max_wait_us = max_wait_us;
         let granted = b.grant_waiters();

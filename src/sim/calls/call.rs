@@ -59,18 +59,18 @@ impl World {
     /// `NAME.responses_lost`.
     pub fn set_response_loss(&mut self, service: ServiceId, p: f64) {
         assert!((0.0..=1.0).contains(&p), "loss probability {p}");
-        let svc = &mut self.services[service.index()];
+        let svc = &mut self.topology.services[service.index()];
         svc.response_loss = p;
         if svc.lost.is_none() {
             let name = format!("{}.responses_lost", svc.spec.name);
-            svc.lost = Some(self.metrics.counter(&name));
+            svc.lost = Some(self.kernel.metrics.counter(&name));
         }
     }
 
     /// The call spec of the step `r` is on, if it is a call.
     fn call_spec(&self, r: ReqRef) -> Option<CallSpec> {
-        let req = self.requests.get(r)?;
-        match self.handlers[req.handler.index()]
+        let req = self.kernel.requests.get(r)?;
+        match self.topology.handlers[req.handler.index()]
             .steps
             .get(req.step as usize)
         {
@@ -81,7 +81,11 @@ impl World {
 
     /// Starts the call of the step `r` is on.
     pub(crate) fn begin_call(&mut self, r: ReqRef) {
-        let req = self.requests.get_mut(r).expect("calling request is alive");
+        let req = self
+            .kernel
+            .requests
+            .get_mut(r)
+            .expect("calling request is alive");
         debug_assert!(req.call.child.is_none() && req.call.permit.is_none());
         req.call.attempts_made = 0;
         req.call.last_wait_us = 0;
@@ -93,8 +97,8 @@ impl World {
             // A toggle replaced the step while the caller was backing off.
             return self.end_call(r, Outcome::Error);
         };
-        let now = self.now;
-        let req = self.requests.get_mut(r).expect("alive");
+        let now = self.kernel.now;
+        let req = self.kernel.requests.get_mut(r).expect("alive");
         req.call.attempts_made += 1;
         req.call.attempt_started_us = now;
         let token = req.wait_token;
@@ -105,25 +109,30 @@ impl World {
             }
         }
         if let Some(t) = spec.timeout_us {
-            self.queue.push(now + t, Event::CallTimeout(r, token));
+            self.kernel.schedule(now + t, Event::CallTimeout(r, token));
         }
         if let Some(bh) = spec.bulkhead {
-            let b = &mut self.bulkheads[bh.index()];
+            let b = &mut self.calls.bulkheads[bh.index()];
             match b.acquire(r, token) {
                 Admission::Granted => {
-                    self.requests.get_mut(r).expect("alive").call.permit = Some(bh);
+                    self.kernel.requests.get_mut(r).expect("alive").call.permit = Some(bh);
                 }
                 Admission::Waiting => {
                     let wait = b.spec.max_wait_us;
-                    self.requests.get_mut(r).expect("alive").call.waiting_for = Some(bh);
-                    self.queue
-                        .push(now + wait, Event::BulkheadWaitOver(r, token));
+                    self.kernel
+                        .requests
+                        .get_mut(r)
+                        .expect("alive")
+                        .call
+                        .waiting_for = Some(bh);
+                    self.kernel
+                        .schedule(now + wait, Event::BulkheadWaitOver(r, token));
                     self.bulkhead_gauges(bh);
                     return;
                 }
                 Admission::Refused => {
                     let c = b.m.rejected;
-                    self.metrics.add(c, w);
+                    self.kernel.metrics.add(c, w);
                     return self.attempt_done(r, Outcome::Rejected);
                 }
             }
@@ -133,8 +142,8 @@ impl World {
     }
 
     fn send_attempt(&mut self, r: ReqRef, spec: &CallSpec) {
-        let now = self.now;
-        let req = self.requests.get(r).expect("alive");
+        let now = self.kernel.now;
+        let req = self.kernel.requests.get(r).expect("alive");
 
         let attempt = req.call.attempts_made;
         let child = Request {
@@ -164,13 +173,13 @@ impl World {
             },
         };
         let w = req.weight as f64;
-        let c = self.requests.insert(child);
-        self.requests.get_mut(r).expect("alive").call.child = Some(c);
+        let c = self.kernel.requests.insert(child);
+        self.kernel.requests.get_mut(r).expect("alive").call.child = Some(c);
         if let Some(id) = spec.retry {
-            let m = self.retries[id.index()].m.clone();
-            self.metrics.add(m.attempts, w);
+            let m = self.calls.retries[id.index()].m.clone();
+            self.kernel.metrics.add(m.attempts, w);
             if attempt > 1 {
-                self.metrics.add(m.retries, w);
+                self.kernel.metrics.add(m.retries, w);
             }
         }
         self.enter(c);
@@ -184,30 +193,30 @@ impl World {
         };
         if outcome.is_ok() && child.attempt > 1 {
             if let Some(id) = child.call.sent_by {
-                let ok = self.retries[id.index()].m.retries_ok;
-                self.metrics.add(ok, child.weight as f64);
+                let ok = self.calls.retries[id.index()].m.retries_ok;
+                self.kernel.metrics.add(ok, child.weight as f64);
             }
         }
         // Only a success can be lost "after the side effect"; a lost error would
         // only turn a fast failure into a slow one.
-        let svc = &self.services[child.service.index()];
+        let svc = &self.topology.services[child.service.index()];
         if outcome.is_ok() && svc.response_loss > 0.0 {
             let lost: Option<CounterId> = svc.lost;
-            if self.rng.chance(svc.response_loss) {
+            if self.kernel.rng.chance(svc.response_loss) {
                 if let Some(l) = lost {
-                    self.metrics.add(l, child.weight as f64);
+                    self.kernel.metrics.add(l, child.weight as f64);
                 }
                 return;
             }
         }
-        match self.requests.get(parent) {
+        match self.kernel.requests.get(parent) {
             Some(p) if p.call.child == Some(c) => self.attempt_done(parent, outcome),
             _ => {}
         }
     }
 
     pub(crate) fn on_call_timeout(&mut self, r: ReqRef, token: u32) {
-        match self.requests.get(r) {
+        match self.kernel.requests.get(r) {
             Some(req) if req.wait_token == token => {}
             _ => return,
         }
@@ -217,19 +226,22 @@ impl World {
     }
 
     pub(crate) fn on_bulkhead_wait_over(&mut self, r: ReqRef, token: u32) {
-        let Some(req) = self.requests.get(r) else {
+        let Some(req) = self.kernel.requests.get(r) else {
             return;
         };
         let (Some(bh), true) = (req.call.waiting_for, req.wait_token == token) else {
             return;
         };
-        let (c, w) = (self.bulkheads[bh.index()].m.rejected, req.weight as f64);
-        self.metrics.add(c, w);
+        let (c, w) = (
+            self.calls.bulkheads[bh.index()].m.rejected,
+            req.weight as f64,
+        );
+        self.kernel.metrics.add(c, w);
         self.attempt_done(r, Outcome::Rejected);
     }
 
     pub(crate) fn on_retry_due(&mut self, r: ReqRef, token: u32) {
-        match self.requests.get(r) {
+        match self.kernel.requests.get(r) {
             Some(req) if req.wait_token == token => self.next_attempt(r),
             _ => {}
         }
@@ -239,16 +251,16 @@ impl World {
     /// its answer will be dropped), a bulkhead permit or a place in its line.
     fn let_go(&mut self, r: ReqRef, call: &mut CallState) {
         if let Some(c) = call.child.take() {
-            if let Some(child) = self.requests.get_mut(c) {
+            if let Some(child) = self.kernel.requests.get_mut(c) {
                 child.origin = Origin::Detached;
             }
         }
         if let Some(bh) = call.waiting_for.take() {
-            self.bulkheads[bh.index()].leave(r);
+            self.calls.bulkheads[bh.index()].leave(r);
             self.bulkhead_gauges(bh);
         }
         if let Some(bh) = call.permit.take() {
-            let granted = self.bulkheads[bh.index()].release();
+            let granted = self.calls.bulkheads[bh.index()].release();
             self.bulkhead_gauges(bh);
             self.resume_waiters(bh, granted);
         }
@@ -257,13 +269,13 @@ impl World {
     /// The current attempt of `r` ended with `outcome`: record it, then retry or
     /// end the call.
     fn attempt_done(&mut self, r: ReqRef, outcome: Outcome) {
-        let now = self.now;
+        let now = self.kernel.now;
         let spec = self.call_spec(r);
-        let req = self.requests.get_mut(r).expect("alive");
+        let req = self.kernel.requests.get_mut(r).expect("alive");
         req.wait_token = req.wait_token.wrapping_add(1);
         let (mut call, w) = (req.call, req.weight as f64);
         self.let_go(r, &mut call);
-        let req = self.requests.get_mut(r).expect("alive");
+        let req = self.kernel.requests.get_mut(r).expect("alive");
         req.call = call;
         let Some(spec) = spec else {
             return self.end_call(r, outcome);
@@ -277,37 +289,41 @@ impl World {
         let Some(id) = spec.retry else {
             return self.end_call(r, outcome);
         };
-        let policy = self.retries[id.index()].policy;
+        let policy = self.calls.retries[id.index()].policy;
         if !policy.retry_on.retries(outcome) {
             return self.end_call(r, outcome);
         }
         if call.attempts_made >= policy.max_attempts {
-            let m = self.retries[id.index()].m.exhausted;
-            self.metrics.add(m, w);
+            let m = self.calls.retries[id.index()].m.exhausted;
+            self.kernel.metrics.add(m, w);
             return self.end_call(r, outcome);
         }
-        let wait = policy.wait_us(call.attempts_made - 1, call.last_wait_us, &mut self.rng);
-        let req = self.requests.get_mut(r).expect("alive");
+        let wait = policy.wait_us(
+            call.attempts_made - 1,
+            call.last_wait_us,
+            &mut self.kernel.rng,
+        );
+        let req = self.kernel.requests.get_mut(r).expect("alive");
         req.call.last_wait_us = wait;
         let token = req.wait_token;
         if req.call.in_retry.is_none() {
             req.call.in_retry = Some(id);
-            let g = self.retries[id.index()].m.retries_in_flight;
-            self.metrics.shift(g, now, 1.0);
+            let g = self.calls.retries[id.index()].m.retries_in_flight;
+            self.kernel.metrics.shift(g, now, 1.0);
         }
-        self.queue.push(now + wait, Event::RetryDue(r, token));
+        self.kernel.schedule(now + wait, Event::RetryDue(r, token));
     }
 
     /// The call of `r` is over: carry on or fail, as the step says.
     fn end_call(&mut self, r: ReqRef, outcome: Outcome) {
-        let now = self.now;
+        let now = self.kernel.now;
         let on_error = self.call_spec(r).map_or(OnError::Fail, |c| c.on_error);
-        let req = self.requests.get_mut(r).expect("alive");
+        let req = self.kernel.requests.get_mut(r).expect("alive");
         if let Some(id) = req.call.in_retry.take() {
-            let g = self.retries[id.index()].m.retries_in_flight;
-            self.metrics.shift(g, now, -1.0);
+            let g = self.calls.retries[id.index()].m.retries_in_flight;
+            self.kernel.metrics.shift(g, now, -1.0);
         }
-        let req = self.requests.get_mut(r).expect("alive");
+        let req = self.kernel.requests.get_mut(r).expect("alive");
         req.call.attempts_made = 0;
         if outcome.is_ok() || on_error == OnError::Continue {
             req.step += 1;
@@ -329,7 +345,7 @@ impl World {
             return;
         }
         let outstanding = call.child.is_some() || call.permit.is_some();
-        let breaker = match self.handlers[req.handler.index()]
+        let breaker = match self.topology.handlers[req.handler.index()]
             .steps
             .get(req.step as usize)
         {
@@ -338,24 +354,25 @@ impl World {
         };
         self.let_go(r, &mut call);
         if let Some(id) = call.in_retry {
-            let g = self.retries[id.index()].m.retries_in_flight;
-            self.metrics.shift(g, self.now, -1.0);
+            let g = self.calls.retries[id.index()].m.retries_in_flight;
+            self.kernel.metrics.shift(g, self.kernel.now, -1.0);
         }
         if let (Some(b), true) = (breaker, outstanding) {
-            self.breaker_record(b, Outcome::Error, self.now - call.attempt_started_us);
+            self.breaker_record(b, Outcome::Error, self.kernel.now - call.attempt_started_us);
         }
     }
 
     pub(crate) fn resume_waiters(&mut self, bh: BulkheadId, granted: Vec<(ReqRef, u32)>) {
         for (w, token) in granted {
             let live = self
+                .kernel
                 .requests
                 .get(w)
                 .is_some_and(|q| q.wait_token == token && q.call.waiting_for == Some(bh));
             let spec = if live { self.call_spec(w) } else { None };
             match spec {
                 Some(spec) => {
-                    let q = self.requests.get_mut(w).expect("alive");
+                    let q = self.kernel.requests.get_mut(w).expect("alive");
                     q.call.waiting_for = None;
                     q.call.permit = Some(bh);
                     self.bulkhead_gauges(bh);
@@ -363,7 +380,7 @@ impl World {
                 }
                 None => {
                     // Not waiting any more: hand the permit on.
-                    let more = self.bulkheads[bh.index()].release();
+                    let more = self.calls.bulkheads[bh.index()].release();
                     self.bulkhead_gauges(bh);
                     self.resume_waiters(bh, more);
                 }
@@ -372,11 +389,11 @@ impl World {
     }
 
     fn bulkhead_gauges(&mut self, bh: BulkheadId) {
-        let b = &self.bulkheads[bh.index()];
+        let b = &self.calls.bulkheads[bh.index()];
         let (busy, waiting) = (b.in_use() as f64, b.waiting() as f64);
         let m = b.m.clone();
-        self.metrics.set(m.busy, self.now, busy);
-        self.metrics.set(m.waiting, self.now, waiting);
+        self.kernel.metrics.set(m.busy, self.kernel.now, busy);
+        self.kernel.metrics.set(m.waiting, self.kernel.now, waiting);
     }
 }
 

@@ -50,9 +50,12 @@ struct WaitFor {
 impl World {
     /// True when `q` holds a worker and cannot go on by itself.
     fn is_blocked(&self, r: ReqRef, q: &Request) -> bool {
-        match self.handlers[q.handler.index()].steps.get(q.step as usize) {
+        match self.topology.handlers[q.handler.index()]
+            .steps
+            .get(q.step as usize)
+        {
             Some(Step::Call(_)) | Some(Step::Hang) => true,
-            Some(Step::Lock { .. }) => self.locks.blocker_of(r).is_some(),
+            Some(Step::Lock { .. }) => self.data.locks.blocker_of(r).is_some(),
             _ => false,
         }
     }
@@ -60,7 +63,7 @@ impl World {
     fn wait_for_graph(&self) -> WaitFor {
         let mut callees: BTreeMap<Key, Vec<ReqRef>> = BTreeMap::new();
         let mut pools: BTreeMap<(ServiceId, u32, u16), (Vec<ReqRef>, bool)> = BTreeMap::new();
-        for (c, q) in self.requests.iter() {
+        for (c, q) in self.kernel.requests.iter() {
             if let Origin::Call(p) = q.origin {
                 callees.entry(key(p)).or_default().push(c);
             }
@@ -86,7 +89,7 @@ impl World {
     /// Called when `r`'s call times out: counts a deadlock if `r` holds a row
     /// lock and waits, through calls, rows and exhausted pools, on itself.
     pub(crate) fn observe_deadlock(&mut self, r: ReqRef) {
-        if self.locks.is_empty() || !self.locks.holds_any(r) {
+        if self.data.locks.is_empty() || !self.data.locks.holds_any(r) {
             return;
         }
         let g = self.wait_for_graph();
@@ -98,6 +101,7 @@ impl World {
                 break;
             }
             let queued_in = self
+                .kernel
                 .requests
                 .get(x)
                 .filter(|q| !q.holds_worker && q.pod != u32::MAX)
@@ -108,7 +112,7 @@ impl World {
                 .into_iter()
                 .flatten()
                 .copied()
-                .chain(self.locks.blocker_of(x))
+                .chain(self.data.locks.blocker_of(x))
                 .chain(queued_in.into_iter().flatten().copied());
             for y in next {
                 if y == r {
@@ -123,12 +127,12 @@ impl World {
         if !in_cycle {
             return;
         }
-        let w = self.requests.get(r).map_or(1, |q| q.weight) as u64;
-        self.locks.deadlocks += w;
-        if let Some(c) = self.locks.deadlock_counter {
-            self.metrics.add(c, w as f64);
+        let w = self.kernel.requests.get(r).map_or(1, |q| q.weight) as u64;
+        self.data.locks.deadlocks += w;
+        if let Some(c) = self.data.locks.deadlock_counter {
+            self.kernel.metrics.add(c, w as f64);
         }
-        if self.locks.deadlocks == w {
+        if self.data.locks.deadlocks == w {
             let text = "Distributed deadlock: a transaction waited in a cycle of locks and calls across services until its HTTP timeout".to_string();
             self.note(LogLevel::Error, text, true);
         }

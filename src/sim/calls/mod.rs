@@ -10,3 +10,4 @@ pub(crate) mod deadlock;
 pub mod recording;
 pub mod retry;
 pub mod sliding_window;
+pub mod store;

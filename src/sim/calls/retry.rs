@@ -285,8 +285,8 @@ pub struct Retry {
 impl World {
     /// Adds a retry policy; returns its index for `CallSpec::retry`.
     pub fn add_retry(&mut self, name: &str, policy: RetryPolicy) -> RetryId {
-        let now = self.now;
-        let m = &mut self.metrics;
+        let now = self.kernel.now;
+        let m = &mut self.kernel.metrics;
         let rm = RetryMetrics {
             attempts: m.counter(&format!("{name}.attempts")),
             retries: m.counter(&format!("{name}.retries")),
@@ -294,17 +294,17 @@ impl World {
             exhausted: m.counter(&format!("{name}.exhausted")),
             retries_in_flight: m.gauge(&format!("{name}.retries_in_flight"), now, 0.0),
         };
-        self.retries.push(Retry {
+        self.calls.retries.push(Retry {
             name: name.to_string(),
             policy,
             m: rm,
         });
-        RetryId::new(self.retries.len() - 1)
+        RetryId::new(self.calls.retries.len() - 1)
     }
 
     /// Changes a retry policy from the next wait on.
     pub fn set_retry(&mut self, id: RetryId, policy: RetryPolicy) {
-        self.retries[id.index()].policy = policy;
+        self.calls.retries[id.index()].policy = policy;
     }
 }
 

@@ -120,39 +120,39 @@ pub struct Autoscaler {
 impl World {
     /// Switches autoscaler `a` on or off (off: it leaves the pods as they are).
     pub fn set_autoscaler_enabled(&mut self, a: AutoscalerId, enabled: bool) {
-        self.autoscalers[a.index()].spec.enabled = enabled;
+        self.capacity.autoscalers[a.index()].spec.enabled = enabled;
     }
 
     /// Autoscaler `a` aims at `target` (a share of the pods' request) from now on.
     pub fn set_autoscaler_target(&mut self, a: AutoscalerId, target: f64) {
         assert!(target > 0.0 && target.is_finite(), "target {target}");
-        self.autoscalers[a.index()].spec.target = target;
+        self.capacity.autoscalers[a.index()].spec.target = target;
     }
 
     /// Autoscaler `a` keeps between `min` and `max` pods (`max` at least `min`).
     pub fn set_autoscaler_bounds(&mut self, a: AutoscalerId, min: u32, max: u32) {
-        let spec = &mut self.autoscalers[a.index()].spec;
+        let spec = &mut self.capacity.autoscalers[a.index()].spec;
         spec.min_replicas = min;
         spec.max_replicas = max.max(min);
     }
 
     /// Autoscaler `a`'s scheduled minimums (pre-warm) become `schedule`.
     pub fn set_autoscaler_schedule(&mut self, a: AutoscalerId, schedule: Vec<(Micros, u32)>) {
-        self.autoscalers[a.index()].spec.scheduled_min = schedule;
+        self.capacity.autoscalers[a.index()].spec.scheduled_min = schedule;
     }
 
     /// Autoscaler `a`'s settings.
     pub fn autoscaler_spec(&self, a: AutoscalerId) -> &HpaSpec {
-        &self.autoscalers[a.index()].spec
+        &self.capacity.autoscalers[a.index()].spec
     }
 
     /// Attaches an autoscaler; its first sync is one period from now. Returns its index.
     pub fn add_autoscaler(&mut self, spec: HpaSpec) -> AutoscalerId {
-        let now = self.now;
-        let svc = &self.services[spec.service.index()];
+        let now = self.kernel.now;
+        let svc = &self.topology.services[spec.service.index()];
         let n = svc.spec.name.clone();
         let live = svc.ready_pods() + svc.starting_pods();
-        let m = &mut self.metrics;
+        let m = &mut self.kernel.metrics;
         let hm = HpaMetrics {
             decision: m.gauge(&format!("{n}.hpa_decision"), now, 0.0),
             desired: m.gauge(&format!("{n}.hpa_desired"), now, live as f64),
@@ -161,7 +161,7 @@ impl World {
             pod_min: m.gauge(&format!("{n}.cpu_pod_min"), now, 0.0),
         };
         let busy_area = self.busy_area(spec.service);
-        self.autoscalers.push(Autoscaler {
+        self.capacity.autoscalers.push(Autoscaler {
             replicas_max: live,
             replicas_min: live,
             scale_ups: 0,
@@ -173,24 +173,28 @@ impl World {
             m: hm,
             spec,
         });
-        let i = AutoscalerId::new(self.autoscalers.len() - 1);
-        let first = now + self.autoscalers[i.index()].spec.sync_us;
-        self.queue.push(first, Event::HpaSync(i));
+        let i = AutoscalerId::new(self.capacity.autoscalers.len() - 1);
+        let first = now + self.capacity.autoscalers[i.index()].spec.sync_us;
+        self.kernel.schedule(first, Event::HpaSync(i));
         // Pods alive now have been measured "since" now.
-        self.autoscalers[i.index()].last_pod_area =
-            self.pod_areas(self.autoscalers[i.index()].spec.service);
+        self.capacity.autoscalers[i.index()].last_pod_area =
+            self.pod_areas(self.capacity.autoscalers[i.index()].spec.service);
         i
     }
 
     fn busy_area(&self, s: ServiceId) -> f64 {
-        let g = self.services[s.index()].m.busy;
-        self.metrics.time_mean(g, self.now).unwrap_or(0.0) * self.now as f64
+        let g = self.topology.services[s.index()].m.busy;
+        self.kernel
+            .metrics
+            .time_mean(g, self.kernel.now)
+            .unwrap_or(0.0)
+            * self.kernel.now as f64
     }
 
     /// (uid, busy integral) of every ready pod with a CPU.
     fn pod_areas(&self, s: ServiceId) -> Vec<(u32, f64)> {
-        let now = self.now;
-        self.services[s.index()]
+        let now = self.kernel.now;
+        self.topology.services[s.index()]
             .pods
             .iter()
             .filter(|p| p.is_ready())
@@ -199,12 +203,13 @@ impl World {
     }
 
     pub(crate) fn on_hpa_sync(&mut self, i: AutoscalerId) {
-        let now = self.now;
-        let a = &self.autoscalers[i.index()];
+        let now = self.kernel.now;
+        let a = &self.capacity.autoscalers[i.index()];
         let s = a.spec.service;
-        self.queue.push(now + a.spec.sync_us, Event::HpaSync(i));
+        self.kernel
+            .schedule(now + a.spec.sync_us, Event::HpaSync(i));
         let dt = (now - a.last_sync_us).max(1) as f64;
-        let svc = &self.services[s.index()];
+        let svc = &self.topology.services[s.index()];
         let current = svc.ready_pods() + svc.starting_pods();
         let starting = svc.starting_pods();
         // Measure: the sum of ready pods' utilisations and who counts as ready.
@@ -237,7 +242,7 @@ impl World {
             (sum.max(0.0), r, starting, mean, mean)
         };
         let busy_area = self.busy_area(s);
-        let a = &mut self.autoscalers[i.index()];
+        let a = &mut self.capacity.autoscalers[i.index()];
         a.last_pod_area = areas;
         a.last_busy_area = busy_area;
         a.last_sync_us = now;
@@ -247,12 +252,13 @@ impl World {
             0.0
         };
         let m = a.m;
-        self.metrics.set(m.cpu, now, mean);
-        self.metrics.set(m.pod_max, now, hottest);
-        self.metrics
+        self.kernel.metrics.set(m.cpu, now, mean);
+        self.kernel.metrics.set(m.pod_max, now, hottest);
+        self.kernel
+            .metrics
             .set(m.pod_min, now, if ready > 0 { coolest } else { 0.0 });
         // An external request rate, when that is the metric.
-        let rate = match &self.autoscalers[i.index()].spec.metric {
+        let rate = match &self.capacity.autoscalers[i.index()].spec.metric {
             HpaMetric::Utilisation => None,
             HpaMetric::RequestRate {
                 counters,
@@ -263,7 +269,7 @@ impl World {
                 .map(|r| (r, *per_pod_rps)),
         };
         // Decide.
-        let a = &mut self.autoscalers[i.index()];
+        let a = &mut self.capacity.autoscalers[i.index()];
         let spec = &a.spec;
         let (min, max) = (spec.min_at(now), spec.max_replicas);
         let target = if !spec.enabled {
@@ -291,8 +297,8 @@ impl World {
                 .limit(&mut a.history, now, current, stable, min, max)
         };
         let decision = (target as f64 - current as f64).signum();
-        self.metrics.set(m.decision, now, decision);
-        self.metrics.set(m.desired, now, target as f64);
+        self.kernel.metrics.set(m.decision, now, decision);
+        self.kernel.metrics.set(m.desired, now, target as f64);
         if target == current {
             return;
         }
@@ -304,13 +310,13 @@ impl World {
         } else {
             a.scale_downs += 1;
         }
-        let name = self.services[s.index()].spec.name.clone();
+        let name = self.topology.services[s.index()].spec.name.clone();
         let why = match rate {
             Some((rps, per_pod)) => format!("{rps:.0} rps vs {per_pod:.0} per pod"),
             None => format!(
                 "CPU {:.0} % vs target {:.0} %",
                 mean * 100.0,
-                self.autoscalers[i.index()].spec.target * 100.0
+                self.capacity.autoscalers[i.index()].spec.target * 100.0
             ),
         };
         self.note(
@@ -323,7 +329,7 @@ impl World {
 
     /// Pods of service `s` that are draining (scaled in, finishing their requests).
     pub fn draining_pods(&self, s: ServiceId) -> u32 {
-        self.services[s.index()]
+        self.topology.services[s.index()]
             .pods
             .iter()
             .filter(|p| p.state == PodState::Draining)
@@ -353,7 +359,7 @@ mod tests {
     }
 
     fn live(w: &World) -> u32 {
-        w.services[0].ready_pods() + w.services[0].starting_pods()
+        w.topology.services[0].ready_pods() + w.topology.services[0].starting_pods()
     }
 
     #[test]
@@ -369,6 +375,7 @@ mod tests {
         let (mut w, a) = cpu_world(10.0, profile, HpaSpec::new(ServiceId::new(0), 2, 50, 0.5));
         w.step(9 * MIN);
         assert!(w
+            .kernel
             .metrics
             .series("web.hpa_decision.max")
             .unwrap()
@@ -377,7 +384,7 @@ mod tests {
         w.step(29 * MIN);
         let peak = live(&w);
         assert!((9..=13).contains(&peak), "{peak}");
-        let cpu = w.metrics.series("web.hpa_cpu").unwrap();
+        let cpu = w.kernel.metrics.series("web.hpa_cpu").unwrap();
         let last = cpu.get(cpu.first_bucket() + cpu.len() as u64 - 1).unwrap();
         assert!((last - 0.5).abs() < 0.1, "{last}");
         // Load drops at 31 min: nothing removed for 5 minutes, then back to 2.
@@ -385,9 +392,13 @@ mod tests {
         assert!(live(&w) >= peak - 2, "{}", live(&w));
         w.step(38 * MIN);
         assert_eq!(live(&w), 2);
-        let asc = &w.autoscalers[a.index()];
+        let asc = &w.capacity.autoscalers[a.index()];
         assert!(asc.scale_ups >= 2 && asc.scale_downs >= 1);
-        assert!(w.log.entries().any(|e| e.text.contains("autoscaler 2 →")));
+        assert!(w
+            .kernel
+            .log
+            .entries()
+            .any(|e| e.text.contains("autoscaler 2 →")));
     }
 
     #[test]
@@ -441,7 +452,7 @@ mod tests {
         w.add_client(ClientSpec::new("c", 60.0, s, h));
         w.add_autoscaler(HpaSpec::new(s, 1, 20, 0.5));
         w.step(10 * MIN);
-        let n = w.services[0].ready_pods();
+        let n = w.topology.services[0].ready_pods();
         assert!((3..=4).contains(&n), "{n}");
     }
 

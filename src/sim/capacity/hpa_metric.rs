@@ -49,7 +49,7 @@ impl World {
     /// Requests per second counted by `counters` over the last `window_us`
     /// of closed metric buckets (`None` before a whole window has closed).
     pub fn counted_rate(&self, counters: &[String], window_us: Micros) -> Option<f64> {
-        let m = &self.metrics;
+        let m = &self.kernel.metrics;
         let k = (window_us / m.bucket_us()).max(1);
         let last = m.buckets_closed();
         let first = last.checked_sub(k)?;
@@ -98,7 +98,7 @@ mod tests {
         };
         w.add_autoscaler(spec);
         w.step(120 * SEC);
-        let svc = &w.services[web.index()];
+        let svc = &w.topology.services[web.index()];
         assert_eq!(svc.ready_pods(), 8);
         let rate = w
             .counted_rate(&["visitors.arrived".into()], 15 * SEC)

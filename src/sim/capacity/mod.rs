@@ -6,3 +6,4 @@ pub mod cpu;
 pub mod hpa;
 pub mod hpa_metric;
 pub(crate) mod pod_cpu;
+pub mod store;

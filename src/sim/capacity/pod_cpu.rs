@@ -32,36 +32,42 @@ impl ServiceSpec {
 impl World {
     /// Registers the CPU series of service `s` if its pods have a CPU.
     pub(crate) fn register_pod_cpu(&mut self, s: ServiceId) {
-        let svc = &self.services[s.index()];
+        let svc = &self.topology.services[s.index()];
         if svc.spec.cpu.is_none() {
             return;
         }
         let n = svc.spec.name.clone();
-        let busy = self.metrics.gauge(&format!("{n}.cpu_busy"), self.now, 0.0);
-        let cores = self.metrics.gauge(&format!("{n}.cpu_cores"), self.now, 0.0);
-        self.services[s.index()].cpu_m = Some(PodCpuMetrics { busy, cores });
+        let busy = self
+            .kernel
+            .metrics
+            .gauge(&format!("{n}.cpu_busy"), self.kernel.now, 0.0);
+        let cores = self
+            .kernel
+            .metrics
+            .gauge(&format!("{n}.cpu_cores"), self.kernel.now, 0.0);
+        self.topology.services[s.index()].cpu_m = Some(PodCpuMetrics { busy, cores });
         self.update_cpu_cores_gauge(s);
     }
 
     /// Sets the cores-of-ready-pods gauge.
     pub(crate) fn update_cpu_cores_gauge(&mut self, s: ServiceId) {
-        let svc = &self.services[s.index()];
+        let svc = &self.topology.services[s.index()];
         let (Some(m), Some(c)) = (svc.cpu_m, svc.spec.cpu) else {
             return;
         };
         let cores = (svc.ready_pods() * c.cores) as f64;
-        self.metrics.set(m.cores, self.now, cores);
+        self.kernel.metrics.set(m.cores, self.kernel.now, cores);
     }
 
     /// Runs `work_us` of CPU for request `r` on its pod; without a pod CPU the
     /// step simply takes that long.
     pub(crate) fn run_on_pod_cpu(&mut self, r: ReqRef, work_us: Micros) {
-        let now = self.now;
-        let req = self.requests.get(r).expect("alive");
+        let now = self.kernel.now;
+        let req = self.kernel.requests.get(r).expect("alive");
         let (s, p, w) = (req.service, req.pod, req.weight);
-        let pod = &mut self.services[s.index()].pods[p as usize];
+        let pod = &mut self.topology.services[s.index()].pods[p as usize];
         let Some(cpu) = pod.cpu.as_mut() else {
-            self.queue.push(now + work_us, Event::WorkDone(r));
+            self.kernel.schedule(now + work_us, Event::WorkDone(r));
             return;
         };
         let before = cpu.busy_cores();
@@ -71,13 +77,13 @@ impl World {
 
     /// Publishes a pod CPU's busy change and arms its next completion.
     fn pod_cpu_changed(&mut self, s: ServiceId, p: u32, busy_before: f64) {
-        let svc = &mut self.services[s.index()];
+        let svc = &mut self.topology.services[s.index()];
         let m = svc.cpu_m.expect("pod CPU series registered");
         let cpu = svc.pods[p as usize].cpu.as_mut().expect("pod CPU");
         let delta = cpu.busy_cores() - busy_before;
         let armed = cpu.arm();
         if delta != 0.0 {
-            self.metrics.shift(m.busy, self.now, delta);
+            self.kernel.metrics.shift(m.busy, self.kernel.now, delta);
         }
         if let Some((t, token)) = armed {
             let ev = Event::PodCpu {
@@ -85,13 +91,13 @@ impl World {
                 pod: p,
                 token,
             };
-            self.queue.push(t, ev);
+            self.kernel.schedule(t, ev);
         }
     }
 
     pub(crate) fn on_pod_cpu(&mut self, s: ServiceId, p: u32, token: u32) {
-        let now = self.now;
-        let pod = &mut self.services[s.index()].pods[p as usize];
+        let now = self.kernel.now;
+        let pod = &mut self.topology.services[s.index()].pods[p as usize];
         let Some(cpu) = pod.cpu.as_mut() else {
             return;
         };
@@ -104,7 +110,7 @@ impl World {
         cpu.take_done(now, &mut done);
         self.pod_cpu_changed(s, p, before);
         for r in done {
-            if let Some(req) = self.requests.get_mut(r) {
+            if let Some(req) = self.kernel.requests.get_mut(r) {
                 req.step += 1;
                 self.run_steps(r);
             }
@@ -138,10 +144,17 @@ mod tests {
         let mut w = event_loop_world(50.0, 10.0, 200.0);
         w.step(200 * SEC);
         let now = w.now();
-        let busy = w.metrics.gauge_time_mean("node.cpu_busy", now).unwrap();
+        let busy = w
+            .kernel
+            .metrics
+            .gauge_time_mean("node.cpu_busy", now)
+            .unwrap();
         assert!((busy - 0.5).abs() < 0.03, "{busy}");
-        assert_eq!(w.metrics.gauge_time_mean("node.cpu_cores", now), Some(1.0));
-        let lat = w.metrics.series_histogram("c.latency").unwrap();
+        assert_eq!(
+            w.kernel.metrics.gauge_time_mean("node.cpu_cores", now),
+            Some(1.0)
+        );
+        let lat = w.kernel.metrics.series_histogram("c.latency").unwrap();
         // M/D/1 at 50 %: mean wait 5 ms, so a mean near 215 ms.
         let mean_ms = lat.mean().unwrap() / 1e3;
         assert!((mean_ms - 215.0).abs() < 3.0, "{mean_ms}");

@@ -110,8 +110,8 @@ impl World {
     pub fn add_topic(&mut self, spec: TopicSpec) -> TopicId {
         assert!(spec.consumers >= 1 && spec.max_deliveries >= 1 && spec.retention >= 1);
         let n = &spec.name;
-        let now = self.now;
-        let m = &mut self.metrics;
+        let now = self.kernel.now;
+        let m = &mut self.kernel.metrics;
         let tm = TopicMetrics {
             published: m.counter(&format!("{n}.published")),
             consumed: m.counter(&format!("{n}.consumed")),
@@ -120,7 +120,7 @@ impl World {
             lag: m.gauge(&format!("{n}.lag"), now, 0.0),
             age: m.latency(&format!("{n}.age")),
         };
-        self.broker.topics.push(Topic {
+        self.data.broker.topics.push(Topic {
             spec,
             backlog: VecDeque::new(),
             in_process: BTreeMap::new(),
@@ -128,27 +128,32 @@ impl World {
             lag: 0.0,
             m: tm,
         });
-        TopicId::new(self.broker.topics.len() - 1)
+        TopicId::new(self.data.broker.topics.len() - 1)
     }
 
     /// Events of `topic` published and not yet consumed (weighted).
     pub fn topic_lag(&self, topic: TopicId) -> f64 {
-        self.broker.topics[topic.index()].lag
+        self.data.broker.topics[topic.index()].lag
     }
 
     /// Changes the number of consumers of `topic` from now on.
     pub fn set_consumers(&mut self, topic: TopicId, consumers: u32) {
         assert!(consumers >= 1);
-        self.broker.topics[topic.index()].spec.consumers = consumers;
+        self.data.broker.topics[topic.index()].spec.consumers = consumers;
         self.broker_dispatch(topic);
     }
 
     /// `Step::Publish`: appends an event made by `r` to `topic`.
     pub(crate) fn publish(&mut self, r: ReqRef, topic: TopicId) {
-        let now = self.now;
-        let template = self.requests.get(r).expect("publisher alive").clone();
+        let now = self.kernel.now;
+        let template = self
+            .kernel
+            .requests
+            .get(r)
+            .expect("publisher alive")
+            .clone();
         let w = template.weight as f64;
-        let t = &mut self.broker.topics[topic.index()];
+        let t = &mut self.data.broker.topics[topic.index()];
         t.backlog.push_back(Message {
             published_us: now,
             due_us: now + t.spec.delivery_delay_us,
@@ -163,17 +168,17 @@ impl World {
         }
         t.lag -= dropped;
         let (m, lag) = (t.m.clone(), t.lag);
-        self.metrics.add(m.published, w);
-        self.metrics.add(m.dropped, dropped);
-        self.metrics.set(m.lag, now, lag);
+        self.kernel.metrics.add(m.published, w);
+        self.kernel.metrics.add(m.dropped, dropped);
+        self.kernel.metrics.set(m.lag, now, lag);
         self.broker_dispatch(topic);
     }
 
     /// Hands due events to free consumers; arranges a poll for the next due one.
     fn broker_dispatch(&mut self, topic: TopicId) {
         loop {
-            let now = self.now;
-            let t = &mut self.broker.topics[topic.index()];
+            let now = self.kernel.now;
+            let t = &mut self.data.broker.topics[topic.index()];
             if t.in_process.len() >= t.spec.consumers as usize {
                 return;
             }
@@ -184,7 +189,7 @@ impl World {
                 let due = head.due_us;
                 if t.poll_at.is_none_or(|p| p > due) {
                     t.poll_at = Some(due);
-                    self.queue.push(due, Event::BrokerPoll { topic });
+                    self.kernel.schedule(due, Event::BrokerPoll { topic });
                 }
                 return;
             }
@@ -205,8 +210,8 @@ impl World {
                 wait_token: 0,
                 ..msg.template.clone()
             };
-            let r = self.requests.insert(req);
-            self.broker.topics[topic.index()]
+            let r = self.kernel.requests.insert(req);
+            self.data.broker.topics[topic.index()]
                 .in_process
                 .insert((r.idx, r.gen), msg);
             self.enter(r);
@@ -214,8 +219,8 @@ impl World {
     }
 
     pub(crate) fn on_broker_poll(&mut self, topic: TopicId) {
-        let t = &mut self.broker.topics[topic.index()];
-        if t.poll_at == Some(self.now) {
+        let t = &mut self.data.broker.topics[topic.index()];
+        if t.poll_at == Some(self.kernel.now) {
             t.poll_at = None;
         }
         self.broker_dispatch(topic);
@@ -223,8 +228,8 @@ impl World {
 
     /// A consumer's request for an event ended: acknowledge, or deliver again.
     pub(crate) fn on_event_done(&mut self, topic: TopicId, r: ReqRef, outcome: Outcome) {
-        let now = self.now;
-        let t = &mut self.broker.topics[topic.index()];
+        let now = self.kernel.now;
+        let t = &mut self.data.broker.topics[topic.index()];
         let Some(mut msg) = t.in_process.remove(&(r.idx, r.gen)) else {
             return;
         };
@@ -235,12 +240,12 @@ impl World {
             t.lag -= w as f64;
             let lag = t.lag;
             if outcome.is_ok() {
-                self.metrics.add(m.consumed, w as f64);
-                self.metrics.record(m.age, now - msg.published_us, w);
+                self.kernel.metrics.add(m.consumed, w as f64);
+                self.kernel.metrics.record(m.age, now - msg.published_us, w);
             } else {
-                self.metrics.add(m.dead, w as f64);
+                self.kernel.metrics.add(m.dead, w as f64);
             }
-            self.metrics.set(m.lag, now, lag);
+            self.kernel.metrics.set(m.lag, now, lag);
         } else {
             msg.due_us = now + t.spec.redelivery_delay_us;
             t.backlog.push_back(msg);
@@ -279,10 +284,10 @@ mod tests {
     fn publishers_answer_at_once_and_consumers_keep_up_when_they_can() {
         let mut w = world(10, 0.0); // capacity 100/s for 50/s offered
         w.step(100 * SEC);
-        let lat = w.metrics.series_histogram("c.latency").unwrap();
+        let lat = w.kernel.metrics.series_histogram("c.latency").unwrap();
         assert!(lat.quantile(0.99).unwrap() < 1_000.0, "publish is instant");
-        let published = w.metrics.counter_total("events.published");
-        let consumed = w.metrics.counter_total("events.consumed");
+        let published = w.kernel.metrics.counter_total("events.published");
+        let consumed = w.kernel.metrics.counter_total("events.consumed");
         assert!(published - consumed < 20.0, "{published} {consumed}");
         assert!(w.topic_lag(TopicId::new(0)) < 20.0);
     }
@@ -300,7 +305,7 @@ mod tests {
     fn failed_events_are_redelivered_then_dead_lettered() {
         let mut w = world(20, 0.5);
         w.step(200 * SEC);
-        let m = &w.metrics;
+        let m = &w.kernel.metrics;
         let published = m.counter_total("events.published");
         let consumed = m.counter_total("events.consumed");
         let dead = m.counter_total("events.dead_letters");

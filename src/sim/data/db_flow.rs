@@ -34,25 +34,26 @@ impl World {
     /// series exist from the start and replicas can be added while running.
     pub fn add_database(&mut self, spec: DatabaseSpec, replica_slots: u32) -> DatabaseId {
         assert!(
-            self.databases.iter().all(|d| d.spec.name != spec.name),
+            self.data.databases.iter().all(|d| d.spec.name != spec.name),
             "database '{}' added twice",
             spec.name
         );
         let active = spec.replicas;
         let mut s = spec;
         s.replicas = active.max(replica_slots);
-        let mut db = Database::new(s, &mut self.metrics, self.now);
+        let mut db = Database::new(s, &mut self.kernel.metrics, self.kernel.now);
         for (i, n) in db.nodes.iter_mut().enumerate() {
             n.active = i as u32 <= active;
         }
         db.spec.replicas = active;
-        self.databases.push(db);
-        DatabaseId::new(self.databases.len() - 1)
+        self.data.databases.push(db);
+        DatabaseId::new(self.data.databases.len() - 1)
     }
 
     /// Index of the database called `name`.
     pub fn database_index(&self, name: &str) -> Option<DatabaseId> {
-        self.databases
+        self.data
+            .databases
             .iter()
             .position(|d| d.spec.name == name)
             .map(DatabaseId::new)
@@ -61,8 +62,8 @@ impl World {
     /// Resizes every node of `db` to `cores` vCPUs from now on (vertical scaling;
     /// the lab skips the failover a real resize needs).
     pub fn db_set_cores(&mut self, db: DatabaseId, cores: u32) {
-        let now = self.now;
-        let d = &mut self.databases[db.index()];
+        let now = self.kernel.now;
+        let d = &mut self.data.databases[db.index()];
         d.spec.cores = cores;
         for n in &mut d.nodes {
             n.cpu.set_cores(now, cores);
@@ -75,7 +76,7 @@ impl World {
     /// Sets the number of active read replicas (at most the slots made by
     /// `add_database`). A removed replica takes no new reads and finishes what it has.
     pub fn db_set_replicas(&mut self, db: DatabaseId, replicas: u32) {
-        let d = &mut self.databases[db.index()];
+        let d = &mut self.data.databases[db.index()];
         let slots = d.nodes.len() as u32 - 1;
         let n = replicas.min(slots);
         for (i, node) in d.nodes.iter_mut().enumerate().skip(1) {
@@ -86,20 +87,20 @@ impl World {
 
     /// Whether read-only data access goes to replicas.
     pub fn db_set_read_from_replicas(&mut self, db: DatabaseId, on: bool) {
-        self.databases[db.index()].spec.read_from_replicas = on;
+        self.data.databases[db.index()].spec.read_from_replicas = on;
     }
 
     /// Starts a data-access step for request `r`.
     pub(crate) fn begin_data_access(&mut self, r: ReqRef, mut access: DataAccess) {
-        let now = self.now;
+        let now = self.kernel.now;
         if access.then_count > 0 && access.count_spread > 0.0 {
-            let n = access.then_count as f64 * self.rng.spread(access.count_spread);
+            let n = access.then_count as f64 * self.kernel.rng.spread(access.count_spread);
             access.then_count = n.round().clamp(1.0, u32::MAX as f64) as u32;
         }
-        let req = self.requests.get(r).expect("alive");
+        let req = self.kernel.requests.get(r).expect("alive");
         let (weight, handler) = (req.weight, req.handler);
         let di = access.db.index();
-        let d = &mut self.databases[di];
+        let d = &mut self.data.databases[di];
         let node = d.route(&access);
         let (slot, gen) = d.open(Session {
             req: r,
@@ -118,7 +119,7 @@ impl World {
         } else {
             n.waiting.push_back(slot);
             let g = n.m.waiting;
-            self.metrics.shift(g, now, 1.0);
+            self.kernel.metrics.shift(g, now, 1.0);
             if let Some(t) = d.spec.acquire_timeout_us {
                 let db = di as u16;
                 let ev = DbEvent::AcquireTimeout {
@@ -126,64 +127,64 @@ impl World {
                     session: slot,
                     gen,
                 };
-                self.queue.push(now + t, Event::Db(ev));
+                self.kernel.schedule(now + t, Event::Db(ev));
             }
         }
     }
 
     /// Gives session `slot` a connection of its node and sends its first query.
     fn db_grant_connection(&mut self, di: usize, slot: u32) {
-        let now = self.now;
-        let d = &mut self.databases[di];
+        let now = self.kernel.now;
+        let d = &mut self.data.databases[di];
         let s = d.session(slot, None).expect("open session");
         s.has_connection = true;
         let (node, waited, w) = (s.node as usize, now - s.waiting_since_us, s.weight);
         let n = &mut d.nodes[node];
         n.connections_busy += 1;
         let (g, lat) = (n.m.connections, d.m.connection_wait);
-        self.metrics.shift(g, now, 1.0);
-        self.metrics.record(lat, waited, w);
+        self.kernel.metrics.shift(g, now, 1.0);
+        self.kernel.metrics.record(lat, waited, w);
         self.db_send_query(di, slot);
     }
 
     fn db_send_query(&mut self, di: usize, slot: u32) {
-        let now = self.now;
-        let d = &mut self.databases[di];
-        let rtt = spread_us(d.spec.rtt_us, d.spec.rtt_spread, &mut self.rng);
+        let now = self.kernel.now;
+        let d = &mut self.data.databases[di];
+        let rtt = spread_us(d.spec.rtt_us, d.spec.rtt_spread, &mut self.kernel.rng);
         d.session(slot, None).expect("open session").query_start_us = now;
         let ev = DbEvent::RoundTrip {
             db: di as u16,
             session: slot,
         };
-        self.queue.push(now + rtt, Event::Db(ev));
+        self.kernel.schedule(now + rtt, Event::Db(ev));
     }
 
     /// Publishes a node's CPU gauge and (re)arms its next completion.
     fn db_node_changed(&mut self, di: usize, node: usize) {
-        let n = &mut self.databases[di].nodes[node];
+        let n = &mut self.data.databases[di].nodes[node];
         let util = n.cpu.busy_cores() / n.cpu.cores() as f64;
         let g = n.m.cpu;
         let armed = n.cpu.arm();
-        self.metrics.set(g, self.now, util);
+        self.kernel.metrics.set(g, self.kernel.now, util);
         if let Some((t, token)) = armed {
             let ev = DbEvent::Cpu {
                 db: di as u16,
                 node: node as u16,
                 token,
             };
-            self.queue.push(t, Event::Db(ev));
+            self.kernel.schedule(t, Event::Db(ev));
         }
     }
 
     pub(crate) fn on_db_event(&mut self, e: DbEvent) {
-        let now = self.now;
+        let now = self.kernel.now;
         match e {
             DbEvent::RoundTrip { db, session } => {
-                let d = &mut self.databases[db as usize];
+                let d = &mut self.data.databases[db as usize];
                 let s = d.session(session, None).expect("open session");
                 let q = s.access.query(s.next);
                 let (node, w) = (s.node as usize, s.weight);
-                let cpu_us = q.cpu_us * self.rng.spread(q.cpu_spread);
+                let cpu_us = q.cpu_us * self.kernel.rng.spread(q.cpu_spread);
                 // A weighted statement is `w` real ones side by side.
                 d.nodes[node]
                     .cpu
@@ -192,7 +193,7 @@ impl World {
             }
             DbEvent::Cpu { db, node, token } => {
                 let (di, ni) = (db as usize, node as usize);
-                let n = &mut self.databases[di].nodes[ni];
+                let n = &mut self.data.databases[di].nodes[ni];
                 if !n.cpu.is_current(token) {
                     return;
                 }
@@ -204,15 +205,15 @@ impl World {
                     match job {
                         DbJob::Query(slot) => self.db_query_done(di, slot),
                         DbJob::Replay(commit_us) => {
-                            let lag = self.databases[di].m.replication_lag;
-                            self.metrics.record(lag, now - commit_us, 1);
+                            let lag = self.data.databases[di].m.replication_lag;
+                            self.kernel.metrics.record(lag, now - commit_us, 1);
                         }
                     }
                 }
             }
             DbEvent::AcquireTimeout { db, session, gen } => {
                 let di = db as usize;
-                let d = &mut self.databases[di];
+                let d = &mut self.data.databases[di];
                 let Some(s) = d.session(session, Some(gen)) else {
                     return;
                 };
@@ -225,15 +226,15 @@ impl World {
                 let g = n.m.waiting;
                 let c = d.m.acquire_timeouts;
                 d.close(session);
-                self.metrics.shift(g, now, -1.0);
-                self.metrics.add(c, w as f64);
-                if self.requests.get(r).is_some() {
+                self.kernel.metrics.shift(g, now, -1.0);
+                self.kernel.metrics.add(c, w as f64);
+                if self.kernel.requests.get(r).is_some() {
                     self.finish(r, Outcome::Error);
                 }
             }
             DbEvent::Ship { db, node } => {
                 let (di, ni) = (db as usize, node as usize);
-                let n = &mut self.databases[di].nodes[ni];
+                let n = &mut self.data.databases[di].nodes[ni];
                 let (commit_us, cpu_us) = n.shipping.pop_front().expect("a write in transit");
                 if n.active {
                     n.cpu.submit(now, cpu_us, DbJob::Replay(commit_us));
@@ -244,8 +245,8 @@ impl World {
     }
 
     fn db_query_done(&mut self, di: usize, slot: u32) {
-        let now = self.now;
-        let d = &mut self.databases[di];
+        let now = self.kernel.now;
+        let d = &mut self.data.databases[di];
         let s = d.session(slot, None).expect("open session");
         let q = s.access.query(s.next);
         let (node, w, started, h) = (
@@ -257,16 +258,17 @@ impl World {
         s.next += 1;
         let more = s.next < s.access.queries();
         let m = d.m.clone();
-        self.metrics.add(m.queries, w);
-        self.metrics
+        self.kernel.metrics.add(m.queries, w);
+        self.kernel
+            .metrics
             .add(if q.write { m.writes } else { m.reads }, w);
-        self.metrics.add(m.rows_read, q.rows_read * w);
-        self.metrics.record(m.query, now - started, w as u32);
+        self.kernel.metrics.add(m.rows_read, q.rows_read * w);
+        self.kernel.metrics.record(m.query, now - started, w as u32);
         let st = self.db_stmt_metrics(di, h);
-        self.metrics.add(st.calls, w);
-        self.metrics.add(st.rows_read, q.rows_read * w);
-        self.metrics.record(st.time, now - started, w as u32);
-        let d = &mut self.databases[di];
+        self.kernel.metrics.add(st.calls, w);
+        self.kernel.metrics.add(st.rows_read, q.rows_read * w);
+        self.kernel.metrics.record(st.time, now - started, w as u32);
+        let d = &mut self.data.databases[di];
         if q.write && node == 0 {
             let replay_us = q.cpu_us * w * d.spec.replay_factor;
             let ship = d.spec.ship_us;
@@ -277,7 +279,7 @@ impl World {
                         db: di as u16,
                         node: i as u16,
                     };
-                    self.queue.push(now + ship, Event::Db(ev));
+                    self.kernel.schedule(now + ship, Event::Db(ev));
                 }
             }
         }
@@ -285,12 +287,13 @@ impl World {
             self.db_send_query(di, slot);
             return;
         }
-        let s = self.databases[di].close(slot);
-        self.metrics.add(m.fetches, w);
-        self.metrics
+        let s = self.data.databases[di].close(slot);
+        self.kernel.metrics.add(m.fetches, w);
+        self.kernel
+            .metrics
             .add(m.fetch_queries, s.access.queries() as f64 * w);
         self.db_release_connection(di, node);
-        if let Some(req) = self.requests.get_mut(s.req) {
+        if let Some(req) = self.kernel.requests.get_mut(s.req) {
             req.step += 1;
             self.run_steps(s.req);
         }
@@ -305,38 +308,42 @@ impl World {
     /// The per-statement series of handler `h`, registered on first use.
     fn db_stmt_metrics(&mut self, di: usize, h: HandlerId) -> StmtMetrics {
         let h = self.live_handler(h);
-        let d = &mut self.databases[di];
+        let d = &mut self.data.databases[di];
         if d.stmts.len() <= h.index() {
             d.stmts.resize(h.index() + 1, None);
         }
         if let Some(m) = d.stmts[h.index()] {
             return m;
         }
-        let p = format!("{}.stmt.{}", d.spec.name, self.handlers[h.index()].name);
+        let p = format!(
+            "{}.stmt.{}",
+            d.spec.name,
+            self.topology.handlers[h.index()].name
+        );
         let m = StmtMetrics {
-            calls: self.metrics.counter(&format!("{p}.calls")),
-            rows_read: self.metrics.counter(&format!("{p}.rows_read")),
-            time: self.metrics.latency(&format!("{p}.time")),
+            calls: self.kernel.metrics.counter(&format!("{p}.calls")),
+            rows_read: self.kernel.metrics.counter(&format!("{p}.rows_read")),
+            time: self.kernel.metrics.latency(&format!("{p}.time")),
         };
-        self.databases[di].stmts[h.index()] = Some(m);
+        self.data.databases[di].stmts[h.index()] = Some(m);
         m
     }
 
     fn db_release_connection(&mut self, di: usize, node: usize) {
-        let now = self.now;
-        let n = &mut self.databases[di].nodes[node];
+        let now = self.kernel.now;
+        let n = &mut self.data.databases[di].nodes[node];
         if let Some(next) = n.waiting.pop_front() {
             // The connection passes straight to the oldest waiter.
             n.connections_busy -= 1;
             let g = n.m.waiting;
-            self.metrics.shift(g, now, -1.0);
-            let g = self.databases[di].nodes[node].m.connections;
-            self.metrics.shift(g, now, -1.0);
+            self.kernel.metrics.shift(g, now, -1.0);
+            let g = self.data.databases[di].nodes[node].m.connections;
+            self.kernel.metrics.shift(g, now, -1.0);
             self.db_grant_connection(di, next);
         } else {
             n.connections_busy -= 1;
             let g = n.m.connections;
-            self.metrics.shift(g, now, -1.0);
+            self.kernel.metrics.shift(g, now, -1.0);
         }
     }
 }

@@ -106,8 +106,8 @@ impl KvStore {
 impl World {
     /// Adds a key-value store holding at most `max_keys`; returns its index.
     pub fn add_kv_store(&mut self, name: &str, max_keys: usize) -> KvStoreId {
-        let now = self.now;
-        let m = &mut self.metrics;
+        let now = self.kernel.now;
+        let m = &mut self.kernel.metrics;
         let km = KvMetrics {
             keys: m.gauge(&format!("{name}.keys"), now, 0.0),
             set: m.counter(&format!("{name}.set")),
@@ -115,23 +115,23 @@ impl World {
             expired: m.counter(&format!("{name}.expired")),
             evicted: m.counter(&format!("{name}.evicted")),
         };
-        self.kv_stores.push(KvStore {
+        self.data.kv_stores.push(KvStore {
             name: name.to_string(),
             max_keys,
             keys: BTreeMap::new(),
             by_expiry: BTreeSet::new(),
             m: km,
         });
-        KvStoreId::new(self.kv_stores.len() - 1)
+        KvStoreId::new(self.data.kv_stores.len() - 1)
     }
 
     /// Restarts store `id`: every key is lost; logged.
     pub fn restart_kv_store(&mut self, id: KvStoreId) {
-        let now = self.now;
-        let s = &mut self.kv_stores[id.index()];
+        let now = self.kernel.now;
+        let s = &mut self.data.kv_stores[id.index()];
         let lost = s.clear();
         let (name, g) = (s.name.clone(), s.m.keys);
-        self.metrics.set(g, now, 0.0);
+        self.kernel.metrics.set(g, now, 0.0);
         let text = format!("{name} restarted: {lost} keys lost");
         self.note(LogLevel::Warn, text, false);
     }
@@ -144,26 +144,26 @@ impl World {
         ttl_us: Micros,
         on_duplicate: OnDuplicate,
     ) -> bool {
-        let now = self.now;
+        let now = self.kernel.now;
         let (key, w) = {
-            let req = self.requests.get(r).expect("alive");
+            let req = self.kernel.requests.get(r).expect("alive");
             (req.key, req.weight as f64)
         };
-        let s = &mut self.kv_stores[store.index()];
+        let s = &mut self.data.kv_stores[store.index()];
         let expired = s.purge(now);
         let (what, evicted) = s.setnx(key, ttl_us, now);
         let (m, len) = (s.m.clone(), s.len() as f64);
-        self.metrics.add(m.expired, expired as f64);
-        self.metrics.add(m.evicted, evicted as f64);
-        self.metrics.set(m.keys, now, len);
+        self.kernel.metrics.add(m.expired, expired as f64);
+        self.kernel.metrics.add(m.evicted, evicted as f64);
+        self.kernel.metrics.set(m.keys, now, len);
         match what {
             SetNx::Set => {
-                self.metrics.add(m.set, w);
-                self.requests.get_mut(r).expect("alive").step += 1;
+                self.kernel.metrics.add(m.set, w);
+                self.kernel.requests.get_mut(r).expect("alive").step += 1;
                 true
             }
             SetNx::Found => {
-                self.metrics.add(m.found, w);
+                self.kernel.metrics.add(m.found, w);
                 self.duplicate_found(r, on_duplicate);
                 false
             }
@@ -195,7 +195,7 @@ mod tests {
     #[test]
     fn setnx_sets_once_until_the_key_expires() {
         let (mut w, id) = store(100);
-        let s = &mut w.kv_stores[id.index()];
+        let s = &mut w.data.kv_stores[id.index()];
         assert_eq!(s.setnx(7, HOUR, 0).0, SetNx::Set);
         assert_eq!(s.setnx(7, HOUR, 10 * SEC).0, SetNx::Found);
         assert_eq!(s.purge(HOUR - 1), 0);
@@ -207,18 +207,22 @@ mod tests {
     fn a_restart_loses_every_key() {
         let (mut w, id) = store(100);
         for k in 0..10 {
-            w.kv_stores[id.index()].setnx(k, HOUR, 0);
+            w.data.kv_stores[id.index()].setnx(k, HOUR, 0);
         }
         w.restart_kv_store(id);
-        assert!(w.kv_stores[id.index()].is_empty());
-        assert_eq!(w.kv_stores[id.index()].setnx(3, HOUR, 0).0, SetNx::Set);
-        assert!(w.log.entries().any(|e| e.text.contains("10 keys lost")));
+        assert!(w.data.kv_stores[id.index()].is_empty());
+        assert_eq!(w.data.kv_stores[id.index()].setnx(3, HOUR, 0).0, SetNx::Set);
+        assert!(w
+            .kernel
+            .log
+            .entries()
+            .any(|e| e.text.contains("10 keys lost")));
     }
 
     #[test]
     fn a_full_store_evicts_the_key_closest_to_expiry() {
         let (mut w, id) = store(3);
-        let s = &mut w.kv_stores[id.index()];
+        let s = &mut w.data.kv_stores[id.index()];
         s.setnx(1, 3 * HOUR, 0);
         s.setnx(2, HOUR, 0);
         s.setnx(3, 2 * HOUR, 0);

@@ -107,8 +107,8 @@ impl World {
     /// Adds a lock table; returns its index.
     pub fn add_lock_table(&mut self, spec: LockTableSpec) -> LockTableId {
         let n = &spec.name;
-        let now = self.now;
-        let m = &mut self.metrics;
+        let now = self.kernel.now;
+        let m = &mut self.kernel.metrics;
         let tm = TableMetrics {
             held: m.gauge(&format!("{n}.locks_held"), now, 0.0),
             waiters: m.gauge(&format!("{n}.lock_waiters"), now, 0.0),
@@ -116,16 +116,17 @@ impl World {
             wait: m.latency(&format!("{n}.lock_wait")),
             wait_timeouts: m.counter(&format!("{n}.lock_wait_timeouts")),
         };
-        if self.locks.deadlock_counter.is_none() {
-            self.locks.deadlock_counter = Some(self.metrics.counter("locks.deadlocks"));
+        if self.data.locks.deadlock_counter.is_none() {
+            self.data.locks.deadlock_counter = Some(self.kernel.metrics.counter("locks.deadlocks"));
         }
-        self.locks.tables.push(LockTable { spec, m: tm });
-        LockTableId::new(self.locks.tables.len() - 1)
+        self.data.locks.tables.push(LockTable { spec, m: tm });
+        LockTableId::new(self.data.locks.tables.len() - 1)
     }
 
     /// Locks currently held in `table`.
     pub fn locks_held(&self, table: LockTableId) -> usize {
-        self.locks
+        self.data
+            .locks
             .rows
             .iter()
             .filter(|((t, _), row)| *t == table && row.holder.is_some())
@@ -134,7 +135,8 @@ impl World {
 
     /// Requests now waiting for a row of `table`.
     pub fn lock_waiters(&self, table: LockTableId) -> usize {
-        self.locks
+        self.data
+            .locks
             .waiting
             .values()
             .filter(|(t, _, _)| *t == table)
@@ -143,42 +145,44 @@ impl World {
 
     /// The longest any row lock has been held so far (released ones).
     pub fn max_lock_hold_us(&self) -> Micros {
-        self.locks.max_hold_us
+        self.data.locks.max_hold_us
     }
 
     /// Waits that `deadlock.rs` found in a wait-for cycle when they timed out.
     pub fn deadlocks(&self) -> u64 {
-        self.locks.deadlocks
+        self.data.locks.deadlocks
     }
 
     /// `Step::Lock`: true if `r` got a row of `table` at once; false if it now
     /// waits in the row's queue.
     pub(crate) fn lock_acquire(&mut self, r: ReqRef, table: LockTableId, rows: u32) -> bool {
-        let now = self.now;
-        let row = self.rng.below(rows.max(1) as u64);
-        let m = self.locks.tables[table.index()].m.clone();
-        let entry = self.locks.rows.entry((table, row)).or_default();
+        let now = self.kernel.now;
+        let row = self.kernel.rng.below(rows.max(1) as u64);
+        let m = self.data.locks.tables[table.index()].m.clone();
+        let entry = self.data.locks.rows.entry((table, row)).or_default();
         match entry.holder {
             Some(h) if h == r => true,
             Some(_) => {
                 entry.waiters.push_back(r);
-                self.locks.waiting.insert(key(r), (table, row, now));
-                self.metrics.shift(m.waiters, now, 1.0);
-                if let Some(t) = self.locks.tables[table.index()].spec.wait_timeout_us {
-                    self.queue.push(now + t, Event::LockWaitTimeout(r, now));
+                self.data.locks.waiting.insert(key(r), (table, row, now));
+                self.kernel.metrics.shift(m.waiters, now, 1.0);
+                if let Some(t) = self.data.locks.tables[table.index()].spec.wait_timeout_us {
+                    self.kernel
+                        .schedule(now + t, Event::LockWaitTimeout(r, now));
                 }
                 false
             }
             None => {
                 entry.holder = Some(r);
                 entry.since_us = now;
-                self.locks
+                self.data
+                    .locks
                     .held
                     .entry(key(r))
                     .or_default()
                     .push((table, row));
-                self.metrics.shift(m.held, now, 1.0);
-                self.metrics.record(m.wait, 0, 1);
+                self.kernel.metrics.shift(m.held, now, 1.0);
+                self.kernel.metrics.record(m.wait, 0, 1);
                 true
             }
         }
@@ -187,43 +191,53 @@ impl World {
     /// Ends `r`'s transaction: it stops waiting, and each row it holds passes to
     /// the row's first waiter, which then carries on with its next step.
     pub(crate) fn release_locks(&mut self, r: ReqRef) {
-        if self.locks.is_empty() {
+        if self.data.locks.is_empty() {
             return;
         }
-        let now = self.now;
+        let now = self.kernel.now;
         let k = key(r);
-        if let Some((t, row, since)) = self.locks.waiting.remove(&k) {
-            let m = self.locks.tables[t.index()].m.clone();
-            if let Some(rw) = self.locks.rows.get_mut(&(t, row)) {
+        if let Some((t, row, since)) = self.data.locks.waiting.remove(&k) {
+            let m = self.data.locks.tables[t.index()].m.clone();
+            if let Some(rw) = self.data.locks.rows.get_mut(&(t, row)) {
                 rw.waiters.retain(|w| *w != r);
             }
-            self.metrics.shift(m.waiters, now, -1.0);
-            self.metrics.record(m.wait, now - since, 1);
+            self.kernel.metrics.shift(m.waiters, now, -1.0);
+            self.kernel.metrics.record(m.wait, now - since, 1);
             self.forget_row_if_idle(t, row);
         }
-        let Some(rows) = self.locks.held.remove(&k) else {
+        let Some(rows) = self.data.locks.held.remove(&k) else {
             return;
         };
         let mut granted = Vec::new();
         for (t, row) in rows {
-            let m = self.locks.tables[t.index()].m.clone();
-            let rw = self.locks.rows.get_mut(&(t, row)).expect("held row exists");
+            let m = self.data.locks.tables[t.index()].m.clone();
+            let rw = self
+                .data
+                .locks
+                .rows
+                .get_mut(&(t, row))
+                .expect("held row exists");
             debug_assert_eq!(rw.holder, Some(r));
             let hold = now - rw.since_us;
             rw.holder = None;
-            self.locks.max_hold_us = self.locks.max_hold_us.max(hold);
-            self.metrics.record(m.hold, hold, 1);
-            self.metrics.shift(m.held, now, -1.0);
+            self.data.locks.max_hold_us = self.data.locks.max_hold_us.max(hold);
+            self.kernel.metrics.record(m.hold, hold, 1);
+            self.kernel.metrics.shift(m.held, now, -1.0);
             while let Some(w) = rw.waiters.pop_front() {
-                let Some((_, _, since)) = self.locks.waiting.remove(&key(w)) else {
+                let Some((_, _, since)) = self.data.locks.waiting.remove(&key(w)) else {
                     continue; // not waiting any more (cannot happen: ended waits leave the queue)
                 };
                 rw.holder = Some(w);
                 rw.since_us = now;
-                self.locks.held.entry(key(w)).or_default().push((t, row));
-                self.metrics.shift(m.waiters, now, -1.0);
-                self.metrics.shift(m.held, now, 1.0);
-                self.metrics.record(m.wait, now - since, 1);
+                self.data
+                    .locks
+                    .held
+                    .entry(key(w))
+                    .or_default()
+                    .push((t, row));
+                self.kernel.metrics.shift(m.waiters, now, -1.0);
+                self.kernel.metrics.shift(m.held, now, 1.0);
+                self.kernel.metrics.record(m.wait, now - since, 1);
                 granted.push(w);
                 break;
             }
@@ -231,7 +245,7 @@ impl World {
         }
         // Resume after the bookkeeping, so every row is consistent when they run.
         for w in granted {
-            if let Some(req) = self.requests.get_mut(w) {
+            if let Some(req) = self.kernel.requests.get_mut(w) {
                 req.step += 1;
                 self.run_steps(w);
             }
@@ -239,19 +253,19 @@ impl World {
     }
 
     fn forget_row_if_idle(&mut self, t: LockTableId, row: u64) {
-        if let Some(rw) = self.locks.rows.get(&(t, row)) {
+        if let Some(rw) = self.data.locks.rows.get(&(t, row)) {
             if rw.holder.is_none() && rw.waiters.is_empty() {
-                self.locks.rows.remove(&(t, row));
+                self.data.locks.rows.remove(&(t, row));
             }
         }
     }
 
     /// The database gives up on a lock wait: the transaction fails (rolls back).
     pub(crate) fn on_lock_wait_timeout(&mut self, r: ReqRef, since: Micros) {
-        match self.locks.waiting.get(&key(r)) {
-            Some((t, _, s)) if *s == since && self.requests.get(r).is_some() => {
-                let c = self.locks.tables[(*t).index()].m.wait_timeouts;
-                self.metrics.add(c, 1.0);
+        match self.data.locks.waiting.get(&key(r)) {
+            Some((t, _, s)) if *s == since && self.kernel.requests.get(r).is_some() => {
+                let c = self.data.locks.tables[(*t).index()].m.wait_timeouts;
+                self.kernel.metrics.add(c, 1.0);
                 self.finish(r, Outcome::Error);
             }
             _ => {}
@@ -298,7 +312,11 @@ mod tests {
             10 * MS,
             "commit releases before the last step"
         );
-        let wait = w.metrics.series_histogram("items.lock_wait").unwrap();
+        let wait = w
+            .kernel
+            .metrics
+            .series_histogram("items.lock_wait")
+            .unwrap();
         // M/D/1 at rho 0.5: mean wait = rho·S / (2(1-rho)) = 5 ms.
         let mean_ms = wait.mean().unwrap() / 1e3;
         assert!((mean_ms - 5.0).abs() < 0.6, "mean wait {mean_ms} ms");
@@ -309,7 +327,11 @@ mod tests {
     fn many_rows_rarely_collide() {
         let (mut w, _) = world(1_000, 50.0);
         w.step(100 * SEC);
-        let wait = w.metrics.series_histogram("items.lock_wait").unwrap();
+        let wait = w
+            .kernel
+            .metrics
+            .series_histogram("items.lock_wait")
+            .unwrap();
         assert!(wait.mean().unwrap() < 100.0, "{:?}", wait.mean());
     }
 
@@ -329,7 +351,7 @@ mod tests {
         let c = w.add_client(ClientSpec::new("c", 0.5, s, hang));
         w.step(200 * SEC);
         // The first holds the row for ever; every later one times out after 50 s.
-        let l = w.clients[c.index()].ledger;
+        let l = w.traffic.clients[c.index()].ledger;
         assert!(l.failed >= 40, "{l:?}");
         assert_eq!(w.locks_held(t), 1);
         assert!(w.lock_waiters(t) >= 10);

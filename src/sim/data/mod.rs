@@ -11,4 +11,5 @@ pub mod kv;
 pub mod locks;
 pub mod orm;
 pub mod query_cost;
+pub mod store;
 pub mod table;

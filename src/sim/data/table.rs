@@ -140,13 +140,13 @@ impl World {
     /// Adds a table, with a unique constraint on the key when `unique`.
     pub fn add_table(&mut self, name: &str, unique: bool) -> TableId {
         let m = TableMetrics {
-            rows: self.metrics.counter(&format!("{name}.rows")),
-            duplicates: self.metrics.counter(&format!("{name}.duplicates")),
-            violations: self.metrics.counter(&format!("{name}.violations")),
-            forgotten: self.metrics.counter(&format!("{name}.forgotten")),
+            rows: self.kernel.metrics.counter(&format!("{name}.rows")),
+            duplicates: self.kernel.metrics.counter(&format!("{name}.duplicates")),
+            violations: self.kernel.metrics.counter(&format!("{name}.violations")),
+            forgotten: self.kernel.metrics.counter(&format!("{name}.forgotten")),
         };
-        self.tables.push(Table::new(name, unique, m));
-        TableId::new(self.tables.len() - 1)
+        self.data.tables.push(Table::new(name, unique, m));
+        TableId::new(self.data.tables.len() - 1)
     }
 
     /// Runs an `Insert` step for `r`; false if the request ended (a violation).
@@ -157,30 +157,30 @@ impl World {
         on_duplicate: OnDuplicate,
     ) -> bool {
         let (key, w) = {
-            let req = self.requests.get(r).expect("alive");
+            let req = self.kernel.requests.get(r).expect("alive");
             (req.key, req.weight as f64)
         };
-        let t = &mut self.tables[table.index()];
+        let t = &mut self.data.tables[table.index()];
         let forgotten = t.forgotten;
-        let what = t.insert(key, self.now);
+        let what = t.insert(key, self.kernel.now);
         let m = t.m.clone();
         let newly_forgotten = t.forgotten - forgotten;
         if newly_forgotten > 0 {
-            self.metrics.add(m.forgotten, newly_forgotten as f64);
+            self.kernel.metrics.add(m.forgotten, newly_forgotten as f64);
         }
         match what {
             Inserted::Violation => {
-                self.metrics.add(m.violations, w);
+                self.kernel.metrics.add(m.violations, w);
                 self.duplicate_found(r, on_duplicate);
                 return false;
             }
             Inserted::Duplicate => {
-                self.metrics.add(m.rows, w);
-                self.metrics.add(m.duplicates, w);
+                self.kernel.metrics.add(m.rows, w);
+                self.kernel.metrics.add(m.duplicates, w);
             }
-            Inserted::New => self.metrics.add(m.rows, w),
+            Inserted::New => self.kernel.metrics.add(m.rows, w),
         }
-        self.requests.get_mut(r).expect("alive").step += 1;
+        self.kernel.requests.get_mut(r).expect("alive").step += 1;
         true
     }
 }
@@ -194,7 +194,7 @@ mod tests {
     fn a_unique_key_refuses_the_second_insert() {
         let mut w = World::new(1, WorldConfig::default());
         let t = w.add_table("processed_events", true);
-        let t = &mut w.tables[t.index()];
+        let t = &mut w.data.tables[t.index()];
         assert_eq!(t.insert(5, 0), Inserted::New);
         assert_eq!(t.insert(5, 1), Inserted::Violation);
         assert_eq!(t.insert(6, 2), Inserted::New);
@@ -205,7 +205,7 @@ mod tests {
     fn without_a_constraint_duplicates_go_in_and_are_counted() {
         let mut w = World::new(1, WorldConfig::default());
         let t = w.add_table("ledger", false);
-        let t = &mut w.tables[t.index()];
+        let t = &mut w.data.tables[t.index()];
         assert_eq!(t.insert(5, 0), Inserted::New);
         assert_eq!(t.insert(5, 1), Inserted::Duplicate);
         assert_eq!(t.insert(5, 2), Inserted::Duplicate);
@@ -216,7 +216,7 @@ mod tests {
     fn a_key_is_remembered_for_a_day_then_forgotten() {
         let mut w = World::new(1, WorldConfig::default());
         let t = w.add_table("processed_events", true);
-        let t = &mut w.tables[t.index()];
+        let t = &mut w.data.tables[t.index()];
         assert_eq!(t.insert(5, 0), Inserted::New);
         assert_eq!(t.insert(5, KEY_RETENTION_US - 1), Inserted::Violation);
         assert_eq!(t.insert(6, KEY_RETENTION_US), Inserted::New);
@@ -228,7 +228,7 @@ mod tests {
     fn the_oldest_key_is_forgotten_beyond_the_bound() {
         let mut w = World::new(1, WorldConfig::default());
         let t = w.add_table("ledger", false);
-        let t = &mut w.tables[t.index()];
+        let t = &mut w.data.tables[t.index()];
         for k in 0..MAX_KEYS as u64 + 10 {
             assert_eq!(t.insert(k, 0), Inserted::New);
         }

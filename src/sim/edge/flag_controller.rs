@@ -74,30 +74,31 @@ impl World {
         assert!(
             spec.flags
                 .iter()
-                .all(|&(f, _)| f.index() < self.flags.len()),
+                .all(|&(f, _)| f.index() < self.edge.flags.len()),
             "'{}': no such flag",
             spec.name
         );
-        let gauge = self
-            .metrics
-            .gauge(&format!("{}.shedding", spec.name), self.now, 0.0);
+        let gauge =
+            self.kernel
+                .metrics
+                .gauge(&format!("{}.shedding", spec.name), self.kernel.now, 0.0);
         let period = spec.period_us;
-        self.flag_controllers.push(FlagController {
+        self.edge.flag_controllers.push(FlagController {
             spec,
             shedding: false,
             calm_since_us: None,
             gauge,
         });
-        let i = FlagControllerId::new(self.flag_controllers.len() - 1);
-        self.queue
-            .push(self.now + period, Event::FlagControllerTick(i));
+        let i = FlagControllerId::new(self.edge.flag_controllers.len() - 1);
+        self.kernel
+            .schedule(self.kernel.now + period, Event::FlagControllerTick(i));
         i
     }
 
     /// Switches a controller on or off. Switched off, it sets its flags back
     /// to their normal values.
     pub fn set_flag_controller_enabled(&mut self, controller: FlagControllerId, enabled: bool) {
-        let c = &mut self.flag_controllers[controller.index()];
+        let c = &mut self.edge.flag_controllers[controller.index()];
         c.spec.enabled = enabled;
         if !enabled && c.shedding {
             self.restore_flags(controller, "controller switched off");
@@ -105,10 +106,11 @@ impl World {
     }
 
     pub(crate) fn on_flag_controller_tick(&mut self, i: FlagControllerId) {
-        let now = self.now;
-        let c = &self.flag_controllers[i.index()];
+        let now = self.kernel.now;
+        let c = &self.edge.flag_controllers[i.index()];
         let period = c.spec.period_us;
-        self.queue.push(now + period, Event::FlagControllerTick(i));
+        self.kernel
+            .schedule(now + period, Event::FlagControllerTick(i));
         if !c.spec.enabled {
             return;
         }
@@ -120,7 +122,7 @@ impl World {
         }
         let calm = c.spec.restore_when.iter().all(|&k| self.holds(k));
         let after = c.spec.restore_after_us;
-        let c = &mut self.flag_controllers[i.index()];
+        let c = &mut self.edge.flag_controllers[i.index()];
         if !calm {
             c.calm_since_us = None;
             return;
@@ -132,11 +134,11 @@ impl World {
     }
 
     fn shed_flags(&mut self, i: FlagControllerId, why: &str) {
-        let c = &mut self.flag_controllers[i.index()];
+        let c = &mut self.edge.flag_controllers[i.index()];
         c.shedding = true;
         c.calm_since_us = None;
         let (g, flags, name) = (c.gauge, c.spec.flags.clone(), c.spec.name.clone());
-        self.metrics.set(g, self.now, 1.0);
+        self.kernel.metrics.set(g, self.kernel.now, 1.0);
         self.note(
             LogLevel::Warn,
             format!("{name}: shedding features ({why})"),
@@ -148,11 +150,11 @@ impl World {
     }
 
     fn restore_flags(&mut self, i: FlagControllerId, why: &str) {
-        let c = &mut self.flag_controllers[i.index()];
+        let c = &mut self.edge.flag_controllers[i.index()];
         c.shedding = false;
         c.calm_since_us = None;
         let (g, flags, name) = (c.gauge, c.spec.flags.clone(), c.spec.name.clone());
-        self.metrics.set(g, self.now, 0.0);
+        self.kernel.metrics.set(g, self.kernel.now, 0.0);
         self.note(
             LogLevel::Info,
             format!("{name}: features restored ({why})"),
@@ -243,6 +245,7 @@ mod tests {
         assert!(w.flag_on(extra), "restored once calm");
         assert!(!w.flag_on(fallback));
         let shed_s = w
+            .kernel
             .metrics
             .gauge_time_mean("shedder.shedding", w.now())
             .unwrap()

@@ -41,24 +41,27 @@ impl World {
     /// Adds a feature flag, on or off; returns its index.
     pub fn add_flag(&mut self, name: &str, on: bool) -> FlagId {
         assert!(
-            self.flags.iter().all(|f| f.name != name),
+            self.edge.flags.iter().all(|f| f.name != name),
             "flag '{name}' added twice"
         );
-        let gauge = self
-            .metrics
-            .gauge(&format!("flag.{name}"), self.now, f64::from(u8::from(on)));
-        self.flags.push(Flag {
+        let gauge = self.kernel.metrics.gauge(
+            &format!("flag.{name}"),
+            self.kernel.now,
+            f64::from(u8::from(on)),
+        );
+        self.edge.flags.push(Flag {
             name: name.to_string(),
             on,
             gauge,
             changed_at_us: None,
         });
-        FlagId::new(self.flags.len() - 1)
+        FlagId::new(self.edge.flags.len() - 1)
     }
 
     /// Index of the flag called `name`.
     pub fn flag_index(&self, name: &str) -> Option<u32> {
-        self.flags
+        self.edge
+            .flags
             .iter()
             .position(|f| f.name == name)
             .map(|i| i as u32)
@@ -66,19 +69,21 @@ impl World {
 
     /// True while flag `flag` is on.
     pub fn flag_on(&self, flag: FlagId) -> bool {
-        self.flags[flag.index()].on
+        self.edge.flags[flag.index()].on
     }
 
     /// Turns a flag on or off from now on; `why` goes into the log entry.
     pub fn set_flag(&mut self, flag: FlagId, on: bool, why: &str) {
-        let f = &mut self.flags[flag.index()];
+        let f = &mut self.edge.flags[flag.index()];
         if f.on == on {
             return;
         }
         f.on = on;
-        f.changed_at_us = Some(self.now);
+        f.changed_at_us = Some(self.kernel.now);
         let (g, name) = (f.gauge, f.name.clone());
-        self.metrics.set(g, self.now, f64::from(u8::from(on)));
+        self.kernel
+            .metrics
+            .set(g, self.kernel.now, f64::from(u8::from(on)));
         let state = if on { "on" } else { "off" };
         self.note(LogLevel::Info, format!("flag {name} {state} ({why})"), true);
     }
@@ -123,19 +128,26 @@ mod tests {
         ));
         w.add_client(ClientSpec::new("u", 10.0, web, page));
         w.step(60 * SEC);
-        let with = w.metrics.counter_total("db.completed");
-        let sent = w.metrics.counter_total("u.ok");
+        let with = w.kernel.metrics.counter_total("db.completed");
+        let sent = w.kernel.metrics.counter_total("u.ok");
         assert!((with - 2.0 * sent).abs() <= 2.0, "{with} {sent}");
         w.set_flag(widget, false, "test");
         w.step(120 * SEC);
-        assert!(w.metrics.counter_total("db.completed") - with <= 2.0);
-        assert!(w.metrics.counter_total("u.ok") > sent + 400.0);
-        assert_eq!(w.metrics.series("flag.widget").unwrap().get(100), Some(0.0));
-        assert_eq!(w.metrics.series("flag.widget").unwrap().get(10), Some(1.0));
+        assert!(w.kernel.metrics.counter_total("db.completed") - with <= 2.0);
+        assert!(w.kernel.metrics.counter_total("u.ok") > sent + 400.0);
+        assert_eq!(
+            w.kernel.metrics.series("flag.widget").unwrap().get(100),
+            Some(0.0)
+        );
+        assert_eq!(
+            w.kernel.metrics.series("flag.widget").unwrap().get(10),
+            Some(1.0)
+        );
         assert!(w
+            .kernel
             .log
             .entries()
             .any(|e| e.text.starts_with("flag widget off")));
-        assert_eq!(w.flags[widget.index()].changed_at_us(), Some(60 * SEC));
+        assert_eq!(w.edge.flags[widget.index()].changed_at_us(), Some(60 * SEC));
     }
 }

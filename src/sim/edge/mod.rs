@@ -6,3 +6,4 @@ pub mod flags;
 pub mod rate_limit;
 pub mod shedding;
 pub mod signals;
+pub mod store;

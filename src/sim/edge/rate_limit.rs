@@ -193,18 +193,18 @@ impl World {
     pub fn add_rate_limiter(&mut self, spec: RateLimitSpec) -> LimiterId {
         assert!(spec.max_buckets >= 1);
         assert!(
-            self.limiters.iter().all(|l| l.spec.name != spec.name),
+            self.edge.limiters.iter().all(|l| l.spec.name != spec.name),
             "rate limiter '{}' added twice",
             spec.name
         );
-        self.limiters.push(RateLimiter {
+        self.edge.limiters.push(RateLimiter {
             spec,
             buckets: BTreeMap::new(),
             by_class: Vec::new(),
             last_reject_us: None,
         });
-        let id = LimiterId::new(self.limiters.len() - 1);
-        for class in 0..self.clients.len() as u16 {
+        let id = LimiterId::new(self.edge.limiters.len() - 1);
+        for class in 0..self.traffic.clients.len() as u16 {
             self.limiter_class_counters(id, class);
         }
         id
@@ -213,24 +213,24 @@ impl World {
     /// Changes a limiter's declaration from now on (rate, burst, scope, switch).
     /// Buckets already filled keep their tokens.
     pub fn set_rate_limit(&mut self, limiter: LimiterId, change: impl FnOnce(&mut RateLimitSpec)) {
-        let l = &mut self.limiters[limiter.index()];
+        let l = &mut self.edge.limiters[limiter.index()];
         change(&mut l.spec);
         assert!(l.spec.rate_per_s >= 0.0 && l.spec.burst >= 1.0);
     }
 
     /// The `Step::RateLimit` step.
     pub(crate) fn rate_limit_step(&mut self, r: ReqRef, limiter: LimiterId) -> Next {
-        let now = self.now;
-        let req = self.requests.get(r).expect("alive");
+        let now = self.kernel.now;
+        let req = self.kernel.requests.get(r).expect("alive");
         let (pod, key, class, w) = (req.pod, req.key, req.class, req.weight);
-        let l = &mut self.limiters[limiter.index()];
+        let l = &mut self.edge.limiters[limiter.index()];
         let ok = l.admit(now, pod, key, w as f64);
         let round_trip = match (l.spec.enabled, l.spec.scope) {
-            (true, LimitScope::Shared { round_trip }) => round_trip.sample(&mut self.rng),
+            (true, LimitScope::Shared { round_trip }) => round_trip.sample(&mut self.kernel.rng),
             _ => 0,
         };
         let ids = self.limiter_class_counters(limiter, class);
-        self.metrics.add(ids[usize::from(!ok)], w as f64);
+        self.kernel.metrics.add(ids[usize::from(!ok)], w as f64);
         if !ok {
             self.note_rejection(limiter, key, class);
         }
@@ -239,15 +239,15 @@ impl World {
             (0, None) => Next::Continue,
             (0, Some(o)) => Next::End(o),
             (dt, end) => {
-                self.queue.push(now + dt, Event::Resume(r, end));
+                self.kernel.schedule(now + dt, Event::Resume(r, end));
                 Next::Wait
             }
         }
     }
 
     fn note_rejection(&mut self, limiter: LimiterId, key: u64, class: u16) {
-        let now = self.now;
-        let l = &mut self.limiters[limiter.index()];
+        let now = self.kernel.now;
+        let l = &mut self.edge.limiters[limiter.index()];
         let starts = l.last_reject_us.is_none_or(|t| now - t > QUIET_US);
         l.last_reject_us = Some(now);
         if starts {
@@ -265,16 +265,20 @@ impl World {
         limiter: LimiterId,
         class: u16,
     ) -> [CounterId; 2] {
-        let l = &self.limiters[limiter.index()];
+        let l = &self.edge.limiters[limiter.index()];
         if let Some(Some(ids)) = l.by_class.get(class as usize) {
             return *ids;
         }
         let (name, cls) = (l.spec.name.clone(), self.class_name(class));
         let ids = [
-            self.metrics.counter(&format!("{name}.accepted.{cls}")),
-            self.metrics.counter(&format!("{name}.rejected.{cls}")),
+            self.kernel
+                .metrics
+                .counter(&format!("{name}.accepted.{cls}")),
+            self.kernel
+                .metrics
+                .counter(&format!("{name}.rejected.{cls}")),
         ];
-        let v = &mut self.limiters[limiter.index()].by_class;
+        let v = &mut self.edge.limiters[limiter.index()].by_class;
         if v.len() <= class as usize {
             v.resize(class as usize + 1, None);
         }
@@ -321,7 +325,7 @@ mod tests {
         w.count_arrivals_by_class(be);
         w.add_client(ClientSpec::new("bot", 100.0, gw, proxy).keys(KeySpec::Fixed(42)));
         w.step(10 * MIN);
-        let m = &w.metrics;
+        let m = &w.kernel.metrics;
         let accepted = m.counter_total("limit.accepted.bot");
         assert_eq!(
             accepted + m.counter_total("limit.rejected.bot"),
@@ -374,6 +378,7 @@ mod tests {
         w.add_client(ClientSpec::new("c", 5.0, gw, h).keys(KeySpec::Uniform { keys: 3 }));
         w.step(60 * SEC);
         let p50 = w
+            .kernel
             .metrics
             .series_histogram("c.latency")
             .unwrap()
@@ -387,7 +392,7 @@ mod tests {
         let before = w.ledger().rejected;
         w.step(120 * SEC);
         assert_eq!(w.ledger().rejected, before);
-        assert!(w.limiters[0].buckets() <= 3);
+        assert!(w.edge.limiters[0].buckets() <= 3);
     }
 
     #[test]
@@ -412,6 +417,7 @@ mod tests {
         w.add_client(ClientSpec::new("bot", 50.0, gw, h).keys(crate::sim::KeySpec::Fixed(7)));
         w.step(30 * SEC);
         let bursts = w
+            .kernel
             .log
             .entries()
             .filter(|e| e.text.contains("429 burst"))

@@ -49,33 +49,33 @@ const QUIET_US: Micros = 10 * SEC;
 impl World {
     /// Adds a shedding rule; returns its index for `Step::Shed`.
     pub fn add_shed_rule(&mut self, spec: ShedRuleSpec) -> ShedRuleId {
-        let shed = self.metrics.counter(&format!("{}.shed", spec.name));
-        self.shed_rules.push(ShedRule {
+        let shed = self.kernel.metrics.counter(&format!("{}.shed", spec.name));
+        self.edge.shed_rules.push(ShedRule {
             spec,
             shed,
             last_shed_us: None,
         });
-        ShedRuleId::new(self.shed_rules.len() - 1)
+        ShedRuleId::new(self.edge.shed_rules.len() - 1)
     }
 
     /// Switches a rule on or off.
     pub fn set_shed_rule_enabled(&mut self, rule: ShedRuleId, enabled: bool) {
-        self.shed_rules[rule.index()].spec.enabled = enabled;
+        self.edge.shed_rules[rule.index()].spec.enabled = enabled;
     }
 
     /// The `Step::Shed` step.
     pub(crate) fn shed_step(&mut self, r: ReqRef, rule: ShedRuleId) -> Next {
-        let s = &self.shed_rules[rule.index()];
+        let s = &self.edge.shed_rules[rule.index()];
         if !s.spec.enabled || !s.spec.when.iter().any(|&c| self.holds(c)) {
             return Next::Continue;
         }
-        let now = self.now;
-        let w = self.requests.get(r).expect("alive").weight as f64;
-        let s = &mut self.shed_rules[rule.index()];
+        let now = self.kernel.now;
+        let w = self.kernel.requests.get(r).expect("alive").weight as f64;
+        let s = &mut self.edge.shed_rules[rule.index()];
         let starts = s.last_shed_us.is_none_or(|t| now - t > QUIET_US);
         s.last_shed_us = Some(now);
         let (id, skip, name) = (s.shed, s.spec.skip, s.spec.name.clone());
-        self.metrics.add(id, w);
+        self.kernel.metrics.add(id, w);
         if starts {
             self.note(
                 LogLevel::Warn,
@@ -127,13 +127,13 @@ mod tests {
         with.step(300 * SEC);
         without.step(300 * SEC);
         let ok = |w: &World, c: usize| {
-            let l = &w.clients[c].ledger;
+            let l = &w.traffic.clients[c].ledger;
             l.succeeded as f64 / l.ended() as f64
         };
         assert!(ok(&without, 0) < 0.5, "{}", ok(&without, 0));
         assert!(ok(&with, 0) > 0.97, "{}", ok(&with, 0));
-        assert!(with.clients[1].ledger.rejected > 1_000);
-        assert_eq!(with.clients[0].ledger.rejected, 0);
-        assert!(with.metrics.counter_total("browse-shed.shed") > 1_000.0);
+        assert!(with.traffic.clients[1].ledger.rejected > 1_000);
+        assert_eq!(with.traffic.clients[0].ledger.rejected, 0);
+        assert!(with.metrics().counter_total("browse-shed.shed") > 1_000.0);
     }
 }

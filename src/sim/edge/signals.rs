@@ -55,29 +55,30 @@ impl World {
     pub fn signal(&self, s: Signal) -> f64 {
         match s {
             Signal::Queued { service, pool } => {
-                self.services[service.index()].queued(pool as usize) as f64
+                self.topology.services[service.index()].queued(pool as usize) as f64
             }
             Signal::QueuedPerPod { service, pool } => {
-                let svc = &self.services[service.index()];
+                let svc = &self.topology.services[service.index()];
                 svc.queued(pool as usize) as f64 / svc.ready_pods().max(1) as f64
             }
             Signal::OldestWaitMs { service, pool } => {
-                let oldest: Option<Micros> = self.services[service.index()]
+                let oldest: Option<Micros> = self.topology.services[service.index()]
                     .pods
                     .iter()
                     .filter_map(|p| p.pools[pool as usize].queue.front())
-                    .filter_map(|r| self.requests.get(*r))
+                    .filter_map(|r| self.kernel.requests.get(*r))
                     .map(|req| req.queued_at_us)
                     .min();
-                oldest.map_or(0.0, |t| (self.now - t) as f64 / 1_000.0)
+                oldest.map_or(0.0, |t| (self.kernel.now - t) as f64 / 1_000.0)
             }
             Signal::Utilisation { service, pool } => {
-                let svc = &self.services[service.index()];
+                let svc = &self.topology.services[service.index()];
                 let cap = svc.capacity(pool as usize);
                 if cap == 0 {
                     1.0
                 } else {
                     let busy = self
+                        .kernel
                         .metrics
                         .last_bucket_mean(svc.m.pool_busy[pool as usize])
                         .unwrap_or_else(|| svc.busy(pool as usize) as f64);
@@ -85,17 +86,19 @@ impl World {
                 }
             }
             Signal::PodsStarting { service } => {
-                self.services[service.index()].starting_pods() as f64
+                self.topology.services[service.index()].starting_pods() as f64
             }
-            Signal::PodsReady { service } => self.services[service.index()].ready_pods() as f64,
+            Signal::PodsReady { service } => {
+                self.topology.services[service.index()].ready_pods() as f64
+            }
             Signal::RatePerReadyPod {
                 counted_at,
                 pods_of,
             } => {
-                let m = &self.metrics;
-                let id = self.services[counted_at.index()].m.completed;
+                let m = &self.kernel.metrics;
+                let id = self.topology.services[counted_at.index()].m.completed;
                 let rate = m.last_bucket_sum(id).unwrap_or(0.0) / as_secs(m.bucket_us());
-                let ready = self.services[pods_of.index()].ready_pods();
+                let ready = self.topology.services[pods_of.index()].ready_pods();
                 if ready == 0 {
                     f64::INFINITY
                 } else {

@@ -29,15 +29,15 @@ pub(crate) enum Next {
 
 impl World {
     pub(crate) fn schedule_next_arrival(&mut self, c: ClientId) {
-        let now = self.now;
-        let client = &self.clients[c.index()];
+        let now = self.kernel.now;
+        let client = &self.traffic.clients[c.index()];
         let epoch = client.epoch;
         let profile = &client.spec.profile;
         let rate_per_us =
             client.spec.rate_rps * profile.piece_rate(now) / client.spec.weight as f64 / 1e6;
         let piece_end = profile.piece_end(now);
         let gap = if rate_per_us > 0.0 {
-            Some(self.rng.exponential(1.0 / rate_per_us))
+            Some(self.kernel.rng.exponential(1.0 / rate_per_us))
         } else {
             None
         };
@@ -48,7 +48,7 @@ impl World {
         // `round` is a library call on the hot path.)
         let next = gap.map(|g| now + ((g + 0.5) as u64).max(1));
         match (next, piece_end) {
-            (Some(t), Some(end)) if t > end => self.queue.push(
+            (Some(t), Some(end)) if t > end => self.kernel.schedule(
                 end,
                 Event::Arrival {
                     client: c,
@@ -56,7 +56,7 @@ impl World {
                     real: false,
                 },
             ),
-            (Some(t), _) => self.queue.push(
+            (Some(t), _) => self.kernel.schedule(
                 t,
                 Event::Arrival {
                     client: c,
@@ -64,7 +64,7 @@ impl World {
                     real: true,
                 },
             ),
-            (None, Some(end)) => self.queue.push(
+            (None, Some(end)) => self.kernel.schedule(
                 end,
                 Event::Arrival {
                     client: c,
@@ -77,15 +77,15 @@ impl World {
     }
 
     pub(crate) fn on_arrival(&mut self, c: ClientId, epoch: u32, real: bool) {
-        if self.clients[c.index()].epoch != epoch {
+        if self.traffic.clients[c.index()].epoch != epoch {
             return;
         }
         self.schedule_next_arrival(c);
         if !real {
             return;
         }
-        let now = self.now;
-        let client = &mut self.clients[c.index()];
+        let now = self.kernel.now;
+        let client = &mut self.traffic.clients[c.index()];
         let w = client.spec.weight;
         client.ledger.arrived += w as u64;
         client.ledger.in_flight += w as u64;
@@ -98,10 +98,10 @@ impl World {
             client.sender,
         );
         let m = client.m;
-        self.metrics.add(m.arrived, w as f64);
-        self.metrics.shift(m.in_flight, now, w as f64);
+        self.kernel.metrics.add(m.arrived, w as f64);
+        self.kernel.metrics.shift(m.in_flight, now, w as f64);
         let key = self.draw_key(c, w);
-        let r = self.requests.insert(Request {
+        let r = self.kernel.requests.insert(Request {
             origin: Origin::Client(c),
             class: c.index() as u16,
             weight: w,
@@ -120,7 +120,7 @@ impl World {
             call: Default::default(),
         });
         if let Some(t) = timeout {
-            self.queue.push(now + t, Event::ClientDeadline(r));
+            self.kernel.schedule(now + t, Event::ClientDeadline(r));
         }
         if sender.is_some() {
             self.run_steps(r);
@@ -133,12 +133,16 @@ impl World {
     /// place in the queue, or is turned away.
     pub(crate) fn enter(&mut self, r: ReqRef) {
         let (s, class, w) = {
-            let req = self.requests.get(r).expect("entering request is alive");
+            let req = self
+                .kernel
+                .requests
+                .get(r)
+                .expect("entering request is alive");
             (req.service.index(), req.class, req.weight)
         };
-        let arrived = self.services[s].m.arrived;
-        self.metrics.add(arrived, w as f64);
-        if self.services[s].from_class.is_some() {
+        let arrived = self.topology.services[s].m.arrived;
+        self.kernel.metrics.add(arrived, w as f64);
+        if self.topology.services[s].from_class.is_some() {
             self.tally_arrival(s, class, w);
         }
         self.admit(r, 0);
@@ -149,12 +153,16 @@ impl World {
     /// backlog, has its connection attempt dropped: `sent` retransmissions of
     /// it so far, see `backlog.rs`).
     pub(crate) fn admit(&mut self, r: ReqRef, sent: u8) {
-        let now = self.now;
+        let now = self.kernel.now;
         let (s, pool_ix, key, w, call) = {
-            let req = self.requests.get(r).expect("admitted request is alive");
+            let req = self
+                .kernel
+                .requests
+                .get(r)
+                .expect("admitted request is alive");
             (
                 req.service.index(),
-                self.handlers[req.handler.index()].pool as usize,
+                self.topology.handlers[req.handler.index()].pool as usize,
                 req.key,
                 req.weight,
                 matches!(req.origin, Origin::Call(_)),
@@ -162,11 +170,14 @@ impl World {
         };
         // A call kept in its caller's pod arrives with that pod preset; the
         // request holds no place in it until admitted below.
-        let preset = std::mem::replace(&mut self.requests.get_mut(r).expect("alive").pod, u32::MAX);
+        let preset = std::mem::replace(
+            &mut self.kernel.requests.get_mut(r).expect("alive").pod,
+            u32::MAX,
+        );
         let pod = if preset != u32::MAX {
             Some(preset)
         } else {
-            let pick = self.services[s].pick_pod_for(key, now);
+            let pick = self.topology.services[s].pick_pod_for(key, now);
             if pick.lost {
                 self.count_session_lost(s as u32);
             }
@@ -179,7 +190,7 @@ impl World {
         };
         // A service calling another's pods meets their backlog itself.
         let direct = call && preset == u32::MAX;
-        let svc = &mut self.services[s];
+        let svc = &mut self.topology.services[s];
         let (in_system, queued) = (svc.m.in_system, svc.m.queued);
         let p = &mut svc.pods[pod as usize];
         let pool = &mut p.pools[pool_ix];
@@ -190,21 +201,21 @@ impl World {
             false
         } else if pool.kernel_backlog && direct {
             let dropped = svc.m.listen_overflows;
-            self.metrics.add(dropped, w as f64);
+            self.kernel.metrics.add(dropped, w as f64);
             self.drop_syn(r, sent);
             return;
         } else {
             let rejected = svc.m.pool_rejected[pool_ix];
-            self.metrics.add(rejected, w as f64);
+            self.kernel.metrics.add(rejected, w as f64);
             self.finish(r, Outcome::Rejected);
             return;
         };
         p.in_flight += 1;
-        self.metrics.shift(in_system, now, 1.0);
+        self.kernel.metrics.shift(in_system, now, 1.0);
         if !start_now {
-            self.metrics.shift(queued, now, 1.0);
+            self.kernel.metrics.shift(queued, now, 1.0);
         }
-        let req = self.requests.get_mut(r).expect("alive");
+        let req = self.kernel.requests.get_mut(r).expect("alive");
         req.pod = pod;
         req.pool = pool_ix as u16;
         req.queued_at_us = now;
@@ -220,8 +231,12 @@ impl World {
 
     /// Gives the request a worker and runs its steps.
     fn start(&mut self, r: ReqRef) {
-        let now = self.now;
-        let req = self.requests.get_mut(r).expect("starting request is alive");
+        let now = self.kernel.now;
+        let req = self
+            .kernel
+            .requests
+            .get_mut(r)
+            .expect("starting request is alive");
         req.holds_worker = true;
         let (s, pod, pool, waited, w) = (
             req.service,
@@ -230,29 +245,34 @@ impl World {
             now - req.queued_at_us,
             req.weight,
         );
-        let svc = &mut self.services[s.index()];
+        let svc = &mut self.topology.services[s.index()];
         svc.pods[pod as usize].pools[pool as usize].busy += 1;
         let m = &svc.m;
         let (busy, pool_busy, wait) = (m.busy, m.pool_busy[pool as usize], m.wait);
-        self.metrics.shift(busy, now, 1.0);
-        self.metrics.shift(pool_busy, now, 1.0);
-        self.metrics.record(wait, waited, w);
+        self.kernel.metrics.shift(busy, now, 1.0);
+        self.kernel.metrics.shift(pool_busy, now, 1.0);
+        self.kernel.metrics.record(wait, waited, w);
         self.run_steps(r);
     }
 
     /// Runs steps until one has to wait for time or for another request.
     pub(crate) fn run_steps(&mut self, r: ReqRef) {
         loop {
-            let req = self.requests.get(r).expect("running request is alive");
-            let h = &self.handlers[req.handler.index()];
+            let req = self
+                .kernel
+                .requests
+                .get(r)
+                .expect("running request is alive");
+            let h = &self.topology.handlers[req.handler.index()];
             let Some(step) = h.steps.get(req.step as usize) else {
                 self.finish(r, Outcome::Ok);
                 return;
             };
             match *step {
                 Step::Work(d) => {
-                    let dt = d.sample(&mut self.rng);
-                    self.queue.push(self.now + dt, Event::WorkDone(r));
+                    let dt = d.sample(&mut self.kernel.rng);
+                    self.kernel
+                        .schedule(self.kernel.now + dt, Event::WorkDone(r));
                     self.gc_mark_work(r);
                     return;
                 }
@@ -261,44 +281,44 @@ impl World {
                     return;
                 }
                 Step::FailWith { p } => {
-                    if self.rng.chance(p) {
+                    if self.kernel.rng.chance(p) {
                         self.finish(r, Outcome::Error);
                         return;
                     }
-                    self.requests.get_mut(r).expect("alive").step += 1;
+                    self.kernel.requests.get_mut(r).expect("alive").step += 1;
                 }
                 Step::Hang => return,
                 Step::Allocate { mb } => {
                     if !self.allocate(r, mb) {
                         return; // the pod was OOM-killed, and the request with it
                     }
-                    self.requests.get_mut(r).expect("alive").step += 1;
+                    self.kernel.requests.get_mut(r).expect("alive").step += 1;
                 }
                 Step::Churn { mb } => {
                     if !self.churn(r, mb) {
                         return;
                     }
-                    self.requests.get_mut(r).expect("alive").step += 1;
+                    self.kernel.requests.get_mut(r).expect("alive").step += 1;
                 }
                 Step::Retain { mb } => {
                     if !self.retain(r, mb) {
                         return;
                     }
-                    self.requests.get_mut(r).expect("alive").step += 1;
+                    self.kernel.requests.get_mut(r).expect("alive").step += 1;
                 }
                 Step::Lock { table, rows } => {
                     if !self.lock_acquire(r, table, rows) {
                         return; // parked in the row's queue, holding its worker
                     }
-                    self.requests.get_mut(r).expect("alive").step += 1;
+                    self.kernel.requests.get_mut(r).expect("alive").step += 1;
                 }
                 Step::Commit => {
                     self.release_locks(r);
-                    self.requests.get_mut(r).expect("alive").step += 1;
+                    self.kernel.requests.get_mut(r).expect("alive").step += 1;
                 }
                 Step::Publish { topic } => {
                     self.publish(r, topic);
-                    self.requests.get_mut(r).expect("alive").step += 1;
+                    self.kernel.requests.get_mut(r).expect("alive").step += 1;
                 }
                 Step::RateLimit(l) => {
                     let next = self.rate_limit_step(r, l);
@@ -319,7 +339,7 @@ impl World {
                     }
                 }
                 Step::Cpu(d) => {
-                    let dt = d.sample(&mut self.rng);
+                    let dt = d.sample(&mut self.kernel.rng);
                     self.run_on_pod_cpu(r, dt);
                     return;
                 }
@@ -362,7 +382,7 @@ impl World {
         match next {
             Next::Continue | Next::Skip(_) => {
                 let skip = if let Next::Skip(k) = next { k } else { 0 };
-                let req = self.requests.get_mut(r).expect("alive");
+                let req = self.kernel.requests.get_mut(r).expect("alive");
                 req.step = req.step.saturating_add(1 + skip);
                 true
             }
@@ -376,12 +396,12 @@ impl World {
 
     /// A decision step that took time is over: go on, or end as it decided.
     pub(crate) fn on_resume(&mut self, r: ReqRef, end: Option<Outcome>) {
-        if self.requests.get(r).is_none() {
+        if self.kernel.requests.get(r).is_none() {
             return;
         }
         match end {
             None => {
-                self.requests.get_mut(r).expect("alive").step += 1;
+                self.kernel.requests.get_mut(r).expect("alive").step += 1;
                 self.run_steps(r);
             }
             Some(o) => self.finish(r, o),
@@ -392,15 +412,15 @@ impl World {
         if self.gc_defer_work(r) {
             return; // a GC pause stopped the work for a while: it ends later
         }
-        if let Some(req) = self.requests.get_mut(r) {
+        if let Some(req) = self.kernel.requests.get_mut(r) {
             req.step += 1;
             self.run_steps(r);
         }
     }
 
     pub(crate) fn on_client_deadline(&mut self, r: ReqRef) {
-        let now = self.now;
-        let Some(req) = self.requests.get_mut(r) else {
+        let now = self.kernel.now;
+        let Some(req) = self.kernel.requests.get_mut(r) else {
             return;
         };
         let Origin::Client(c) = req.origin else {
@@ -410,8 +430,8 @@ impl World {
         req.origin = Origin::Detached;
         let (w, waited) = (req.weight, now - req.born_us);
         self.record_client_outcome(c, Outcome::TimedOut, w, waited, false);
-        let gave_up_after = self.clients[c.index()].m.gave_up_after;
-        self.metrics.record(gave_up_after, waited, w);
+        let gave_up_after = self.traffic.clients[c.index()].m.gave_up_after;
+        self.kernel.metrics.record(gave_up_after, waited, w);
     }
 
     fn record_client_outcome(
@@ -422,8 +442,8 @@ impl World {
         latency_us: u64,
         record_latency: bool,
     ) {
-        let now = self.now;
-        let client = &mut self.clients[c.index()];
+        let now = self.kernel.now;
+        let client = &mut self.traffic.clients[c.index()];
         let l: &mut Ledger = &mut client.ledger;
         let w64 = w as u64;
         debug_assert!(l.in_flight >= w64, "ledger underflow");
@@ -436,12 +456,14 @@ impl World {
         }
         debug_assert!(l.balances());
         let m = client.m;
-        self.metrics.add(m.outcomes[outcome.index()], w as f64);
-        self.metrics.shift(m.in_flight, now, -(w as f64));
+        self.kernel
+            .metrics
+            .add(m.outcomes[outcome.index()], w as f64);
+        self.kernel.metrics.shift(m.in_flight, now, -(w as f64));
         if record_latency {
-            self.metrics.record(m.latency, latency_us, w);
+            self.kernel.metrics.record(m.latency, latency_us, w);
             if outcome == Outcome::Error {
-                self.metrics.record(m.error_latency, latency_us, w);
+                self.kernel.metrics.record(m.error_latency, latency_us, w);
             }
         }
     }
@@ -449,8 +471,12 @@ impl World {
     /// Ends a request: frees its worker (starting the next queued request), and
     /// hands the outcome to whoever waits for it.
     pub(crate) fn finish(&mut self, r: ReqRef, outcome: Outcome) {
-        let now = self.now;
-        let req = self.requests.remove(r).expect("finishing request is alive");
+        let now = self.kernel.now;
+        let req = self
+            .kernel
+            .requests
+            .remove(r)
+            .expect("finishing request is alive");
         self.abandon_call(r, &req);
         if req.pod != u32::MAX {
             // Memory first, so a request started on the freed worker finds it free.
@@ -474,7 +500,7 @@ impl World {
 
     fn leave_pod(&mut self, req: &Request, now: u64) {
         let s = req.service.index();
-        let svc = &mut self.services[s];
+        let svc = &mut self.topology.services[s];
         let m = &svc.m;
         let (in_system, busy, pool_busy, completed, latency, queued) = (
             m.in_system,
@@ -497,16 +523,17 @@ impl World {
                 next = pool.queue.pop_front();
             }
         }
-        self.metrics.shift(in_system, now, -1.0);
+        self.kernel.metrics.shift(in_system, now, -1.0);
         if req.holds_worker {
-            self.metrics.shift(busy, now, -1.0);
-            self.metrics.shift(pool_busy, now, -1.0);
-            self.metrics.add(completed, req.weight as f64);
-            self.metrics
+            self.kernel.metrics.shift(busy, now, -1.0);
+            self.kernel.metrics.shift(pool_busy, now, -1.0);
+            self.kernel.metrics.add(completed, req.weight as f64);
+            self.kernel
+                .metrics
                 .record(latency, now - req.queued_at_us, req.weight);
         }
         if let Some(n) = next {
-            self.metrics.shift(queued, now, -1.0);
+            self.kernel.metrics.shift(queued, now, -1.0);
             self.start(n);
         }
     }

@@ -23,31 +23,31 @@ impl World {
     /// key-value entries, broker messages, lock-table entries and database
     /// sessions. Chart series are rings of fixed capacity and are not listed.
     pub fn footprint(&self) -> Vec<Held> {
-        let keys = self.tables.iter().map(|t| t.distinct_keys()).sum();
+        let keys = self.data.tables.iter().map(|t| t.distinct_keys()).sum();
         vec![
-            held("requests alive", self.requests.len(), None),
-            held("events pending", self.queue.len(), None),
+            held("requests alive", self.kernel.requests.len(), None),
+            held("events pending", self.kernel.queue.len(), None),
             held(
                 "log lines",
-                self.log.entries().count(),
-                Some(self.log.capacity()),
+                self.kernel.log.entries().count(),
+                Some(self.kernel.log.capacity()),
             ),
-            held("table keys", keys, Some(MAX_KEYS * self.tables.len())),
+            held("table keys", keys, Some(MAX_KEYS * self.data.tables.len())),
             held(
                 "cache entries",
-                self.caches.iter().map(|c| c.len()).sum(),
+                self.data.caches.iter().map(|c| c.len()).sum(),
                 None,
             ),
             held(
                 "key-value entries",
-                self.kv_stores.iter().map(|k| k.len()).sum(),
+                self.data.kv_stores.iter().map(|k| k.len()).sum(),
                 None,
             ),
-            held("broker messages", self.broker.held(), None),
-            held("lock entries", self.locks.held(), None),
+            held("broker messages", self.data.broker.held(), None),
+            held("lock entries", self.data.locks.held(), None),
             held(
                 "database sessions",
-                self.databases.iter().map(|d| d.sessions_held()).sum(),
+                self.data.databases.iter().map(|d| d.sessions_held()).sum(),
                 None,
             ),
         ]

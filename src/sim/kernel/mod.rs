@@ -2,6 +2,7 @@
 //! request store and the flow that moves a request through its steps, the event
 //! log and the bucketed metrics.
 
+pub mod core;
 pub mod dist;
 pub mod event_queue;
 pub(crate) mod flow;

@@ -13,36 +13,31 @@
 use crate::sim::calls::breaker::Breaker;
 use crate::sim::calls::bulkhead::Bulkhead;
 use crate::sim::calls::retry::Retry;
+use crate::sim::calls::store::CallStore;
 use crate::sim::capacity::autoscaler::Autoscaler;
-use crate::sim::data::broker::Broker;
-use crate::sim::data::cache::Cache;
-use crate::sim::data::database::Database;
+use crate::sim::capacity::store::CapacityStore;
 use crate::sim::data::db_flow::DbEvent;
-use crate::sim::data::kv::KvStore;
-use crate::sim::data::locks::LockManager;
+use crate::sim::data::store::DataStore;
 use crate::sim::data::table::Table;
-use crate::sim::edge::flag_controller::FlagController;
 use crate::sim::edge::flags::Flag;
-use crate::sim::edge::rate_limit::RateLimiter;
-use crate::sim::edge::shedding::ShedRule;
-use crate::sim::kernel::event_queue::EventQueue;
+use crate::sim::edge::store::EdgeStore;
+use crate::sim::kernel::core::Kernel;
 use crate::sim::kernel::ids::{
     AutoscalerId, BreakerId, BulkheadId, ClientId, FlagControllerId, FlagId, HandlerId, RetryId,
     ServiceId, TableId, TopicId,
 };
-use crate::sim::kernel::log::{EventLog, LogEntry, LogLevel};
+use crate::sim::kernel::log::{EventLog, LogLevel};
 use crate::sim::kernel::metrics::Metrics;
-use crate::sim::kernel::request::Outcome;
-use crate::sim::kernel::request::{ReqRef, Requests};
+use crate::sim::kernel::request::{Outcome, ReqRef};
 use crate::sim::kernel::rng::SimRng;
 use crate::sim::kernel::time::Micros;
 use crate::sim::memory::pod_memory::MemoryState;
-use crate::sim::topology::deploy::ReleaseHistory;
 use crate::sim::topology::handler::Handler;
 use crate::sim::topology::service::{PodState, Service, ServiceMetrics, ServiceSpec};
-use crate::sim::topology::split::Split;
+use crate::sim::topology::store::TopologyStore;
 use crate::sim::traffic::client::{Client, ClientMetrics, ClientSpec, Ledger};
 use crate::sim::traffic::keys::KeySource;
+use crate::sim::traffic::store::TrafficStore;
 
 /// Settings of a world that are not parts.
 #[derive(Clone, Debug)]
@@ -139,216 +134,169 @@ pub(crate) enum Event {
     SynRetry(ReqRef, u8),
 }
 
-/// One simulated system.
+/// One simulated system: the kernel, one store per group of parts, and the
+/// fault timeline.
+///
+/// Each store's fields are private to the engine; a part's glue borrows the
+/// kernel and the stores it touches. Scenarios build and change a world
+/// through named methods (`add_*`, `set_*`, `at`), and read it through
+/// accessors (`service`, `metrics`, `topology`, …).
 pub struct World {
-    pub(crate) now: Micros,
-    pub(crate) queue: EventQueue<Event>,
-    pub(crate) rng: SimRng,
-    pub(crate) requests: Requests,
-    /// Services, by index.
-    pub(in crate::sim) services: Vec<Service>,
-    /// Handlers, by index.
-    pub(in crate::sim) handlers: Vec<Handler>,
-    /// Handler slots that hold old versions of steps, with the handler they
-    /// came from (`versions.rs`).
-    pub(crate) retired_handlers: Vec<(HandlerId, HandlerId)>,
-    /// Client populations, by index.
-    pub(in crate::sim) clients: Vec<Client>,
-    /// Databases, by index (`database.rs`).
-    pub(in crate::sim) databases: Vec<Database>,
-    /// Horizontal pod autoscalers, by index (`autoscaler.rs`).
-    pub(in crate::sim) autoscalers: Vec<Autoscaler>,
-    /// Caches, by index (`cache.rs`).
-    pub(in crate::sim) caches: Vec<Cache>,
-    /// Every series.
-    pub(in crate::sim) metrics: Metrics,
-    /// Notable events.
-    pub(in crate::sim) log: EventLog,
-    /// Fault-timeline entries: (time, label, action until it has run).
+    /// Clock, event queue, RNG, live requests, series and log (`core.rs`).
+    pub(in crate::sim) kernel: Kernel,
+    /// Services, handlers, splits, releases (`topology/store.rs`).
+    pub(in crate::sim) topology: TopologyStore,
+    /// Client populations (`traffic/store.rs`).
+    pub(in crate::sim) traffic: TrafficStore,
+    /// Retries, breakers, bulkheads (`calls/store.rs`).
+    pub(in crate::sim) calls: CallStore,
+    /// Autoscalers (`capacity/store.rs`).
+    pub(in crate::sim) capacity: CapacityStore,
+    /// Pod memory, collectors and restarts (`pod_memory.rs`).
+    pub(in crate::sim) memory: MemoryState,
+    /// Databases, caches, key-value stores, tables, locks, the broker (`data/store.rs`).
+    pub(in crate::sim) data: DataStore,
+    /// Rate limiters, flags, flag controllers, shedding rules (`edge/store.rs`).
+    pub(in crate::sim) edge: EdgeStore,
     /// Fault-timeline entries: (time, label, action until it has run or was
     /// cancelled, cancelled).
     timeline: Vec<(Micros, String, Option<TimedAction>, bool)>,
-    /// Edge parts (`rate_limit.rs`, `flags.rs`, `flag_controller.rs`,
-    /// `shedding.rs`), each by index.
-    pub(in crate::sim) limiters: Vec<RateLimiter>,
-    pub(in crate::sim) flags: Vec<Flag>,
-    pub(in crate::sim) flag_controllers: Vec<FlagController>,
-    pub(in crate::sim) shed_rules: Vec<ShedRule>,
-    /// Retry policies, by index (`CallSpec::retry`).
-    pub(in crate::sim) retries: Vec<Retry>,
-    /// Circuit breakers, by index (`CallSpec::breaker`).
-    pub(in crate::sim) breakers: Vec<Breaker>,
-    /// Semaphore bulkheads, by index (`CallSpec::bulkhead`).
-    pub(in crate::sim) bulkheads: Vec<Bulkhead>,
-    /// Key-value stores, by index (`Step::SetNx`).
-    pub(in crate::sim) kv_stores: Vec<KvStore>,
-    /// Tables, by index (`Step::Insert`).
-    pub(in crate::sim) tables: Vec<Table>,
-    events_processed: u64,
-    seed: u64,
-    // Parts with their own files; empty unless a scenario adds them.
-    pub(crate) mem: MemoryState,
-    pub(crate) locks: LockManager,
-    pub(crate) broker: Broker,
-    pub(crate) splits: Vec<Split>,
-    pub(crate) releases: Vec<ReleaseHistory>,
 }
 
 impl World {
     /// An empty world whose randomness is fixed by `seed`.
     pub fn new(seed: u64, config: WorldConfig) -> Self {
         World {
-            now: 0,
-            queue: EventQueue::new(),
-            rng: SimRng::new(seed),
-            requests: Requests::default(),
-            services: Vec::new(),
-            handlers: Vec::new(),
-            retired_handlers: Vec::new(),
-            clients: Vec::new(),
-            databases: Vec::new(),
-            autoscalers: Vec::new(),
-            caches: Vec::new(),
-            metrics: Metrics::new(config.bucket_us, config.series_capacity),
-            log: EventLog::new(config.log_capacity),
-            limiters: Vec::new(),
-            flags: Vec::new(),
-            flag_controllers: Vec::new(),
-            shed_rules: Vec::new(),
-            retries: Vec::new(),
-            breakers: Vec::new(),
-            bulkheads: Vec::new(),
-            kv_stores: Vec::new(),
-            tables: Vec::new(),
+            kernel: Kernel::new(seed, &config),
+            topology: TopologyStore::default(),
+            traffic: TrafficStore::default(),
+            calls: CallStore::default(),
+            capacity: CapacityStore::default(),
+            memory: MemoryState::default(),
+            data: DataStore::default(),
+            edge: EdgeStore::default(),
             timeline: Vec::new(),
-            events_processed: 0,
-            seed,
-            mem: MemoryState::default(),
-            locks: LockManager::default(),
-            broker: Broker::default(),
-            splits: Vec::new(),
-            releases: Vec::new(),
         }
     }
 
     /// The simulated clock.
     pub fn now(&self) -> Micros {
-        self.now
+        self.kernel.now
     }
 
     /// The seed the world was made with.
     pub fn seed(&self) -> u64 {
-        self.seed
+        self.kernel.seed
     }
 
     /// Events processed so far.
     pub fn events_processed(&self) -> u64 {
-        self.events_processed
+        self.kernel.events_processed
     }
 
     /// Requests alive in the system (including detached ones nobody waits for).
     pub fn requests_alive(&self) -> usize {
-        self.requests.len()
+        self.kernel.requests.len()
     }
 
     /// The world's random generator, for parts that draw at build time.
     pub fn rng(&mut self) -> &mut SimRng {
-        &mut self.rng
+        &mut self.kernel.rng
     }
 
     /// Every series: read them here; parts write them as they act.
     pub fn metrics(&self) -> &Metrics {
-        &self.metrics
+        &self.kernel.metrics
     }
 
     /// Notable events, newest last.
     pub fn log(&self) -> &EventLog {
-        &self.log
+        &self.kernel.log
     }
 
     /// A service, to read its pods, pools and counts.
     pub fn service(&self, id: ServiceId) -> &Service {
-        &self.services[id.index()]
+        &self.topology.services[id.index()]
     }
 
     /// A client population, to read its spec and ledger.
     pub fn client(&self, id: ClientId) -> &Client {
-        &self.clients[id.index()]
+        &self.traffic.clients[id.index()]
     }
 
     /// An autoscaler, to read its settings and last decision.
     pub fn autoscaler(&self, id: AutoscalerId) -> &Autoscaler {
-        &self.autoscalers[id.index()]
+        &self.capacity.autoscalers[id.index()]
     }
 
     /// A circuit breaker, to read its state and counts.
     pub fn breaker(&self, id: BreakerId) -> &Breaker {
-        &self.breakers[id.index()]
+        &self.calls.breakers[id.index()]
     }
 
     /// A bulkhead, to read its permits and counts.
     pub fn bulkhead(&self, id: BulkheadId) -> &Bulkhead {
-        &self.bulkheads[id.index()]
+        &self.calls.bulkheads[id.index()]
     }
 
     /// A retry policy, to read its settings and counts.
     pub fn retry(&self, id: RetryId) -> &Retry {
-        &self.retries[id.index()]
+        &self.calls.retries[id.index()]
     }
 
     /// A feature flag, to read whether it is on.
     pub fn flag(&self, id: FlagId) -> &Flag {
-        &self.flags[id.index()]
+        &self.edge.flags[id.index()]
     }
 
     /// A table of rows keyed by request key, to read its size.
     pub fn table(&self, id: TableId) -> &Table {
-        &self.tables[id.index()]
+        &self.data.tables[id.index()]
     }
 
     /// Every service, in the order they were added (index = `ServiceId::index`).
     pub fn services(&self) -> &[Service] {
-        &self.services
+        &self.topology.services
     }
 
     /// Every client population, in the order they were added.
     pub fn clients(&self) -> &[Client] {
-        &self.clients
+        &self.traffic.clients
     }
 
     /// Every autoscaler, in the order they were added.
     pub fn autoscalers(&self) -> &[Autoscaler] {
-        &self.autoscalers
+        &self.capacity.autoscalers
     }
 
     /// Every circuit breaker, in the order they were added.
     pub fn breakers(&self) -> &[Breaker] {
-        &self.breakers
+        &self.calls.breakers
     }
 
     /// Every bulkhead, in the order they were added.
     pub fn bulkheads(&self) -> &[Bulkhead] {
-        &self.bulkheads
+        &self.calls.bulkheads
     }
 
     /// Every feature flag, in the order they were added.
     pub fn flags(&self) -> &[Flag] {
-        &self.flags
+        &self.edge.flags
     }
 
     /// Every table, in the order they were added.
     pub fn tables(&self) -> &[Table] {
-        &self.tables
+        &self.data.tables
     }
 
     /// Every service's id, in the order they were added.
     pub fn service_ids(&self) -> impl Iterator<Item = ServiceId> {
-        (0..self.services.len()).map(ServiceId::new)
+        (0..self.topology.services.len()).map(ServiceId::new)
     }
 
     /// Every client population's id, in the order they were added.
     pub fn client_ids(&self) -> impl Iterator<Item = ClientId> {
-        (0..self.clients.len()).map(ClientId::new)
+        (0..self.traffic.clients.len()).map(ClientId::new)
     }
 
     /// Adds a service; returns its index.
@@ -359,13 +307,16 @@ impl World {
             spec.name
         );
         assert!(
-            self.services.iter().all(|s| s.spec.name != spec.name),
+            self.topology
+                .services
+                .iter()
+                .all(|s| s.spec.name != spec.name),
             "service '{}' added twice",
             spec.name
         );
         let n = &spec.name;
-        let now = self.now;
-        let m = &mut self.metrics;
+        let now = self.kernel.now;
+        let m = &mut self.kernel.metrics;
         let sm = ServiceMetrics {
             busy: m.gauge(&format!("{n}.busy"), now, 0.0),
             queued: m.gauge(&format!("{n}.queued"), now, 0.0),
@@ -404,15 +355,16 @@ impl World {
         svc.pods = (0..svc.spec.pods)
             .map(|_| svc.new_pod(PodState::Ready))
             .collect();
-        self.services.push(svc);
-        let id = ServiceId::new(self.services.len() - 1);
+        self.topology.services.push(svc);
+        let id = ServiceId::new(self.topology.services.len() - 1);
         self.register_pod_cpu(id);
         id
     }
 
     /// Index of the service called `name`.
     pub fn service_index(&self, name: &str) -> Option<ServiceId> {
-        self.services
+        self.topology
+            .services
             .iter()
             .position(|s| s.spec.name == name)
             .map(ServiceId::new)
@@ -420,14 +372,14 @@ impl World {
 
     /// Adds a handler; returns its index.
     pub fn add_handler(&mut self, h: Handler) -> HandlerId {
-        let svc = &self.services[h.service.index()];
+        let svc = &self.topology.services[h.service.index()];
         assert!(
             (h.pool as usize) < svc.spec.pools.len(),
             "handler '{}': no such pool",
             h.name
         );
-        self.handlers.push(h);
-        HandlerId::new(self.handlers.len() - 1)
+        self.topology.handlers.push(h);
+        HandlerId::new(self.topology.handlers.len() - 1)
     }
 
     /// Adds a client population and schedules its first arrival; returns its index.
@@ -438,13 +390,13 @@ impl World {
             spec.name
         );
         assert!(
-            spec.handler.index() < self.handlers.len(),
+            spec.handler.index() < self.topology.handlers.len(),
             "client '{}': no such handler",
             spec.name
         );
         let n = &spec.name;
-        let now = self.now;
-        let m = &mut self.metrics;
+        let now = self.kernel.now;
+        let m = &mut self.kernel.metrics;
         let cm = ClientMetrics {
             arrived: m.counter(&format!("{n}.arrived")),
             outcomes: [
@@ -459,15 +411,15 @@ impl World {
             gave_up_after: m.latency(&format!("{n}.gave_up_after")),
         };
         let sender = self.add_sender(&spec);
-        self.clients.push(Client {
-            keys: KeySource::new(spec.keys.clone(), ClientId::new(self.clients.len())),
+        self.traffic.clients.push(Client {
+            keys: KeySource::new(spec.keys.clone(), ClientId::new(self.traffic.clients.len())),
             spec,
             ledger: Ledger::default(),
             m: cm,
             epoch: 0,
             sender,
         });
-        let c = ClientId::new(self.clients.len() - 1);
+        let c = ClientId::new(self.traffic.clients.len() - 1);
         // Its per-class series exist from now, so a chart of them has a line
         // (at zero) before its first request.
         self.register_class_series(c.index() as u16);
@@ -477,7 +429,8 @@ impl World {
 
     /// Index of the client population called `name`.
     pub fn client_index(&self, name: &str) -> Option<u32> {
-        self.clients
+        self.traffic
+            .clients
             .iter()
             .position(|c| c.spec.name == name)
             .map(|i| i as u32)
@@ -486,7 +439,7 @@ impl World {
     /// Changes a population's base rate from now on.
     pub fn set_client_rate(&mut self, client: ClientId, rate_rps: f64) {
         assert!(rate_rps >= 0.0 && rate_rps.is_finite());
-        let c = &mut self.clients[client.index()];
+        let c = &mut self.traffic.clients[client.index()];
         c.spec.rate_rps = rate_rps;
         c.epoch = c.epoch.wrapping_add(1);
         self.schedule_next_arrival(client);
@@ -495,7 +448,7 @@ impl World {
     /// The ledger summed over every population.
     pub fn ledger(&self) -> Ledger {
         let mut l = Ledger::default();
-        for c in &self.clients {
+        for c in &self.traffic.clients {
             l.add(&c.ledger);
         }
         l
@@ -503,11 +456,11 @@ impl World {
 
     /// Schedules `action` at simulated time `at`, logged (and marked on charts) as `label`.
     pub fn at(&mut self, at: Micros, label: &str, action: TimedAction) -> TimedId {
-        assert!(at >= self.now, "'{label}' scheduled in the past");
+        assert!(at >= self.kernel.now, "'{label}' scheduled in the past");
         self.timeline
             .push((at, label.to_string(), Some(action), false));
         let i = self.timeline.len() as u32 - 1;
-        self.queue.push(at, Event::Timeline(i));
+        self.kernel.schedule(at, Event::Timeline(i));
         TimedId(i)
     }
 
@@ -534,34 +487,29 @@ impl World {
 
     /// Writes a log entry at the current time.
     pub fn note(&mut self, level: LogLevel, text: String, marker: bool) {
-        self.log.push(LogEntry {
-            at_us: self.now,
-            level,
-            text,
-            marker,
-        });
+        self.kernel.note(level, text, marker);
     }
 
     /// Processes every event strictly before `until` and sets the clock to `until`.
     pub fn step(&mut self, until: Micros) {
         assert!(
-            until >= self.now,
+            until >= self.kernel.now,
             "cannot step back from {} to {until}",
-            self.now
+            self.kernel.now
         );
-        while let Some(t) = self.queue.peek_time() {
+        while let Some(t) = self.kernel.queue.peek_time() {
             if t >= until {
                 break;
             }
-            let (t, ev) = self.queue.pop().expect("peeked");
-            debug_assert!(t >= self.now, "event in the past");
-            self.metrics.advance(t);
-            self.now = t;
-            self.events_processed += 1;
+            let (t, ev) = self.kernel.queue.pop().expect("peeked");
+            debug_assert!(t >= self.kernel.now, "event in the past");
+            self.kernel.metrics.advance(t);
+            self.kernel.now = t;
+            self.kernel.events_processed += 1;
             self.dispatch(ev);
         }
-        self.now = until;
-        self.metrics.advance(until);
+        self.kernel.now = until;
+        self.kernel.metrics.advance(until);
     }
 
     /// Steps until `until` or until `max_events` more events were processed,
@@ -569,9 +517,9 @@ impl World {
     /// must keep a frame under budget: the clock only moves to a time all of whose
     /// earlier events are done, so results do not depend on the slicing.
     pub fn step_bounded(&mut self, until: Micros, max_events: u64) -> Micros {
-        let stop = self.events_processed + max_events;
-        while self.events_processed < stop {
-            match self.queue.peek_time() {
+        let stop = self.kernel.events_processed + max_events;
+        while self.kernel.events_processed < stop {
+            match self.kernel.queue.peek_time() {
                 Some(t) if t < until => {
                     // Process every event at time t so the clock can rest at t + 1.
                     self.step(t + 1);
@@ -582,7 +530,7 @@ impl World {
                 }
             }
         }
-        self.now
+        self.kernel.now
     }
 
     #[inline(always)]

@@ -100,8 +100,8 @@ impl World {
     /// Collects if `incoming` more MB would take the pod's heap past the
     /// trigger. False if the collector gave up and the pod was killed.
     pub(crate) fn maybe_collect(&mut self, s: ServiceId, p: u32, incoming_mb: f64) -> bool {
-        let now = self.now;
-        let Some(sm) = self.mem.get(s) else {
+        let now = self.kernel.now;
+        let Some(sm) = self.memory.get(s) else {
             return true;
         };
         let Some(gc) = &sm.spec.gc else {
@@ -118,8 +118,8 @@ impl World {
 
     /// Runs a collection in pod `p` now. False if it was the last futile one.
     fn collect(&mut self, s: ServiceId, p: u32) -> bool {
-        let now = self.now;
-        let sm = self.mem.get_mut(s).expect("checked");
+        let now = self.kernel.now;
+        let sm = self.memory.get_mut(s).expect("checked");
         let gc = sm.spec.gc.clone().expect("checked");
         let (base, limit) = (sm.spec.baseline_mb, sm.spec.limit_mb);
         let pm = &mut sm.pods[p as usize];
@@ -134,11 +134,11 @@ impl World {
         let incarnation = pm.incarnation;
         let m = sm.m.clone();
         if let (Some(c), Some(l)) = (m.gcs, m.gc_pause) {
-            self.metrics.add(c, 1.0);
-            self.metrics.record(l, pause, 1);
+            self.kernel.metrics.add(c, 1.0);
+            self.kernel.metrics.record(l, pause, 1);
         }
         self.update_after_gc_gauge(s);
-        self.queue.push(
+        self.kernel.schedule(
             now + pause,
             Event::GcEnd {
                 service: s,
@@ -157,7 +157,7 @@ impl World {
     /// Sets `NAME.heap_after_gc_mb`: the mean over running pods of the live
     /// heap their latest collection left (the baseline before their first).
     pub(crate) fn update_after_gc_gauge(&mut self, s: ServiceId) {
-        let Some(sm) = self.mem.get(s) else {
+        let Some(sm) = self.memory.get(s) else {
             return;
         };
         let Some(g) = sm.m.after_gc else {
@@ -171,12 +171,12 @@ impl World {
             .collect();
         if !floors.is_empty() {
             let mean = floors.iter().sum::<f64>() / floors.len() as f64;
-            self.metrics.set(g, self.now, mean);
+            self.kernel.metrics.set(g, self.kernel.now, mean);
         }
     }
 
     pub(crate) fn on_gc_end(&mut self, s: ServiceId, p: u32, incarnation: u32) {
-        match self.mem.get(s).and_then(|sm| sm.pods.get(p as usize)) {
+        match self.memory.get(s).and_then(|sm| sm.pods.get(p as usize)) {
             Some(pm) if pm.incarnation == incarnation && pm.up => {}
             _ => return,
         }
@@ -190,10 +190,10 @@ impl World {
             return;
         };
         let i = r.idx as usize;
-        if self.mem.work_mark_us.len() <= i {
-            self.mem.work_mark_us.resize(i + 1, 0);
+        if self.memory.work_mark_us.len() <= i {
+            self.memory.work_mark_us.resize(i + 1, 0);
         }
-        self.mem.work_mark_us[i] = mark;
+        self.memory.work_mark_us[i] = mark;
     }
 
     /// At the planned end of a `Work` step: if GC pauses fell inside it, the
@@ -204,25 +204,26 @@ impl World {
             return false;
         };
         let i = r.idx as usize;
-        let owed = through.saturating_sub(self.mem.work_mark_us.get(i).copied().unwrap_or(through));
+        let owed =
+            through.saturating_sub(self.memory.work_mark_us.get(i).copied().unwrap_or(through));
         if owed == 0 {
             return false;
         }
-        let req = self.requests.get(r).expect("clocked");
-        let pm = &self.mem.get(req.service).expect("clocked").pods[req.pod as usize];
-        let resume = self.now.max(pm.gc.pause_end_us());
-        self.mem.work_mark_us[i] = pm.gc.paused_through(resume);
-        self.queue.push(resume + owed, Event::WorkDone(r));
+        let req = self.kernel.requests.get(r).expect("clocked");
+        let pm = &self.memory.get(req.service).expect("clocked").pods[req.pod as usize];
+        let resume = self.kernel.now.max(pm.gc.pause_end_us());
+        self.memory.work_mark_us[i] = pm.gc.paused_through(resume);
+        self.kernel.schedule(resume + owed, Event::WorkDone(r));
         true
     }
 
     /// The paused time so far of the pod holding `r`, if its service collects garbage.
     fn pause_clock(&self, r: ReqRef) -> Option<Micros> {
-        let req = self.requests.get(r)?;
-        let sm = self.mem.get(req.service)?;
+        let req = self.kernel.requests.get(r)?;
+        let sm = self.memory.get(req.service)?;
         sm.spec.gc.as_ref()?;
         let pm = sm.pods.get(req.pod as usize)?;
-        Some(pm.gc.paused_through(self.now))
+        Some(pm.gc.paused_through(self.kernel.now))
     }
 }
 
@@ -261,7 +262,7 @@ mod tests {
     fn a_leak_raises_the_post_gc_floor_until_the_overhead_limit_kills_the_pod() {
         let (mut w, s) = leaky(Eviction::None, 0.1);
         w.step(600 * SEC);
-        let floor = w.metrics.series("jvm.heap_after_gc_mb").unwrap();
+        let floor = w.kernel.metrics.series("jvm.heap_after_gc_mb").unwrap();
         let (early, late) = (floor.get(60).unwrap(), floor.get(590).unwrap());
         assert!(late - early > 450.0, "floor {early} → {late}");
         assert_eq!(w.memory(s).unwrap().oom_kills, 0);
@@ -271,7 +272,7 @@ mod tests {
         assert_eq!(sm.oom_kills, 1);
         let up_s = sm.uptime_before_oom_us as f64 / 1e6;
         assert!((850.0..900.0).contains(&up_s), "killed after {up_s} s");
-        assert!(w.metrics.counter_total("jvm.gcs") > 50.0);
+        assert!(w.kernel.metrics.counter_total("jvm.gcs") > 50.0);
     }
 
     #[test]
@@ -290,9 +291,9 @@ mod tests {
         w.add_client(ClientSpec::new("c", 100.0, s, h));
         w.step(100 * SEC);
         // 1,000 MB/s into 900 MB of room: a collection about every 0.9 s.
-        let gcs = w.metrics.counter_total("jvm.gcs");
+        let gcs = w.kernel.metrics.counter_total("jvm.gcs");
         assert!((100.0..125.0).contains(&gcs), "{gcs} collections");
-        let floor = w.metrics.series("jvm.heap_after_gc_mb").unwrap();
+        let floor = w.kernel.metrics.series("jvm.heap_after_gc_mb").unwrap();
         assert_eq!(floor.get(99), Some(100.0));
         assert_eq!(w.memory(s).unwrap().oom_kills, 0);
     }
@@ -302,7 +303,7 @@ mod tests {
         let (mut w, s) = leaky(Eviction::Ttl { ttl_us: 60 * SEC }, 0.1);
         w.step(2_000 * SEC);
         assert_eq!(w.memory(s).unwrap().oom_kills, 0);
-        let floor = w.metrics.series("jvm.heap_after_gc_mb").unwrap();
+        let floor = w.kernel.metrics.series("jvm.heap_after_gc_mb").unwrap();
         // 60 s × 1 MB/s retained above the baseline, give or take one batch.
         let f = floor.get(1_990).unwrap();
         assert!((150.0..175.0).contains(&f), "floor {f}");
@@ -313,8 +314,8 @@ mod tests {
         // Long pauses (2 ms per live MB) hold up some requests by the pause.
         let (mut w, _) = leaky(Eviction::Ttl { ttl_us: 60 * SEC }, 2.0);
         w.step(300 * SEC);
-        let lat = w.metrics.series_histogram("c.latency").unwrap();
-        let pause = w.metrics.series_histogram("jvm.gc_pause").unwrap();
+        let lat = w.kernel.metrics.series_histogram("c.latency").unwrap();
+        let pause = w.kernel.metrics.series_histogram("jvm.gc_pause").unwrap();
         assert!(pause.mean().unwrap() > 250_000.0);
         assert!(lat.max().unwrap() > 250_000, "max {:?}", lat.max());
         assert!(lat.quantile(0.5).unwrap() < 12_000.0);

@@ -192,10 +192,10 @@ impl MemoryState {
 impl World {
     /// Gives `service` a memory model; registers its series.
     pub fn add_memory(&mut self, service: ServiceId, spec: MemorySpec) {
-        let n = self.services[service.index()].spec.name.clone();
-        let now = self.now;
-        let pods = self.services[service.index()].pods.len();
-        let m = &mut self.metrics;
+        let n = self.topology.services[service.index()].spec.name.clone();
+        let now = self.kernel.now;
+        let pods = self.topology.services[service.index()].pods.len();
+        let m = &mut self.kernel.metrics;
         let gc = spec.gc.is_some();
         let mm = MemoryMetrics {
             mean: m.gauge(&format!("{n}.mem_mb"), now, spec.baseline_mb),
@@ -210,12 +210,15 @@ impl World {
             gcs: gc.then(|| m.counter(&format!("{n}.gcs"))),
         };
         let s = service.index();
-        if self.mem.services.len() <= s {
-            self.mem.services.resize_with(s + 1, || None);
+        if self.memory.services.len() <= s {
+            self.memory.services.resize_with(s + 1, || None);
         }
-        assert!(self.mem.services[s].is_none(), "'{n}' has memory already");
+        assert!(
+            self.memory.services[s].is_none(),
+            "'{n}' has memory already"
+        );
         let baseline = spec.baseline_mb;
-        self.mem.services[s] = Some(ServiceMemory {
+        self.memory.services[s] = Some(ServiceMemory {
             spec,
             pods: vec![PodMemory::fresh(now, baseline); pods],
             peak_ratio: 0.0,
@@ -227,13 +230,13 @@ impl World {
 
     /// The memory model of `service`, if it has one.
     pub fn memory(&self, service: ServiceId) -> Option<&ServiceMemory> {
-        self.mem.get(service)
+        self.memory.get(service)
     }
 
     /// Changes the eviction policy of every pod's retained set from now on.
     pub fn set_eviction(&mut self, service: ServiceId, e: Eviction) {
-        let now = self.now;
-        let sm = self.mem.get_mut(service).expect("service has memory");
+        let now = self.kernel.now;
+        let sm = self.memory.get_mut(service).expect("service has memory");
         sm.spec.eviction = e;
         let gc = sm.spec.gc.is_some();
         for p in sm.pods.iter_mut().filter(|p| p.up) {
@@ -250,10 +253,10 @@ impl World {
     /// say so and may restart the pods.
     pub fn set_memory_limit(&mut self, service: ServiceId, limit_mb: f64) {
         assert!(limit_mb > 0.0);
-        let sm = self.mem.get_mut(service).expect("service has memory");
+        let sm = self.memory.get_mut(service).expect("service has memory");
         sm.spec.limit_mb = limit_mb;
         let g = sm.m.limit;
-        self.metrics.set(g, self.now, limit_mb);
+        self.kernel.metrics.set(g, self.kernel.now, limit_mb);
     }
 
     /// `Step::Allocate`: the request holds `mb` × weight more until it leaves the
@@ -266,11 +269,11 @@ impl World {
             return false;
         }
         let i = r.idx as usize;
-        if self.mem.held_mb.len() <= i {
-            self.mem.held_mb.resize(i + 1, 0.0);
+        if self.memory.held_mb.len() <= i {
+            self.memory.held_mb.resize(i + 1, 0.0);
         }
-        self.mem.held_mb[i] += amount;
-        let sm = self.mem.get_mut(s).expect("checked");
+        self.memory.held_mb[i] += amount;
+        let sm = self.memory.get_mut(s).expect("checked");
         sm.pods[p as usize].inflight_mb += amount;
         self.update_memory_gauges(s);
         true
@@ -282,14 +285,14 @@ impl World {
         let Some((s, p, amount)) = self.charge_target(r, mb) else {
             return true;
         };
-        let sm = self.mem.get(s).expect("checked");
+        let sm = self.memory.get(s).expect("checked");
         if sm.spec.gc.is_none() {
             return true;
         }
         if !self.make_room(s, p, amount) {
             return false;
         }
-        let sm = self.mem.get_mut(s).expect("checked");
+        let sm = self.memory.get_mut(s).expect("checked");
         sm.pods[p as usize].garbage_mb += amount;
         self.update_memory_gauges(s);
         true
@@ -304,9 +307,9 @@ impl World {
         if !self.make_room(s, p, amount) {
             return false;
         }
-        let now = self.now;
-        let weight = self.requests.get(r).map_or(1, |q| q.weight) as f64;
-        let sm = self.mem.get_mut(s).expect("checked");
+        let now = self.kernel.now;
+        let weight = self.kernel.requests.get(r).map_or(1, |q| q.weight) as f64;
+        let sm = self.memory.get_mut(s).expect("checked");
         let (policy, gc) = (sm.spec.eviction, sm.spec.gc.is_some());
         let pm = &mut sm.pods[p as usize];
         let evicted = pm.retained.add(now, weight, mb, policy);
@@ -320,8 +323,8 @@ impl World {
     /// Where a request's allocation goes and how much it is: None when its
     /// service has no memory model or its pod is being killed.
     fn charge_target(&self, r: ReqRef, mb: f64) -> Option<(ServiceId, u32, f64)> {
-        let req = self.requests.get(r)?;
-        let sm = self.mem.get(req.service)?;
+        let req = self.kernel.requests.get(r)?;
+        let sm = self.memory.get(req.service)?;
         let pm = sm.pods.get(req.pod as usize)?;
         (pm.up && !pm.dying).then_some((req.service, req.pod, mb * req.weight as f64))
     }
@@ -330,8 +333,8 @@ impl World {
     /// eviction policy drops, collects garbage if the heap is full, and kills the
     /// pod if the live memory would still pass the limit. False if killed.
     fn make_room(&mut self, s: ServiceId, p: u32, amount: f64) -> bool {
-        let now = self.now;
-        let sm = self.mem.get_mut(s).expect("checked");
+        let now = self.kernel.now;
+        let sm = self.memory.get_mut(s).expect("checked");
         let (base, limit, policy) = (sm.spec.baseline_mb, sm.spec.limit_mb, sm.spec.eviction);
         let gc = sm.spec.gc.is_some();
         let pm = &mut sm.pods[p as usize];
@@ -342,7 +345,7 @@ impl World {
         if gc && !self.maybe_collect(s, p, amount) {
             return false; // the collector gave up: GC overhead limit
         }
-        let sm = self.mem.get_mut(s).expect("checked");
+        let sm = self.memory.get_mut(s).expect("checked");
         let need = sm.pods[p as usize].live_mb(base) + amount;
         sm.peak_ratio = sm.peak_ratio.max(need / limit);
         if need > limit {
@@ -356,14 +359,14 @@ impl World {
     /// A request leaves its pod: what it held becomes garbage (GC) or free.
     pub(crate) fn release_memory(&mut self, r: ReqRef, req: &Request) {
         let i = r.idx as usize;
-        let Some(held) = self.mem.held_mb.get_mut(i) else {
+        let Some(held) = self.memory.held_mb.get_mut(i) else {
             return;
         };
         let amount = std::mem::take(held);
         if amount == 0.0 {
             return;
         }
-        let Some(sm) = self.mem.get_mut(req.service) else {
+        let Some(sm) = self.memory.get_mut(req.service) else {
             return;
         };
         let gc = sm.spec.gc.is_some();
@@ -377,11 +380,11 @@ impl World {
 
     /// Sets the memory gauges of a service from its pods.
     pub(crate) fn update_memory_gauges(&mut self, service: ServiceId) {
-        let Some(sm) = self.mem.get(service) else {
+        let Some(sm) = self.memory.get(service) else {
             return;
         };
         let base = sm.spec.baseline_mb;
-        let pods = &self.services[service.index()].pods;
+        let pods = &self.topology.services[service.index()].pods;
         let (mut sum, mut n, mut max, mut entries, mut down) = (0.0, 0u32, 0.0f64, 0.0, 0u32);
         for (pm, pod) in sm.pods.iter().zip(pods) {
             let used = pm.used_mb(base);
@@ -394,11 +397,11 @@ impl World {
             down += u32::from(!pm.up);
         }
         let m = sm.m.clone();
-        let now = self.now;
+        let now = self.kernel.now;
         let mean = if n > 0 { sum / n as f64 } else { 0.0 };
-        self.metrics.set(m.mean, now, mean);
-        self.metrics.set(m.pod_max, now, max);
-        self.metrics.set(m.retained, now, entries);
-        self.metrics.set(m.restarting, now, down as f64);
+        self.kernel.metrics.set(m.mean, now, mean);
+        self.kernel.metrics.set(m.pod_max, now, max);
+        self.kernel.metrics.set(m.retained, now, entries);
+        self.kernel.metrics.set(m.restarting, now, down as f64);
     }
 }

@@ -69,9 +69,12 @@ impl World {
     /// Kills pod `p` of service `s` for running out of memory: fails every
     /// request in it, frees its memory, and schedules its restart.
     pub(crate) fn oom_kill(&mut self, s: ServiceId, p: u32, why: &str) {
-        let now = self.now;
-        let name = self.services[s.index()].spec.name.clone();
-        let sm = self.mem.get_mut(s).expect("OOM kill needs a memory model");
+        let now = self.kernel.now;
+        let name = self.topology.services[s.index()].spec.name.clone();
+        let sm = self
+            .memory
+            .get_mut(s)
+            .expect("OOM kill needs a memory model");
         let pm = &mut sm.pods[p as usize];
         if pm.dying || !pm.up {
             return;
@@ -85,7 +88,7 @@ impl World {
         sm.uptime_before_oom_us += uptime;
         let first = sm.oom_kills == 1;
         let m = sm.m.clone();
-        self.metrics.add(m.oom_kills, 1.0);
+        self.kernel.metrics.add(m.oom_kills, 1.0);
         self.note(
             LogLevel::Error,
             format!("{name}: pod {p} OOMKilled ({why})"),
@@ -102,7 +105,7 @@ impl World {
             );
         }
         // Out of the balancer first, so nothing new lands in the dying pod.
-        let svc = &mut self.services[s.index()];
+        let svc = &mut self.topology.services[s.index()];
         let pod = &mut svc.pods[p as usize];
         let draining = pod.state == PodState::Draining;
         pod.state = if draining {
@@ -117,8 +120,9 @@ impl World {
             pool.queue.clear();
         }
         let g = svc.m.queued;
-        self.metrics.shift(g, now, -(queued as f64));
+        self.kernel.metrics.shift(g, now, -(queued as f64));
         let victims: Vec<ReqRef> = self
+            .kernel
             .requests
             .iter()
             .filter(|(_, q)| q.service == s && q.pod == p)
@@ -126,11 +130,11 @@ impl World {
             .collect();
         for r in victims {
             // A victim's caller may have failed an earlier victim already.
-            if self.requests.get(r).is_some() {
+            if self.kernel.requests.get(r).is_some() {
                 self.finish(r, crate::sim::kernel::request::Outcome::Error);
             }
         }
-        let sm = self.mem.get_mut(s).expect("checked");
+        let sm = self.memory.get_mut(s).expect("checked");
         let pm = &mut sm.pods[p as usize];
         let crash = pm.crash.clone();
         let incarnation = pm.incarnation.wrapping_add(1);
@@ -141,7 +145,7 @@ impl World {
             ..PodMemory::default()
         };
         if !draining {
-            self.queue.push(
+            self.kernel.schedule(
                 ready_at_us,
                 Event::PodRestarted {
                     service: s,
@@ -155,9 +159,9 @@ impl World {
     }
 
     pub(crate) fn on_pod_restarted(&mut self, s: ServiceId, p: u32, incarnation: u32) {
-        let now = self.now;
-        let pod = &mut self.services[s.index()].pods[p as usize];
-        let Some(sm) = self.mem.get_mut(s) else {
+        let now = self.kernel.now;
+        let pod = &mut self.topology.services[s.index()].pods[p as usize];
+        let Some(sm) = self.memory.get_mut(s) else {
             return;
         };
         let pm = &mut sm.pods[p as usize];
@@ -170,8 +174,8 @@ impl World {
         pm.crash.up_since_us = now;
         pm.gc.after_gc_mb = sm.spec.baseline_mb;
         let m = sm.m.clone();
-        self.metrics.add(m.restarts, 1.0);
-        let name = self.services[s.index()].spec.name.clone();
+        self.kernel.metrics.add(m.restarts, 1.0);
+        let name = self.topology.services[s.index()].spec.name.clone();
         self.note(LogLevel::Info, format!("{name}: pod {p} Restarted"), false);
         self.update_pods_gauge(s);
         self.update_memory_gauges(s);
@@ -206,7 +210,11 @@ mod tests {
         // 200 rps over two pods for 100 ms: 10 in each, 100 MB + 10 × 10 MB.
         let (mut w, s) = world(200.0);
         w.step(60 * SEC);
-        let mean = w.metrics.gauge_time_mean("api.mem_mb", w.now()).unwrap();
+        let mean = w
+            .kernel
+            .metrics
+            .gauge_time_mean("api.mem_mb", w.now())
+            .unwrap();
         assert!((mean - 200.0).abs() < 5.0, "mean {mean}");
         let sm = w.memory(s).unwrap();
         assert_eq!(sm.oom_kills, 0);
@@ -225,7 +233,7 @@ mod tests {
         let l = w.ledger();
         assert!(l.balances());
         assert!(l.failed as f64 > 0.5 * l.arrived as f64, "{l:?}");
-        let texts: Vec<&str> = w.log.entries().map(|e| e.text.as_str()).collect();
+        let texts: Vec<&str> = w.kernel.log.entries().map(|e| e.text.as_str()).collect();
         for want in ["OOMKilled", "CrashLoopBackOff", "Restarted"] {
             assert!(
                 texts.iter().any(|t| t.contains(want)),
@@ -233,7 +241,7 @@ mod tests {
             );
         }
         // Back-off grows: by 10 minutes restarts are rarer than kills would allow.
-        let restarts = w.metrics.counter_total("api.restarts");
+        let restarts = w.kernel.metrics.counter_total("api.restarts");
         assert!(restarts < sm.oom_kills as f64 + 0.5);
         assert!(restarts >= 4.0);
     }

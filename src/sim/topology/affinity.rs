@@ -128,12 +128,12 @@ impl World {
     /// Turns sticky sessions on (`Some`) or off for service `s`. Turning them off
     /// forgets every pin (sessions now live in a shared store).
     pub fn set_sticky(&mut self, s: ServiceId, sticky: Option<StickySpec>) {
-        let svc = &mut self.services[s.index()];
+        let svc = &mut self.topology.services[s.index()];
         if sticky.is_some() && svc.affinity.lost.is_none() {
             let name = format!("{}.sessions_lost", svc.spec.name);
-            svc.affinity.lost = Some(self.metrics.counter(&name));
+            svc.affinity.lost = Some(self.kernel.metrics.counter(&name));
         }
-        let a = &mut self.services[s.index()].affinity;
+        let a = &mut self.topology.services[s.index()].affinity;
         a.spec = sticky;
         if sticky.is_none() {
             a.pins.clear();
@@ -144,8 +144,8 @@ impl World {
     /// Counts one lost session (sessions are real users, not weighted: a
     /// session is noticed lost by its first request after its pod went away).
     pub(crate) fn count_session_lost(&mut self, s: u32) {
-        if let Some(c) = self.services[s as usize].affinity.lost {
-            self.metrics.add(c, 1.0);
+        if let Some(c) = self.topology.services[s as usize].affinity.lost {
+            self.kernel.metrics.add(c, 1.0);
         }
     }
 }
@@ -191,7 +191,7 @@ mod tests {
         let (mut old, mut new) = (0u64, 0u64);
         for k in 1..=600 {
             w.step(30 * MIN + k * 100 * MS);
-            let pods = &w.services[0].pods;
+            let pods = &w.topology.services[0].pods;
             old += (pods[0].in_flight + pods[1].in_flight) as u64;
             new += (pods[2].in_flight + pods[3].in_flight) as u64;
         }
@@ -212,11 +212,11 @@ mod tests {
     fn sessions_on_a_removed_pod_are_lost() {
         let mut w = world(true);
         w.step(10 * MIN);
-        assert!(w.services[0].affinity.pinned() > 100);
+        assert!(w.topology.services[0].affinity.pinned() > 100);
         w.scale_to(ServiceId::new(0), 1);
         w.step(11 * MIN);
-        assert!(w.metrics.counter_total("web.sessions_lost") > 10.0);
+        assert!(w.kernel.metrics.counter_total("web.sessions_lost") > 10.0);
         w.set_sticky(ServiceId::new(0), None);
-        assert_eq!(w.services[0].affinity.pinned(), 0);
+        assert_eq!(w.topology.services[0].affinity.pinned(), 0);
     }
 }

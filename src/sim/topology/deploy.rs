@@ -42,34 +42,36 @@ impl World {
     pub fn deploy(&mut self, service: ServiceId, release: Release) {
         for (h, _) in &release.handlers {
             assert_eq!(
-                self.handlers[(*h).index()].service,
+                self.topology.handlers[(*h).index()].service,
                 service,
                 "release '{}' changes a handler of another service",
                 release.version
             );
         }
         let s = service.index();
-        if self.releases.len() <= s {
-            self.releases.resize_with(s + 1, ReleaseHistory::default);
+        if self.topology.releases.len() <= s {
+            self.topology
+                .releases
+                .resize_with(s + 1, ReleaseHistory::default);
         }
         let undo = Release {
-            version: self.releases[s].current.clone(),
+            version: self.topology.releases[s].current.clone(),
             handlers: release
                 .handlers
                 .iter()
-                .map(|(h, _)| (*h, self.handlers[(*h).index()].steps.clone()))
+                .map(|(h, _)| (*h, self.topology.handlers[(*h).index()].steps.clone()))
                 .collect(),
         };
         for (h, steps) in &release.handlers {
             self.set_steps(*h, steps.clone());
         }
-        let hist = &mut self.releases[s];
+        let hist = &mut self.topology.releases[s];
         hist.previous.push(undo);
         if hist.previous.len() > HISTORY {
             hist.previous.remove(0);
         }
         let from = std::mem::replace(&mut hist.current, release.version.clone());
-        let name = &self.services[s].spec.name;
+        let name = &self.topology.services[s].spec.name;
         let from = if from.is_empty() { "initial" } else { &from };
         let text = format!("{name}: deployed {} (was {from})", release.version);
         self.note(LogLevel::Info, text, false);
@@ -78,15 +80,20 @@ impl World {
     /// Restores the version before the latest deploy; false if there is none.
     pub fn rollback(&mut self, service: ServiceId) -> bool {
         let s = service.index();
-        let Some(undo) = self.releases.get_mut(s).and_then(|h| h.previous.pop()) else {
+        let Some(undo) = self
+            .topology
+            .releases
+            .get_mut(s)
+            .and_then(|h| h.previous.pop())
+        else {
             return false;
         };
         for (h, steps) in &undo.handlers {
             self.set_steps(*h, steps.clone());
         }
-        let hist = &mut self.releases[s];
+        let hist = &mut self.topology.releases[s];
         let from = std::mem::replace(&mut hist.current, undo.version.clone());
-        let name = &self.services[s].spec.name;
+        let name = &self.topology.services[s].spec.name;
         let to = if undo.version.is_empty() {
             "initial"
         } else {
@@ -99,7 +106,8 @@ impl World {
 
     /// The version `service` runs now (empty: the one it was built with).
     pub fn version(&self, service: ServiceId) -> &str {
-        self.releases
+        self.topology
+            .releases
             .get(service.index())
             .map_or("", |h| h.current.as_str())
     }
@@ -121,7 +129,7 @@ mod tests {
         ));
         let c = w.add_client(ClientSpec::new("c", 100.0, s, h));
         w.step(10 * SEC);
-        assert_eq!(w.clients[c.index()].ledger.failed, 0);
+        assert_eq!(w.traffic.clients[c.index()].ledger.failed, 0);
         w.deploy(
             s,
             Release {
@@ -131,12 +139,12 @@ mod tests {
         );
         assert_eq!(w.version(s), "v2");
         w.step(20 * SEC);
-        let failed = w.clients[c.index()].ledger.failed;
+        let failed = w.traffic.clients[c.index()].ledger.failed;
         assert!(failed > 800, "v2 fails everything: {failed}");
         assert!(w.rollback(s));
         assert_eq!(w.version(s), "");
         w.step(30 * SEC);
-        assert_eq!(w.clients[c.index()].ledger.failed, failed);
+        assert_eq!(w.traffic.clients[c.index()].ledger.failed, failed);
         assert!(!w.rollback(s));
     }
 }

@@ -269,7 +269,7 @@ mod tests {
         w.add_client(ClientSpec::new("u", 500.0, s, page));
         w.step(60 * SEC);
         assert!(w.ledger().balances());
-        w.services[0].queued(1)
+        w.topology.services[0].queued(1)
     }
 
     #[test]

@@ -10,5 +10,6 @@ pub(crate) mod pods;
 pub mod reset;
 pub mod service;
 pub mod split;
+pub mod store;
 pub mod versions;
 pub mod view;

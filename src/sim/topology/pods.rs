@@ -12,7 +12,7 @@ impl World {
     /// in pods started later). Queued requests start at once if workers were added;
     /// if workers were removed, busy ones finish what they hold first.
     pub fn set_workers(&mut self, service: ServiceId, pool: usize, workers: u32) {
-        let svc = &mut self.services[service.index()];
+        let svc = &mut self.topology.services[service.index()];
         svc.spec.pools[pool].workers = workers;
         let mut to_start = Vec::new();
         for p in svc.pods.iter_mut() {
@@ -27,22 +27,22 @@ impl World {
         }
         let queued = svc.m.queued;
         for r in to_start {
-            self.metrics.shift(queued, self.now, -1.0);
+            self.kernel.metrics.shift(queued, self.kernel.now, -1.0);
             self.start_queued(r);
         }
     }
 
     /// Sets how long a newly added pod takes to become ready.
     pub fn set_startup(&mut self, service: ServiceId, startup_us: Micros) {
-        self.services[service.index()].startup_us = startup_us;
+        self.topology.services[service.index()].startup_us = startup_us;
     }
 
     /// Changes the number of pods that are ready or starting to `target`: new pods
     /// start (ready after the service's start-up time); surplus pods stop taking
     /// traffic, newest first, and go once empty.
     pub fn scale_to(&mut self, service: ServiceId, target: u32) {
-        let now = self.now;
-        let svc = &mut self.services[service.index()];
+        let now = self.kernel.now;
+        let svc = &mut self.topology.services[service.index()];
         let live: Vec<usize> = (0..svc.pods.len())
             .filter(|&i| {
                 matches!(
@@ -68,8 +68,8 @@ impl World {
                     }
                 };
                 // A new pod starts with fresh memory, even in a reused slot.
-                self.mem.on_pod_created(service, idx, now);
-                self.queue.push(
+                self.memory.on_pod_created(service, idx, now);
+                self.kernel.schedule(
                     ready_at_us,
                     Event::PodReady {
                         service,
@@ -94,25 +94,25 @@ impl World {
     }
 
     pub(crate) fn on_pod_ready(&mut self, service: ServiceId, pod: u32) {
-        let now = self.now;
-        let p = &mut self.services[service.index()].pods[pod as usize];
+        let now = self.kernel.now;
+        let p = &mut self.topology.services[service.index()].pods[pod as usize];
         if let PodState::Starting { ready_at_us } = p.state {
             if ready_at_us == now {
                 p.state = PodState::Ready;
                 self.update_pods_gauge(service);
-                let name = self.services[service.index()].spec.name.clone();
+                let name = self.topology.services[service.index()].spec.name.clone();
                 self.note(LogLevel::Info, format!("{name}: pod {pod} ready"), false);
             }
         }
     }
 
     pub(crate) fn update_pods_gauge(&mut self, service: ServiceId) {
-        let svc = &self.services[service.index()];
+        let svc = &self.topology.services[service.index()];
         let ready = svc.ready_pods() as f64;
         let starting = svc.starting_pods() as f64;
         let (g, gs) = (svc.m.pods_ready, svc.m.pods_starting);
-        self.metrics.set(g, self.now, ready);
-        self.metrics.set(gs, self.now, starting);
+        self.kernel.metrics.set(g, self.kernel.now, ready);
+        self.kernel.metrics.set(gs, self.kernel.now, starting);
         self.update_cpu_cores_gauge(service);
     }
 }

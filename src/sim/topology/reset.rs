@@ -19,7 +19,7 @@ impl World {
     /// accept queue is reset with the rest). Returns how many were cut off; logs it.
     pub fn drop_connections(&mut self, service: ServiceId, pool: usize, workers: u32) -> usize {
         self.set_workers(service, pool, workers);
-        let svc = &self.services[service.index()];
+        let svc = &self.topology.services[service.index()];
         let excess: Vec<(u32, u32)> = svc
             .pods
             .iter()
@@ -28,17 +28,19 @@ impl World {
             .filter(|&(_, n)| n > 0)
             .collect();
         let mut cut: Vec<ReqRef> = Vec::new();
-        let svc = &mut self.services[service.index()];
+        let svc = &mut self.topology.services[service.index()];
         let queued_gauge = svc.m.queued;
         for p in svc.pods.iter_mut() {
             cut.extend(p.pools[pool].queue.drain(..));
         }
         // Queued requests hold no worker: leaving the pod only counts them out.
         let n_queued = cut.len();
-        self.metrics
-            .shift(queued_gauge, self.now, -(n_queued as f64));
+        self.kernel
+            .metrics
+            .shift(queued_gauge, self.kernel.now, -(n_queued as f64));
         for (pod, n) in excess {
             let mut holders: Vec<(u64, ReqRef)> = self
+                .kernel
                 .requests
                 .iter()
                 .filter(|(_, q)| {
@@ -53,11 +55,11 @@ impl World {
             cut.extend(holders.into_iter().take(n as usize).map(|(_, r)| r));
         }
         for &r in &cut {
-            if self.requests.get(r).is_some() {
+            if self.kernel.requests.get(r).is_some() {
                 self.finish(r, Outcome::Error);
             }
         }
-        let name = self.services[service.index()].spec.name.clone();
+        let name = self.topology.services[service.index()].spec.name.clone();
         let text = format!(
             "{name}: capacity down to {workers}, {} connections dropped",
             cut.len()
@@ -78,20 +80,20 @@ mod tests {
         let h = w.add_handler(Handler::new("h", s, vec![Step::Hang]));
         w.add_client(ClientSpec::new("c", 100.0, s, h));
         w.step(SEC);
-        assert_eq!(w.services[0].busy(0), 20);
+        assert_eq!(w.topology.services[0].busy(0), 20);
         let before = w.ledger();
-        let queued = w.services[0].queued(0) as usize;
+        let queued = w.topology.services[0].queued(0) as usize;
         assert!(queued > 50);
         assert_eq!(w.drop_connections(s, 0, 4), 12 + queued);
-        assert_eq!(w.services[0].busy(0), 8);
-        assert_eq!(w.services[0].queued(0), 0);
+        assert_eq!(w.topology.services[0].busy(0), 8);
+        assert_eq!(w.topology.services[0].queued(0), 0);
         let after = w.ledger();
         assert_eq!(after.failed - before.failed, (12 + queued) as u64);
         assert!(after.balances());
-        assert_eq!(w.metrics.value(w.services[0].m.queued), 0.0);
+        assert_eq!(w.kernel.metrics.value(w.topology.services[0].m.queued), 0.0);
         // New arrivals queue again behind the 8 that still hang.
         w.step(2 * SEC);
-        assert_eq!(w.services[0].busy(0), 8);
-        assert!(w.services[0].queued(0) > 50);
+        assert_eq!(w.topology.services[0].busy(0), 8);
+        assert!(w.topology.services[0].queued(0) > 50);
     }
 }

@@ -77,13 +77,13 @@ impl World {
             c.timeout_us = spec.timeout_us;
             clients.push(self.add_client(c));
         }
-        self.splits.push(Split { spec, clients });
-        SplitId::new(self.splits.len() - 1)
+        self.topology.splits.push(Split { spec, clients });
+        SplitId::new(self.topology.splits.len() - 1)
     }
 
     /// Moves traffic: new shares, one per target, from now on. Logged.
     pub fn set_split_shares(&mut self, split: SplitId, shares: &[f64]) {
-        let sp = &mut self.splits[split.index()];
+        let sp = &mut self.topology.splits[split.index()];
         assert_eq!(shares.len(), sp.spec.targets.len(), "one share per target");
         for (t, s) in sp.spec.targets.iter_mut().zip(shares) {
             t.share = *s;
@@ -104,12 +104,12 @@ impl World {
 
     /// Changes a split's total rate from now on, keeping its shares.
     pub fn set_split_rate(&mut self, split: SplitId, rate_rps: f64) {
-        self.splits[split.index()].spec.rate_rps = rate_rps;
+        self.topology.splits[split.index()].spec.rate_rps = rate_rps;
         self.apply_split_rates(split);
     }
 
     fn apply_split_rates(&mut self, split: SplitId) {
-        let sp = &self.splits[split.index()];
+        let sp = &self.topology.splits[split.index()];
         let shares = normalised(&sp.spec.targets.iter().map(|t| t.share).collect::<Vec<_>>());
         let rates: Vec<(ClientId, f64)> = sp
             .clients
@@ -125,15 +125,15 @@ impl World {
     /// The split's ledger: its populations' ledgers summed.
     pub fn split_ledger(&self, split: SplitId) -> Ledger {
         let mut l = Ledger::default();
-        for c in &self.splits[split.index()].clients {
-            l.add(&self.clients[(*c).index()].ledger);
+        for c in &self.topology.splits[split.index()].clients {
+            l.add(&self.traffic.clients[(*c).index()].ledger);
         }
         l
     }
 
     /// The split's populations, in target order.
     pub fn split_clients(&self, split: SplitId) -> &[ClientId] {
-        &self.splits[split.index()].clients
+        &self.topology.splits[split.index()].clients
     }
 }
 
@@ -171,16 +171,16 @@ mod tests {
         });
         w.step(100 * SEC);
         let [cg, cb] = [0, 1].map(|i| w.split_clients(sp)[i].index());
-        let green = w.clients[cg].ledger.arrived as f64;
-        let blue = w.clients[cb].ledger.arrived as f64;
+        let green = w.traffic.clients[cg].ledger.arrived as f64;
+        let blue = w.traffic.clients[cb].ledger.arrived as f64;
         assert!(
             (green / (green + blue) - 0.75).abs() < 0.01,
             "{green} {blue}"
         );
         w.set_split_shares(sp, &[0.0, 1.0]);
         w.step(200 * SEC);
-        assert_eq!(w.clients[cg].ledger.arrived as f64, green);
-        assert!(w.clients[cb].ledger.arrived as f64 > blue + 90_000.0);
+        assert_eq!(w.traffic.clients[cg].ledger.arrived as f64, green);
+        assert!(w.traffic.clients[cb].ledger.arrived as f64 > blue + 90_000.0);
         assert!(w.split_ledger(sp).balances());
     }
 }

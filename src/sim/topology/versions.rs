@@ -19,10 +19,11 @@ impl World {
     /// on; requests in flight on it finish on their old steps.
     pub fn set_steps(&mut self, handler: HandlerId, steps: Vec<Step>) {
         let h = handler.index();
-        if self.handlers[h].steps == steps {
+        if self.topology.handlers[h].steps == steps {
             return;
         }
         let on_it: Vec<_> = self
+            .kernel
             .requests
             .iter()
             .filter(|(_, q)| q.handler == handler)
@@ -30,28 +31,28 @@ impl World {
             .collect();
         if !on_it.is_empty() {
             let copy = self.free_retired_handler(handler);
-            let old = std::mem::take(&mut self.handlers[h].steps);
+            let old = std::mem::take(&mut self.topology.handlers[h].steps);
             let (name, service, pool) = {
-                let live = &self.handlers[h];
+                let live = &self.topology.handlers[h];
                 (live.name.clone(), live.service, live.pool)
             };
-            let retired = &mut self.handlers[copy.index()];
+            let retired = &mut self.topology.handlers[copy.index()];
             retired.name = name;
             retired.service = service;
             retired.pool = pool;
             retired.steps = old;
             for r in on_it {
-                if let Some(q) = self.requests.get_mut(r) {
+                if let Some(q) = self.kernel.requests.get_mut(r) {
                     q.handler = copy;
                 }
             }
         }
-        self.handlers[h].steps = steps;
+        self.topology.handlers[h].steps = steps;
     }
 
     /// Changes one step of handler `handler` (see [`World::set_steps`]).
     pub fn set_step(&mut self, handler: HandlerId, index: usize, step: Step) {
-        let mut steps = self.handlers[handler.index()].steps.clone();
+        let mut steps = self.topology.handlers[handler.index()].steps.clone();
         steps[index] = step;
         self.set_steps(handler, steps);
     }
@@ -59,7 +60,8 @@ impl World {
     /// True for a handler slot that holds an old version of another handler's
     /// steps (no client or call reaches it).
     pub fn is_retired_handler(&self, handler: HandlerId) -> bool {
-        self.retired_handlers
+        self.topology
+            .retired_handlers
             .iter()
             .any(|&(copy, _)| copy == handler)
     }
@@ -68,7 +70,8 @@ impl World {
     /// what per-handler series and tables are keyed by, so a version change
     /// does not split a handler's figures in two.
     pub fn live_handler(&self, handler: HandlerId) -> HandlerId {
-        self.retired_handlers
+        self.topology
+            .retired_handlers
             .iter()
             .find(|&&(copy, _)| copy == handler)
             .map_or(handler, |&(_, origin)| origin)
@@ -77,8 +80,14 @@ impl World {
     /// A retired slot no request uses, or a new one.
     /// A retired slot no request uses (or a new one), now holding `origin`'s.
     fn free_retired_handler(&mut self, origin: HandlerId) -> HandlerId {
-        let used: Vec<HandlerId> = self.requests.iter().map(|(_, q)| q.handler).collect();
+        let used: Vec<HandlerId> = self
+            .kernel
+            .requests
+            .iter()
+            .map(|(_, q)| q.handler)
+            .collect();
         if let Some(slot) = self
+            .topology
             .retired_handlers
             .iter_mut()
             .find(|(copy, _)| !used.contains(copy))
@@ -86,10 +95,10 @@ impl World {
             slot.1 = origin;
             return slot.0;
         }
-        let template = self.handlers[origin.index()].clone();
-        self.handlers.push(template);
-        let id = HandlerId::new(self.handlers.len() - 1);
-        self.retired_handlers.push((id, origin));
+        let template = self.topology.handlers[origin.index()].clone();
+        self.topology.handlers.push(template);
+        let id = HandlerId::new(self.topology.handlers.len() - 1);
+        self.topology.retired_handlers.push((id, origin));
         id
     }
 }
@@ -142,7 +151,7 @@ mod tests {
         w.set_step(h, 1, Step::FailWith { p: 0.0 });
         w.step(3 * SEC);
         w.set_step(h, 1, Step::FailWith { p: 0.5 });
-        assert_eq!(w.handlers.len(), 2, "one retired copy, reused");
+        assert_eq!(w.topology.handlers.len(), 2, "one retired copy, reused");
         assert!(w.is_retired_handler(HandlerId::new(1)));
         assert!(!w.is_retired_handler(h));
         assert_eq!(

@@ -75,6 +75,7 @@ impl World {
     /// The structure and live state of the world, for drawing it.
     pub fn topology(&self) -> Topology {
         let clients = self
+            .traffic
             .clients
             .iter()
             .map(|c| ClientView {
@@ -84,7 +85,7 @@ impl World {
             })
             .collect();
         let mut calls = Vec::new();
-        for (i, h) in self.handlers.iter().enumerate() {
+        for (i, h) in self.topology.handlers.iter().enumerate() {
             if self.is_retired_handler(HandlerId::new(i)) {
                 continue;
             }
@@ -95,7 +96,7 @@ impl World {
                 }
             }
         }
-        let services = (0..self.services.len())
+        let services = (0..self.topology.services.len())
             .map(|i| self.service_view(i))
             .collect();
         Topology {
@@ -106,7 +107,7 @@ impl World {
     }
 
     fn service_view(&self, i: usize) -> ServiceView {
-        let s = &self.services[i];
+        let s = &self.topology.services[i];
         let pools = s
             .spec
             .pools
@@ -133,8 +134,9 @@ impl World {
 
     /// The mean of series `name` over the last closed bucket, if there is one.
     fn last_bucket(&self, name: &str) -> Option<f64> {
-        let last = self.metrics.buckets_closed().checked_sub(1)?;
-        self.metrics
+        let last = self.kernel.metrics.buckets_closed().checked_sub(1)?;
+        self.kernel
+            .metrics
             .series(name)?
             .get(last)
             .filter(|v| v.is_finite())
@@ -148,17 +150,20 @@ impl World {
             }
         };
         let live =
-            self.handlers.iter().enumerate().filter(|(i, h)| {
+            self.topology.handlers.iter().enumerate().filter(|(i, h)| {
                 h.service == service && !self.is_retired_handler(HandlerId::new(*i))
             });
         for (_, h) in live {
             for step in &h.steps {
                 match step {
                     Step::Call(c) => {
-                        if let Some(b) = c.breaker.and_then(|b| self.breakers.get(b.index())) {
+                        if let Some(b) = c.breaker.and_then(|b| self.calls.breakers.get(b.index()))
+                        {
                             push(PolicyView::Breaker(b.state()));
                         }
-                        if let Some(b) = c.bulkhead.and_then(|b| self.bulkheads.get(b.index())) {
+                        if let Some(b) =
+                            c.bulkhead.and_then(|b| self.calls.bulkheads.get(b.index()))
+                        {
                             push(PolicyView::Bulkhead {
                                 in_use: b.in_use(),
                                 max: b.spec.max_concurrent,
@@ -167,6 +172,7 @@ impl World {
                     }
                     Step::RateLimit(l)
                         if self
+                            .edge
                             .limiters
                             .get((*l).index())
                             .is_some_and(|l| l.spec.enabled) =>
@@ -174,7 +180,8 @@ impl World {
                         push(PolicyView::RateLimit);
                     }
                     Step::WhenFlag { flag, .. } => {
-                        if let Some(f) = self.flags.get((*flag).index()).filter(|f| !f.is_on()) {
+                        if let Some(f) = self.edge.flags.get((*flag).index()).filter(|f| !f.is_on())
+                        {
                             push(PolicyView::FlagOff(f.name.clone()));
                         }
                     }

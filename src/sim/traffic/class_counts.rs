@@ -18,11 +18,11 @@ impl World {
     /// Starts counting arrivals at `service` per client population, as counters
     /// `SERVICE.from.CLIENT` (weighted: real requests).
     pub fn count_arrivals_by_class(&mut self, service: ServiceId) {
-        let svc = &mut self.services[service.index()];
+        let svc = &mut self.topology.services[service.index()];
         if svc.from_class.is_none() {
             svc.from_class = Some(Vec::new());
         }
-        for class in 0..self.clients.len() as u16 {
+        for class in 0..self.traffic.clients.len() as u16 {
             self.class_counter(service.index(), class);
         }
     }
@@ -30,30 +30,31 @@ impl World {
     /// Registers the per-class series of a new client population (its
     /// arrival counters and every rate limiter's accepted/rejected counters).
     pub(crate) fn register_class_series(&mut self, class: u16) {
-        for s in 0..self.services.len() {
-            if self.services[s].from_class.is_some() {
+        for s in 0..self.topology.services.len() {
+            if self.topology.services[s].from_class.is_some() {
                 self.class_counter(s, class);
             }
         }
-        for l in 0..self.limiters.len() {
+        for l in 0..self.edge.limiters.len() {
             self.limiter_class_counters(crate::sim::kernel::ids::LimiterId::new(l), class);
         }
     }
 
     /// The name a request class goes by in metrics: its client population's name.
     pub fn class_name(&self, class: u16) -> String {
-        self.clients
+        self.traffic
+            .clients
             .get(class as usize)
             .map_or_else(|| format!("class{class}"), |c| c.spec.name.clone())
     }
 
     pub(crate) fn tally_arrival(&mut self, service: usize, class: u16, weight: u32) {
         let id = self.class_counter(service, class);
-        self.metrics.add(id, weight as f64);
+        self.kernel.metrics.add(id, weight as f64);
     }
 
     fn class_counter(&mut self, service: usize, class: u16) -> CounterId {
-        let known = self.services[service]
+        let known = self.topology.services[service]
             .from_class
             .as_ref()
             .and_then(|v| v.get(class as usize).copied().flatten());
@@ -62,11 +63,11 @@ impl World {
         }
         let name = format!(
             "{}.from.{}",
-            self.services[service].spec.name,
+            self.topology.services[service].spec.name,
             self.class_name(class)
         );
-        let id = self.metrics.counter(&name);
-        let v = self.services[service]
+        let id = self.kernel.metrics.counter(&name);
+        let v = self.topology.services[service]
             .from_class
             .as_mut()
             .expect("counting is on");
@@ -95,11 +96,11 @@ mod tests {
         let a = w.add_client(ClientSpec::new("people", 40.0, svc, h));
         let b = w.add_client(ClientSpec::new("bots", 10.0, svc, h).weight(2));
         w.step(100 * SEC);
-        let m = &w.metrics;
+        let m = &w.kernel.metrics;
         let people = m.counter_total("backend.from.people");
         let bots = m.counter_total("backend.from.bots");
-        assert_eq!(people, w.clients[a.index()].ledger.arrived as f64);
-        assert_eq!(bots, w.clients[b.index()].ledger.arrived as f64);
+        assert_eq!(people, w.traffic.clients[a.index()].ledger.arrived as f64);
+        assert_eq!(bots, w.traffic.clients[b.index()].ledger.arrived as f64);
         // Most were turned away by the one busy worker, and were still counted.
         assert!(w.ledger().rejected > 0);
         assert!((people / 100.0 - 40.0).abs() < 4.0, "{people}");

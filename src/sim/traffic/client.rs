@@ -12,6 +12,7 @@
 use crate::sim::kernel::ids::{ClientId, HandlerId, ServiceId};
 use crate::sim::kernel::metrics::{CounterId, GaugeId, LatencyId};
 use crate::sim::kernel::time::Micros;
+use crate::sim::kernel::world::World;
 use crate::sim::traffic::keys::{KeySource, KeySpec};
 use crate::sim::traffic::profile::RateProfile;
 
@@ -153,18 +154,18 @@ pub struct Client {
 }
 
 /// Changes to a running population, each acting from now on.
-impl crate::sim::World {
+impl World {
     /// Requests sent from now on carry `weight` real requests each.
     pub fn set_client_weight(&mut self, client: ClientId, weight: u32) {
         assert!(weight >= 1, "a request stands for at least one");
-        self.clients[client.index()].spec.weight = weight;
+        self.traffic.clients[client.index()].spec.weight = weight;
     }
 
     /// Requests sent from now on go to `handler` (of the same service).
     pub fn set_client_handler(&mut self, client: ClientId, handler: HandlerId) {
-        let c = &mut self.clients[client.index()];
+        let c = &mut self.traffic.clients[client.index()];
         assert_eq!(
-            self.handlers[handler.index()].service,
+            self.topology.handlers[handler.index()].service,
             c.spec.service,
             "client '{}': a handler of another service",
             c.spec.name
@@ -174,13 +175,13 @@ impl crate::sim::World {
 
     /// Requests sent from now on give up after `timeout_us` (`None`: never).
     pub fn set_client_timeout(&mut self, client: ClientId, timeout_us: Option<Micros>) {
-        self.clients[client.index()].spec.timeout_us = timeout_us;
+        self.traffic.clients[client.index()].spec.timeout_us = timeout_us;
     }
 
     /// The population's rate follows `profile` from now on; the next arrival is
     /// redrawn under it.
     pub fn set_client_profile(&mut self, client: ClientId, profile: RateProfile) {
-        let c = &mut self.clients[client.index()];
+        let c = &mut self.traffic.clients[client.index()];
         c.spec.profile = profile;
         let rate = c.spec.rate_rps;
         self.set_client_rate(client, rate);

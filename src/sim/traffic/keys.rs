@@ -113,15 +113,15 @@ impl KeySource {
 impl World {
     /// Draws the key of a request of population `c`.
     pub(crate) fn draw_key(&mut self, c: ClientId, weight: u32) -> u64 {
-        let now = self.now;
-        self.clients[c.index()]
+        let now = self.kernel.now;
+        self.traffic.clients[c.index()]
             .keys
-            .draw(now, weight, &mut self.rng)
+            .draw(now, weight, &mut self.kernel.rng)
     }
 
     /// Sessions active in population `c` (0 when it has no session keys).
     pub fn active_sessions(&self, c: u32) -> usize {
-        self.clients[c as usize].keys.sessions()
+        self.traffic.clients[c as usize].keys.sessions()
     }
 }
 

@@ -7,3 +7,4 @@ pub mod keys;
 pub mod offered;
 pub mod profile;
 pub mod redelivery;
+pub mod store;

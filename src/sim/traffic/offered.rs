@@ -16,7 +16,8 @@ impl World {
     /// The simulated requests the client populations are expected to send
     /// from `from` to `to`.
     pub fn offered_requests(&self, from: Micros, to: Micros) -> f64 {
-        self.clients
+        self.traffic
+            .clients
             .iter()
             .map(|c| c.spec.rate_rps / c.spec.weight as f64 * c.spec.profile.integral(from, to))
             .sum()
@@ -27,7 +28,8 @@ impl World {
     /// database query (the N of an N + 1 each count), and a call's handler
     /// once — as if every step ran and every call succeeded first time.
     pub fn offered_events(&self, from: Micros, to: Micros) -> f64 {
-        self.clients
+        self.traffic
+            .clients
             .iter()
             .map(|c| {
                 let handler = self.handler_events(c.spec.handler, 0);
@@ -40,7 +42,7 @@ impl World {
 
     /// Estimated events of one run of handler `h`.
     fn handler_events(&self, h: HandlerId, depth: u32) -> f64 {
-        let Some(handler) = self.handlers.get(h.index()) else {
+        let Some(handler) = self.topology.handlers.get(h.index()) else {
             return 0.0;
         };
         handler

@@ -49,18 +49,18 @@ impl World {
     pub(crate) fn add_sender(&mut self, spec: &ClientSpec) -> Option<HandlerId> {
         let r = spec.redelivery?;
         assert!(
-            r.retry.index() < self.retries.len(),
+            r.retry.index() < self.calls.retries.len(),
             "client '{}': no such retry policy",
             spec.name
         );
         let mut call = CallSpec::new(spec.service, spec.handler).retry(r.retry);
         call.timeout_us = r.ack_timeout_us;
         // Never entered into a pod: the pool is only there to satisfy the type.
-        self.handlers.push(Handler::new(
+        self.topology.handlers.push(Handler::new(
             format!("{}.sender", spec.name),
             spec.service,
             vec![Step::Call(call)],
         ));
-        Some(HandlerId::new(self.handlers.len() - 1))
+        Some(HandlerId::new(self.topology.handlers.len() - 1))
     }
 }

@@ -19,11 +19,12 @@ fn world(backend_steps: Vec<Step>) -> (World, ServiceId, ServiceId, HandlerId, H
 }
 
 fn set_call(w: &mut World, page: HandlerId, call: CallSpec) {
-    w.handlers[page.index()].steps = vec![Step::Work(Dist::Constant { ms: 1.0 }), Step::Call(call)];
+    w.topology.handlers[page.index()].steps =
+        vec![Step::Work(Dist::Constant { ms: 1.0 }), Step::Call(call)];
 }
 
 fn total(w: &World, name: &str) -> f64 {
-    w.metrics.counter_total(name)
+    w.kernel.metrics.counter_total(name)
 }
 
 #[test]
@@ -32,14 +33,14 @@ fn a_timeout_frees_the_caller_and_a_late_answer_is_dropped() {
     let call = CallSpec::new(backend, bh)
         .timeout_us(100 * MS)
         .tolerate_failure();
-    w.handlers[page.index()].steps =
+    w.topology.handlers[page.index()].steps =
         vec![Step::Call(call), Step::Work(Dist::Constant { ms: 1000.0 })];
     w.add_client(ClientSpec::new("users", 10.0, api, page));
     w.step(20 * SEC);
     let l = w.ledger();
     // Each page takes 0.1 s (timeout) + 1 s of work: the late answer at 0.5 s
     // must not skip the caller past its second step.
-    let lat = w.metrics.series_histogram("users.latency").unwrap();
+    let lat = w.kernel.metrics.series_histogram("users.latency").unwrap();
     let p50 = lat.quantile(0.5).unwrap() / 1e3;
     assert!((p50 - 1100.0).abs() < 15.0, "p50 {p50} ms");
     assert!(l.succeeded > 150 && l.balances(), "{l:?}");
@@ -63,7 +64,7 @@ fn every_attempt_reaches_the_callee_and_max_attempts_counts_the_first() {
     assert_eq!(total(&w, "pay.retries"), 2.0 * arrived);
     assert_eq!(total(&w, "pay.exhausted"), arrived);
     assert_eq!(w.ledger().failed as f64, arrived);
-    let g = w.metrics.series("pay.retries_in_flight").unwrap();
+    let g = w.kernel.metrics.series("pay.retries_in_flight").unwrap();
     assert!(g.values().any(|v| v > 5.0), "retries were in flight");
     assert_eq!(g.values().last(), Some(0.0), "and all ended");
 }
@@ -103,12 +104,12 @@ fn an_open_breaker_fails_calls_at_once_without_touching_the_callee() {
         half_open_calls: 2,
         ..BreakerSpec::new("brk")
     });
-    w.handlers[page.index()].steps = vec![Step::Call(
+    w.topology.handlers[page.index()].steps = vec![Step::Call(
         CallSpec::new(backend, bh).timeout_us(SEC).breaker(breaker),
     )];
     w.add_client(ClientSpec::new("users", 20.0, api, page));
     w.step(5 * SEC);
-    assert_eq!(w.breakers[0].state(), BreakerState::Open);
+    assert_eq!(w.calls.breakers[0].state(), BreakerState::Open);
     let reached = total(&w, "backend.arrived");
     w.step(9 * SEC);
     assert_eq!(
@@ -116,7 +117,11 @@ fn an_open_breaker_fails_calls_at_once_without_touching_the_callee() {
         reached,
         "nothing reaches the callee"
     );
-    let fast = w.metrics.series_histogram("users.error_latency").unwrap();
+    let fast = w
+        .kernel
+        .metrics
+        .series_histogram("users.error_latency")
+        .unwrap();
     assert!(
         fast.quantile(0.5).unwrap() < 1_000.0,
         "refusals take no time"
@@ -125,8 +130,9 @@ fn an_open_breaker_fails_calls_at_once_without_touching_the_callee() {
     w.step(12 * SEC);
     assert_eq!(total(&w, "backend.arrived"), reached + 2.0);
     w.step(13 * SEC);
-    assert_eq!(w.breakers[0].state(), BreakerState::Open);
+    assert_eq!(w.calls.breakers[0].state(), BreakerState::Open);
     assert!(w
+        .kernel
         .log
         .entries()
         .any(|e| e.text.starts_with("brk opened") && e.marker));
@@ -142,6 +148,7 @@ fn a_semaphore_bulkhead_caps_concurrent_calls_and_refuses_the_rest() {
     w.add_client(ClientSpec::new("users", 45.0, api, page));
     w.step(30 * SEC);
     let busy_max = w
+        .kernel
         .metrics
         .series("bh.busy.max")
         .unwrap()
@@ -149,6 +156,7 @@ fn a_semaphore_bulkhead_caps_concurrent_calls_and_refuses_the_rest() {
         .fold(0.0, f64::max);
     assert_eq!(busy_max, 5.0);
     let backend_busy = w
+        .kernel
         .metrics
         .series("backend.busy.max")
         .unwrap()
@@ -178,9 +186,13 @@ fn an_in_process_call_runs_on_the_callers_small_pool_and_overflows_fast() {
     w.add_client(ClientSpec::new("users", 10.0, api, page));
     w.step(20 * SEC);
     // Each pod: 2 hung on the side pool, 2 queued; every other call refused.
-    assert_eq!(w.services[0].busy(1), 4);
-    assert_eq!(w.services[0].queued(1), 4);
-    assert_eq!(w.services[0].busy(0), 8, "callers waiting on the side pool");
+    assert_eq!(w.topology.services[0].busy(1), 4);
+    assert_eq!(w.topology.services[0].queued(1), 4);
+    assert_eq!(
+        w.topology.services[0].busy(0),
+        8,
+        "callers waiting on the side pool"
+    );
     let l = w.ledger();
     assert_eq!(l.failed as f64, total(&w, "api.pool.side.rejected"));
     assert!(l.failed > 150);
@@ -190,7 +202,7 @@ fn an_in_process_call_runs_on_the_callers_small_pool_and_overflows_fast() {
 fn a_lost_answer_makes_the_caller_retry_work_already_done() {
     let (mut w, api, backend, bh, page) = world(vec![]);
     let ledger = w.add_table("ledger", false);
-    w.handlers[bh.index()].steps = vec![
+    w.topology.handlers[bh.index()].steps = vec![
         Step::Work(Dist::Constant { ms: 5.0 }),
         Step::Insert {
             table: ledger,
@@ -221,7 +233,7 @@ fn a_redelivering_client_is_counted_once_and_its_receiver_can_deduplicate() {
     let (mut w, _api, backend, bh, _page) = world(vec![]);
     let seen = w.add_table("processed", true);
     let ledger = w.add_table("ledger", false);
-    w.handlers[bh.index()].steps = vec![
+    w.topology.handlers[bh.index()].steps = vec![
         Step::Insert {
             table: seen,
             on_duplicate: OnDuplicate::ReplyOk,

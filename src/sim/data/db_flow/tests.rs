@@ -24,16 +24,16 @@ fn n_plus_one_pays_one_round_trip_per_query() {
     );
     let mut w = world(db, 0, a, 1.0);
     w.step(60 * SEC);
-    let h = w.metrics.series_histogram("app.latency").unwrap();
+    let h = w.kernel.metrics.series_histogram("app.latency").unwrap();
     let p50_ms = h.quantile(0.5).unwrap() / 1e3;
     assert!((p50_ms - 101.0 * 3.1).abs() < 8.0, "{p50_ms}");
-    let per_fetch =
-        w.metrics.counter_total("db.fetch_queries") / w.metrics.counter_total("db.fetches");
+    let per_fetch = w.kernel.metrics.counter_total("db.fetch_queries")
+        / w.kernel.metrics.counter_total("db.fetches");
     assert_eq!(per_fetch, 101.0);
-    let calls = w.metrics.counter_total("db.stmt.h.calls");
-    assert_eq!(calls, w.metrics.counter_total("db.queries"));
-    let rows = w.metrics.counter_total("db.stmt.h.rows_read");
-    assert_eq!(rows, w.metrics.counter_total("db.rows_read"));
+    let calls = w.kernel.metrics.counter_total("db.stmt.h.calls");
+    assert_eq!(calls, w.kernel.metrics.counter_total("db.queries"));
+    let rows = w.kernel.metrics.counter_total("db.stmt.h.rows_read");
+    assert_eq!(rows, w.kernel.metrics.counter_total("db.rows_read"));
     assert!(w.ledger().balances());
 }
 
@@ -49,6 +49,7 @@ fn cpu_utilisation_is_offered_load_over_cores() {
     );
     w.step(300 * SEC);
     let util = w
+        .kernel
         .metrics
         .gauge_time_mean("db.primary.cpu", w.now())
         .unwrap();
@@ -74,10 +75,11 @@ fn a_weighted_statement_takes_as_long_as_one_real_statement() {
         w.add_client(ClientSpec::new("c", rate, s, h).weight(weight));
         w.step(600 * SEC);
         let util = w
+            .kernel
             .metrics
             .gauge_time_mean("db.primary.cpu", w.now())
             .unwrap();
-        let t = w.metrics.series_histogram("db.stmt.h.time").unwrap();
+        let t = w.kernel.metrics.series_histogram("db.stmt.h.time").unwrap();
         (util, t.mean().unwrap() / 1e3)
     };
     let (u1, t1) = run(640.0, 1);
@@ -108,10 +110,14 @@ fn a_full_pool_makes_requests_wait_then_fail_after_the_acquire_timeout() {
     w.step(60 * SEC);
     let l = w.ledger();
     assert!(l.failed > l.succeeded, "{l:?}");
-    assert!(w.metrics.counter_total("db.acquire_timeouts") > 0.0);
-    let waited = w.metrics.series_histogram("db.connection_wait").unwrap();
+    assert!(w.kernel.metrics.counter_total("db.acquire_timeouts") > 0.0);
+    let waited = w
+        .kernel
+        .metrics
+        .series_histogram("db.connection_wait")
+        .unwrap();
     assert!(waited.quantile(0.9).unwrap() > 100_000.0);
-    assert!(w.databases[0].nodes[0].connections_busy <= 1);
+    assert!(w.data.databases[0].nodes[0].connections_busy <= 1);
 }
 
 #[test]
@@ -136,7 +142,8 @@ fn replicas_take_the_reads_and_replay_the_writes_with_lag() {
     w.step(120 * SEC);
     let now = w.now();
     let cpu = |n: &str| {
-        w.metrics
+        w.kernel
+            .metrics
             .gauge_time_mean(&format!("db.{n}.cpu"), now)
             .unwrap()
     };
@@ -145,14 +152,19 @@ fn replicas_take_the_reads_and_replay_the_writes_with_lag() {
     // Each replica: half the reads (22.5 %) plus replay (0.3 × 5 %).
     assert!((cpu("replica1") - 0.24).abs() < 0.03, "{}", cpu("replica1"));
     assert_eq!(cpu("replica3"), 0.0);
-    let lag = w.metrics.series_histogram("db.replication_lag").unwrap();
+    let lag = w
+        .kernel
+        .metrics
+        .series_histogram("db.replication_lag")
+        .unwrap();
     let lag_ms = lag.quantile(0.5).unwrap() / 1e3;
     assert!((20.0..25.0).contains(&lag_ms), "{lag_ms}");
     // A third replica added live starts taking reads.
     w.db_set_replicas(d, 3);
     w.step(180 * SEC);
     assert!(
-        w.metrics
+        w.kernel
+            .metrics
             .gauge_time_mean("db.replica3.cpu", w.now())
             .unwrap()
             > 0.02
