@@ -47,6 +47,7 @@ pub use edge::flag_controller::FlagControllerSpec;
 pub use edge::rate_limit::{LimitScope, RateLimitSpec};
 pub use edge::shedding::ShedRuleSpec;
 pub use edge::signals::{Cond, Signal};
+pub use kernel::core::WorldConfig;
 pub use kernel::dist::Dist;
 pub use kernel::ids::{
     AutoscalerId, BreakerId, BulkheadId, CacheId, ClientId, DatabaseId, FlagControllerId, FlagId,
@@ -57,7 +58,7 @@ pub use kernel::log::{LogEntry, LogLevel};
 pub use kernel::request::Outcome;
 pub use kernel::rng::SimRng;
 pub use kernel::time::{Micros, HOUR, MIN, MS, SEC};
-pub use kernel::world::{TimedId, World, WorldConfig};
+pub use kernel::world::{TimedId, World};
 pub use memory::gc::GcSpec;
 pub use memory::pod_memory::MemorySpec;
 pub use memory::restart::RestartPolicy;

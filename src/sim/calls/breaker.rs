@@ -39,15 +39,17 @@
 //! half-open (`maxWaitDurationInHalfOpenState`), and decisions on results
 //! rather than outcomes (`recordResult`).
 
+use crate::sim::calls::event::CallEvent;
 use crate::sim::calls::recording::{Counts, Recording};
 use crate::sim::kernel::ids::BreakerId;
 
 pub use crate::sim::calls::sliding_window::{OutcomeWindow, SlidingWindow, Tally};
+use crate::sim::kernel::event::Event;
 use crate::sim::kernel::log::LogLevel;
 use crate::sim::kernel::metrics::{CounterId, GaugeId};
 use crate::sim::kernel::request::Outcome;
 use crate::sim::kernel::time::{Micros, SEC};
-use crate::sim::kernel::world::{Event, World};
+use crate::sim::kernel::world::World;
 
 /// A breaker's configuration.
 #[derive(Clone, Debug, PartialEq)]
@@ -336,7 +338,7 @@ impl World {
         if timer && b.state == BreakerState::Open {
             let at = b.retry_after_us.max(now);
             self.kernel
-                .schedule(at, Event::BreakerHalfOpen(id, b.epoch));
+                .schedule(at, Event::Calls(CallEvent::BreakerHalfOpen(id, b.epoch)));
         }
     }
 
@@ -400,8 +402,10 @@ impl World {
             BreakerState::Open => {
                 self.kernel.metrics.add(m.opened, 1.0);
                 if automatic {
-                    self.kernel
-                        .schedule(retry_after, Event::BreakerHalfOpen(id, epoch));
+                    self.kernel.schedule(
+                        retry_after,
+                        Event::Calls(CallEvent::BreakerHalfOpen(id, epoch)),
+                    );
                 }
                 // Only opening out of a closed state gets a chart marker; re-opening
                 // after failed probes, every wait, would clutter every chart.

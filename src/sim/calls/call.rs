@@ -22,13 +22,15 @@
 //! but the caller never hears and waits until its timeout.
 
 use crate::sim::calls::bulkhead::Admission;
+use crate::sim::calls::event::CallEvent;
+use crate::sim::kernel::event::Event;
 use crate::sim::kernel::ids::BulkheadId;
 use crate::sim::kernel::ids::RetryId;
 use crate::sim::kernel::ids::ServiceId;
 use crate::sim::kernel::metrics::CounterId;
 use crate::sim::kernel::request::{Origin, Outcome, ReqRef, Request};
 use crate::sim::kernel::time::Micros;
-use crate::sim::kernel::world::{Event, World};
+use crate::sim::kernel::world::World;
 use crate::sim::topology::handler::{CallSpec, OnError, Step};
 
 /// What a request knows about the call it makes (as a caller) and about the
@@ -109,7 +111,8 @@ impl World {
             }
         }
         if let Some(t) = spec.timeout_us {
-            self.kernel.schedule(now + t, Event::CallTimeout(r, token));
+            self.kernel
+                .schedule(now + t, Event::Calls(CallEvent::Timeout(r, token)));
         }
         if let Some(bh) = spec.bulkhead {
             let b = &mut self.calls.bulkheads[bh.index()];
@@ -125,8 +128,10 @@ impl World {
                         .expect("alive")
                         .call
                         .waiting_for = Some(bh);
-                    self.kernel
-                        .schedule(now + wait, Event::BulkheadWaitOver(r, token));
+                    self.kernel.schedule(
+                        now + wait,
+                        Event::Calls(CallEvent::BulkheadWaitOver(r, token)),
+                    );
                     self.bulkhead_gauges(bh);
                     return;
                 }
@@ -311,7 +316,8 @@ impl World {
             let g = self.calls.retries[id.index()].m.retries_in_flight;
             self.kernel.metrics.shift(g, now, 1.0);
         }
-        self.kernel.schedule(now + wait, Event::RetryDue(r, token));
+        self.kernel
+            .schedule(now + wait, Event::Calls(CallEvent::RetryDue(r, token)));
     }
 
     /// The call of `r` is over: carry on or fail, as the step says.

@@ -7,6 +7,7 @@ pub mod breaker;
 pub mod bulkhead;
 pub mod call;
 pub(crate) mod deadlock;
+pub(crate) mod event;
 pub mod recording;
 pub mod retry;
 pub mod sliding_window;

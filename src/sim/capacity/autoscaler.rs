@@ -17,14 +17,16 @@
 //! utilisation, 0–1), `NAME.cpu_pod_max` / `NAME.cpu_pod_min` (the hottest and
 //! coolest ready pod; pods with a CPU only). Each scale is logged.
 
+use crate::sim::capacity::event::CapacityEvent;
 use crate::sim::capacity::hpa::{recommend, Behavior, Census, History, Tolerance};
 use crate::sim::capacity::hpa_metric::{recommend_for_rate, HpaMetric};
+use crate::sim::kernel::event::Event;
 use crate::sim::kernel::ids::AutoscalerId;
 use crate::sim::kernel::ids::ServiceId;
 use crate::sim::kernel::log::LogLevel;
 use crate::sim::kernel::metrics::GaugeId;
 use crate::sim::kernel::time::{Micros, SEC};
-use crate::sim::kernel::world::{Event, World};
+use crate::sim::kernel::world::World;
 use crate::sim::topology::service::PodState;
 
 /// An autoscaler as declared by a scenario.
@@ -175,7 +177,8 @@ impl World {
         });
         let i = AutoscalerId::new(self.capacity.autoscalers.len() - 1);
         let first = now + self.capacity.autoscalers[i.index()].spec.sync_us;
-        self.kernel.schedule(first, Event::HpaSync(i));
+        self.kernel
+            .schedule(first, Event::Capacity(CapacityEvent::HpaSync(i)));
         // Pods alive now have been measured "since" now.
         self.capacity.autoscalers[i.index()].last_pod_area =
             self.pod_areas(self.capacity.autoscalers[i.index()].spec.service);
@@ -206,8 +209,10 @@ impl World {
         let now = self.kernel.now;
         let a = &self.capacity.autoscalers[i.index()];
         let s = a.spec.service;
-        self.kernel
-            .schedule(now + a.spec.sync_us, Event::HpaSync(i));
+        self.kernel.schedule(
+            now + a.spec.sync_us,
+            Event::Capacity(CapacityEvent::HpaSync(i)),
+        );
         let dt = (now - a.last_sync_us).max(1) as f64;
         let svc = &self.topology.services[s.index()];
         let current = svc.ready_pods() + svc.starting_pods();

@@ -3,6 +3,7 @@
 
 pub mod autoscaler;
 pub mod cpu;
+pub(crate) mod event;
 pub mod hpa;
 pub mod hpa_metric;
 pub(crate) mod pod_cpu;

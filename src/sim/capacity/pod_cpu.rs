@@ -14,10 +14,12 @@
 //! ratio is the service's CPU utilisation.
 
 use crate::sim::capacity::cpu::Discipline;
+use crate::sim::capacity::event::CapacityEvent;
+use crate::sim::kernel::event::Event;
 use crate::sim::kernel::ids::ServiceId;
 use crate::sim::kernel::request::ReqRef;
 use crate::sim::kernel::time::Micros;
-use crate::sim::kernel::world::{Event, World};
+use crate::sim::kernel::world::World;
 use crate::sim::topology::service::{PodCpuMetrics, PodCpuSpec, ServiceSpec};
 
 impl ServiceSpec {
@@ -86,11 +88,11 @@ impl World {
             self.kernel.metrics.shift(m.busy, self.kernel.now, delta);
         }
         if let Some((t, token)) = armed {
-            let ev = Event::PodCpu {
+            let ev = Event::Capacity(CapacityEvent::PodCpu {
                 service: s,
                 pod: p,
                 token,
-            };
+            });
             self.kernel.schedule(t, ev);
         }
     }

@@ -14,14 +14,16 @@
 //! `NAME.dead_letters`, `NAME.dropped` (counters), `NAME.lag` (events
 //! published and not yet consumed), `NAME.age` (publish to consumed, ms).
 
+use crate::sim::data::event::DataEvent;
 use crate::sim::kernel::ids::TopicId;
 use crate::sim::kernel::ids::{HandlerId, ServiceId};
 use std::collections::{BTreeMap, VecDeque};
 
+use crate::sim::kernel::event::Event;
 use crate::sim::kernel::metrics::{CounterId, GaugeId, LatencyId};
 use crate::sim::kernel::request::{Origin, Outcome, ReqRef, Request};
 use crate::sim::kernel::time::{Micros, MS, SEC};
-use crate::sim::kernel::world::{Event, World};
+use crate::sim::kernel::world::World;
 
 /// A topic and its consumer group, as declared by a scenario.
 #[derive(Clone, Debug, PartialEq)]
@@ -189,7 +191,8 @@ impl World {
                 let due = head.due_us;
                 if t.poll_at.is_none_or(|p| p > due) {
                     t.poll_at = Some(due);
-                    self.kernel.schedule(due, Event::BrokerPoll { topic });
+                    self.kernel
+                        .schedule(due, Event::Data(DataEvent::BrokerPoll { topic }));
                 }
                 return;
             }

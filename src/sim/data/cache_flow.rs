@@ -2,10 +2,12 @@
 //! against a [`Cache`], each answered after the command's network time.
 
 use crate::sim::data::cache::{Cache, CacheMetrics, CacheSpec};
+use crate::sim::data::event::DataEvent;
+use crate::sim::kernel::event::Event;
 use crate::sim::kernel::ids::CacheId;
 use crate::sim::kernel::request::ReqRef;
 use crate::sim::kernel::time::Micros;
-use crate::sim::kernel::world::{Event, World};
+use crate::sim::kernel::world::World;
 
 impl World {
     /// Adds a cache (empty: a cold start); returns its index.
@@ -70,9 +72,10 @@ impl World {
             }
         };
         self.kernel.metrics.set(m.entries, now, len);
-        self.kernel
-            .queue
-            .push(now + dt, Event::CacheReply { req: r, skip });
+        self.kernel.schedule(
+            now + dt,
+            Event::Data(DataEvent::CacheReply { req: r, skip }),
+        );
     }
 
     /// Stores the request's key with a value of `value_bytes`.
@@ -84,9 +87,10 @@ impl World {
         let (m, len, dt) = (c.m, c.len() as f64, c.spec.command_us(value_bytes));
         self.kernel.metrics.add(m.evictions, effect.evicted as f64);
         self.kernel.metrics.set(m.entries, now, len);
-        self.kernel
-            .queue
-            .push(now + dt, Event::CacheReply { req: r, skip: 0 });
+        self.kernel.schedule(
+            now + dt,
+            Event::Data(DataEvent::CacheReply { req: r, skip: 0 }),
+        );
     }
 
     pub(crate) fn on_cache_reply(&mut self, r: ReqRef, skip: u16) {

@@ -7,13 +7,15 @@
 //! client gave up is still served: the database does not know.
 
 use crate::sim::data::database::{Database, DatabaseSpec, DbJob, Role, Session, StmtMetrics};
+use crate::sim::data::event::DataEvent;
 use crate::sim::data::orm::DataAccess;
+use crate::sim::kernel::event::Event;
 use crate::sim::kernel::ids::DatabaseId;
 use crate::sim::kernel::ids::HandlerId;
 use crate::sim::kernel::request::{Outcome, ReqRef};
 use crate::sim::kernel::rng::SimRng;
 use crate::sim::kernel::time::Micros;
-use crate::sim::kernel::world::{Event, World};
+use crate::sim::kernel::world::World;
 
 /// Something a database is waiting for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,7 +129,8 @@ impl World {
                     session: slot,
                     gen,
                 };
-                self.kernel.schedule(now + t, Event::Db(ev));
+                self.kernel
+                    .schedule(now + t, Event::Data(DataEvent::Db(ev)));
             }
         }
     }
@@ -156,7 +159,8 @@ impl World {
             db: di as u16,
             session: slot,
         };
-        self.kernel.schedule(now + rtt, Event::Db(ev));
+        self.kernel
+            .schedule(now + rtt, Event::Data(DataEvent::Db(ev)));
     }
 
     /// Publishes a node's CPU gauge and (re)arms its next completion.
@@ -172,7 +176,7 @@ impl World {
                 node: node as u16,
                 token,
             };
-            self.kernel.schedule(t, Event::Db(ev));
+            self.kernel.schedule(t, Event::Data(DataEvent::Db(ev)));
         }
     }
 
@@ -279,7 +283,8 @@ impl World {
                         db: di as u16,
                         node: i as u16,
                     };
-                    self.kernel.schedule(now + ship, Event::Db(ev));
+                    self.kernel
+                        .schedule(now + ship, Event::Data(DataEvent::Db(ev)));
                 }
             }
         }

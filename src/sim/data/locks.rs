@@ -17,13 +17,15 @@
 //! blocked), `NAME.lock_hold` and `NAME.lock_wait` (latency series, ms),
 //! `NAME.lock_wait_timeouts`; and `locks.deadlocks` once for the world.
 
+use crate::sim::data::event::DataEvent;
 use crate::sim::kernel::ids::LockTableId;
 use std::collections::{BTreeMap, VecDeque};
 
+use crate::sim::kernel::event::Event;
 use crate::sim::kernel::metrics::{CounterId, GaugeId, LatencyId};
 use crate::sim::kernel::request::{Outcome, ReqRef};
 use crate::sim::kernel::time::Micros;
-use crate::sim::kernel::world::{Event, World};
+use crate::sim::kernel::world::World;
 
 /// A lock table as declared by a scenario.
 #[derive(Clone, Debug, PartialEq)]
@@ -168,7 +170,7 @@ impl World {
                 self.kernel.metrics.shift(m.waiters, now, 1.0);
                 if let Some(t) = self.data.locks.tables[table.index()].spec.wait_timeout_us {
                     self.kernel
-                        .schedule(now + t, Event::LockWaitTimeout(r, now));
+                        .schedule(now + t, Event::Data(DataEvent::LockWaitTimeout(r, now)));
                 }
                 false
             }

@@ -7,6 +7,7 @@ pub mod cache;
 pub(crate) mod cache_flow;
 pub mod database;
 pub(crate) mod db_flow;
+pub(crate) mod event;
 pub mod kv;
 pub mod locks;
 pub mod orm;

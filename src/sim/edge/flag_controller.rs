@@ -15,13 +15,15 @@
 //! normal values.
 //! The gauge `NAME.shedding` is 1 while the controller holds its flags off.
 
+use crate::sim::edge::event::EdgeEvent;
 use crate::sim::edge::signals::Cond;
+use crate::sim::kernel::event::Event;
 use crate::sim::kernel::ids::FlagControllerId;
 use crate::sim::kernel::ids::FlagId;
 use crate::sim::kernel::log::LogLevel;
 use crate::sim::kernel::metrics::GaugeId;
 use crate::sim::kernel::time::Micros;
-use crate::sim::kernel::world::{Event, World};
+use crate::sim::kernel::world::World;
 
 /// A flag controller as declared by a scenario.
 #[derive(Clone, Debug, PartialEq)]
@@ -90,8 +92,10 @@ impl World {
             gauge,
         });
         let i = FlagControllerId::new(self.edge.flag_controllers.len() - 1);
-        self.kernel
-            .schedule(self.kernel.now + period, Event::FlagControllerTick(i));
+        self.kernel.schedule(
+            self.kernel.now + period,
+            Event::Edge(EdgeEvent::FlagControllerTick(i)),
+        );
         i
     }
 
@@ -110,7 +114,7 @@ impl World {
         let c = &self.edge.flag_controllers[i.index()];
         let period = c.spec.period_us;
         self.kernel
-            .schedule(now + period, Event::FlagControllerTick(i));
+            .schedule(now + period, Event::Edge(EdgeEvent::FlagControllerTick(i)));
         if !c.spec.enabled {
             return;
         }

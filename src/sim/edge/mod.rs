@@ -1,6 +1,7 @@
 //! The edge: rate limits, feature flags, signals read live by controllers, the
 //! flag controller and load-shedding rules.
 
+pub(crate) mod event;
 pub mod flag_controller;
 pub mod flags;
 pub mod rate_limit;

@@ -28,12 +28,13 @@ use crate::sim::kernel::ids::LimiterId;
 use std::collections::BTreeMap;
 
 use crate::sim::kernel::dist::Dist;
+use crate::sim::kernel::event::Event;
 use crate::sim::kernel::flow::Next;
 use crate::sim::kernel::log::LogLevel;
 use crate::sim::kernel::metrics::CounterId;
 use crate::sim::kernel::request::{Outcome, ReqRef};
 use crate::sim::kernel::time::{Micros, SEC};
-use crate::sim::kernel::world::{Event, World};
+use crate::sim::kernel::world::World;
 
 /// A bucket of tokens that refills at a steady rate up to a ceiling.
 #[derive(Clone, Copy, Debug, PartialEq)]

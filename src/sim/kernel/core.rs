@@ -5,13 +5,13 @@
 //! `world.rs`): a part's glue borrows the kernel and the stores it touches,
 //! never more, so what a part can reach is written in its signature.
 
+use crate::sim::kernel::event::Event;
 use crate::sim::kernel::event_queue::EventQueue;
 use crate::sim::kernel::log::{EventLog, LogEntry, LogLevel};
 use crate::sim::kernel::metrics::Metrics;
 use crate::sim::kernel::request::Requests;
 use crate::sim::kernel::rng::SimRng;
 use crate::sim::kernel::time::Micros;
-use crate::sim::kernel::world::{Event, WorldConfig};
 
 /// Clock, event queue, RNG, live requests, series and log.
 pub struct Kernel {
@@ -63,5 +63,26 @@ impl Kernel {
             text,
             marker,
         });
+    }
+}
+
+/// Settings of a world that are not parts.
+#[derive(Clone, Debug)]
+pub struct WorldConfig {
+    /// Width of a metrics bucket.
+    pub bucket_us: Micros,
+    /// Buckets kept per series.
+    pub series_capacity: usize,
+    /// Entries kept in the event log.
+    pub log_capacity: usize,
+}
+
+impl Default for WorldConfig {
+    fn default() -> Self {
+        WorldConfig {
+            bucket_us: crate::sim::kernel::time::SEC,
+            series_capacity: 7_200,
+            log_capacity: 500,
+        }
     }
 }

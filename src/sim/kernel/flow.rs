@@ -7,9 +7,10 @@
 //! - every client request reaches its ledger exactly once: an outcome, or it is
 //!   still in flight.
 
+use crate::sim::kernel::event::Event;
 use crate::sim::kernel::ids::ClientId;
 use crate::sim::kernel::request::{Origin, Outcome, ReqRef, Request};
-use crate::sim::kernel::world::{Event, World};
+use crate::sim::kernel::world::World;
 use crate::sim::topology::handler::Step;
 use crate::sim::topology::service::PodState;
 use crate::sim::traffic::client::Ledger;

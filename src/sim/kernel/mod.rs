@@ -4,6 +4,7 @@
 
 pub mod core;
 pub mod dist;
+pub(crate) mod event;
 pub mod event_queue;
 pub(crate) mod flow;
 pub mod footprint;

@@ -16,19 +16,17 @@ use crate::sim::calls::retry::Retry;
 use crate::sim::calls::store::CallStore;
 use crate::sim::capacity::autoscaler::Autoscaler;
 use crate::sim::capacity::store::CapacityStore;
-use crate::sim::data::db_flow::DbEvent;
 use crate::sim::data::store::DataStore;
 use crate::sim::data::table::Table;
 use crate::sim::edge::flags::Flag;
 use crate::sim::edge::store::EdgeStore;
-use crate::sim::kernel::core::Kernel;
+use crate::sim::kernel::core::{Kernel, WorldConfig};
+use crate::sim::kernel::event::Event;
 use crate::sim::kernel::ids::{
-    AutoscalerId, BreakerId, BulkheadId, ClientId, FlagControllerId, FlagId, HandlerId, RetryId,
-    ServiceId, TableId, TopicId,
+    AutoscalerId, BreakerId, BulkheadId, ClientId, FlagId, HandlerId, RetryId, ServiceId, TableId,
 };
 use crate::sim::kernel::log::{EventLog, LogLevel};
 use crate::sim::kernel::metrics::Metrics;
-use crate::sim::kernel::request::{Outcome, ReqRef};
 use crate::sim::kernel::rng::SimRng;
 use crate::sim::kernel::time::Micros;
 use crate::sim::memory::pod_memory::MemoryState;
@@ -39,100 +37,12 @@ use crate::sim::traffic::client::{Client, ClientMetrics, ClientSpec, Ledger};
 use crate::sim::traffic::keys::KeySource;
 use crate::sim::traffic::store::TrafficStore;
 
-/// Settings of a world that are not parts.
-#[derive(Clone, Debug)]
-pub struct WorldConfig {
-    /// Width of a metrics bucket.
-    pub bucket_us: Micros,
-    /// Buckets kept per series.
-    pub series_capacity: usize,
-    /// Entries kept in the event log.
-    pub log_capacity: usize,
-}
-
-impl Default for WorldConfig {
-    fn default() -> Self {
-        WorldConfig {
-            bucket_us: crate::sim::kernel::time::SEC,
-            series_capacity: 7_200,
-            log_capacity: 500,
-        }
-    }
-}
-
 /// A change scheduled on the fault timeline.
 pub type TimedAction = Box<dyn FnMut(&mut World)>;
 
 /// Names a scheduled action, so that it can be cancelled before it runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TimedId(u32);
-
-/// Everything that can happen at an instant.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Event {
-    /// The next arrival of a client population (dropped if `epoch` is stale); when
-    /// `real` is false it only re-evaluates the rate at a profile breakpoint.
-    Arrival {
-        client: ClientId,
-        epoch: u32,
-        real: bool,
-    },
-    /// A request's `Work` step is done.
-    WorkDone(ReqRef),
-    /// A request's call has waited `timeout` (stale if the wait token moved on).
-    CallTimeout(ReqRef, u32),
-    /// A client's deadline for its request.
-    ClientDeadline(ReqRef),
-    /// A starting pod becomes ready.
-    PodReady { service: ServiceId, pod: u32 },
-    /// Entry `i` of the fault timeline.
-    Timeline(u32),
-
-    // Memory, restarts, locks and the broker (their own files).
-    /// A pod's stop-the-world GC pause ends (`gc.rs`); stale if the pod was
-    /// killed since (`incarnation` moved on).
-    GcEnd {
-        service: ServiceId,
-        pod: u32,
-        incarnation: u32,
-    },
-    /// A pod killed for running out of memory is up again (`restart.rs`).
-    PodRestarted {
-        service: ServiceId,
-        pod: u32,
-        incarnation: u32,
-    },
-    /// A request's row-lock wait that began at the given time reached the lock
-    /// table's wait timeout (`locks.rs`).
-    LockWaitTimeout(ReqRef, Micros),
-    /// A broker topic may have a message due for delivery (`broker.rs`).
-    BrokerPoll { topic: TopicId },
-    /// A decision step that took time (a round trip to a shared store) is over: `None` goes on to the next step, `Some` ends the request.
-    Resume(ReqRef, Option<Outcome>),
-    /// Flag controller `i` looks at the system again.
-    FlagControllerTick(FlagControllerId),
-    /// Something a database waits for (`db_flow.rs`).
-    Db(DbEvent),
-    /// The next completion on a pod's CPU (stale if the token moved on).
-    PodCpu {
-        service: ServiceId,
-        pod: u32,
-        token: u32,
-    },
-    /// Autoscaler `i` looks at its service (`autoscaler.rs`).
-    HpaSync(AutoscalerId),
-    /// A cache command's answer reaches the request, which skips `skip` steps.
-    CacheReply { req: ReqRef, skip: u16 },
-    /// A caller's backoff is over: its next attempt (stale if the token moved on).
-    RetryDue(ReqRef, u32),
-    /// A caller has waited its longest for a bulkhead permit (stale if the token moved on).
-    BulkheadWaitOver(ReqRef, u32),
-    /// Breaker `.0`'s open wait is over (stale unless `.1` is its epoch).
-    BreakerHalfOpen(BreakerId, u32),
-    /// A connection attempt dropped by a full accept backlog is sent again
-    /// (`.1` retransmissions so far; `backlog.rs`).
-    SynRetry(ReqRef, u8),
-}
 
 /// One simulated system: the kernel, one store per group of parts, and the
 /// fault timeline.
@@ -542,35 +452,14 @@ impl World {
                 real,
             } => self.on_arrival(client, epoch, real),
             Event::WorkDone(r) => self.on_work_done(r),
-            Event::CallTimeout(r, token) => self.on_call_timeout(r, token),
             Event::ClientDeadline(r) => self.on_client_deadline(r),
-            Event::PodReady { service, pod } => self.on_pod_ready(service, pod),
-            Event::GcEnd {
-                service,
-                pod,
-                incarnation,
-            } => self.on_gc_end(service, pod, incarnation),
-            Event::PodRestarted {
-                service,
-                pod,
-                incarnation,
-            } => self.on_pod_restarted(service, pod, incarnation),
-            Event::LockWaitTimeout(r, since) => self.on_lock_wait_timeout(r, since),
-            Event::BrokerPoll { topic } => self.on_broker_poll(topic),
             Event::Resume(r, end) => self.on_resume(r, end),
-            Event::FlagControllerTick(i) => self.on_flag_controller_tick(i),
-            Event::Db(e) => self.on_db_event(e),
-            Event::PodCpu {
-                service,
-                pod,
-                token,
-            } => self.on_pod_cpu(service, pod, token),
-            Event::HpaSync(i) => self.on_hpa_sync(i),
-            Event::CacheReply { req, skip } => self.on_cache_reply(req, skip),
-            Event::RetryDue(r, token) => self.on_retry_due(r, token),
-            Event::BulkheadWaitOver(r, token) => self.on_bulkhead_wait_over(r, token),
-            Event::BreakerHalfOpen(b, epoch) => self.on_breaker_timer(b, epoch),
-            Event::SynRetry(r, sent) => self.on_syn_retry(r, sent),
+            Event::Calls(e) => self.on_call_event(e),
+            Event::Topology(e) => self.on_topology_event(e),
+            Event::Capacity(e) => self.on_capacity_event(e),
+            Event::Memory(e) => self.on_memory_event(e),
+            Event::Data(e) => self.on_data_event(e),
+            Event::Edge(e) => self.on_edge_event(e),
             Event::Timeline(i) => {
                 let (_, label, action, _) = &mut self.timeline[i as usize];
                 let label = label.clone();

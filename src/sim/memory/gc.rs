@@ -16,10 +16,12 @@
 //! than 2 % of the heap). A leak thus shows as a post-GC floor that rises,
 //! collections that come ever more often and pause ever longer, then a kill.
 
+use crate::sim::kernel::event::Event;
 use crate::sim::kernel::ids::ServiceId;
 use crate::sim::kernel::request::ReqRef;
 use crate::sim::kernel::time::{Micros, MS};
-use crate::sim::kernel::world::{Event, World};
+use crate::sim::kernel::world::World;
+use crate::sim::memory::event::MemoryEvent;
 
 /// How a service's runtime collects garbage.
 #[derive(Clone, Debug, PartialEq)]
@@ -140,11 +142,11 @@ impl World {
         self.update_after_gc_gauge(s);
         self.kernel.schedule(
             now + pause,
-            Event::GcEnd {
+            Event::Memory(MemoryEvent::GcEnd {
                 service: s,
                 pod: p,
                 incarnation,
-            },
+            }),
         );
         self.update_memory_gauges(s);
         if give_up {

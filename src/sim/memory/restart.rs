@@ -9,11 +9,13 @@
 //! and then needs its start-up time before it is ready. Log entries: OOMKilled,
 //! CrashLoopBackOff, Restarted.
 
+use crate::sim::kernel::event::Event;
 use crate::sim::kernel::ids::ServiceId;
 use crate::sim::kernel::log::LogLevel;
 use crate::sim::kernel::request::ReqRef;
 use crate::sim::kernel::time::{as_secs, Micros, MIN, SEC};
-use crate::sim::kernel::world::{Event, World};
+use crate::sim::kernel::world::World;
+use crate::sim::memory::event::MemoryEvent;
 use crate::sim::memory::pod_memory::PodMemory;
 use crate::sim::topology::service::PodState;
 
@@ -147,11 +149,11 @@ impl World {
         if !draining {
             self.kernel.schedule(
                 ready_at_us,
-                Event::PodRestarted {
+                Event::Memory(MemoryEvent::PodRestarted {
                     service: s,
                     pod: p,
                     incarnation,
-                },
+                }),
             );
         }
         self.update_pods_gauge(s);

@@ -25,9 +25,11 @@
 //! or the caller's pod died) the next retransmission finds it detached and
 //! forgets it, so the number waiting is bounded by the callers' own workers.
 
+use crate::sim::kernel::event::Event;
 use crate::sim::kernel::request::{Origin, Outcome, ReqRef};
 use crate::sim::kernel::time::Micros;
-use crate::sim::kernel::world::{Event, World};
+use crate::sim::kernel::world::World;
+use crate::sim::topology::event::TopologyEvent;
 
 /// Linux's initial SYN retransmission timeout (`TCP_TIMEOUT_INIT`, 1 s).
 pub const SYN_RTO_US: Micros = 1_000_000;
@@ -47,7 +49,8 @@ impl World {
     /// retransmissions so far): its caller's kernel tries again later.
     pub(crate) fn drop_syn(&mut self, r: ReqRef, sent: u8) {
         let at = self.kernel.now + syn_wait_us(sent);
-        self.kernel.schedule(at, Event::SynRetry(r, sent + 1));
+        self.kernel
+            .schedule(at, Event::Topology(TopologyEvent::SynRetry(r, sent + 1)));
     }
 
     /// The `sent`-th retransmission of a dropped connection attempt: forgotten

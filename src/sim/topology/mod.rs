@@ -5,6 +5,7 @@
 pub mod affinity;
 pub mod backlog;
 pub mod deploy;
+pub(crate) mod event;
 pub mod handler;
 pub(crate) mod pods;
 pub mod reset;

@@ -1,10 +1,12 @@
 //! Changing a service's capacity while it runs: pool sizes, pods added (with a
 //! start-up delay) and pods removed (drained first).
 
+use crate::sim::kernel::event::Event;
 use crate::sim::kernel::ids::ServiceId;
 use crate::sim::kernel::log::LogLevel;
 use crate::sim::kernel::time::Micros;
-use crate::sim::kernel::world::{Event, World};
+use crate::sim::kernel::world::World;
+use crate::sim::topology::event::TopologyEvent;
 use crate::sim::topology::service::PodState;
 
 impl World {
@@ -71,10 +73,10 @@ impl World {
                 self.memory.on_pod_created(service, idx, now);
                 self.kernel.schedule(
                     ready_at_us,
-                    Event::PodReady {
+                    Event::Topology(TopologyEvent::PodReady {
                         service,
                         pod: idx as u32,
-                    },
+                    }),
                 );
             }
         } else {

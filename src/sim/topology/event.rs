@@ -1,0 +1,25 @@
+//! What the topology waits for: pods becoming ready, dropped connection
+//! attempts sent again.
+
+use crate::sim::kernel::ids::ServiceId;
+use crate::sim::kernel::request::ReqRef;
+use crate::sim::kernel::world::World;
+
+/// A moment the topology waits for.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum TopologyEvent {
+    /// A starting pod becomes ready (`pods.rs`).
+    PodReady { service: ServiceId, pod: u32 },
+    /// A connection attempt dropped by a full accept backlog is sent again
+    /// (`.1` retransmissions so far; `backlog.rs`).
+    SynRetry(ReqRef, u8),
+}
+
+impl World {
+    pub(crate) fn on_topology_event(&mut self, e: TopologyEvent) {
+        match e {
+            TopologyEvent::PodReady { service, pod } => self.on_pod_ready(service, pod),
+            TopologyEvent::SynRetry(r, sent) => self.on_syn_retry(r, sent),
+        }
+    }
+}
