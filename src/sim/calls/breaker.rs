@@ -39,17 +39,12 @@
 //! half-open (`maxWaitDurationInHalfOpenState`), and decisions on results
 //! rather than outcomes (`recordResult`).
 
-use crate::sim::calls::event::CallEvent;
 use crate::sim::calls::recording::{Counts, Recording};
-use crate::sim::kernel::ids::BreakerId;
 
 pub use crate::sim::calls::sliding_window::{OutcomeWindow, SlidingWindow, Tally};
-use crate::sim::kernel::event::Event;
-use crate::sim::kernel::log::LogLevel;
 use crate::sim::kernel::metrics::{CounterId, GaugeId};
 use crate::sim::kernel::request::Outcome;
 use crate::sim::kernel::time::{Micros, SEC};
-use crate::sim::kernel::world::World;
 
 /// A breaker's configuration.
 #[derive(Clone, Debug, PartialEq)]
@@ -130,18 +125,18 @@ pub(crate) struct BreakerMetrics {
 pub struct Breaker {
     /// Its configuration (a toggle may change it; see [`World::set_breaker`]).
     pub spec: BreakerSpec,
-    state: BreakerState,
+    pub(super) state: BreakerState,
     /// The current state's metrics: the closed window, or the probes' count
     /// window in half-open; an open breaker keeps those it opened with.
-    window: OutcomeWindow,
+    pub(super) window: OutcomeWindow,
     /// Probes still to let through in half-open.
     probes_left: u32,
     /// Calls refused since the current metrics began.
     not_permitted: u64,
     /// An open breaker lets a call through after this instant.
-    retry_after_us: Micros,
+    pub(super) retry_after_us: Micros,
     /// Bumped at every transition, so that a stale half-open timer is ignored.
-    epoch: u32,
+    pub(super) epoch: u32,
     pub(crate) m: BreakerMetrics,
 }
 
@@ -149,7 +144,7 @@ pub struct Breaker {
 pub type Transition = Option<BreakerState>;
 
 impl Breaker {
-    fn new(spec: BreakerSpec, m: BreakerMetrics) -> Self {
+    pub(super) fn new(spec: BreakerSpec, m: BreakerMetrics) -> Self {
         Breaker {
             window: OutcomeWindow::new(spec.window),
             spec,
@@ -304,150 +299,6 @@ impl Breaker {
             BreakerState::Open => self.retry_after_us = now + self.spec.open_us,
         }
         to
-    }
-}
-
-impl World {
-    /// Adds a circuit breaker; returns its index for `CallSpec::breaker`.
-    pub fn add_breaker(&mut self, spec: BreakerSpec) -> BreakerId {
-        let n = &spec.name;
-        let m = BreakerMetrics {
-            state: self
-                .kernel
-                .metrics
-                .gauge(&format!("{n}.state"), self.kernel.now, 0.0),
-            rejected: self.kernel.metrics.counter(&format!("{n}.rejected")),
-            opened: self.kernel.metrics.counter(&format!("{n}.opened")),
-        };
-        self.calls.breakers.push(Breaker::new(spec, m));
-        BreakerId::new(self.calls.breakers.len() - 1)
-    }
-
-    /// Changes a breaker's configuration from now on. A closed breaker given a
-    /// new window kind or size starts an empty window; the state is kept. An
-    /// open breaker switched to `automatic_half_open` moves at the end of its
-    /// wait (or at once if the wait is over).
-    pub fn set_breaker(&mut self, id: BreakerId, spec: BreakerSpec) {
-        let now = self.kernel.now;
-        let b = &mut self.calls.breakers[id.index()];
-        if b.state == BreakerState::Closed && b.spec.window != spec.window {
-            b.window = OutcomeWindow::new(spec.window);
-        }
-        let timer = spec.automatic_half_open && !b.spec.automatic_half_open;
-        b.spec = spec;
-        if timer && b.state == BreakerState::Open {
-            let at = b.retry_after_us.max(now);
-            self.kernel
-                .schedule(at, Event::Calls(CallEvent::BreakerHalfOpen(id, b.epoch)));
-        }
-    }
-
-    /// Puts breaker `id` in state `to` now, as an operator would (see
-    /// [`Breaker::transition_to`]); logged and shown like any transition.
-    pub fn transition_breaker(&mut self, id: BreakerId, to: BreakerState) -> Result<(), String> {
-        let now = self.kernel.now;
-        let b = &mut self.calls.breakers[id.index()];
-        let from = b.state();
-        b.transition_to(to, now)?;
-        self.breaker_moved(id, from, Some(to));
-        Ok(())
-    }
-
-    /// Asks breaker `id` to let a call of weight `w` through; counts a refusal.
-    pub(crate) fn breaker_acquire(&mut self, id: BreakerId, w: f64) -> bool {
-        let now = self.kernel.now;
-        let b = &mut self.calls.breakers[id.index()];
-        let from = b.state();
-        let ok = b.try_acquire(now);
-        let to = b.state();
-        if !ok {
-            let c = b.m.rejected;
-            self.kernel.metrics.add(c, w);
-        }
-        if to != from {
-            self.breaker_moved(id, from, Some(to));
-        }
-        ok
-    }
-
-    /// Records a call's outcome in breaker `id` and acts on a transition.
-    pub(crate) fn breaker_record(&mut self, id: BreakerId, outcome: Outcome, duration_us: Micros) {
-        let now = self.kernel.now;
-        let b = &mut self.calls.breakers[id.index()];
-        let from = b.state();
-        let t = b.record(now, outcome, duration_us);
-        self.breaker_moved(id, from, t);
-    }
-
-    pub(crate) fn on_breaker_timer(&mut self, id: BreakerId, epoch: u32) {
-        let now = self.kernel.now;
-        let b = &mut self.calls.breakers[id.index()];
-        if b.epoch != epoch || !b.spec.automatic_half_open {
-            return;
-        }
-        let from = b.state();
-        let t = b.half_open(now);
-        self.breaker_moved(id, from, t);
-    }
-
-    fn breaker_moved(&mut self, id: BreakerId, from: BreakerState, t: Transition) {
-        let Some(to) = t else { return };
-        let now = self.kernel.now;
-        let b = &self.calls.breakers[id.index()];
-        let (name, m, epoch) = (b.spec.name.clone(), b.m.clone(), b.epoch);
-        let (automatic, retry_after) = (b.spec.automatic_half_open, b.retry_after_us);
-        let w = b.window_tally();
-        self.kernel.metrics.set(m.state, now, to.gauge_value());
-        match to {
-            BreakerState::Open => {
-                self.kernel.metrics.add(m.opened, 1.0);
-                if automatic {
-                    self.kernel.schedule(
-                        retry_after,
-                        Event::Calls(CallEvent::BreakerHalfOpen(id, epoch)),
-                    );
-                }
-                // Only opening out of a closed state gets a chart marker; re-opening
-                // after failed probes, every wait, would clutter every chart.
-                match from {
-                    BreakerState::Closed => {
-                        let text = format!(
-                            "{name} opened: {} of the last {} calls failed, {} slow",
-                            w.failed, w.calls, w.slow
-                        );
-                        self.note(LogLevel::Error, text, true);
-                    }
-                    BreakerState::HalfOpen => self.note(
-                        LogLevel::Warn,
-                        format!("{name} opened again: probes failed"),
-                        false,
-                    ),
-                    BreakerState::Open => {
-                        self.note(LogLevel::Warn, format!("{name} opened again"), false)
-                    }
-                }
-            }
-            BreakerState::HalfOpen => {
-                let why = if automatic {
-                    "the wait is over"
-                } else {
-                    "a call after the wait"
-                };
-                self.note(
-                    LogLevel::Info,
-                    format!("{name} half-open: probing ({why})"),
-                    false,
-                )
-            }
-            BreakerState::Closed => {
-                let why = if from == BreakerState::HalfOpen {
-                    ": probes succeeded"
-                } else {
-                    ""
-                };
-                self.note(LogLevel::Info, format!("{name} closed{why}"), false)
-            }
-        }
     }
 }
 

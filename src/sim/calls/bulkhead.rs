@@ -15,13 +15,11 @@
 //! Series: `NAME.busy` (permits in use), `NAME.waiting` (callers waiting for a
 //! permit), `NAME.rejected` (attempts refused).
 
-use crate::sim::kernel::ids::BulkheadId;
 use std::collections::VecDeque;
 
 use crate::sim::kernel::metrics::{CounterId, GaugeId};
 use crate::sim::kernel::request::ReqRef;
 use crate::sim::kernel::time::Micros;
-use crate::sim::kernel::world::World;
 
 /// A semaphore bulkhead's configuration.
 #[derive(Clone, Debug, PartialEq)]
@@ -162,29 +160,6 @@ impl Bulkhead {
             }
             None => false,
         }
-    }
-}
-
-impl World {
-    /// Adds a semaphore bulkhead; returns its index for `CallSpec::bulkhead`.
-    pub fn add_bulkhead(&mut self, spec: BulkheadSpec) -> BulkheadId {
-        let (n, now) = (spec.name.clone(), self.kernel.now);
-        let m = BulkheadMetrics {
-            busy: self.kernel.metrics.gauge(&format!("{n}.busy"), now, 0.0),
-            waiting: self.kernel.metrics.gauge(&format!("{n}.waiting"), now, 0.0),
-            rejected: self.kernel.metrics.counter(&format!("{n}.rejected")),
-        };
-        self.calls.bulkheads.push(Bulkhead::new(spec, m));
-        BulkheadId::new(self.calls.bulkheads.len() - 1)
-    }
-
-    /// Changes a bulkhead's size or wait; added permits go to waiters at once.
-    pub fn set_bulkhead(&mut self, id: BulkheadId, max_concurrent: u32, max_wait_us: Micros) {
-        let b = &mut self.calls.bulkheads[id.index()];
-        b.spec.max_concurrent = max_concurrent;
-        b.spec.max_wait_us = max_wait_us;
-        let granted = b.grant_waiters();
-        self.resume_waiters(id, granted);
     }
 }
 

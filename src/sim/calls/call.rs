@@ -22,38 +22,15 @@
 //! but the caller never hears and waits until its timeout.
 
 use crate::sim::calls::bulkhead::Admission;
+use crate::sim::calls::call_state::CallState;
 use crate::sim::calls::event::CallEvent;
 use crate::sim::kernel::event::Event;
 use crate::sim::kernel::ids::BulkheadId;
-use crate::sim::kernel::ids::RetryId;
 use crate::sim::kernel::ids::ServiceId;
 use crate::sim::kernel::metrics::CounterId;
 use crate::sim::kernel::request::{Origin, Outcome, ReqRef, Request};
-use crate::sim::kernel::time::Micros;
 use crate::sim::kernel::world::World;
 use crate::sim::topology::handler::{CallSpec, OnError, Step};
-
-/// What a request knows about the call it makes (as a caller) and about the
-/// retry policy that sent it (as an attempt).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct CallState {
-    /// Attempts made so far in the current call step.
-    pub attempts_made: u16,
-    /// When the current attempt started.
-    pub attempt_started_us: Micros,
-    /// The attempt awaited now, if one is out.
-    pub child: Option<ReqRef>,
-    /// The wait before the previous retry (decorrelated jitter grows from it).
-    pub last_wait_us: Micros,
-    /// Bulkhead whose permit the current attempt holds.
-    pub permit: Option<BulkheadId>,
-    /// Bulkhead whose permit the current attempt waits for.
-    pub waiting_for: Option<BulkheadId>,
-    /// Retry part whose `retries_in_flight` counts this caller now.
-    pub in_retry: Option<RetryId>,
-    /// As an attempt: the retry part of the call that sent it.
-    pub sent_by: Option<RetryId>,
-}
 
 impl World {
     /// Makes `service` lose each successful answer it sends to a caller with
@@ -106,7 +83,7 @@ impl World {
         let token = req.wait_token;
         let w = req.weight as f64;
         if let Some(b) = spec.breaker {
-            if !self.breaker_acquire(b, w) {
+            if !self.calls.breaker_acquire(&mut self.kernel, b, w) {
                 return self.end_call(r, Outcome::Rejected);
             }
         }
@@ -286,7 +263,8 @@ impl World {
             return self.end_call(r, outcome);
         };
         if let Some(b) = spec.breaker {
-            self.breaker_record(b, outcome, now - call.attempt_started_us);
+            self.calls
+                .breaker_record(&mut self.kernel, b, outcome, now - call.attempt_started_us);
         }
         if outcome.is_ok() {
             return self.end_call(r, outcome);
@@ -364,7 +342,9 @@ impl World {
             self.kernel.metrics.shift(g, self.kernel.now, -1.0);
         }
         if let (Some(b), true) = (breaker, outstanding) {
-            self.breaker_record(b, Outcome::Error, self.kernel.now - call.attempt_started_us);
+            let took = self.kernel.now - call.attempt_started_us;
+            self.calls
+                .breaker_record(&mut self.kernel, b, Outcome::Error, took);
         }
     }
 

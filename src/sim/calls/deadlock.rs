@@ -55,7 +55,7 @@ impl World {
             .get(q.step as usize)
         {
             Some(Step::Call(_)) | Some(Step::Hang) => true,
-            Some(Step::Lock { .. }) => self.data.locks.blocker_of(r).is_some(),
+            Some(Step::Lock { .. }) => self.data.locks().blocker_of(r).is_some(),
             _ => false,
         }
     }
@@ -89,7 +89,7 @@ impl World {
     /// Called when `r`'s call times out: counts a deadlock if `r` holds a row
     /// lock and waits, through calls, rows and exhausted pools, on itself.
     pub(crate) fn observe_deadlock(&mut self, r: ReqRef) {
-        if self.data.locks.is_empty() || !self.data.locks.holds_any(r) {
+        if self.data.locks().is_empty() || !self.data.locks().holds_any(r) {
             return;
         }
         let g = self.wait_for_graph();
@@ -112,7 +112,7 @@ impl World {
                 .into_iter()
                 .flatten()
                 .copied()
-                .chain(self.data.locks.blocker_of(x))
+                .chain(self.data.locks().blocker_of(x))
                 .chain(queued_in.into_iter().flatten().copied());
             for y in next {
                 if y == r {
@@ -128,11 +128,11 @@ impl World {
             return;
         }
         let w = self.kernel.requests.get(r).map_or(1, |q| q.weight) as u64;
-        self.data.locks.deadlocks += w;
-        if let Some(c) = self.data.locks.deadlock_counter {
+        self.data.locks_mut().deadlocks += w;
+        if let Some(c) = self.data.locks().deadlock_counter {
             self.kernel.metrics.add(c, w as f64);
         }
-        if self.data.locks.deadlocks == w {
+        if self.data.locks().deadlocks == w {
             let text = "Distributed deadlock: a transaction waited in a cycle of locks and calls across services until its HTTP timeout".to_string();
             self.note(LogLevel::Error, text, true);
         }

@@ -2,7 +2,6 @@
 
 use crate::sim::kernel::ids::BreakerId;
 use crate::sim::kernel::request::ReqRef;
-use crate::sim::kernel::world::World;
 
 /// A moment a call or one of its policies waits for.
 #[derive(Clone, Copy, Debug)]
@@ -15,15 +14,4 @@ pub(crate) enum CallEvent {
     BulkheadWaitOver(ReqRef, u32),
     /// A breaker's open wait is over (stale unless `.1` is its epoch).
     BreakerHalfOpen(BreakerId, u32),
-}
-
-impl World {
-    pub(crate) fn on_call_event(&mut self, e: CallEvent) {
-        match e {
-            CallEvent::Timeout(r, token) => self.on_call_timeout(r, token),
-            CallEvent::RetryDue(r, token) => self.on_retry_due(r, token),
-            CallEvent::BulkheadWaitOver(r, token) => self.on_bulkhead_wait_over(r, token),
-            CallEvent::BreakerHalfOpen(b, epoch) => self.on_breaker_timer(b, epoch),
-        }
-    }
 }

@@ -35,11 +35,9 @@
 //! `ofExponentialBackoff`.
 
 use crate::sim::calls::recording::RetryOn;
-use crate::sim::kernel::ids::RetryId;
 use crate::sim::kernel::metrics::{CounterId, GaugeId};
 use crate::sim::kernel::rng::SimRng;
 use crate::sim::kernel::time::{Micros, MS};
-use crate::sim::kernel::world::World;
 
 /// Randomisation of an exponential backoff.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -280,32 +278,6 @@ pub struct Retry {
     /// The policy now in force (a toggle may change it while running).
     pub policy: RetryPolicy,
     pub(crate) m: RetryMetrics,
-}
-
-impl World {
-    /// Adds a retry policy; returns its index for `CallSpec::retry`.
-    pub fn add_retry(&mut self, name: &str, policy: RetryPolicy) -> RetryId {
-        let now = self.kernel.now;
-        let m = &mut self.kernel.metrics;
-        let rm = RetryMetrics {
-            attempts: m.counter(&format!("{name}.attempts")),
-            retries: m.counter(&format!("{name}.retries")),
-            retries_ok: m.counter(&format!("{name}.retries_ok")),
-            exhausted: m.counter(&format!("{name}.exhausted")),
-            retries_in_flight: m.gauge(&format!("{name}.retries_in_flight"), now, 0.0),
-        };
-        self.calls.retries.push(Retry {
-            name: name.to_string(),
-            policy,
-            m: rm,
-        });
-        RetryId::new(self.calls.retries.len() - 1)
-    }
-
-    /// Changes a retry policy from the next wait on.
-    pub fn set_retry(&mut self, id: RetryId, policy: RetryPolicy) {
-        self.calls.retries[id.index()].policy = policy;
-    }
 }
 
 #[cfg(test)]

@@ -127,7 +127,7 @@ impl OutcomeWindow {
     }
 
     /// Drops the seconds that have left a time window at `now`.
-    fn expire(&mut self, now: Micros) {
+    pub(super) fn expire(&mut self, now: Micros) {
         if let SlidingWindow::Time { secs } = self.kind {
             let sec = now / SEC;
             while let Some(&(s, t)) = self.entries.front() {

@@ -9,7 +9,24 @@ use crate::sim::calls::retry::Retry;
 /// Retry policies, breakers and bulkheads, each by index (its typed id).
 #[derive(Default)]
 pub struct CallStore {
-    pub(in crate::sim) retries: Vec<Retry>,
-    pub(in crate::sim) breakers: Vec<Breaker>,
-    pub(in crate::sim) bulkheads: Vec<Bulkhead>,
+    pub(in crate::sim::calls) retries: Vec<Retry>,
+    pub(in crate::sim::calls) breakers: Vec<Breaker>,
+    pub(in crate::sim::calls) bulkheads: Vec<Bulkhead>,
+}
+
+impl CallStore {
+    /// Every retry policy, by `RetryId::index`.
+    pub fn retries(&self) -> &[Retry] {
+        &self.retries
+    }
+
+    /// Every circuit breaker, by `BreakerId::index`.
+    pub fn breakers(&self) -> &[Breaker] {
+        &self.breakers
+    }
+
+    /// Every bulkhead, by `BulkheadId::index`.
+    pub fn bulkheads(&self) -> &[Bulkhead] {
+        &self.bulkheads
+    }
 }

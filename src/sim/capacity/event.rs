@@ -2,7 +2,6 @@
 //! autoscaler's next look.
 
 use crate::sim::kernel::ids::{AutoscalerId, ServiceId};
-use crate::sim::kernel::world::World;
 
 /// A moment a capacity part waits for.
 #[derive(Clone, Copy, Debug)]
@@ -15,17 +14,4 @@ pub(crate) enum CapacityEvent {
     },
     /// An autoscaler looks at its service (`autoscaler.rs`).
     HpaSync(AutoscalerId),
-}
-
-impl World {
-    pub(crate) fn on_capacity_event(&mut self, e: CapacityEvent) {
-        match e {
-            CapacityEvent::PodCpu {
-                service,
-                pod,
-                token,
-            } => self.on_pod_cpu(service, pod, token),
-            CapacityEvent::HpaSync(i) => self.on_hpa_sync(i),
-        }
-    }
 }

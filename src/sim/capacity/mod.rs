@@ -2,9 +2,11 @@
 //! HPA arithmetic with the autoscaler that drives it.
 
 pub mod autoscaler;
+mod autoscaler_flow;
 pub mod cpu;
 pub(crate) mod event;
 pub mod hpa;
 pub mod hpa_metric;
+mod hpa_metric_flow;
 pub(crate) mod pod_cpu;
 pub mod store;

@@ -7,7 +7,7 @@
 //! client gave up is still served: the database does not know.
 
 use crate::sim::data::database::{Database, DatabaseSpec, DbJob, Role, Session, StmtMetrics};
-use crate::sim::data::event::DataEvent;
+use crate::sim::data::event::{DataEvent, DbEvent};
 use crate::sim::data::orm::DataAccess;
 use crate::sim::kernel::event::Event;
 use crate::sim::kernel::ids::DatabaseId;
@@ -16,19 +16,6 @@ use crate::sim::kernel::request::{Outcome, ReqRef};
 use crate::sim::kernel::rng::SimRng;
 use crate::sim::kernel::time::Micros;
 use crate::sim::kernel::world::World;
-
-/// Something a database is waiting for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum DbEvent {
-    /// The round trip of the session's current query is over: it reaches the CPU.
-    RoundTrip { db: u16, session: u32 },
-    /// The next CPU completion of a node (stale if the token moved on).
-    Cpu { db: u16, node: u16, token: u32 },
-    /// A session waiting for a connection gives up (stale if the generation moved on).
-    AcquireTimeout { db: u16, session: u32, gen: u32 },
-    /// The oldest write shipped to a replica arrives there.
-    Ship { db: u16, node: u16 },
-}
 
 impl World {
     /// Adds a database; returns its index. Node slots for up to `replica_slots`

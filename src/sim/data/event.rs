@@ -1,11 +1,9 @@
 //! What the data parts wait for: database round trips and CPU, lock waits,
 //! broker deliveries, cache answers.
 
-use crate::sim::data::db_flow::DbEvent;
 use crate::sim::kernel::ids::TopicId;
 use crate::sim::kernel::request::ReqRef;
 use crate::sim::kernel::time::Micros;
-use crate::sim::kernel::world::World;
 
 /// A moment a data part waits for.
 #[derive(Clone, Copy, Debug)]
@@ -22,13 +20,15 @@ pub(crate) enum DataEvent {
     CacheReply { req: ReqRef, skip: u16 },
 }
 
-impl World {
-    pub(crate) fn on_data_event(&mut self, e: DataEvent) {
-        match e {
-            DataEvent::Db(e) => self.on_db_event(e),
-            DataEvent::LockWaitTimeout(r, since) => self.on_lock_wait_timeout(r, since),
-            DataEvent::BrokerPoll { topic } => self.on_broker_poll(topic),
-            DataEvent::CacheReply { req, skip } => self.on_cache_reply(req, skip),
-        }
-    }
+/// Something a database is waiting for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DbEvent {
+    /// The round trip of the session's current query is over: it reaches the CPU.
+    RoundTrip { db: u16, session: u32 },
+    /// The next CPU completion of a node (stale if the token moved on).
+    Cpu { db: u16, node: u16, token: u32 },
+    /// A session waiting for a connection gives up (stale if the generation moved on).
+    AcquireTimeout { db: u16, session: u32, gen: u32 },
+    /// The oldest write shipped to a replica arrives there.
+    Ship { db: u16, node: u16 },
 }

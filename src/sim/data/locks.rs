@@ -17,15 +17,12 @@
 //! blocked), `NAME.lock_hold` and `NAME.lock_wait` (latency series, ms),
 //! `NAME.lock_wait_timeouts`; and `locks.deadlocks` once for the world.
 
-use crate::sim::data::event::DataEvent;
 use crate::sim::kernel::ids::LockTableId;
 use std::collections::{BTreeMap, VecDeque};
 
-use crate::sim::kernel::event::Event;
 use crate::sim::kernel::metrics::{CounterId, GaugeId, LatencyId};
-use crate::sim::kernel::request::{Outcome, ReqRef};
+use crate::sim::kernel::request::ReqRef;
 use crate::sim::kernel::time::Micros;
-use crate::sim::kernel::world::World;
 
 /// A lock table as declared by a scenario.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,30 +35,30 @@ pub struct LockTableSpec {
 }
 
 #[derive(Clone, Debug)]
-struct TableMetrics {
-    held: GaugeId,
-    waiters: GaugeId,
-    hold: LatencyId,
-    wait: LatencyId,
-    wait_timeouts: CounterId,
+pub(super) struct TableMetrics {
+    pub(super) held: GaugeId,
+    pub(super) waiters: GaugeId,
+    pub(super) hold: LatencyId,
+    pub(super) wait: LatencyId,
+    pub(super) wait_timeouts: CounterId,
 }
 
 #[derive(Clone, Debug)]
-struct LockTable {
-    spec: LockTableSpec,
-    m: TableMetrics,
+pub(super) struct LockTable {
+    pub(super) spec: LockTableSpec,
+    pub(super) m: TableMetrics,
 }
 
 #[derive(Clone, Debug, Default)]
-struct Row {
-    holder: Option<ReqRef>,
-    since_us: Micros,
-    waiters: VecDeque<ReqRef>,
+pub(super) struct Row {
+    pub(super) holder: Option<ReqRef>,
+    pub(super) since_us: Micros,
+    pub(super) waiters: VecDeque<ReqRef>,
 }
 
-type ReqKey = (u32, u32);
+pub(super) type ReqKey = (u32, u32);
 
-fn key(r: ReqRef) -> ReqKey {
+pub(super) fn key(r: ReqRef) -> ReqKey {
     (r.idx, r.gen)
 }
 
@@ -70,12 +67,12 @@ fn key(r: ReqRef) -> ReqKey {
 /// bounded by the requests alive.
 #[derive(Default)]
 pub(crate) struct LockManager {
-    tables: Vec<LockTable>,
-    rows: BTreeMap<(LockTableId, u64), Row>,
+    pub(super) tables: Vec<LockTable>,
+    pub(super) rows: BTreeMap<(LockTableId, u64), Row>,
     /// Rows each request holds.
-    held: BTreeMap<ReqKey, Vec<(LockTableId, u64)>>,
+    pub(super) held: BTreeMap<ReqKey, Vec<(LockTableId, u64)>>,
     /// The row each waiting request waits for, and since when.
-    waiting: BTreeMap<ReqKey, (LockTableId, u64, Micros)>,
+    pub(super) waiting: BTreeMap<ReqKey, (LockTableId, u64, Micros)>,
     pub max_hold_us: Micros,
     pub deadlocks: u64,
     pub deadlock_counter: Option<CounterId>,
@@ -102,261 +99,5 @@ impl LockManager {
     pub fn blocker_of(&self, r: ReqRef) -> Option<ReqRef> {
         let (t, row, _) = self.waiting.get(&key(r))?;
         self.rows.get(&(*t, *row))?.holder
-    }
-}
-
-impl World {
-    /// Adds a lock table; returns its index.
-    pub fn add_lock_table(&mut self, spec: LockTableSpec) -> LockTableId {
-        let n = &spec.name;
-        let now = self.kernel.now;
-        let m = &mut self.kernel.metrics;
-        let tm = TableMetrics {
-            held: m.gauge(&format!("{n}.locks_held"), now, 0.0),
-            waiters: m.gauge(&format!("{n}.lock_waiters"), now, 0.0),
-            hold: m.latency(&format!("{n}.lock_hold")),
-            wait: m.latency(&format!("{n}.lock_wait")),
-            wait_timeouts: m.counter(&format!("{n}.lock_wait_timeouts")),
-        };
-        if self.data.locks.deadlock_counter.is_none() {
-            self.data.locks.deadlock_counter = Some(self.kernel.metrics.counter("locks.deadlocks"));
-        }
-        self.data.locks.tables.push(LockTable { spec, m: tm });
-        LockTableId::new(self.data.locks.tables.len() - 1)
-    }
-
-    /// Locks currently held in `table`.
-    pub fn locks_held(&self, table: LockTableId) -> usize {
-        self.data
-            .locks
-            .rows
-            .iter()
-            .filter(|((t, _), row)| *t == table && row.holder.is_some())
-            .count()
-    }
-
-    /// Requests now waiting for a row of `table`.
-    pub fn lock_waiters(&self, table: LockTableId) -> usize {
-        self.data
-            .locks
-            .waiting
-            .values()
-            .filter(|(t, _, _)| *t == table)
-            .count()
-    }
-
-    /// The longest any row lock has been held so far (released ones).
-    pub fn max_lock_hold_us(&self) -> Micros {
-        self.data.locks.max_hold_us
-    }
-
-    /// Waits that `deadlock.rs` found in a wait-for cycle when they timed out.
-    pub fn deadlocks(&self) -> u64 {
-        self.data.locks.deadlocks
-    }
-
-    /// `Step::Lock`: true if `r` got a row of `table` at once; false if it now
-    /// waits in the row's queue.
-    pub(crate) fn lock_acquire(&mut self, r: ReqRef, table: LockTableId, rows: u32) -> bool {
-        let now = self.kernel.now;
-        let row = self.kernel.rng.below(rows.max(1) as u64);
-        let m = self.data.locks.tables[table.index()].m.clone();
-        let entry = self.data.locks.rows.entry((table, row)).or_default();
-        match entry.holder {
-            Some(h) if h == r => true,
-            Some(_) => {
-                entry.waiters.push_back(r);
-                self.data.locks.waiting.insert(key(r), (table, row, now));
-                self.kernel.metrics.shift(m.waiters, now, 1.0);
-                if let Some(t) = self.data.locks.tables[table.index()].spec.wait_timeout_us {
-                    self.kernel
-                        .schedule(now + t, Event::Data(DataEvent::LockWaitTimeout(r, now)));
-                }
-                false
-            }
-            None => {
-                entry.holder = Some(r);
-                entry.since_us = now;
-                self.data
-                    .locks
-                    .held
-                    .entry(key(r))
-                    .or_default()
-                    .push((table, row));
-                self.kernel.metrics.shift(m.held, now, 1.0);
-                self.kernel.metrics.record(m.wait, 0, 1);
-                true
-            }
-        }
-    }
-
-    /// Ends `r`'s transaction: it stops waiting, and each row it holds passes to
-    /// the row's first waiter, which then carries on with its next step.
-    pub(crate) fn release_locks(&mut self, r: ReqRef) {
-        if self.data.locks.is_empty() {
-            return;
-        }
-        let now = self.kernel.now;
-        let k = key(r);
-        if let Some((t, row, since)) = self.data.locks.waiting.remove(&k) {
-            let m = self.data.locks.tables[t.index()].m.clone();
-            if let Some(rw) = self.data.locks.rows.get_mut(&(t, row)) {
-                rw.waiters.retain(|w| *w != r);
-            }
-            self.kernel.metrics.shift(m.waiters, now, -1.0);
-            self.kernel.metrics.record(m.wait, now - since, 1);
-            self.forget_row_if_idle(t, row);
-        }
-        let Some(rows) = self.data.locks.held.remove(&k) else {
-            return;
-        };
-        let mut granted = Vec::new();
-        for (t, row) in rows {
-            let m = self.data.locks.tables[t.index()].m.clone();
-            let rw = self
-                .data
-                .locks
-                .rows
-                .get_mut(&(t, row))
-                .expect("held row exists");
-            debug_assert_eq!(rw.holder, Some(r));
-            let hold = now - rw.since_us;
-            rw.holder = None;
-            self.data.locks.max_hold_us = self.data.locks.max_hold_us.max(hold);
-            self.kernel.metrics.record(m.hold, hold, 1);
-            self.kernel.metrics.shift(m.held, now, -1.0);
-            while let Some(w) = rw.waiters.pop_front() {
-                let Some((_, _, since)) = self.data.locks.waiting.remove(&key(w)) else {
-                    continue; // not waiting any more (cannot happen: ended waits leave the queue)
-                };
-                rw.holder = Some(w);
-                rw.since_us = now;
-                self.data
-                    .locks
-                    .held
-                    .entry(key(w))
-                    .or_default()
-                    .push((t, row));
-                self.kernel.metrics.shift(m.waiters, now, -1.0);
-                self.kernel.metrics.shift(m.held, now, 1.0);
-                self.kernel.metrics.record(m.wait, now - since, 1);
-                granted.push(w);
-                break;
-            }
-            self.forget_row_if_idle(t, row);
-        }
-        // Resume after the bookkeeping, so every row is consistent when they run.
-        for w in granted {
-            if let Some(req) = self.kernel.requests.get_mut(w) {
-                req.step += 1;
-                self.run_steps(w);
-            }
-        }
-    }
-
-    fn forget_row_if_idle(&mut self, t: LockTableId, row: u64) {
-        if let Some(rw) = self.data.locks.rows.get(&(t, row)) {
-            if rw.holder.is_none() && rw.waiters.is_empty() {
-                self.data.locks.rows.remove(&(t, row));
-            }
-        }
-    }
-
-    /// The database gives up on a lock wait: the transaction fails (rolls back).
-    pub(crate) fn on_lock_wait_timeout(&mut self, r: ReqRef, since: Micros) {
-        match self.data.locks.waiting.get(&key(r)) {
-            Some((t, _, s)) if *s == since && self.kernel.requests.get(r).is_some() => {
-                let c = self.data.locks.tables[(*t).index()].m.wait_timeouts;
-                self.kernel.metrics.add(c, 1.0);
-                self.finish(r, Outcome::Error);
-            }
-            _ => {}
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::sim::*;
-
-    /// One service whose handler locks one of `rows` rows and works 10 ms.
-    fn world(rows: u32, rps: f64) -> (World, LockTableId) {
-        let mut w = World::new(5, WorldConfig::default());
-        let s = w.add_service(ServiceSpec::new("db", 1, 500));
-        let t = w.add_lock_table(LockTableSpec {
-            name: "items".into(),
-            wait_timeout_us: None,
-        });
-        let h = w.add_handler(Handler::new(
-            "update",
-            s,
-            vec![
-                Step::Lock { table: t, rows },
-                Step::Work(Dist::Constant { ms: 10.0 }),
-                Step::Commit,
-                Step::Work(Dist::Constant { ms: 5.0 }),
-            ],
-        ));
-        w.add_client(ClientSpec::new("c", rps, s, h));
-        (w, t)
-    }
-
-    #[test]
-    fn one_row_serialises_transactions_fifo() {
-        // 50 rps on one row held 10 ms: utilisation 0.5, all succeed, waits queue.
-        let (mut w, t) = world(1, 50.0);
-        w.step(200 * SEC);
-        let l = w.ledger();
-        assert_eq!(l.failed, 0);
-        assert!(l.succeeded > 9_000);
-        assert_eq!(
-            w.max_lock_hold_us(),
-            10 * MS,
-            "commit releases before the last step"
-        );
-        let wait = w
-            .kernel
-            .metrics
-            .series_histogram("items.lock_wait")
-            .unwrap();
-        // M/D/1 at rho 0.5: mean wait = rho·S / (2(1-rho)) = 5 ms.
-        let mean_ms = wait.mean().unwrap() / 1e3;
-        assert!((mean_ms - 5.0).abs() < 0.6, "mean wait {mean_ms} ms");
-        assert!(w.locks_held(t) <= 1);
-    }
-
-    #[test]
-    fn many_rows_rarely_collide() {
-        let (mut w, _) = world(1_000, 50.0);
-        w.step(100 * SEC);
-        let wait = w
-            .kernel
-            .metrics
-            .series_histogram("items.lock_wait")
-            .unwrap();
-        assert!(wait.mean().unwrap() < 100.0, "{:?}", wait.mean());
-    }
-
-    #[test]
-    fn a_lock_wait_timeout_fails_the_waiter_and_leaves_the_holder() {
-        let mut w = World::new(1, WorldConfig::default());
-        let s = w.add_service(ServiceSpec::new("db", 1, 100));
-        let t = w.add_lock_table(LockTableSpec {
-            name: "rows".into(),
-            wait_timeout_us: Some(50 * SEC),
-        });
-        let hang = w.add_handler(Handler::new(
-            "hang",
-            s,
-            vec![Step::Lock { table: t, rows: 1 }, Step::Hang],
-        ));
-        let c = w.add_client(ClientSpec::new("c", 0.5, s, hang));
-        w.step(200 * SEC);
-        // The first holds the row for ever; every later one times out after 50 s.
-        let l = w.traffic.clients[c.index()].ledger;
-        assert!(l.failed >= 40, "{l:?}");
-        assert_eq!(w.locks_held(t), 1);
-        assert!(w.lock_waiters(t) >= 10);
-        assert!(w.ledger().balances());
     }
 }

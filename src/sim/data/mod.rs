@@ -3,14 +3,18 @@
 //! constraints, row locks and an event broker.
 
 pub mod broker;
+mod broker_flow;
 pub mod cache;
 pub(crate) mod cache_flow;
 pub mod database;
 pub(crate) mod db_flow;
 pub(crate) mod event;
 pub mod kv;
+mod kv_flow;
 pub mod locks;
+mod locks_flow;
 pub mod orm;
 pub mod query_cost;
 pub mod store;
 pub mod table;
+mod table_flow;

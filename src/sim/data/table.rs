@@ -22,13 +22,8 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use crate::sim::kernel::ids::TableId;
-
 use crate::sim::kernel::metrics::CounterId;
-use crate::sim::kernel::request::ReqRef;
 use crate::sim::kernel::time::{Micros, HOUR};
-use crate::sim::kernel::world::World;
-use crate::sim::topology::handler::OnDuplicate;
 
 #[derive(Clone, Debug)]
 pub(crate) struct TableMetrics {
@@ -70,12 +65,12 @@ pub struct Table {
     /// (first insert, key) of every remembered key, oldest first.
     by_age: VecDeque<(Micros, u64)>,
     rows: u64,
-    forgotten: u64,
+    pub(super) forgotten: u64,
     pub(crate) m: TableMetrics,
 }
 
 impl Table {
-    fn new(name: &str, unique: bool, m: TableMetrics) -> Self {
+    pub(super) fn new(name: &str, unique: bool, m: TableMetrics) -> Self {
         Table {
             name: name.to_string(),
             unique,
@@ -133,108 +128,5 @@ impl Table {
     /// Distinct keys the table remembers now (at most [`MAX_KEYS`]).
     pub fn distinct_keys(&self) -> usize {
         self.rows_by_key.len()
-    }
-}
-
-impl World {
-    /// Adds a table, with a unique constraint on the key when `unique`.
-    pub fn add_table(&mut self, name: &str, unique: bool) -> TableId {
-        let m = TableMetrics {
-            rows: self.kernel.metrics.counter(&format!("{name}.rows")),
-            duplicates: self.kernel.metrics.counter(&format!("{name}.duplicates")),
-            violations: self.kernel.metrics.counter(&format!("{name}.violations")),
-            forgotten: self.kernel.metrics.counter(&format!("{name}.forgotten")),
-        };
-        self.data.tables.push(Table::new(name, unique, m));
-        TableId::new(self.data.tables.len() - 1)
-    }
-
-    /// Runs an `Insert` step for `r`; false if the request ended (a violation).
-    pub(crate) fn run_insert(
-        &mut self,
-        r: ReqRef,
-        table: TableId,
-        on_duplicate: OnDuplicate,
-    ) -> bool {
-        let (key, w) = {
-            let req = self.kernel.requests.get(r).expect("alive");
-            (req.key, req.weight as f64)
-        };
-        let t = &mut self.data.tables[table.index()];
-        let forgotten = t.forgotten;
-        let what = t.insert(key, self.kernel.now);
-        let m = t.m.clone();
-        let newly_forgotten = t.forgotten - forgotten;
-        if newly_forgotten > 0 {
-            self.kernel.metrics.add(m.forgotten, newly_forgotten as f64);
-        }
-        match what {
-            Inserted::Violation => {
-                self.kernel.metrics.add(m.violations, w);
-                self.duplicate_found(r, on_duplicate);
-                return false;
-            }
-            Inserted::Duplicate => {
-                self.kernel.metrics.add(m.rows, w);
-                self.kernel.metrics.add(m.duplicates, w);
-            }
-            Inserted::New => self.kernel.metrics.add(m.rows, w),
-        }
-        self.kernel.requests.get_mut(r).expect("alive").step += 1;
-        true
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::sim::WorldConfig;
-
-    #[test]
-    fn a_unique_key_refuses_the_second_insert() {
-        let mut w = World::new(1, WorldConfig::default());
-        let t = w.add_table("processed_events", true);
-        let t = &mut w.data.tables[t.index()];
-        assert_eq!(t.insert(5, 0), Inserted::New);
-        assert_eq!(t.insert(5, 1), Inserted::Violation);
-        assert_eq!(t.insert(6, 2), Inserted::New);
-        assert_eq!((t.rows(), t.distinct_keys()), (2, 2));
-    }
-
-    #[test]
-    fn without_a_constraint_duplicates_go_in_and_are_counted() {
-        let mut w = World::new(1, WorldConfig::default());
-        let t = w.add_table("ledger", false);
-        let t = &mut w.data.tables[t.index()];
-        assert_eq!(t.insert(5, 0), Inserted::New);
-        assert_eq!(t.insert(5, 1), Inserted::Duplicate);
-        assert_eq!(t.insert(5, 2), Inserted::Duplicate);
-        assert_eq!((t.rows(), t.distinct_keys()), (3, 1));
-    }
-
-    #[test]
-    fn a_key_is_remembered_for_a_day_then_forgotten() {
-        let mut w = World::new(1, WorldConfig::default());
-        let t = w.add_table("processed_events", true);
-        let t = &mut w.data.tables[t.index()];
-        assert_eq!(t.insert(5, 0), Inserted::New);
-        assert_eq!(t.insert(5, KEY_RETENTION_US - 1), Inserted::Violation);
-        assert_eq!(t.insert(6, KEY_RETENTION_US), Inserted::New);
-        assert_eq!(t.insert(5, KEY_RETENTION_US + 1), Inserted::New);
-        assert_eq!(t.forgotten(), 1);
-    }
-
-    #[test]
-    fn the_oldest_key_is_forgotten_beyond_the_bound() {
-        let mut w = World::new(1, WorldConfig::default());
-        let t = w.add_table("ledger", false);
-        let t = &mut w.data.tables[t.index()];
-        for k in 0..MAX_KEYS as u64 + 10 {
-            assert_eq!(t.insert(k, 0), Inserted::New);
-        }
-        assert_eq!(t.distinct_keys(), MAX_KEYS);
-        assert_eq!(t.forgotten(), 10);
-        assert_eq!(t.insert(3, 0), Inserted::New, "key 3 was among the oldest");
-        assert_eq!(t.insert(MAX_KEYS as u64, 0), Inserted::Duplicate);
     }
 }

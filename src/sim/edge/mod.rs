@@ -3,8 +3,13 @@
 
 pub(crate) mod event;
 pub mod flag_controller;
+mod flag_controller_flow;
 pub mod flags;
+mod flags_flow;
 pub mod rate_limit;
+mod rate_limit_flow;
 pub mod shedding;
+mod shedding_flow;
 pub mod signals;
+mod signals_flow;
 pub mod store;

@@ -9,24 +9,12 @@
 
 use crate::sim::kernel::event::Event;
 use crate::sim::kernel::ids::ClientId;
+use crate::sim::kernel::next::Next;
 use crate::sim::kernel::request::{Origin, Outcome, ReqRef, Request};
 use crate::sim::kernel::world::World;
 use crate::sim::topology::handler::Step;
 use crate::sim::topology::service::PodState;
 use crate::sim::traffic::client::Ledger;
-
-/// What a decision step (rate limit, flag, shedding) says happens next.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Next {
-    /// Go on to the next step.
-    Continue,
-    /// Skip this many steps after this one.
-    Skip(u16),
-    /// The step has scheduled an `Event::Resume`; nothing more now.
-    Wait,
-    /// End the request with this outcome now.
-    End(Outcome),
-}
 
 impl World {
     pub(crate) fn schedule_next_arrival(&mut self, c: ClientId) {
@@ -328,7 +316,7 @@ impl World {
                     }
                 }
                 Step::WhenFlag { flag, steps } => {
-                    let next = self.when_flag_step(flag, steps);
+                    let next = self.edge.when_flag_step(flag, steps);
                     if !self.follow(r, next) {
                         return;
                     }

@@ -2,7 +2,6 @@
 //! prove that nothing grows without bound over a long run (`tests/catalogue.rs`).
 
 use super::world::World;
-use crate::sim::data::table::MAX_KEYS;
 
 /// One store's contents: how many items it holds now and, for a store with a
 /// declared cap, the most it may hold.
@@ -23,8 +22,7 @@ impl World {
     /// key-value entries, broker messages, lock-table entries and database
     /// sessions. Chart series are rings of fixed capacity and are not listed.
     pub fn footprint(&self) -> Vec<Held> {
-        let keys = self.data.tables.iter().map(|t| t.distinct_keys()).sum();
-        vec![
+        let mut v = vec![
             held("requests alive", self.kernel.requests.len(), None),
             held("events pending", self.kernel.queue.len(), None),
             held(
@@ -32,24 +30,13 @@ impl World {
                 self.kernel.log.entries().count(),
                 Some(self.kernel.log.capacity()),
             ),
-            held("table keys", keys, Some(MAX_KEYS * self.data.tables.len())),
-            held(
-                "cache entries",
-                self.data.caches.iter().map(|c| c.len()).sum(),
-                None,
-            ),
-            held(
-                "key-value entries",
-                self.data.kv_stores.iter().map(|k| k.len()).sum(),
-                None,
-            ),
-            held("broker messages", self.data.broker.held(), None),
-            held("lock entries", self.data.locks.held(), None),
-            held(
-                "database sessions",
-                self.data.databases.iter().map(|d| d.sessions_held()).sum(),
-                None,
-            ),
-        ]
+        ];
+        v.extend(
+            self.data
+                .held()
+                .into_iter()
+                .map(|(s, n, cap)| held(s, n, cap)),
+        );
+        v
     }
 }

@@ -92,3 +92,10 @@ ids! {
     /// An autoscaler (`World::add_autoscaler`).
     AutoscalerId;
 }
+
+/// A generation-checked reference to a request in the slab.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ReqRef {
+    pub(crate) idx: u32,
+    pub(crate) gen: u32,
+}

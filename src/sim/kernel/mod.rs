@@ -3,6 +3,7 @@
 //! log and the bucketed metrics.
 
 pub mod core;
+mod dispatch;
 pub mod dist;
 pub(crate) mod event;
 pub mod event_queue;
@@ -11,6 +12,7 @@ pub mod footprint;
 pub mod ids;
 pub mod log;
 pub mod metrics;
+pub(crate) mod next;
 pub mod request;
 pub mod rng;
 pub mod time;

@@ -11,6 +11,8 @@ use crate::sim::kernel::ids::TopicId;
 use crate::sim::kernel::ids::{HandlerId, ServiceId};
 use crate::sim::kernel::time::Micros;
 
+pub use crate::sim::kernel::ids::ReqRef;
+
 /// How a request ended, from the point of view of whoever sent it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Outcome {
@@ -42,13 +44,6 @@ impl Outcome {
     pub fn is_ok(self) -> bool {
         self == Outcome::Ok
     }
-}
-
-/// A generation-checked reference to a request in the slab.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct ReqRef {
-    pub(crate) idx: u32,
-    pub(crate) gen: u32,
 }
 
 /// Who is waiting for a request's answer.
@@ -99,7 +94,7 @@ pub struct Request {
     pub key: u64,
     /// The call it is making (as a caller) and the policy that sent it (as an
     /// attempt): see [`call`](crate::sim::calls::call).
-    pub call: crate::sim::calls::call::CallState,
+    pub call: crate::sim::calls::call_state::CallState,
 }
 
 struct Slot {

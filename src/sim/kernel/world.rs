@@ -136,32 +136,32 @@ impl World {
 
     /// An autoscaler, to read its settings and last decision.
     pub fn autoscaler(&self, id: AutoscalerId) -> &Autoscaler {
-        &self.capacity.autoscalers[id.index()]
+        &self.capacity.autoscalers()[id.index()]
     }
 
     /// A circuit breaker, to read its state and counts.
     pub fn breaker(&self, id: BreakerId) -> &Breaker {
-        &self.calls.breakers[id.index()]
+        &self.calls.breakers()[id.index()]
     }
 
     /// A bulkhead, to read its permits and counts.
     pub fn bulkhead(&self, id: BulkheadId) -> &Bulkhead {
-        &self.calls.bulkheads[id.index()]
+        &self.calls.bulkheads()[id.index()]
     }
 
     /// A retry policy, to read its settings and counts.
     pub fn retry(&self, id: RetryId) -> &Retry {
-        &self.calls.retries[id.index()]
+        &self.calls.retries()[id.index()]
     }
 
     /// A feature flag, to read whether it is on.
     pub fn flag(&self, id: FlagId) -> &Flag {
-        &self.edge.flags[id.index()]
+        &self.edge.flags()[id.index()]
     }
 
     /// A table of rows keyed by request key, to read its size.
     pub fn table(&self, id: TableId) -> &Table {
-        &self.data.tables[id.index()]
+        &self.data.tables()[id.index()]
     }
 
     /// Every service, in the order they were added (index = `ServiceId::index`).
@@ -176,27 +176,27 @@ impl World {
 
     /// Every autoscaler, in the order they were added.
     pub fn autoscalers(&self) -> &[Autoscaler] {
-        &self.capacity.autoscalers
+        self.capacity.autoscalers()
     }
 
     /// Every circuit breaker, in the order they were added.
     pub fn breakers(&self) -> &[Breaker] {
-        &self.calls.breakers
+        self.calls.breakers()
     }
 
     /// Every bulkhead, in the order they were added.
     pub fn bulkheads(&self) -> &[Bulkhead] {
-        &self.calls.bulkheads
+        self.calls.bulkheads()
     }
 
     /// Every feature flag, in the order they were added.
     pub fn flags(&self) -> &[Flag] {
-        &self.edge.flags
+        self.edge.flags()
     }
 
     /// Every table, in the order they were added.
     pub fn tables(&self) -> &[Table] {
-        &self.data.tables
+        self.data.tables()
     }
 
     /// Every service's id, in the order they were added.
@@ -372,6 +372,13 @@ impl World {
         let i = self.timeline.len() as u32 - 1;
         self.kernel.schedule(at, Event::Timeline(i));
         TimedId(i)
+    }
+
+    /// Marks a moment on the timeline whose change happens elsewhere (a rate
+    /// profile's breakpoint, say): logged and marked on charts when its time
+    /// comes, like an action that does nothing itself.
+    pub fn mark(&mut self, at: Micros, label: &str) -> TimedId {
+        self.at(at, label, Box::new(|_| {}))
     }
 
     /// Cancels a scheduled action that has not run yet: it will not run, log

@@ -1,7 +1,6 @@
 //! What memory waits for: the end of a collector's pause, a killed pod's restart.
 
 use crate::sim::kernel::ids::ServiceId;
-use crate::sim::kernel::world::World;
 
 /// A moment the memory parts wait for. Both are stale if the pod was killed
 /// since (`incarnation` moved on).
@@ -19,21 +18,4 @@ pub(crate) enum MemoryEvent {
         pod: u32,
         incarnation: u32,
     },
-}
-
-impl World {
-    pub(crate) fn on_memory_event(&mut self, e: MemoryEvent) {
-        match e {
-            MemoryEvent::GcEnd {
-                service,
-                pod,
-                incarnation,
-            } => self.on_gc_end(service, pod, incarnation),
-            MemoryEvent::PodRestarted {
-                service,
-                pod,
-                incarnation,
-            } => self.on_pod_restarted(service, pod, incarnation),
-        }
-    }
 }

@@ -3,6 +3,9 @@
 
 pub(crate) mod event;
 pub mod gc;
+mod gc_flow;
 pub mod pod_memory;
+mod pod_memory_flow;
 pub mod restart;
+mod restart_flow;
 pub mod retained;

@@ -25,11 +25,7 @@
 //! or the caller's pod died) the next retransmission finds it detached and
 //! forgets it, so the number waiting is bounded by the callers' own workers.
 
-use crate::sim::kernel::event::Event;
-use crate::sim::kernel::request::{Origin, Outcome, ReqRef};
 use crate::sim::kernel::time::Micros;
-use crate::sim::kernel::world::World;
-use crate::sim::topology::event::TopologyEvent;
 
 /// Linux's initial SYN retransmission timeout (`TCP_TIMEOUT_INIT`, 1 s).
 pub const SYN_RTO_US: Micros = 1_000_000;
@@ -42,33 +38,6 @@ pub const SYN_RETRIES: u8 = 6;
 /// one goes, or, after the last, `connect` gives up: 1 s, doubling.
 pub fn syn_wait_us(sent: u8) -> Micros {
     SYN_RTO_US << sent.min(SYN_RETRIES)
-}
-
-impl World {
-    /// A full backlog dropped the connection attempt of `r` (`sent`
-    /// retransmissions so far): its caller's kernel tries again later.
-    pub(crate) fn drop_syn(&mut self, r: ReqRef, sent: u8) {
-        let at = self.kernel.now + syn_wait_us(sent);
-        self.kernel
-            .schedule(at, Event::Topology(TopologyEvent::SynRetry(r, sent + 1)));
-    }
-
-    /// The `sent`-th retransmission of a dropped connection attempt: forgotten
-    /// if its caller has given up, `ETIMEDOUT` after the last, else another
-    /// knock on the backlog.
-    pub(crate) fn on_syn_retry(&mut self, r: ReqRef, sent: u8) {
-        let Some(req) = self.kernel.requests.get(r) else {
-            return;
-        };
-        if matches!(req.origin, Origin::Detached) {
-            // It never got in: nothing held, nothing to answer.
-            self.kernel.requests.remove(r);
-        } else if sent > SYN_RETRIES {
-            self.finish(r, Outcome::TimedOut);
-        } else {
-            self.admit(r, sent);
-        }
-    }
 }
 
 #[cfg(test)]

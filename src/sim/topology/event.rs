@@ -3,7 +3,6 @@
 
 use crate::sim::kernel::ids::ServiceId;
 use crate::sim::kernel::request::ReqRef;
-use crate::sim::kernel::world::World;
 
 /// A moment the topology waits for.
 #[derive(Clone, Copy, Debug)]
@@ -13,13 +12,4 @@ pub(crate) enum TopologyEvent {
     /// A connection attempt dropped by a full accept backlog is sent again
     /// (`.1` retransmissions so far; `backlog.rs`).
     SynRetry(ReqRef, u8),
-}
-
-impl World {
-    pub(crate) fn on_topology_event(&mut self, e: TopologyEvent) {
-        match e {
-            TopologyEvent::PodReady { service, pod } => self.on_pod_ready(service, pod),
-            TopologyEvent::SynRetry(r, sent) => self.on_syn_retry(r, sent),
-        }
-    }
 }

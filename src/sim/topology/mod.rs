@@ -3,14 +3,19 @@
 //! dropped connections.
 
 pub mod affinity;
+mod affinity_flow;
 pub mod backlog;
+mod backlog_flow;
 pub mod deploy;
+mod deploy_flow;
 pub(crate) mod event;
 pub mod handler;
 pub(crate) mod pods;
 pub mod reset;
+pub mod routing;
 pub mod service;
 pub mod split;
+mod split_flow;
 pub mod store;
 pub mod versions;
 pub mod view;

@@ -157,12 +157,14 @@ impl World {
             for step in &h.steps {
                 match step {
                     Step::Call(c) => {
-                        if let Some(b) = c.breaker.and_then(|b| self.calls.breakers.get(b.index()))
+                        if let Some(b) =
+                            c.breaker.and_then(|b| self.calls.breakers().get(b.index()))
                         {
                             push(PolicyView::Breaker(b.state()));
                         }
-                        if let Some(b) =
-                            c.bulkhead.and_then(|b| self.calls.bulkheads.get(b.index()))
+                        if let Some(b) = c
+                            .bulkhead
+                            .and_then(|b| self.calls.bulkheads().get(b.index()))
                         {
                             push(PolicyView::Bulkhead {
                                 in_use: b.in_use(),
@@ -173,14 +175,18 @@ impl World {
                     Step::RateLimit(l)
                         if self
                             .edge
-                            .limiters
+                            .limiters()
                             .get((*l).index())
                             .is_some_and(|l| l.spec.enabled) =>
                     {
                         push(PolicyView::RateLimit);
                     }
                     Step::WhenFlag { flag, .. } => {
-                        if let Some(f) = self.edge.flags.get((*flag).index()).filter(|f| !f.is_on())
+                        if let Some(f) = self
+                            .edge
+                            .flags()
+                            .get((*flag).index())
+                            .filter(|f| !f.is_on())
                         {
                             push(PolicyView::FlagOff(f.name.clone()));
                         }

@@ -35,7 +35,7 @@ impl World {
                 self.class_counter(s, class);
             }
         }
-        for l in 0..self.edge.limiters.len() {
+        for l in 0..self.edge.limiters().len() {
             self.limiter_class_counters(crate::sim::kernel::ids::LimiterId::new(l), class);
         }
     }

@@ -9,10 +9,9 @@
 //! pod waits behind its own copies), so a model whose lesson is a latency on a
 //! small server sends its requests unweighted.
 
-use crate::sim::kernel::ids::{ClientId, HandlerId, ServiceId};
+use crate::sim::kernel::ids::{HandlerId, RetryId, ServiceId};
 use crate::sim::kernel::metrics::{CounterId, GaugeId, LatencyId};
 use crate::sim::kernel::time::Micros;
-use crate::sim::kernel::world::World;
 use crate::sim::traffic::keys::{KeySource, KeySpec};
 use crate::sim::traffic::profile::RateProfile;
 
@@ -77,6 +76,18 @@ impl ClientSpec {
     pub fn weight(mut self, w: u32) -> Self {
         assert!(w >= 1, "weight must be at least 1");
         self.weight = w;
+        self
+    }
+}
+
+impl ClientSpec {
+    /// Redelivers by `retry` (a retry part's index), waiting `ack_timeout_us` for
+    /// each acknowledgement.
+    pub fn redelivery(mut self, retry: RetryId, ack_timeout_us: Micros) -> Self {
+        self.redelivery = Some(crate::sim::traffic::redelivery::Redelivery {
+            retry,
+            ack_timeout_us: Some(ack_timeout_us),
+        });
         self
     }
 }
@@ -151,39 +162,4 @@ pub struct Client {
     pub(crate) keys: KeySource,
     /// The handler its requests start on when it redelivers (a lone call step).
     pub(crate) sender: Option<HandlerId>,
-}
-
-/// Changes to a running population, each acting from now on.
-impl World {
-    /// Requests sent from now on carry `weight` real requests each.
-    pub fn set_client_weight(&mut self, client: ClientId, weight: u32) {
-        assert!(weight >= 1, "a request stands for at least one");
-        self.traffic.clients[client.index()].spec.weight = weight;
-    }
-
-    /// Requests sent from now on go to `handler` (of the same service).
-    pub fn set_client_handler(&mut self, client: ClientId, handler: HandlerId) {
-        let c = &mut self.traffic.clients[client.index()];
-        assert_eq!(
-            self.topology.handlers[handler.index()].service,
-            c.spec.service,
-            "client '{}': a handler of another service",
-            c.spec.name
-        );
-        c.spec.handler = handler;
-    }
-
-    /// Requests sent from now on give up after `timeout_us` (`None`: never).
-    pub fn set_client_timeout(&mut self, client: ClientId, timeout_us: Option<Micros>) {
-        self.traffic.clients[client.index()].spec.timeout_us = timeout_us;
-    }
-
-    /// The population's rate follows `profile` from now on; the next arrival is
-    /// redrawn under it.
-    pub fn set_client_profile(&mut self, client: ClientId, profile: RateProfile) {
-        let c = &mut self.traffic.clients[client.index()];
-        c.spec.profile = profile;
-        let rate = c.spec.rate_rps;
-        self.set_client_rate(client, rate);
-    }
 }

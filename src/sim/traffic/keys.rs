@@ -15,7 +15,6 @@
 use crate::sim::kernel::ids::ClientId;
 use crate::sim::kernel::rng::SimRng;
 use crate::sim::kernel::time::Micros;
-use crate::sim::kernel::world::World;
 
 /// How a population's requests get their keys.
 #[derive(Clone, Debug, PartialEq)]
@@ -107,21 +106,6 @@ impl KeySource {
             }
             self.active.swap_remove(i);
         }
-    }
-}
-
-impl World {
-    /// Draws the key of a request of population `c`.
-    pub(crate) fn draw_key(&mut self, c: ClientId, weight: u32) -> u64 {
-        let now = self.kernel.now;
-        self.traffic.clients[c.index()]
-            .keys
-            .draw(now, weight, &mut self.kernel.rng)
-    }
-
-    /// Sessions active in population `c` (0 when it has no session keys).
-    pub fn active_sessions(&self, c: u32) -> usize {
-        self.traffic.clients[c as usize].keys.sessions()
     }
 }
 

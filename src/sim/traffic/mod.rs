@@ -3,8 +3,11 @@
 
 pub(crate) mod class_counts;
 pub mod client;
+mod client_flow;
 pub mod keys;
+mod keys_flow;
 pub mod offered;
 pub mod profile;
 pub mod redelivery;
+mod redelivery_flow;
 pub mod store;

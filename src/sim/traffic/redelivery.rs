@@ -15,12 +15,8 @@
 //! (`NAME.attempts`, `NAME.retries` = redeliveries, `NAME.retries_ok` =
 //! redeliveries the receiver answered with success).
 
-use crate::sim::kernel::ids::HandlerId;
 use crate::sim::kernel::ids::RetryId;
 use crate::sim::kernel::time::Micros;
-use crate::sim::kernel::world::World;
-use crate::sim::topology::handler::{CallSpec, Handler, Step};
-use crate::sim::traffic::client::ClientSpec;
 
 /// How a client population redelivers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,37 +26,4 @@ pub struct Redelivery {
     /// How long the sender waits for an acknowledgement of one delivery;
     /// `None` waits for ever (an acknowledgement lost then is never redelivered).
     pub ack_timeout_us: Option<Micros>,
-}
-
-impl ClientSpec {
-    /// Redelivers by `retry` (a retry part's index), waiting `ack_timeout_us` for
-    /// each acknowledgement.
-    pub fn redelivery(mut self, retry: RetryId, ack_timeout_us: Micros) -> Self {
-        self.redelivery = Some(Redelivery {
-            retry,
-            ack_timeout_us: Some(ack_timeout_us),
-        });
-        self
-    }
-}
-
-impl World {
-    /// The sender handler of a redelivering population: one call to its target.
-    pub(crate) fn add_sender(&mut self, spec: &ClientSpec) -> Option<HandlerId> {
-        let r = spec.redelivery?;
-        assert!(
-            r.retry.index() < self.calls.retries.len(),
-            "client '{}': no such retry policy",
-            spec.name
-        );
-        let mut call = CallSpec::new(spec.service, spec.handler).retry(r.retry);
-        call.timeout_us = r.ack_timeout_us;
-        // Never entered into a pod: the pool is only there to satisfy the type.
-        self.topology.handlers.push(Handler::new(
-            format!("{}.sender", spec.name),
-            spec.service,
-            vec![Step::Call(call)],
-        ));
-        Some(HandlerId::new(self.topology.handlers.len() - 1))
-    }
 }

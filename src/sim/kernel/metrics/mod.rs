@@ -38,7 +38,7 @@ pub struct Ring {
 
 impl Ring {
     /// An empty ring whose first value will be bucket `first`.
-    fn new(cap: usize, first: u64) -> Self {
+    pub(super) fn new(cap: usize, first: u64) -> Self {
         Ring {
             values: VecDeque::with_capacity(cap.min(4096)),
             cap,

@@ -1,0 +1,72 @@
+//! Where each group's events go: to that group's glue. With `World::step`'s
+//! match over the kernel's own events, the one place that knows every kind of
+//! event.
+
+use crate::sim::calls::event::CallEvent;
+use crate::sim::capacity::event::CapacityEvent;
+use crate::sim::data::event::DataEvent;
+use crate::sim::edge::event::EdgeEvent;
+use crate::sim::kernel::world::World;
+use crate::sim::memory::event::MemoryEvent;
+use crate::sim::topology::event::TopologyEvent;
+
+impl World {
+    pub(crate) fn on_call_event(&mut self, e: CallEvent) {
+        match e {
+            CallEvent::Timeout(r, token) => self.on_call_timeout(r, token),
+            CallEvent::RetryDue(r, token) => self.on_retry_due(r, token),
+            CallEvent::BulkheadWaitOver(r, token) => self.on_bulkhead_wait_over(r, token),
+            CallEvent::BreakerHalfOpen(b, epoch) => {
+                self.calls.on_breaker_timer(&mut self.kernel, b, epoch)
+            }
+        }
+    }
+
+    pub(crate) fn on_topology_event(&mut self, e: TopologyEvent) {
+        match e {
+            TopologyEvent::PodReady { service, pod } => self.on_pod_ready(service, pod),
+            TopologyEvent::SynRetry(r, sent) => self.on_syn_retry(r, sent),
+        }
+    }
+
+    pub(crate) fn on_memory_event(&mut self, e: MemoryEvent) {
+        match e {
+            MemoryEvent::GcEnd {
+                service,
+                pod,
+                incarnation,
+            } => self.on_gc_end(service, pod, incarnation),
+            MemoryEvent::PodRestarted {
+                service,
+                pod,
+                incarnation,
+            } => self.on_pod_restarted(service, pod, incarnation),
+        }
+    }
+
+    pub(crate) fn on_data_event(&mut self, e: DataEvent) {
+        match e {
+            DataEvent::Db(e) => self.on_db_event(e),
+            DataEvent::LockWaitTimeout(r, since) => self.on_lock_wait_timeout(r, since),
+            DataEvent::BrokerPoll { topic } => self.on_broker_poll(topic),
+            DataEvent::CacheReply { req, skip } => self.on_cache_reply(req, skip),
+        }
+    }
+
+    pub(crate) fn on_capacity_event(&mut self, e: CapacityEvent) {
+        match e {
+            CapacityEvent::PodCpu {
+                service,
+                pod,
+                token,
+            } => self.on_pod_cpu(service, pod, token),
+            CapacityEvent::HpaSync(i) => self.on_hpa_sync(i),
+        }
+    }
+
+    pub(crate) fn on_edge_event(&mut self, e: EdgeEvent) {
+        match e {
+            EdgeEvent::FlagControllerTick(i) => self.on_flag_controller_tick(i),
+        }
+    }
+}
