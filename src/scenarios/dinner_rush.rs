@@ -309,6 +309,15 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
         )
     };
     let clients = [client(0, MENU_SHARE), client(1, 1.0 - MENU_SHARE)];
+    // The profile's breakpoints, named on the charts when the traffic turns.
+    for (at, label) in [
+        (30 * MIN, "17:30 the rush begins"),
+        (HOUR, "18:00 ten times the traffic"),
+        (2 * HOUR, "19:00 easing off"),
+        (3 * HOUR, "20:00 back to normal"),
+    ] {
+        world.mark(at, label);
+    }
     let mut hpa = HpaSpec::new(
         web,
         min_pods,
@@ -444,15 +453,6 @@ impl Model for DinnerRush {
                 "pods_at_end",
                 Some((svc.ready_pods() + svc.starting_pods()) as f64),
             ),
-        ]
-    }
-
-    fn timeline(&self) -> Vec<(f64, String)> {
-        vec![
-            (1_800.0, "17:30 the rush begins".into()),
-            (3_600.0, "18:00 ten times the traffic".into()),
-            (7_200.0, "19:00 easing off".into()),
-            (10_800.0, "20:00 back to normal".into()),
         ]
     }
 }
