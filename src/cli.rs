@@ -7,6 +7,7 @@
 //! lab run ID [--set NAME=VALUE]... [--seed N] [--duration SECONDS] [--json] [--csv FILE]
 //! lab run --link 'URL or #fragment'         run exactly what a share link encodes
 //! lab link ID [--set NAME=VALUE]... [--seed N]   print the share-link fragment
+//! lab guide ID [--seed N] [--json]          the guided steps, each with its link and expectation
 //! ```
 //!
 //! Bad input never panics: it ends in one line naming what was wrong and what is
@@ -35,7 +36,8 @@ pub const USAGE: &str = "usage:
   lab params ID [--json]                    the parameter schema
   lab run ID [--set NAME=VALUE]... [--seed N] [--duration SECONDS] [--json] [--csv FILE]
   lab run --link 'URL or #fragment'         run exactly what a share link encodes
-  lab link ID [--set NAME=VALUE]... [--seed N]   print the share-link fragment";
+  lab link ID [--set NAME=VALUE]... [--seed N]   print the share-link fragment
+  lab guide ID [--seed N] [--json]          the guided steps, each with its link and expectation";
 
 /// The most characters of a message shown before the usage text: a message
 /// echoes input back, and input can be as long as a link.
@@ -104,9 +106,10 @@ pub fn main_with(args: &[String]) -> Result<Output, String> {
         "params" => params_cmd(rest),
         "run" => run_cmd(rest),
         "link" => link_cmd(rest),
+        "guide" => guide_cmd(rest),
         "help" | "--help" | "-h" => Ok(text(format!("{USAGE}\n"))),
         other => Err(format!(
-            "unknown command '{}' (allowed: list, params, run, link)",
+            "unknown command '{}' (allowed: list, params, run, link, guide)",
             quote(other)
         )),
     }
@@ -287,6 +290,66 @@ fn param_json(p: &scenarios::ParamSpec) -> Json {
     m.insert("advanced".into(), json!(p.advanced));
     m.insert("live".into(), json!(p.live));
     Json::Object(m)
+}
+
+/// `lab guide ID [--seed N] [--json]`: each step with the link that opens the
+/// lab in the state its Apply produces and the figure its answer rests on
+/// (which `lab run --link LINK --json` prints in its `headline`).
+fn guide_cmd(rest: &[String]) -> Result<Output, String> {
+    let o = parse_opts(rest, &["--seed", "--json"])?;
+    let id =
+        o.id.as_deref()
+            .ok_or_else(|| format!("name a scenario (see `lab list`)\n{USAGE}"))?;
+    let s = scenarios::find(id)?;
+    let seed = o.seed.unwrap_or(link::DEFAULT_SEED);
+    let mut steps = Vec::new();
+    let mut out = String::new();
+    for (i, g) in s.guide.iter().enumerate() {
+        let link = scenarios::guide::step_link(s, i, seed)?;
+        let expect = g.expect.map_or(
+            Json::Null,
+            |e| json!({"figure": e.figure, "min": e.min, "max": e.max}),
+        );
+        if o.json {
+            steps.push(json!({
+                "step": i + 1,
+                "do": g.action,
+                "watch": g.watch,
+                "predict": g.predict,
+                "choices": g.choices,
+                "correct": g.correct,
+                "answer": g.answer,
+                "link": link,
+                "expect": expect,
+            }));
+            continue;
+        }
+        let _ = writeln!(out, "{}. {}", i + 1, g.action);
+        let _ = writeln!(out, "   watch: {}", g.watch);
+        let _ = writeln!(out, "   predict: {}", g.predict);
+        for (k, c) in g.choices.iter().enumerate() {
+            let mark = if k == g.correct { '*' } else { ' ' };
+            let _ = writeln!(out, "     {mark} {c}");
+        }
+        let _ = writeln!(out, "   answer: {}", g.answer);
+        let _ = writeln!(out, "   link: {link}");
+        if let Some(e) = g.expect {
+            let _ = writeln!(
+                out,
+                "   expect: {} from {} to {}",
+                e.figure,
+                scenarios::schema::format_number(e.min),
+                scenarios::schema::format_number(e.max)
+            );
+        }
+    }
+    if o.json {
+        return Ok(text(format!(
+            "{}\n",
+            serde_json::to_string_pretty(&steps).expect("json")
+        )));
+    }
+    Ok(text(out))
 }
 
 fn link_cmd(rest: &[String]) -> Result<Output, String> {

@@ -73,6 +73,31 @@ pub struct LinkState {
     pub changes: Vec<TimedChange>,
     /// Simulated time the run had reached, if given.
     pub t_us: Option<Micros>,
+    /// How the page shows the run (not the run itself).
+    pub view: View,
+}
+
+/// How a link asks the page to show its run: none of it changes a figure.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct View {
+    /// The guided step the page opens at, from 1 (`step=3`).
+    pub step: Option<usize>,
+    /// Presenter mode (`present=1`).
+    pub present: bool,
+}
+
+impl View {
+    /// The view's part of a fragment (`&step=3&present=1`), empty for the default.
+    pub fn fragment(&self) -> String {
+        let mut s = String::new();
+        if let Some(n) = self.step {
+            s.push_str(&format!("&step={n}"));
+        }
+        if self.present {
+            s.push_str("&present=1");
+        }
+        s
+    }
 }
 
 /// The result of decoding: a state when a scenario could be identified, and the
@@ -271,7 +296,7 @@ fn decode_all(input: &str) -> Decoded {
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
     };
-    for key in ["v", "s", "seed", "t"] {
+    for key in ["v", "s", "seed", "t", "step", "present"] {
         if pairs.iter().filter(|(k, _)| k == key).count() > 1 {
             problems.push(format!(
                 "'{key}' is given more than once; the last one is used"
@@ -337,12 +362,33 @@ fn decode_all(input: &str) -> Decoded {
             problems,
         };
     };
+    let mut view = View::default();
+    if let Some(v) = get("step") {
+        let n = scenario.guide.len();
+        match v.parse::<usize>() {
+            Ok(i) if (1..=n).contains(&i) && v.chars().all(|c| c.is_ascii_digit()) => {
+                view.step = Some(i)
+            }
+            _ => problems.push(format!(
+                "step '{}' is not a step of this tour: use 1 to {n}; the tour opens at its start",
+                quote(v)
+            )),
+        }
+    }
+    match get("present") {
+        None | Some("0") => {}
+        Some("1") => view.present = true,
+        Some(v) => problems.push(format!(
+            "present '{}' is not 1 or 0; presenter mode stays off",
+            quote(v)
+        )),
+    }
     let mut params = scenario.default_params();
     let mut changes = Vec::new();
     let mut named: Vec<&str> = Vec::new();
     for (k, v) in &pairs {
         match k.as_str() {
-            "v" | "s" | "seed" | "t" => {}
+            "v" | "s" | "seed" | "t" | "step" | "present" => {}
             "at" => match parse_change(&params, v) {
                 Ok(c) => changes.push(c),
                 Err(e) => problems.push(format!("at={}: {e}; ignored", quote(v))),
@@ -381,6 +427,7 @@ fn decode_all(input: &str) -> Decoded {
             params,
             changes,
             t_us,
+            view,
         }),
         problems,
     }

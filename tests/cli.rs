@@ -342,3 +342,67 @@ fn a_csv_file_that_cannot_be_written_fails_before_the_run() {
     assert!(err.contains("nothing was run"), "{err}");
     assert!(clock.elapsed().as_secs() < 20, "it ran first");
 }
+
+#[test]
+fn guide_json_gives_each_step_with_a_link_whose_run_meets_its_expectation() {
+    let (code, out, err) = lab(&["guide", "cascading-failure", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let steps: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let steps = steps.as_array().expect("a list");
+    assert_eq!(steps.len(), 5);
+    for (i, s) in steps.iter().enumerate() {
+        assert_eq!(s["step"], i + 1);
+        for key in ["do", "predict", "answer", "link"] {
+            assert!(s[key].as_str().is_some_and(|t| !t.is_empty()), "{key}: {s}");
+        }
+        assert!(s.get("expect").is_some(), "expect is a key, null or not");
+    }
+    // Step 2 sets the timeout from the start; its link, run by `lab run
+    // --link`, lands in the step's range.
+    let s = &steps[1];
+    let link = s["link"].as_str().unwrap();
+    assert!(
+        link.contains("timeout_ms=2000") && link.ends_with("&step=2"),
+        "{link}"
+    );
+    let (code, out, err) = lab(&["run", "--link", link, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let run: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let e = &s["expect"];
+    let v = run["headline"][e["figure"].as_str().unwrap()]
+        .as_f64()
+        .unwrap();
+    assert!(
+        e["min"].as_f64().unwrap() <= v && v <= e["max"].as_f64().unwrap(),
+        "{v} outside {e}"
+    );
+    // The text form names each step, its link and its expectation.
+    let (code, out, _) = lab(&["guide", "cascading-failure"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("1. "), "{out}");
+    assert!(out.contains("link: #v=1&s=cascading-failure"), "{out}");
+    assert!(
+        out.contains("expect: login_success_after_fault from 0.4 to 0.9"),
+        "{out}"
+    );
+    fails_with(&["guide"], "name a scenario");
+    fails_with(
+        &["guide", "cascading-failur"],
+        "did you mean 'cascading-failure'",
+    );
+}
+
+#[test]
+fn a_link_opens_at_a_step_of_the_tour_or_says_which_steps_exist() {
+    let (code, _, err) = lab(&[
+        "run",
+        "--link",
+        "#s=cascading-failure&step=2&t=10",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    fails_with(
+        &["run", "--link", "#s=cascading-failure&step=9&t=10"],
+        "step '9' is not a step of this tour: use 1 to 5",
+    );
+}

@@ -26,9 +26,10 @@ use crate::sim::{
     ServiceId, ServiceSpec, Step, World, WorldConfig, MS, SEC,
 };
 
+use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
-use super::schema::{line, ChartSpec, GuidedStep, ParamSpec, SeriesExpr};
+use super::schema::{line, ChartSpec, ParamSpec, SeriesExpr};
 use super::Scenario;
 
 const CUSTOMER_RPS: f64 = 200.0;
@@ -55,36 +56,45 @@ const PARAMS: &[ParamSpec] = &[
 ];
 
 const GUIDE: &[GuidedStep] = &[
-    GuidedStep {
-        action: "Run the defaults: no rate limit, a bot sending 200 requests a second.",
-        watch: "Backend load by client class, and the customers' p99.",
-        predict: "The backend has room for about 350 requests a second and customers send 200. What happens to their p99?",
-        answer: "The bot's 200 rps push the backend past capacity: its queues fill, customer p99 climbs from about 0.3 s to well over 1 s and some customers get errors.",
-    },
-    GuidedStep {
-        action: "Set rate_limit to local (60 a minute per key).",
-        watch: "Accepted and rejected per class, and bot_accepted_per_min.",
-        predict: "The bot's key is allowed 60 a minute. How many a minute get through?",
-        answer: "About 600: each of the 10 gateway pods keeps its own bucket, and round robin sends the bot to every one of them.",
-    },
-    GuidedStep {
-        action: "Still local, set gateway_pods to 20.",
-        watch: "Bot accepted per second.",
-        predict: "More gateway pods: a stricter or a looser limit?",
-        answer: "Looser: about 1,200 a minute now. A counter in each pod's memory leaks N× the limit, and scaling out makes it worse.",
-    },
-    GuidedStep {
-        action: "Set rate_limit to distributed.",
-        watch: "Backend load from bots, and the customers' p99.",
-        predict: "What reaches the backend from the bot now?",
-        answer: "One request a second (60 a minute, plus the bucket's burst once); the 429s are answered at the gateway and never reach the backend, and customer p99 is back at its no-bot level.",
-    },
-    GuidedStep {
-        action: "Still distributed, lower limit_per_min to 10.",
-        watch: "Rejected customers.",
-        predict: "Customers send 6 a minute per key on average, under the limit. Are any of them turned away?",
-        answer: "About one in five: the bucket now holds under two tokens, so two requests from one key a few seconds apart trip it. A limit, and its burst, must sit well above honest use.",
-    },
+    GuidedStep::new(
+        "Press Play with the defaults: no rate limit, a bot sending 200 requests a second.",
+        "Backend load by client class, and the customers' p99.",
+        "The backend has room for about 350 requests a second and customers send 200. What happens to their p99?",
+        "The bot's 200 rps push the backend past capacity: its queues fill, customer p99 climbs from about 0.3 s to well over 1 s and some customers get errors.",
+        600.0,
+    )
+    .choices(&["Nothing: the bot is just another client", "It climbs from about 0.3 s to over 1 s", "Every customer is refused"], 1)
+    .expect("customer_p99_ms", 800.0, 3000.0),
+    GuidedStep::new(
+        "Set Rate limit to local (60 a minute per key).",
+        "Accepted and rejected per class.",
+        "The bot's key is allowed 60 a minute. How many a minute get through?",
+        "About 600: each of the 10 gateway pods keeps its own bucket, and round robin sends the bot to every one of them.",
+        600.0,
+    )
+    .choices(&["60", "About 600", "About 12,000, as before"], 1)
+    .set(&[("rate_limit", "local")])
+    .expect("bot_accepted_per_min", 450.0, 750.0),
+    GuidedStep::new(
+        "Keep Rate limit at local and set Gateway pods to 20.",
+        "The bot's accepted requests per minute.",
+        "More gateway pods: a stricter or a looser limit?",
+        "Looser: about 1,200 a minute now. A counter in each pod's memory leaks N times the limit, and scaling out makes it worse.",
+        600.0,
+    )
+    .choices(&["Stricter: about 30 a minute", "Looser: about 1,200 a minute", "The same 600"], 1)
+    .set(&[("rate_limit", "local"), ("gateway_pods", "20")])
+    .expect("bot_accepted_per_min", 950.0, 1450.0),
+    GuidedStep::new(
+        "Set Rate limit to distributed.",
+        "Backend load from bots, and the customers' p99.",
+        "What reaches the backend from the bot now?",
+        "About one request a second: 60 a minute, plus the bucket's burst once. The 429s are answered at the gateway and never reach the backend, and the customers' p99 is back at its no-bot level.",
+        600.0,
+    )
+    .choices(&["About 600 a minute, as with local", "About one request a second", "Nothing at all"], 1)
+    .set(&[("rate_limit", "distributed")])
+    .expect("backend_rps_from_bots", 0.5, 2.0),
 ];
 
 fn charts() -> Vec<ChartSpec> {

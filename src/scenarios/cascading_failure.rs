@@ -27,9 +27,10 @@ use crate::sim::{
 };
 
 use super::figures::{bucket_at, outcome_names, quantile_ms, series_max, share_between};
+use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
-use super::schema::{line, ChartSpec, GuidedStep, ParamSpec, SeriesExpr};
+use super::schema::{line, ChartSpec, ParamSpec, SeriesExpr};
 use super::Scenario;
 
 /// When the resizer hangs.
@@ -49,36 +50,55 @@ const PARAMS: &[ParamSpec] = &[
 ];
 
 const GUIDE: &[GuidedStep] = &[
-    GuidedStep {
-        action: "Run the defaults: nothing on. The resizer hangs at 60 s.",
-        watch: "Threads busy and login success.",
-        predict: "Login never touches the resizer. Does it care?",
-        answer: "Within seconds all 200 threads wait on the resizer, the accept queue fills, and login success falls to zero: the failure cascades through a shared thread pool.",
-    },
-    GuidedStep {
-        action: "Set timeout_ms to 2000.",
-        watch: "Threads busy and login success after 60 s.",
-        predict: "Threads are freed after 2 s now. Is login safe?",
-        answer: "Only partly: 150 profile pages a second holding a thread for 2 s want 300 threads. The pool stays full, the queue overflows, and about a third of logins are turned away.",
-    },
-    GuidedStep {
-        action: "Turn timeout_ms off and bulkhead on.",
-        watch: "Threads busy per pool and login success.",
-        predict: "The resizer still hangs. How many Tomcat threads does it take now?",
-        answer: "About 30: the 10 bulkhead threads and the 20 calls queued for them. Every other image request is refused at once, and login stays at 100 %.",
-    },
-    GuidedStep {
-        action: "Turn bulkhead off and circuit_breaker on.",
-        watch: "The breaker band and image request latency.",
-        predict: "How long does an image request take to fail once the breaker is open?",
-        answer: "About 2 ms — the page's own work — instead of a thread held for a second: the breaker refuses without calling. Every 10 s three probes test the resizer, fail, and the breaker opens again.",
-    },
-    GuidedStep {
-        action: "With the breaker on, set cb_time_limit_ms to off.",
-        watch: "The breaker band.",
-        predict: "Will the breaker still open?",
-        answer: "Never: a call to a hung service never ends, so the breaker never sees a failure. A breaker needs a timeout to learn from.",
-    },
+    GuidedStep::new(
+        "Press Play with the defaults: no timeout, no breaker, no bulkhead. The image resizer hangs at 60 s.",
+        "Threads busy and login success.",
+        "Login never touches the resizer. Does it care?",
+        "Within seconds all 200 threads wait on the resizer, the accept queue fills, and login success falls to zero: the failure cascades through a shared thread pool.",
+        300.0,
+    )
+    .choices(&["No: login has nothing to do with images", "Yes: login success falls to almost zero", "Login slows down a little"], 1)
+    .expect("login_success_after_fault", 0.0, 0.1),
+    GuidedStep::new(
+        "Set Resizer call timeout to 2000 ms, from the start.",
+        "Threads busy and login success after 60 s.",
+        "Threads are freed after 2 s now. Is login safe?",
+        "Only partly: 150 profile pages a second holding a thread for 2 s want 300 threads. The pool stays full, the queue overflows, and about a third of logins are turned away.",
+        300.0,
+    )
+    .choices(&["Yes, fully", "Only partly: about a third of logins are turned away", "No: nothing changes"], 1)
+    .set(&[("timeout_ms", "2000")])
+    .expect("login_success_after_fault", 0.4, 0.9),
+    GuidedStep::new(
+        "Turn the Bulkhead on, with no Resizer call timeout.",
+        "Threads busy per pool and login success.",
+        "The resizer still hangs. What happens to login?",
+        "Login stays at 100 %: the resizer can take only the 10 bulkhead threads and the 20 calls queued for them, and every other image request is refused at once.",
+        300.0,
+    )
+    .choices(&["It falls to zero as before", "It stays at 100 %", "Half of logins fail"], 1)
+    .set(&[("bulkhead", "on")])
+    .expect("login_success_after_fault", 0.98, 1.0),
+    GuidedStep::new(
+        "Turn the Circuit breaker on, with the Bulkhead off.",
+        "The breaker band and image request latency.",
+        "How long does an image request take to fail once the breaker is open?",
+        "About 2 ms, the page's own work, instead of a thread held for a second: the breaker refuses without calling. Every 10 s three probes test the resizer, fail, and the breaker opens again.",
+        300.0,
+    )
+    .choices(&["About 1 s, the time limit", "About 2 ms", "It never fails"], 1)
+    .set(&[("circuit_breaker", "on")])
+    .expect("image_fail_fast_p50_ms", 0.5, 5.0),
+    GuidedStep::new(
+        "Keep the Circuit breaker on and set Breaker time limiter to off.",
+        "The breaker band.",
+        "Will the breaker still open?",
+        "Never: a call to a hung service never ends, so the breaker never sees a failure. A breaker needs a timeout to learn from.",
+        300.0,
+    )
+    .choices(&["Yes, as before", "Never", "Only once"], 1)
+    .set(&[("circuit_breaker", "on"), ("cb_time_limit_ms", "off")])
+    .expect("breaker_opened", 0.0, 0.0),
 ];
 
 fn charts() -> Vec<ChartSpec> {

@@ -37,9 +37,10 @@ use crate::sim::{
     ServiceId, ServiceSpec, SessionSpec, Step, StickySpec, World, WorldConfig, HOUR, MIN, MS, SEC,
 };
 
+use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
-use super::schema::{line, ChartSpec, GuidedStep, ParamSpec, SeriesExpr};
+use super::schema::{line, ChartSpec, ParamSpec, SeriesExpr};
 use super::Scenario;
 
 const PARAMS: &[ParamSpec] = &[
@@ -59,30 +60,45 @@ const PARAMS: &[ParamSpec] = &[
 ];
 
 const GUIDE: &[GuidedStep] = &[
-    GuidedStep {
-        action: "Run the defaults: five pods, a 4-vCPU primary, no replicas, no autoscaler.",
-        watch: "Error rate and pod CPU from 17:30 (t = 1,800 s).",
-        predict: "Traffic grows tenfold by 18:00. Where does it break first?",
-        answer: "At the pods first: by 17:35 traffic is already twice what five event loops can do, and from then until 20:00 nearly every request fails.",
-    },
-    GuidedStep {
-        action: "Set db_vcpu to 16 and read_replicas to 3.",
-        watch: "Primary and replica CPU.",
-        predict: "Nine requests in ten are menu reads. What is left on the primary?",
-        answer: "Reads land on the replicas and the primary keeps only the orders. But errors stay high and the database is barely busy: the five event loops are still the bottleneck.",
-    },
-    GuidedStep {
-        action: "Also set hpa to on (sessions still in_memory_sticky).",
-        watch: "Pods, and the hottest against the coolest pod's CPU.",
-        predict: "The autoscaler adds dozens of pods. Are the errors gone?",
-        answer: "Far from it: users who logged in on the first pods stay pinned there. Old pods burn at 100 % while new ones idle, and the average hides it.",
-    },
-    GuidedStep {
-        action: "Set sessions to redis.",
-        watch: "Error rate and pods through the evening.",
-        predict: "Any pod can now serve any diner. What happens at 18:00?",
-        answer: "About 40 pods are added between 17:30 and 18:00 and the 10× peak passes with under 1 % errors; after 20:00 the autoscaler removes them again.",
-    },
+    GuidedStep::new(
+        "Press Play with the defaults: five pods, 4 Primary vCPUs, no Read replicas, the Autoscaler off.",
+        "The error rate and pod CPU from 17:30 (t = 1,800 s).",
+        "Traffic grows tenfold by 18:00. Where does it break first?",
+        "At the pods: by 17:35 traffic is already twice what five event loops can do, and from then until 20:00 nearly every request fails.",
+        7200.0,
+    )
+    .choices(&["At the database primary", "At the five pods", "Nowhere: five pods are enough"], 1)
+    .expect("peak_error_rate", 0.9, 1.0),
+    GuidedStep::new(
+        "Set Primary vCPUs to 16 and Read replicas to 3.",
+        "Primary and replica CPU, and the error rate.",
+        "Nine requests in ten are menu reads. Are the errors gone?",
+        "Reads land on the replicas and the primary keeps only the orders, but the errors stay high while the database is barely busy: the five event loops are still the bottleneck.",
+        7200.0,
+    )
+    .choices(&["Yes: the database was the bottleneck", "No: the five pods still are", "They get worse"], 1)
+    .set(&[("db_vcpu", "16"), ("read_replicas", "3")])
+    .expect("peak_error_rate", 0.9, 1.0),
+    GuidedStep::new(
+        "Keep 16 Primary vCPUs and 3 Read replicas, and turn the Autoscaler on (Sessions still in_memory_sticky).",
+        "Pods, and the hottest against the coolest pod's CPU.",
+        "The autoscaler adds dozens of pods. Are the errors gone?",
+        "Far from it: diners who logged in on the first pods stay pinned there. Old pods burn at 100 % while new ones idle, and the average hides it.",
+        7200.0,
+    )
+    .choices(&["Yes, all of them", "No: diners stay pinned to the first, overloaded pods", "The autoscaler adds no pods"], 1)
+    .set(&[("db_vcpu", "16"), ("read_replicas", "3"), ("hpa", "on")])
+    .expect("error_rate", 0.02, 0.3),
+    GuidedStep::new(
+        "Set Sessions to redis, with 16 Primary vCPUs, 3 Read replicas and the Autoscaler on.",
+        "The error rate and pods through the evening.",
+        "Any pod can now serve any diner. What happens at 18:00?",
+        "About 40 pods are added between 17:30 and 18:00 and the tenfold peak passes with almost no errors; after 20:00 the autoscaler removes them again.",
+        7200.0,
+    )
+    .choices(&["The same errors as before", "The peak passes with almost no errors", "The database falls over"], 1)
+    .set(&[("db_vcpu", "16"), ("read_replicas", "3"), ("hpa", "on"), ("sessions", "redis")])
+    .expect("error_rate", 0.0, 0.01),
 ];
 
 const DINERS: [&str; 2] = ["diners-menu", "diners-order"];

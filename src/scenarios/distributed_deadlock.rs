@@ -30,9 +30,10 @@ use crate::sim::{
     ServiceId, ServiceSpec, Step, TopicId, TopicSpec, World, WorldConfig, MS, SEC,
 };
 
+use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
-use super::schema::{plain, ChartSpec, GuidedStep, LineSpec, ParamSpec, SeriesExpr};
+use super::schema::{plain, ChartSpec, LineSpec, ParamSpec, SeriesExpr};
 use super::Scenario;
 
 const PARAMS: &[ParamSpec] = &[
@@ -43,30 +44,54 @@ const PARAMS: &[ParamSpec] = &[
 ];
 
 const GUIDE: &[GuidedStep] = &[
-    GuidedStep {
-        action: "Run the defaults: synchronous HTTP both ways, 20 transactions a second.",
-        watch: "Transactions completed / failed, and threads blocked on locks.",
-        predict: "Each transaction holds a row for about 30 ms. How often can two of them get in each other's way?",
-        answer: "Rarely — but once a checkout holds an inventory row a dispatch needs while that dispatch holds the logistics row the checkout needs, both wait for ever. Nothing breaks the cycle until the 30 s HTTP timeout, and meanwhile every transaction touching those rows queues and pins its own row: within minutes most hot rows are stuck and throughput collapses.",
-    },
-    GuidedStep {
-        action: "Look at p99 latency and the longest lock hold.",
-        watch: "p99 and locks held.",
-        predict: "What will the slowest transactions take?",
-        answer: "About 30 s: they end when a caller's timeout fires, fail and roll back. Each database only sees a transaction that is idle in the middle of its work; it cannot see the HTTP call that closes the cycle.",
-    },
-    GuidedStep {
-        action: "Set call_direction to one_way.",
-        watch: "Deadlocks and p99.",
-        predict: "Still synchronous, still holding locks across a call. Deadlocks?",
-        answer: "None: Shipping never waits for Order, so no wait can come back round to where it started. A rule on the call graph (A may call B, never B to A) rules cycles out.",
-    },
-    GuidedStep {
-        action: "Back to both_ways; set communication to saga_events.",
-        watch: "Throughput, locks held, event lag.",
-        predict: "Each service still does the same local work. What changes?",
-        answer: "No lock is held across a remote call: each side commits, publishes and replies at once; the other side picks the event up milliseconds later. Zero deadlocks, throughput equals the offered load, and locks are held for milliseconds.",
-    },
+    GuidedStep::new(
+        "Press Play with the defaults: synchronous HTTP both ways, 20 transactions a second.",
+        "Transactions completed and failed, and threads blocked on locks.",
+        "Each transaction holds a row for about 30 ms. What happens over ten minutes?",
+        "Once a checkout holds an inventory row a dispatch needs while that dispatch holds the logistics row the checkout needs, both wait for ever. Nothing breaks the cycle until the 30 s HTTP timeout, and meanwhile every transaction touching those rows queues and pins its own row: within minutes most hot rows are stuck and throughput collapses.",
+        600.0,
+    )
+    .choices(&["Nothing: the locks are short", "A few transactions wait, then carry on", "Throughput collapses"], 2)
+    .expect("throughput_tps", 0.0, 5.0),
+    GuidedStep::new(
+        "Look at the p99 latency and the longest lock hold.",
+        "p99 and locks held.",
+        "What do the slowest transactions take?",
+        "About 30 s: they end when a caller's timeout fires, fail and roll back. Each database only sees a transaction idle in the middle of its work; it cannot see the HTTP call that closes the cycle.",
+        600.0,
+    )
+    .choices(&["About 30 ms", "About 1 s", "About 30 s, the HTTP timeout"], 2)
+    .expect("p99_latency_ms", 29_000.0, 31_000.0),
+    GuidedStep::new(
+        "Set Call direction to one_way.",
+        "Deadlocks and p99.",
+        "Still synchronous, still holding locks across a call. Deadlocks?",
+        "None: Shipping never waits for Order, so no wait can come back round to where it started. A rule on the call graph (A may call B, never B call A) rules cycles out.",
+        600.0,
+    )
+    .choices(&["As many as before", "Fewer, but some", "None"], 2)
+    .set(&[("call_direction", "one_way")])
+    .expect("deadlocks", 0.0, 0.0),
+    GuidedStep::new(
+        "Back to both_ways, set Communication to saga_events.",
+        "Throughput, locks held and event lag.",
+        "Each service still does the same local work. What changes?",
+        "No lock is held across a remote call: each side commits, publishes and replies at once, and the other side picks the event up milliseconds later. Zero deadlocks, and throughput equals the offered load.",
+        600.0,
+    )
+    .choices(&["Nothing: the same deadlocks", "No lock is held across a call: full throughput", "Every transaction fails"], 1)
+    .set(&[("communication", "saga_events")])
+    .expect("throughput_tps", 18.0, 22.0),
+    GuidedStep::new(
+        "Back to sync_http, set HTTP timeout to 5 s.",
+        "Deadlocks, p99 and throughput.",
+        "A shorter timeout: does it cure the deadlock?",
+        "No: the same cycles form and each is broken after 5 s instead of 30, so the slowest transactions take 5 s. A timeout bounds a deadlock; only the design removes it.",
+        600.0,
+    )
+    .choices(&["Yes: no cycle lasts long enough", "No: cycles still form, each broken sooner", "The database now finds them"], 1)
+    .set(&[("http_timeout_s", "5")])
+    .expect("p99_latency_ms", 4000.0, 6000.0),
 ];
 
 fn per_s(label: &'static str, s: &str) -> LineSpec {

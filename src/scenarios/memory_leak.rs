@@ -27,9 +27,10 @@ use crate::sim::{
     ServiceSpec, Step, World, WorldConfig, MIN, MS, SEC,
 };
 
+use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
-use super::schema::{plain, ChartSpec, GuidedStep, ParamSpec};
+use super::schema::{plain, ChartSpec, ParamSpec};
 use super::Scenario;
 
 const PARAMS: &[ParamSpec] = &[
@@ -42,30 +43,54 @@ const PARAMS: &[ParamSpec] = &[
 ];
 
 const GUIDE: &[GuidedStep] = &[
-    GuidedStep {
-        action: "Run the defaults: no eviction, 100 orders/s, a 2 GB heap, for a day.",
-        watch: "Heap after GC and the restarts.",
-        predict: "The heap is collected every half minute. Does the floor it returns to stay put?",
-        answer: "No: every order stays reachable from the static map, so each collection returns to a higher floor — a diagonal line, ≈ 400 MB an hour. About four hours in, the heap is full of live entries and the pod is OOM-restarted; then it starts over.",
-    },
-    GuidedStep {
-        action: "Look at p99 latency and the GC pauses in the last hour before a restart.",
-        watch: "p99 latency against the heap after GC.",
-        predict: "Orders take 20 ms. What happens to the slowest ones as the floor nears the ceiling?",
-        answer: "They wait for the GC: with little room left the collector runs every second or two and pauses ≈ 0.5 s to trace a 2 GB live heap, so p99 climbs from tens of ms to hundreds before the crash.",
-    },
-    GuidedStep {
-        action: "Set cache_eviction to ttl (30 minutes), or to lru (200,000 entries).",
-        watch: "Heap after GC.",
-        predict: "Will the floor still rise?",
-        answer: "Only for the first half hour while the cache fills; then entries leave as fast as they come, the floor flattens at ≈ 500 MB and there is no restart all day.",
-    },
-    GuidedStep {
-        action: "Back to no eviction; set orders_per_s to 200, then heap_mb to 4096.",
-        watch: "Time between restarts.",
-        predict: "Twice the orders; then twice the heap. What happens to the four hours?",
-        answer: "Twice the orders fill the map twice as fast: restarts every ≈ 2 hours. A bigger heap only moves the fuse (≈ 9 hours): without eviction, every heap fills.",
-    },
+    GuidedStep::new(
+        "Press Play with the defaults: no cache eviction, 100 orders a second, a 2 GB heap, for a day.",
+        "The heap after each GC, and the restarts.",
+        "The heap is collected every half minute. Does the floor it returns to stay put?",
+        "No: every order stays reachable from the static map, so each collection returns to a higher floor, a diagonal line of about 400 MB an hour. About four hours in, the heap is full of live entries and the pod is OOM-restarted; then it starts over.",
+        86_400.0,
+    )
+    .choices(&["Yes: the collector frees what is no longer used", "No: it climbs a few hundred MB an hour until the pod is killed", "It climbs, then levels off by itself"], 1)
+    .expect("heap_floor_slope_mb_per_h", 300.0, 500.0),
+    GuidedStep::new(
+        "Look at the time between restarts, and at p99 latency in the hour before each one.",
+        "Restarts, the heap after GC and the p99 latency.",
+        "How often is the pod restarted?",
+        "About every four hours. In the last hour before each one the collector runs every second or two and pauses about half a second to trace a nearly full heap, so p99 climbs from tens of ms to hundreds before the crash.",
+        86_400.0,
+    )
+    .choices(&["Every 40 minutes", "About every four hours", "Once a day"], 1)
+    .expect("mean_restart_interval_h", 3.2, 5.2),
+    GuidedStep::new(
+        "Set Cache eviction to ttl (an Entry TTL of 30 minutes).",
+        "The heap after GC.",
+        "Will the floor still rise?",
+        "Only for the first half hour while the cache fills; then entries leave as fast as they come, the floor flattens at about 500 MB and there is no restart all day. lru with 200,000 Max entries does the same.",
+        86_400.0,
+    )
+    .choices(&["Yes, only more slowly", "Only for the first half hour, then it stays flat", "It falls below where it started"], 1)
+    .set(&[("cache_eviction", "ttl")])
+    .expect("restarts", 0.0, 0.0),
+    GuidedStep::new(
+        "Back to no eviction, set Orders per second to 200.",
+        "The time between restarts.",
+        "Twice the orders. What happens to the four hours between restarts?",
+        "Twice the orders fill the map twice as fast: a restart about every two hours.",
+        86_400.0,
+    )
+    .choices(&["They stay four hours", "They halve, to about two", "They double"], 1)
+    .set(&[("orders_per_s", "200")])
+    .expect("mean_restart_interval_h", 1.6, 2.7),
+    GuidedStep::new(
+        "Back to 100 orders a second, set JVM heap to 4096 MB.",
+        "The time between restarts.",
+        "Twice the heap. What does it buy?",
+        "It only moves the fuse, to about nine hours: without eviction, every heap fills.",
+        86_400.0,
+    )
+    .choices(&["No more restarts", "About twice the time between restarts", "Nothing at all"], 1)
+    .set(&[("heap_mb", "4096")])
+    .expect("mean_restart_interval_h", 7.0, 11.0),
 ];
 
 fn charts() -> Vec<ChartSpec> {

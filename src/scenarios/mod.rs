@@ -12,6 +12,7 @@ pub mod charts;
 pub mod dinner_rush;
 pub mod distributed_deadlock;
 pub mod figures;
+pub mod guide;
 pub mod memory_leak;
 pub mod model;
 pub mod n_plus_one;
@@ -27,10 +28,11 @@ pub mod units;
 pub mod webhook_duplicates;
 pub mod work;
 
+pub use guide::{Apply, Expect, GuidedStep};
 pub use model::{Headline, Model};
 pub use params::Params;
 pub use run::{Run, TimedChange};
-pub use schema::{ChartSpec, GuidedStep, LineSpec, ParamKind, ParamSpec, SeriesExpr, Value};
+pub use schema::{ChartSpec, LineSpec, ParamKind, ParamSpec, SeriesExpr, Value};
 
 /// One entry of the catalogue.
 pub struct Scenario {

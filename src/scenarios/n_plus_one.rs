@@ -27,9 +27,10 @@ use crate::sim::{
     Dist, Handler, HandlerId, KeySpec, Query, ServiceSpec, Step, World, WorldConfig, HOUR, MS, SEC,
 };
 
+use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
-use super::schema::{line, ChartSpec, GuidedStep, ParamSpec, SeriesExpr};
+use super::schema::{line, ChartSpec, ParamSpec, SeriesExpr};
 use super::Scenario;
 
 const PARAMS: &[ParamSpec] = &[
@@ -52,30 +53,45 @@ const PARAMS: &[ParamSpec] = &[
 ];
 
 const GUIDE: &[GuidedStep] = &[
-    GuidedStep {
-        action: "Run the defaults: N + 1 queries, no cache.",
-        watch: "Report latency and DB round trips per report.",
-        predict: "Each query takes about 3 ms. How long does a report of 5,000 items take?",
-        answer: "About 15 s: 5,001 round trips in a row. Users give up after 10 s, so every report times out while the server keeps working on it.",
-    },
-    GuidedStep {
-        action: "Set query_strategy to join_fetch.",
-        watch: "DB round trips per report and the latency.",
-        predict: "Same data, one query. How much faster?",
-        answer: "About 100 ms: one round trip and one bigger query. Far below the timeout.",
-    },
-    GuidedStep {
-        action: "Set report_cache to redis.",
-        watch: "Cache hit ratio and the latency.",
-        predict: "The report only changes daily. What does a cached report cost?",
-        answer: "About 12 ms once warm: a Redis round trip plus moving 1 MB of JSON. The hit ratio climbs above 99 % after the first request per account.",
-    },
-    GuidedStep {
-        action: "With join_fetch, set items to 20000; then try n_plus_one again.",
-        watch: "Report latency.",
-        predict: "Four times the items: four times the latency?",
-        answer: "Under N + 1, yes (about a minute). Under join_fetch it grows by a few hundred ms at most: the round trips, not the rows, were the cost.",
-    },
+    GuidedStep::new(
+        "Press Play with the defaults: an N + 1 query strategy, no report cache.",
+        "Report latency and database round trips per report.",
+        "Each query takes about 3 ms. How long does a report of 5,000 items take?",
+        "About 15 s: 5,001 round trips in a row. Users give up after 10 s, so every report times out while the server keeps working on it.",
+        1200.0,
+    )
+    .choices(&["About 3 ms: it is one report", "About 100 ms", "About 15 s"], 2)
+    .expect("p50_latency_ms", 12_000.0, 20_000.0),
+    GuidedStep::new(
+        "Set Query strategy to join_fetch.",
+        "Round trips per report and the latency.",
+        "The same data in one query. How fast is a report now?",
+        "About 90 ms: one round trip and one bigger query, far below the timeout.",
+        1200.0,
+    )
+    .choices(&["About 10 s", "About 100 ms", "About 1 ms"], 1)
+    .set(&[("query_strategy", "join_fetch")])
+    .expect("p50_latency_ms", 40.0, 200.0),
+    GuidedStep::new(
+        "Keep Query strategy at join_fetch and set Report cache to redis.",
+        "The cache hit ratio and the latency.",
+        "The report only changes daily. What does a cached report cost?",
+        "About 12 ms once warm: a Redis round trip plus moving 1 MB of JSON. The hit ratio climbs above 99 % after the first request per account.",
+        1200.0,
+    )
+    .choices(&["Nothing: 0 ms", "About 12 ms", "About 90 ms, as before"], 1)
+    .set(&[("query_strategy", "join_fetch"), ("report_cache", "redis")])
+    .expect("p50_latency_ms", 5.0, 25.0),
+    GuidedStep::new(
+        "Keep Query strategy at join_fetch and set Billable items to 20000.",
+        "The report latency.",
+        "Four times the items. What happens to the latency?",
+        "It grows by a fraction: one query moves more rows, but there is still one round trip. Under N + 1 the same report would take about a minute: the round trips, not the rows, were the cost.",
+        1200.0,
+    )
+    .choices(&["It grows fourfold, as under N + 1", "It grows by a fraction: the rows were never the cost", "Reports time out"], 1)
+    .set(&[("query_strategy", "join_fetch"), ("items", "20000")])
+    .expect("p50_latency_ms", 40.0, 600.0),
 ];
 
 fn charts() -> Vec<ChartSpec> {

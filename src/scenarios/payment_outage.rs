@@ -27,9 +27,10 @@ use crate::sim::{
 };
 
 use super::figures;
+use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
-use super::schema::{plain, ChartSpec, GuidedStep, LineSpec, ParamSpec, SeriesExpr};
+use super::schema::{plain, ChartSpec, LineSpec, ParamSpec, SeriesExpr};
 use super::Scenario;
 
 const PARAMS: &[ParamSpec] = &[
@@ -39,30 +40,55 @@ const PARAMS: &[ParamSpec] = &[
 ];
 
 const GUIDE: &[GuidedStep] = &[
-    GuidedStep {
-        action: "Run the defaults: 10 Payment pods, bad deploy at 60 s.",
-        watch: "Gateway 5xx rate, pods ready / restarting, and memory per pod against the limit.",
-        predict: "Every payment now holds 30 MB instead of 2 MB. Do a few pods fail, or all of them?",
-        answer: "All of them within a second: about 25 payments sit in each pod at once, more than the 1 GB limit holds. Killed pods come back one by one, take all the traffic and die again — a crash loop with growing back-off, and most payments get a 500.",
-    },
-    GuidedStep {
-        action: "At about 180 s, set replicas to 30.",
-        watch: "Pods ready and the fullest pod's memory.",
-        predict: "Same bug, same payments. Can more pods help a memory bug?",
-        answer: "Yes, for now: the 20 new pods are ready after 20 s and share the payments while the crashed ones sit out their back-off — ≈ 13 payments and ≈ 700 MB a pod, under the limit. The 5xx rate falls below 2 % within two minutes. The bug is still there — restoration, not a fix.",
-    },
-    GuidedStep {
-        action: "Restart with replicas 10 and shift_to_blue = 180.",
-        watch: "5xx rate and memory per pod, Green against Blue.",
-        predict: "Blue runs the previous version on 10 pods. What does its memory look like?",
-        answer: "Like Green before the deploy, ≈ 350 MB a pod, and the 5xx rate drops to about zero as soon as traffic moves. Now there is time to read the heap dump.",
-    },
-    GuidedStep {
-        action: "Try replicas 15 and 20 with the bad deploy.",
-        watch: "OOM kills and the 5xx rate after the deploy.",
-        predict: "Where is the line between a crash loop and a calm fleet?",
-        answer: "Near 17 pods: a pod fits about 24 payments at once, the fleet has about 250 in flight, and the fullest pod holds half again the average. 15 pods crash-loop, 20 stay up. More replicas never make it worse.",
-    },
+    GuidedStep::new(
+        "Press Play with the defaults: 10 Payment pods (Green), Bad deploy at 60 s on.",
+        "The gateway's 5xx rate, pods ready and restarting, and memory per pod against the limit.",
+        "Every payment now holds 30 MB instead of 2 MB. What happens?",
+        "All of them within a second: about 25 payments sit in each pod at once, more than the 1 GB limit holds. Killed pods come back one by one, take all the traffic and die again: a crash loop with growing back-off, and most payments get a 500.",
+        600.0,
+    )
+    .choices(&["A few pods fail, the rest carry on", "Every pod is killed within a second, again and again", "Payments slow down, none fail"], 1)
+    .expect("error_rate_after_deploy", 0.9, 1.0),
+    GuidedStep::new(
+        "At 180 s, set Payment pods (Green) to 30.",
+        "Pods ready and the fullest pod's memory.",
+        "Same bug, same payments. Can more pods help a memory bug?",
+        "Yes, for now: the 20 new pods are ready after 20 s and share the payments while the crashed ones sit out their back-off, about 13 payments and 700 MB a pod, under the limit. The 5xx rate falls below 2 % within two minutes. The bug is still there: restoration, not a fix.",
+        900.0,
+    )
+    .choices(&["No: each new pod is killed like the others", "Yes: the payments spread thin enough to fit, for now", "Only after every pod restarts"], 1)
+    .at(&[(180.0, "replicas", "30")])
+    .expect("error_rate_last_5min", 0.0, 0.02),
+    GuidedStep::new(
+        "Reset with 10 Payment pods (Green) and Shift traffic to Blue at 180 s.",
+        "The 5xx rate and memory per pod, Green against Blue.",
+        "Blue runs the previous version on 10 pods. What happens to the errors?",
+        "Blue's pods hold about 350 MB each, like Green before the deploy, and the 5xx rate drops to about zero as soon as the traffic moves. Now there is time to read the heap dump.",
+        900.0,
+    )
+    .choices(&["They stop as soon as the traffic moves", "They stop once Green's pods have restarted", "Blue's pods are killed too"], 0)
+    .set(&[("shift_to_blue", "180")])
+    .expect("error_rate_last_5min", 0.0, 0.01),
+    GuidedStep::new(
+        "Set Payment pods (Green) to 15, with the bad deploy.",
+        "OOM kills and the 5xx rate after the deploy.",
+        "Half as many pods again as the defaults. Calm or a crash loop?",
+        "Still a crash loop: a pod fits about 24 payments at once, the fleet has about 250 in flight, and the fullest pod holds half again the average, so 15 pods are not enough.",
+        600.0,
+    )
+    .choices(&["Calm: 15 pods spread the payments enough", "Still a crash loop", "Calm after one round of restarts"], 1)
+    .set(&[("replicas", "15")])
+    .expect("oom_kills", 5.0, 1000.0),
+    GuidedStep::new(
+        "Set Payment pods (Green) to 20, with the bad deploy.",
+        "OOM kills after the deploy.",
+        "Five pods more than the last step. What happens?",
+        "No pod is killed: the line lies near 17 pods. More replicas never make it worse; they only decide whether the bug shows.",
+        600.0,
+    )
+    .choices(&["The same crash loop", "No pod is killed", "Fewer kills, but still some"], 1)
+    .set(&[("replicas", "20")])
+    .expect("oom_kills", 0.0, 0.0),
 ];
 
 fn ended(prefix: &str) -> Vec<String> {

@@ -5,9 +5,10 @@ use crate::sim::{
     WorldConfig, MS,
 };
 
+use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
-use super::schema::{ChartSpec, GuidedStep, LineSpec, ParamSpec, SeriesExpr};
+use super::schema::{ChartSpec, LineSpec, ParamSpec, SeriesExpr};
 use super::Scenario;
 
 const PARAMS: &[ParamSpec] = &[
@@ -24,30 +25,45 @@ const PARAMS: &[ParamSpec] = &[
 ];
 
 const GUIDE: &[GuidedStep] = &[
-    GuidedStep {
-        action: "Run the defaults: 900 rps onto 10 servers of 10 ms each.",
-        watch: "Utilisation and the p99 latency.",
-        predict: "Servers are 90 % busy. Is the wait in the queue closer to 1 ms or to 10 ms?",
-        answer: "About 6.7 ms on average: at 90 % busy, most requests already queue, as Erlang C predicts.",
-    },
-    GuidedStep {
-        action: "Lower arrival_rps to 500.",
-        watch: "Queue length and p99.",
-        predict: "Half the load: half the wait?",
-        answer: "Far less than half: at 50 % busy the queue is nearly always empty and the wait falls about a hundredfold.",
-    },
-    GuidedStep {
-        action: "Raise arrival_rps to 980.",
-        watch: "p99 latency and queue length.",
-        predict: "Only 9 % more load than the default. How much more waiting?",
-        answer: "Several times more: the wait grows like 1 / (1 − utilisation), so the last few percent cost the most.",
-    },
-    GuidedStep {
-        action: "Set service_dist to constant at 900 rps.",
-        watch: "Mean wait.",
-        predict: "Same mean service time, no randomness in it. Same wait?",
-        answer: "About half the wait: variability, not only load, makes queues (M/D/c against M/M/c).",
-    },
+    GuidedStep::new(
+        "Press Play with the defaults: 900 requests a second onto 10 servers of 10 ms each.",
+        "Busy servers and the mean wait.",
+        "The servers are 90 % busy. How long does a request wait in the queue, on average?",
+        "About 6.7 ms on average: at 90 % busy most requests already queue, as Erlang C predicts.",
+        1800.0,
+    )
+    .choices(&["No wait: a tenth of the capacity is spare", "About 1 ms", "About 7 ms", "Over 50 ms"], 2)
+    .expect("mean_wait_ms", 5.0, 8.5),
+    GuidedStep::new(
+        "Set Arrival rate to 500 rps.",
+        "The mean wait and the queue length.",
+        "Half the load. What happens to the wait?",
+        "Far more than half: at 50 % busy the queue is nearly always empty, and the wait falls to hundredths of a millisecond.",
+        1800.0,
+    )
+    .choices(&["It halves, to about 3 ms", "It falls a hundredfold or more", "It stays about the same"], 1)
+    .set(&[("arrival_rps", "500")])
+    .expect("mean_wait_ms", 0.0, 0.2),
+    GuidedStep::new(
+        "Set Arrival rate to 980 rps.",
+        "The mean wait and the p99 latency.",
+        "Only 9 % more load than the default. What happens to the wait?",
+        "Several times more: the wait grows like 1 / (1 − utilisation), so the last few percent of capacity cost the most.",
+        3600.0,
+    )
+    .choices(&["It grows by about 9 %", "It about doubles", "It grows about sevenfold"], 2)
+    .set(&[("arrival_rps", "980")])
+    .expect("mean_wait_ms", 25.0, 90.0),
+    GuidedStep::new(
+        "Set Service-time shape to constant, with Arrival rate back at 900 rps.",
+        "The mean wait.",
+        "The same mean service time with no randomness in it. What happens to the wait?",
+        "About half the wait: variability, not only load, makes queues (M/D/c against M/M/c).",
+        1800.0,
+    )
+    .choices(&["It stays the same", "It about halves", "It disappears"], 1)
+    .set(&[("service_dist", "constant")])
+    .expect("mean_wait_ms", 2.5, 4.5),
 ];
 
 fn charts() -> Vec<ChartSpec> {

@@ -45,9 +45,10 @@ use crate::sim::{
 use super::figures::{
     bucket_at, outcome_names, peak_between, series_max, share_between, sum_between,
 };
+use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
-use super::schema::{line, ChartSpec, GuidedStep, ParamSpec, SeriesExpr};
+use super::schema::{line, ChartSpec, ParamSpec, SeriesExpr};
 use super::Scenario;
 
 const FAILOVER_S: u64 = 60;
@@ -72,36 +73,55 @@ const PARAMS: &[ParamSpec] = &[
 ];
 
 const GUIDE: &[GuidedStep] = &[
-    GuidedStep {
-        action: "Run the defaults: retries after a fixed 1 s, 3 attempts. At 60 s the provider fails over and drops every connection.",
-        watch: "Offered load against load on the provider, around 61 s and 62 s.",
-        predict: "About 300 charges failed in one instant. When do they come back?",
-        answer: "All together, exactly 1 s later: a spike of three times the offered load in a tenth of a second. The standby cannot take it, most are refused again, and come back once more at 62 s: synchronised waves, and a few seconds of failed checkouts after the failover.",
-    },
-    GuidedStep {
-        action: "Set retry to backoff_jitter.",
-        watch: "The same moment on the load chart, and the success rate.",
-        predict: "The same 300 retries. Same spike?",
-        answer: "No spike: each waits a random 1–2 s, so they arrive spread over a second, at about 1.2 times the offered load, and the standby absorbs them. Every one succeeds; recovery is immediate.",
-    },
-    GuidedStep {
-        action: "Keep backoff_jitter and watch the outage at 120 s.",
-        watch: "Load on the provider and retries in flight.",
-        predict: "The provider refuses everything for 20 s. Does jitter help now?",
-        answer: "No: jitter spreads retries, it does not remove them. Every checkout tries three times, so a dead provider gets about three times the load. max_attempts is the only bound.",
-    },
-    GuidedStep {
-        action: "Turn circuit_breaker on.",
-        watch: "The breaker band and the load on the provider during the outage.",
-        predict: "What reaches the provider while the breaker is open?",
-        answer: "Nothing: attempts and their retries fail at once in the gateway. Every 5 s ten probes test the provider; when it is back, they succeed and the breaker closes.",
-    },
-    GuidedStep {
-        action: "Look at double charges, then turn idempotency_key on.",
-        watch: "Double charges.",
-        predict: "A retry of a charge whose answer was lost: does the customer pay twice?",
-        answer: "Without a key, yes: every lost answer is retried and charged again, about one checkout in a hundred. With the key, the provider recognises the repeat and answers with the first result: zero double charges.",
-    },
+    GuidedStep::new(
+        "Press Play with the defaults: a Retry after a fixed 1 s, 3 Max attempts. At 60 s the provider fails over and drops every connection.",
+        "Offered load against load on the provider, around 61 s and 62 s.",
+        "About 300 charges failed in one instant. When do they come back?",
+        "All together, exactly 1 s later: a spike of about three times the offered load in a tenth of a second. The standby cannot take it, most are refused again and come back once more at 62 s: synchronised waves.",
+        180.0,
+    )
+    .choices(&["Spread over the next minute", "All together, exactly 1 s later", "Never"], 1)
+    .expect("provider_peak_load_ratio", 2.0, 5.0),
+    GuidedStep::new(
+        "Set Retry to backoff_jitter.",
+        "The same moment on the load chart, and the success rate.",
+        "The same 300 retries. The same spike?",
+        "No spike: each waits a random 1 to 2 s, so they arrive spread over a second, at about 1.2 times the offered load, and the standby absorbs them. Recovery is immediate.",
+        180.0,
+    )
+    .choices(&["The same spike, 1 s later", "No spike: about 1.2 times the offered load", "No retries at all"], 1)
+    .set(&[("retry", "backoff_jitter")])
+    .expect("provider_peak_load_ratio", 0.9, 1.7),
+    GuidedStep::new(
+        "Keep Retry at backoff_jitter and watch the outage at 120 s.",
+        "Load on the provider and retries in flight.",
+        "The provider refuses everything for 20 s. Does jitter help now?",
+        "No: jitter spreads retries, it does not remove them. Every checkout tries three times, so a dead provider gets about three times the load. Max attempts is the only bound.",
+        180.0,
+    )
+    .choices(&["Yes: the load stays at the offered load", "No: a dead provider still gets about three times the load", "The retries stop by themselves"], 1)
+    .set(&[("retry", "backoff_jitter")])
+    .expect("outage_load_ratio", 2.3, 3.3),
+    GuidedStep::new(
+        "Turn the Circuit breaker on, with Retry at backoff_jitter.",
+        "The breaker band and the load on the provider during the outage.",
+        "What reaches the provider while the breaker is open?",
+        "Almost nothing: attempts and their retries fail at once in the gateway. Every 5 s ten probes test the provider; when it is back, they succeed and the breaker closes.",
+        180.0,
+    )
+    .choices(&["Every retry, as before", "Almost nothing: only the breaker's probes", "Exactly the offered load"], 1)
+    .set(&[("retry", "backoff_jitter"), ("circuit_breaker", "on")])
+    .expect("outage_load_ratio", 0.0, 0.5),
+    GuidedStep::new(
+        "Turn the Idempotency key on.",
+        "Double charges.",
+        "A retry of a charge whose answer was lost: does the customer pay twice?",
+        "Not any more. Without a key every lost answer is retried and charged again, about one checkout in a hundred; with the key the provider recognises the repeat and answers with the first result: zero double charges.",
+        180.0,
+    )
+    .choices(&["Yes: about one checkout in a hundred", "No: the provider answers the repeat with the first result", "Only with a fixed retry"], 1)
+    .set(&[("idempotency_key", "on")])
+    .expect("double_charges", 0.0, 0.0),
 ];
 
 fn charts() -> Vec<ChartSpec> {

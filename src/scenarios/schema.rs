@@ -355,15 +355,6 @@ pub enum SeriesExpr {
     State(String, &'static [(i32, &'static str)]),
 }
 
-/// A step of the guided tour: what to do, what to watch, a question, the answer.
-#[derive(Clone, Debug, PartialEq)]
-pub struct GuidedStep {
-    pub action: &'static str,
-    pub watch: &'static str,
-    pub predict: &'static str,
-    pub answer: &'static str,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -36,9 +36,10 @@ use crate::sim::{
     ServiceSpec, Step, World, WorldConfig, MS, SEC,
 };
 
+use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
-use super::schema::{line, ChartSpec, GuidedStep, ParamSpec, SeriesExpr};
+use super::schema::{line, ChartSpec, ParamSpec, SeriesExpr};
 use super::Scenario;
 
 const PARAMS: &[ParamSpec] = &[
@@ -61,30 +62,45 @@ const PARAMS: &[ParamSpec] = &[
 ];
 
 const GUIDE: &[GuidedStep] = &[
-    GuidedStep {
-        action: "Run the defaults: no index on the telemetry table.",
-        watch: "Database CPU and the telemetry query's p50.",
-        predict: "Each query reads 100 million rows. How busy is the 16-core server, and how long does one query take?",
-        answer: "About 95 % CPU and a p50 near 2 s: each scan needs 1.5 s of CPU and shares the 16 cores with a dozen other scans and the rest of the app, and dashboards start timing out.",
-    },
-    GuidedStep {
-        action: "Set index to status.",
-        watch: "Rows read per query and the CPU.",
-        predict: "The index narrows the rows to one status. Good enough?",
-        answer: "Better but not good: 200,000 rows fetched one by one through the index, about 400 ms a query and some 40 % of the CPU.",
-    },
-    GuidedStep {
-        action: "Set index to status_timestamp.",
-        watch: "The CPU line and the p50.",
-        predict: "Both filter columns are now in the index. What happens to the CPU?",
-        answer: "It falls at once to about 20 % (the rest of the app) and the query takes about 5 ms: a seek plus a couple of thousand rows.",
-    },
-    GuidedStep {
-        action: "Set index back to none and partitioning to monthly.",
-        watch: "Rows read per query.",
-        predict: "No index, but the table is split by month and the query only wants the last 3 days.",
-        answer: "Only the newest partition is scanned (about 4 million rows): tens of ms instead of seconds, no index needed.",
-    },
+    GuidedStep::new(
+        "Press Play with the defaults: no Index on the telemetry table.",
+        "Database CPU and the telemetry query's p50.",
+        "Each query reads 100 million rows. How long does one take?",
+        "About 95 % CPU and a p50 near 2 s: each scan needs 1.5 s of CPU and shares the 16 cores with a dozen other scans and the rest of the app, and dashboards start timing out.",
+        900.0,
+    )
+    .choices(&["About 5 ms", "About 400 ms", "About 2 s, with the CPU near 95 %"], 2)
+    .expect("query_p50_ms", 1500.0, 3200.0),
+    GuidedStep::new(
+        "Set Index to status.",
+        "Rows read per query and the query's p50.",
+        "The index narrows the rows to one status. Good enough?",
+        "Better but not good: 200,000 rows fetched one by one through the index, about 400 ms a query and some 40 % of the CPU.",
+        900.0,
+    )
+    .choices(&["Yes: a few ms, as indexes are", "Better, not good: hundreds of ms", "No change"], 1)
+    .set(&[("index", "status")])
+    .expect("query_p50_ms", 200.0, 700.0),
+    GuidedStep::new(
+        "Set Index to status_timestamp.",
+        "The CPU line and the p50.",
+        "Both filter columns are now in the index. What happens to the CPU?",
+        "It falls at once to about 20 % (the rest of the app) and the query takes about 5 ms: a seek plus a couple of thousand rows.",
+        900.0,
+    )
+    .choices(&["It stays near 95 %", "It falls to about 20 %, the rest of the app", "It falls to zero"], 1)
+    .set(&[("index", "status_timestamp")])
+    .expect("db_cpu", 0.12, 0.3),
+    GuidedStep::new(
+        "Set Index back to none and Partitioning to monthly.",
+        "Rows read per query.",
+        "No index, but the table is split by month and the query only wants the last 3 days. How many rows does it read?",
+        "Only the newest partition is scanned, about 4 million rows: tens of ms instead of seconds, no index needed.",
+        900.0,
+    )
+    .choices(&["All 100 million", "Only the newest month, about 4 million", "None"], 1)
+    .set(&[("partitioning", "monthly")])
+    .expect("rows_read_per_query", 2_000_000.0, 6_000_000.0),
 ];
 
 fn charts() -> Vec<ChartSpec> {

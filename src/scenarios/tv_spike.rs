@@ -49,9 +49,10 @@ use crate::sim::{
 };
 
 use super::figures;
+use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
-use super::schema::{line, ChartSpec, GuidedStep, ParamSpec, SeriesExpr};
+use super::schema::{line, ChartSpec, ParamSpec, SeriesExpr};
 use super::Scenario;
 
 const BASE_RPS: f64 = 6.0;
@@ -80,36 +81,45 @@ const PARAMS: &[ParamSpec] = &[
 ];
 
 const GUIDE: &[GuidedStep] = &[
-    GuidedStep {
-        action: "Run the defaults: the broadcast at t = 300 s brings 50× the traffic within 30 s.",
-        watch: "Ready pods, error rate and the database-connection queue.",
-        predict: "The autoscaler reacts within 15 s. How long is the site in trouble?",
-        answer: "About three and a half minutes: the autoscaler asks for 12 pods within 75 s, but they need 180 s to start; meanwhile two pods' connection pools queue every thread and three visitors in four get an error.",
-    },
-    GuidedStep {
-        action: "Turn load_shedding on and run again.",
-        watch: "DB calls per second and the features band.",
-        predict: "What happens to the database calls when the widget goes?",
-        answer: "They fall by over 90 %: the home page comes from the CDN and the other pages skip the recommendation queries. Errors stay near zero, and the autoscaler still sees the whole traffic at the CDN.",
-    },
-    GuidedStep {
-        action: "Keep watching the features band after the new pods are ready.",
-        watch: "When the widget comes back, and the DB calls then.",
-        predict: "Who turns the widget back on, and when?",
-        answer: "The flag controller, about five minutes after the broadcast: once no pod is still starting, the ready pods are enough for the traffic at the CDN, and the queues have stayed short for a minute. The database then takes the full load, which it was always big enough for.",
-    },
-    GuidedStep {
-        action: "Turn hpa off with load_shedding on.",
-        watch: "The features band.",
-        predict: "Does the widget come back?",
-        answer: "No: shedding buys time, but only more capacity ends it. With two pods the site stays degraded for as long as the traffic lasts.",
-    },
-    GuidedStep {
-        action: "Turn load_shedding off and scheduled_prewarm on.",
-        watch: "Ready pods before the broadcast, and the error rate.",
-        predict: "What does knowing the broadcast time buy?",
-        answer: "Everything: twelve pods are ready a minute before the spike, so there is no error burst at all and the widget never has to go.",
-    },
+    GuidedStep::new(
+        "Press Play with the defaults: the broadcast at 300 s brings 50 times the traffic within 30 s.",
+        "Ready pods, the error rate and the database-connection queue.",
+        "The autoscaler reacts within 15 s. How much of the first five minutes goes wrong?",
+        "About half: the autoscaler asks for 12 pods within 75 s, but they need 180 s to start; meanwhile two pods' connection pools queue every thread and many visitors get an error.",
+        900.0,
+    )
+    .choices(&["Almost nothing: 15 s is quick", "About half of all requests fail", "Everything, for the whole broadcast"], 1)
+    .expect("error_rate_first_5min", 0.35, 0.75),
+    GuidedStep::new(
+        "Turn Load shedding on.",
+        "Database calls per second and the features band.",
+        "What happens to the database calls when the widget goes?",
+        "They fall by over 90 %: the home page comes from the CDN and the other pages skip the recommendation queries. Errors stay near zero, and the autoscaler still sees the whole traffic at the CDN.",
+        900.0,
+    )
+    .choices(&["They fall by over 90 %", "They stay the same", "They double"], 0)
+    .set(&[("load_shedding", "on")])
+    .expect("db_calls_per_s_peak", 0.0, 60.0),
+    GuidedStep::new(
+        "Keep Load shedding on and watch the features band once the new pods are ready.",
+        "When the widget comes back, and the database calls then.",
+        "Who turns the widget back on, and when?",
+        "The flag controller, about five minutes after the broadcast: once no pod is still starting, the ready pods are enough for the traffic at the CDN, and the queues have stayed short for a minute.",
+        900.0,
+    )
+    .choices(&["Nobody: an operator must", "The flag controller, about five minutes after the broadcast", "It never went off"], 1)
+    .set(&[("load_shedding", "on")])
+    .expect("widget_restored_s", 200.0, 450.0),
+    GuidedStep::new(
+        "Turn Load shedding off and Scheduled pre-warm on.",
+        "Ready pods before the broadcast, and the error rate.",
+        "What does knowing the broadcast time buy?",
+        "Everything: twelve pods are ready a minute before the spike, so there is no error burst at all and the widget never has to go.",
+        900.0,
+    )
+    .choices(&["Nothing: the autoscaler was fast enough", "Everything: no error burst at all", "Half the errors"], 1)
+    .set(&[("scheduled_prewarm", "on")])
+    .expect("error_rate_first_5min", 0.0, 0.02),
 ];
 
 fn charts() -> Vec<ChartSpec> {

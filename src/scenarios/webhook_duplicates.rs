@@ -23,9 +23,10 @@ use crate::sim::{
     ServiceId, ServiceSpec, Step, TableId, TimedId, World, WorldConfig, HOUR, MS, SEC,
 };
 
+use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
-use super::schema::{line, ChartSpec, GuidedStep, ParamSpec, SeriesExpr};
+use super::schema::{line, ChartSpec, ParamSpec, SeriesExpr};
 use super::Scenario;
 
 /// Real events per second.
@@ -40,36 +41,55 @@ const PARAMS: &[ParamSpec] = &[
 ];
 
 const GUIDE: &[GuidedStep] = &[
-    GuidedStep {
-        action: "Run the defaults: no deduplication, 5 % of our 200 OKs lost.",
-        watch: "Duplicates against redeliveries.",
-        predict: "How many duplicate ledger entries for each redelivery?",
-        answer: "One each: we had already booked every event whose acknowledgement was lost, so every redelivery books it again. Duplicates ≈ redeliveries.",
-    },
-    GuidedStep {
-        action: "Set dedupe to redis_setnx.",
-        watch: "Duplicates, and 200 OKs to redeliveries.",
-        predict: "Does the provider stop re-sending?",
-        answer: "Duplicates drop to zero and every redelivery is answered 200 at once, so the provider stops. It re-sends as often as before — only our ledger changed.",
-    },
-    GuidedStep {
-        action: "Keep redis_setnx and set redis_restart to 21600 (6 h).",
-        watch: "Duplicates after the restart.",
-        predict: "Redis forgets every key at 6 h. Which events slip through?",
-        answer: "Those delivered in the hours before the restart whose redelivery comes after it: a burst of duplicates. Volatile memory is not a ledger.",
-    },
-    GuidedStep {
-        action: "Turn the restart off and set redis_ttl_h to 1.",
-        watch: "Duplicates.",
-        predict: "The provider re-sends after up to 4 hours. What does a 1-hour TTL remember?",
-        answer: "Only the first redelivery, sometimes: later ones find the key expired and book the payment again.",
-    },
-    GuidedStep {
-        action: "Set dedupe to db_unique, with a restart and a short TTL.",
-        watch: "Duplicates and 200 OKs.",
-        predict: "Anything left to go wrong?",
-        answer: "Zero duplicates in every case: the unique constraint lives in the same durable database, in the same transaction as the ledger row. A violation means already processed, and is answered 200.",
-    },
+    GuidedStep::new(
+        "Press Play with the defaults: no Deduplication, 5 % of our 200 OKs lost.",
+        "Duplicates against redeliveries.",
+        "How many duplicate ledger entries for each redelivery?",
+        "One each: we had already booked every event whose acknowledgement was lost, so every redelivery books it again. Duplicates equal redeliveries.",
+        43_200.0,
+    )
+    .choices(&["None: the provider only re-sends failures", "One each", "Two each"], 1)
+    .expect("duplicates", 35_000.0, 50_000.0),
+    GuidedStep::new(
+        "Set Deduplication to redis_setnx.",
+        "Duplicates, and 200 OKs to redeliveries.",
+        "Does the provider stop re-sending?",
+        "It re-sends as often as before, but every redelivery is answered 200 at once and duplicates drop to zero: only our ledger changed.",
+        43_200.0,
+    )
+    .choices(&["Yes: it stops", "No: it re-sends as often, and every repeat is answered 200 at once", "It re-sends more"], 1)
+    .set(&[("dedupe", "redis_setnx")])
+    .expect("duplicates", 0.0, 0.0),
+    GuidedStep::new(
+        "Keep Deduplication at redis_setnx and set Redis restart to 21600 s (6 h).",
+        "Duplicates after the restart.",
+        "Redis forgets every key at 6 h. Do duplicates come back?",
+        "A burst of duplicates: events delivered in the hours before the restart whose redelivery comes after it. Volatile memory is not a ledger.",
+        43_200.0,
+    )
+    .choices(&["No: Redis saved them", "Yes: a burst, from events whose redelivery comes after the restart", "Every event is booked twice from then on"], 1)
+    .set(&[("dedupe", "redis_setnx"), ("redis_restart", "21600")])
+    .expect("duplicates", 1000.0, 6000.0),
+    GuidedStep::new(
+        "Keep Deduplication at redis_setnx, no Redis restart, and set Redis key TTL to 1 h.",
+        "Duplicates.",
+        "The provider re-sends after up to 4 hours. What does a 1-hour TTL remember?",
+        "Only the early redeliveries: later ones find the key expired and book the payment again.",
+        43_200.0,
+    )
+    .choices(&["Every event", "Only the early redeliveries", "Nothing"], 1)
+    .set(&[("dedupe", "redis_setnx"), ("redis_ttl_h", "1")])
+    .expect("duplicates", 1000.0, 50_000.0),
+    GuidedStep::new(
+        "Set Deduplication to db_unique, with Redis restart at 21600 s and a Redis key TTL of 1 h.",
+        "Duplicates and 200 OKs.",
+        "Anything left to go wrong?",
+        "Zero duplicates in every case: the unique constraint lives in the same durable database, in the same transaction as the ledger row. A violation means already processed, and is answered 200.",
+        43_200.0,
+    )
+    .choices(&["The restart lets some through", "Nothing: zero duplicates", "The short TTL lets some through"], 1)
+    .set(&[("dedupe", "db_unique"), ("redis_restart", "21600"), ("redis_ttl_h", "1")])
+    .expect("duplicates", 0.0, 0.0),
 ];
 
 fn charts() -> Vec<ChartSpec> {

@@ -127,6 +127,7 @@ impl Lab {
                 params: s.default_params(),
                 changes: Vec::new(),
                 t_us: None,
+                view: link::View::default(),
             }
         });
         let t_us = state.t_us.filter(|t| *t > 0);
