@@ -9,6 +9,7 @@ use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::{FontDesc, FontFamily, FontStyle};
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
@@ -79,6 +80,13 @@ fn band_runs(
 
 const FONT: &str = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif";
 
+/// The chart font at `size` device pixels. Named as a family directly: plotters'
+/// `From<&str>` lower-cases the name to look for "serif" and so on, which pulls
+/// the Unicode case tables into the page.
+fn font_at(size: f64) -> FontDesc<'static> {
+    FontDesc::new(FontFamily::Name(FONT), size, FontStyle::Normal)
+}
+
 type Area = DrawingArea<CanvasBackend, Shift>;
 
 /// Draws `plot` on `canvas` (whose backing store is already sized).
@@ -96,7 +104,7 @@ pub fn draw(
     // Text and the room for it follow the page's font size (bigger on a projector).
     let text_scale = dpr * (theme.rem_px / 16.0).clamp(0.9, 1.4);
     let tx = |v: f64| (v * text_scale).round() as i32;
-    let font = |size: f64| (FONT, size * text_scale).into_font();
+    let font = |size: f64| font_at(size * text_scale);
 
     // The time axis is in a unit that suits the span (s, min, h, d), so that
     // plotters picks round ticks in that unit.
@@ -296,8 +304,7 @@ fn draw_markers(
         ))
         .map_err(err)?;
         let colour = if m.planned { theme.muted } else { theme.text };
-        let text = (FONT, font_px)
-            .into_font()
+        let text = font_at(font_px)
             .color(&colour)
             .pos(Pos::new(HPos::Left, VPos::Top));
         root.draw(&Text::new(
