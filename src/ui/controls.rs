@@ -8,7 +8,7 @@
 use leptos::prelude::*;
 
 use super::lab::Lab;
-use crate::scenarios::schema::format_number;
+use crate::scenarios::schema::{format_number, parse_decimal};
 use crate::scenarios::{ParamKind, ParamSpec, Params, Value};
 
 /// Slider resolution.
@@ -173,10 +173,10 @@ fn number(
                 aria-valuetext=move || shown().map(|x| format!("{} {}", format_number(x), spec.unit)).unwrap_or("off".into())
                 disabled=is_off
                 prop:value=move || shown().map_or(0.0, |x| scale.position_of(x)).to_string()
-                on:input=move |ev| draft.set(event_target_value(&ev).parse().ok().map(|p| scale.value_at(p)))
+                on:input=move |ev| draft.set(parse_decimal(&event_target_value(&ev)).map(|p| scale.value_at(p)))
                 on:change=move |ev| {
                     draft.set(None);
-                    if let Ok(p) = event_target_value(&ev).parse::<f64>() {
+                    if let Some(p) = parse_decimal(&event_target_value(&ev)) {
                         apply(Value::Number(scale.value_at(p)));
                     }
                 } />

@@ -6,6 +6,8 @@ use std::cell::RefCell;
 
 use plotters::style::RGBColor;
 
+use crate::scenarios::schema::parse_decimal;
+
 /// Line colours, in series order, when the stylesheet says nothing.
 const LINES_LIGHT: [&str; 7] = [
     "#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000",
@@ -75,7 +77,7 @@ fn read(dark: bool) -> Theme {
     let rem_px = style
         .as_ref()
         .and_then(|s| s.get_property_value("font-size").ok())
-        .and_then(|v| v.trim().trim_end_matches("px").parse::<f64>().ok())
+        .and_then(|v| parse_decimal(v.trim().trim_end_matches("px")))
         .filter(|px| px.is_finite() && *px > 0.0)
         .unwrap_or(16.0);
     Theme {

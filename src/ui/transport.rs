@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use super::format;
 use super::lab::{Lab, Speed};
+use crate::scenarios::schema::parse_decimal;
 use crate::sim::kernel::time::from_secs;
 
 /// Speeds offered, simulated seconds per wall second (plus the scenario's own).
@@ -99,7 +100,7 @@ pub fn Transport() -> impl IntoView {
                 <select id="lab-speed" aria-describedby="lab-seed-help" prop:value=speed_value
                     on:change=move |ev| {
                         let v = event_target_value(&ev);
-                        lab.speed.set(v.parse().map_or(Speed::Max, Speed::Times));
+                        lab.speed.set(parse_decimal(&v).map_or(Speed::Max, Speed::Times));
                         super::perf::clear_frames();
                     }>
                     {speed_options}
