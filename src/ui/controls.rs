@@ -16,7 +16,7 @@ const STEPS: f64 = 1000.0;
 
 #[component]
 pub fn Controls() -> impl IntoView {
-    let lab = expect_context::<Lab>();
+    let lab = Lab::from_context();
     let params = Memo::new(move |_| lab.read(|r| r.params.clone()));
     let started = Memo::new(move |_| lab.read(|r| r.now() > 0));
     let list = move |advanced: bool| {
@@ -51,7 +51,7 @@ pub fn Controls() -> impl IntoView {
 
 #[component]
 fn Param(spec: &'static ParamSpec, params: Memo<Params>) -> impl IntoView {
-    let lab = expect_context::<Lab>();
+    let lab = Lab::from_context();
     let value = Memo::new(move |_| {
         params.with(|p| {
             p.iter()
@@ -116,7 +116,7 @@ fn number(
     id: String,
     help_id: String,
 ) -> impl IntoView {
-    let lab = expect_context::<Lab>();
+    let lab = Lab::from_context();
     let ParamKind::Number {
         min,
         max,

@@ -10,7 +10,7 @@ use super::lab::Lab;
 
 #[component]
 pub fn Headline() -> impl IntoView {
-    let lab = expect_context::<Lab>();
+    let lab = Lab::from_context();
     let figures = Memo::new(move |_| lab.read(|r| r.headline()));
     let names = Memo::new(move |_| figures.with(|f| f.iter().map(|(k, _)| *k).collect::<Vec<_>>()));
     view! {

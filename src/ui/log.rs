@@ -22,7 +22,7 @@ struct Row {
 
 #[component]
 pub fn EventLog() -> impl IntoView {
-    let lab = expect_context::<Lab>();
+    let lab = Lab::from_context();
     // (build, entries ever written): the rows change only when this does.
     let written = Memo::new(move |_| (lab.build.get(), lab.read(|r| r.world().log().written())));
     let rows = Memo::new(move |_| {

@@ -7,7 +7,7 @@ use super::lab::Lab;
 
 #[component]
 pub fn Problems() -> impl IntoView {
-    let lab = expect_context::<Lab>();
+    let lab = Lab::from_context();
     view! {
         <Show when=move || !lab.problems.with(|p| p.is_empty())>
             <section id="lab-problems" class="problems" role="alert" aria-labelledby="problems-h">

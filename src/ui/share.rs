@@ -17,7 +17,7 @@ const PLAYING_UPDATE_MS: f64 = 1_000.0;
 
 #[component]
 pub fn Share() -> impl IntoView {
-    let lab = expect_context::<Lab>();
+    let lab = Lab::from_context();
     let link = RwSignal::new(String::new());
     let status = RwSignal::new("");
     let copy = move |_| {

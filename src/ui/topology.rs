@@ -228,7 +228,7 @@ fn health_word(h: Health) -> &'static str {
 
 #[component]
 pub fn Topology() -> impl IntoView {
-    let lab = expect_context::<Lab>();
+    let lab = Lab::from_context();
     let shape = Memo::new(move |_| {
         lab.build.track();
         lab.peek(|r| layout(&r.world().topology()))

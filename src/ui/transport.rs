@@ -29,7 +29,7 @@ fn speeds(default: f64) -> Vec<f64> {
 
 #[component]
 pub fn Transport() -> impl IntoView {
-    let lab = expect_context::<Lab>();
+    let lab = Lab::from_context();
     let now = Memo::new(move |_| lab.read(|r| r.now()));
     let seed = Memo::new(move |_| lab.read(|r| r.seed));
     let duration = move || from_secs(lab.scenario.get().0.duration_s);
