@@ -15,6 +15,8 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 
+use super::dom::{set_attr, set_text, svg, with_text};
+
 use super::format;
 use super::lab::Lab;
 use crate::sim::{BreakerState, PolicyView, Topology};
@@ -234,9 +236,9 @@ pub fn Topology() -> impl IntoView {
         lab.peek(|r| layout(&r.world().topology()))
     });
     let state = Memo::new(move |_| lab.read(|r| live(&r.world().topology())));
-    // The boxes are drawn with plain DOM calls, once per layout, and only their
-    // live figures change afterwards: a view per box, with a reactive closure
-    // per figure, cost the page's wasm about 7 KB gzipped.
+    // The boxes are drawn with plain DOM calls (`dom`), once per layout, and
+    // only their live figures change afterwards: a view per box, with a
+    // reactive closure per figure, cost the page's wasm about 7 KB gzipped.
     let boxes = NodeRef::<leptos::svg::G>::new();
     let parts = StoredValue::new_local(Vec::<Part>::new());
     Effect::new(move |_| {
@@ -286,41 +288,6 @@ enum Part {
     },
 }
 
-const SVG_NS: &str = "http://www.w3.org/2000/svg";
-
-/// An SVG element with its attributes, appended to `parent`.
-fn svg(parent: &Element, tag: &str, attrs: &[(&str, &str)]) -> Element {
-    let el = document()
-        .create_element_ns(Some(SVG_NS), tag)
-        .expect("an SVG element");
-    for (k, v) in attrs {
-        let _ = el.set_attribute(k, v);
-    }
-    let _ = parent.append_child(&el);
-    el
-}
-
-/// An SVG element with text.
-fn svg_text(parent: &Element, tag: &str, attrs: &[(&str, &str)], text: &str) -> Element {
-    let el = svg(parent, tag, attrs);
-    el.set_text_content(Some(text));
-    el
-}
-
-/// Sets an element's text, touching the DOM only when it changed.
-fn set_text(el: &Element, text: &str) {
-    if el.text_content().as_deref() != Some(text) {
-        el.set_text_content(Some(text));
-    }
-}
-
-/// Sets an attribute, touching the DOM only when it changed.
-fn set_attr(el: &Element, name: &str, value: &str) {
-    if el.get_attribute(name).as_deref() != Some(value) {
-        let _ = el.set_attribute(name, value);
-    }
-}
-
 /// Draws the boxes and arrows of a layout into `g` (emptied first); returns
 /// the parts [`fill`] keeps up to date, clients first, then services.
 fn draw(g: &Element, l: &Layout) -> Vec<Part> {
@@ -367,10 +334,8 @@ fn draw(g: &Element, l: &Layout) -> Vec<Part> {
             "rect",
             &[("width", &box_w), ("height", &client_h), ("rx", "8")],
         );
-        svg_text(
-            &c,
-            "text",
-            &[("x", "12"), ("y", "19"), ("class", "name")],
+        with_text(
+            svg(&c, "text", &[("x", "12"), ("y", "19"), ("class", "name")]),
             name,
         );
         parts.push(Part::Client(svg(
@@ -390,16 +355,18 @@ fn draw(g: &Element, l: &Layout) -> Vec<Part> {
                 ("transform", &format!("translate({x},{y})")),
             ],
         );
-        svg_text(&group, "title", &[], name);
+        with_text(svg(&group, "title", &[]), name);
         svg(
             &group,
             "rect",
             &[("width", &box_w), ("height", &h.to_string()), ("rx", "8")],
         );
-        svg_text(
-            &group,
-            "text",
-            &[("x", "12"), ("y", "19"), ("class", "name")],
+        with_text(
+            svg(
+                &group,
+                "text",
+                &[("x", "12"), ("y", "19"), ("class", "name")],
+            ),
             name,
         );
         let state = svg(
@@ -524,10 +491,12 @@ fn fill(parts: &[Part], (rates, services): &(Vec<f64>, Vec<ServiceLive>)) {
                     badges.set_text_content(None);
                     for (i, b) in list.iter().enumerate() {
                         let sep = if i > 0 { " · " } else { "" };
-                        svg_text(
-                            badges,
-                            "tspan",
-                            &[("class", &format!("badge-{}", health_word(b.health)))],
+                        with_text(
+                            svg(
+                                badges,
+                                "tspan",
+                                &[("class", &format!("badge-{}", health_word(b.health)))],
+                            ),
                             &format!("{sep}{}", b.label),
                         );
                     }

@@ -1,0 +1,53 @@
+//! Plain DOM building, for the panels whose many small parts follow the run
+//! (the topology strip, the headline figures, the event log): each draws its
+//! elements once with these calls and then only writes what changed. A Leptos
+//! view with a reactive closure per figure instantiates the renderer for each
+//! one, which is most of what such a panel costs in the page's wasm.
+
+use leptos::prelude::document;
+use web_sys::Element;
+
+const SVG_NS: &str = "http://www.w3.org/2000/svg";
+
+fn add(parent: &Element, el: Option<Element>, attrs: &[(&str, &str)]) -> Element {
+    let el = el.expect("the document makes elements");
+    for (k, v) in attrs {
+        let _ = el.set_attribute(k, v);
+    }
+    let _ = parent.append_child(&el);
+    el
+}
+
+/// An HTML element with its attributes, appended to `parent`.
+pub fn html(parent: &Element, tag: &str, attrs: &[(&str, &str)]) -> Element {
+    add(parent, document().create_element(tag).ok(), attrs)
+}
+
+/// An SVG element with its attributes, appended to `parent`.
+pub fn svg(parent: &Element, tag: &str, attrs: &[(&str, &str)]) -> Element {
+    add(
+        parent,
+        document().create_element_ns(Some(SVG_NS), tag).ok(),
+        attrs,
+    )
+}
+
+/// `el` with `text` in it (as text, never markup).
+pub fn with_text(el: Element, text: &str) -> Element {
+    el.set_text_content(Some(text));
+    el
+}
+
+/// Sets an element's text, touching the DOM only when it changed.
+pub fn set_text(el: &Element, text: &str) {
+    if el.text_content().as_deref() != Some(text) {
+        el.set_text_content(Some(text));
+    }
+}
+
+/// Sets an attribute, touching the DOM only when it changed.
+pub fn set_attr(el: &Element, name: &str, value: &str) {
+    if el.get_attribute(name).as_deref() != Some(value) {
+        let _ = el.set_attribute(name, value);
+    }
+}
