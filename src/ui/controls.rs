@@ -5,8 +5,10 @@
 //! A number is applied when the person lets go of the slider or leaves the field
 //! (`change`), not on every movement, so a drag makes one timed change, not fifty.
 
+use leptos::html::{Div, Input, Select, P};
 use leptos::prelude::*;
 
+use super::dom::{set_attr, set_text};
 use super::lab::Lab;
 use crate::scenarios::schema::{format_number, parse_decimal};
 use crate::scenarios::{ParamKind, ParamSpec, Params, Value};
@@ -66,21 +68,45 @@ fn Param(spec: &'static ParamSpec, params: Memo<Params>) -> impl IntoView {
     };
     let id = format!("param-{}", spec.name);
     let help_id = format!("{id}-help");
+    // What follows the run (the value shown, "changed", the error) is written
+    // by one effect through these, rather than by a reactive closure per
+    // attribute: each such closure instantiates Leptos' renderer anew, and
+    // the toggles were the page's biggest panel in its wasm.
+    let (row, field, choice, message) = (
+        NodeRef::<Div>::new(),
+        NodeRef::<Input>::new(),
+        NodeRef::<Select>::new(),
+        NodeRef::<P>::new(),
+    );
+    Effect::new(move |_| {
+        let v = value.get();
+        if let Some(row) = row.get() {
+            let changed = v.as_ref().is_some_and(|v| *v != spec.default);
+            let _ = row.class_list().toggle_with_force("changed", changed);
+        }
+        if let Some(p) = message.get() {
+            error.with(|e| set_text(&p, e.as_deref().unwrap_or("")));
+        }
+        if let Some(input) = field.get() {
+            input.set_checked(v == Some(Value::Switch(true)));
+        }
+        if let Some(select) = choice.get() {
+            select.set_value(&v.map(|v| v.to_string()).unwrap_or_default());
+        }
+    });
     let control = match &spec.kind {
         ParamKind::Switch => view! {
-            <input type="checkbox" role="switch" id=id.clone() aria-describedby=help_id.clone()
-                prop:checked=move || value.get() == Some(Value::Switch(true))
+            <input type="checkbox" role="switch" id=id.clone() aria-describedby=help_id.clone() node_ref=field
                 on:change=move |ev| apply(Value::Switch(event_target_checked(&ev))) />
         }
         .into_any(),
         ParamKind::Choice(choices) => {
             let options = choices
                 .iter()
-                .map(|c| view! { <option value=*c selected=move || value.get() == Some(Value::Choice(c))>{*c}</option> })
+                .map(|c| view! { <option value=*c>{*c}</option> })
                 .collect_view();
             view! {
-                <select id=id.clone() aria-describedby=help_id.clone()
-                    prop:value=move || value.get().map(|v| v.to_string()).unwrap_or_default()
+                <select id=id.clone() aria-describedby=help_id.clone() node_ref=choice
                     on:change=move |ev| match spec.parse(&event_target_value(&ev)) {
                         Ok(v) => apply(v),
                         Err(e) => error.set(Some(e)),
@@ -94,16 +120,15 @@ fn Param(spec: &'static ParamSpec, params: Memo<Params>) -> impl IntoView {
             number(spec, value, error, id.clone(), help_id.clone()).into_any()
         }
     };
-    let changed = move || value.get().is_some_and(|v| v != spec.default);
     view! {
-        <div class="param" class:switch=matches!(spec.kind, ParamKind::Switch) class:changed=changed>
+        <div class="param" class:switch=matches!(spec.kind, ParamKind::Switch) node_ref=row>
             <label for=id>{spec.label}</label>
             {control}
             <p id=help_id class="help">
                 {spec.help} " " <span class="allowed">{format!("Allowed: {}; default {}.", spec.allowed(), spec.default)}</span>
                 {(!spec.live).then(|| view! { " " <strong class="build-only">"Set from the start: changing it restarts the run."</strong> })}
             </p>
-            <p class="error" role="alert">{move || error.get()}</p>
+            <p class="error" role="alert" node_ref=message></p>
         </div>
     }
 }
@@ -147,13 +172,37 @@ fn number(
     });
     // While the slider is dragged: the value it shows, not yet applied.
     let draft = RwSignal::new(None::<f64>);
-    let shown = move || draft.get().or_else(number_now);
-    let is_off = move || value.get() == Some(Value::Off);
+    let (range, exact, off) = (
+        NodeRef::<Input>::new(),
+        NodeRef::<Input>::new(),
+        NodeRef::<Input>::new(),
+    );
+    // The value shown, on the slider, in the field and in "off" (see Param).
+    Effect::new(move |_| {
+        let shown = draft.get().or_else(number_now);
+        let is_off = value.get() == Some(Value::Off);
+        if let Some(r) = range.get() {
+            let text = shown.map_or_else(
+                || "off".to_string(),
+                |x| format!("{} {}", format_number(x), spec.unit),
+            );
+            set_attr(&r, "aria-valuetext", &text);
+            r.set_disabled(is_off);
+            set_value(&r, &shown.map_or(0.0, |x| scale.position_of(x)).to_string());
+        }
+        if let Some(e) = exact.get() {
+            e.set_disabled(is_off);
+            set_value(&e, &shown.map(format_number).unwrap_or_default());
+        }
+        if let Some(o) = off.get() {
+            o.set_checked(is_off);
+        }
+    });
     let off_box = off_allowed.then(|| {
         let off_id = format!("{id}-off");
         view! {
             <span class="off">
-                <input type="checkbox" id=off_id.clone() prop:checked=is_off
+                <input type="checkbox" id=off_id.clone() node_ref=off
                     on:change=move |ev| {
                         if event_target_checked(&ev) {
                             if let Some(x) = number_now() { last.set(x); }
@@ -168,11 +217,8 @@ fn number(
     });
     view! {
         <div class="number">
-            <input type="range" id=format!("{id}-range") min="0" max=STEPS step="1"
+            <input type="range" id=format!("{id}-range") min="0" max=STEPS step="1" node_ref=range
                 aria-label=format!("{} (slider)", spec.label) aria-describedby=help_id.clone()
-                aria-valuetext=move || shown().map(|x| format!("{} {}", format_number(x), spec.unit)).unwrap_or("off".into())
-                disabled=is_off
-                prop:value=move || shown().map_or(0.0, |x| scale.position_of(x)).to_string()
                 on:input=move |ev| draft.set(parse_decimal(&event_target_value(&ev)).map(|p| scale.value_at(p)))
                 on:change=move |ev| {
                     draft.set(None);
@@ -181,10 +227,8 @@ fn number(
                     }
                 } />
             <span class="exact">
-                <input type="number" id=id inputmode="decimal" aria-describedby=help_id
+                <input type="number" id=id inputmode="decimal" aria-describedby=help_id node_ref=exact
                     min=min max=max step=if integer { "1" } else { "any" }
-                    disabled=is_off
-                    prop:value=move || shown().map(format_number).unwrap_or_default()
                     on:change=move |ev| match spec.parse(&event_target_value(&ev)) {
                         Ok(v) => apply(v),
                         Err(e) => error.set(Some(e)),
@@ -193,6 +237,13 @@ fn number(
                 {off_box}
             </span>
         </div>
+    }
+}
+
+/// An input's value, set only when it differs (so a caret in the field stays put).
+fn set_value(input: &web_sys::HtmlInputElement, value: &str) {
+    if input.value() != value {
+        input.set_value(value);
     }
 }
 
