@@ -86,9 +86,7 @@ pub fn EventLog() -> impl IntoView {
                 <h2 id="log-h">"Event log"</h2>
                 <span class="muted">{count}</span>
             </div>
-            <Show when=move || written.get().1 == 0>
-                <p class="muted empty">"Nothing has happened yet."</p>
-            </Show>
+            <p class="muted empty" hidden=move || written.get().1 != 0>"Nothing has happened yet."</p>
             <ol class="log-list" node_ref=list></ol>
         </section>
     }
