@@ -5,7 +5,9 @@
 //! one, which is most of what such a panel costs in the page's wasm.
 
 use leptos::prelude::document;
-use web_sys::Element;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, Event};
 
 const SVG_NS: &str = "http://www.w3.org/2000/svg";
 
@@ -50,4 +52,14 @@ pub fn set_attr(el: &Element, name: &str, value: &str) {
     if el.get_attribute(name).as_deref() != Some(value) {
         let _ = el.set_attribute(name, value);
     }
+}
+
+/// An event listener, kept alive as long as this value.
+pub type Listener = Closure<dyn FnMut(Event)>;
+
+/// Calls `f` on each `event` at `el`, for as long as the returned listener lives.
+pub fn listen(el: &Element, event: &str, f: impl FnMut(Event) + 'static) -> Listener {
+    let cb = Listener::new(f);
+    let _ = el.add_event_listener_with_callback(event, cb.as_ref().unchecked_ref());
+    cb
 }
