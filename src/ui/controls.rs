@@ -15,11 +15,10 @@ use std::rc::Rc;
 
 use leptos::html::{Details, Div};
 use leptos::prelude::*;
-use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Event, HtmlInputElement, HtmlSelectElement};
 
-use super::dom::{html, set_attr, set_text, with_text};
+use super::dom::{self, html, set_attr, set_text, with_text, Listener};
 use super::lab::Lab;
 use crate::scenarios::schema::{format_number, parse_decimal};
 use crate::scenarios::{ParamKind, ParamSpec, Params, Value};
@@ -79,9 +78,6 @@ pub fn Controls() -> impl IntoView {
         </section>
     }
 }
-
-/// An event listener, kept alive as long as its toggle.
-type Listener = Closure<dyn FnMut(Event)>;
 
 /// The elements of one toggle that follow its value.
 enum Field {
@@ -229,15 +225,14 @@ impl Toggle {
     /// The listeners: a toggle applies what the person chose.
     fn listen(self: &Rc<Self>) {
         let mut listeners = Vec::new();
+        // Each holds its toggle weakly: the toggle owns its listeners.
         let mut on = |el: &Element, event: &str, f: fn(&Toggle, &Event)| {
             let t = Rc::downgrade(self);
-            let cb = Listener::new(move |ev: Event| {
+            listeners.push(dom::listen(el, event, move |ev| {
                 if let Some(t) = t.upgrade() {
                     f(&t, &ev);
                 }
-            });
-            let _ = el.add_event_listener_with_callback(event, cb.as_ref().unchecked_ref());
-            listeners.push(cb);
+            }));
         };
         match &self.field {
             Field::Switch(input) => on(input, "change", |t, _| {

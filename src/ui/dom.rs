@@ -1,8 +1,10 @@
-//! Plain DOM building, for the panels whose many small parts follow the run
-//! (the topology strip, the headline figures, the event log): each draws its
-//! elements once with these calls and then only writes what changed. A Leptos
-//! view with a reactive closure per figure instantiates the renderer for each
-//! one, which is most of what such a panel costs in the page's wasm.
+//! Plain DOM building, for the panels made of many small parts that follow
+//! the run (the transport, the toggles, the headline figures, the topology
+//! strip, the event log): each builds its elements with these calls, listens
+//! with [`listen`], and has an effect write only what changed. As Leptos views,
+//! every attribute closure, button content and component instantiates the
+//! renderer for its own type, which was most of what these panels cost the
+//! page's wasm.
 
 use leptos::prelude::document;
 use wasm_bindgen::prelude::*;
