@@ -12,7 +12,9 @@ const { chromium } = require(join(process.cwd(), '.tools/node_modules/playwright
 
 const BASE = process.env.BASE_URL;
 const SECONDS = Number(process.env.SECONDS_PER_SCENARIO || 4);
-const BUDGET = { wasmGzipKB: 400, firstChartMs: 1000, frameP95Ms: 16 };
+// The wasm's budget in KiB, as printed here (scripts/wasm-size.sh holds it to
+// 300,000 bytes of `gzip -9`).
+const BUDGET = { wasmGzipKB: 300, firstChartMs: 1000, frameP95Ms: 16 };
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 

@@ -178,15 +178,15 @@ fn unescape(v: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-use crate::scenarios::schema::quote;
+use crate::scenarios::schema::{parse_decimal, quote};
 
 fn parse_secs(text: &str) -> Result<Micros, String> {
     let ok = !text.is_empty()
         && text.chars().all(|c| c.is_ascii_digit() || c == '.')
         && text.chars().any(|c| c.is_ascii_digit());
-    match text.parse::<f64>() {
-        Ok(x) if ok && x.is_finite() && x <= MAX_T_S => Ok(from_secs(x)),
-        Ok(x) if ok && x > MAX_T_S => Err(format!(
+    match parse_decimal(text) {
+        Some(x) if ok && x.is_finite() && x <= MAX_T_S => Ok(from_secs(x)),
+        Some(x) if ok && x > MAX_T_S => Err(format!(
             "{} simulated seconds is more than a link may ask for: at most {} (7 days)",
             quote(text),
             MAX_T_S as u64

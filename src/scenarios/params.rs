@@ -66,7 +66,7 @@ impl Params {
         match self.get(name) {
             Value::Number(x) => Some(*x),
             Value::Off => None,
-            v => panic!("parameter '{name}' is not a number: {v:?}"),
+            v => panic!("parameter '{name}' is not a number: {v}"),
         }
     }
 
@@ -80,7 +80,7 @@ impl Params {
     pub fn on(&self, name: &str) -> bool {
         match self.get(name) {
             Value::Switch(b) => *b,
-            v => panic!("parameter '{name}' is not a switch: {v:?}"),
+            v => panic!("parameter '{name}' is not a switch: {v}"),
         }
     }
 
@@ -88,7 +88,7 @@ impl Params {
     pub fn choice(&self, name: &str) -> &'static str {
         match self.get(name) {
             Value::Choice(c) => c,
-            v => panic!("parameter '{name}' is not a choice: {v:?}"),
+            v => panic!("parameter '{name}' is not a choice: {v}"),
         }
     }
 

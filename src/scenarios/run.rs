@@ -85,9 +85,11 @@ impl Run {
             }
             let c = c.clone();
             self.model.world_mut().step(c.at_us);
-            self.params
-                .set(&c.name, c.value.clone())
-                .expect("validated in new");
+            // Validated in `new`; a message in words, not the error's
+            // `Debug` (which costs the page the escaping tables).
+            if let Err(e) = self.params.set(&c.name, c.value.clone()) {
+                panic!("validated in new: {e}");
+            }
             self.model.apply(&self.params, &c.name);
             // "bulkhead on" for a switch, "timeout_ms = 2000" for the rest.
             let text = match c.value {

@@ -89,7 +89,7 @@ fn on_key(lab: Lab, e: &web_sys::KeyboardEvent) {
 /// that struggle.
 #[component]
 fn PerfReadout() -> impl IntoView {
-    let lab = expect_context::<Lab>();
+    let lab = Lab::from_context();
     let text = move || {
         let _ = lab.pace.get();
         match (lab.playing.get(), perf::quantiles(0.95)) {

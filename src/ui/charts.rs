@@ -32,7 +32,7 @@ const MIN_REDRAW_MS: f64 = 50.0;
 /// Every chart of the scenario, with the window switch.
 #[component]
 pub fn Charts() -> impl IntoView {
-    let lab = expect_context::<Lab>();
+    let lab = Lab::from_context();
     let markers = Memo::new(move |_| lab.read(markers_of));
     let sliding_label = move || {
         let s = lab.scenario.get().0;
@@ -77,7 +77,7 @@ pub fn Charts() -> impl IntoView {
 /// One chart: title, HTML legend, and the canvas.
 #[component]
 fn Chart(spec: ChartSpec, index: usize, markers: Memo<Vec<Marker>>) -> impl IntoView {
-    let lab = expect_context::<Lab>();
+    let lab = Lab::from_context();
     let canvas = NodeRef::<Canvas>::new();
     let size = RwSignal::new((0.0f64, 0.0f64));
     observe_size(canvas, size);

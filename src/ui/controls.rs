@@ -4,11 +4,23 @@
 //!
 //! A number is applied when the person lets go of the slider or leaves the field
 //! (`change`), not on every movement, so a drag makes one timed change, not fifty.
+//!
+//! The toggles are built with plain DOM calls (`dom`) when a scenario opens,
+//! and one effect writes every toggle's value when the run's parameters
+//! change: as Leptos views (a component per toggle, three kinds, a reactive
+//! closure per attribute) they were the page's biggest panel in its wasm.
 
+use std::cell::Cell;
+use std::rc::Rc;
+
+use leptos::html::{Details, Div};
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, Event, HtmlInputElement, HtmlSelectElement};
 
+use super::dom::{self, html, set_attr, set_text, with_text, Listener};
 use super::lab::Lab;
-use crate::scenarios::schema::format_number;
+use crate::scenarios::schema::{format_number, parse_decimal};
 use crate::scenarios::{ParamKind, ParamSpec, Params, Value};
 
 /// Slider resolution.
@@ -16,18 +28,38 @@ const STEPS: f64 = 1000.0;
 
 #[component]
 pub fn Controls() -> impl IntoView {
-    let lab = expect_context::<Lab>();
+    let lab = Lab::from_context();
     let params = Memo::new(move |_| lab.read(|r| r.params.clone()));
     let started = Memo::new(move |_| lab.read(|r| r.now() > 0));
-    let list = move |advanced: bool| {
+    let (basic, advanced, details) = (
+        NodeRef::<Div>::new(),
+        NodeRef::<Div>::new(),
+        NodeRef::<Details>::new(),
+    );
+    let toggles = StoredValue::new_local(Vec::<Rc<Toggle>>::new());
+    // The toggles of the scenario being run, built when it opens.
+    Effect::new(move |_| {
         let s = lab.scenario.get().0;
-        s.params
+        let (Some(basic), Some(advanced), Some(details)) =
+            (basic.get(), advanced.get(), details.get())
+        else {
+            return;
+        };
+        basic.set_text_content(None);
+        advanced.set_text_content(None);
+        details.set_hidden(!s.params.iter().any(|p| p.advanced));
+        let built = s
+            .params
             .iter()
-            .filter(|p| p.advanced == advanced)
-            .map(|spec| view! { <Param spec params /> })
-            .collect_view()
-    };
-    let has_advanced = move || lab.scenario.get().0.params.iter().any(|p| p.advanced);
+            .map(|spec| Toggle::build(if spec.advanced { &advanced } else { &basic }, spec, lab))
+            .collect();
+        toggles.set_value(built);
+        params.with_untracked(|p| toggles.with_value(|t| t.iter().for_each(|t| t.show(p))));
+    });
+    // Their values, whenever the run's parameters change.
+    Effect::new(move |_| {
+        params.with(|p| toggles.with_value(|t| t.iter().for_each(|t| t.show(p))));
+    });
     view! {
         <section class="controls" aria-labelledby="controls-h">
             <h2 id="controls-h">"Toggles"</h2>
@@ -38,161 +70,339 @@ pub fn Controls() -> impl IntoView {
                     "Before you press play, changes set the starting values."
                 }}
             </p>
-            {move || list(false)}
-            <Show when=has_advanced>
-                <details class="advanced">
-                    <summary>"Advanced"</summary>
-                    {move || list(true)}
-                </details>
-            </Show>
+            <div node_ref=basic></div>
+            <details class="advanced" node_ref=details>
+                <summary>"Advanced"</summary>
+                <div node_ref=advanced></div>
+            </details>
         </section>
     }
 }
 
-#[component]
-fn Param(spec: &'static ParamSpec, params: Memo<Params>) -> impl IntoView {
-    let lab = expect_context::<Lab>();
-    let value = Memo::new(move |_| {
-        params.with(|p| {
-            p.iter()
-                .find(|(s, _)| s.name == spec.name)
-                .map(|(_, v)| v.clone())
-        })
-    });
-    let error = RwSignal::new(None::<String>);
-    let apply = move |v: Value| match lab.set_param(spec.name, v) {
-        Ok(()) => error.set(None),
-        Err(e) => error.set(Some(e)),
-    };
-    let id = format!("param-{}", spec.name);
-    let help_id = format!("{id}-help");
-    let control = match &spec.kind {
-        ParamKind::Switch => view! {
-            <input type="checkbox" role="switch" id=id.clone() aria-describedby=help_id.clone()
-                prop:checked=move || value.get() == Some(Value::Switch(true))
-                on:change=move |ev| apply(Value::Switch(event_target_checked(&ev))) />
-        }
-        .into_any(),
-        ParamKind::Choice(choices) => {
-            let options = choices
-                .iter()
-                .map(|c| view! { <option value=*c selected=move || value.get() == Some(Value::Choice(c))>{*c}</option> })
-                .collect_view();
-            view! {
-                <select id=id.clone() aria-describedby=help_id.clone()
-                    prop:value=move || value.get().map(|v| v.to_string()).unwrap_or_default()
-                    on:change=move |ev| match spec.parse(&event_target_value(&ev)) {
-                        Ok(v) => apply(v),
-                        Err(e) => error.set(Some(e)),
-                    }>
-                    {options}
-                </select>
+/// The elements of one toggle that follow its value.
+enum Field {
+    Switch(HtmlInputElement),
+    Choice(HtmlSelectElement),
+    Number {
+        scale: Scale,
+        range: HtmlInputElement,
+        exact: HtmlInputElement,
+        off: Option<HtmlInputElement>,
+        /// While the slider is dragged: the value it shows, not yet applied.
+        draft: Cell<Option<f64>>,
+        /// The last number, to come back to when "off" is unticked.
+        last: Cell<f64>,
+    },
+}
+
+/// One toggle: its parameter, its elements, and the listeners it keeps alive.
+struct Toggle {
+    spec: &'static ParamSpec,
+    lab: Lab,
+    row: Element,
+    field: Field,
+    error: Element,
+    listeners: Cell<Vec<Listener>>,
+}
+
+impl Toggle {
+    /// `<div class="param">` with its label, control, help and error line,
+    /// appended to `parent`.
+    fn build(parent: &Element, spec: &'static ParamSpec, lab: Lab) -> Rc<Toggle> {
+        let id = format!("param-{}", spec.name);
+        let help_id = format!("{id}-help");
+        let class = match spec.kind {
+            ParamKind::Switch => "param switch",
+            _ => "param",
+        };
+        let row = html(parent, "div", &[("class", class)]);
+        with_text(html(&row, "label", &[("for", &id)]), spec.label);
+        let field = match &spec.kind {
+            ParamKind::Switch => Field::Switch(input(
+                &row,
+                &[
+                    ("type", "checkbox"),
+                    ("role", "switch"),
+                    ("id", &id),
+                    ("aria-describedby", &help_id),
+                ],
+            )),
+            ParamKind::Choice(choices) => {
+                let select = html(
+                    &row,
+                    "select",
+                    &[("id", &id), ("aria-describedby", &help_id)],
+                );
+                for c in choices.iter() {
+                    with_text(html(&select, "option", &[("value", c)]), c);
+                }
+                Field::Choice(select.unchecked_into())
             }
-            .into_any()
+            &ParamKind::Number {
+                min,
+                max,
+                integer,
+                off_allowed,
+            } => {
+                let number = html(&row, "div", &[("class", "number")]);
+                let range = input(
+                    &number,
+                    &[
+                        ("type", "range"),
+                        ("id", &format!("{id}-range")),
+                        ("min", "0"),
+                        ("max", &STEPS.to_string()),
+                        ("step", "1"),
+                        ("aria-label", &format!("{} (slider)", spec.label)),
+                        ("aria-describedby", &help_id),
+                    ],
+                );
+                let exact_box = html(&number, "span", &[("class", "exact")]);
+                let exact = input(
+                    &exact_box,
+                    &[
+                        ("type", "number"),
+                        ("id", &id),
+                        ("inputmode", "decimal"),
+                        ("aria-describedby", &help_id),
+                        ("min", &min.to_string()),
+                        ("max", &max.to_string()),
+                        ("step", if integer { "1" } else { "any" }),
+                    ],
+                );
+                with_text(html(&exact_box, "span", &[("class", "unit")]), spec.unit);
+                let off = off_allowed.then(|| {
+                    let off_id = format!("{id}-off");
+                    let span = html(&exact_box, "span", &[("class", "off")]);
+                    let off = input(&span, &[("type", "checkbox"), ("id", &off_id)]);
+                    with_text(html(&span, "label", &[("for", &off_id)]), "off");
+                    off
+                });
+                Field::Number {
+                    scale: Scale {
+                        min,
+                        max,
+                        integer,
+                        log: min > 0.0 && max / min >= 50.0,
+                    },
+                    range,
+                    exact,
+                    off,
+                    draft: Cell::new(None),
+                    last: Cell::new(match spec.default {
+                        Value::Number(x) => x,
+                        _ => min,
+                    }),
+                }
+            }
+        };
+        let help = html(&row, "p", &[("id", &help_id), ("class", "help")]);
+        let _ = help.append_with_str_2(spec.help, " ");
+        with_text(
+            html(&help, "span", &[("class", "allowed")]),
+            &format!("Allowed: {}; default {}.", spec.allowed(), spec.default),
+        );
+        if !spec.live {
+            let _ = help.append_with_str_1(" ");
+            with_text(
+                html(&help, "strong", &[("class", "build-only")]),
+                "Set from the start: changing it restarts the run.",
+            );
         }
-        ParamKind::Number { .. } => {
-            number(spec, value, error, id.clone(), help_id.clone()).into_any()
+        let error = html(&row, "p", &[("class", "error"), ("role", "alert")]);
+        let t = Rc::new(Toggle {
+            spec,
+            lab,
+            row,
+            field,
+            error,
+            listeners: Cell::new(Vec::new()),
+        });
+        t.listen();
+        t
+    }
+
+    /// The listeners: a toggle applies what the person chose.
+    fn listen(self: &Rc<Self>) {
+        let mut listeners = Vec::new();
+        // Each holds its toggle weakly: the toggle owns its listeners.
+        let mut on = |el: &Element, event: &str, f: fn(&Toggle, &Event)| {
+            let t = Rc::downgrade(self);
+            listeners.push(dom::listen(el, event, move |ev| {
+                if let Some(t) = t.upgrade() {
+                    f(&t, &ev);
+                }
+            }));
+        };
+        match &self.field {
+            Field::Switch(input) => on(input, "change", |t, _| {
+                if let Field::Switch(input) = &t.field {
+                    t.apply(Value::Switch(input.checked()));
+                }
+            }),
+            Field::Choice(select) => on(select, "change", |t, _| {
+                if let Field::Choice(select) = &t.field {
+                    t.apply_text(&select.value());
+                }
+            }),
+            Field::Number {
+                range, exact, off, ..
+            } => {
+                on(range, "input", |t, _| {
+                    if let Field::Number {
+                        range,
+                        scale,
+                        draft,
+                        ..
+                    } = &t.field
+                    {
+                        draft.set(parse_decimal(&range.value()).map(|p| scale.value_at(p)));
+                        t.show_now();
+                    }
+                });
+                on(range, "change", |t, _| {
+                    if let Field::Number {
+                        range,
+                        scale,
+                        draft,
+                        ..
+                    } = &t.field
+                    {
+                        draft.set(None);
+                        match parse_decimal(&range.value()) {
+                            Some(p) => t.apply(Value::Number(scale.value_at(p))),
+                            None => t.show_now(),
+                        }
+                    }
+                });
+                on(exact, "change", |t, _| {
+                    if let Field::Number { exact, .. } = &t.field {
+                        t.apply_text(&exact.value());
+                    }
+                });
+                if let Some(off) = off {
+                    on(off, "change", |t, _| {
+                        if let Field::Number {
+                            off: Some(off),
+                            last,
+                            ..
+                        } = &t.field
+                        {
+                            if off.checked() {
+                                if let Some(x) = t.number() {
+                                    last.set(x);
+                                }
+                                t.apply(Value::Off)
+                            } else {
+                                t.apply(Value::Number(last.get()))
+                            }
+                        }
+                    });
+                }
+            }
         }
-    };
-    let changed = move || value.get().is_some_and(|v| v != spec.default);
-    view! {
-        <div class="param" class:switch=matches!(spec.kind, ParamKind::Switch) class:changed=changed>
-            <label for=id>{spec.label}</label>
-            {control}
-            <p id=help_id class="help">
-                {spec.help} " " <span class="allowed">{format!("Allowed: {}; default {}.", spec.allowed(), spec.default)}</span>
-                {(!spec.live).then(|| view! { " " <strong class="build-only">"Set from the start: changing it restarts the run."</strong> })}
-            </p>
-            <p class="error" role="alert">{move || error.get()}</p>
-        </div>
+        self.listeners.set(listeners);
+    }
+
+    fn apply(&self, v: Value) {
+        let result = self.lab.set_param(self.spec.name, v);
+        self.error(result);
+    }
+
+    /// Applies a value typed or picked as text (refused with a message when
+    /// it is not allowed).
+    fn apply_text(&self, text: &str) {
+        match self.spec.parse(text) {
+            Ok(v) => self.apply(v),
+            Err(e) => self.error(Err(e)),
+        }
+    }
+
+    fn error(&self, result: Result<(), String>) {
+        set_text(&self.error, result.err().as_deref().unwrap_or(""));
+    }
+
+    /// The run's current value of this parameter.
+    fn value(&self) -> Option<Value> {
+        self.lab.peek(|r| {
+            r.params
+                .spec(self.spec.name)
+                .ok()
+                .map(|_| r.params.get(self.spec.name).clone())
+        })
+    }
+
+    fn number(&self) -> Option<f64> {
+        match self.value() {
+            Some(Value::Number(x)) => Some(x),
+            _ => None,
+        }
+    }
+
+    fn show_now(&self) {
+        self.show_value(self.value());
+    }
+
+    /// Shows the value `params` have for this toggle.
+    fn show(&self, params: &Params) {
+        let v = params
+            .iter()
+            .find(|(s, _)| s.name == self.spec.name)
+            .map(|(_, v)| v.clone());
+        self.show_value(v);
+    }
+
+    fn show_value(&self, v: Option<Value>) {
+        let changed = v.as_ref().is_some_and(|v| *v != self.spec.default);
+        let _ = self.row.class_list().toggle_with_force("changed", changed);
+        match &self.field {
+            Field::Switch(input) => input.set_checked(v == Some(Value::Switch(true))),
+            Field::Choice(select) => {
+                select.set_value(&v.map(|v| v.to_string()).unwrap_or_default())
+            }
+            Field::Number {
+                scale,
+                range,
+                exact,
+                off,
+                draft,
+                ..
+            } => {
+                let number = match v {
+                    Some(Value::Number(x)) => Some(x),
+                    _ => None,
+                };
+                let shown = draft.get().or(number);
+                let is_off = v == Some(Value::Off);
+                let text = shown.map_or_else(
+                    || "off".to_string(),
+                    |x| format!("{} {}", format_number(x), self.spec.unit),
+                );
+                set_attr(range, "aria-valuetext", &text);
+                range.set_disabled(is_off);
+                set_value(
+                    range,
+                    &shown.map_or(0.0, |x| scale.position_of(x)).to_string(),
+                );
+                exact.set_disabled(is_off);
+                set_value(exact, &shown.map(format_number).unwrap_or_default());
+                if let Some(off) = off {
+                    off.set_checked(is_off);
+                }
+            }
+        }
     }
 }
 
-/// Slider + exact field (+ "off"), for a number parameter.
-fn number(
-    spec: &'static ParamSpec,
-    value: Memo<Option<Value>>,
-    error: RwSignal<Option<String>>,
-    id: String,
-    help_id: String,
-) -> impl IntoView {
-    let lab = expect_context::<Lab>();
-    let ParamKind::Number {
-        min,
-        max,
-        integer,
-        off_allowed,
-    } = spec.kind
-    else {
-        unreachable!("number() is only called for numbers")
-    };
-    let scale = Scale {
-        min,
-        max,
-        integer,
-        log: min > 0.0 && max / min >= 50.0,
-    };
-    let apply = move |v: Value| match lab.set_param(spec.name, v) {
-        Ok(()) => error.set(None),
-        Err(e) => error.set(Some(e)),
-    };
-    let number_now = move || match value.get() {
-        Some(Value::Number(x)) => Some(x),
-        _ => None,
-    };
-    // The last number, to come back to when "off" is unticked.
-    let last = RwSignal::new(match spec.default {
-        Value::Number(x) => x,
-        _ => min,
-    });
-    // While the slider is dragged: the value it shows, not yet applied.
-    let draft = RwSignal::new(None::<f64>);
-    let shown = move || draft.get().or_else(number_now);
-    let is_off = move || value.get() == Some(Value::Off);
-    let off_box = off_allowed.then(|| {
-        let off_id = format!("{id}-off");
-        view! {
-            <span class="off">
-                <input type="checkbox" id=off_id.clone() prop:checked=is_off
-                    on:change=move |ev| {
-                        if event_target_checked(&ev) {
-                            if let Some(x) = number_now() { last.set(x); }
-                            apply(Value::Off)
-                        } else {
-                            apply(Value::Number(last.get_untracked()))
-                        }
-                    } />
-                <label for=off_id>"off"</label>
-            </span>
-        }
-    });
-    view! {
-        <div class="number">
-            <input type="range" id=format!("{id}-range") min="0" max=STEPS step="1"
-                aria-label=format!("{} (slider)", spec.label) aria-describedby=help_id.clone()
-                aria-valuetext=move || shown().map(|x| format!("{} {}", format_number(x), spec.unit)).unwrap_or("off".into())
-                disabled=is_off
-                prop:value=move || shown().map_or(0.0, |x| scale.position_of(x)).to_string()
-                on:input=move |ev| draft.set(event_target_value(&ev).parse().ok().map(|p| scale.value_at(p)))
-                on:change=move |ev| {
-                    draft.set(None);
-                    if let Ok(p) = event_target_value(&ev).parse::<f64>() {
-                        apply(Value::Number(scale.value_at(p)));
-                    }
-                } />
-            <span class="exact">
-                <input type="number" id=id inputmode="decimal" aria-describedby=help_id
-                    min=min max=max step=if integer { "1" } else { "any" }
-                    disabled=is_off
-                    prop:value=move || shown().map(format_number).unwrap_or_default()
-                    on:change=move |ev| match spec.parse(&event_target_value(&ev)) {
-                        Ok(v) => apply(v),
-                        Err(e) => error.set(Some(e)),
-                    } />
-                <span class="unit">{spec.unit}</span>
-                {off_box}
-            </span>
-        </div>
+/// An `<input>` with its attributes, appended to `parent`.
+fn input(parent: &Element, attrs: &[(&str, &str)]) -> HtmlInputElement {
+    html(parent, "input", attrs).unchecked_into()
+}
+
+/// An input's value, set only when it differs (so a caret in the field stays put).
+fn set_value(input: &HtmlInputElement, value: &str) {
+    if input.value() != value {
+        input.set_value(value);
     }
 }
 

@@ -150,10 +150,14 @@ pub fn figure_style(key: &str) -> FigureStyle {
 
 fn words(key: &str) -> String {
     let mut s = key.replace('_', " ");
-    let symbol = s.chars().nth(1).is_some_and(|c| c.is_ascii_digit()); // p99, p50
-    if let Some(c) = s.get(..1).filter(|_| !symbol) {
-        let up = c.to_uppercase();
-        s.replace_range(..1, &up);
+    // A symbol such as p99 or p50 keeps its small letter. Keys are ASCII
+    // (`scenarios::units`): an ASCII capital keeps the page free of the Unicode
+    // case tables that `str::to_uppercase` brings.
+    let symbol = s.chars().nth(1).is_some_and(|c| c.is_ascii_digit());
+    if !symbol {
+        if let Some(first) = s.get_mut(..1) {
+            first.make_ascii_uppercase();
+        }
     }
     s
 }

@@ -2,44 +2,85 @@
 //!
 //! Each figure carries its exact value in `data-value` (as JSON would print it)
 //! so the browser tests can compare runs without rounding.
+//!
+//! Drawn with plain DOM calls (`dom`): the figures' boxes when the list of
+//! names changes, their values whenever the run does.
 
+use leptos::html::Dl;
 use leptos::prelude::*;
+use web_sys::Element;
 
-use super::format;
+use super::dom::{html, set_attr, set_text, with_text};
+use super::format::{self, FigureStyle};
 use super::lab::Lab;
+
+/// One figure's box: its name, how it is shown, and the elements that change.
+struct Figure {
+    key: &'static str,
+    style: FigureStyle,
+    row: Element,
+    value: Element,
+    unit: Element,
+}
 
 #[component]
 pub fn Headline() -> impl IntoView {
-    let lab = expect_context::<Lab>();
+    let lab = Lab::from_context();
     let figures = Memo::new(move |_| lab.read(|r| r.headline()));
-    let names = Memo::new(move |_| figures.with(|f| f.iter().map(|(k, _)| *k).collect::<Vec<_>>()));
+    let list = NodeRef::<Dl>::new();
+    let shown = StoredValue::new_local(Vec::<Figure>::new());
+    Effect::new(move |_| {
+        let Some(dl) = list.get() else { return };
+        figures.with(|f| {
+            let same = shown.with_value(|s| {
+                s.len() == f.len() && s.iter().zip(f).all(|(a, (k, _))| a.key == *k)
+            });
+            if !same {
+                dl.set_text_content(None);
+                shown.set_value(f.iter().map(|(k, _)| add(&dl, k)).collect());
+            }
+            shown.with_value(|s| {
+                for (fig, (_, v)) in s.iter().zip(f) {
+                    fill(fig, *v);
+                }
+            });
+        });
+    });
     view! {
         <section class="headline" aria-labelledby="headline-h">
             <h2 id="headline-h" class="visually-hidden">"Headline figures"</h2>
-            <dl>
-                <For
-                    each=move || names.get()
-                    key=|k| *k
-                    children=move |key: &'static str| {
-                        let style = format::figure_style(key);
-                        let value = move || {
-                            figures.with(|f| f.iter().find(|(k, _)| *k == key).and_then(|(_, v)| *v))
-                        };
-                        let unit = style.unit;
-                        let label = style.label.clone();
-                        let shown = move || value().filter(|x| x.is_finite()).map(|x| style.show(x));
-                        view! {
-                            <div class="figure" data-name=key data-value=move || value().map_or("null".into(), |x| format!("{x:?}"))>
-                                <dt title=key>{label}</dt>
-                                <dd>
-                                    <span class="value">{move || shown().unwrap_or_else(|| "—".into())}</span>
-                                    <span class="unit">{move || value().filter(|x| x.is_finite()).map(|_| unit)}</span>
-                                </dd>
-                            </div>
-                        }
-                    }
-                />
-            </dl>
+            <dl node_ref=list></dl>
         </section>
     }
+}
+
+/// `<div class="figure"><dt>label</dt><dd><span class="value"/><span class="unit"/></dd></div>`
+fn add(dl: &Element, key: &'static str) -> Figure {
+    let style = format::figure_style(key);
+    let row = html(dl, "div", &[("class", "figure"), ("data-name", key)]);
+    with_text(html(&row, "dt", &[("title", key)]), &style.label);
+    let dd = html(&row, "dd", &[]);
+    let value = html(&dd, "span", &[("class", "value")]);
+    let unit = html(&dd, "span", &[("class", "unit")]);
+    Figure {
+        key,
+        style,
+        row,
+        value,
+        unit,
+    }
+}
+
+fn fill(f: &Figure, value: Option<f64>) {
+    set_attr(
+        &f.row,
+        "data-value",
+        &value.map_or("null".into(), |x| format!("{x:?}")),
+    );
+    let finite = value.filter(|x| x.is_finite());
+    set_text(
+        &f.value,
+        &finite.map_or_else(|| "—".into(), |x| f.style.show(x)),
+    );
+    set_text(&f.unit, finite.map_or("", |_| f.style.unit));
 }

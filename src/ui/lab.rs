@@ -62,6 +62,14 @@ fn default_window(s: &Scenario) -> ChartWindow {
     }
 }
 
+/// A run with no timed changes (so nothing that `Run::new` could refuse).
+fn fresh(scenario: &'static Scenario, params: Params, seed: u64) -> Run {
+    match Run::new(scenario, params, seed, Vec::new()) {
+        Ok(run) => run,
+        Err(e) => panic!("a run without changes was refused: {e}"),
+    }
+}
+
 /// Handles to the lab's state; `Copy`, so every component and closure takes one.
 #[derive(Clone, Copy)]
 pub struct Lab {
@@ -86,13 +94,7 @@ impl Lab {
     /// The lab as a link (a URL fragment, possibly empty or broken) asks.
     pub fn new(fragment: &str) -> Lab {
         let first = &scenarios::catalogue()[0];
-        let run = Run::new(
-            first,
-            first.default_params(),
-            link::DEFAULT_SEED,
-            Vec::new(),
-        )
-        .expect("no changes to check");
+        let run = fresh(first, first.default_params(), link::DEFAULT_SEED);
         let lab = Lab {
             run: StoredValue::new_local(run),
             scenario: RwSignal::new(ScenarioRef(first)),
@@ -110,6 +112,13 @@ impl Lab {
         };
         lab.open_link(fragment);
         lab
+    }
+
+    /// The lab the page provides to its components. (Leptos' `expect_context`
+    /// would do, but its panic message formats a `Location` and a type name
+    /// with `Debug`, which costs the page the string-escaping tables.)
+    pub fn from_context() -> Lab {
+        use_context::<Lab>().expect("the page provides the lab")
     }
 
     /// Applies a link: whatever is valid is opened, the problems are listed.
@@ -150,7 +159,7 @@ impl Lab {
         let (run, result) = match Run::new(scenario, params.clone(), seed, changes) {
             Ok(r) => (r, Ok(())),
             Err(e) => (
-                Run::new(scenario, params, seed, Vec::new()).expect("no changes to check"),
+                fresh(scenario, params, seed),
                 Err(format!("{e}; the timed changes were dropped")),
             ),
         };

@@ -1,8 +1,10 @@
 //! The event log: notable things with their simulated time, newest first,
 //! bounded to the last [`SHOWN`] entries.
 
+use leptos::html::Ol;
 use leptos::prelude::*;
 
+use super::dom::{html, with_text};
 use super::format;
 use super::lab::Lab;
 use crate::sim::LogLevel;
@@ -22,7 +24,7 @@ struct Row {
 
 #[component]
 pub fn EventLog() -> impl IntoView {
-    let lab = expect_context::<Lab>();
+    let lab = Lab::from_context();
     // (build, entries ever written): the rows change only when this does.
     let written = Memo::new(move |_| (lab.build.get(), lab.read(|r| r.world().log().written())));
     let rows = Memo::new(move |_| {
@@ -53,35 +55,39 @@ pub fn EventLog() -> impl IntoView {
             format!("{n}")
         }
     };
+    // The rows are drawn with plain DOM calls (`dom`), anew when they change:
+    // at most a few times a second, and at most SHOWN rows.
+    let list = NodeRef::<Ol>::new();
+    Effect::new(move |_| {
+        let Some(ol) = list.get() else { return };
+        rows.with(|rows| {
+            ol.set_text_content(None);
+            for r in rows {
+                let level = match r.level {
+                    LogLevel::Info => "info",
+                    LogLevel::Warn => "warn",
+                    LogLevel::Error => "error",
+                };
+                let class = if r.marker {
+                    format!("level-{level} marker")
+                } else {
+                    format!("level-{level}")
+                };
+                let li = html(&ol, "li", &[("class", &class)]);
+                with_text(html(&li, "time", &[]), &format::clock(r.at_us));
+                with_text(html(&li, "span", &[("class", "level")]), level);
+                with_text(html(&li, "span", &[("class", "text")]), &r.text);
+            }
+        });
+    });
     view! {
         <section class="log" aria-labelledby="log-h">
             <div class="section-head">
                 <h2 id="log-h">"Event log"</h2>
                 <span class="muted">{count}</span>
             </div>
-            <Show when=move || written.get().1 == 0>
-                <p class="muted empty">"Nothing has happened yet."</p>
-            </Show>
-            <ol class="log-list">
-                <For
-                    each=move || rows.get()
-                    key=|r| (r.key, r.at_us)
-                    children=|r: Row| {
-                        let level = match r.level {
-                            LogLevel::Info => "info",
-                            LogLevel::Warn => "warn",
-                            LogLevel::Error => "error",
-                        };
-                        view! {
-                            <li class=format!("level-{level}") class:marker=r.marker>
-                                <time>{format::clock(r.at_us)}</time>
-                                <span class="level">{level}</span>
-                                <span class="text">{r.text}</span>
-                            </li>
-                        }
-                    }
-                />
-            </ol>
+            <p class="muted empty" hidden=move || written.get().1 != 0>"Nothing has happened yet."</p>
+            <ol class="log-list" node_ref=list></ol>
         </section>
     }
 }

@@ -12,6 +12,7 @@
 //!   [`charts`] (drawn by [`plot`] in [`theme`] colours), [`log`], [`share`],
 //!   [`problems`].
 //! - [`perf`] — what the page measures about itself (`window.__labPerf`).
+//! - [`dom`] — plain DOM building for the panels of many small live parts.
 //! - [`crash`] — the panic hook: a panel with the message and the run's link
 //!   instead of a frozen page.
 
@@ -19,6 +20,7 @@ pub mod app;
 pub mod charts;
 pub mod controls;
 pub mod crash;
+pub mod dom;
 pub mod driver;
 pub mod format;
 pub mod headline;

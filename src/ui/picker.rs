@@ -8,7 +8,7 @@ use crate::scenarios;
 
 #[component]
 pub fn Picker() -> impl IntoView {
-    let lab = expect_context::<Lab>();
+    let lab = Lab::from_context();
     let options = scenarios::catalogue()
         .iter()
         .map(|s| {
@@ -38,7 +38,7 @@ pub fn Picker() -> impl IntoView {
 
 #[component]
 pub fn Story() -> impl IntoView {
-    let lab = expect_context::<Lab>();
+    let lab = Lab::from_context();
     move || {
         let s = lab.scenario.get().0;
         let steps = s

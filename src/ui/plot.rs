@@ -1,19 +1,22 @@
-//! Draws one time-series chart on a canvas with plotters: axes with units, the
-//! lines (gaps where a bucket has no data), and labelled vertical markers for
-//! faults and toggles.
+//! Draws one time-series chart on a canvas: axes with units, the lines (gaps
+//! where a bucket has no data), and labelled vertical markers for faults and
+//! toggles.
+//!
+//! Drawn with the canvas's own 2D context, in the layout the charts had when
+//! plotters drew them (the same margins, label areas, tick choice and styles):
+//! plotters' generic drawing layers cost the page's wasm about 14 KB gzipped
+//! for the handful of shapes a chart needs.
 //!
 //! The canvas backing store is sized by the caller to CSS size × devicePixelRatio;
 //! everything here is in device pixels, so sizes are multiplied by `dpr`.
 
-use plotters::coord::Shift;
-use plotters::element::DashedPathElement;
-use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
-use plotters_canvas::CanvasBackend;
-use web_sys::HtmlCanvasElement;
+use std::f64::consts::PI;
+
+use wasm_bindgen::JsCast;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 use super::format;
-use super::theme::Theme;
+use super::theme::{Rgb, Theme};
 
 /// A vertical line on a chart.
 #[derive(Clone, Debug, PartialEq)]
@@ -42,12 +45,12 @@ pub struct Plot<'a> {
 
 /// The colour of the `k`-th named state of a band: the first (quiet) state a
 /// pale green, later ones amber, vermillion, sky blue (Okabe–Ito).
-pub fn state_colour(k: usize, _theme: &Theme) -> RGBColor {
+pub fn state_colour(k: usize, _theme: &Theme) -> Rgb {
     match k {
-        0 => RGBColor(0x8c, 0xd1, 0xb8),
-        1 => RGBColor(0xe6, 0x9f, 0x00),
-        2 => RGBColor(0xd5, 0x5e, 0x00),
-        _ => RGBColor(0x56, 0xb4, 0xe9),
+        0 => Rgb(0x8c, 0xd1, 0xb8),
+        1 => Rgb(0xe6, 0x9f, 0x00),
+        2 => Rgb(0xd5, 0x5e, 0x00),
+        _ => Rgb(0x56, 0xb4, 0xe9),
     }
 }
 
@@ -79,7 +82,104 @@ fn band_runs(
 
 const FONT: &str = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif";
 
-type Area = DrawingArea<CanvasBackend, Shift>;
+/// Where text hangs from its point.
+#[derive(Clone, Copy)]
+enum Anchor {
+    LeftTop,
+    CentreTop,
+    CentreMiddle,
+    CentreBottom,
+    RightMiddle,
+}
+
+/// The canvas's 2D context with the few shapes a chart is made of.
+struct Pen(CanvasRenderingContext2d);
+
+impl Pen {
+    fn stroke_style(&self, c: Rgb, width: f64) {
+        self.0.set_stroke_style_str(&c.css(1.0));
+        self.0.set_line_width(width);
+    }
+
+    /// A straight line; `crisp` moves a horizontal or vertical one half a
+    /// pixel so it covers whole pixels.
+    fn line(&self, a: (f64, f64), b: (f64, f64), crisp: bool) {
+        let (mut a, mut b) = (a, b);
+        if crisp && a.0 == b.0 {
+            a.0 -= 0.5;
+            b.0 -= 0.5;
+        }
+        if crisp && a.1 == b.1 {
+            a.1 -= 0.5;
+            b.1 -= 0.5;
+        }
+        self.0.begin_path();
+        self.0.move_to(a.0, a.1);
+        self.0.line_to(b.0, b.1);
+        self.0.stroke();
+    }
+
+    fn fill_rect(&self, a: (f64, f64), b: (f64, f64), c: Rgb, alpha: f64) {
+        self.0.set_fill_style_str(&c.css(alpha));
+        self.0.fill_rect(a.0, a.1, b.0 - a.0, b.1 - a.1);
+    }
+
+    fn text(&self, text: &str, at: (f64, f64), size: f64, c: Rgb, anchor: Anchor, upright: bool) {
+        let (align, baseline) = match anchor {
+            Anchor::LeftTop => ("start", "top"),
+            Anchor::CentreTop => ("center", "top"),
+            Anchor::CentreMiddle => ("center", "middle"),
+            Anchor::CentreBottom => ("center", "bottom"),
+            Anchor::RightMiddle => ("end", "middle"),
+        };
+        let mut at = at;
+        if upright {
+            self.0.save();
+            let _ = self.0.translate(at.0, at.1);
+            let _ = self.0.rotate(1.5 * PI);
+            at = (0.0, 0.0);
+        }
+        self.0.set_text_baseline(baseline);
+        self.0.set_text_align(align);
+        self.0.set_fill_style_str(&c.css(1.0));
+        self.0.set_font(&format!("normal {size}px {FONT}"));
+        let _ = self.0.fill_text(text, at.0, at.1);
+        if upright {
+            self.0.restore();
+        }
+    }
+}
+
+/// One axis: a value range on a pixel range, mapped as plotters maps it (to
+/// whole pixels, the far end exclusive).
+#[derive(Clone, Copy)]
+struct Axis {
+    lo: f64,
+    hi: f64,
+    from: f64,
+    to: f64,
+}
+
+impl Axis {
+    fn map(&self, v: f64) -> f64 {
+        if self.hi == self.lo {
+            return ((self.to - self.from) / 2.0).trunc();
+        }
+        let f = (v - self.lo) / (self.hi - self.lo);
+        let len = self.to - self.from;
+        if len == 0.0 {
+            return self.to;
+        }
+        if f.is_infinite() {
+            return if f > 0.0 { self.to } else { self.from };
+        }
+        if len > 0.0 {
+            self.from + (len * f + 1e-3).floor()
+        } else {
+            self.from + (len * f - 1e-3).ceil()
+        }
+    }
+}
 
 /// Draws `plot` on `canvas` (whose backing store is already sized).
 pub fn draw(
@@ -88,21 +188,25 @@ pub fn draw(
     plot: &Plot,
     theme: &Theme,
 ) -> Result<(), String> {
-    let err = |e: DrawingAreaErrorKind<_>| format!("{e:?}");
-    let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no 2d context")?;
-    let root: Area = backend.into_drawing_area();
-    root.fill(&theme.background).map_err(err)?;
-    let px = |v: f64| (v * dpr).round() as i32;
+    let ctx = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
+        .ok_or("no 2d context")?;
+    let pen = Pen(ctx);
+    let (w, h) = (canvas.width() as f64, canvas.height() as f64);
+    pen.fill_rect((0.0, 0.0), (w, h), theme.background, 1.0);
+    let px = |v: f64| (v * dpr).round();
     // Text and the room for it follow the page's font size (bigger on a projector).
     let text_scale = dpr * (theme.rem_px / 16.0).clamp(0.9, 1.4);
-    let tx = |v: f64| (v * text_scale).round() as i32;
-    let font = |size: f64| (FONT, size * text_scale).into_font();
+    let tx = |v: f64| (v * text_scale).round();
 
     // The time axis is in a unit that suits the span (s, min, h, d), so that
-    // plotters picks round ticks in that unit.
+    // the ticks are round in that unit.
     let (unit_s, unit_name) = format::time_unit(plot.x_range.1 - plot.x_range.0);
     let (x0, x1) = (plot.x_range.0 / unit_s, plot.x_range.1 / unit_s);
-    let width_px = canvas.width() as f64 / dpr;
+    let width_px = w / dpr;
     let columns = (width_px - 70.0).max(50.0);
     let is_band = |i: usize| plot.bands.get(i).is_some_and(|b| b.is_some());
     // Band lines have no segments: they are drawn as strips, not on the y axis.
@@ -124,43 +228,102 @@ pub fn draw(
     } else {
         y_range(&series)
     };
-    let markers: Vec<Marker> = plot
-        .markers
-        .iter()
-        .map(|m| Marker {
-            at_s: m.at_s / unit_s,
-            ..m.clone()
-        })
-        .collect();
 
-    let mut chart = ChartBuilder::on(&root)
-        .margin_top(px(8.0))
-        .margin_right(px(14.0))
-        .margin_left(px(4.0))
-        .margin_bottom(px(2.0))
-        .x_label_area_size(tx(38.0))
-        .y_label_area_size(tx(50.0))
-        .build_cartesian_2d(x0..x1, y0..y1)
-        .map_err(err)?;
+    // The plotting area: margins, then room for the y labels on the left and
+    // the x labels below (pixel ranges, the far end exclusive).
+    let (left, right) = (px(4.0) + tx(50.0), w - px(14.0));
+    let (top, bottom) = (px(8.0), h - px(2.0) - tx(38.0));
+    let xa = Axis {
+        lo: x0,
+        hi: x1,
+        from: left,
+        to: right - 1.0,
+    };
+    let ya = Axis {
+        lo: y0,
+        hi: y1,
+        from: bottom - 1.0,
+        to: top,
+    };
+    let at = |(x, y): (f64, f64)| (xa.map(x), ya.map(y));
+
+    // The mesh: grid lines at round values (moved half a pixel onto whole
+    // pixels), axes, tick marks and labels.
     let x_ticks = (width_px / (95.0 * text_scale / dpr)).clamp(2.0, 10.0) as usize;
-    let y_label = |y: &f64| format::tick(*y);
-    let x_label = |x: &f64| format::tick(*x);
-    let x_desc = format!("simulated time ({unit_name})");
-    chart
-        .configure_mesh()
-        .x_labels(x_ticks)
-        .y_labels(if bands_only { 0 } else { 5 })
-        .max_light_lines(0)
-        .x_label_formatter(&x_label)
-        .y_label_formatter(&y_label)
-        .x_desc(x_desc.as_str())
-        .y_desc(plot.unit)
-        .label_style(font(12.0).color(&theme.muted))
-        .axis_desc_style(font(12.5).color(&theme.muted))
-        .bold_line_style(theme.grid.stroke_width(px(1.0) as u32))
-        .axis_style(theme.muted.stroke_width(px(1.0) as u32))
-        .draw()
-        .map_err(err)?;
+    let xs = key_points(x0, x1, x_ticks);
+    let ys = key_points(y0, y1, if bands_only { 0 } else { 5 });
+    let (label_px, desc_px) = (12.0 * text_scale, 12.5 * text_scale);
+    let (x_label_area, y_label_area) = (
+        (left, bottom, right, h - px(2.0)),
+        (px(4.0), top, left, bottom),
+    );
+    // Axis descriptions: the time below its labels, the unit up the left side.
+    pen.text(
+        &format!("simulated time ({unit_name})"),
+        (
+            x_label_area.0 + ((x_label_area.2 - x_label_area.0) / 2.0).trunc(),
+            x_label_area.3,
+        ),
+        desc_px,
+        theme.muted,
+        Anchor::CentreBottom,
+        false,
+    );
+    pen.text(
+        plot.unit,
+        (
+            y_label_area.0,
+            y_label_area.1 + ((y_label_area.3 - y_label_area.1) / 2.0).trunc(),
+        ),
+        desc_px,
+        theme.muted,
+        Anchor::CentreTop,
+        true,
+    );
+    pen.stroke_style(theme.grid, px(1.0));
+    for &x in &xs {
+        let x = xa.map(x);
+        pen.line((x, ya.from), (x, ya.to), true);
+    }
+    for &y in &ys {
+        let y = ya.map(y);
+        pen.line((xa.from, y), (xa.to, y), true);
+    }
+    let tick = (0.05 * (right - left).min(bottom - top)).round().min(5.0);
+    pen.stroke_style(theme.muted, px(1.0));
+    let axis_x = y_label_area.2 - 1.0;
+    pen.line((axis_x, top), (axis_x, bottom - 1.0), false);
+    for &v in &ys {
+        let y = ya.map(v);
+        if y < top || y > bottom - 1.0 {
+            continue;
+        }
+        pen.text(
+            &format::tick(v),
+            (axis_x + 1.0 - 2.0 * tick, y),
+            label_px,
+            theme.muted,
+            Anchor::RightMiddle,
+            false,
+        );
+        pen.line((axis_x - tick, y), (axis_x, y), false);
+    }
+    pen.line((left, bottom), (right - 1.0, bottom), false);
+    for &x in &xs {
+        let xp = xa.map(x);
+        if xp < left || xp > right - 1.0 {
+            continue;
+        }
+        pen.text(
+            &format::tick(x),
+            (xp, bottom + 2.0 * tick),
+            label_px,
+            theme.muted,
+            Anchor::CentreTop,
+            false,
+        );
+        pen.line((xp, bottom), (xp, bottom + tick), false);
+    }
 
     // Bands: stacked over the whole chart when it shows only states, else a
     // strip along the top for each.
@@ -168,7 +331,7 @@ pub fn draw(
     for (k, &i) in band_lines.iter().enumerate() {
         let states = plot.bands[i].unwrap_or(&[]);
         let n = band_lines.len() as f64;
-        let (ya, yb) = if bands_only {
+        let (ba, bb) = if bands_only {
             let h = (y1 - y0) / n;
             (
                 y1 - h * (k as f64 + 1.0) + h * 0.08,
@@ -178,109 +341,100 @@ pub fn draw(
             let h = (y1 - y0) * 0.06;
             (y1 - h * (k as f64 + 1.0), y1 - h * k as f64)
         };
-        let runs = band_runs(&plot.lines[i], states, plot.bucket_s / unit_s, x0, x1);
-        chart
-            .draw_series(runs.into_iter().map(|(xa, xb, s)| {
-                Rectangle::new([(xa, ya), (xb, yb)], state_colour(s, theme).filled())
-            }))
-            .map_err(err)?;
+        for (ra, rb, s) in band_runs(&plot.lines[i], states, plot.bucket_s / unit_s, x0, x1) {
+            pen.fill_rect(at((ra, ba)), at((rb, bb)), state_colour(s, theme), 1.0);
+        }
     }
 
     for (i, segs) in series.iter().enumerate() {
         let colour = theme.lines[i % theme.lines.len()];
-        let style = colour.stroke_width(px(2.0) as u32);
         for seg in segs {
             if seg.len() == 1 {
-                chart
-                    .draw_series(std::iter::once(Circle::new(
-                        seg[0],
-                        px(3.0) as u32,
-                        colour.filled(),
-                    )))
-                    .map_err(err)?;
+                let (cx, cy) = at(seg[0]);
+                pen.0.set_fill_style_str(&colour.css(1.0));
+                pen.0.begin_path();
+                let _ = pen.0.arc(cx, cy, px(3.0), 0.0, 2.0 * PI);
+                pen.0.fill();
             } else {
-                chart
-                    .draw_series(LineSeries::new(seg.iter().copied(), style))
-                    .map_err(err)?;
+                pen.stroke_style(colour, px(2.0));
+                pen.0.begin_path();
+                for (k, p) in seg.iter().enumerate() {
+                    let (x, y) = at(*p);
+                    if k == 0 {
+                        pen.0.move_to(x, y);
+                    } else {
+                        pen.0.line_to(x, y);
+                    }
+                }
+                pen.0.stroke();
             }
         }
     }
 
-    let (xs, ys) = chart.plotting_area().get_pixel_range();
-    draw_markers(
-        canvas,
-        &root,
-        &chart,
-        &markers,
-        (x0, x1),
-        (y0, y1),
-        ys.start,
-        dpr,
-        theme,
-    )?;
+    let markers: Vec<Marker> = plot
+        .markers
+        .iter()
+        .map(|m| Marker {
+            at_s: m.at_s / unit_s,
+            ..m.clone()
+        })
+        .collect();
+    draw_markers(&pen, &markers, (&xa, &ya), right, dpr, theme);
     if let Some(hint) = plot.hint {
-        let centre = ((xs.start + xs.end) / 2, (ys.start + ys.end) / 2);
-        let style = font(14.0)
-            .color(&theme.muted)
-            .pos(Pos::new(HPos::Center, VPos::Center));
-        root.draw(&Text::new(hint.to_string(), centre, style))
-            .map_err(err)?;
+        let centre = (
+            ((left + right) / 2.0).trunc(),
+            ((top + bottom) / 2.0).trunc(),
+        );
+        pen.text(
+            hint,
+            centre,
+            14.0 * text_scale,
+            theme.muted,
+            Anchor::CentreMiddle,
+            false,
+        );
     }
-    root.present().map_err(err)?;
     Ok(())
 }
 
-type Chart<'a> = ChartContext<
-    'a,
-    CanvasBackend,
-    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
->;
-
-#[allow(clippy::too_many_arguments)]
 fn draw_markers(
-    canvas: &HtmlCanvasElement,
-    root: &Area,
-    chart: &Chart,
+    pen: &Pen,
     markers: &[Marker],
-    (x0, x1): (f64, f64),
-    (y0, y1): (f64, f64),
-    top: i32,
+    (xa, ya): (&Axis, &Axis),
+    right: f64,
     dpr: f64,
     theme: &Theme,
-) -> Result<(), String> {
-    let err = |e: DrawingAreaErrorKind<_>| format!("{e:?}");
-    let px = |v: f64| (v * dpr).round() as i32;
+) {
+    let px = |v: f64| (v * dpr).round();
     let text_scale = dpr * (theme.rem_px / 16.0).clamp(0.9, 1.4);
-    let row_h = (15.0 * text_scale).round() as i32;
+    let row_h = (15.0 * text_scale).round();
+    let top = ya.to;
     // The labels placed in each row, so labels do not overlap.
-    let mut rows: [Vec<(i32, i32)>; 3] = Default::default();
-    let right = chart.plotting_area().get_pixel_range().0.end;
+    let mut rows: [Vec<(f64, f64)>; 3] = Default::default();
     let font_px = 11.5 * text_scale;
-    for m in markers.iter().filter(|m| m.at_s >= x0 && m.at_s <= x1) {
-        let style = theme.marker.stroke_width(px(1.0).max(1) as u32);
-        let (bottom, top_pt) = (
-            chart.backend_coord(&(m.at_s, y0)),
-            chart.backend_coord(&(m.at_s, y1)),
-        );
-        let line = vec![bottom, top_pt];
+    for m in markers
+        .iter()
+        .filter(|m| m.at_s >= xa.lo && m.at_s <= xa.hi)
+    {
+        let x_line = xa.map(m.at_s);
+        let (bottom, top_pt) = ((x_line, ya.map(ya.lo)), (x_line, ya.map(ya.hi)));
         if m.planned {
-            let dash = DashedPathElement::new(
-                line,
-                px(4.0),
-                px(4.0),
-                theme.muted.stroke_width(px(1.0) as u32),
-            );
-            root.draw(&dash).map_err(err)?;
+            pen.stroke_style(theme.muted, px(1.0));
+            let dash = js_sys::Array::of2(&px(4.0).into(), &px(4.0).into());
+            let _ = pen.0.set_line_dash(&dash);
+            pen.line(bottom, top_pt, false);
+            let _ = pen.0.set_line_dash(&js_sys::Array::new());
         } else {
-            root.draw(&PathElement::new(line, style)).map_err(err)?;
+            pen.stroke_style(theme.marker, px(1.0).max(1.0));
+            pen.line(bottom, top_pt, false);
         }
         // Right of the line, or left of it when it would run off the plot.
-        let text_w = measure(canvas, &m.label, font_px) + px(4.0);
+        let text_w = measure(pen, &m.label, font_px) + px(4.0);
         let mut x = bottom.0 + px(3.0);
         if x + text_w > right {
             x = bottom.0 - px(3.0) - text_w;
         }
-        let free = |row: &Vec<(i32, i32)>| {
+        let free = |row: &Vec<(f64, f64)>| {
             row.iter()
                 .all(|&(a, b)| x + text_w + px(4.0) < a || x > b + px(4.0))
         };
@@ -288,43 +442,106 @@ fn draw_markers(
             continue; // no room: the line alone, the log has the words
         };
         rows[row].push((x, x + text_w));
-        let y = top + px(2.0) + row as i32 * row_h;
-        let bg = theme.background.mix(0.85).filled();
-        root.draw(&Rectangle::new(
-            [(x - px(2.0), y), (x + text_w, y + row_h - px(2.0))],
-            bg,
-        ))
-        .map_err(err)?;
+        let y = top + px(2.0) + row as f64 * row_h;
+        pen.fill_rect(
+            (x - px(2.0), y),
+            (x + text_w, y + row_h - px(2.0)),
+            theme.background,
+            0.85,
+        );
         let colour = if m.planned { theme.muted } else { theme.text };
-        let text = (FONT, font_px)
-            .into_font()
-            .color(&colour)
-            .pos(Pos::new(HPos::Left, VPos::Top));
-        root.draw(&Text::new(
-            m.label.clone(),
+        pen.text(
+            &m.label,
             (x + px(2.0), y + px(1.0)),
-            text,
-        ))
-        .map_err(err)?;
+            font_px,
+            colour,
+            Anchor::LeftTop,
+            false,
+        );
     }
-    Ok(())
 }
 
 /// Width in device pixels of `text` in the marker font.
-fn measure(canvas: &HtmlCanvasElement, text: &str, font_px: f64) -> i32 {
-    use wasm_bindgen::JsCast;
-    let ctx = canvas
-        .get_context("2d")
-        .ok()
-        .flatten()
-        .and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok());
-    let width = ctx.and_then(|c| {
-        c.set_font(&format!("{font_px}px {FONT}"));
-        c.measure_text(text).ok().map(|m| m.width())
-    });
+fn measure(pen: &Pen, text: &str, font_px: f64) -> f64 {
+    pen.0.set_font(&format!("{font_px}px {FONT}"));
+    let width = pen.0.measure_text(text).ok().map(|m| m.width());
     width
         .unwrap_or(0.6 * font_px * text.chars().count() as f64)
-        .ceil() as i32
+        .ceil()
+}
+
+/// Round values in `lo..=hi` for grid lines and labels, at most `max_points`
+/// of them: steps of 1, 2 or 5 times a power of ten (plotters' choice, so the
+/// axes read as they always have).
+fn key_points(lo: f64, hi: f64, max_points: usize) -> Vec<f64> {
+    if max_points == 0 {
+        return vec![];
+    }
+    let range = (lo.min(hi), hi.max(lo));
+    if range.0.is_nan() || range.1.is_nan() {
+        return vec![];
+    }
+    if (range.0 - range.1).abs() < f64::EPSILON {
+        return vec![range.0];
+    }
+    let mut scale = 10f64.powf((range.1 - range.0).log(10.0).floor());
+    // Values are rounded to a granularity, so that no key point reads
+    // 1.00000000001.
+    let mut granularity = scale / 10.0;
+    fn rem_euclid(a: f64, b: f64) -> f64 {
+        let r = if b > 0.0 {
+            a - (a / b).floor() * b
+        } else {
+            a - (a / b).ceil() * b
+        };
+        if (r - b).abs() < f64::EPSILON {
+            0.0
+        } else {
+            r
+        }
+    }
+    if 1 + ((range.1 - range.0) / scale).floor() as usize > max_points {
+        scale *= 10.0;
+        granularity *= 10.0;
+    }
+    'outer: loop {
+        let old_scale = scale;
+        for nxt in [2.0, 5.0, 10.0] {
+            let mut new_left = range.0 - rem_euclid(range.0, old_scale / nxt);
+            if new_left < range.0 {
+                new_left += old_scale / nxt;
+            }
+            let new_right = range.1 - rem_euclid(range.1, old_scale / nxt);
+            let npoints = 1.0 + ((new_right - new_left) / old_scale * nxt);
+            if npoints.round() as usize > max_points {
+                break 'outer;
+            }
+            scale = old_scale / nxt;
+        }
+        scale = old_scale / 10.0;
+        granularity /= 10.0;
+    }
+    let mut points = vec![];
+    // Two parts, so that a left far bigger than the step cannot stall the loop.
+    let left = {
+        let mut v = range.0 - rem_euclid(range.0, scale);
+        if v < range.0 {
+            v += scale;
+        }
+        v
+    };
+    let left_base = (left / granularity).floor() * granularity;
+    let mut left_relative = left - left_base;
+    let right = range.1 - rem_euclid(range.1, scale);
+    while (right - left_relative - left_base) >= -f64::EPSILON {
+        let rounded = (left_relative / granularity).round() * granularity;
+        if rounded < 0.0 {
+            left_relative += granularity;
+        }
+        points.push(left_relative + left_base);
+        left_relative += scale;
+    }
+    points
 }
 
 /// The visible points of a line at bucket midpoints (in axis units, `bucket_w`

@@ -6,8 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen::prelude::*;
 
 use super::lab::Lab;
 use super::perf;
@@ -17,7 +16,7 @@ const PLAYING_UPDATE_MS: f64 = 1_000.0;
 
 #[component]
 pub fn Share() -> impl IntoView {
-    let lab = expect_context::<Lab>();
+    let lab = Lab::from_context();
     let link = RwSignal::new(String::new());
     let status = RwSignal::new("");
     let copy = move |_| {
@@ -25,17 +24,19 @@ pub fn Share() -> impl IntoView {
         let url = full_url(&fragment);
         link.set(url.clone());
         write_fragment(&fragment);
-        spawn_local(async move {
-            let ok = match web_sys::window().map(|w| w.navigator().clipboard()) {
-                Some(c) => JsFuture::from(c.write_text(&url)).await.is_ok(),
-                None => false,
-            };
-            status.set(if ok {
-                "Copied."
-            } else {
-                "Select the link below and copy it."
-            });
-        });
+        // The promise's own callbacks rather than a future: an async block
+        // costs the page's wasm a future type of its own. One of the two runs;
+        // both stay behind, a few bytes a click.
+        let says = |text: &'static str| Closure::once(move |_: JsValue| status.set(text));
+        let (done, failed) = (says("Copied."), says("Select the link below and copy it."));
+        match web_sys::window().map(|w| w.navigator().clipboard()) {
+            Some(c) => {
+                let _ = c.write_text(&url).then2(&done, &failed);
+                done.forget();
+                failed.forget();
+            }
+            None => status.set("Select the link below and copy it."),
+        }
     };
     view! {
         <section class="share" aria-labelledby="share-h">

@@ -4,7 +4,7 @@
 
 use std::cell::RefCell;
 
-use plotters::style::RGBColor;
+use crate::scenarios::schema::parse_decimal;
 
 /// Line colours, in series order, when the stylesheet says nothing.
 const LINES_LIGHT: [&str; 7] = [
@@ -14,19 +14,30 @@ const LINES_LIGHT: [&str; 7] = [
 /// How many line colours there are (`--line-0` … `--line-6`).
 pub const LINE_COLOURS: usize = LINES_LIGHT.len();
 
+/// A colour of the canvas.
+#[derive(Clone, Copy, PartialEq)]
+pub struct Rgb(pub u8, pub u8, pub u8);
+
+impl Rgb {
+    /// As the canvas takes it, with an opacity from 0 to 1.
+    pub fn css(self, alpha: f64) -> String {
+        format!("rgba({},{},{},{alpha})", self.0, self.1, self.2)
+    }
+}
+
 /// The canvas colours.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Theme {
     pub dark: bool,
     /// The page's root font size in CSS px (it grows on big screens), so the
     /// charts' text grows with the page's.
     pub rem_px: f64,
-    pub background: RGBColor,
-    pub text: RGBColor,
-    pub muted: RGBColor,
-    pub grid: RGBColor,
-    pub marker: RGBColor,
-    pub lines: Vec<RGBColor>,
+    pub background: Rgb,
+    pub text: Rgb,
+    pub muted: Rgb,
+    pub grid: Rgb,
+    pub marker: Rgb,
+    pub lines: Vec<Rgb>,
 }
 
 thread_local! {
@@ -70,12 +81,12 @@ fn read(dark: bool) -> Theme {
             .and_then(|s| s.get_property_value(name).ok())
             .and_then(|v| parse_hex(v.trim()))
             .or_else(|| parse_hex(fallback))
-            .unwrap_or(RGBColor(0, 0, 0))
+            .unwrap_or(Rgb(0, 0, 0))
     };
     let rem_px = style
         .as_ref()
         .and_then(|s| s.get_property_value("font-size").ok())
-        .and_then(|v| v.trim().trim_end_matches("px").parse::<f64>().ok())
+        .and_then(|v| parse_decimal(v.trim().trim_end_matches("px")))
         .filter(|px| px.is_finite() && *px > 0.0)
         .unwrap_or(16.0);
     Theme {
@@ -95,12 +106,12 @@ fn read(dark: bool) -> Theme {
 }
 
 /// `#rgb` or `#rrggbb`.
-fn parse_hex(s: &str) -> Option<RGBColor> {
+fn parse_hex(s: &str) -> Option<Rgb> {
     let h = s.strip_prefix('#')?;
     let v = |i: usize, n: usize| u8::from_str_radix(h.get(i..i + n)?, 16).ok();
     match h.len() {
-        6 => Some(RGBColor(v(0, 2)?, v(2, 2)?, v(4, 2)?)),
-        3 => Some(RGBColor(v(0, 1)? * 17, v(1, 1)? * 17, v(2, 1)? * 17)),
+        6 => Some(Rgb(v(0, 2)?, v(2, 2)?, v(4, 2)?)),
+        3 => Some(Rgb(v(0, 1)? * 17, v(1, 1)? * 17, v(2, 1)? * 17)),
         _ => None,
     }
 }

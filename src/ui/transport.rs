@@ -2,10 +2,17 @@
 //! and seed, and a status line that says what the run is doing (replaying a
 //! link, running slower than asked, finished).
 
+use std::cell::RefCell;
+
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
+
+use super::dom::{html, listen, set_attr, set_text, svg, with_text, Listener};
 
 use super::format;
 use super::lab::{Lab, Speed};
+use crate::scenarios::schema::parse_decimal;
 use crate::sim::kernel::time::from_secs;
 
 /// Speeds offered, simulated seconds per wall second (plus the scenario's own).
@@ -28,92 +35,263 @@ fn speeds(default: f64) -> Vec<f64> {
 
 #[component]
 pub fn Transport() -> impl IntoView {
-    let lab = expect_context::<Lab>();
+    let lab = Lab::from_context();
     let now = Memo::new(move |_| lab.read(|r| r.now()));
     let seed = Memo::new(move |_| lab.read(|r| r.seed));
-    let duration = move || from_secs(lab.scenario.get().0.duration_s);
-    let state = move || {
-        if lab.replay_to.get().is_some() {
+    let parts = StoredValue::new_local(None::<Parts>);
+    let built = RwSignal::new(false);
+    // Built with plain DOM calls (`dom`) as the section itself is built, so the
+    // clock and the buttons are there as soon as the page is mounted; one
+    // effect then writes what the run is doing. As a Leptos view, with a
+    // reactive closure per figure and button, the panel cost the page's wasm
+    // about 6 KB gzipped more.
+    let build = move |section: Element| {
+        let p = Parts::build(&section, lab);
+        untrack(|| p.show(lab, now.get(), seed.get()));
+        parts.set_value(Some(p));
+        built.set(true);
+    };
+    Effect::new(move |_| {
+        built.track();
+        let now = now.get();
+        let seed = seed.get();
+        parts.with_value(|p| {
+            if let Some(p) = p {
+                p.show(lab, now, seed);
+            }
+        });
+    });
+    view! { <section class="transport" aria-label="Run controls" use:build></section> }
+}
+
+/// The panel's elements that follow the run, and the values last written
+/// to the fields a person types or picks in (rewritten only when those change).
+struct Parts {
+    clock: Element,
+    now: Element,
+    of: Element,
+    progress: Element,
+    play: Element,
+    speed: HtmlSelectElement,
+    seed: HtmlInputElement,
+    status: Element,
+    shown: RefCell<Shown>,
+    _listeners: Vec<Listener>,
+}
+
+#[derive(Default)]
+struct Shown {
+    playing: Option<bool>,
+    scenario: Option<&'static str>,
+    speed: String,
+    seed: Option<u64>,
+}
+
+impl Parts {
+    fn build(root: &Element, lab: Lab) -> Parts {
+        root.set_text_content(None);
+        let clock = html(root, "div", &[("class", "clock"), ("id", "lab-clock")]);
+        let now = html(
+            &clock,
+            "span",
+            &[("class", "now"), ("aria-label", "Simulated time")],
+        );
+        let of_box = html(&clock, "span", &[("class", "of")]);
+        let _ = of_box.append_with_str_1(" / ");
+        let of = html(&of_box, "span", &[]);
+        let progress = html(root, "progress", &[("aria-label", "Run progress")]);
+        let buttons = html(root, "div", &[("class", "buttons")]);
+        let play = html(
+            &buttons,
+            "button",
+            &[
+                ("type", "button"),
+                ("id", "lab-play"),
+                ("class", "primary"),
+                ("aria-keyshortcuts", "Space"),
+            ],
+        );
+        let step = with_text(
+            html(
+                &buttons,
+                "button",
+                &[
+                    ("type", "button"),
+                    ("id", "lab-step"),
+                    ("title", "Run exactly one metrics bucket, then pause"),
+                ],
+            ),
+            "Step",
+        );
+        let reset = with_text(
+            html(
+                &buttons,
+                "button",
+                &[
+                    ("type", "button"),
+                    ("id", "lab-reset"),
+                    ("title", "Back to 0 s with the starting toggles"),
+                ],
+            ),
+            "Reset",
+        );
+        let fields = html(root, "div", &[("class", "fields")]);
+        with_text(html(&fields, "label", &[("for", "lab-speed")]), "Speed");
+        let speed: HtmlSelectElement = html(
+            &fields,
+            "select",
+            &[("id", "lab-speed"), ("aria-describedby", "lab-seed-help")],
+        )
+        .unchecked_into();
+        with_text(html(&fields, "label", &[("for", "lab-seed")]), "Seed");
+        let seed: HtmlInputElement = html(
+            &fields,
+            "input",
+            &[
+                ("id", "lab-seed"),
+                ("type", "number"),
+                ("min", "0"),
+                ("step", "1"),
+                ("inputmode", "numeric"),
+                ("aria-describedby", "lab-seed-help"),
+            ],
+        )
+        .unchecked_into();
+        with_text(
+            html(&fields, "p", &[("id", "lab-seed-help"), ("class", "help")]),
+            "Speed is simulated time per real second. Same seed, same toggles: the same run, to the last request; a new seed starts over.",
+        );
+        let error = html(&fields, "p", &[("class", "error"), ("role", "alert")]);
+        let status = html(
+            root,
+            "p",
+            &[
+                ("class", "status"),
+                ("id", "lab-status"),
+                ("role", "status"),
+            ],
+        );
+        let listeners = vec![
+            listen(&play, "click", move |_| lab.toggle_play()),
+            listen(&step, "click", move |_| lab.step_bucket()),
+            listen(&reset, "click", move |_| lab.reset()),
+            listen(&speed, "change", {
+                let speed = speed.clone();
+                move |_| {
+                    lab.speed
+                        .set(parse_decimal(&speed.value()).map_or(Speed::Max, Speed::Times));
+                    super::perf::clear_frames();
+                }
+            }),
+            listen(&seed, "change", {
+                let (seed, error) = (seed.clone(), error.clone());
+                move |_| match seed.value().trim().parse::<u64>() {
+                    Ok(s) => {
+                        set_text(&error, "");
+                        lab.set_seed(s)
+                    }
+                    Err(_) => set_text(&error, "A seed is a whole number from 0 up."),
+                }
+            }),
+        ];
+        Parts {
+            clock,
+            now,
+            of,
+            progress,
+            play,
+            speed,
+            seed,
+            status,
+            shown: RefCell::new(Shown::default()),
+            _listeners: listeners,
+        }
+    }
+
+    fn show(&self, lab: Lab, now: u64, seed: u64) {
+        let s = lab.scenario.get().0;
+        let duration = from_secs(s.duration_s);
+        let playing = lab.playing.get();
+        let state = if lab.replay_to.get().is_some() {
             "replaying"
-        } else if lab.playing.get() {
+        } else if playing {
             "playing"
         } else {
             "paused"
+        };
+        set_attr(&self.clock, "data-us", &now.to_string());
+        set_attr(&self.clock, "data-state", state);
+        set_text(&self.now, &format::clock(now));
+        set_text(&self.of, &format::clock(duration));
+        set_attr(&self.progress, "max", &duration.to_string());
+        set_attr(&self.progress, "value", &now.min(duration).to_string());
+        set_text(&self.status, &status(lab, now, duration));
+        let speed = match lab.speed.get() {
+            Speed::Times(x) => x.to_string(),
+            Speed::Max => "max".to_string(),
+        };
+        let mut shown = self.shown.borrow_mut();
+        if shown.playing != Some(playing) {
+            shown.playing = Some(playing);
+            self.play.set_text_content(None);
+            let icon = svg(
+                &self.play,
+                "svg",
+                &[
+                    ("class", "icon"),
+                    ("viewBox", "0 0 16 16"),
+                    ("aria-hidden", "true"),
+                ],
+            );
+            if playing {
+                for x in ["3", "9.5"] {
+                    svg(
+                        &icon,
+                        "rect",
+                        &[
+                            ("x", x),
+                            ("y", "2"),
+                            ("width", "3.5"),
+                            ("height", "12"),
+                            ("rx", "1"),
+                        ],
+                    );
+                }
+            } else {
+                svg(&icon, "path", &[("d", "M4 2.5 L13.5 8 L4 13.5 Z")]);
+            }
+            let _ = self
+                .play
+                .append_with_str_1(if playing { "Pause" } else { "Play" });
         }
-    };
-    let seed_error = RwSignal::new(None::<String>);
-    let speed_options = move || {
-        let s = lab.scenario.get().0;
-        speeds(s.speed)
-            .into_iter()
-            .map(|x| {
+        if shown.scenario != Some(s.id) {
+            shown.scenario = Some(s.id);
+            shown.speed.clear();
+            self.speed.set_text_content(None);
+            for x in speeds(s.speed) {
                 let label = if x == s.speed {
                     format!("{} (default)", format::speed(x))
                 } else {
                     format::speed(x)
                 };
-                view! { <option value=x.to_string() selected=move || lab.speed.get() == Speed::Times(x)>{label}</option> }
-            })
-            .collect_view()
-    };
-    let speed_value = move || match lab.speed.get() {
-        Speed::Times(x) => x.to_string(),
-        Speed::Max => "max".to_string(),
-    };
-    let on_seed = move |ev: leptos::ev::Event| match event_target_value(&ev).trim().parse::<u64>() {
-        Ok(s) => {
-            seed_error.set(None);
-            lab.set_seed(s)
+                with_text(
+                    html(&self.speed, "option", &[("value", &x.to_string())]),
+                    &label,
+                );
+            }
+            with_text(
+                html(&self.speed, "option", &[("value", "max")]),
+                "As fast as possible",
+            );
         }
-        Err(_) => seed_error.set(Some("A seed is a whole number from 0 up.".into())),
-    };
-    view! {
-        <section class="transport" aria-label="Run controls">
-            <div class="clock" id="lab-clock" data-us=move || now.get().to_string() data-state=state>
-                <span class="now" aria-label="Simulated time">{move || format::clock(now.get())}</span>
-                <span class="of">" / " {move || format::clock(duration())}</span>
-            </div>
-            <progress max=move || duration().to_string() value=move || now.get().min(duration()).to_string() aria-label="Run progress"></progress>
-            <div class="buttons">
-                <button type="button" id="lab-play" class="primary" aria-keyshortcuts="Space"
-                    on:click=move |_| lab.toggle_play()>
-                    {move || if lab.playing.get() {
-                        view! {
-                            <svg class="icon" viewBox="0 0 16 16" aria-hidden="true"><rect x="3" y="2" width="3.5" height="12" rx="1"></rect><rect x="9.5" y="2" width="3.5" height="12" rx="1"></rect></svg>
-                            "Pause"
-                        }.into_any()
-                    } else {
-                        view! {
-                            <svg class="icon" viewBox="0 0 16 16" aria-hidden="true"><path d="M4 2.5 L13.5 8 L4 13.5 Z"></path></svg>
-                            "Play"
-                        }.into_any()
-                    }}
-                </button>
-                <button type="button" id="lab-step" title="Run exactly one metrics bucket, then pause"
-                    on:click=move |_| lab.step_bucket()>"Step"</button>
-                <button type="button" id="lab-reset" title="Back to 0 s with the starting toggles"
-                    on:click=move |_| lab.reset()>"Reset"</button>
-            </div>
-            <div class="fields">
-                <label for="lab-speed">"Speed"</label>
-                <select id="lab-speed" aria-describedby="lab-seed-help" prop:value=speed_value
-                    on:change=move |ev| {
-                        let v = event_target_value(&ev);
-                        lab.speed.set(v.parse().map_or(Speed::Max, Speed::Times));
-                        super::perf::clear_frames();
-                    }>
-                    {speed_options}
-                    <option value="max" selected=move || lab.speed.get() == Speed::Max>"As fast as possible"</option>
-                </select>
-                <label for="lab-seed">"Seed"</label>
-                <input id="lab-seed" type="number" min="0" step="1" inputmode="numeric" aria-describedby="lab-seed-help"
-                    prop:value=move || seed.get().to_string()
-                    on:change=on_seed />
-                <p id="lab-seed-help" class="help">"Speed is simulated time per real second. Same seed, same toggles: the same run, to the last request; a new seed starts over."</p>
-                <p class="error" role="alert">{move || seed_error.get()}</p>
-            </div>
-            <p class="status" id="lab-status" role="status">{move || status(lab, now.get(), duration())}</p>
-        </section>
+        if shown.speed != speed {
+            self.speed.set_value(&speed);
+            shown.speed = speed;
+        }
+        if shown.seed != Some(seed) {
+            shown.seed = Some(seed);
+            self.seed.set_value(&seed.to_string());
+        }
     }
 }
 
