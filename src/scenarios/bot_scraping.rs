@@ -26,6 +26,7 @@ use crate::sim::{
     ServiceId, ServiceSpec, Step, World, WorldConfig, MS, SEC,
 };
 
+use super::figures::{per_second, quantile_ms};
 use super::model::{Headline, Model};
 use super::params::Params;
 use super::schema::{line, ChartSpec, GuidedStep, ParamSpec, SeriesExpr};
@@ -262,12 +263,8 @@ impl Model for BotModel {
     fn headline(&self, _p: &Params) -> Headline {
         let w = &self.world;
         let m = &w.metrics();
-        let secs = w.now() as f64 / 1e6;
-        let per_s = |name: &str| (secs > 0.0).then(|| m.counter_total(name) / secs);
-        let p99 = m
-            .series_histogram("customers.latency")
-            .and_then(|h| h.quantile(0.99))
-            .map(|us| us / 1e3);
+        let per_s = |name: &str| per_second(m, name, w.now());
+        let p99 = quantile_ms(m, "customers.latency", 0.99);
         vec![
             (
                 "bot_accepted_per_min",

@@ -30,6 +30,7 @@ use crate::sim::{
     ServiceId, ServiceSpec, Step, TopicId, TopicSpec, World, WorldConfig, MS, SEC,
 };
 
+use super::figures::{client_series, merged_quantile_ms};
 use super::model::{Headline, Model};
 use super::params::Params;
 use super::schema::{plain, ChartSpec, GuidedStep, LineSpec, ParamSpec, SeriesExpr};
@@ -341,22 +342,22 @@ impl Model for DeadlockModel {
         let l = w.ledger();
         // Every ended transaction as its client saw it: answers, and the
         // waits of callers that gave up.
-        let mut lat = crate::sim::kernel::metrics::Histogram::new();
-        for c in self.clients.clone() {
-            let name = &w.client(c).spec.name;
-            for series in ["latency", "gave_up_after"] {
-                if let Some(h) = w.metrics().series_histogram(&format!("{name}.{series}")) {
-                    lat.merge(h);
-                }
-            }
-        }
+        let clients: Vec<&str> = self
+            .clients
+            .iter()
+            .map(|c| w.client(*c).spec.name.as_str())
+            .collect();
+        let waits = client_series(&clients, &["latency", "gave_up_after"]);
         vec![
             ("deadlocks", Some(w.deadlocks() as f64)),
             (
                 "failed_tx",
                 Some((l.failed + l.rejected + l.timed_out) as f64),
             ),
-            ("p99_latency_ms", lat.quantile(0.99).map(|us| us / 1e3)),
+            (
+                "p99_latency_ms",
+                merged_quantile_ms(w.metrics(), &waits, 0.99),
+            ),
             (
                 "throughput_tps",
                 (secs > 0.0).then(|| l.succeeded as f64 / secs),

@@ -5,6 +5,7 @@ use crate::sim::{
     WorldConfig, MS,
 };
 
+use super::figures::quantile_ms;
 use super::model::{Headline, Model};
 use super::params::Params;
 use super::schema::{ChartSpec, GuidedStep, LineSpec, ParamSpec, SeriesExpr};
@@ -218,10 +219,7 @@ impl Model for QueueingModel {
             ("mean_in_system", in_system),
             ("throughput_rps", (secs > 0.0).then(|| completed / secs)),
             ("utilization", busy.map(|b| b / servers)),
-            (
-                "p99_latency_ms",
-                lat.and_then(|h| h.quantile(0.99)).map(|us| us / 1e3),
-            ),
+            ("p99_latency_ms", quantile_ms(m, "service.latency", 0.99)),
         ]
     }
 }

@@ -43,7 +43,8 @@ use crate::sim::{
 };
 
 use super::figures::{
-    bucket_at, outcome_names, peak_between, series_max, share_between, sum_between,
+    bucket_at, buckets_in, outcome_names, peak_ratio_between, periods_until_recovered, series_max,
+    share_between,
 };
 use super::model::{Headline, Model};
 use super::params::Params;
@@ -346,32 +347,6 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
     Box::new(m)
 }
 
-impl StormModel {
-    /// (largest attempts in a bucket, largest checkouts offered in a bucket) over
-    /// buckets [from, to).
-    fn peaks(&self, from: u64, to: u64) -> (f64, f64) {
-        let m = &self.world.metrics();
-        let max = |n: &str| peak_between(m, n, from, to).unwrap_or(0.0);
-        (max("provider.arrived"), max("checkout.arrived"))
-    }
-
-    fn recovery_s(&self, failover: u64, end: u64) -> Option<f64> {
-        let m = &self.world.metrics();
-        let per_s = SEC / m.bucket_us();
-        let (ok, all) = outcome_names("checkout");
-        let before = share_between(m, &ok, &all, failover.saturating_sub(60 * per_s), failover)?;
-        let mut recovered = 0;
-        let mut w = failover;
-        while w + per_s <= end {
-            if share_between(m, &ok, &all, w, w + per_s).is_some_and(|s| s < before - 0.01) {
-                recovered = w + per_s - failover;
-            }
-            w += per_s;
-        }
-        Some(recovered as f64 / per_s as f64)
-    }
-}
-
 impl Model for StormModel {
     fn world(&self) -> &World {
         &self.world
@@ -411,13 +386,27 @@ impl Model for StormModel {
         let failover = bucket_at(m, FAILOVER_S * SEC);
         let window_end = bucket_at(m, OUTAGE_S * SEC).min(now);
         let peak_ratio = (now > failover).then(|| {
-            let (provider, offered) = self.peaks(failover, window_end);
-            provider / offered
+            peak_ratio_between(
+                m,
+                "provider.arrived",
+                "checkout.arrived",
+                failover,
+                window_end,
+            )
         });
         let (ok, all) = outcome_names("checkout");
+        let recovery = (now >= window_end && window_end > failover).then(|| {
+            let per_s = buckets_in(m, SEC);
+            let before = failover.saturating_sub(60 * per_s);
+            let before = share_between(m, &ok, &all, before, failover)?;
+            let floor = before - 0.01;
+            Some(periods_until_recovered(
+                m, &ok, &all, floor, failover, window_end, per_s,
+            ))
+        });
         let outage_end = bucket_at(m, OUTAGE_S * SEC + self.outage_us).min(now);
         let outage = bucket_at(m, OUTAGE_S * SEC);
-        let offered_in_outage = sum_between(m, "checkout.arrived", outage, outage_end);
+        let (provider, offered) = (["provider.arrived".into()], ["checkout.arrived".into()]);
         vec![
             ("provider_peak_load_ratio", peak_ratio),
             ("success_rate", share_between(m, &ok, &all, 0, now)),
@@ -425,17 +414,10 @@ impl Model for StormModel {
                 "double_charges",
                 Some(m.counter_total("charges.duplicates")),
             ),
-            (
-                "recovery_s",
-                (now >= window_end && window_end > failover)
-                    .then(|| self.recovery_s(failover, window_end))
-                    .flatten(),
-            ),
+            ("recovery_s", recovery.flatten()),
             (
                 "outage_load_ratio",
-                (offered_in_outage > 0.0).then(|| {
-                    sum_between(m, "provider.arrived", outage, outage_end) / offered_in_outage
-                }),
+                share_between(m, &provider, &offered, outage, outage_end),
             ),
             ("retries", Some(m.counter_total("gateway-retry.retries"))),
             (
