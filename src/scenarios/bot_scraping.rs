@@ -23,7 +23,7 @@
 
 use crate::sim::{
     CallSpec, ClientId, ClientSpec, Dist, Handler, KeySpec, LimitScope, LimiterId, RateLimitSpec,
-    ServiceId, ServiceSpec, Step, World, WorldConfig, MS, SEC,
+    ServiceId, ServiceSpec, Step, World, SEC,
 };
 
 use super::figures::{per_second, quantile_ms};
@@ -179,13 +179,7 @@ fn limit_spec(p: &Params) -> RateLimitSpec {
 }
 
 fn build(p: &Params, seed: u64) -> Box<dyn Model> {
-    let mut world = World::new(
-        seed,
-        WorldConfig {
-            bucket_us: SCENARIO.bucket_ms * MS,
-            ..WorldConfig::default()
-        },
-    );
+    let mut world = SCENARIO.world(seed);
     let gateway = world.add_service(ServiceSpec::new(
         "gateway",
         p.f("gateway_pods") as u32,

@@ -34,7 +34,7 @@
 use crate::sim::{
     cache_aside, AutoscalerId, CacheId, CacheSpec, ClientId, ClientSpec, DataAccess, DatabaseId,
     DatabaseSpec, Discipline, Dist, Handler, HandlerId, HpaSpec, KeySpec, Query, RateProfile,
-    ServiceId, ServiceSpec, SessionSpec, Step, StickySpec, World, WorldConfig, HOUR, MIN, MS, SEC,
+    ServiceId, ServiceSpec, SessionSpec, Step, StickySpec, World, HOUR, MIN, MS, SEC,
 };
 
 use super::figures::{
@@ -260,13 +260,7 @@ fn sticky_spec() -> StickySpec {
 }
 
 fn build(p: &Params, seed: u64) -> Box<dyn Model> {
-    let mut world = World::new(
-        seed,
-        WorldConfig {
-            bucket_us: SCENARIO.bucket_ms * MS,
-            ..WorldConfig::default()
-        },
-    );
+    let mut world = SCENARIO.world(seed);
     let db = world.add_database(
         DatabaseSpec::new("postgres", vcpu(p))
             .replicas(p.f("read_replicas") as u32)

@@ -27,7 +27,7 @@
 
 use crate::sim::{
     CallSpec, ClientId, ClientSpec, Dist, Handler, HandlerId, LockTableId, LockTableSpec,
-    ServiceId, ServiceSpec, Step, TopicId, TopicSpec, World, WorldConfig, MS, SEC,
+    ServiceId, ServiceSpec, Step, TopicId, TopicSpec, World, SEC,
 };
 
 use super::figures::{client_series, merged_quantile_ms};
@@ -227,13 +227,7 @@ struct DeadlockModel {
 }
 
 fn build(p: &Params, seed: u64) -> Box<dyn Model> {
-    let mut world = World::new(
-        seed,
-        WorldConfig {
-            bucket_us: SCENARIO.bucket_ms * MS,
-            ..WorldConfig::default()
-        },
-    );
+    let mut world = SCENARIO.world(seed);
     let service = |w: &mut World, name: &str| {
         w.add_service(ServiceSpec::new(name, 1, THREADS).queue_cap(ACCEPT_QUEUE))
     };

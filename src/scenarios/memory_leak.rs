@@ -24,7 +24,7 @@
 
 use crate::sim::{
     ClientId, ClientSpec, Dist, Eviction, GcSpec, Handler, MemorySpec, RestartPolicy, ServiceId,
-    ServiceSpec, Step, World, WorldConfig, HOUR, MIN, MS, SEC,
+    ServiceSpec, Step, World, HOUR, MIN, SEC,
 };
 
 use super::figures::{last_buckets, slope_per_life, Lives};
@@ -163,15 +163,7 @@ struct LeakModel {
 }
 
 fn build(p: &Params, seed: u64) -> Box<dyn Model> {
-    let mut world = World::new(
-        seed,
-        WorldConfig {
-            bucket_us: SCENARIO.bucket_ms * MS,
-            // A whole day of 10 s buckets.
-            series_capacity: 8_700,
-            ..WorldConfig::default()
-        },
-    );
+    let mut world = SCENARIO.world(seed);
     let service = world.add_service(ServiceSpec::new("order", 1, 50));
     world.add_memory(
         service,

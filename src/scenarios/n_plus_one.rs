@@ -24,7 +24,7 @@
 use crate::sim::data::query_cost::{CostModel, Filter, TableStats};
 use crate::sim::{
     cache_aside, CacheId, CacheSpec, ClientId, ClientSpec, DataAccess, DatabaseId, DatabaseSpec,
-    Dist, Handler, HandlerId, KeySpec, Query, ServiceSpec, Step, World, WorldConfig, HOUR, MS, SEC,
+    Dist, Handler, HandlerId, KeySpec, Query, ServiceSpec, Step, World, HOUR, SEC,
 };
 
 use super::figures::{later_half, quantile_ms, ratio_of_totals, share_between};
@@ -251,13 +251,7 @@ fn ttl(p: &Params) -> u64 {
 }
 
 fn build(p: &Params, seed: u64) -> Box<dyn Model> {
-    let mut world = World::new(
-        seed,
-        WorldConfig {
-            bucket_us: SCENARIO.bucket_ms * MS,
-            ..WorldConfig::default()
-        },
-    );
+    let mut world = SCENARIO.world(seed);
     let db = world.add_database(
         DatabaseSpec::new("billing-db", 8)
             .max_connections(20)

@@ -23,7 +23,7 @@
 
 use crate::sim::{
     Dist, Handler, HandlerId, MemorySpec, Release, ServiceId, ServiceSpec, SplitId, SplitSpec,
-    SplitTarget, Step, TimedId, World, WorldConfig, MS, SEC,
+    SplitTarget, Step, TimedId, World, SEC,
 };
 
 use super::figures::{
@@ -176,13 +176,7 @@ struct PaymentModel {
 }
 
 fn build(p: &Params, seed: u64) -> Box<dyn Model> {
-    let mut world = World::new(
-        seed,
-        WorldConfig {
-            bucket_us: SCENARIO.bucket_ms * MS,
-            ..WorldConfig::default()
-        },
-    );
+    let mut world = SCENARIO.world(seed);
     let replicas = p.f("replicas") as u32;
     let cluster = |w: &mut World, name: &str| {
         let s = w.add_service(ServiceSpec::new(name, replicas, 200));

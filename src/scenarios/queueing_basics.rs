@@ -2,7 +2,6 @@
 
 use crate::sim::{
     ClientId, ClientSpec, Dist, Handler, HandlerId, ServiceId, ServiceSpec, Step, World,
-    WorldConfig, MS,
 };
 
 use super::figures::quantile_ms;
@@ -146,13 +145,7 @@ fn service_dist(p: &Params) -> Dist {
 }
 
 fn build(p: &Params, seed: u64) -> Box<dyn Model> {
-    let mut world = World::new(
-        seed,
-        WorldConfig {
-            bucket_us: SCENARIO.bucket_ms * MS,
-            ..WorldConfig::default()
-        },
-    );
+    let mut world = SCENARIO.world(seed);
     let service = world.add_service(ServiceSpec::new("service", 1, p.f("servers") as u32));
     let handler = world.add_handler(Handler::new(
         "serve",

@@ -37,11 +37,12 @@
 //!   the minute before the failover; 0 if none.
 
 use crate::sim::{
-    Backoff, BreakerId, BreakerSpec, CallSpec, ClientSpec, Dist, Handler, HandlerId, Jitter,
-    KvStoreId, OnDuplicate, RetryId, RetryPolicy, ServiceId, ServiceSpec, SlidingWindow, Step,
-    TableId, TimedId, World, WorldConfig, HOUR, MS, SEC,
+    Backoff, BreakerId, CallSpec, ClientSpec, Dist, Handler, HandlerId, Jitter, KvStoreId,
+    OnDuplicate, RetryId, RetryPolicy, ServiceId, ServiceSpec, Step, TableId, TimedId, World, HOUR,
+    SEC,
 };
 
+use super::breaker_params::{self, WindowKind};
 use super::figures::{
     bucket_at, buckets_in, outcome_names, peak_ratio_between, periods_until_recovered, series_max,
     share_between,
@@ -64,12 +65,12 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec::switch("idempotency_key", "Idempotency key", false, "Each charge carries the payment's key; the provider charges a key once and answers a repeat with the first result."),
     ParamSpec::number("lost_response_rate", "Lost answers", "", 0.01, 0.0, 0.5, "Share of successful charges whose answer is lost on the way back, after the money moved.").advanced(),
     ParamSpec::number("outage_s", "Outage length", "s", 20.0, 1.0, 55.0, "How long the provider refuses every connection from 120 s; off: no outage. Takes effect if changed before 120 s.").or_off(false).advanced(),
-    ParamSpec::number("cb_failure_rate", "Breaker failure rate", "%", 50.0, 1.0, 100.0, "The breaker opens when this share of the calls in its window failed.").advanced(),
-    ParamSpec::number("cb_window", "Breaker window", "s", 5.0, 1.0, 600.0, "Seconds of calls the breaker remembers (time-based sliding window).").integer().advanced(),
-    ParamSpec::number("cb_min_calls", "Breaker minimum calls", "calls", 100.0, 1.0, 100_000.0, "Calls the window must hold before the breaker judges.").integer().advanced(),
-    ParamSpec::number("cb_open_s", "Breaker open wait", "s", 5.0, 0.1, 600.0, "How long the breaker stays open; the first call after it moves the breaker to half-open (Resilience4j's default), so with no calls it stays open.").advanced(),
-    ParamSpec::number("cb_half_open_calls", "Breaker probes", "calls", 10.0, 1.0, 1_000.0, "Calls let through in half-open; it closes or re-opens as soon as the smaller of this and the minimum calls have answered.").integer().advanced(),
-    ParamSpec::number("cb_slow_call_ms", "Breaker slow call", "ms", 2000.0, 1.0, 120_000.0, "A call taking longer than this is slow; all slow opens the breaker.").advanced(),
+    breaker_params::failure_rate(50.0),
+    breaker_params::window(WindowKind::Seconds, 5.0, 600.0),
+    breaker_params::min_calls(100.0, 100_000.0),
+    breaker_params::open_s(5.0),
+    breaker_params::half_open_calls(10.0, 1_000.0),
+    breaker_params::slow_call_ms(2000.0),
 ];
 
 const GUIDE: &[GuidedStep] = &[
@@ -243,20 +244,6 @@ fn policy(p: &Params) -> RetryPolicy {
     }
 }
 
-fn breaker_spec(p: &Params) -> BreakerSpec {
-    BreakerSpec {
-        failure_rate_pct: p.f("cb_failure_rate"),
-        slow_call_us: (p.f("cb_slow_call_ms") * MS as f64) as u64,
-        window: SlidingWindow::Time {
-            secs: p.f("cb_window") as u32,
-        },
-        min_calls: p.f("cb_min_calls") as u32,
-        open_us: (p.f("cb_open_s") * SEC as f64) as u64,
-        half_open_calls: p.f("cb_half_open_calls") as u32,
-        ..BreakerSpec::new("provider-breaker")
-    }
-}
-
 fn outage_us(p: &Params) -> u64 {
     p.num("outage_s").map_or(0, |s| (s * SEC as f64) as u64)
 }
@@ -291,13 +278,7 @@ impl StormModel {
 }
 
 fn build(p: &Params, seed: u64) -> Box<dyn Model> {
-    let mut world = World::new(
-        seed,
-        WorldConfig {
-            bucket_us: SCENARIO.bucket_ms * MS,
-            ..WorldConfig::default()
-        },
-    );
+    let mut world = SCENARIO.world(seed);
     // The gateway's threads are not the bottleneck in this story.
     let gateway = world.add_service(ServiceSpec::new("gateway", 1, 100_000));
     let provider = world.add_service(ServiceSpec::new("provider", 1, CONNECTIONS).queue_cap(50));
@@ -314,7 +295,11 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
     ));
     world.set_response_loss(provider, p.f("lost_response_rate"));
     let retry = world.add_retry("gateway-retry", policy(p));
-    let breaker = world.add_breaker(breaker_spec(p));
+    let breaker = world.add_breaker(breaker_params::spec(
+        p,
+        "provider-breaker",
+        WindowKind::Seconds,
+    ));
     world.add_client(ClientSpec::new("checkout", 1000.0, gateway, checkout));
     world.at(
         FAILOVER_S * SEC,
@@ -375,7 +360,10 @@ impl Model for StormModel {
                         schedule_outage(&mut self.world, self.provider, self.outage_us);
                 }
             }
-            n if n.starts_with("cb_") => self.world.set_breaker(self.breaker, breaker_spec(p)),
+            n if breaker_params::is_breaker_param(n) => self.world.set_breaker(
+                self.breaker,
+                breaker_params::spec(p, "provider-breaker", WindowKind::Seconds),
+            ),
             _ => self.wire(p),
         }
     }

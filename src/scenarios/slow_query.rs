@@ -33,7 +33,7 @@
 use crate::sim::data::query_cost::{CostModel, Filter, TableStats};
 use crate::sim::{
     ClientId, ClientSpec, DataAccess, DatabaseId, DatabaseSpec, Handler, HandlerId, Query,
-    ServiceSpec, Step, World, WorldConfig, MS, SEC,
+    ServiceSpec, Step, World, MS, SEC,
 };
 
 use super::figures::{quantile_ms, ratio_of_totals};
@@ -200,13 +200,7 @@ struct SlowQuery {
 }
 
 fn build(p: &Params, seed: u64) -> Box<dyn Model> {
-    let mut world = World::new(
-        seed,
-        WorldConfig {
-            bucket_us: SCENARIO.bucket_ms * MS,
-            ..WorldConfig::default()
-        },
-    );
+    let mut world = SCENARIO.world(seed);
     let db = world.add_database(
         DatabaseSpec::new("postgres", 16)
             .max_connections(300)

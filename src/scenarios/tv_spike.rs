@@ -45,7 +45,7 @@ use crate::sim::kernel::time::{as_secs, Micros};
 use crate::sim::{
     AutoscalerId, CacheSpec, CallSpec, ClientSpec, Cond, DataAccess, DatabaseSpec, Discipline,
     Dist, FlagControllerId, FlagControllerSpec, FlagId, Handler, HpaMetric, HpaSpec, KeySpec,
-    PoolSpec, Query, RateProfile, ServiceSpec, Signal, Step, World, WorldConfig, MS, SEC,
+    PoolSpec, Query, RateProfile, ServiceSpec, Signal, Step, World, MS, SEC,
 };
 
 use super::figures::{
@@ -235,13 +235,7 @@ fn prewarm(p: &Params, now: Micros) -> Vec<(Micros, u32)> {
 }
 
 fn build(p: &Params, seed: u64) -> Box<dyn Model> {
-    let mut world = World::new(
-        seed,
-        WorldConfig {
-            bucket_us: SCENARIO.bucket_ms * MS,
-            ..WorldConfig::default()
-        },
-    );
+    let mut world = SCENARIO.world(seed);
     let db = world.add_database(
         DatabaseSpec::new("db", 64).max_connections(200).rtt_us(MS),
         0,
