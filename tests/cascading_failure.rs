@@ -5,6 +5,7 @@
 mod common;
 use common::*;
 
+use resilience_lab::scenarios::figures::{outcome_names, share_between};
 use resilience_lab::scenarios::{self, Run, TimedChange, Value};
 use resilience_lab::sim::SEC;
 
@@ -14,11 +15,8 @@ const SECS: f64 = 300.0;
 
 /// Per-bucket login success (ok / ended), `None` where nothing ended.
 fn login_success(r: &Run, bucket: u64) -> Option<f64> {
-    let m = &r.world().metrics();
-    let get = |n: &str| m.series(n).and_then(|s| s.get(bucket)).unwrap_or(0.0);
-    let ok = get("login.ok");
-    let ended = ok + get("login.error") + get("login.rejected") + get("login.timed_out");
-    (ended > 0.0).then(|| ok / ended)
+    let (ok, ended) = outcome_names("login");
+    share_between(r.world().metrics(), &ok, &ended, bucket, bucket + 1)
 }
 
 #[test]

@@ -4,6 +4,7 @@
 mod common;
 
 use common::{fig, run};
+use resilience_lab::scenarios::figures::mean_between;
 
 const ID: &str = "dinner-rush";
 /// The whole evening, 17:00–20:30.
@@ -129,10 +130,7 @@ fn with_sticky_sessions_new_pods_idle_while_old_ones_burn() {
         // while the coolest was nearly idle during the ramp (17:35–18:00).
         assert!(fig(&burn, "pods_added") >= fig(&free, "pods_added") - 4.0);
         let m = &burn.world().metrics();
-        let ramp = |name: &str| {
-            let r = m.series(name).unwrap();
-            (213..360).map(|i| r.get(i).unwrap()).sum::<f64>() / 147.0
-        };
+        let ramp = |name: &str| mean_between(m, name, 213, 360).unwrap();
         let (hot, cool) = (ramp("web.cpu_pod_max"), ramp("web.cpu_pod_min"));
         assert!(hot > 0.95 && cool < 0.3, "seed {seed}: {hot} {cool}");
     }

@@ -5,6 +5,7 @@
 mod common;
 use common::*;
 
+use resilience_lab::scenarios::figures::{client_series, total_between};
 use resilience_lab::scenarios::{self, Run, TimedChange, Value};
 use resilience_lab::sim::kernel::time::from_secs;
 
@@ -100,18 +101,9 @@ fn switching_to_sagas_mid_incident_restores_throughput() {
         let mut r = Run::new(s, s.default_params(), seed, vec![change]).unwrap();
         r.advance_to(from_secs(600.0));
         assert!(r.world().ledger().balances());
+        let ok = client_series(&["checkout", "courier"], &["ok"]);
         let ok_per_s = |from: u64, to: u64| {
-            let m = &r.world().metrics();
-            let mut sum = 0.0;
-            for name in ["checkout.ok", "courier.ok"] {
-                let ring = m.series(name).unwrap();
-                sum += (ring.first_bucket()..)
-                    .zip(ring.values())
-                    .filter(|(i, _)| (from..to).contains(i))
-                    .map(|(_, v)| v)
-                    .sum::<f64>();
-            }
-            sum / (to - from) as f64
+            total_between(r.world().metrics(), &ok, from, to) / (to - from) as f64
         };
         let (before, after) = (ok_per_s(240, 300), ok_per_s(420, 600));
         assert!(

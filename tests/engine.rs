@@ -4,6 +4,7 @@
 
 mod common;
 
+use resilience_lab::scenarios::figures::mean_between;
 use resilience_lab::scenarios::{self, Run, TimedChange};
 use resilience_lab::sim::*;
 
@@ -218,13 +219,8 @@ fn arrivals_follow_the_rate_profile() {
         10.0,
     )));
     w.step(180 * SEC);
-    let arr = w.metrics().series("c.arrived").unwrap();
-    let per_min = |m: u64| {
-        (m * 60..(m + 1) * 60)
-            .map(|i| arr.get(i).unwrap())
-            .sum::<f64>()
-            / 60.0
-    };
+    // Arrivals per second, each minute (1 s buckets).
+    let per_min = |m: u64| mean_between(w.metrics(), "c.arrived", m * 60, (m + 1) * 60).unwrap();
     let (first, ramp, last) = (per_min(0), per_min(1), per_min(2));
     assert!(common::rel(first, 100.0) < 0.05, "{first}");
     assert!(common::rel(ramp, 550.0) < 0.05, "{ramp}"); // mean of a linear ramp 1x → 10x

@@ -5,6 +5,7 @@
 mod common;
 use common::*;
 
+use resilience_lab::scenarios::figures::mean_between;
 use resilience_lab::scenarios::{self, Run};
 use resilience_lab::sim::kernel::time::from_secs;
 
@@ -50,7 +51,6 @@ fn without_eviction_the_floor_rises_and_the_pod_restarts_about_every_4_hours() {
 fn p99_latency_climbs_as_gc_pauses_grow_before_each_restart() {
     for (seed, heap) in [(1, "2048"), (7, "2048"), (3, "3072")] {
         let r = run(ID, &[("heap_mb", heap)], seed, DAY_S);
-        let p99 = series(&r, "orders.latency.p99");
         let kills: Vec<u64> = series(&r, "order.oom_kills")
             .into_iter()
             .filter(|(_, v)| *v > 0.0)
@@ -62,12 +62,7 @@ fn p99_latency_climbs_as_gc_pauses_grow_before_each_restart() {
         let starts = std::iter::once(0).chain(kills.iter().map(|k| k + 6));
         for (start, kill) in starts.zip(&kills) {
             let mean = |lo: u64, hi: u64| {
-                let v: Vec<f64> = p99
-                    .iter()
-                    .filter(|(i, _)| (lo..hi).contains(i))
-                    .map(|(_, v)| *v)
-                    .collect();
-                v.iter().sum::<f64>() / v.len() as f64
+                mean_between(r.world().metrics(), "orders.latency.p99", lo, hi).unwrap()
             };
             let (fresh, dying) = (mean(start + 60, start + 420), mean(kill - 90, *kill));
             assert!(

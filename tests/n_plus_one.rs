@@ -4,6 +4,7 @@
 mod common;
 
 use common::{fig, rel, run};
+use resilience_lab::scenarios::figures::sum_between;
 
 const ID: &str = "n-plus-one";
 const SECS: f64 = 900.0;
@@ -110,12 +111,9 @@ fn switching_to_join_fetch_live_ends_the_timeouts() {
     r.advance_to(900 * SEC);
     let w = r.world();
     assert!(w.ledger().balances());
-    let timed_out = w.metrics().series("finance-users.timed_out").unwrap();
-    let ok = w.metrics().series("finance-users.ok").unwrap();
+    let (timed_out, ok) = ("finance-users.timed_out", "finance-users.ok");
     // 10 s buckets: all time out before; none from a minute after the switch.
-    let sum = |s: &resilience_lab::sim::kernel::metrics::Ring, a: u64, b: u64| {
-        (a..b).map(|i| s.get(i).unwrap()).sum::<f64>()
-    };
+    let sum = |name: &str, a: u64, b: u64| sum_between(w.metrics(), name, a, b);
     assert!(sum(timed_out, 3, 29) > 10.0 && sum(ok, 3, 29) == 0.0);
     assert_eq!(sum(timed_out, 36, 90), 0.0);
     assert!(sum(ok, 36, 90) > 50.0);
@@ -146,10 +144,7 @@ fn every_toggle_applies_live() {
     assert!(l.succeeded > 0 && l.timed_out > 0);
     // After the last change every report is generated again, one query each.
     let m = &r.world().metrics();
-    let f = m.series("billing-db.fetches").unwrap();
-    let q = m.series("billing-db.fetch_queries").unwrap();
-    let late = |s: &resilience_lab::sim::kernel::metrics::Ring| {
-        (35..60).map(|i| s.get(i).unwrap()).sum::<f64>()
-    };
-    assert!(late(f) > 10.0 && late(q) == late(f));
+    let late = |name: &str| sum_between(m, name, 35, 60);
+    let (f, q) = (late("billing-db.fetches"), late("billing-db.fetch_queries"));
+    assert!(f > 10.0 && q == f);
 }

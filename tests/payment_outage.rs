@@ -5,6 +5,9 @@
 mod common;
 use common::*;
 
+use resilience_lab::scenarios::figures::{
+    client_series, failure_share_between, mean_between, FAILED,
+};
 use resilience_lab::scenarios::{self, Run, TimedChange, Value};
 use resilience_lab::sim::kernel::time::from_secs;
 
@@ -13,34 +16,17 @@ const SEEDS: [u64; 3] = [1, 7, 42];
 
 /// Share of gateway requests that failed among those that ended in `[from_s, to_s)`.
 fn error_rate_between(r: &Run, from_s: u64, to_s: u64) -> f64 {
-    let m = &r.world().metrics();
-    let sum = |outcomes: &[&str]| -> f64 {
-        let mut t = 0.0;
-        for side in ["green", "blue"] {
-            for o in outcomes {
-                let ring = m.series(&format!("gateway.{side}.{o}")).unwrap();
-                t += (ring.first_bucket()..)
-                    .zip(ring.values())
-                    .filter(|(i, _)| (from_s..to_s).contains(i))
-                    .map(|(_, v)| v)
-                    .sum::<f64>();
-            }
-        }
-        t
-    };
-    let failed = sum(&["error", "rejected", "timed_out"]);
-    failed / (failed + sum(&["ok"]))
+    let sides = ["gateway.green", "gateway.blue"];
+    let (failed, ok) = (
+        client_series(&sides, &FAILED),
+        client_series(&sides, &["ok"]),
+    );
+    failure_share_between(r.world().metrics(), &failed, &ok, from_s, to_s).expect("requests ended")
 }
 
 /// Mean of a gauge series over the buckets `[from_s, to_s)` (1 s buckets).
-fn mean_between(r: &Run, series: &str, from_s: u64, to_s: u64) -> f64 {
-    let ring = r.world().metrics().series(series).unwrap();
-    let v: Vec<f64> = (ring.first_bucket()..)
-        .zip(ring.values())
-        .filter(|(i, _)| (from_s..to_s).contains(i))
-        .map(|(_, v)| v)
-        .collect();
-    v.iter().sum::<f64>() / v.len() as f64
+fn mean(r: &Run, series: &str, from_s: u64, to_s: u64) -> f64 {
+    mean_between(r.world().metrics(), series, from_s, to_s).expect("buckets kept")
 }
 
 fn run_with_change(seed: u64, at_s: f64, name: &str, value: Value, secs: f64) -> Run {
@@ -90,8 +76,8 @@ fn thirty_replicas_dilute_the_load_memory_stays_under_the_limit_and_5xx_below_2_
         assert_eq!(fig(&r, "oom_kills"), 0.0);
         assert!(fig(&r, "error_rate_after_deploy") < 0.02);
         // The deploy did raise memory: diluted, not gone.
-        let before = mean_between(&r, "payment-green.mem_mb", 10, 60);
-        let after = mean_between(&r, "payment-green.mem_mb", 120, 300);
+        let before = mean(&r, "payment-green.mem_mb", 10, 60);
+        let after = mean(&r, "payment-green.mem_mb", 120, 300);
         assert!(after > 1.4 * before, "mean {before:.0} → {after:.0} MB");
     }
 }
@@ -117,8 +103,8 @@ fn shifting_to_blue_brings_5xx_to_about_zero_and_memory_back_to_its_pre_deploy_l
         let r = run(ID, &[("shift_to_blue", at)], seed, 540.0);
         let err = fig(&r, "error_rate_last_5min");
         assert!(err < 0.001, "seed {seed} shift at {at}: 5xx {err:.4}");
-        let pre = mean_between(&r, "payment-green.mem_mb", 10, 60);
-        let blue = mean_between(&r, "payment-blue.mem_mb", 300, 540);
+        let pre = mean(&r, "payment-green.mem_mb", 10, 60);
+        let blue = mean(&r, "payment-blue.mem_mb", 300, 540);
         assert!(
             rel(blue, pre) < 0.03,
             "Blue {blue:.0} MB vs Green before the deploy {pre:.0} MB"

@@ -5,6 +5,7 @@
 mod common;
 use common::*;
 
+use resilience_lab::scenarios::figures::{peak_bucket_between, share_between, sum_between};
 use resilience_lab::scenarios::{self, Run, TimedChange, Value};
 use resilience_lab::sim::SEC;
 
@@ -25,14 +26,14 @@ fn fixed_1s_retries_come_back_in_synchronized_waves_that_double_the_load() {
         assert!(rec >= 2.0, "seed {seed}: recovery {rec} s");
         // The waves: one second and two seconds after the connections dropped,
         // a tenth of a second holds at least twice the offered load.
-        let m = &r.world().metrics();
-        let prov = m.series("provider.arrived").unwrap();
-        let offered = m.series("checkout.arrived").unwrap();
+        let m = r.world().metrics();
+        let (prov, offered) = (
+            ["provider.arrived".to_string()],
+            ["checkout.arrived".to_string()],
+        );
         for wave_s in [61, 62] {
-            let b = (wave_s * 10..wave_s * 10 + 3)
-                .max_by(|&a, &b| prov.get(a).unwrap().total_cmp(&prov.get(b).unwrap()))
-                .unwrap();
-            let x = prov.get(b).unwrap() / offered.get(b).unwrap();
+            let b = peak_bucket_between(m, &prov[0], wave_s * 10, wave_s * 10 + 3).unwrap();
+            let x = share_between(m, &prov, &offered, b, b + 1).unwrap();
             assert!(x >= 2.0, "seed {seed}: wave at {wave_s} s only {x}×");
         }
     }
@@ -160,11 +161,11 @@ fn idempotency_keys_switched_on_live_stop_double_charges_from_then_on() {
     }];
     let mut r = Run::new(s, s.default_params(), 4, flip).unwrap();
     r.advance_to(100 * SEC);
-    let d = r.world().metrics().series("charges.duplicates").unwrap();
-    let before: f64 = (0..500).map(|b| d.get(b).unwrap()).sum();
+    let m = r.world().metrics();
+    let before = sum_between(m, "charges.duplicates", 0, 500);
     // A charge made just before the flip stored no key: its retries may still
     // charge again, up to two timeouts and two waits (6 s) later. After that, none.
-    let after: f64 = (570..1000).map(|b| d.get(b).unwrap()).sum();
+    let after = sum_between(m, "charges.duplicates", 570, 1000);
     assert!(before > 100.0 && after == 0.0, "{before} {after}");
 }
 

@@ -4,6 +4,7 @@
 mod common;
 
 use common::{fig, run};
+use resilience_lab::scenarios::figures::{mean_between, sum_between};
 use resilience_lab::scenarios::{self, Run, TimedChange, Value};
 use resilience_lab::sim::kernel::time::SEC;
 
@@ -117,9 +118,8 @@ fn adding_the_index_live_drops_the_cpu_at_once() {
     let mut r = Run::new(s, s.default_params(), 7, vec![change]).unwrap();
     r.advance_to(600 * SEC);
     assert!(r.world().ledger().balances());
-    let cpu = r.world().metrics().series("postgres.primary.cpu").unwrap();
     let mean = |from: u64, to: u64| {
-        (from..to).map(|i| cpu.get(i).unwrap()).sum::<f64>() / (to - from) as f64
+        mean_between(r.world().metrics(), "postgres.primary.cpu", from, to).unwrap()
     };
     // 5 s buckets: before the change, and from 30 s after it (scans in flight end).
     let (before, after) = (mean(12, 60), mean(66, 120));
@@ -147,13 +147,11 @@ fn every_toggle_applies_live() {
     // The last minutes see the status index on monthly partitions of 50 M rows:
     // the newest partition's rows with that status, 50 M × 15/365 × 0.2 %.
     let m = &r.world().metrics();
+    let sum = |name: &str| sum_between(m, name, 60, 80);
     let (rows, calls) = (
-        m.series("postgres.stmt.telemetry.rows_read").unwrap(),
-        m.series("postgres.stmt.telemetry.calls").unwrap(),
+        "postgres.stmt.telemetry.rows_read",
+        "postgres.stmt.telemetry.calls",
     );
-    let sum = |s: &resilience_lab::sim::kernel::metrics::Ring| {
-        (60..80).map(|i| s.get(i).unwrap()).sum::<f64>()
-    };
     let want = 5e7 * 15.0 / 365.0 * 0.002;
     assert!(
         (sum(rows) / sum(calls) - want).abs() < 1.0,

@@ -5,6 +5,7 @@
 mod common;
 
 use common::{fig, run};
+use resilience_lab::scenarios::figures::{client_series, failure_share_between, FAILED};
 use resilience_lab::scenarios::{self, Run, TimedChange, Value};
 use resilience_lab::sim::kernel::time::{from_secs, SEC};
 use resilience_lab::sim::Signal;
@@ -33,24 +34,14 @@ fn headline(sets: &[(&str, &str)], seed: u64, secs: f64) -> (f64, f64, Option<f6
 
 /// The error rate per bucket of the run, over every visitor.
 fn error_rates(r: &Run) -> Vec<f64> {
-    let m = &r.world().metrics();
-    let sum = |kinds: &[&str], i: u64| -> f64 {
-        ["home", "pages"]
-            .iter()
-            .flat_map(|c| kinds.iter().map(move |k| format!("{c}.{k}")))
-            .filter_map(|n| m.series(&n).and_then(|s| s.get(i)))
-            .sum()
-    };
+    let m = r.world().metrics();
+    let visitors = ["home", "pages"];
+    let (bad, ok) = (
+        client_series(&visitors, &FAILED),
+        client_series(&visitors, &["ok"]),
+    );
     (0..m.buckets_closed())
-        .map(|i| {
-            let bad = sum(&["error", "rejected", "timed_out"], i);
-            let all = bad + sum(&["ok"], i);
-            if all > 0.0 {
-                bad / all
-            } else {
-                0.0
-            }
-        })
+        .map(|i| failure_share_between(m, &bad, &ok, i, i + 1).unwrap_or(0.0))
         .collect()
 }
 

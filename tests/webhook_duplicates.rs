@@ -5,6 +5,7 @@
 mod common;
 use common::*;
 
+use resilience_lab::scenarios::figures::sum_between;
 use resilience_lab::scenarios::{self, Run, TimedChange, Value};
 use resilience_lab::sim::HOUR;
 
@@ -12,8 +13,7 @@ const ID: &str = "webhook-duplicates";
 const SECS: f64 = 43_200.0;
 
 fn per_minute(r: &Run, name: &str, from_min: u64, to_min: u64) -> f64 {
-    let s = r.world().metrics().series(name).unwrap();
-    (from_min..to_min).map(|b| s.get(b).unwrap()).sum()
+    sum_between(r.world().metrics(), name, from_min, to_min)
 }
 
 #[test]

@@ -23,9 +23,10 @@
 
 use crate::sim::{
     CallSpec, ClientId, ClientSpec, Dist, Handler, KeySpec, LimitScope, LimiterId, RateLimitSpec,
-    ServiceId, ServiceSpec, Step, World, WorldConfig, MS, SEC,
+    ServiceId, ServiceSpec, Step, World, SEC,
 };
 
+use super::figures::{per_second, quantile_ms};
 use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
@@ -188,13 +189,7 @@ fn limit_spec(p: &Params) -> RateLimitSpec {
 }
 
 fn build(p: &Params, seed: u64) -> Box<dyn Model> {
-    let mut world = World::new(
-        seed,
-        WorldConfig {
-            bucket_us: SCENARIO.bucket_ms * MS,
-            ..WorldConfig::default()
-        },
-    );
+    let mut world = SCENARIO.world(seed);
     let gateway = world.add_service(ServiceSpec::new(
         "gateway",
         p.f("gateway_pods") as u32,
@@ -272,12 +267,8 @@ impl Model for BotModel {
     fn headline(&self, _p: &Params) -> Headline {
         let w = &self.world;
         let m = &w.metrics();
-        let secs = w.now() as f64 / 1e6;
-        let per_s = |name: &str| (secs > 0.0).then(|| m.counter_total(name) / secs);
-        let p99 = m
-            .series_histogram("customers.latency")
-            .and_then(|h| h.quantile(0.99))
-            .map(|us| us / 1e3);
+        let per_s = |name: &str| per_second(m, name, w.now());
+        let p99 = quantile_ms(m, "customers.latency", 0.99);
         vec![
             (
                 "bot_accepted_per_min",

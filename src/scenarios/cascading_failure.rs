@@ -22,10 +22,11 @@
 //!   shorter one cuts the call.
 
 use crate::sim::{
-    BreakerId, BreakerSpec, CallSpec, ClientSpec, Dist, Handler, HandlerId, PoolSpec, ServiceId,
-    ServiceSpec, SlidingWindow, Step, World, WorldConfig, MS, SEC,
+    BreakerId, CallSpec, ClientSpec, Dist, Handler, HandlerId, PoolSpec, ServiceId, ServiceSpec,
+    Step, World, MS, SEC,
 };
 
+use super::breaker_params::{self, WindowKind};
 use super::figures::{bucket_at, outcome_names, quantile_ms, series_max, share_between};
 use super::guide::GuidedStep;
 use super::model::{Headline, Model};
@@ -40,12 +41,12 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec::number("timeout_ms", "Resizer call timeout", "ms", 2000.0, 1.0, 60_000.0, "How long a Core API thread waits for the resizer; off waits for ever.").or_off(true),
     ParamSpec::switch("circuit_breaker", "Circuit breaker", false, "Resizer calls pass a circuit breaker (with a time limiter): once it opens they fail at once."),
     ParamSpec::switch("bulkhead", "Bulkhead", false, "Resizer calls run on their own pool of 10 threads (queue 20) instead of on the 200 Tomcat threads."),
-    ParamSpec::number("cb_failure_rate", "Breaker failure rate", "%", 50.0, 1.0, 100.0, "The breaker opens when this share of the calls in its window failed.").advanced(),
-    ParamSpec::number("cb_window", "Breaker window", "calls", 20.0, 1.0, 1_000.0, "Calls the breaker remembers (count-based sliding window).").integer().advanced(),
-    ParamSpec::number("cb_min_calls", "Breaker minimum calls", "calls", 10.0, 1.0, 1_000.0, "Calls the window must hold before the breaker judges.").integer().advanced(),
-    ParamSpec::number("cb_open_s", "Breaker open wait", "s", 10.0, 0.1, 600.0, "How long the breaker stays open; the first call after it moves the breaker to half-open (Resilience4j's default), so with no calls it stays open.").advanced(),
-    ParamSpec::number("cb_half_open_calls", "Breaker probes", "calls", 3.0, 1.0, 100.0, "Calls let through in half-open; it closes or re-opens as soon as the smaller of this and the minimum calls have answered.").integer().advanced(),
-    ParamSpec::number("cb_slow_call_ms", "Breaker slow call", "ms", 1000.0, 1.0, 120_000.0, "A call taking longer than this is slow; all slow opens the breaker.").advanced(),
+    breaker_params::failure_rate(50.0),
+    breaker_params::window(WindowKind::Calls, 20.0, 1_000.0),
+    breaker_params::min_calls(10.0, 1_000.0),
+    breaker_params::open_s(10.0),
+    breaker_params::half_open_calls(3.0, 100.0),
+    breaker_params::slow_call_ms(1000.0),
     ParamSpec::number("cb_time_limit_ms", "Breaker time limiter", "ms", 1000.0, 1.0, 120_000.0, "With the breaker on, calls are cut off after this long and count as failures; off: a hung call never reaches the breaker.").or_off(false).advanced(),
 ];
 
@@ -218,27 +219,8 @@ impl CascadeModel {
     }
 }
 
-fn breaker_spec(p: &Params) -> BreakerSpec {
-    BreakerSpec {
-        failure_rate_pct: p.f("cb_failure_rate"),
-        slow_call_rate_pct: 100.0,
-        slow_call_us: (p.f("cb_slow_call_ms") * MS as f64) as u64,
-        window: SlidingWindow::Count(p.f("cb_window") as u32),
-        min_calls: p.f("cb_min_calls") as u32,
-        open_us: (p.f("cb_open_s") * SEC as f64) as u64,
-        half_open_calls: p.f("cb_half_open_calls") as u32,
-        ..BreakerSpec::new("resizer-breaker")
-    }
-}
-
 fn build(p: &Params, seed: u64) -> Box<dyn Model> {
-    let mut world = World::new(
-        seed,
-        WorldConfig {
-            bucket_us: SCENARIO.bucket_ms * MS,
-            ..WorldConfig::default()
-        },
-    );
+    let mut world = SCENARIO.world(seed);
     let core = world.add_service(
         ServiceSpec::new("core-api", 1, 200)
             .queue_cap(100)
@@ -274,7 +256,11 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
             }),
         ],
     ));
-    let breaker = world.add_breaker(breaker_spec(p));
+    let breaker = world.add_breaker(breaker_params::spec(
+        p,
+        "resizer-breaker",
+        WindowKind::Calls,
+    ));
     world.add_client(ClientSpec::new("login", 100.0, core, login).timeout_us(10 * SEC));
     world.add_client(ClientSpec::new("profile", 150.0, core, profile).timeout_us(10 * SEC));
     world.at(
@@ -305,8 +291,11 @@ impl Model for CascadeModel {
     }
 
     fn apply(&mut self, p: &Params, name: &str) {
-        if name.starts_with("cb_") && name != "cb_time_limit_ms" {
-            self.world.set_breaker(self.breaker, breaker_spec(p));
+        if breaker_params::is_breaker_param(name) {
+            self.world.set_breaker(
+                self.breaker,
+                breaker_params::spec(p, "resizer-breaker", WindowKind::Calls),
+            );
         } else {
             // timeout_ms, circuit_breaker, bulkhead, cb_time_limit_ms: the calls
             // made from now on follow the new wiring.

@@ -34,9 +34,12 @@
 use crate::sim::{
     cache_aside, AutoscalerId, CacheId, CacheSpec, ClientId, ClientSpec, DataAccess, DatabaseId,
     DatabaseSpec, Discipline, Dist, Handler, HandlerId, HpaSpec, KeySpec, Query, RateProfile,
-    ServiceId, ServiceSpec, SessionSpec, Step, StickySpec, World, WorldConfig, HOUR, MIN, MS, SEC,
+    ServiceId, ServiceSpec, SessionSpec, Step, StickySpec, World, HOUR, MIN, MS, SEC,
 };
 
+use super::figures::{
+    buckets_in, client_series, peak_period_mean, worst_share_per_period, ENDED, FAILED,
+};
 use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
@@ -273,13 +276,7 @@ fn sticky_spec() -> StickySpec {
 }
 
 fn build(p: &Params, seed: u64) -> Box<dyn Model> {
-    let mut world = World::new(
-        seed,
-        WorldConfig {
-            bucket_us: SCENARIO.bucket_ms * MS,
-            ..WorldConfig::default()
-        },
-    );
+    let mut world = SCENARIO.world(seed);
     let db = world.add_database(
         DatabaseSpec::new("postgres", vcpu(p))
             .replicas(p.f("read_replicas") as u32)
@@ -354,49 +351,6 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
     })
 }
 
-impl DinnerRush {
-    /// Per-minute sums of the diners' outcome counters: (failed, ended).
-    fn per_minute_outcomes(&self) -> Vec<(f64, f64)> {
-        let m = &self.world.metrics();
-        let per_min = (60_000 / SCENARIO.bucket_ms).max(1) as usize;
-        let mut out: Vec<(f64, f64)> = Vec::new();
-        for d in DINERS {
-            for (o, failed) in [
-                ("ok", false),
-                ("error", true),
-                ("rejected", true),
-                ("timed_out", true),
-            ] {
-                let Some(r) = m.series(&format!("{d}.{o}")) else {
-                    continue;
-                };
-                for (i, v) in r.values().enumerate() {
-                    let k = i / per_min;
-                    if out.len() <= k {
-                        out.resize(k + 1, (0.0, 0.0));
-                    }
-                    out[k].1 += v;
-                    if failed {
-                        out[k].0 += v;
-                    }
-                }
-            }
-        }
-        out
-    }
-
-    /// The highest one-minute mean of a gauge series.
-    fn peak_minute(&self, name: &str) -> Option<f64> {
-        let r = self.world.metrics().series(name)?;
-        let per_min = (60_000 / SCENARIO.bucket_ms).max(1) as usize;
-        let v: Vec<f64> = r.values().collect();
-        v.chunks(per_min)
-            .filter(|c| c.len() == per_min)
-            .map(|c| c.iter().sum::<f64>() / per_min as f64)
-            .fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.max(x))))
-    }
-}
-
 impl Model for DinnerRush {
     fn world(&self) -> &World {
         &self.world
@@ -445,17 +399,19 @@ impl Model for DinnerRush {
         let w = &self.world;
         let mut ledger = w.client(self.clients[0]).ledger;
         ledger.add(&w.client(self.clients[1]).ledger);
-        let worst = self
-            .per_minute_outcomes()
-            .iter()
-            .filter(|(_, ended)| *ended > 0.0)
-            .map(|(f, e)| f / e)
-            .fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.max(x))));
+        let m = w.metrics();
+        let minute = buckets_in(m, MIN);
+        let worst = worst_share_per_period(
+            m,
+            &client_series(&DINERS, &FAILED),
+            &client_series(&DINERS, &ENDED),
+            minute,
+        );
         let a = &w.autoscaler(self.hpa);
         let svc = &w.service(self.web);
         let replica_peak = (1..=3)
-            .filter_map(|i| self.peak_minute(&format!("postgres.replica{i}.cpu")))
-            .fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.max(x))));
+            .filter_map(|i| peak_period_mean(m, &format!("postgres.replica{i}.cpu"), minute))
+            .reduce(f64::max);
         vec![
             ("peak_error_rate", worst),
             ("error_rate", ledger.error_rate()),
@@ -463,7 +419,10 @@ impl Model for DinnerRush {
                 "pods_added",
                 Some(a.replicas_max.saturating_sub(self.pods_at_start) as f64),
             ),
-            ("peak_primary_cpu", self.peak_minute("postgres.primary.cpu")),
+            (
+                "peak_primary_cpu",
+                peak_period_mean(m, "postgres.primary.cpu", minute),
+            ),
             ("peak_replica_cpu", replica_peak),
             (
                 "pods_at_end",

@@ -27,9 +27,10 @@
 
 use crate::sim::{
     CallSpec, ClientId, ClientSpec, Dist, Handler, HandlerId, LockTableId, LockTableSpec,
-    ServiceId, ServiceSpec, Step, TopicId, TopicSpec, World, WorldConfig, MS, SEC,
+    ServiceId, ServiceSpec, Step, TopicId, TopicSpec, World, SEC,
 };
 
+use super::figures::{client_series, merged_quantile_ms};
 use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
@@ -251,13 +252,7 @@ struct DeadlockModel {
 }
 
 fn build(p: &Params, seed: u64) -> Box<dyn Model> {
-    let mut world = World::new(
-        seed,
-        WorldConfig {
-            bucket_us: SCENARIO.bucket_ms * MS,
-            ..WorldConfig::default()
-        },
-    );
+    let mut world = SCENARIO.world(seed);
     let service = |w: &mut World, name: &str| {
         w.add_service(ServiceSpec::new(name, 1, THREADS).queue_cap(ACCEPT_QUEUE))
     };
@@ -366,22 +361,22 @@ impl Model for DeadlockModel {
         let l = w.ledger();
         // Every ended transaction as its client saw it: answers, and the
         // waits of callers that gave up.
-        let mut lat = crate::sim::kernel::metrics::Histogram::new();
-        for c in self.clients.clone() {
-            let name = &w.client(c).spec.name;
-            for series in ["latency", "gave_up_after"] {
-                if let Some(h) = w.metrics().series_histogram(&format!("{name}.{series}")) {
-                    lat.merge(h);
-                }
-            }
-        }
+        let clients: Vec<&str> = self
+            .clients
+            .iter()
+            .map(|c| w.client(*c).spec.name.as_str())
+            .collect();
+        let waits = client_series(&clients, &["latency", "gave_up_after"]);
         vec![
             ("deadlocks", Some(w.deadlocks() as f64)),
             (
                 "failed_tx",
                 Some((l.failed + l.rejected + l.timed_out) as f64),
             ),
-            ("p99_latency_ms", lat.quantile(0.99).map(|us| us / 1e3)),
+            (
+                "p99_latency_ms",
+                merged_quantile_ms(w.metrics(), &waits, 0.99),
+            ),
             (
                 "throughput_tps",
                 (secs > 0.0).then(|| l.succeeded as f64 / secs),

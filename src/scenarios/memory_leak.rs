@@ -24,9 +24,10 @@
 
 use crate::sim::{
     ClientId, ClientSpec, Dist, Eviction, GcSpec, Handler, MemorySpec, RestartPolicy, ServiceId,
-    ServiceSpec, Step, World, WorldConfig, MIN, MS, SEC,
+    ServiceSpec, Step, World, HOUR, MIN, SEC,
 };
 
+use super::figures::{last_buckets, slope_per_life, Lives};
 use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
@@ -158,7 +159,15 @@ pub const SCENARIO: Scenario = Scenario {
 /// An `OrderDTO` in the map, MB.
 const ENTRY_MB: f64 = 0.001_1;
 /// Window of the floor slope headline.
-const SLOPE_WINDOW_US: u64 = 12 * 3_600 * SEC;
+const SLOPE_WINDOW_US: u64 = 12 * HOUR;
+/// The floor slope is fitted within each pod life, so a restart's drop is not
+/// mistaken for a falling floor. Buckets with a kill or a restart in them, or
+/// any time with the pod down, are left out: while the pod is down no
+/// collection runs and the series holds the dead pod's last floor.
+const LIVES: Lives = Lives {
+    begin_when: "order.oom_kills",
+    leave_out_when: &["order.oom_kills", "order.restarts", "order.pods_restarting"],
+};
 
 fn eviction(p: &Params) -> Eviction {
     match p.choice("cache_eviction") {
@@ -179,15 +188,7 @@ struct LeakModel {
 }
 
 fn build(p: &Params, seed: u64) -> Box<dyn Model> {
-    let mut world = World::new(
-        seed,
-        WorldConfig {
-            bucket_us: SCENARIO.bucket_ms * MS,
-            // A whole day of 10 s buckets.
-            series_capacity: 8_700,
-            ..WorldConfig::default()
-        },
-    );
+    let mut world = SCENARIO.world(seed);
     let service = world.add_service(ServiceSpec::new("order", 1, 50));
     world.add_memory(
         service,
@@ -221,51 +222,6 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
     })
 }
 
-impl LeakModel {
-    /// Least-squares slope of the post-GC floor over the last 12 h, in MB/h,
-    /// fitted within each pod life (one intercept per life, one common slope),
-    /// so a restart's drop is not mistaken for a falling floor. Buckets with a
-    /// kill or a restart in them, or any time with the pod down, are left out:
-    /// while the pod is down no collection runs and the series holds the dead
-    /// pod's last floor, which would open the next life high and tilt its fit
-    /// downwards.
-    fn floor_slope_mb_per_h(&self) -> Option<f64> {
-        let m = &self.world.metrics();
-        let floor = m.series("order.heap_after_gc_mb")?;
-        let kills = m.series("order.oom_kills")?;
-        let restarts = m.series("order.restarts")?;
-        let down = m.series("order.pods_restarting")?;
-        let width_h = m.bucket_us() as f64 / 3_600e6;
-        let closed = m.buckets_closed();
-        let from = closed.saturating_sub(SLOPE_WINDOW_US / m.bucket_us());
-        // Per life: (n, Σt, Σy, Σtt, Σty).
-        let mut lives: Vec<[f64; 5]> = vec![[0.0; 5]];
-        for i in from..closed {
-            let event = kills.get(i).unwrap_or(0.0)
-                + restarts.get(i).unwrap_or(0.0)
-                + down.get(i).unwrap_or(0.0)
-                > 0.0;
-            if kills.get(i).unwrap_or(0.0) > 0.0 {
-                lives.push([0.0; 5]);
-            }
-            let (Some(y), false) = (floor.get(i), event) else {
-                continue;
-            };
-            let t = i as f64 * width_h;
-            let l = lives.last_mut().expect("one life at least");
-            for (k, v) in [1.0, t, y, t * t, t * y].into_iter().enumerate() {
-                l[k] += v;
-            }
-        }
-        let (mut sxy, mut sxx) = (0.0, 0.0);
-        for [n, st, sy, stt, sty] in lives.into_iter().filter(|l| l[0] >= 3.0) {
-            sxy += sty - st * sy / n;
-            sxx += stt - st * st / n;
-        }
-        (sxx > 0.0).then(|| sxy / sxx)
-    }
-}
-
 impl Model for LeakModel {
     fn world(&self) -> &World {
         &self.world
@@ -296,10 +252,14 @@ impl Model for LeakModel {
         let sm = self.world.memory(self.service).expect("has memory");
         let kills = sm.oom_kills;
         let interval = (kills > 0).then(|| sm.uptime_before_oom_us as f64 / kills as f64 / 3_600e6);
+        // The post-GC floor's climb over the last 12 h, in MB/h.
+        let m = self.world.metrics();
+        let (from, to) = last_buckets(m, SLOPE_WINDOW_US);
+        let slope = slope_per_life(m, "order.heap_after_gc_mb", &LIVES, from, to, HOUR);
         vec![
             ("restarts", Some(kills as f64)),
             ("mean_restart_interval_h", interval),
-            ("heap_floor_slope_mb_per_h", self.floor_slope_mb_per_h()),
+            ("heap_floor_slope_mb_per_h", slope),
         ]
     }
 }

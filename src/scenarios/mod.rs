@@ -7,6 +7,7 @@
 //! general part.
 
 pub mod bot_scraping;
+pub mod breaker_params;
 pub mod cascading_failure;
 pub mod charts;
 pub mod dinner_rush;
@@ -33,6 +34,11 @@ pub use model::{Headline, Model};
 pub use params::Params;
 pub use run::{Run, TimedChange};
 pub use schema::{ChartSpec, LineSpec, ParamKind, ParamSpec, SeriesExpr, Value};
+
+use crate::sim::{World, WorldConfig, MS};
+
+/// Buckets a scenario's series keep beyond its default run.
+const SERIES_MARGIN: usize = 60;
 
 /// One entry of the catalogue.
 pub struct Scenario {
@@ -64,6 +70,24 @@ impl Scenario {
     /// Every parameter at its default.
     pub fn default_params(&self) -> Params {
         Params::defaults(self.params)
+    }
+
+    /// An empty world for this scenario, from `seed`: buckets of its
+    /// `bucket_ms`, and series that keep at least its whole default run and
+    /// [`SERIES_MARGIN`] buckets more (a run continued a little past its
+    /// default end still keeps its start).
+    pub fn world(&self, seed: u64) -> World {
+        let config = WorldConfig::default();
+        let run_buckets =
+            (self.duration_s * 1e3 / self.bucket_ms as f64).ceil() as usize + SERIES_MARGIN;
+        World::new(
+            seed,
+            WorldConfig {
+                bucket_us: self.bucket_ms * MS,
+                series_capacity: config.series_capacity.max(run_buckets),
+                ..config
+            },
+        )
     }
 }
 

@@ -24,9 +24,10 @@
 use crate::sim::data::query_cost::{CostModel, Filter, TableStats};
 use crate::sim::{
     cache_aside, CacheId, CacheSpec, ClientId, ClientSpec, DataAccess, DatabaseId, DatabaseSpec,
-    Dist, Handler, HandlerId, KeySpec, Query, ServiceSpec, Step, World, WorldConfig, HOUR, MS, SEC,
+    Dist, Handler, HandlerId, KeySpec, Query, ServiceSpec, Step, World, HOUR, SEC,
 };
 
+use super::figures::{later_half, quantile_ms, ratio_of_totals, share_between};
 use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
@@ -266,13 +267,7 @@ fn ttl(p: &Params) -> u64 {
 }
 
 fn build(p: &Params, seed: u64) -> Box<dyn Model> {
-    let mut world = World::new(
-        seed,
-        WorldConfig {
-            bucket_us: SCENARIO.bucket_ms * MS,
-            ..WorldConfig::default()
-        },
-    );
+    let mut world = SCENARIO.world(seed);
     let db = world.add_database(
         DatabaseSpec::new("billing-db", 8)
             .max_connections(20)
@@ -343,40 +338,27 @@ impl Model for NPlusOne {
 
     fn headline(&self, _: &Params) -> Headline {
         let w = &self.world;
-        let m = &w.metrics();
-        let lat = m.series_histogram("billing.latency");
-        let fetches = m.counter_total("billing-db.fetches");
-        let queries = m.counter_total("billing-db.fetch_queries");
-        // "Once warm": hits over lookups in the second half of the run.
-        let half = |name: &str| {
-            m.series(name).map_or(0.0, |r| {
-                let n = r.len();
-                r.values().skip(n / 2).sum::<f64>()
-            })
-        };
-        let (hits, misses) = (half("redis.hits"), half("redis.misses"));
+        let m = w.metrics();
+        // "Once warm": hits over lookups in the later half of the run.
+        let (hits, lookups) = (
+            ["redis.hits".to_string()],
+            ["redis.hits".to_string(), "redis.misses".to_string()],
+        );
+        let hit_ratio = later_half(m, "redis.hits")
+            .and_then(|(from, to)| share_between(m, &hits, &lookups, from, to));
         let l = &w.client(self.client).ledger;
         vec![
-            (
-                "p50_latency_ms",
-                lat.and_then(|h| h.quantile(0.5)).map(|us| us / 1e3),
-            ),
+            ("p50_latency_ms", quantile_ms(m, "billing.latency", 0.5)),
             (
                 "queries_per_report",
-                (fetches > 0.0).then(|| queries / fetches),
+                ratio_of_totals(m, "billing-db.fetch_queries", "billing-db.fetches"),
             ),
-            (
-                "cache_hit_ratio",
-                (hits + misses > 0.0).then(|| hits / (hits + misses)),
-            ),
+            ("cache_hit_ratio", hit_ratio),
             (
                 "client_timeout_rate",
                 (l.ended() > 0).then(|| l.timed_out as f64 / l.ended() as f64),
             ),
-            (
-                "p99_latency_ms",
-                lat.and_then(|h| h.quantile(0.99)).map(|us| us / 1e3),
-            ),
+            ("p99_latency_ms", quantile_ms(m, "billing.latency", 0.99)),
         ]
     }
 }

@@ -23,10 +23,12 @@
 
 use crate::sim::{
     Dist, Handler, HandlerId, MemorySpec, Release, ServiceId, ServiceSpec, SplitId, SplitSpec,
-    SplitTarget, Step, TimedId, World, WorldConfig, MS, SEC,
+    SplitTarget, Step, TimedId, World, SEC,
 };
 
-use super::figures;
+use super::figures::{
+    bucket_at, client_series, closed_until, last_buckets, share_between, ENDED, FAILED,
+};
 use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
@@ -91,32 +93,20 @@ const GUIDE: &[GuidedStep] = &[
     .expect("oom_kills", 0.0, 0.0),
 ];
 
-fn ended(prefix: &str) -> Vec<String> {
-    ["ok", "error", "rejected", "timed_out"]
-        .iter()
-        .map(|o| format!("{prefix}.{o}"))
-        .collect()
-}
-
-fn failed(prefix: &str) -> Vec<String> {
-    ["error", "rejected", "timed_out"]
-        .iter()
-        .map(|o| format!("{prefix}.{o}"))
-        .collect()
-}
+/// The gateway's outcome counters come per side of the traffic split.
+const SIDES: [&str; 2] = ["gateway.green", "gateway.blue"];
 
 fn charts() -> Vec<ChartSpec> {
-    let mut all_failed = failed("gateway.green");
-    all_failed.extend(failed("gateway.blue"));
-    let mut all_ended = ended("gateway.green");
-    all_ended.extend(ended("gateway.blue"));
     vec![
         ChartSpec {
             title: "Gateway 5xx rate",
             unit: "share of requests",
             lines: vec![LineSpec {
                 label: "5xx",
-                expr: SeriesExpr::Ratio(all_failed, all_ended),
+                expr: SeriesExpr::Ratio(
+                    client_series(&SIDES, &FAILED),
+                    client_series(&SIDES, &ENDED),
+                ),
             }],
         },
         ChartSpec {
@@ -212,13 +202,7 @@ struct PaymentModel {
 }
 
 fn build(p: &Params, seed: u64) -> Box<dyn Model> {
-    let mut world = World::new(
-        seed,
-        WorldConfig {
-            bucket_us: SCENARIO.bucket_ms * MS,
-            ..WorldConfig::default()
-        },
-    );
+    let mut world = SCENARIO.world(seed);
     let replicas = p.f("replicas") as u32;
     let cluster = |w: &mut World, name: &str| {
         let s = w.add_service(ServiceSpec::new(name, replicas, 200));
@@ -301,23 +285,6 @@ impl PaymentModel {
             Box::new(move |w: &mut World| w.set_split_shares(split, &[0.0, 1.0])),
         ));
     }
-
-    /// (failed, ended) at the gateway over buckets `from..` of the kept series.
-    fn window(&self, from_bucket: u64) -> (f64, f64) {
-        let m = &self.world.metrics();
-        let to = m.buckets_closed();
-        let sum = |names: Vec<String>| -> f64 {
-            names
-                .iter()
-                .map(|n| figures::sum_between(m, n, from_bucket, to))
-                .sum()
-        };
-        let mut f = failed("gateway.green");
-        f.extend(failed("gateway.blue"));
-        let mut e = ended("gateway.green");
-        e.extend(ended("gateway.blue"));
-        (sum(f), sum(e))
-    }
 }
 
 impl Model for PaymentModel {
@@ -365,18 +332,24 @@ impl Model for PaymentModel {
 
     fn headline(&self, _p: &Params) -> Headline {
         let w = &self.world;
-        let bucket_us = w.metrics().bucket_us();
-        let closed = w.metrics().buckets_closed();
-        let rate = |(f, e): (f64, f64)| (e > 0.0).then(|| f / e);
-        let after_deploy =
-            (closed * bucket_us > DEPLOY_US).then(|| self.window(DEPLOY_US / bucket_us));
-        let last5 = self.window(closed.saturating_sub(300 * SEC / bucket_us));
+        let m = w.metrics();
+        let (failed, ended) = (
+            client_series(&SIDES, &FAILED),
+            client_series(&SIDES, &ENDED),
+        );
+        let closed = m.buckets_closed();
+        let after_deploy = (closed_until(m) > DEPLOY_US)
+            .then(|| share_between(m, &failed, &ended, bucket_at(m, DEPLOY_US), closed));
+        let (last5, _) = last_buckets(m, 300 * SEC);
         let mems = [self.green, self.blue].map(|s| w.memory(s).expect("has memory"));
         let kills = mems.iter().map(|m| m.oom_kills).sum::<u64>() as f64;
         let peak = mems.iter().map(|m| m.peak_ratio).fold(0.0, f64::max);
         vec![
-            ("error_rate_after_deploy", after_deploy.and_then(rate)),
-            ("error_rate_last_5min", rate(last5)),
+            ("error_rate_after_deploy", after_deploy.flatten()),
+            (
+                "error_rate_last_5min",
+                share_between(m, &failed, &ended, last5, closed),
+            ),
             ("oom_kills", Some(kills)),
             ("peak_memory_ratio", (w.now() > 0).then_some(peak)),
         ]

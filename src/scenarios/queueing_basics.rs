@@ -2,9 +2,9 @@
 
 use crate::sim::{
     ClientId, ClientSpec, Dist, Handler, HandlerId, ServiceId, ServiceSpec, Step, World,
-    WorldConfig, MS,
 };
 
+use super::figures::quantile_ms;
 use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
@@ -161,13 +161,7 @@ fn service_dist(p: &Params) -> Dist {
 }
 
 fn build(p: &Params, seed: u64) -> Box<dyn Model> {
-    let mut world = World::new(
-        seed,
-        WorldConfig {
-            bucket_us: SCENARIO.bucket_ms * MS,
-            ..WorldConfig::default()
-        },
-    );
+    let mut world = SCENARIO.world(seed);
     let service = world.add_service(ServiceSpec::new("service", 1, p.f("servers") as u32));
     let handler = world.add_handler(Handler::new(
         "serve",
@@ -234,10 +228,7 @@ impl Model for QueueingModel {
             ("mean_in_system", in_system),
             ("throughput_rps", (secs > 0.0).then(|| completed / secs)),
             ("utilization", busy.map(|b| b / servers)),
-            (
-                "p99_latency_ms",
-                lat.and_then(|h| h.quantile(0.99)).map(|us| us / 1e3),
-            ),
+            ("p99_latency_ms", quantile_ms(m, "service.latency", 0.99)),
         ]
     }
 }

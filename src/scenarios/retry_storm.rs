@@ -37,13 +37,15 @@
 //!   the minute before the failover; 0 if none.
 
 use crate::sim::{
-    Backoff, BreakerId, BreakerSpec, CallSpec, ClientSpec, Dist, Handler, HandlerId, Jitter,
-    KvStoreId, OnDuplicate, RetryId, RetryPolicy, ServiceId, ServiceSpec, SlidingWindow, Step,
-    TableId, TimedId, World, WorldConfig, HOUR, MS, SEC,
+    Backoff, BreakerId, CallSpec, ClientSpec, Dist, Handler, HandlerId, Jitter, KvStoreId,
+    OnDuplicate, RetryId, RetryPolicy, ServiceId, ServiceSpec, Step, TableId, TimedId, World, HOUR,
+    SEC,
 };
 
+use super::breaker_params::{self, WindowKind};
 use super::figures::{
-    bucket_at, outcome_names, peak_between, series_max, share_between, sum_between,
+    bucket_at, buckets_in, outcome_names, peak_ratio_between, periods_until_recovered, series_max,
+    share_between,
 };
 use super::guide::GuidedStep;
 use super::model::{Headline, Model};
@@ -64,12 +66,12 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec::switch("idempotency_key", "Idempotency key", false, "Each charge carries the payment's key; the provider charges a key once and answers a repeat with the first result."),
     ParamSpec::number("lost_response_rate", "Lost answers", "", 0.01, 0.0, 0.5, "Share of successful charges whose answer is lost on the way back, after the money moved.").advanced(),
     ParamSpec::number("outage_s", "Outage length", "s", 20.0, 1.0, 55.0, "How long the provider refuses every connection from 120 s; off: no outage. Takes effect if changed before 120 s.").or_off(false).advanced(),
-    ParamSpec::number("cb_failure_rate", "Breaker failure rate", "%", 50.0, 1.0, 100.0, "The breaker opens when this share of the calls in its window failed.").advanced(),
-    ParamSpec::number("cb_window", "Breaker window", "s", 5.0, 1.0, 600.0, "Seconds of calls the breaker remembers (time-based sliding window).").integer().advanced(),
-    ParamSpec::number("cb_min_calls", "Breaker minimum calls", "calls", 100.0, 1.0, 100_000.0, "Calls the window must hold before the breaker judges.").integer().advanced(),
-    ParamSpec::number("cb_open_s", "Breaker open wait", "s", 5.0, 0.1, 600.0, "How long the breaker stays open; the first call after it moves the breaker to half-open (Resilience4j's default), so with no calls it stays open.").advanced(),
-    ParamSpec::number("cb_half_open_calls", "Breaker probes", "calls", 10.0, 1.0, 1_000.0, "Calls let through in half-open; it closes or re-opens as soon as the smaller of this and the minimum calls have answered.").integer().advanced(),
-    ParamSpec::number("cb_slow_call_ms", "Breaker slow call", "ms", 2000.0, 1.0, 120_000.0, "A call taking longer than this is slow; all slow opens the breaker.").advanced(),
+    breaker_params::failure_rate(50.0),
+    breaker_params::window(WindowKind::Seconds, 5.0, 600.0),
+    breaker_params::min_calls(100.0, 100_000.0),
+    breaker_params::open_s(5.0),
+    breaker_params::half_open_calls(10.0, 1_000.0),
+    breaker_params::slow_call_ms(2000.0),
 ];
 
 const GUIDE: &[GuidedStep] = &[
@@ -262,20 +264,6 @@ fn policy(p: &Params) -> RetryPolicy {
     }
 }
 
-fn breaker_spec(p: &Params) -> BreakerSpec {
-    BreakerSpec {
-        failure_rate_pct: p.f("cb_failure_rate"),
-        slow_call_us: (p.f("cb_slow_call_ms") * MS as f64) as u64,
-        window: SlidingWindow::Time {
-            secs: p.f("cb_window") as u32,
-        },
-        min_calls: p.f("cb_min_calls") as u32,
-        open_us: (p.f("cb_open_s") * SEC as f64) as u64,
-        half_open_calls: p.f("cb_half_open_calls") as u32,
-        ..BreakerSpec::new("provider-breaker")
-    }
-}
-
 fn outage_us(p: &Params) -> u64 {
     p.num("outage_s").map_or(0, |s| (s * SEC as f64) as u64)
 }
@@ -310,13 +298,7 @@ impl StormModel {
 }
 
 fn build(p: &Params, seed: u64) -> Box<dyn Model> {
-    let mut world = World::new(
-        seed,
-        WorldConfig {
-            bucket_us: SCENARIO.bucket_ms * MS,
-            ..WorldConfig::default()
-        },
-    );
+    let mut world = SCENARIO.world(seed);
     // The gateway's threads are not the bottleneck in this story.
     let gateway = world.add_service(ServiceSpec::new("gateway", 1, 100_000));
     let provider = world.add_service(ServiceSpec::new("provider", 1, CONNECTIONS).queue_cap(50));
@@ -333,7 +315,11 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
     ));
     world.set_response_loss(provider, p.f("lost_response_rate"));
     let retry = world.add_retry("gateway-retry", policy(p));
-    let breaker = world.add_breaker(breaker_spec(p));
+    let breaker = world.add_breaker(breaker_params::spec(
+        p,
+        "provider-breaker",
+        WindowKind::Seconds,
+    ));
     world.add_client(ClientSpec::new("checkout", 1000.0, gateway, checkout));
     world.at(
         FAILOVER_S * SEC,
@@ -366,32 +352,6 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
     Box::new(m)
 }
 
-impl StormModel {
-    /// (largest attempts in a bucket, largest checkouts offered in a bucket) over
-    /// buckets [from, to).
-    fn peaks(&self, from: u64, to: u64) -> (f64, f64) {
-        let m = &self.world.metrics();
-        let max = |n: &str| peak_between(m, n, from, to).unwrap_or(0.0);
-        (max("provider.arrived"), max("checkout.arrived"))
-    }
-
-    fn recovery_s(&self, failover: u64, end: u64) -> Option<f64> {
-        let m = &self.world.metrics();
-        let per_s = SEC / m.bucket_us();
-        let (ok, all) = outcome_names("checkout");
-        let before = share_between(m, &ok, &all, failover.saturating_sub(60 * per_s), failover)?;
-        let mut recovered = 0;
-        let mut w = failover;
-        while w + per_s <= end {
-            if share_between(m, &ok, &all, w, w + per_s).is_some_and(|s| s < before - 0.01) {
-                recovered = w + per_s - failover;
-            }
-            w += per_s;
-        }
-        Some(recovered as f64 / per_s as f64)
-    }
-}
-
 impl Model for StormModel {
     fn world(&self) -> &World {
         &self.world
@@ -420,7 +380,10 @@ impl Model for StormModel {
                         schedule_outage(&mut self.world, self.provider, self.outage_us);
                 }
             }
-            n if n.starts_with("cb_") => self.world.set_breaker(self.breaker, breaker_spec(p)),
+            n if breaker_params::is_breaker_param(n) => self.world.set_breaker(
+                self.breaker,
+                breaker_params::spec(p, "provider-breaker", WindowKind::Seconds),
+            ),
             _ => self.wire(p),
         }
     }
@@ -431,13 +394,27 @@ impl Model for StormModel {
         let failover = bucket_at(m, FAILOVER_S * SEC);
         let window_end = bucket_at(m, OUTAGE_S * SEC).min(now);
         let peak_ratio = (now > failover).then(|| {
-            let (provider, offered) = self.peaks(failover, window_end);
-            provider / offered
+            peak_ratio_between(
+                m,
+                "provider.arrived",
+                "checkout.arrived",
+                failover,
+                window_end,
+            )
         });
         let (ok, all) = outcome_names("checkout");
+        let recovery = (now >= window_end && window_end > failover).then(|| {
+            let per_s = buckets_in(m, SEC);
+            let before = failover.saturating_sub(60 * per_s);
+            let before = share_between(m, &ok, &all, before, failover)?;
+            let floor = before - 0.01;
+            Some(periods_until_recovered(
+                m, &ok, &all, floor, failover, window_end, per_s,
+            ))
+        });
         let outage_end = bucket_at(m, OUTAGE_S * SEC + self.outage_us).min(now);
         let outage = bucket_at(m, OUTAGE_S * SEC);
-        let offered_in_outage = sum_between(m, "checkout.arrived", outage, outage_end);
+        let (provider, offered) = (["provider.arrived".into()], ["checkout.arrived".into()]);
         vec![
             ("provider_peak_load_ratio", peak_ratio),
             ("success_rate", share_between(m, &ok, &all, 0, now)),
@@ -445,17 +422,10 @@ impl Model for StormModel {
                 "double_charges",
                 Some(m.counter_total("charges.duplicates")),
             ),
-            (
-                "recovery_s",
-                (now >= window_end && window_end > failover)
-                    .then(|| self.recovery_s(failover, window_end))
-                    .flatten(),
-            ),
+            ("recovery_s", recovery.flatten()),
             (
                 "outage_load_ratio",
-                (offered_in_outage > 0.0).then(|| {
-                    sum_between(m, "provider.arrived", outage, outage_end) / offered_in_outage
-                }),
+                share_between(m, &provider, &offered, outage, outage_end),
             ),
             ("retries", Some(m.counter_total("gateway-retry.retries"))),
             (

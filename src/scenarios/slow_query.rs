@@ -33,9 +33,10 @@
 use crate::sim::data::query_cost::{CostModel, Filter, TableStats};
 use crate::sim::{
     ClientId, ClientSpec, DataAccess, DatabaseId, DatabaseSpec, Handler, HandlerId, Query,
-    ServiceSpec, Step, World, WorldConfig, MS, SEC,
+    ServiceSpec, Step, World, MS, SEC,
 };
 
+use super::figures::{quantile_ms, ratio_of_totals};
 use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
@@ -215,13 +216,7 @@ struct SlowQuery {
 }
 
 fn build(p: &Params, seed: u64) -> Box<dyn Model> {
-    let mut world = World::new(
-        seed,
-        WorldConfig {
-            bucket_us: SCENARIO.bucket_ms * MS,
-            ..WorldConfig::default()
-        },
-    );
+    let mut world = SCENARIO.world(seed);
     let db = world.add_database(
         DatabaseSpec::new("postgres", 16)
             .max_connections(300)
@@ -284,15 +279,19 @@ impl Model for SlowQuery {
     fn headline(&self, _: &Params) -> Headline {
         let w = &self.world;
         let m = &w.metrics();
-        let calls = m.counter_total("postgres.stmt.telemetry.calls");
-        let rows = m.counter_total("postgres.stmt.telemetry.rows_read");
-        let time = m.series_histogram("postgres.stmt.telemetry.time");
-        let q = |x: f64| time.and_then(|h| h.quantile(x)).map(|us| us / 1e3);
+        let q = |x: f64| quantile_ms(m, "postgres.stmt.telemetry.time", x);
         let d = &w.client(self.dashboards).ledger;
         vec![
             ("query_p50_ms", q(0.5)),
             ("db_cpu", m.gauge_time_mean("postgres.primary.cpu", w.now())),
-            ("rows_read_per_query", (calls > 0.0).then(|| rows / calls)),
+            (
+                "rows_read_per_query",
+                ratio_of_totals(
+                    m,
+                    "postgres.stmt.telemetry.rows_read",
+                    "postgres.stmt.telemetry.calls",
+                ),
+            ),
             ("query_p99_ms", q(0.99)),
             (
                 "dashboard_timeout_rate",

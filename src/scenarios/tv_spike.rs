@@ -45,10 +45,12 @@ use crate::sim::kernel::time::{as_secs, Micros};
 use crate::sim::{
     AutoscalerId, CacheSpec, CallSpec, ClientSpec, Cond, DataAccess, DatabaseSpec, Discipline,
     Dist, FlagControllerId, FlagControllerSpec, FlagId, Handler, HpaMetric, HpaSpec, KeySpec,
-    PoolSpec, Query, RateProfile, ServiceSpec, Signal, Step, World, WorldConfig, MS, SEC,
+    PoolSpec, Query, RateProfile, ServiceSpec, Signal, Step, World, MS, SEC,
 };
 
-use super::figures;
+use super::figures::{
+    bucket_at, client_series, closed_until, failure_share_between, peak_rate_between, ENDED, FAILED,
+};
 use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
@@ -66,6 +68,8 @@ const WEB_MAX_PODS: u32 = 20;
 const PER_POD_RPS: f64 = 25.0;
 const STARTUP_S: u64 = 180;
 const HOME_PAGE: u64 = 1;
+/// The visitors' client populations: the home page and the other pages.
+const VISITORS: [&str; 2] = ["home", "pages"];
 /// The window of the first-minutes figures, from the spike's start.
 const WINDOW_S: u64 = 300;
 const DB_CONNECTIONS_PER_POD: u32 = 4;
@@ -125,12 +129,6 @@ const GUIDE: &[GuidedStep] = &[
 fn charts() -> Vec<ChartSpec> {
     let per_s = |n: &str| SeriesExpr::PerSecond(n.to_string());
     let plain = |n: &str| SeriesExpr::Plain(n.to_string());
-    let outcomes = |kinds: &[&str]| -> Vec<String> {
-        ["home", "pages"]
-            .iter()
-            .flat_map(|c| kinds.iter().map(move |k| format!("{c}.{k}")))
-            .collect()
-    };
     vec![
         ChartSpec {
             title: "Traffic",
@@ -156,8 +154,8 @@ fn charts() -> Vec<ChartSpec> {
             lines: vec![line(
                 "errors, rejections and timeouts",
                 SeriesExpr::Ratio(
-                    outcomes(&["error", "rejected", "timed_out"]),
-                    outcomes(&["ok", "error", "rejected", "timed_out"]),
+                    client_series(&VISITORS, &FAILED),
+                    client_series(&VISITORS, &ENDED),
                 ),
             )],
         },
@@ -247,13 +245,7 @@ fn prewarm(p: &Params, now: Micros) -> Vec<(Micros, u32)> {
 }
 
 fn build(p: &Params, seed: u64) -> Box<dyn Model> {
-    let mut world = World::new(
-        seed,
-        WorldConfig {
-            bucket_us: SCENARIO.bucket_ms * MS,
-            ..WorldConfig::default()
-        },
-    );
+    let mut world = SCENARIO.world(seed);
     let db = world.add_database(
         DatabaseSpec::new("db", 64).max_connections(200).rtt_us(MS),
         0,
@@ -409,25 +401,6 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
     })
 }
 
-impl TvModel {
-    /// Sum over the buckets of `[from, to)` of the named counters.
-    fn window_sum(&self, names: &[String], from: Micros, to: Micros) -> f64 {
-        let m = &self.world.metrics();
-        let (b0, b1) = (figures::bucket_at(m, from), figures::bucket_at(m, to));
-        names
-            .iter()
-            .map(|n| figures::sum_between(m, n, b0, b1))
-            .sum()
-    }
-
-    /// End of the first-minutes window, or of what has run of it.
-    fn window_end(&self) -> Micros {
-        let m = &self.world.metrics();
-        let closed = m.buckets_closed() * m.bucket_us();
-        closed.min(self.spike_at_us + WINDOW_S * SEC)
-    }
-}
-
 impl Model for TvModel {
     fn world(&self) -> &World {
         &self.world
@@ -458,31 +431,28 @@ impl Model for TvModel {
     }
 
     fn headline(&self, _p: &Params) -> Headline {
-        let (from, to) = (self.spike_at_us, self.window_end());
-        let names = |kinds: &[&str]| -> Vec<String> {
-            ["home", "pages"]
-                .iter()
-                .flat_map(|c| kinds.iter().map(move |k| format!("{c}.{k}")))
-                .collect()
-        };
-        let bad = self.window_sum(&names(&["error", "rejected", "timed_out"]), from, to);
-        let ended = bad + self.window_sum(&names(&["ok"]), from, to);
-        let error_rate = (to > from && ended > 0.0).then(|| bad / ended);
-        let m = &self.world.metrics();
-        let width_s = as_secs(m.bucket_us());
+        let m = self.world.metrics();
+        // The first minutes from the spike's start, or what has run of them.
+        let from = bucket_at(m, self.spike_at_us);
+        let to = bucket_at(m, closed_until(m).min(self.spike_at_us + WINDOW_S * SEC));
+        let error_rate = failure_share_between(
+            m,
+            &client_series(&VISITORS, &FAILED),
+            &client_series(&VISITORS, &["ok"]),
+            from,
+            to,
+        );
         // The DB figure looks at the crisis itself: from the moment traffic
         // reaches its peak, for one pod start-up time, the span in which no new
         // pod can help and only shedding can.
         let crisis_from = self.spike_at_us + SPIKE_RISE_S * SEC;
-        let closed = m.buckets_closed() * m.bucket_us();
-        let crisis_to = closed.min(crisis_from + STARTUP_S * SEC);
-        let db_peak = figures::peak_between(
+        let crisis_to = closed_until(m).min(crisis_from + STARTUP_S * SEC);
+        let db_peak = peak_rate_between(
             m,
             "db.queries",
-            crisis_from / m.bucket_us(),
-            crisis_to / m.bucket_us(),
-        )
-        .map(|q| q / width_s);
+            bucket_at(m, crisis_from),
+            bucket_at(m, crisis_to),
+        );
         // The widget is restored if it is on now and last changed after the
         // spike began (it had been shed during the spike).
         let flag = &self.world.flag(self.widget);

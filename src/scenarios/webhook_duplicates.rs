@@ -20,7 +20,7 @@
 
 use crate::sim::{
     Backoff, ClientSpec, Dist, Handler, HandlerId, Jitter, KvStoreId, OnDuplicate, RetryPolicy,
-    ServiceId, ServiceSpec, Step, TableId, TimedId, World, WorldConfig, HOUR, MS, SEC,
+    ServiceId, ServiceSpec, Step, TableId, TimedId, World, HOUR, SEC,
 };
 
 use super::guide::GuidedStep;
@@ -228,13 +228,7 @@ impl WebhookModel {
 }
 
 fn build(p: &Params, seed: u64) -> Box<dyn Model> {
-    let mut world = World::new(
-        seed,
-        WorldConfig {
-            bucket_us: SCENARIO.bucket_ms * MS,
-            ..WorldConfig::default()
-        },
-    );
+    let mut world = SCENARIO.world(seed);
     let service = world.add_service(ServiceSpec::new("webhooks", 2, 50));
     let handler = world.add_handler(Handler::new("payment-webhook", service, vec![]));
     let redis = world.add_kv_store("redis", 50_000_000);
