@@ -8,6 +8,7 @@
 
 pub mod bot_scraping;
 pub mod cascading_failure;
+pub mod chaos;
 pub mod charts;
 pub mod dinner_rush;
 pub mod distributed_deadlock;
@@ -63,7 +64,13 @@ pub struct Scenario {
 impl Scenario {
     /// Every parameter at its default.
     pub fn default_params(&self) -> Params {
-        Params::defaults(self.params)
+        Params::defaults(self.schema())
+    }
+
+    /// Every parameter: the scenario's own, then the chaos parameters of
+    /// each of its services (`chaos.rs`).
+    pub fn schema(&self) -> &'static [ParamSpec] {
+        chaos::schema(self)
     }
 }
 
