@@ -228,14 +228,14 @@ fn params_cmd(rest: &[String]) -> Result<Output, String> {
             .ok_or_else(|| format!("name a scenario (see `lab list`)\n{USAGE}"))?;
     let s = scenarios::find(id)?;
     if o.json {
-        let list: Vec<Json> = s.params.iter().map(param_json).collect();
+        let list: Vec<Json> = s.schema().iter().map(param_json).collect();
         return Ok(text(format!(
             "{}\n",
             serde_json::to_string_pretty(&list).expect("json")
         )));
     }
     let mut out = String::new();
-    for p in s.params {
+    for p in s.schema() {
         let _ = writeln!(
             out,
             "{}\t{}\tdefault {}\t{}\t{}{}",

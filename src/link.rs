@@ -405,7 +405,7 @@ fn decode_all(input: &str) -> Decoded {
                 }
                 if let Err(e) = params
                     .spec(name)
-                    .map_err(|_| unknown_param(scenario.params, &quote(name)))
+                    .map_err(|_| unknown_param(scenario.schema(), &quote(name)))
                     .and_then(|_| params.set_text(name, v))
                 {
                     problems.push(format!("{e}; ignored"));

@@ -132,7 +132,7 @@ pub fn fragment(rng: &mut SimRng) -> String {
     }
     let cat = scenarios::catalogue();
     let scenario = &cat[rng.below(cat.len() as u64) as usize];
-    let params: Vec<&str> = scenario.params.iter().map(|p| p.name).collect();
+    let params: Vec<&str> = scenario.schema().iter().map(|p| p.name).collect();
     let mut s = String::from(match rng.below(4) {
         0 => "",
         1 => "#",

@@ -589,3 +589,104 @@ async fn nothing_is_fetched_from_another_origin() {
         );
     }
 }
+
+/// The text of the event log.
+fn log_text() -> String {
+    all(".log-list li")
+        .iter()
+        .map(|li| li.text_content().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn pressed(what: &str) -> bool {
+    q(&format!(".chaos-actions [data-chaos=\"{what}\"]")).get_attribute("aria-pressed")
+        == Some("true".to_string())
+}
+
+fn copied_link() -> String {
+    click("#lab-copy");
+    q("#lab-link").unchecked_into::<HtmlInputElement>().value()
+}
+
+#[wasm_bindgen_test]
+async fn each_chaos_action_acts_on_the_clicked_service_and_goes_into_the_link() {
+    let s = scenarios::find("cascading-failure").unwrap();
+    let t = 20_000_000;
+    let _page = open(&link_at(s, t));
+    replayed_to(t).await;
+    // A click on its box picks the service in the panel.
+    let target = all(".topology .service")
+        .into_iter()
+        .find(|g| g.get_attribute("aria-label").as_deref() == Some("image-resizer: chaos actions"))
+        .expect("the image-resizer's box");
+    target.unchecked_into::<HtmlElement>().click();
+    frames(2).await;
+    let select = q("#chaos-service").unchecked_into::<web_sys::HtmlSelectElement>();
+    assert_eq!(select.value(), "image-resizer");
+    for (what, logged, in_link) in [
+        (
+            "latency_ms",
+            "image-resizer: +300 ms latency (chaos)",
+            "chaos.image-resizer.latency_ms=300",
+        ),
+        (
+            "fail_percent",
+            "image-resizer: 50 % of answers fail (chaos)",
+            "chaos.image-resizer.fail_percent=50",
+        ),
+        (
+            "partitioned",
+            "image-resizer: partitioned",
+            "chaos.image-resizer.partitioned=on",
+        ),
+        (
+            "pods_down",
+            "image-resizer: pod",
+            "chaos.image-resizer.pods_down=1",
+        ),
+    ] {
+        assert!(!pressed(what), "{what} starts off");
+        click(&format!(".chaos-actions [data-chaos=\"{what}\"]"));
+        frames(2).await;
+        assert!(pressed(what), "{what} is on after a click");
+        click("#lab-step");
+        frames(3).await;
+        assert!(
+            log_text().contains(logged),
+            "{what}: the engine logged {logged:?}:\n{}",
+            log_text()
+        );
+        assert!(
+            copied_link().contains(in_link),
+            "{what}: the link carries {in_link}"
+        );
+        assert!(q(".chaos-status")
+            .text_content()
+            .unwrap()
+            .starts_with("image-resizer: "));
+    }
+    // Each lifted: the buttons again, and Restart for the pods.
+    for what in ["latency_ms", "fail_percent", "partitioned"] {
+        click(&format!(".chaos-actions [data-chaos=\"{what}\"]"));
+        frames(2).await;
+        assert!(!pressed(what), "{what} is off after a second click");
+    }
+    click(".chaos-actions [data-chaos=\"restart\"]");
+    frames(2).await;
+    assert!(!pressed("pods_down"));
+    click("#lab-step");
+    frames(3).await;
+    assert_eq!(
+        q(".chaos-status").text_content().unwrap(),
+        "image-resizer: no fault injected."
+    );
+    let link = copied_link();
+    assert!(link.contains("chaos.image-resizer.pods_down=0"), "{link}");
+    // The link replays the same run: its figures match the page's.
+    let (figures, t_us) = (headline(), clock_us());
+    drop(_page);
+    let _again = open(&link[link.find('#').unwrap()..]);
+    replayed_to(t_us).await;
+    assert_eq!(headline(), figures, "reopening {link}");
+}

@@ -9,6 +9,7 @@
 pub mod bot_scraping;
 pub mod breaker_params;
 pub mod cascading_failure;
+pub mod chaos;
 pub mod charts;
 pub mod dinner_rush;
 pub mod distributed_deadlock;
@@ -69,7 +70,13 @@ pub struct Scenario {
 impl Scenario {
     /// Every parameter at its default.
     pub fn default_params(&self) -> Params {
-        Params::defaults(self.params)
+        Params::defaults(self.schema())
+    }
+
+    /// Every parameter: the scenario's own, then the chaos parameters of
+    /// each of its services (`chaos.rs`).
+    pub fn schema(&self) -> &'static [ParamSpec] {
+        chaos::schema(self)
     }
 
     /// An empty world for this scenario, from `seed`: buckets of its

@@ -7,6 +7,7 @@
 
 use crate::sim::{Micros, World};
 
+use super::chaos;
 use super::model::{Headline, Model};
 use super::params::Params;
 use super::schema::Value;
@@ -46,7 +47,8 @@ impl Run {
             initial.spec(&c.name)?.check_live()?;
         }
         changes.sort_by_key(|c| c.at_us);
-        let model = (scenario.build)(&initial, seed);
+        let mut model = (scenario.build)(&initial, seed);
+        chaos::apply_initial(model.world_mut(), &initial);
         Ok(Run {
             scenario,
             params: initial.clone(),
@@ -89,6 +91,12 @@ impl Run {
             // `Debug` (which costs the page the escaping tables).
             if let Err(e) = self.params.set(&c.name, c.value.clone()) {
                 panic!("validated in new: {e}");
+            }
+            if chaos::is_chaos(&c.name) {
+                // The engine's chaos part logs what it did, with a marker.
+                chaos::apply(self.model.world_mut(), &self.params, &c.name);
+                self.next_change += 1;
+                continue;
             }
             self.model.apply(&self.params, &c.name);
             // "bulkhead on" for a switch, "timeout_ms = 2000" for the rest.

@@ -64,6 +64,7 @@ pub use memory::pod_memory::MemorySpec;
 pub use memory::restart::RestartPolicy;
 pub use memory::retained::Eviction;
 pub use topology::affinity::StickySpec;
+pub use topology::chaos::ChaosSettings;
 pub use topology::deploy::Release;
 pub use topology::handler::{CallSpec, Handler, OnDuplicate, OnError, Step};
 pub use topology::service::{Balancer, PodCpuSpec, PoolSpec, ServiceSpec};

@@ -8,7 +8,8 @@
 //! - [`lab`] — the state: one `Run` plus signals; every action a person takes.
 //! - [`driver`] — the frame loop: steps the run inside a frame budget.
 //! - [`app`] — the layout and the keyboard; the panels are one file each:
-//!   [`picker`], [`transport`], [`controls`], [`headline`], [`topology`],
+//!   [`picker`], [`transport`], [`controls`], [`headline`], [`topology`]
+//!   (with [`chaos`], its fault injection),
 //!   [`charts`] (drawn by [`plot`] in [`theme`] colours), [`log`], [`share`],
 //!   [`problems`].
 //! - [`perf`] — what the page measures about itself (`window.__labPerf`).
@@ -17,6 +18,7 @@
 //!   instead of a frozen page.
 
 pub mod app;
+pub mod chaos;
 pub mod charts;
 pub mod controls;
 pub mod crash;

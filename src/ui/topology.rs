@@ -15,7 +15,8 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 
-use super::dom::{set_attr, set_text, svg, with_text};
+use super::chaos::{ChaosPanel, Picked};
+use super::dom::{listen, set_attr, set_text, svg, with_text, Listener};
 
 use super::format;
 use super::lab::Lab;
@@ -241,9 +242,12 @@ pub fn Topology() -> impl IntoView {
     // reactive closure per figure, cost the page's wasm about 7 KB gzipped.
     let boxes = NodeRef::<leptos::svg::G>::new();
     let parts = StoredValue::new_local(Vec::<Part>::new());
+    let picked = Picked(RwSignal::new(None));
+    let clicks = StoredValue::new_local(Vec::<Listener>::new());
     Effect::new(move |_| {
         let Some(g) = boxes.get() else { return };
         shape.with(|l| parts.set_value(draw(&g, l)));
+        clicks.set_value(pick_on_click(&parts.read_value(), picked));
         state.with_untracked(|s| parts.with_value(|p| fill(p, s)));
     });
     Effect::new(move |_| state.with(|s| parts.with_value(|p| fill(p, s))));
@@ -268,8 +272,44 @@ pub fn Topology() -> impl IntoView {
                     <g node_ref=boxes></g>
                 </svg>
             </div>
+            <ChaosPanel picked=picked/>
         </section>
     }
+}
+
+/// A click on a service box (or Enter or Space on it) picks it in the chaos
+/// panel and moves the focus there.
+fn pick_on_click(parts: &[Part], picked: Picked) -> Vec<Listener> {
+    let mut keep = Vec::new();
+    for part in parts {
+        let Part::Service { group, name, .. } = part else {
+            continue;
+        };
+        set_attr(group, "tabindex", "0");
+        set_attr(group, "role", "button");
+        set_attr(group, "aria-label", &format!("{name}: chaos actions"));
+        let pick = {
+            let name = name.clone();
+            move || {
+                picked.0.set(Some(name.clone()));
+                if let Some(el) = document().get_element_by_id("chaos-service") {
+                    let _ = el.unchecked_into::<web_sys::HtmlElement>().focus();
+                }
+            }
+        };
+        keep.push(listen(group, "click", {
+            let pick = pick.clone();
+            move |_| pick()
+        }));
+        keep.push(listen(group, "keydown", move |e| {
+            let key = e.unchecked_ref::<web_sys::KeyboardEvent>().key();
+            if key == "Enter" || key == " " {
+                e.prevent_default();
+                pick();
+            }
+        }));
+    }
+    keep
 }
 
 /// The elements of one box whose text or shape follows the run.
@@ -277,6 +317,7 @@ enum Part {
     /// A client population's rate.
     Client(Element),
     Service {
+        name: String,
         group: Element,
         state: Element,
         pods: Element,
@@ -420,6 +461,7 @@ fn draw(g: &Element, l: &Layout) -> Vec<Part> {
             ],
         );
         parts.push(Part::Service {
+            name: name.clone(),
             group,
             state,
             pods,
@@ -451,6 +493,7 @@ fn fill(parts: &[Part], (rates, services): &(Vec<f64>, Vec<ServiceLive>)) {
                 pools,
                 badges,
                 shown,
+                ..
             } => {
                 let live = services.get(s);
                 s += 1;

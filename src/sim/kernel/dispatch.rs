@@ -26,6 +26,7 @@ impl World {
         match e {
             TopologyEvent::PodReady { service, pod } => self.on_pod_ready(service, pod),
             TopologyEvent::SynRetry(r, sent) => self.on_syn_retry(r, sent),
+            TopologyEvent::ChaosDelayOver(r) => self.on_chaos_delay_over(r),
         }
     }
 

@@ -134,6 +134,9 @@ impl World {
         if self.topology.services[s].from_class.is_some() {
             self.tally_arrival(s, class, w);
         }
+        if self.chaos_delays(r) {
+            return; // held on its way by an added latency (`chaos.rs`)
+        }
         self.admit(r, 0);
     }
 
@@ -142,6 +145,9 @@ impl World {
     /// backlog, has its connection attempt dropped: `sent` retransmissions of
     /// it so far, see `backlog.rs`).
     pub(crate) fn admit(&mut self, r: ReqRef, sent: u8) {
+        if self.chaos_drops(r, sent) {
+            return; // a partition: the attempt gets no answer (`chaos.rs`)
+        }
         let now = self.kernel.now;
         let (s, pool_ix, key, w, call) = {
             let req = self
@@ -466,6 +472,7 @@ impl World {
             .requests
             .remove(r)
             .expect("finishing request is alive");
+        let outcome = self.chaos_answer(&req, outcome);
         self.abandon_call(r, &req);
         if req.pod != u32::MAX {
             // Memory first, so a request started on the freed worker finds it free.

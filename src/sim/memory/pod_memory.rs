@@ -174,6 +174,37 @@ impl MemoryState {
             .and_then(|s| s.as_mut())
     }
 
+    /// Pod `pod` of `service` lost its process (OOM-killed, or killed from
+    /// outside): its memory goes with it, and events of its life (the end of
+    /// a collection, a restart) are stale from now on. Returns the pod's new
+    /// incarnation (`None` for a service without a memory model).
+    pub fn pod_down(&mut self, service: ServiceId, pod: u32) -> Option<u32> {
+        let pm = self.get_mut(service)?.pods.get_mut(pod as usize)?;
+        let crash = pm.crash.clone();
+        let incarnation = pm.incarnation.wrapping_add(1);
+        *pm = PodMemory {
+            up: false,
+            crash,
+            incarnation,
+            ..PodMemory::default()
+        };
+        Some(incarnation)
+    }
+
+    /// Pod `pod` of `service` has a process again, from `now`: its baseline
+    /// is live, and its crash clock starts (no-op without a memory model).
+    pub fn pod_up(&mut self, service: ServiceId, pod: u32, now: Micros) {
+        let Some(sm) = self.get_mut(service) else {
+            return;
+        };
+        let baseline = sm.spec.baseline_mb;
+        if let Some(pm) = sm.pods.get_mut(pod as usize) {
+            pm.up = true;
+            pm.crash.up_since_us = now;
+            pm.gc.after_gc_mb = baseline;
+        }
+    }
+
     /// A pod slot (new or reused by a scale-up) starts with fresh memory.
     pub fn on_pod_created(&mut self, service: ServiceId, pod: usize, now: Micros) {
         if let Some(sm) = self.get_mut(service) {

@@ -4,11 +4,9 @@
 use crate::sim::kernel::event::Event;
 use crate::sim::kernel::ids::ServiceId;
 use crate::sim::kernel::log::LogLevel;
-use crate::sim::kernel::request::ReqRef;
 use crate::sim::kernel::time::as_secs;
 use crate::sim::kernel::world::World;
 use crate::sim::memory::event::MemoryEvent;
-use crate::sim::memory::pod_memory::PodMemory;
 use crate::sim::topology::service::PodState;
 
 impl World {
@@ -59,37 +57,8 @@ impl World {
         } else {
             PodState::Starting { ready_at_us }
         };
-        // Queued requests first, so a freed worker starts nothing; then the rest.
-        let mut queued = 0;
-        for pool in pod.pools.iter_mut() {
-            queued += pool.queue.len();
-            pool.queue.clear();
-        }
-        let g = svc.m.queued;
-        self.kernel.metrics.shift(g, now, -(queued as f64));
-        let victims: Vec<ReqRef> = self
-            .kernel
-            .requests
-            .iter()
-            .filter(|(_, q)| q.service == s && q.pod == p)
-            .map(|(r, _)| r)
-            .collect();
-        for r in victims {
-            // A victim's caller may have failed an earlier victim already.
-            if self.kernel.requests.get(r).is_some() {
-                self.finish(r, crate::sim::kernel::request::Outcome::Error);
-            }
-        }
-        let sm = self.memory.get_mut(s).expect("checked");
-        let pm = &mut sm.pods[p as usize];
-        let crash = pm.crash.clone();
-        let incarnation = pm.incarnation.wrapping_add(1);
-        *pm = PodMemory {
-            up: false,
-            crash,
-            incarnation,
-            ..PodMemory::default()
-        };
+        self.fail_pod_requests(s, p);
+        let incarnation = self.memory.pod_down(s, p).expect("checked");
         if !draining {
             self.kernel.schedule(
                 ready_at_us,
@@ -107,19 +76,18 @@ impl World {
     pub(crate) fn on_pod_restarted(&mut self, s: ServiceId, p: u32, incarnation: u32) {
         let now = self.kernel.now;
         let pod = &mut self.topology.services[s.index()].pods[p as usize];
-        let Some(sm) = self.memory.get_mut(s) else {
+        let Some(sm) = self.memory.get(s) else {
             return;
         };
-        let pm = &mut sm.pods[p as usize];
         // Scaled in meanwhile, or killed again: nothing to do.
-        if pm.incarnation != incarnation || pod.state != (PodState::Starting { ready_at_us: now }) {
+        if sm.pods[p as usize].incarnation != incarnation
+            || pod.state != (PodState::Starting { ready_at_us: now })
+        {
             return;
         }
         pod.state = PodState::Ready;
-        pm.up = true;
-        pm.crash.up_since_us = now;
-        pm.gc.after_gc_mb = sm.spec.baseline_mb;
-        let m = sm.m.clone();
+        self.memory.pod_up(s, p, now);
+        let m = self.memory.get(s).expect("checked").m.clone();
         self.kernel.metrics.add(m.restarts, 1.0);
         let name = self.topology.services[s.index()].spec.name.clone();
         self.note(LogLevel::Info, format!("{name}: pod {p} Restarted"), false);

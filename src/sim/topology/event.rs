@@ -1,5 +1,5 @@
 //! What the topology waits for: pods becoming ready, dropped connection
-//! attempts sent again.
+//! attempts sent again, requests delayed by chaos arriving.
 
 use crate::sim::kernel::ids::ServiceId;
 use crate::sim::kernel::request::ReqRef;
@@ -12,4 +12,7 @@ pub(crate) enum TopologyEvent {
     /// A connection attempt dropped by a full accept backlog is sent again
     /// (`.1` retransmissions so far; `backlog.rs`).
     SynRetry(ReqRef, u8),
+    /// A request held on its way by an added latency reaches its service
+    /// (`chaos.rs`).
+    ChaosDelayOver(ReqRef),
 }

@@ -1,11 +1,13 @@
 //! Topology: services made of pods with worker pools, handlers as lists of steps,
-//! pods that start and stop, releases, traffic splits, sticky sessions and
-//! dropped connections.
+//! pods that start and stop, releases, traffic splits, sticky sessions,
+//! dropped connections and injected faults (chaos).
 
 pub mod affinity;
 mod affinity_flow;
 pub mod backlog;
 mod backlog_flow;
+pub mod chaos;
+mod chaos_flow;
 pub mod deploy;
 mod deploy_flow;
 pub(crate) mod event;

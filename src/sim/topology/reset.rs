@@ -1,5 +1,6 @@
 //! Connections dropped: a service's capacity shrinks at once, and the work
-//! beyond the new capacity is cut off.
+//! beyond the new capacity is cut off; or a pod's process is gone, and every
+//! request in it with it.
 //!
 //! `set_workers` shrinks a pool gracefully (busy workers finish first). A
 //! provider that loses capacity abruptly — a node gone, a connection pool
@@ -66,6 +67,36 @@ impl World {
         );
         self.note(LogLevel::Error, text, false);
         cut.len()
+    }
+
+    /// Fails at once, with an error, every request in pod `p` of service `s`
+    /// (its process is gone: an OOM kill, a pod killed from outside): the
+    /// queued ones first, so that a freed worker starts nothing, then the
+    /// rest. The pod must be out of the balancer already. Returns how many.
+    pub(crate) fn fail_pod_requests(&mut self, s: ServiceId, p: u32) -> usize {
+        let now = self.kernel.now;
+        let svc = &mut self.topology.services[s.index()];
+        let mut queued = 0;
+        for pool in svc.pods[p as usize].pools.iter_mut() {
+            queued += pool.queue.len();
+            pool.queue.clear();
+        }
+        let g = svc.m.queued;
+        self.kernel.metrics.shift(g, now, -(queued as f64));
+        let victims: Vec<ReqRef> = self
+            .kernel
+            .requests
+            .iter()
+            .filter(|(_, q)| q.service == s && q.pod == p)
+            .map(|(r, _)| r)
+            .collect();
+        for &r in &victims {
+            // A victim's caller may have failed an earlier victim already.
+            if self.kernel.requests.get(r).is_some() {
+                self.finish(r, Outcome::Error);
+            }
+        }
+        victims.len()
     }
 }
 

@@ -9,6 +9,7 @@
 use crate::sim::calls::breaker::BreakerState;
 use crate::sim::kernel::ids::{HandlerId, ServiceId};
 use crate::sim::kernel::world::World;
+use crate::sim::topology::chaos::ChaosSettings;
 use crate::sim::topology::handler::Step;
 
 /// The whole picture, as of the world's current time.
@@ -43,6 +44,8 @@ pub struct ServiceView {
     pub queued_last_bucket: Option<f64>,
     /// Each policy once, in the order the handlers' steps name them.
     pub policies: Vec<PolicyView>,
+    /// The faults injected into it now (`chaos.rs`; quiet without any).
+    pub chaos: ChaosSettings,
 }
 
 /// One worker pool of a service, summed over its pods.
@@ -129,6 +132,7 @@ impl World {
             pools,
             queued_last_bucket: self.last_bucket(&format!("{}.queued", s.spec.name)),
             policies: self.policies_of(ServiceId::new(i)),
+            chaos: self.chaos(ServiceId::new(i)),
         }
     }
 
