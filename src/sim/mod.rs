@@ -43,6 +43,7 @@ pub use data::cache::{cache_aside, CacheSpec};
 pub use data::database::DatabaseSpec;
 pub use data::locks::LockTableSpec;
 pub use data::orm::{DataAccess, Query};
+pub use data::replicated::{ReplicatedStoreSpec, Replication};
 pub use edge::flag_controller::FlagControllerSpec;
 pub use edge::rate_limit::{LimitScope, RateLimitSpec};
 pub use edge::shedding::ShedRuleSpec;
@@ -51,8 +52,8 @@ pub use kernel::core::WorldConfig;
 pub use kernel::dist::Dist;
 pub use kernel::ids::{
     AutoscalerId, BreakerId, BulkheadId, CacheId, ClientId, DatabaseId, FlagControllerId, FlagId,
-    HandlerId, KvStoreId, LimiterId, LockTableId, RetryId, ServiceId, ShedRuleId, SplitId, TableId,
-    TopicId,
+    HandlerId, KvStoreId, LimiterId, LockTableId, ReplicatedStoreId, RetryId, ServiceId,
+    ShedRuleId, SplitId, TableId, TopicId,
 };
 pub use kernel::log::{LogEntry, LogLevel};
 pub use kernel::request::Outcome;

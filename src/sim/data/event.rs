@@ -1,7 +1,7 @@
 //! What the data parts wait for: database round trips and CPU, lock waits,
 //! broker deliveries, cache answers.
 
-use crate::sim::kernel::ids::TopicId;
+use crate::sim::kernel::ids::{ReplicatedStoreId, TopicId};
 use crate::sim::kernel::request::ReqRef;
 use crate::sim::kernel::time::Micros;
 
@@ -18,6 +18,24 @@ pub(crate) enum DataEvent {
     /// A cache command's answer reaches the request, which skips `skip` steps
     /// (`cache_flow.rs`).
     CacheReply { req: ReqRef, skip: u16 },
+    /// Something a replicated store waits for (`replicated_flow.rs`).
+    Replica(ReplicaEvent),
+}
+
+/// Something a replicated store is waiting for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ReplicaEvent {
+    /// The current phase of the two-phase transaction in `slot` is over
+    /// (every answer came, or the timeout passed).
+    PhaseEnd { store: ReplicatedStoreId, slot: u32 },
+    /// A consumer of node `node`'s group finished an attempt at its batch.
+    Applied {
+        store: ReplicatedStoreId,
+        node: u16,
+        consumer: u16,
+    },
+    /// A record of the store's log may have become fetchable.
+    Poll { store: ReplicatedStoreId },
 }
 
 /// Something a database is waiting for.

@@ -1,6 +1,7 @@
 //! Data: databases with replicas and connection pools, query plans, ORM access
 //! patterns, caches, a Redis-like key-value store, tables with unique
-//! constraints, row locks and an event broker.
+//! constraints, row locks, an event broker and a store replicated over
+//! several nodes.
 
 pub mod broker;
 mod broker_flow;
@@ -15,6 +16,8 @@ pub mod locks;
 mod locks_flow;
 pub mod orm;
 pub mod query_cost;
+pub mod replicated;
+mod replicated_flow;
 pub mod store;
 pub mod table;
 mod table_flow;

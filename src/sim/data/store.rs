@@ -1,11 +1,12 @@
-//! The data store: databases, caches, key-value stores, tables, row locks
-//! and the broker.
+//! The data store: databases, caches, key-value stores, tables, row locks,
+//! the broker and replicated stores.
 
 use crate::sim::data::broker::Broker;
 use crate::sim::data::cache::Cache;
 use crate::sim::data::database::Database;
 use crate::sim::data::kv::KvStore;
 use crate::sim::data::locks::LockManager;
+use crate::sim::data::replicated::ReplicatedStore;
 use crate::sim::data::table::{Table, MAX_KEYS};
 
 /// Every data part, each kind by index (its typed id).
@@ -17,6 +18,7 @@ pub struct DataStore {
     pub(in crate::sim::data) tables: Vec<Table>,
     pub(in crate::sim::data) locks: LockManager,
     pub(in crate::sim::data) broker: Broker,
+    pub(in crate::sim::data) replicated: Vec<ReplicatedStore>,
 }
 
 impl DataStore {
@@ -29,6 +31,11 @@ impl DataStore {
     /// whom, and counts the deadlocks it finds).
     pub(in crate::sim) fn locks_mut(&mut self) -> &mut LockManager {
         &mut self.locks
+    }
+
+    /// Every replicated store, by `ReplicatedStoreId::index`.
+    pub fn replicated_stores(&self) -> &[ReplicatedStore] {
+        &self.replicated
     }
 
     /// The row locks, to read.
@@ -54,6 +61,14 @@ impl DataStore {
             ),
             ("broker messages", self.broker.held(), None),
             ("lock entries", self.locks.held(), None),
+            (
+                "replicated writes held",
+                self.replicated
+                    .iter()
+                    .map(|s| s.held() + s.prepared())
+                    .sum(),
+                Some(self.replicated.iter().map(|s| s.cap()).sum()),
+            ),
             (
                 "database sessions",
                 self.databases.iter().map(|d| d.sessions_held()).sum(),

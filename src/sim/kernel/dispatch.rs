@@ -51,6 +51,7 @@ impl World {
             DataEvent::LockWaitTimeout(r, since) => self.on_lock_wait_timeout(r, since),
             DataEvent::BrokerPoll { topic } => self.on_broker_poll(topic),
             DataEvent::CacheReply { req, skip } => self.on_cache_reply(req, skip),
+            DataEvent::Replica(e) => self.on_replica_event(e),
         }
     }
 

@@ -367,6 +367,10 @@ impl World {
                         return;
                     }
                 }
+                Step::ReplicatedWrite { store } => {
+                    self.replicated_write(r, store);
+                    return;
+                }
             }
         }
     }

@@ -87,6 +87,8 @@ ids! {
     TableId;
     /// A key-value store (`World::add_kv_store`).
     KvStoreId;
+    /// A replicated store (`World::add_replicated_store`).
+    ReplicatedStoreId;
     /// A traffic split (`World::add_split`).
     SplitId;
     /// An autoscaler (`World::add_autoscaler`).

@@ -8,8 +8,8 @@
 use crate::sim::data::orm::DataAccess;
 use crate::sim::kernel::dist::Dist;
 use crate::sim::kernel::ids::{
-    BreakerId, BulkheadId, CacheId, FlagId, HandlerId, KvStoreId, LimiterId, LockTableId, RetryId,
-    ServiceId, ShedRuleId, TableId, TopicId,
+    BreakerId, BulkheadId, CacheId, FlagId, HandlerId, KvStoreId, LimiterId, LockTableId,
+    ReplicatedStoreId, RetryId, ServiceId, ShedRuleId, TableId, TopicId,
 };
 use crate::sim::kernel::time::Micros;
 
@@ -109,6 +109,14 @@ pub enum Step {
         table: TableId,
         /// What a request refused by a unique constraint does.
         on_duplicate: OnDuplicate,
+    },
+    /// Write to a replicated store (see
+    /// [`replicated`](crate::sim::data::replicated)): by two-phase commit,
+    /// holding the worker until every node committed or the write failed; or
+    /// to the local node, the others catching up from a log.
+    ReplicatedWrite {
+        /// The store (index into the world's replicated stores).
+        store: ReplicatedStoreId,
     },
 }
 
