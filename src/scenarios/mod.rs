@@ -8,6 +8,7 @@
 
 pub mod bot_scraping;
 pub mod breaker_params;
+pub mod cap_tradeoff;
 pub mod cascading_failure;
 pub mod chaos;
 pub mod charts;
@@ -100,7 +101,7 @@ impl Scenario {
 
 /// Every scenario, in catalogue order.
 pub fn catalogue() -> &'static [Scenario] {
-    static ALL: [Scenario; 12] = [
+    static ALL: [Scenario; 13] = [
         queueing_basics::SCENARIO,
         payment_outage::SCENARIO,
         memory_leak::SCENARIO,
@@ -110,6 +111,7 @@ pub fn catalogue() -> &'static [Scenario] {
         slow_query::SCENARIO,
         distributed_deadlock::SCENARIO,
         retry_storm::SCENARIO,
+        cap_tradeoff::SCENARIO,
         tv_spike::SCENARIO,
         cascading_failure::SCENARIO,
         webhook_duplicates::SCENARIO,

@@ -4,7 +4,8 @@
 //! number is: a time ends in its unit (`_ms`, `_s`, `_h`), a rate in what it
 //! counts per (`_rps`, `_per_s`, `_per_min`), a share of a whole is a `rate`,
 //! `ratio`, `share`, `utilization`, `cpu` or `success` (a fraction from 0 to
-//! 1), and a count ends in the plural noun it counts. [`unit_of`] answers
+//! 1), a `throughput` is per second, and a count ends in the plural noun it
+//! counts, or names it before `during` or `after` (`errors_during_partition`). [`unit_of`] answers
 //! `None` for a key that follows none of these, and the catalogue's contract
 //! test (`tests/catalogue.rs`) fails on such a key, so every figure a person
 //! reads has a unit.
@@ -73,6 +74,7 @@ const COUNTED: &[&str] = &[
     "charges",
     "deadlocks",
     "duplicates",
+    "errors",
     "end",
     "entries",
     "events",
@@ -126,6 +128,15 @@ pub fn unit_of(key: &str) -> Option<Unit> {
     if words.iter().any(|w| SHARES.contains(w)) {
         return Some(Unit::Fraction);
     }
+    if words.last() == Some(&"throughput") {
+        return Some(Unit::PerSecond);
+    }
+    // A count over a stretch of the run: `errors_during_partition`.
+    if let Some(i) = words.iter().position(|w| *w == "during" || *w == "after") {
+        if i > 0 && COUNTED.contains(&words[i - 1]) {
+            return Some(Unit::Count);
+        }
+    }
     if words.contains(&"per") || key.starts_with("mean_") {
         return Some(Unit::Mean);
     }
@@ -154,6 +165,8 @@ mod tests {
             ("oom_kills", Unit::Count),
             ("rows_read_per_query", Unit::Mean),
             ("mean_in_system", Unit::Mean),
+            ("write_throughput", Unit::PerSecond),
+            ("errors_during_partition", Unit::Count),
         ];
         for (key, unit) in cases {
             assert_eq!(unit_of(key), Some(unit), "{key}");

@@ -7,14 +7,14 @@
 //!   worker) sends *prepare* to every node and waits for every vote, then
 //!   *commit* to every node and waits for every acknowledgement. Each phase
 //!   lasts as long as its slowest node: a network round trip drawn from
-//!   `rtt` plus the node's own work (`prepare`: take the locks and force the
+//!   `rtt` (`local_rtt` for node 0) plus the node's own work (`prepare`: take the locks and force the
 //!   prepare record to disk; `commit`: force the commit). A node that cannot
 //!   be reached never answers: the coordinator waits `timeout_us` and the
 //!   write fails. The write is visible on every node when it is
 //!   acknowledged. At most `max_prepared` transactions are in flight (as
 //!   PostgreSQL's `max_prepared_transactions`); a write beyond fails at once.
-//! - **asynchronous** — the write goes to the local node (node 0: one round
-//!   trip and a commit) and is acknowledged; it is appended to a replication
+//! - **asynchronous** — the write goes to the local node (node 0: one
+//!   `local_rtt` and a commit) and is acknowledged; it is appended to a replication
 //!   log (Kafka-like) that every other node reads with its own consumer
 //!   group of `consumers` consumers and its own offset. A record becomes
 //!   fetchable after `delivery` (producer batching, the broker's own
@@ -65,8 +65,10 @@ pub struct ReplicatedStoreSpec {
     pub nodes: u16,
     /// How writes reach the nodes.
     pub mode: Replication,
-    /// A network round trip between a writer or consumer and a node.
+    /// A network round trip between a writer or consumer and a remote node.
     pub rtt: Dist,
+    /// A round trip between a writer and its local node (node 0).
+    pub local_rtt: Dist,
     /// A node's prepare: locks taken and the prepare record forced to disk.
     pub prepare: Dist,
     /// A node's commit (a local write's too): the commit record forced to disk.
@@ -90,8 +92,8 @@ pub struct ReplicatedStoreSpec {
 }
 
 impl ReplicatedStoreSpec {
-    /// A store of `nodes` nodes written in `mode`: 20 ms round trips (a
-    /// spread of σ 0.5), a 5 ms prepare and a 3 ms commit (σ 0.6), a 2 s
+    /// A store of `nodes` nodes written in `mode`: 20 ms round trips to a
+    /// remote node and 0.5 ms to the local one (a spread of σ 0.5), a 5 ms prepare and a 3 ms commit (σ 0.6), a 2 s
     /// timeout, 1,000 prepared slots; four consumers per replica node, a
     /// delivery of 20–120 ms, batches of at most 500 records costing 100 ms plus
     /// 1 ms a record, and a log of ten million records.
@@ -103,6 +105,10 @@ impl ReplicatedStoreSpec {
             mode,
             rtt: Dist::LogNormal {
                 median_ms: 20.0,
+                sigma: 0.5,
+            },
+            local_rtt: Dist::LogNormal {
+                median_ms: 0.5,
                 sigma: 0.5,
             },
             prepare: Dist::LogNormal {
@@ -317,14 +323,21 @@ impl ReplicatedStore {
             Phase::Commit => self.spec.commit,
         };
         (0..self.spec.nodes)
-            .map(|_| self.spec.rtt.sample(rng) + work.sample(rng))
+            .map(|node| {
+                let rtt = if node == 0 {
+                    self.spec.local_rtt
+                } else {
+                    self.spec.rtt
+                };
+                rtt.sample(rng) + work.sample(rng)
+            })
             .max()
             .unwrap_or(0)
     }
 
     /// A local write's time: a round trip to node 0 and its commit.
     pub(crate) fn local_write_us(&self, rng: &mut SimRng) -> Micros {
-        self.spec.rtt.sample(rng) + self.spec.commit.sample(rng)
+        self.spec.local_rtt.sample(rng) + self.spec.commit.sample(rng)
     }
 
     /// Appends a write acknowledged at `acked_us` to the log (fetchable after
