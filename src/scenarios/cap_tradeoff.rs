@@ -71,7 +71,7 @@ const GUIDE: &[GuidedStep] = &[
     .set(&[("consistency", "eventual_async")])
     .expect("visibility_lag_p95_s", 0.7, 2.5),
     GuidedStep::new(
-        "Keep eventual_async and set Consumers per node to 4.",
+        "Keep Consistency at eventual_async and set Consumers per node to 4.",
         "Visibility lag.",
         "Half the consumers apply the same posts. What happens to the lag?",
         "It grows: each consumer takes bigger batches that take longer, and a post waits longer for a free consumer. Posts are still acknowledged at once.",

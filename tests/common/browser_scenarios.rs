@@ -17,6 +17,7 @@ macro_rules! browser_scenarios {
             slow_query: "slow-query",
             distributed_deadlock: "distributed-deadlock",
             retry_storm: "retry-storm",
+            cap_tradeoff: "cap-tradeoff",
             tv_spike: "tv-spike",
             cascading_failure: "cascading-failure",
             webhook_duplicates: "webhook-duplicates",

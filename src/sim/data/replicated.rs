@@ -96,7 +96,8 @@ impl ReplicatedStoreSpec {
     /// remote node and 0.5 ms to the local one (a spread of σ 0.5), a 5 ms prepare and a 3 ms commit (σ 0.6), a 2 s
     /// timeout, 1,000 prepared slots; four consumers per replica node, a
     /// delivery of 20–120 ms, batches of at most 500 records costing 100 ms plus
-    /// 1 ms a record, and a log of ten million records.
+    /// 1 ms a record, and a log of a million records (a topic of 1 GB at
+    /// 1 kB a record).
     pub fn new(name: &str, nodes: u16, mode: Replication) -> Self {
         assert!(nodes >= 1);
         ReplicatedStoreSpec {
@@ -132,7 +133,7 @@ impl ReplicatedStoreSpec {
             },
             apply_per_write: Dist::Constant { ms: 1.0 },
             max_poll_records: 500,
-            log_retention: 10_000_000,
+            log_retention: 1_000_000,
         }
     }
 }
@@ -382,8 +383,7 @@ impl ReplicatedStore {
         let start = (group.next_seq - self.base_seq) as usize;
         let batch: Vec<Record> = self
             .log
-            .iter()
-            .skip(start)
+            .range(start..)
             .take(self.spec.max_poll_records)
             .take_while(|r| r.due_us <= now)
             .copied()
