@@ -171,7 +171,7 @@ pub const SCENARIO: Scenario = Scenario {
     params: PARAMS,
     charts,
     duration_s: 300.0,
-    speed: 10.0,
+    speed: 5.0,
     bucket_ms: 1_000,
     build,
 };

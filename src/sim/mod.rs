@@ -10,7 +10,8 @@
 //! - [`calls`]: synchronous calls with timeouts, retries, breakers, bulkheads.
 //! - [`capacity`]: CPUs, pod CPU queues, the HPA and the autoscaler.
 //! - [`memory`]: pod memory, retained sets, garbage collection, OOM restarts.
-//! - [`data`]: databases, caches, key-value stores, tables, locks, a broker.
+//! - [`data`]: databases, caches, key-value stores, tables, locks, a broker,
+//!   replicated stores.
 //! - [`edge`]: rate limits, feature flags, signals, flag controllers, shedding.
 //!
 //! Within a group, one concept a file: a part's pure state machine in

@@ -64,7 +64,8 @@ pub struct World {
     pub(in crate::sim) capacity: CapacityStore,
     /// Pod memory, collectors and restarts (`pod_memory.rs`).
     pub(in crate::sim) memory: MemoryState,
-    /// Databases, caches, key-value stores, tables, locks, the broker (`data/store.rs`).
+    /// Databases, caches, key-value stores, tables, locks, the broker,
+    /// replicated stores (`data/store.rs`).
     pub(in crate::sim) data: DataStore,
     /// Rate limiters, flags, flag controllers, shedding rules (`edge/store.rs`).
     pub(in crate::sim) edge: EdgeStore,
