@@ -21,10 +21,8 @@ impl World {
         let now = self.kernel.now;
         let client = &self.traffic.clients[c.index()];
         let epoch = client.epoch;
-        let profile = &client.spec.profile;
-        let rate_per_us =
-            client.spec.rate_rps * profile.piece_rate(now) / client.spec.weight as f64 / 1e6;
-        let piece_end = profile.piece_end(now);
+        let (multiplier, piece_end) = client.spec.profile.piece(now);
+        let rate_per_us = client.spec.rate_rps * multiplier / client.spec.weight as f64 / 1e6;
         let gap = if rate_per_us > 0.0 {
             Some(self.kernel.rng.exponential(1.0 / rate_per_us))
         } else {
