@@ -7,6 +7,7 @@
 //! - every client request reaches its ledger exactly once: an outcome, or it is
 //!   still in flight.
 
+use crate::sim::calls::call_state::CallState;
 use crate::sim::kernel::event::Event;
 use crate::sim::kernel::ids::ClientId;
 use crate::sim::kernel::next::Next;
@@ -104,7 +105,7 @@ impl World {
             queued_at_us: now,
             wait_token: 0,
             key,
-            call: Default::default(),
+            call: CallState::IDLE,
         });
         if let Some(t) = timeout {
             self.kernel.schedule(now + t, Event::ClientDeadline(r));
