@@ -331,6 +331,7 @@ impl Service {
     }
 
     /// Picks a ready pod by the balancer, if any pod is ready.
+    #[inline]
     pub(crate) fn pick_pod(&mut self) -> Option<u32> {
         let n = self.pods.len() as u32;
         if n == 0 {
