@@ -51,7 +51,8 @@ const GUIDE: &[GuidedStep] = &[
         86_400.0,
     )
     .choices(&["Yes: the collector frees what is no longer used", "No: it climbs a few hundred MB an hour until the pod is killed", "It climbs, then levels off by itself"], 1)
-    .expect("heap_floor_slope_mb_per_h", 300.0, 500.0),
+    .expect("heap_floor_slope_mb_per_h", 300.0, 500.0)
+    .charts(&["Heap after GC", "Restarts"]),
     GuidedStep::new(
         "Look at the time between restarts, and at p99 latency in the hour before each one.",
         "Restarts, the heap after GC and the p99 latency.",
@@ -60,7 +61,8 @@ const GUIDE: &[GuidedStep] = &[
         86_400.0,
     )
     .choices(&["Every 40 minutes", "About every four hours", "Once a day"], 1)
-    .expect("mean_restart_interval_h", 3.2, 5.2),
+    .expect("mean_restart_interval_h", 3.2, 5.2)
+    .charts(&["Restarts", "p99 latency"]),
     GuidedStep::new(
         "Set Cache eviction to ttl (an Entry TTL of 30 minutes).",
         "The heap after GC.",
@@ -80,7 +82,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["They stay four hours", "They halve, to about two", "They double"], 1)
     .set(&[("orders_per_s", "200")])
-    .expect("mean_restart_interval_h", 1.6, 2.7),
+    .expect("mean_restart_interval_h", 1.6, 2.7)
+    .charts(&["Heap after GC", "Restarts"]),
     GuidedStep::new(
         "Back to 100 orders a second, set JVM heap to 4096 MB.",
         "The time between restarts.",
@@ -90,7 +93,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["No more restarts", "About twice the time between restarts", "Nothing at all"], 1)
     .set(&[("heap_mb", "4096")])
-    .expect("mean_restart_interval_h", 7.0, 11.0),
+    .expect("mean_restart_interval_h", 7.0, 11.0)
+    .charts(&["Heap after GC", "Restarts"]),
 ];
 
 fn charts() -> Vec<ChartSpec> {
