@@ -412,15 +412,23 @@ async fn the_page_shows(s: &'static Scenario, seed: u64, until: u64, want: &str)
         let name = f.get_attribute("data-name").unwrap();
         let value: Option<f64> = f.get_attribute("data-value").unwrap().parse().ok();
         let style = format::figure_style(&name);
+        // Counts whole, shares in %, a time of 10 s or more in s.
         let shown = value
             .filter(|x| x.is_finite())
-            .map_or("—".to_string(), |x| style.show(x));
-        let text = f
-            .query_selector(".value")
-            .unwrap()
-            .and_then(|v| v.text_content())
-            .unwrap_or_default();
-        assert_eq!(text, shown, "{} / {name}: the figure as shown", s.id);
+            .map_or(("—".to_string(), ""), |x| style.show_in(x, x));
+        let read = |sel: &str| {
+            f.query_selector(sel)
+                .unwrap()
+                .and_then(|v| v.text_content())
+                .unwrap_or_default()
+        };
+        let text = (read(".value"), read(".unit"));
+        assert_eq!(
+            (text.0.as_str(), text.1.as_str()),
+            (shown.0.as_str(), shown.1),
+            "{} / {name}: the figure as shown",
+            s.id
+        );
     }
 }
 

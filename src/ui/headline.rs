@@ -84,10 +84,10 @@ fn fill(f: &Figure, value: Option<f64>) {
         "data-value",
         &value.map_or("null".into(), |x| format!("{x:?}")),
     );
-    let finite = value.filter(|x| x.is_finite());
-    set_text(
-        &f.value,
-        &finite.map_or_else(|| "—".into(), |x| f.style.show(x)),
-    );
-    set_text(&f.unit, finite.map_or("", |_| f.style.unit));
+    let (text, unit) = match value.filter(|x| x.is_finite()) {
+        Some(x) => f.style.show_in(x, x),
+        None => ("—".into(), ""),
+    };
+    set_text(&f.value, &text);
+    set_text(&f.unit, unit);
 }
