@@ -161,6 +161,11 @@ pub const SCENARIO: Scenario = Scenario {
 
 /// An `OrderDTO` in the map, MB.
 const ENTRY_MB: f64 = 0.001_1;
+/// Live after start (Spring context, pools), MB.
+const LIVE_MB: f64 = 300.0;
+/// The share of the heap the post-GC floor reaches when the JVM gives up
+/// (under 2 % free after five collections in a row).
+const GIVE_UP_SHARE: f64 = 0.98;
 /// Window of the floor slope headline.
 const SLOPE_WINDOW_US: u64 = 12 * 3_600 * SEC;
 
@@ -195,7 +200,7 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
     let service = world.add_service(ServiceSpec::new("order", 1, 50));
     world.add_memory(
         service,
-        MemorySpec::new(p.f("heap_mb"), 300.0)
+        MemorySpec::new(p.f("heap_mb"), LIVE_MB)
             .gc(GcSpec::new(10.0, 0.25))
             .eviction(eviction(p))
             .restart(RestartPolicy::kubernetes(30 * SEC)),
@@ -277,6 +282,16 @@ impl Model for LeakModel {
 
     fn world_mut(&mut self) -> &mut World {
         &mut self.world
+    }
+
+    /// With no eviction, the first OOM kill: the floor climbs by one entry
+    /// an order from the live set until the JVM gives up (module doc).
+    fn expected(&self, p: &Params) -> Vec<f64> {
+        let per_s = p.f("orders_per_s") * ENTRY_MB;
+        if p.choice("cache_eviction") != "none" || per_s <= 0.0 {
+            return Vec::new();
+        }
+        vec![(GIVE_UP_SHARE * p.f("heap_mb") - LIVE_MB).max(0.0) / per_s]
     }
 
     fn apply(&mut self, p: &Params, name: &str) {

@@ -340,8 +340,9 @@ impl Lab {
         }
     }
 
-    /// The next planned moment after now: a fault on the world's timeline or
-    /// a timed change still to come.
+    /// The next planned moment after now: a fault on the world's timeline,
+    /// one the scenario expects from its parameters (`Model::expected`), or a
+    /// timed change still to come.
     pub fn next_event(&self) -> Option<Micros> {
         self.next_after(0)
     }
@@ -350,8 +351,12 @@ impl Lab {
     fn next_after(&self, lead: Micros) -> Option<Micros> {
         self.peek(|r| {
             let after = r.now().saturating_add(lead);
-            let planned = r.model().timeline().into_iter().map(|(t, _)| from_secs(t));
+            let model = r.model();
+            let planned = model.timeline().into_iter().map(|(t, _)| t);
+            let due = model.expected(&r.params).into_iter();
             planned
+                .chain(due)
+                .map(from_secs)
                 .chain(r.changes().iter().map(|c| c.at_us))
                 .filter(|t| *t > after)
                 .min()
