@@ -451,12 +451,16 @@ fn draw_markers(
             pen.stroke_style(theme.marker, (px(1.0) * theme.line_scale).max(1.0));
             pen.line(bottom, top_pt, false);
         }
-        // Right of the line, or left of it when it would run off the plot.
+        // Right of the line, or left of it when it would run off the plot;
+        // when it fits neither side, against the plot's right edge, across
+        // the line (never over the value axis's labels, nor off the canvas).
         let text_w = measure(pen, &m.label, font_px) + px(4.0);
         let mut x = bottom.0 + px(3.0);
         if x + text_w > right {
-            // Left of the line, but never off the canvas.
-            x = (bottom.0 - px(3.0) - text_w).max(px(2.0));
+            x = bottom.0 - px(3.0) - text_w;
+            if x < xa.from {
+                x = (right - text_w).max(xa.from);
+            }
         }
         let free = |row: &Vec<(f64, f64)>| {
             row.iter()
