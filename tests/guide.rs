@@ -158,3 +158,15 @@ fn every_step_looks_at_one_or_two_charts_of_its_scenario() {
         }
     }
 }
+
+#[test]
+fn a_link_to_a_step_the_tour_lacks_opens_it_at_its_start() {
+    let d = link::decode("#v=1&s=retry-storm&seed=1&step=99");
+    assert_eq!(d.problems.len(), 1, "{:?}", d.problems);
+    assert!(
+        d.problems[0].contains("opens at its start"),
+        "{:?}",
+        d.problems
+    );
+    assert_eq!(d.state.expect("a state").view.step, Some(1));
+}
