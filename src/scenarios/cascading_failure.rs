@@ -89,7 +89,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["About 1 s, the time limit", "About 2 ms", "It never fails"], 1)
     .set(&[("circuit_breaker", "on")])
-    .expect("image_fail_fast_p50_ms", 0.5, 5.0),
+    .expect("image_fail_fast_p50_ms", 0.5, 5.0)
+    .charts(&["Resizer breaker state", "Image request latency"]),
     GuidedStep::new(
         "Keep the Circuit breaker on and set Breaker time limiter to off.",
         "The breaker band.",
@@ -99,7 +100,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["Yes, as before", "Never", "Only once"], 1)
     .set(&[("circuit_breaker", "on"), ("cb_time_limit_ms", "off")])
-    .expect("breaker_opened", 0.0, 0.0),
+    .expect("breaker_opened", 0.0, 0.0)
+    .charts(&["Resizer breaker state", "Image request latency"]),
 ];
 
 fn charts() -> Vec<ChartSpec> {

@@ -62,7 +62,8 @@ const GUIDE: &[GuidedStep] = &[
         600.0,
     )
     .choices(&["About 30 ms", "About 1 s", "About 30 s, the HTTP timeout"], 2)
-    .expect("p99_latency_ms", 29_000.0, 31_000.0),
+    .expect("p99_latency_ms", 29_000.0, 31_000.0)
+    .charts(&["p99 latency", "Locks held"]),
     GuidedStep::new(
         "Set Call direction to one_way.",
         "Deadlocks and p99.",
@@ -72,7 +73,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["As many as before", "Fewer, but some", "None"], 2)
     .set(&[("call_direction", "one_way")])
-    .expect("deadlocks", 0.0, 0.0),
+    .expect("deadlocks", 0.0, 0.0)
+    .charts(&["Transactions completed / failed", "p99 latency"]),
     GuidedStep::new(
         "Back to both_ways, set Communication to saga_events.",
         "Throughput, locks held and event lag.",
@@ -82,7 +84,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["Nothing: the same deadlocks", "No lock is held across a call: full throughput", "Every transaction fails"], 1)
     .set(&[("communication", "saga_events")])
-    .expect("throughput_tps", 18.0, 22.0),
+    .expect("throughput_tps", 18.0, 22.0)
+    .charts(&["Transactions completed / failed", "Event lag (saga)"]),
     GuidedStep::new(
         "Back to sync_http, set HTTP timeout to 5 s.",
         "Deadlocks, p99 and throughput.",
@@ -92,7 +95,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["Yes: no cycle lasts long enough", "No: cycles still form, each broken sooner", "The database now finds them"], 1)
     .set(&[("http_timeout_s", "5")])
-    .expect("p99_latency_ms", 4000.0, 6000.0),
+    .expect("p99_latency_ms", 4000.0, 6000.0)
+    .charts(&["Transactions completed / failed", "p99 latency"]),
 ];
 
 fn per_s(label: &'static str, s: &str) -> LineSpec {

@@ -62,7 +62,8 @@ const GUIDE: &[GuidedStep] = &[
         1200.0,
     )
     .choices(&["About 3 ms: it is one report", "About 100 ms", "About 15 s"], 2)
-    .expect("p50_latency_ms", 12_000.0, 20_000.0),
+    .expect("p50_latency_ms", 12_000.0, 20_000.0)
+    .charts(&["Report latency (server)", "DB round trips per report"]),
     GuidedStep::new(
         "Set Query strategy to join_fetch.",
         "Round trips per report and the latency.",
@@ -72,7 +73,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["About 10 s", "About 100 ms", "About 1 ms"], 1)
     .set(&[("query_strategy", "join_fetch")])
-    .expect("p50_latency_ms", 40.0, 200.0),
+    .expect("p50_latency_ms", 40.0, 200.0)
+    .charts(&["Report latency (server)", "DB round trips per report"]),
     GuidedStep::new(
         "Keep Query strategy at join_fetch and set Report cache to redis.",
         "The cache hit ratio and the latency.",
@@ -82,7 +84,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["Nothing: 0 ms", "About 12 ms", "About 90 ms, as before"], 1)
     .set(&[("query_strategy", "join_fetch"), ("report_cache", "redis")])
-    .expect("p50_latency_ms", 5.0, 25.0),
+    .expect("p50_latency_ms", 5.0, 25.0)
+    .charts(&["Report latency (server)", "Cache hit ratio"]),
     GuidedStep::new(
         "Keep Query strategy at join_fetch and set Billable items to 20000.",
         "The report latency.",

@@ -60,7 +60,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["No: each new pod is killed like the others", "Yes: the payments spread thin enough to fit, for now", "Only after every pod restarts"], 1)
     .at(&[(180.0, "replicas", "30")])
-    .expect("error_rate_last_5min", 0.0, 0.02),
+    .expect("error_rate_last_5min", 0.0, 0.02)
+    .charts(&["Pods ready / restarting", "Memory per pod against its limit"]),
     GuidedStep::new(
         "Reset with 10 Payment pods (Green) and Shift traffic to Blue at 180 s.",
         "The 5xx rate and memory per pod, Green against Blue.",
@@ -70,7 +71,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["They stop as soon as the traffic moves", "They stop once Green's pods have restarted", "Blue's pods are killed too"], 0)
     .set(&[("shift_to_blue", "180")])
-    .expect("error_rate_last_5min", 0.0, 0.01),
+    .expect("error_rate_last_5min", 0.0, 0.01)
+    .charts(&["Gateway 5xx rate", "Memory per pod against its limit"]),
     GuidedStep::new(
         "Set Payment pods (Green) to 15, with the bad deploy.",
         "OOM kills and the 5xx rate after the deploy.",

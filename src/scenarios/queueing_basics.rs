@@ -33,7 +33,8 @@ const GUIDE: &[GuidedStep] = &[
         1800.0,
     )
     .choices(&["No wait: a tenth of the capacity is spare", "About 1 ms", "About 7 ms", "Over 50 ms"], 2)
-    .expect("mean_wait_ms", 5.0, 8.5),
+    .expect("mean_wait_ms", 5.0, 8.5)
+    .charts(&["Busy servers", "Latency"]),
     GuidedStep::new(
         "Set Arrival rate to 500 rps.",
         "The mean wait and the queue length.",
@@ -43,7 +44,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["It halves, to about 3 ms", "It falls a hundredfold or more", "It stays about the same"], 1)
     .set(&[("arrival_rps", "500")])
-    .expect("mean_wait_ms", 0.0, 0.2),
+    .expect("mean_wait_ms", 0.0, 0.2)
+    .charts(&["Latency", "Queue length"]),
     GuidedStep::new(
         "Set Arrival rate to 980 rps.",
         "The mean wait and the p99 latency.",
@@ -53,7 +55,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["It grows by about 9 %", "It about doubles", "It grows about sevenfold"], 2)
     .set(&[("arrival_rps", "980")])
-    .expect("mean_wait_ms", 25.0, 90.0),
+    .expect("mean_wait_ms", 25.0, 90.0)
+    .charts(&["Latency", "Queue length"]),
     GuidedStep::new(
         "Set Service-time shape to constant, with Arrival rate back at 900 rps.",
         "The mean wait.",
@@ -63,7 +66,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["It stays the same", "It about halves", "It disappears"], 1)
     .set(&[("service_dist", "constant")])
-    .expect("mean_wait_ms", 2.5, 4.5),
+    .expect("mean_wait_ms", 2.5, 4.5)
+    .charts(&["Latency", "Queue length"]),
 ];
 
 fn charts() -> Vec<ChartSpec> {

@@ -112,6 +112,11 @@ pub struct ParamSpec {
     pub unit: &'static str,
     /// One line of help.
     pub help: &'static str,
+    /// The number a number parameter stands at when it is not off: its
+    /// default, or the number it was declared with when it is off by default
+    /// (what the page's control comes back to when "off" is unticked); none
+    /// for a switch or a choice.
+    pub default_number: Option<f64>,
     /// Shown under "advanced" in the UI.
     pub advanced: bool,
     /// True when a change while running acts at once (through the scenario's
@@ -137,6 +142,7 @@ impl ParamSpec {
             default: Value::Switch(default),
             unit: "",
             help,
+            default_number: None,
             advanced: false,
             live: true,
         }
@@ -157,6 +163,7 @@ impl ParamSpec {
             default: Value::Choice(default),
             unit: "",
             help,
+            default_number: None,
             advanced: false,
             live: true,
         }
@@ -184,6 +191,7 @@ impl ParamSpec {
             default: Value::Number(default),
             unit,
             help,
+            default_number: Some(default),
             advanced: false,
             live: true,
         }

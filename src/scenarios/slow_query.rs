@@ -81,7 +81,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["Yes: a few ms, as indexes are", "Better, not good: hundreds of ms", "No change"], 1)
     .set(&[("index", "status")])
-    .expect("query_p50_ms", 200.0, 700.0),
+    .expect("query_p50_ms", 200.0, 700.0)
+    .charts(&["Rows read per query", "Telemetry query latency"]),
     GuidedStep::new(
         "Set Index to status_timestamp.",
         "The CPU line and the p50.",
@@ -101,7 +102,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["All 100 million", "Only the newest month, about 4 million", "None"], 1)
     .set(&[("partitioning", "monthly")])
-    .expect("rows_read_per_query", 2_000_000.0, 6_000_000.0),
+    .expect("rows_read_per_query", 2_000_000.0, 6_000_000.0)
+    .charts(&["Rows read per query", "Telemetry query latency"]),
 ];
 
 fn charts() -> Vec<ChartSpec> {

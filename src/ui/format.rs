@@ -134,6 +134,17 @@ impl FigureStyle {
             figure(x)
         }
     }
+
+    /// A value and its unit as the headline shows them: as [`show`](Self::show),
+    /// but a time in ms of `at` or more (10 s, or the larger end of a range
+    /// shown together) in seconds (`15.2 s`, not `15,200 ms`).
+    pub fn show_in(&self, x: f64, at: f64) -> (String, &'static str) {
+        if self.unit == "ms" && at.abs() >= 10_000.0 {
+            (figure(x / 1_000.0), "s")
+        } else {
+            (self.show(x), self.unit)
+        }
+    }
 }
 
 /// Label, unit and scale for a headline key such as `p99_latency_ms`

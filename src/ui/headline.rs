@@ -26,7 +26,7 @@ struct Figure {
 #[component]
 pub fn Headline() -> impl IntoView {
     let lab = Lab::from_context();
-    let figures = Memo::new(move |_| lab.read(|r| r.headline()));
+    let figures = lab.figures;
     let list = NodeRef::<Dl>::new();
     let shown = StoredValue::new_local(Vec::<Figure>::new());
     Effect::new(move |_| {
@@ -39,9 +39,16 @@ pub fn Headline() -> impl IntoView {
                 dl.set_text_content(None);
                 shown.set_value(f.iter().map(|(k, _)| add(&dl, k)).collect());
             }
+            // The figure the tour's step rests on (presenter mode keeps it
+            // in view).
+            let s = lab.scenario.get().0;
+            let step = lab.step.get().and_then(|i| s.guide.get(i));
+            let expected = step.and_then(|g| g.expect).map(|e| e.figure);
             shown.with_value(|s| {
                 for (fig, (_, v)) in s.iter().zip(f) {
                     fill(fig, *v);
+                    let on = expected == Some(fig.key);
+                    let _ = fig.row.class_list().toggle_with_force("expected", on);
                 }
             });
         });
@@ -77,10 +84,10 @@ fn fill(f: &Figure, value: Option<f64>) {
         "data-value",
         &value.map_or("null".into(), |x| format!("{x:?}")),
     );
-    let finite = value.filter(|x| x.is_finite());
-    set_text(
-        &f.value,
-        &finite.map_or_else(|| "—".into(), |x| f.style.show(x)),
-    );
-    set_text(&f.unit, finite.map_or("", |_| f.style.unit));
+    let (text, unit) = match value.filter(|x| x.is_finite()) {
+        Some(x) => f.style.show_in(x, x),
+        None => ("—".into(), ""),
+    };
+    set_text(&f.value, &text);
+    set_text(&f.unit, unit);
 }

@@ -199,8 +199,9 @@ pub fn draw(
     pen.fill_rect((0.0, 0.0), (w, h), theme.background, 1.0);
     let px = |v: f64| (v * dpr).round();
     // Text and the room for it follow the page's font size (bigger on a projector).
-    let text_scale = dpr * (theme.rem_px / 16.0).clamp(0.9, 1.4);
+    let text_scale = dpr * (theme.rem_px / 16.0).clamp(0.9, 1.4) * theme.text_scale;
     let tx = |v: f64| (v * text_scale).round();
+    let lw = |v: f64| (v * dpr * theme.line_scale).round();
 
     // The time axis is in a unit that suits the span (s, min, h, d), so that
     // the ticks are round in that unit.
@@ -232,7 +233,10 @@ pub fn draw(
     // The plotting area: margins, then room for the y labels on the left and
     // the x labels below (pixel ranges, the far end exclusive).
     let (left, right) = (px(4.0) + tx(50.0), w - px(14.0));
-    let (top, bottom) = (px(8.0), h - px(2.0) - tx(38.0));
+    // Compact (presenter mode): no axis descriptions, the time's unit at the
+    // end of its labels, so the lines get the height.
+    let compact = !theme.axis_names;
+    let (top, bottom) = (px(8.0), h - px(2.0) - tx(if compact { 22.0 } else { 38.0 }));
     let xa = Axis {
         lo: x0,
         hi: x1,
@@ -258,28 +262,43 @@ pub fn draw(
         (px(4.0), top, left, bottom),
     );
     // Axis descriptions: the time below its labels, the unit up the left side.
-    pen.text(
-        &format!("simulated time ({unit_name})"),
-        (
-            x_label_area.0 + ((x_label_area.2 - x_label_area.0) / 2.0).trunc(),
-            x_label_area.3,
-        ),
-        desc_px,
-        theme.muted,
-        Anchor::CentreBottom,
-        false,
-    );
-    pen.text(
-        plot.unit,
-        (
-            y_label_area.0,
-            y_label_area.1 + ((y_label_area.3 - y_label_area.1) / 2.0).trunc(),
-        ),
-        desc_px,
-        theme.muted,
-        Anchor::CentreTop,
-        true,
-    );
+    let mut x_labels_end = right;
+    if compact {
+        let text = format!("time ({unit_name})");
+        let at = right - measure(&pen, &text, label_px);
+        pen.text(
+            &text,
+            (at, bottom + px(4.0)),
+            label_px,
+            theme.muted,
+            Anchor::LeftTop,
+            false,
+        );
+        x_labels_end = at - px(6.0);
+    } else {
+        pen.text(
+            &format!("simulated time ({unit_name})"),
+            (
+                x_label_area.0 + ((x_label_area.2 - x_label_area.0) / 2.0).trunc(),
+                x_label_area.3,
+            ),
+            desc_px,
+            theme.muted,
+            Anchor::CentreBottom,
+            false,
+        );
+        pen.text(
+            plot.unit,
+            (
+                y_label_area.0,
+                y_label_area.1 + ((y_label_area.3 - y_label_area.1) / 2.0).trunc(),
+            ),
+            desc_px,
+            theme.muted,
+            Anchor::CentreTop,
+            true,
+        );
+    }
     pen.stroke_style(theme.grid, px(1.0));
     for &x in &xs {
         let x = xa.map(x);
@@ -311,11 +330,15 @@ pub fn draw(
     pen.line((left, bottom), (right - 1.0, bottom), false);
     for &x in &xs {
         let xp = xa.map(x);
-        if xp < left || xp > right - 1.0 {
+        let label = format::tick(x);
+        if xp < left
+            || xp > right - 1.0
+            || xp + measure(&pen, &label, label_px) / 2.0 > x_labels_end
+        {
             continue;
         }
         pen.text(
-            &format::tick(x),
+            &label,
             (xp, bottom + 2.0 * tick),
             label_px,
             theme.muted,
@@ -353,10 +376,10 @@ pub fn draw(
                 let (cx, cy) = at(seg[0]);
                 pen.0.set_fill_style_str(&colour.css(1.0));
                 pen.0.begin_path();
-                let _ = pen.0.arc(cx, cy, px(3.0), 0.0, 2.0 * PI);
+                let _ = pen.0.arc(cx, cy, lw(3.0), 0.0, 2.0 * PI);
                 pen.0.fill();
             } else {
-                pen.stroke_style(colour, px(2.0));
+                pen.stroke_style(colour, lw(2.0));
                 pen.0.begin_path();
                 for (k, p) in seg.iter().enumerate() {
                     let (x, y) = at(*p);
@@ -406,7 +429,7 @@ fn draw_markers(
     theme: &Theme,
 ) {
     let px = |v: f64| (v * dpr).round();
-    let text_scale = dpr * (theme.rem_px / 16.0).clamp(0.9, 1.4);
+    let text_scale = dpr * (theme.rem_px / 16.0).clamp(0.9, 1.4) * theme.text_scale;
     let row_h = (15.0 * text_scale).round();
     let top = ya.to;
     // The labels placed in each row, so labels do not overlap.
@@ -425,14 +448,19 @@ fn draw_markers(
             pen.line(bottom, top_pt, false);
             let _ = pen.0.set_line_dash(&js_sys::Array::new());
         } else {
-            pen.stroke_style(theme.marker, px(1.0).max(1.0));
+            pen.stroke_style(theme.marker, (px(1.0) * theme.line_scale).max(1.0));
             pen.line(bottom, top_pt, false);
         }
-        // Right of the line, or left of it when it would run off the plot.
+        // Right of the line, or left of it when it would run off the plot;
+        // when it fits neither side, against the plot's right edge, across
+        // the line (never over the value axis's labels, nor off the canvas).
         let text_w = measure(pen, &m.label, font_px) + px(4.0);
         let mut x = bottom.0 + px(3.0);
         if x + text_w > right {
             x = bottom.0 - px(3.0) - text_w;
+            if x < xa.from {
+                x = (right - text_w).max(xa.from);
+            }
         }
         let free = |row: &Vec<(f64, f64)>| {
             row.iter()
