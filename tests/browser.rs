@@ -718,6 +718,7 @@ async fn each_chaos_action_acts_on_the_clicked_service_and_goes_into_the_link() 
     let _again = open(&link[link.find('#').unwrap()..]);
     replayed_to(t_us).await;
     assert_eq!(headline(), figures, "reopening {link}");
+}
 
 // ---- the guided tour, presenter mode, the keys ---------------------------
 
