@@ -332,6 +332,36 @@ async fn opens_from_a_link_and_draws_its_charts(id: &str) {
         );
     }
     assert!(!headline().is_empty(), "{}: headline figures shown", s.id);
+    topology_is_legible(s.id, &run);
+}
+
+/// The topology draws one arrow per client population and per call (both
+/// calls of two services that call each other), and every text of a box
+/// stays inside it.
+fn topology_is_legible(id: &str, run: &Run) {
+    let t = run.world().topology();
+    assert_eq!(
+        all(".topology .edge").len(),
+        t.clients.len() + t.calls.len(),
+        "{id}: an arrow per client and per call {:?}",
+        t.calls
+    );
+    for g in all(".topology .service, .topology .client") {
+        let rect: web_sys::SvgGraphicsElement =
+            g.query_selector("rect").unwrap().unwrap().unchecked_into();
+        let width = rect.get_b_box().unwrap().width();
+        for text in g.query_selector_all("text").unwrap().values() {
+            let text: web_sys::SvgGraphicsElement = text.unwrap().unchecked_into();
+            let b = text.get_b_box().unwrap();
+            assert!(
+                b.x() >= 0.0 && b.x() + b.width() <= width + 0.5,
+                "{id}: \"{}\" spills out of its box ({:.0}..{:.0} of {width:.0})",
+                text.text_content().unwrap_or_default(),
+                b.x(),
+                b.x() + b.width()
+            );
+        }
+    }
 }
 
 /// Events per slice when a test steps a run: about what the page's frame
