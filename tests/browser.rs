@@ -679,7 +679,11 @@ async fn each_chaos_action_acts_on_the_clicked_service_and_goes_into_the_link() 
         .into_iter()
         .find(|g| g.get_attribute("aria-label").as_deref() == Some("image-resizer: chaos actions"))
         .expect("the image-resizer's box");
-    target.unchecked_into::<HtmlElement>().click();
+    // An SVG element has no click(): a click event, as a mouse sends.
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let ev = web_sys::Event::new_with_event_init_dict("click", &init).unwrap();
+    target.dispatch_event(&ev).unwrap();
     frames(2).await;
     let select = q("#chaos-service").unchecked_into::<web_sys::HtmlSelectElement>();
     assert_eq!(select.value(), "image-resizer");
