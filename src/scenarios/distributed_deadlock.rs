@@ -34,7 +34,7 @@ use super::figures::{client_series, merged_quantile_ms};
 use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
-use super::schema::{plain, ChartSpec, LineSpec, ParamSpec, SeriesExpr};
+use super::schema::{line, plain, ChartSpec, LineSpec, ParamSpec, SeriesExpr};
 use super::Scenario;
 
 const PARAMS: &[ParamSpec] = &[
@@ -100,10 +100,7 @@ const GUIDE: &[GuidedStep] = &[
 ];
 
 fn per_s(label: &'static str, s: &str) -> LineSpec {
-    LineSpec {
-        label,
-        expr: SeriesExpr::PerSecond(s.into()),
-    }
+    line(label, SeriesExpr::PerSecond(s.into()))
 }
 
 fn charts() -> Vec<ChartSpec> {

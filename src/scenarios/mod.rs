@@ -34,7 +34,7 @@ pub use guide::{Apply, Expect, GuidedStep};
 pub use model::{Headline, Model};
 pub use params::Params;
 pub use run::{Run, TimedChange};
-pub use schema::{ChartSpec, LineSpec, ParamKind, ParamSpec, SeriesExpr, Value};
+pub use schema::{ChartSpec, Hue, LineSpec, ParamKind, ParamSpec, SeriesExpr, Value};
 
 use crate::sim::{World, WorldConfig, MS};
 

@@ -131,10 +131,12 @@ fn charts() -> Vec<ChartSpec> {
                     "redeliveries",
                     SeriesExpr::Plain("redelivery.retries".into()),
                 ),
+                // Often on the redeliveries' line: dashed, so both show.
                 line(
                     "answered 200",
                     SeriesExpr::Plain("redelivery.retries_ok".into()),
-                ),
+                )
+                .dashed(),
             ],
         },
     ]
