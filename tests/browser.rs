@@ -441,7 +441,7 @@ async fn the_page_shows(s: &'static Scenario, seed: u64, until: u64, want: &str)
     for f in all(".headline .figure") {
         let name = f.get_attribute("data-name").unwrap();
         let value: Option<f64> = f.get_attribute("data-value").unwrap().parse().ok();
-        let style = format::figure_style(&name);
+        let style = format::figure_style(s, &name);
         // Counts whole, shares in %, a time of 10 s or more in s.
         let shown = value
             .filter(|x| x.is_finite())
@@ -812,7 +812,7 @@ async fn apply_puts_the_run_in_the_steps_state_and_its_figure_in_range() {
             "{id}: {}",
             proof.text_content().unwrap_or_default()
         );
-        let style = format::figure_style(e.figure);
+        let style = format::figure_style(s, e.figure);
         let shown_value = style.show_in(v, v).0;
         assert!(
             proof

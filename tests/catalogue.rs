@@ -112,6 +112,16 @@ fn headline_keys_are_unique_and_each_has_a_unit() {
                 "{}: headline '{k}' has no unit (name it in scenarios/units.rs)",
                 s.id
             );
+            let label = s.figure_label(k);
+            assert!(
+                label.is_some_and(|l| !l.is_empty() && !l.contains('_')),
+                "{}: headline '{k}' has no written label in the scenario's FIGURES",
+                s.id
+            );
+        }
+        // And nothing written for a figure the scenario does not give.
+        for (k, _) in s.figures {
+            assert!(keys.contains(k), "{}: a label for no figure: '{k}'", s.id);
         }
     }
 }

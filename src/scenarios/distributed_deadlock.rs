@@ -152,6 +152,15 @@ fn charts() -> Vec<ChartSpec> {
     ]
 }
 
+/// Each headline figure's label, as the page shows it.
+const FIGURES: &[(&str, &str)] = &[
+    ("deadlocks", "Deadlocks"),
+    ("failed_tx", "Failed transactions"),
+    ("p99_latency_ms", "Transaction p99"),
+    ("throughput_tps", "Transactions completed"),
+    ("max_lock_hold_ms", "Longest row lock held"),
+];
+
 /// The scenario's catalogue entry.
 pub const SCENARIO: Scenario = Scenario {
     id: "distributed-deadlock",
@@ -169,6 +178,7 @@ pub const SCENARIO: Scenario = Scenario {
         only, or stop calling altogether — commit locally and publish an event (a saga).",
     guide: GUIDE,
     params: PARAMS,
+    figures: FIGURES,
     charts,
     duration_s: 600.0,
     speed: 10.0,

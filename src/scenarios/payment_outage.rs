@@ -155,6 +155,14 @@ fn charts() -> Vec<ChartSpec> {
     ]
 }
 
+/// Each headline figure's label, as the page shows it.
+const FIGURES: &[(&str, &str)] = &[
+    ("error_rate_after_deploy", "Errors since the deploy"),
+    ("error_rate_last_5min", "Errors, last 5 minutes"),
+    ("oom_kills", "OOM kills"),
+    ("peak_memory_ratio", "Fullest pod, of its limit"),
+];
+
 /// The scenario's catalogue entry.
 pub const SCENARIO: Scenario = Scenario {
     id: "payment-outage",
@@ -171,6 +179,7 @@ pub const SCENARIO: Scenario = Scenario {
         version.",
     guide: GUIDE,
     params: PARAMS,
+    figures: FIGURES,
     charts,
     duration_s: 900.0,
     speed: 10.0,

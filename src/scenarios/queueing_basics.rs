@@ -111,6 +111,16 @@ fn charts() -> Vec<ChartSpec> {
     ]
 }
 
+/// Each headline figure's label, as the page shows it.
+const FIGURES: &[(&str, &str)] = &[
+    ("mean_wait_ms", "Mean wait in the queue"),
+    ("mean_latency_ms", "Mean time in the system"),
+    ("mean_in_system", "Requests in the system (mean)"),
+    ("throughput_rps", "Throughput"),
+    ("utilization", "Servers busy"),
+    ("p99_latency_ms", "p99 time in the system"),
+];
+
 /// The scenario's catalogue entry.
 pub const SCENARIO: Scenario = Scenario {
     id: "queueing-basics",
@@ -124,6 +134,7 @@ pub const SCENARIO: Scenario = Scenario {
         scenario in the lab is this picture with something going wrong.",
     guide: GUIDE,
     params: PARAMS,
+    figures: FIGURES,
     charts,
     duration_s: 3_600.0,
     speed: 20.0,

@@ -1,6 +1,7 @@
 //! Numbers, clocks and speeds the way a person reads them.
 
 use crate::scenarios::units::{stem, unit_of, Unit};
+use crate::scenarios::Scenario;
 use crate::sim::Micros;
 
 /// A measured figure with about three significant digits: `0.0512`, `6.73`,
@@ -149,10 +150,14 @@ impl FigureStyle {
 
 /// Label, unit and scale for a headline key such as `p99_latency_ms`
 /// (`scenarios::units`: rates are fractions 0..1, shown as percentages).
-pub fn figure_style(key: &str) -> FigureStyle {
+pub fn figure_style(scenario: &Scenario, key: &str) -> FigureStyle {
     let unit = unit_of(key);
     FigureStyle {
-        label: words(stem(key)),
+        // As the scenario writes it; a key's words only for a figure it
+        // does not label (the catalogue's contract test allows none).
+        label: scenario
+            .figure_label(key)
+            .map_or_else(|| words(stem(key)), String::from),
         unit: unit.map_or("", Unit::symbol),
         scale: unit.map_or(1.0, Unit::scale),
         whole: unit.is_some_and(Unit::whole),

@@ -440,13 +440,33 @@ pub fn Topology() -> impl IntoView {
     let parts = StoredValue::new_local(Vec::<Part>::new());
     let picked = Picked(RwSignal::new(None));
     let clicks = StoredValue::new_local(Vec::<Listener>::new());
+    let chaos_root = NodeRef::<leptos::html::Div>::new();
+    let chaos = StoredValue::new_local(None::<ChaosPanel>);
     Effect::new(move |_| {
         let Some(g) = boxes.get() else { return };
         shape.with(|l| parts.set_value(draw(&g, l)));
         clicks.set_value(pick_on_click(&parts.read_value(), picked));
+        if let Some(root) = chaos_root.get() {
+            let names: Vec<String> =
+                shape.with(|l| l.services.iter().map(|b| b.name.clone()).collect());
+            let panel = ChaosPanel::build(&root, &names, lab, picked);
+            panel.show(lab, picked);
+            chaos.set_value(Some(panel));
+        }
         state.with_untracked(|s| parts.with_value(|p| fill(p, s)));
     });
-    Effect::new(move |_| state.with(|s| parts.with_value(|p| fill(p, s))));
+    Effect::new(move |_| {
+        state.with(|s| parts.with_value(|p| fill(p, s)));
+        // The run moved (a chaos button pressed while paused changes no box)
+        // or a service was picked: the chaos panel follows.
+        picked.0.track();
+        lab.read(|_| ());
+        chaos.with_value(|c| {
+            if let Some(c) = c {
+                c.show(lab, picked);
+            }
+        });
+    });
     view! {
         <section class="topology" aria-labelledby="topology-h">
             <div class="section-head">
@@ -468,7 +488,7 @@ pub fn Topology() -> impl IntoView {
                     <g node_ref=boxes></g>
                 </svg>
             </div>
-            <ChaosPanel picked=picked/>
+            <div class="chaos" node_ref=chaos_root></div>
         </section>
     }
 }
