@@ -68,7 +68,7 @@ pub fn format_number(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {
         format!("{}", x as i64)
     } else {
-        let s = format!("{x:.6}");
+        let s = crate::sim::kernel::decimal::fixed(x, 6);
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     }
 }
