@@ -441,7 +441,7 @@ async fn the_page_shows(s: &'static Scenario, seed: u64, until: u64, want: &str)
     for f in all(".headline .figure") {
         let name = f.get_attribute("data-name").unwrap();
         let value: Option<f64> = f.get_attribute("data-value").unwrap().parse().ok();
-        let style = format::figure_style(&name);
+        let style = format::figure_style(s, &name);
         // Counts whole, shares in %, a time of 10 s or more in s.
         let shown = value
             .filter(|x| x.is_finite())
@@ -812,7 +812,7 @@ async fn apply_puts_the_run_in_the_steps_state_and_its_figure_in_range() {
             "{id}: {}",
             proof.text_content().unwrap_or_default()
         );
-        let style = format::figure_style(e.figure);
+        let style = format::figure_style(s, e.figure);
         let shown_value = style.show_in(v, v).0;
         assert!(
             proof
@@ -1086,4 +1086,38 @@ async fn a_toggle_during_the_run_shows_the_whole_run() {
     change("#param-max_attempts", "5");
     frames(3).await;
     assert_eq!(pressed(), "Whole run");
+}
+
+/// A line's legend swatch has the line's colour: Green's lines the palette's
+/// green (`--line-2`), Blue's its blue (`--line-0`); a dashed line's swatch
+/// is dashed.
+#[wasm_bindgen_test]
+async fn legend_colours_follow_meaning_and_dashed_lines_say_so() {
+    let _page = open("#v=1&s=payment-outage&seed=1");
+    frames(3).await;
+    let mut seen = 0;
+    for li in all(".legend li") {
+        let text = li.text_content().unwrap_or_default();
+        let Some(swatch) = li.query_selector(".swatch").unwrap() else {
+            continue;
+        };
+        let style = swatch.get_attribute("style").unwrap_or_default();
+        let colour = swatch
+            .unchecked_ref::<HtmlElement>()
+            .style()
+            .get_property_value("background")
+            .unwrap_or_default()
+            + &style;
+        if text.contains("Green") {
+            assert!(colour.contains("--line-2"), "{text}: {colour}");
+            seen += 1;
+        } else if text.contains("Blue") {
+            assert!(colour.contains("--line-0"), "{text}: {colour}");
+            seen += 1;
+        }
+        if text.contains("restarting") || text.contains("5xx") {
+            assert!(swatch.class_list().contains("dashed"), "{text} is dashed");
+        }
+    }
+    assert!(seen >= 8, "{seen} Green/Blue lines in the legends");
 }

@@ -144,6 +144,13 @@ fn charts() -> Vec<ChartSpec> {
     ]
 }
 
+/// Each headline figure's label, as the page shows it.
+const FIGURES: &[(&str, &str)] = &[
+    ("bot_accepted_per_min", "Bot requests let through"),
+    ("customer_p99_ms", "Customer p99"),
+    ("backend_rps_from_bots", "Backend load from bots"),
+];
+
 /// The scenario's catalogue entry.
 pub const SCENARIO: Scenario = Scenario {
     id: "bot-scraping",
@@ -159,6 +166,7 @@ pub const SCENARIO: Scenario = Scenario {
         for the whole cluster, at the cost of a round trip per request.",
     guide: GUIDE,
     params: PARAMS,
+    figures: FIGURES,
     charts,
     duration_s: 600.0,
     speed: 20.0,

@@ -158,6 +158,25 @@ fn charts() -> Vec<ChartSpec> {
     ]
 }
 
+/// Each headline figure's label, as the page shows it.
+const FIGURES: &[(&str, &str)] = &[
+    (
+        "login_success_after_fault",
+        "Logins that succeed after the fault",
+    ),
+    ("image_fail_fast_p50_ms", "Failed image calls, p50"),
+    ("max_threads_busy", "Most Tomcat threads busy"),
+    (
+        "login_success_before_fault",
+        "Logins that succeed before the fault",
+    ),
+    (
+        "image_success_after_fault",
+        "Image calls that succeed after the fault",
+    ),
+    ("breaker_opened", "Times the breaker opened"),
+];
+
 /// The scenario's catalogue entry.
 pub const SCENARIO: Scenario = Scenario {
     id: "cascading-failure",
@@ -172,6 +191,7 @@ pub const SCENARIO: Scenario = Scenario {
         is plainly down — failing image requests in milliseconds so that everything else lives.",
     guide: GUIDE,
     params: PARAMS,
+    figures: FIGURES,
     charts,
     duration_s: 300.0,
     speed: 5.0,

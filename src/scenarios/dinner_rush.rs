@@ -206,6 +206,16 @@ fn charts() -> Vec<ChartSpec> {
     ]
 }
 
+/// Each headline figure's label, as the page shows it.
+const FIGURES: &[(&str, &str)] = &[
+    ("peak_error_rate", "Errors, worst minute"),
+    ("error_rate", "Errors, whole run"),
+    ("pods_added", "Pods added by the autoscaler"),
+    ("peak_primary_cpu", "Primary CPU, busiest minute"),
+    ("peak_replica_cpu", "Replica CPU, busiest minute"),
+    ("pods_at_end", "Pods at the end"),
+];
+
 /// The scenario's catalogue entry.
 pub const SCENARIO: Scenario = Scenario {
     id: "dinner-rush",
@@ -220,6 +230,7 @@ pub const SCENARIO: Scenario = Scenario {
         only help if they hold no sessions.",
     guide: GUIDE,
     params: PARAMS,
+    figures: FIGURES,
     charts,
     duration_s: 12_600.0,
     speed: 60.0,

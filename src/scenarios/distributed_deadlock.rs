@@ -34,7 +34,7 @@ use super::figures::{client_series, merged_quantile_ms};
 use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
-use super::schema::{plain, ChartSpec, LineSpec, ParamSpec, SeriesExpr};
+use super::schema::{line, plain, ChartSpec, LineSpec, ParamSpec, SeriesExpr};
 use super::Scenario;
 
 const PARAMS: &[ParamSpec] = &[
@@ -100,10 +100,7 @@ const GUIDE: &[GuidedStep] = &[
 ];
 
 fn per_s(label: &'static str, s: &str) -> LineSpec {
-    LineSpec {
-        label,
-        expr: SeriesExpr::PerSecond(s.into()),
-    }
+    line(label, SeriesExpr::PerSecond(s.into()))
 }
 
 fn charts() -> Vec<ChartSpec> {
@@ -155,6 +152,15 @@ fn charts() -> Vec<ChartSpec> {
     ]
 }
 
+/// Each headline figure's label, as the page shows it.
+const FIGURES: &[(&str, &str)] = &[
+    ("deadlocks", "Deadlocks"),
+    ("failed_tx", "Failed transactions"),
+    ("p99_latency_ms", "Transaction p99"),
+    ("throughput_tps", "Transactions completed"),
+    ("max_lock_hold_ms", "Longest row lock held"),
+];
+
 /// The scenario's catalogue entry.
 pub const SCENARIO: Scenario = Scenario {
     id: "distributed-deadlock",
@@ -172,6 +178,7 @@ pub const SCENARIO: Scenario = Scenario {
         only, or stop calling altogether — commit locally and publish an event (a saga).",
     guide: GUIDE,
     params: PARAMS,
+    figures: FIGURES,
     charts,
     duration_s: 600.0,
     speed: 10.0,

@@ -137,6 +137,13 @@ fn charts() -> Vec<ChartSpec> {
     ]
 }
 
+/// Each headline figure's label, as the page shows it.
+const FIGURES: &[(&str, &str)] = &[
+    ("restarts", "Restarts"),
+    ("mean_restart_interval_h", "Time between restarts"),
+    ("heap_floor_slope_mb_per_h", "Heap floor growth"),
+];
+
 /// The scenario's catalogue entry.
 pub const SCENARIO: Scenario = Scenario {
     id: "memory-leak",
@@ -153,6 +160,7 @@ pub const SCENARIO: Scenario = Scenario {
         test with little traffic. Give the map a TTL or a size bound and the floor flattens.",
     guide: GUIDE,
     params: PARAMS,
+    figures: FIGURES,
     charts,
     duration_s: 86_400.0,
     speed: 360.0,

@@ -152,6 +152,15 @@ fn charts() -> Vec<ChartSpec> {
     ]
 }
 
+/// Each headline figure's label, as the page shows it.
+const FIGURES: &[(&str, &str)] = &[
+    ("p50_latency_ms", "Report p50"),
+    ("queries_per_report", "Queries per report"),
+    ("cache_hit_ratio", "Cache hits"),
+    ("client_timeout_rate", "Reports timed out"),
+    ("p99_latency_ms", "Report p99"),
+];
+
 /// The scenario's catalogue entry.
 pub const SCENARIO: Scenario = Scenario {
     id: "n-plus-one",
@@ -165,6 +174,7 @@ pub const SCENARIO: Scenario = Scenario {
         changes daily and cache the finished JSON in Redis.",
     guide: GUIDE,
     params: PARAMS,
+    figures: FIGURES,
     charts,
     duration_s: 3_600.0,
     speed: 10.0,

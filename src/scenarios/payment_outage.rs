@@ -32,7 +32,7 @@ use super::figures::{
 use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
-use super::schema::{plain, ChartSpec, LineSpec, ParamSpec, SeriesExpr};
+use super::schema::{line, plain, ChartSpec, Hue, ParamSpec, SeriesExpr};
 use super::Scenario;
 
 const PARAMS: &[ParamSpec] = &[
@@ -103,53 +103,65 @@ fn charts() -> Vec<ChartSpec> {
         ChartSpec {
             title: "Gateway 5xx rate",
             unit: "share of requests",
-            lines: vec![LineSpec {
-                label: "5xx",
-                expr: SeriesExpr::Ratio(
+            lines: vec![line(
+                "5xx",
+                SeriesExpr::Ratio(
                     client_series(&SIDES, &FAILED),
                     client_series(&SIDES, &ENDED),
                 ),
-            }],
+            )],
         },
         ChartSpec {
             title: "Pods ready / restarting",
             unit: "pods",
             lines: vec![
-                plain("Green ready", "payment-green.pods_ready"),
-                plain("Green restarting", "payment-green.pods_restarting"),
-                plain("Blue ready", "payment-blue.pods_ready"),
+                plain("Green ready", "payment-green.pods_ready").hue(Hue::Green),
+                plain("Green restarting", "payment-green.pods_restarting")
+                    .hue(Hue::Green)
+                    .dashed(),
+                plain("Blue ready", "payment-blue.pods_ready").hue(Hue::Blue),
             ],
         },
         ChartSpec {
             title: "Memory per pod against its limit",
             unit: "MB",
             lines: vec![
-                plain("Green mean", "payment-green.mem_mb"),
-                plain("Green fullest pod", "payment-green.mem_mb_pod_max.max"),
-                plain("Blue mean", "payment-blue.mem_mb"),
-                plain("limit", "payment-green.mem_limit_mb"),
+                plain("Green mean", "payment-green.mem_mb").hue(Hue::Green),
+                plain("Green fullest pod", "payment-green.mem_mb_pod_max.max")
+                    .hue(Hue::Green)
+                    .dashed(),
+                plain("Blue mean", "payment-blue.mem_mb").hue(Hue::Blue),
+                plain("limit", "payment-green.mem_limit_mb").hue(Hue::Vermillion),
             ],
         },
         ChartSpec {
             title: "Payments",
             unit: "req/s",
             lines: vec![
-                LineSpec {
-                    label: "ok (Green)",
-                    expr: SeriesExpr::PerSecond("gateway.green.ok".into()),
-                },
-                LineSpec {
-                    label: "ok (Blue)",
-                    expr: SeriesExpr::PerSecond("gateway.blue.ok".into()),
-                },
-                LineSpec {
-                    label: "5xx (Green)",
-                    expr: SeriesExpr::PerSecond("gateway.green.error".into()),
-                },
+                line(
+                    "ok (Green)",
+                    SeriesExpr::PerSecond("gateway.green.ok".into()),
+                )
+                .hue(Hue::Green),
+                line("ok (Blue)", SeriesExpr::PerSecond("gateway.blue.ok".into())).hue(Hue::Blue),
+                line(
+                    "5xx (Green)",
+                    SeriesExpr::PerSecond("gateway.green.error".into()),
+                )
+                .hue(Hue::Green)
+                .dashed(),
             ],
         },
     ]
 }
+
+/// Each headline figure's label, as the page shows it.
+const FIGURES: &[(&str, &str)] = &[
+    ("error_rate_after_deploy", "Errors since the deploy"),
+    ("error_rate_last_5min", "Errors, last 5 minutes"),
+    ("oom_kills", "OOM kills"),
+    ("peak_memory_ratio", "Fullest pod, of its limit"),
+];
 
 /// The scenario's catalogue entry.
 pub const SCENARIO: Scenario = Scenario {
@@ -167,6 +179,7 @@ pub const SCENARIO: Scenario = Scenario {
         version.",
     guide: GUIDE,
     params: PARAMS,
+    figures: FIGURES,
     charts,
     duration_s: 900.0,
     speed: 10.0,

@@ -8,7 +8,7 @@ use super::figures::quantile_ms;
 use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
-use super::schema::{ChartSpec, LineSpec, ParamSpec, SeriesExpr};
+use super::schema::{line, ChartSpec, ParamSpec, SeriesExpr};
 use super::Scenario;
 
 const PARAMS: &[ParamSpec] = &[
@@ -76,58 +76,50 @@ fn charts() -> Vec<ChartSpec> {
             title: "Throughput",
             unit: "req/s",
             lines: vec![
-                LineSpec {
-                    label: "arrivals",
-                    expr: SeriesExpr::PerSecond("clients.arrived".into()),
-                },
-                LineSpec {
-                    label: "completed",
-                    expr: SeriesExpr::PerSecond("service.completed".into()),
-                },
+                line("arrivals", SeriesExpr::PerSecond("clients.arrived".into())),
+                line(
+                    "completed",
+                    SeriesExpr::PerSecond("service.completed".into()),
+                ),
             ],
         },
         ChartSpec {
             title: "Latency",
             unit: "ms",
             lines: vec![
-                LineSpec {
-                    label: "p50",
-                    expr: SeriesExpr::Plain("service.latency.p50".into()),
-                },
-                LineSpec {
-                    label: "p99",
-                    expr: SeriesExpr::Plain("service.latency.p99".into()),
-                },
-                LineSpec {
-                    label: "mean wait",
-                    expr: SeriesExpr::Plain("service.wait.mean".into()),
-                },
+                line("p50", SeriesExpr::Plain("service.latency.p50".into())),
+                line("p99", SeriesExpr::Plain("service.latency.p99".into())),
+                line("mean wait", SeriesExpr::Plain("service.wait.mean".into())),
             ],
         },
         ChartSpec {
             title: "Queue length",
             unit: "requests",
             lines: vec![
-                LineSpec {
-                    label: "queued (mean)",
-                    expr: SeriesExpr::Plain("service.queued".into()),
-                },
-                LineSpec {
-                    label: "queued (max)",
-                    expr: SeriesExpr::Plain("service.queued.max".into()),
-                },
+                line("queued (mean)", SeriesExpr::Plain("service.queued".into())),
+                line(
+                    "queued (max)",
+                    SeriesExpr::Plain("service.queued.max".into()),
+                ),
             ],
         },
         ChartSpec {
             title: "Busy servers",
             unit: "servers",
-            lines: vec![LineSpec {
-                label: "busy",
-                expr: SeriesExpr::Plain("service.busy".into()),
-            }],
+            lines: vec![line("busy", SeriesExpr::Plain("service.busy".into()))],
         },
     ]
 }
+
+/// Each headline figure's label, as the page shows it.
+const FIGURES: &[(&str, &str)] = &[
+    ("mean_wait_ms", "Mean wait in the queue"),
+    ("mean_latency_ms", "Mean time in the system"),
+    ("mean_in_system", "Requests in the system (mean)"),
+    ("throughput_rps", "Throughput"),
+    ("utilization", "Servers busy"),
+    ("p99_latency_ms", "p99 time in the system"),
+];
 
 /// The scenario's catalogue entry.
 pub const SCENARIO: Scenario = Scenario {
@@ -142,6 +134,7 @@ pub const SCENARIO: Scenario = Scenario {
         scenario in the lab is this picture with something going wrong.",
     guide: GUIDE,
     params: PARAMS,
+    figures: FIGURES,
     charts,
     duration_s: 3_600.0,
     speed: 20.0,

@@ -182,6 +182,21 @@ fn charts() -> Vec<ChartSpec> {
     ]
 }
 
+/// Each headline figure's label, as the page shows it.
+const FIGURES: &[(&str, &str)] = &[
+    ("provider_peak_load_ratio", "Provider peak load, of offered"),
+    ("success_rate", "Checkouts that succeeded"),
+    ("double_charges", "Double charges"),
+    ("recovery_s", "Time to recover"),
+    (
+        "outage_load_ratio",
+        "Load on the provider while down, of offered",
+    ),
+    ("retries", "Retries"),
+    ("breaker_rejected", "Calls the breaker refused"),
+    ("max_retries_in_flight", "Most retries waiting at once"),
+];
+
 /// The scenario's catalogue entry.
 pub const SCENARIO: Scenario = Scenario {
     id: "retry-storm",
@@ -197,6 +212,7 @@ pub const SCENARIO: Scenario = Scenario {
         answer was lost charges the customer twice — unless the charge carries an idempotency key.",
     guide: GUIDE,
     params: PARAMS,
+    figures: FIGURES,
     charts,
     duration_s: 180.0,
     speed: 3.0,

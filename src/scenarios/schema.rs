@@ -68,7 +68,7 @@ pub fn format_number(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {
         format!("{}", x as i64)
     } else {
-        let s = format!("{x:.6}");
+        let s = crate::sim::kernel::decimal::fixed(x, 6);
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     }
 }
@@ -358,11 +358,47 @@ pub struct ChartSpec {
 pub struct LineSpec {
     pub label: &'static str,
     pub expr: SeriesExpr,
+    /// Its colour when the line's meaning names one (a "Green" cluster drawn
+    /// green); `None`: the chart's next colour in order.
+    pub hue: Option<Hue>,
+    /// Drawn dashed, so a line that can lie on another stays visible.
+    pub dashed: bool,
+}
+
+/// The page's line colours (the Okabe–Ito set, colour-blind safe), by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hue {
+    Blue = 0,
+    Vermillion = 1,
+    Green = 2,
+    Pink = 3,
+    Orange = 4,
+    Sky = 5,
+    Black = 6,
+}
+
+impl LineSpec {
+    /// The same line in colour `hue`.
+    pub fn hue(mut self, hue: Hue) -> Self {
+        self.hue = Some(hue);
+        self
+    }
+
+    /// The same line, dashed.
+    pub fn dashed(mut self) -> Self {
+        self.dashed = true;
+        self
+    }
 }
 
 /// A chart line.
 pub fn line(label: &'static str, expr: SeriesExpr) -> LineSpec {
-    LineSpec { label, expr }
+    LineSpec {
+        label,
+        expr,
+        hue: None,
+        dashed: false,
+    }
 }
 
 /// A chart line that shows series `name` as it is.

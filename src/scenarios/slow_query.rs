@@ -152,6 +152,15 @@ fn charts() -> Vec<ChartSpec> {
     ]
 }
 
+/// Each headline figure's label, as the page shows it.
+const FIGURES: &[(&str, &str)] = &[
+    ("query_p50_ms", "Query p50"),
+    ("db_cpu", "Database CPU"),
+    ("rows_read_per_query", "Rows read per query"),
+    ("query_p99_ms", "Query p99"),
+    ("dashboard_timeout_rate", "Dashboards timed out"),
+];
+
 /// The scenario's catalogue entry.
 pub const SCENARIO: Scenario = Scenario {
     id: "slow-query",
@@ -167,6 +176,7 @@ pub const SCENARIO: Scenario = Scenario {
         75 % with a 1.5 s median, and at 9 it saturates and nearly every dashboard times out.",
     guide: GUIDE,
     params: PARAMS,
+    figures: FIGURES,
     charts,
     duration_s: 1_800.0,
     speed: 30.0,

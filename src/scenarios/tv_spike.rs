@@ -199,6 +199,16 @@ fn charts() -> Vec<ChartSpec> {
     ]
 }
 
+/// Each headline figure's label, as the page shows it.
+const FIGURES: &[(&str, &str)] = &[
+    (
+        "error_rate_first_5min",
+        "Errors, first 5 minutes of the spike",
+    ),
+    ("db_calls_per_s_peak", "Database calls, peak"),
+    ("widget_restored_s", "Widget back after"),
+];
+
 /// The scenario's catalogue entry.
 pub const SCENARIO: Scenario = Scenario {
     id: "tv-spike",
@@ -216,6 +226,7 @@ pub const SCENARIO: Scenario = Scenario {
         pods ready before anyone tunes in.",
     guide: GUIDE,
     params: PARAMS,
+    figures: FIGURES,
     charts,
     duration_s: 900.0,
     speed: 5.0,

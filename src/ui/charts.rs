@@ -177,10 +177,12 @@ fn Chart(spec: ChartSpec, index: usize, markers: Memo<Vec<Marker>>) -> impl Into
                 view! { <li>{l.label}": "{items}</li> }.into_any()
             }
             _ => {
-                let colour = format!("var(--line-{})", i % theme::LINE_COLOURS);
+                let hue = l.hue.map_or(i, |h| h as usize);
+                let colour = format!("var(--line-{})", hue % theme::LINE_COLOURS);
+                let class = if l.dashed { "swatch dashed" } else { "swatch" };
                 view! {
                     <li>
-                        <span class="swatch" style:background=colour aria-hidden="true"></span>
+                        <span class=class style:background=colour aria-hidden="true"></span>
                         {l.label}
                     </li>
                 }
@@ -276,8 +278,17 @@ fn redraw(
             _ => None,
         })
         .collect();
+    let styles: Vec<(usize, bool)> = spec
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.hue.map_or(i, |h| h as usize), l.dashed))
+        .collect();
+    let labels: Vec<&str> = spec.lines.iter().map(|l| l.label).collect();
     let plot = Plot {
         bands: &bands,
+        styles: &styles,
+        labels: &labels,
         unit: spec.unit,
         lines: &lines,
         bucket_s,

@@ -224,7 +224,7 @@ impl Card {
         let figure = lab
             .figures
             .with(|f| f.iter().find(|(k, _)| *k == e.figure).and_then(|(_, v)| *v));
-        let style = format::figure_style(e.figure);
+        let style = format::figure_style(s, e.figure);
         let spaced = |u: &str| {
             if u.is_empty() {
                 String::new()

@@ -13,6 +13,7 @@ use web_sys::Element;
 use super::dom::{html, set_attr, set_text, with_text};
 use super::format::{self, FigureStyle};
 use super::lab::Lab;
+use crate::scenarios::Scenario;
 
 /// One figure's box: its name, how it is shown, and the elements that change.
 struct Figure {
@@ -37,7 +38,8 @@ pub fn Headline() -> impl IntoView {
             });
             if !same {
                 dl.set_text_content(None);
-                shown.set_value(f.iter().map(|(k, _)| add(&dl, k)).collect());
+                let s = lab.scenario.get_untracked().0;
+                shown.set_value(f.iter().map(|(k, _)| add(&dl, s, k)).collect());
             }
             // The figure the tour's step rests on (presenter mode keeps it
             // in view).
@@ -62,8 +64,8 @@ pub fn Headline() -> impl IntoView {
 }
 
 /// `<div class="figure"><dt>label</dt><dd><span class="value"/><span class="unit"/></dd></div>`
-fn add(dl: &Element, key: &'static str) -> Figure {
-    let style = format::figure_style(key);
+fn add(dl: &Element, scenario: &Scenario, key: &'static str) -> Figure {
+    let style = format::figure_style(scenario, key);
     let row = html(dl, "div", &[("class", "figure"), ("data-name", key)]);
     with_text(html(&row, "dt", &[("title", key)]), &style.label);
     let dd = html(&row, "dd", &[]);

@@ -41,16 +41,34 @@ pub struct Plot<'a> {
     /// Per line: `Some(states)` draws it as a band of state colours (see
     /// [`state_colour`]) instead of a line.
     pub bands: &'a [Option<&'a [(i32, &'a str)]>],
+    /// Per line: its colour (an index into the theme's line colours) and
+    /// whether it is dashed.
+    pub styles: &'a [(usize, bool)],
+    /// Per line: its label (a band writes it at its start).
+    pub labels: &'a [&'a str],
 }
 
 /// The colour of the `k`-th named state of a band: the first (quiet) state a
-/// pale green, later ones amber, vermillion, sky blue (Okabe–Ito).
+/// pale green, later ones amber, a dark vermillion, sky blue (Okabe–Ito
+/// hues, far apart in lightness too).
 pub fn state_colour(k: usize, _theme: &Theme) -> Rgb {
     match k {
         0 => Rgb(0x8c, 0xd1, 0xb8),
         1 => Rgb(0xe6, 0x9f, 0x00),
-        2 => Rgb(0xd5, 0x5e, 0x00),
+        // Darker than amber, not only redder: a deuteranope or protanope
+        // tells them apart by lightness.
+        2 => Rgb(0xa6, 0x3c, 0x00),
         _ => Rgb(0x56, 0xb4, 0xe9),
+    }
+}
+
+/// Dark or light text, whichever reads on `c`.
+fn ink_on(c: Rgb) -> Rgb {
+    let luma = 0.299 * c.0 as f64 + 0.587 * c.1 as f64 + 0.114 * c.2 as f64;
+    if luma > 140.0 {
+        Rgb(0x1a, 0x1a, 0x1a)
+    } else {
+        Rgb(0xff, 0xff, 0xff)
     }
 }
 
@@ -364,13 +382,69 @@ pub fn draw(
             let h = (y1 - y0) * 0.06;
             (y1 - h * (k as f64 + 1.0), y1 - h * k as f64)
         };
-        for (ra, rb, s) in band_runs(&plot.lines[i], states, plot.bucket_s / unit_s, x0, x1) {
+        let runs = band_runs(&plot.lines[i], states, plot.bucket_s / unit_s, x0, x1);
+        for &(ra, rb, s) in &runs {
             pen.fill_rect(at((ra, ba)), at((rb, bb)), state_colour(s, theme), 1.0);
+        }
+        if bands_only {
+            // The state written in each run wide enough for it, and the
+            // row's label at its start: a band's colour is never the only
+            // way to tell what it says (colour-blind readers, a projector).
+            let font = label_px;
+            pen.0.set_font(&format!("normal {font}px {FONT}"));
+            for &(ra, rb, s) in &runs {
+                let (pa, pb) = (at((ra, ba)), at((rb, bb)));
+                let name = states.get(s).map_or("", |st| st.1);
+                let room = (pb.0 - pa.0).abs();
+                let fits = pen
+                    .0
+                    .measure_text(name)
+                    .is_ok_and(|m| m.width() + tx(8.0) < room);
+                if fits {
+                    let mid = ((pa.0 + pb.0) / 2.0, (pa.1 + pb.1) / 2.0);
+                    pen.text(
+                        name,
+                        mid,
+                        font,
+                        ink_on(state_colour(s, theme)),
+                        Anchor::CentreMiddle,
+                        false,
+                    );
+                }
+            }
+            if let Some(label) = plot.labels.get(i) {
+                // Inside the band's top-left corner, on a patch of the
+                // chart's background.
+                let (x, y) = at((x0, bb));
+                let w = pen.0.measure_text(label).map_or(0.0, |m| m.width());
+                let (pad, h) = (tx(3.0), font + tx(4.0));
+                pen.fill_rect(
+                    (x + tx(2.0), y + tx(2.0)),
+                    (x + tx(2.0) + w + 2.0 * pad, y + tx(2.0) + h),
+                    theme.background,
+                    0.85,
+                );
+                pen.text(
+                    label,
+                    (x + tx(2.0) + pad, y + tx(4.0)),
+                    font,
+                    theme.text,
+                    Anchor::LeftTop,
+                    false,
+                );
+            }
         }
     }
 
     for (i, segs) in series.iter().enumerate() {
-        let colour = theme.lines[i % theme.lines.len()];
+        let (hue, dashed) = plot.styles.get(i).copied().unwrap_or((i, false));
+        let colour = theme.lines[hue % theme.lines.len()];
+        let dash = if dashed {
+            js_sys::Array::of2(&lw(7.0).into(), &lw(5.0).into())
+        } else {
+            js_sys::Array::new()
+        };
+        let _ = pen.0.set_line_dash(&dash);
         for seg in segs {
             if seg.len() == 1 {
                 let (cx, cy) = at(seg[0]);
@@ -393,6 +467,8 @@ pub fn draw(
             }
         }
     }
+
+    let _ = pen.0.set_line_dash(&js_sys::Array::new());
 
     let markers: Vec<Marker> = plot
         .markers

@@ -9,6 +9,7 @@
 //! from its pools, plus [`Badge`]s for the policies its handlers use
 //! (a breaker open, a bulkhead full, a rate limit, a flag off).
 
+use crate::sim::kernel::decimal::fixed;
 use std::cell::RefCell;
 
 use leptos::prelude::*;
@@ -428,11 +429,8 @@ fn health_word(h: Health) -> &'static str {
 #[component]
 pub fn Topology() -> impl IntoView {
     let lab = Lab::from_context();
-    let shape = Memo::new(move |_| {
-        lab.build.track();
-        lab.peek(|r| layout(&r.world().topology()))
-    });
-    let state = Memo::new(move |_| lab.read(|r| live(&r.world().topology())));
+    // No memos: each costs the wasm an instantiation of its own, and the two
+    // effects below compute what they need (fill writes only what changed).
     // The boxes are drawn with plain DOM calls (`dom`), once per layout, and
     // only their live figures change afterwards: a view per box, with a
     // reactive closure per figure, cost the page's wasm about 7 KB gzipped.
@@ -440,13 +438,36 @@ pub fn Topology() -> impl IntoView {
     let parts = StoredValue::new_local(Vec::<Part>::new());
     let picked = Picked(RwSignal::new(None));
     let clicks = StoredValue::new_local(Vec::<Listener>::new());
+    let chaos_root = NodeRef::<leptos::html::Div>::new();
+    let chaos = StoredValue::new_local(None::<ChaosPanel>);
     Effect::new(move |_| {
+        lab.build.track();
         let Some(g) = boxes.get() else { return };
-        shape.with(|l| parts.set_value(draw(&g, l)));
+        let (shape, state) = lab.peek(|r| {
+            let t = r.world().topology();
+            (layout(&t), live(&t))
+        });
+        parts.set_value(draw(&g, &shape));
         clicks.set_value(pick_on_click(&parts.read_value(), picked));
-        state.with_untracked(|s| parts.with_value(|p| fill(p, s)));
+        if let Some(root) = chaos_root.get() {
+            let names: Vec<String> = shape.services.iter().map(|b| b.name.clone()).collect();
+            let panel = ChaosPanel::build(&root, &names, lab, picked);
+            panel.show(lab, picked);
+            chaos.set_value(Some(panel));
+        }
+        parts.with_value(|p| fill(p, &state));
     });
-    Effect::new(move |_| state.with(|s| parts.with_value(|p| fill(p, s))));
+    Effect::new(move |_| {
+        let state = lab.read(|r| live(&r.world().topology()));
+        parts.with_value(|p| fill(p, &state));
+        // The run moved or a service was picked: the chaos panel follows.
+        picked.0.track();
+        chaos.with_value(|c| {
+            if let Some(c) = c {
+                c.show(lab, picked);
+            }
+        });
+    });
     view! {
         <section class="topology" aria-labelledby="topology-h">
             <div class="section-head">
@@ -468,7 +489,7 @@ pub fn Topology() -> impl IntoView {
                     <g node_ref=boxes></g>
                 </svg>
             </div>
-            <ChaosPanel picked=picked/>
+            <div class="chaos" node_ref=chaos_root></div>
         </section>
     }
 }
@@ -731,7 +752,7 @@ fn fill(parts: &[Part], (rates, services): &(Vec<f64>, Vec<ServiceLive>)) {
                         }),
                     );
                     let load = pool.map_or(0.0, |p| p.load);
-                    set_attr(bar, "width", &format!("{:.1}", bar_w * load));
+                    set_attr(bar, "width", &fixed(bar_w * load, 1));
                 }
                 let list = live.map(|l| l.badges.as_slice()).unwrap_or_default();
                 if *shown.borrow() != list {

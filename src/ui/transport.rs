@@ -3,6 +3,7 @@
 //! a status line that says what the run is doing (replaying a link, skipping
 //! ahead, running slower than asked, finished).
 
+use crate::sim::kernel::decimal::fixed;
 use std::cell::RefCell;
 
 use leptos::prelude::*;
@@ -409,7 +410,11 @@ impl Others {
             shown.pace = Some(pace);
             let text = match (pace.1, perf::quantiles(0.95)) {
                 (true, Some((frame, work))) => {
-                    format!("frame p95 {frame:.1} ms · work p95 {work:.1} ms")
+                    format!(
+                        "frame p95 {} ms · work p95 {} ms",
+                        fixed(frame, 1),
+                        fixed(work, 1)
+                    )
                 }
                 _ => String::new(),
             };
