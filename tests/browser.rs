@@ -1115,7 +1115,7 @@ async fn legend_colours_follow_meaning_and_dashed_lines_say_so() {
             assert!(colour.contains("--line-0"), "{text}: {colour}");
             seen += 1;
         }
-        if text.contains("restarting") || text.contains("5xx") {
+        if text.contains("restarting") || text.contains("5xx (Green)") {
             assert!(swatch.class_list().contains("dashed"), "{text} is dashed");
         }
     }
