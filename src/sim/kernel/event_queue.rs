@@ -174,8 +174,15 @@ impl<E: Copy> EventQueue<E> {
     /// hole until its parent is earlier.
     #[inline]
     fn rise(&mut self, entry: Entry<E>) {
+        let last = self.heap.len() - 1;
+        self.rise_from(last, entry);
+    }
+
+    /// Puts `entry` in the hole at `hole`, or above it: moves parents down
+    /// into the hole until its parent is earlier.
+    #[inline(always)]
+    fn rise_from(&mut self, mut hole: usize, entry: Entry<E>) {
         let heap = &mut self.heap[..];
-        let mut hole = heap.len() - 1;
         while hole > 0 {
             let parent = (hole - 1) / ARITY;
             if !entry.before(&heap[parent]) {
@@ -217,15 +224,7 @@ impl<E: Copy> EventQueue<E> {
             heap[hole] = heap[child];
             hole = child;
         }
-        while hole > 0 {
-            let parent = (hole - 1) / ARITY;
-            if !entry.before(&heap[parent]) {
-                break;
-            }
-            heap[hole] = heap[parent];
-            hole = parent;
-        }
-        heap[hole] = entry;
+        self.rise_from(hole, entry);
     }
 }
 
