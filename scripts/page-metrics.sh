@@ -7,6 +7,7 @@
 #   scripts/page-metrics.sh             build with Trunk (release), then measure
 #   scripts/page-metrics.sh --no-build  measure dist/ as it is
 #   SECONDS_PER_SCENARIO=5 scripts/page-metrics.sh
+#   SCENARIOS=memory-leak,tv-spike scripts/page-metrics.sh --no-build   only those
 #
 # Needs: trunk (scripts/setup.sh), chromium (scripts/setup.sh --browser), node;
 # playwright-core is installed into .tools/ (git-ignored) on first use.

@@ -369,10 +369,13 @@ fn decode_all(input: &str) -> Decoded {
             Ok(i) if (1..=n).contains(&i) && v.chars().all(|c| c.is_ascii_digit()) => {
                 view.step = Some(i)
             }
-            _ => problems.push(format!(
-                "step '{}' is not a step of this tour: use 1 to {n}; the tour opens at its start",
-                quote(v)
-            )),
+            _ => {
+                problems.push(format!(
+                    "step '{}' is not a step of this tour: use 1 to {n}; the tour opens at its start",
+                    quote(v)
+                ));
+                view.step = (n > 0).then_some(1);
+            }
         }
     }
     match get("present") {

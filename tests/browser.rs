@@ -115,11 +115,32 @@ fn change(selector: &str, value: &str) {
 }
 
 fn press_space() {
+    press(" ");
+}
+
+/// A key pressed with the focus on the page itself.
+fn press(key: &str) {
+    press_on(&document().body().unwrap(), key);
+}
+
+/// A key pressed with the focus on `target`.
+fn press_on(target: &Element, key: &str) {
     let init = web_sys::KeyboardEventInit::new();
-    init.set_key(" ");
+    init.set_key(key);
     init.set_bubbles(true);
+    init.set_cancelable(true);
     let ev = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
-    document().body().unwrap().dispatch_event(&ev).unwrap();
+    target.dispatch_event(&ev).unwrap();
+}
+
+fn text(selector: &str) -> String {
+    q(selector).text_content().unwrap_or_default()
+}
+
+/// Whether an element is laid out (not `display: none`, nor inside one).
+fn shown(el: &Element) -> bool {
+    let r = el.get_bounding_client_rect();
+    r.width() > 0.0 && r.height() > 0.0
 }
 
 fn state() -> String {
@@ -311,6 +332,36 @@ async fn opens_from_a_link_and_draws_its_charts(id: &str) {
         );
     }
     assert!(!headline().is_empty(), "{}: headline figures shown", s.id);
+    topology_is_legible(s.id, &run);
+}
+
+/// The topology draws one arrow per client population and per call (both
+/// calls of two services that call each other), and every text of a box
+/// stays inside it.
+fn topology_is_legible(id: &str, run: &Run) {
+    let t = run.world().topology();
+    assert_eq!(
+        all(".topology .edge").len(),
+        t.clients.len() + t.calls.len(),
+        "{id}: an arrow per client and per call {:?}",
+        t.calls
+    );
+    for g in all(".topology .service, .topology .client") {
+        let rect: web_sys::SvgGraphicsElement =
+            g.query_selector("rect").unwrap().unwrap().unchecked_into();
+        let width = rect.get_b_box().unwrap().width();
+        for text in g.query_selector_all("text").unwrap().values() {
+            let text: web_sys::SvgGraphicsElement = text.unwrap().unchecked_into();
+            let b = text.get_b_box().unwrap();
+            assert!(
+                b.x() >= 0.0 && b.x() + b.width() <= width + 0.5,
+                "{id}: \"{}\" spills out of its box ({:.0}..{:.0} of {width:.0})",
+                text.text_content().unwrap_or_default(),
+                b.x(),
+                b.x() + b.width()
+            );
+        }
+    }
 }
 
 /// Events per slice when a test steps a run: about what the page's frame
@@ -390,16 +441,24 @@ async fn the_page_shows(s: &'static Scenario, seed: u64, until: u64, want: &str)
     for f in all(".headline .figure") {
         let name = f.get_attribute("data-name").unwrap();
         let value: Option<f64> = f.get_attribute("data-value").unwrap().parse().ok();
-        let style = format::figure_style(&name);
+        let style = format::figure_style(s, &name);
+        // Counts whole, shares in %, a time of 10 s or more in s.
         let shown = value
             .filter(|x| x.is_finite())
-            .map_or("—".to_string(), |x| style.show(x));
-        let text = f
-            .query_selector(".value")
-            .unwrap()
-            .and_then(|v| v.text_content())
-            .unwrap_or_default();
-        assert_eq!(text, shown, "{} / {name}: the figure as shown", s.id);
+            .map_or(("—".to_string(), ""), |x| style.show_in(x, x));
+        let read = |sel: &str| {
+            f.query_selector(sel)
+                .unwrap()
+                .and_then(|v| v.text_content())
+                .unwrap_or_default()
+        };
+        let text = (read(".value"), read(".unit"));
+        assert_eq!(
+            (text.0.as_str(), text.1.as_str()),
+            (shown.0.as_str(), shown.1),
+            "{} / {name}: the figure as shown",
+            s.id
+        );
     }
 }
 
@@ -620,7 +679,11 @@ async fn each_chaos_action_acts_on_the_clicked_service_and_goes_into_the_link() 
         .into_iter()
         .find(|g| g.get_attribute("aria-label").as_deref() == Some("image-resizer: chaos actions"))
         .expect("the image-resizer's box");
-    target.unchecked_into::<HtmlElement>().click();
+    // An SVG element has no click(): a click event, as a mouse sends.
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let ev = web_sys::Event::new_with_event_init_dict("click", &init).unwrap();
+    target.dispatch_event(&ev).unwrap();
     frames(2).await;
     let select = q("#chaos-service").unchecked_into::<web_sys::HtmlSelectElement>();
     assert_eq!(select.value(), "image-resizer");
@@ -689,4 +752,372 @@ async fn each_chaos_action_acts_on_the_clicked_service_and_goes_into_the_link() 
     let _again = open(&link[link.find('#').unwrap()..]);
     replayed_to(t_us).await;
     assert_eq!(headline(), figures, "reopening {link}");
+}
+
+// ---- the guided tour, presenter mode, the keys ---------------------------
+
+/// The tour's card shows step `n` (from 1) of `s`.
+fn card_at(s: &Scenario, n: usize) {
+    assert!(shown(&q("#lab-guide")), "the tour's card is shown");
+    let title = text("#lab-guide-h");
+    assert!(
+        title.contains(&format!("step {n} of {}", s.guide.len())),
+        "{title}"
+    );
+    assert_eq!(text("#lab-guide .guide-do span"), s.guide[n - 1].action);
+}
+
+/// Apply resets the run into the state the step needs — its parameters from
+/// the start, its timed changes, run at full speed to its moment — sets and
+/// marks the controls it changes, and the figure its answer rests on lands
+/// in its range, shown on the card once a choice is made.
+#[wasm_bindgen_test]
+async fn apply_puts_the_run_in_the_steps_state_and_its_figure_in_range() {
+    // (scenario, step from 1, the control it changes, the value shown)
+    for (id, n, control, value) in [
+        ("cascading-failure", 2, "timeout_ms", "2000"),
+        ("payment-outage", 2, "replicas", "30"),
+    ] {
+        let s = scenarios::find(id).unwrap();
+        let g = &s.guide[n - 1];
+        let _page = open(&format!("#v=1&s={id}&seed=1&step={n}"));
+        frames(2).await;
+        card_at(s, n);
+        assert_eq!(clock_us(), 0, "{id}: opening a step does not run it");
+        click("#lab-guide-apply");
+        let until = from_secs(g.apply.run_to_s);
+        replayed_to(until).await;
+        let input: HtmlInputElement = q(&format!("#param-{control}")).unchecked_into();
+        assert_eq!(input.value(), value, "{id}: Apply set {control}");
+        let row = input.closest(".param").unwrap().unwrap();
+        assert!(
+            row.class_list().contains("guided"),
+            "{id}: the control the step changes is marked"
+        );
+        let e = g.expect.unwrap();
+        let v = figure(e.figure);
+        assert!(
+            (e.min..=e.max).contains(&v),
+            "{id} step {n}: {} = {v}, expected {} to {}",
+            e.figure,
+            e.min,
+            e.max
+        );
+        click(".choices button");
+        frames(2).await;
+        let proof = q("#lab-guide-proof");
+        assert_eq!(
+            proof.get_attribute("data-in-range").as_deref(),
+            Some("true"),
+            "{id}: {}",
+            proof.text_content().unwrap_or_default()
+        );
+        let style = format::figure_style(s, e.figure);
+        let shown_value = style.show_in(v, v).0;
+        assert!(
+            proof
+                .text_content()
+                .unwrap_or_default()
+                .contains(&shown_value),
+            "{id}: the proof shows {shown_value} as the headline does"
+        );
+    }
+}
+
+/// The answer stays hidden until a choice is clicked; then the verdict, the
+/// answer, and the right choice marked; a new step asks afresh.
+#[wasm_bindgen_test]
+async fn the_answer_is_hidden_until_a_choice_is_clicked() {
+    let s = scenarios::find("queueing-basics").unwrap();
+    let g = &s.guide[0];
+    let _page = open("#v=1&s=queueing-basics&seed=1&step=1");
+    frames(2).await;
+    card_at(s, 1);
+    let reveal = q("#lab-guide-reveal");
+    assert!(!shown(&reveal), "no answer before a choice");
+    let choices = all(".choices button");
+    assert_eq!(choices.len(), g.choices.len());
+    for (b, c) in choices.iter().zip(g.choices) {
+        assert_eq!(b.text_content().unwrap_or_default(), *c);
+    }
+    let wrong = (g.correct + 1) % g.choices.len();
+    choices[wrong].unchecked_ref::<HtmlElement>().click();
+    frames(2).await;
+    assert!(shown(&reveal), "the answer once a choice is made");
+    assert_eq!(text("#lab-guide-reveal .answer"), g.answer);
+    assert!(text("#lab-guide-reveal .verdict").starts_with("Not quite"));
+    let choices = all(".choices button");
+    assert!(choices[g.correct].class_list().contains("right"));
+    assert!(choices[wrong].class_list().contains("wrong"));
+    assert_eq!(
+        choices[wrong].get_attribute("aria-pressed").as_deref(),
+        Some("true")
+    );
+    click("#lab-guide-next");
+    frames(2).await;
+    card_at(s, 2);
+    assert!(!shown(&q("#lab-guide-reveal")), "the next step asks afresh");
+    click("#lab-guide-close");
+    frames(2).await;
+    assert!(!shown(&q("#lab-guide")), "Close closes the tour");
+}
+
+/// `#…&step=3` opens the tour at step 3 in the state its link encodes, and
+/// the share link carries the step the tour is at.
+#[wasm_bindgen_test]
+async fn a_step_link_opens_the_tour_at_that_step() {
+    let s = scenarios::find("retry-storm").unwrap();
+    let link = scenarios::guide::step_link(s, 2, 1).unwrap();
+    assert!(link.ends_with("&step=3"), "{link}");
+    let _page = open(&link);
+    replayed_to(from_secs(s.guide[2].apply.run_to_s)).await;
+    card_at(s, 3);
+    click("#lab-copy");
+    frames(2).await;
+    let copied = q("#lab-link").unchecked_into::<HtmlInputElement>().value();
+    assert!(copied.contains("&step=3"), "{copied}");
+    assert!(copied.contains("retry=backoff_jitter"), "{copied}");
+    click("#lab-guide-next");
+    frames(2).await;
+    click("#lab-copy");
+    frames(2).await;
+    let copied = q("#lab-link").unchecked_into::<HtmlInputElement>().value();
+    assert!(copied.contains("&step=4"), "{copied}");
+    let hash = web_sys::window().unwrap().location().hash().unwrap();
+    assert!(hash.contains("&step=4"), "the address bar follows: {hash}");
+}
+
+/// Space plays and pauses, → and ← move the tour, R resets, N skips to a few
+/// seconds before the next planned fault, ? lists the keys; none of them acts
+/// while typing in a field.
+#[wasm_bindgen_test]
+async fn the_keys_play_move_the_tour_reset_skip_and_list_themselves() {
+    let s = scenarios::find("cascading-failure").unwrap();
+    let _page = open("#v=1&s=cascading-failure&seed=1");
+    frames(2).await;
+    press(" ");
+    wait_until("Space plays", || state() == "playing").await;
+    press(" ");
+    wait_until("Space pauses", || state() == "paused").await;
+    // The tour.
+    assert!(!shown(&q("#lab-guide")));
+    press("ArrowRight");
+    frames(2).await;
+    card_at(s, 1);
+    press("ArrowRight");
+    press("ArrowRight");
+    frames(2).await;
+    card_at(s, 3);
+    press("ArrowLeft");
+    frames(2).await;
+    card_at(s, 2);
+    // N: a few seconds (at 5×) before the resizer hangs at 60 s, then on at speed.
+    click("#lab-reset");
+    frames(2).await;
+    let next = q("#lab-next").get_attribute("data-next-us").unwrap();
+    assert_eq!(next, "60000000", "the next planned event is the fault");
+    press("n");
+    wait_until("N skips to just before the fault", || {
+        clock_us() >= 45_000_000
+    })
+    .await;
+    assert!(clock_us() < 60_000_000 || state() == "playing");
+    assert_eq!(state(), "playing", "and plays on");
+    wait_until("the fault", || clock_us() > 60_000_000).await;
+    // R.
+    press("r");
+    frames(2).await;
+    assert_eq!((clock_us(), state().as_str()), (0, "paused"), "R resets");
+    // Typing in a field: the keys are the field's.
+    let seed = q("#lab-seed");
+    press_on(&seed, " ");
+    press_on(&seed, "n");
+    frames(3).await;
+    assert_eq!((clock_us(), state().as_str()), (0, "paused"));
+    // ? and Escape.
+    press("?");
+    frames(1).await;
+    let keys = q("#lab-keys");
+    assert!(shown(&keys), "? lists the keys");
+    for k in ["Space", "R", "N", "F", "?"] {
+        assert!(
+            all("#lab-keys kbd")
+                .iter()
+                .any(|e| e.text_content().as_deref() == Some(k)),
+            "the list names {k}"
+        );
+    }
+    press("Escape");
+    frames(1).await;
+    assert!(!shown(&q("#lab-keys")), "Escape closes the list");
+}
+
+/// Play from 0 runs the quiet lead-in at full speed: the first fault is
+/// reached within seconds, not the minute the scenario's speed would take.
+#[wasm_bindgen_test]
+async fn play_skips_the_quiet_lead_in_before_the_first_fault() {
+    let _page = open("#v=1&s=tv-spike&seed=1");
+    frames(2).await;
+    let start = now_ms();
+    click("#lab-play");
+    // The broadcast is at 300 s: at 5× that is a minute of wall time.
+    wait_until("the broadcast", || clock_us() >= 300_000_000).await;
+    let waited_s = (now_ms() - start) / 1e3;
+    assert!(waited_s < 30.0, "{waited_s:.1} s from Play to the fault");
+    // Then on at the scenario's speed (or slower on a busy machine).
+    let (t0, w0) = (clock_us(), now_ms());
+    TimeoutFuture::new(1_000).await;
+    let sim_s = (clock_us() - t0) as f64 / 1e6;
+    let wall_s = (now_ms() - w0) / 1e3;
+    assert!(
+        sim_s <= 5.0 * wall_s * 1.5 + 1.0,
+        "{sim_s:.1} simulated s in {wall_s:.1} s: not at 5×"
+    );
+    assert!(
+        text("#lab-status").starts_with("Running at 5×"),
+        "{}",
+        text("#lab-status")
+    );
+}
+
+/// Presenter mode at 1024×768: one screen with the step, a big headline and
+/// only the step's charts.
+#[wasm_bindgen_test]
+async fn presenter_mode_fits_the_step_and_its_charts_on_a_1024_by_768_screen() {
+    let window = web_sys::window().unwrap();
+    let (w, h) = (
+        window.inner_width().unwrap().as_f64().unwrap(),
+        window.inner_height().unwrap().as_f64().unwrap(),
+    );
+    assert_eq!(
+        (w, h),
+        (1024.0, 768.0),
+        "the browser's window (webdriver.json)"
+    );
+    let s = scenarios::find("retry-storm").unwrap();
+    let _page = open("#v=1&s=retry-storm&seed=1&t=70&step=3&present=1");
+    replayed_to(70_000_000).await;
+    let root = document().document_element().unwrap();
+    assert!(root.class_list().contains("presenting"));
+    let visible: Vec<String> = all(".chart")
+        .iter()
+        .filter(|c| shown(c))
+        .map(|c| {
+            c.query_selector("h3")
+                .unwrap()
+                .unwrap()
+                .text_content()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(visible.len(), 2, "{visible:?}");
+    for (v, want) in visible.iter().zip(s.guide[2].charts) {
+        assert!(v.starts_with(want), "{v} is not {want}");
+    }
+    for el in [
+        q("#lab-guide"),
+        q(".headline"),
+        q(".charts"),
+        q("#lab-play"),
+    ] {
+        let r = el.get_bounding_client_rect();
+        assert!(
+            r.bottom() <= h + 1.0 && r.right() <= w + 1.0 && r.height() > 0.0,
+            "{} ends at {}×{}, off the screen",
+            el.class_name(),
+            r.right(),
+            r.bottom()
+        );
+    }
+    for c in all(".chart canvas").iter().filter(|c| shown(c)) {
+        let r = c.get_bounding_client_rect();
+        assert!(r.height() >= 150.0, "a chart {} px high", r.height());
+    }
+    let style = window
+        .get_computed_style(&q(".headline .figure .value"))
+        .unwrap()
+        .unwrap();
+    let px: f64 = style
+        .get_property_value("font-size")
+        .unwrap()
+        .trim_end_matches("px")
+        .parse()
+        .unwrap();
+    assert!(px >= 36.0, "the headline's figures are {px} px");
+    // The button leaves presenter mode, and the link says so.
+    click("#lab-present");
+    frames(2).await;
+    assert!(!root.class_list().contains("presenting"));
+    assert!(all(".chart").iter().all(shown), "every chart again");
+}
+
+/// Unticking "off" on a number control brings back its number (the one it
+/// was declared with when it is off by default), never the minimum.
+#[wasm_bindgen_test]
+async fn unticking_off_brings_back_the_number_not_the_minimum() {
+    let _page = open("#v=1&s=cascading-failure&seed=1");
+    frames(2).await;
+    let off: HtmlInputElement = q("#param-timeout_ms-off").unchecked_into();
+    assert!(off.checked(), "off by default");
+    off.click();
+    frames(2).await;
+    let field: HtmlInputElement = q("#param-timeout_ms").unchecked_into();
+    assert_eq!(field.value(), "2000");
+    click("#lab-copy");
+    frames(2).await;
+    let copied = q("#lab-link").unchecked_into::<HtmlInputElement>().value();
+    assert!(copied.contains("timeout_ms=2000"), "{copied}");
+}
+
+/// A long run opens on a sliding window; a toggle during the run (or a
+/// fault) switches the charts to the whole run, so the moment stays in view.
+#[wasm_bindgen_test]
+async fn a_toggle_during_the_run_shows_the_whole_run() {
+    let _page = open("#v=1&s=retry-storm&seed=1&t=20");
+    replayed_to(20_000_000).await;
+    let pressed = || {
+        all(".segmented button")
+            .iter()
+            .find(|b| b.get_attribute("aria-pressed").as_deref() == Some("true"))
+            .and_then(|b| b.text_content())
+            .unwrap_or_default()
+    };
+    assert_eq!(pressed(), "Last 30 s");
+    change("#param-max_attempts", "5");
+    frames(3).await;
+    assert_eq!(pressed(), "Whole run");
+}
+
+/// A line's legend swatch has the line's colour: Green's lines the palette's
+/// green (`--line-2`), Blue's its blue (`--line-0`); a dashed line's swatch
+/// is dashed.
+#[wasm_bindgen_test]
+async fn legend_colours_follow_meaning_and_dashed_lines_say_so() {
+    let _page = open("#v=1&s=payment-outage&seed=1");
+    frames(3).await;
+    let mut seen = 0;
+    for li in all(".legend li") {
+        let text = li.text_content().unwrap_or_default();
+        let Some(swatch) = li.query_selector(".swatch").unwrap() else {
+            continue;
+        };
+        let style = swatch.get_attribute("style").unwrap_or_default();
+        let colour = swatch
+            .unchecked_ref::<HtmlElement>()
+            .style()
+            .get_property_value("background")
+            .unwrap_or_default()
+            + &style;
+        if text.contains("Green") {
+            assert!(colour.contains("--line-2"), "{text}: {colour}");
+            seen += 1;
+        } else if text.contains("Blue") {
+            assert!(colour.contains("--line-0"), "{text}: {colour}");
+            seen += 1;
+        }
+        if text.contains("restarting") || text.contains("5xx (Green)") {
+            assert!(swatch.class_list().contains("dashed"), "{text} is dashed");
+        }
+    }
+    assert!(seen >= 8, "{seen} Green/Blue lines in the legends");
 }

@@ -4,13 +4,15 @@
 //! settings that run clean (exact ledger, no NaN, no negative figure, p50 ≤ p99),
 //! the same seed giving the same figures, a live change that acts as the same
 //! value set from the start (or a parameter marked build-only), and a state that
-//! stops growing over a long run.
+//! stops growing over a long run, and a line whose label names a colour drawn
+//! in it.
 #![cfg(not(target_arch = "wasm32"))]
 
 use resilience_lab::link::RESERVED_KEYS;
 use resilience_lab::scenarios::units::unit_of;
 use resilience_lab::scenarios::{
-    self, Headline, ParamKind, ParamSpec, Params, Run, Scenario, SeriesExpr, TimedChange, Value,
+    self, Headline, Hue, ParamKind, ParamSpec, Params, Run, Scenario, SeriesExpr, TimedChange,
+    Value,
 };
 use resilience_lab::sim::kernel::time::from_secs;
 use resilience_lab::sim::{SimRng, SEC};
@@ -66,6 +68,33 @@ fn every_chart_series_exists_once_built() {
 }
 
 #[test]
+fn a_line_whose_label_names_a_colour_is_drawn_in_it() {
+    // Blue/green releases: a "Green" cluster drawn in blue misleads.
+    let mut named = 0;
+    for s in scenarios::catalogue() {
+        for c in (s.charts)() {
+            for l in &c.lines {
+                let words: Vec<&str> = l.label.split(|ch: char| !ch.is_alphanumeric()).collect();
+                for (word, hue) in [("Green", Hue::Green), ("Blue", Hue::Blue)] {
+                    if words.contains(&word) {
+                        named += 1;
+                        assert_eq!(
+                            l.hue,
+                            Some(hue),
+                            "{} / {} / {}: drawn in its colour",
+                            s.id,
+                            c.title,
+                            l.label
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert!(named >= 8, "only {named} lines name a colour");
+}
+
+#[test]
 fn headline_keys_are_unique_and_each_has_a_unit() {
     for s in scenarios::catalogue() {
         let mut r = Run::new(s, s.default_params(), 1, Vec::new()).unwrap();
@@ -83,6 +112,16 @@ fn headline_keys_are_unique_and_each_has_a_unit() {
                 "{}: headline '{k}' has no unit (name it in scenarios/units.rs)",
                 s.id
             );
+            let label = s.figure_label(k);
+            assert!(
+                label.is_some_and(|l| !l.is_empty() && !l.contains('_')),
+                "{}: headline '{k}' has no written label in the scenario's FIGURES",
+                s.id
+            );
+        }
+        // And nothing written for a figure the scenario does not give.
+        for (k, _) in s.figures {
+            assert!(keys.contains(k), "{}: a label for no figure: '{k}'", s.id);
         }
     }
 }

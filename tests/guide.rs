@@ -144,3 +144,29 @@ fn every_expected_figure_lands_in_its_range_on_two_seeds() {
     }
     assert!(checked >= 2 * 36, "only {checked} checks");
 }
+
+#[test]
+fn every_step_looks_at_one_or_two_charts_of_its_scenario() {
+    for s in scenarios::catalogue() {
+        let titles: Vec<&str> = (s.charts)().iter().map(|c| c.title).collect();
+        for (i, g) in s.guide.iter().enumerate() {
+            let at = format!("{} step {}", s.id, i + 1);
+            assert!(g.charts.len() <= 2, "{at}: presenter mode shows two charts");
+            for t in g.charts {
+                assert!(titles.contains(t), "{at}: no chart \"{t}\" in {titles:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_link_to_a_step_the_tour_lacks_opens_it_at_its_start() {
+    let d = link::decode("#v=1&s=retry-storm&seed=1&step=99");
+    assert_eq!(d.problems.len(), 1, "{:?}", d.problems);
+    assert!(
+        d.problems[0].contains("opens at its start"),
+        "{:?}",
+        d.problems
+    );
+    assert_eq!(d.state.expect("a state").view.step, Some(1));
+}

@@ -186,3 +186,39 @@ fn a_pod_killed_every_few_minutes_still_shows_its_floor_rising() {
         "slope {slope:.0} MB/h, retained {retained_mb_per_h:.0} MB/h"
     );
 }
+
+/// The page's "next event" goes to a few seconds before the first OOM kill
+/// the scenario expects (`Model::expected`): the first warning or error of a
+/// run comes within minutes of it, on several seeds and settings.
+#[test]
+fn the_first_kill_comes_when_the_scenario_expects_it() {
+    use resilience_lab::sim::LogLevel;
+    let cases: [(u64, &[(&str, &str)]); 4] = [
+        (1, &[]),
+        (2, &[]),
+        (3, &[("orders_per_s", "200")]),
+        (4, &[("heap_mb", "4096")]),
+    ];
+    for (seed, sets) in cases {
+        let r = run(ID, sets, seed, 12.0 * 3_600.0);
+        let due = r.model().expected(&r.params);
+        assert_eq!(due.len(), 1, "{sets:?}");
+        let first = r
+            .world()
+            .log()
+            .entries()
+            .find(|e| e.level != LogLevel::Info)
+            .map(|e| e.at_us as f64 / 1e6)
+            .expect("a kill within 12 h");
+        assert!(
+            (due[0] - 600.0..=due[0] + 1_200.0).contains(&first),
+            "seed {seed} {sets:?}: first fault at {first:.0} s, expected at {:.0} s",
+            due[0]
+        );
+    }
+    let r = run(ID, &[("cache_eviction", "ttl")], 1, 60.0);
+    assert!(
+        r.model().expected(&r.params).is_empty(),
+        "no kill with eviction"
+    );
+}

@@ -65,7 +65,8 @@ const GUIDE: &[GuidedStep] = &[
         600.0,
     )
     .choices(&["Nothing: the bot is just another client", "It climbs from about 0.3 s to over 1 s", "Every customer is refused"], 1)
-    .expect("customer_p99_ms", 800.0, 3000.0),
+    .expect("customer_p99_ms", 800.0, 3000.0)
+    .charts(&["Backend load", "Customer latency"]),
     GuidedStep::new(
         "Set Rate limit to local (60 a minute per key).",
         "Accepted and rejected per class.",
@@ -95,7 +96,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["About 600 a minute, as with local", "About one request a second", "Nothing at all"], 1)
     .set(&[("rate_limit", "distributed")])
-    .expect("backend_rps_from_bots", 0.5, 2.0),
+    .expect("backend_rps_from_bots", 0.5, 2.0)
+    .charts(&["Backend load", "Customer latency"]),
 ];
 
 fn charts() -> Vec<ChartSpec> {
@@ -142,6 +144,13 @@ fn charts() -> Vec<ChartSpec> {
     ]
 }
 
+/// Each headline figure's label, as the page shows it.
+const FIGURES: &[(&str, &str)] = &[
+    ("bot_accepted_per_min", "Bot requests let through"),
+    ("customer_p99_ms", "Customer p99"),
+    ("backend_rps_from_bots", "Backend load from bots"),
+];
+
 /// The scenario's catalogue entry.
 pub const SCENARIO: Scenario = Scenario {
     id: "bot-scraping",
@@ -157,6 +166,7 @@ pub const SCENARIO: Scenario = Scenario {
         for the whole cluster, at the cost of a round trip per request.",
     guide: GUIDE,
     params: PARAMS,
+    figures: FIGURES,
     charts,
     duration_s: 600.0,
     speed: 20.0,

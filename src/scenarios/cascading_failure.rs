@@ -89,7 +89,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["About 1 s, the time limit", "About 2 ms", "It never fails"], 1)
     .set(&[("circuit_breaker", "on")])
-    .expect("image_fail_fast_p50_ms", 0.5, 5.0),
+    .expect("image_fail_fast_p50_ms", 0.5, 5.0)
+    .charts(&["Resizer breaker state", "Image request latency"]),
     GuidedStep::new(
         "Keep the Circuit breaker on and set Breaker time limiter to off.",
         "The breaker band.",
@@ -99,7 +100,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["Yes, as before", "Never", "Only once"], 1)
     .set(&[("circuit_breaker", "on"), ("cb_time_limit_ms", "off")])
-    .expect("breaker_opened", 0.0, 0.0),
+    .expect("breaker_opened", 0.0, 0.0)
+    .charts(&["Resizer breaker state", "Image request latency"]),
 ];
 
 fn charts() -> Vec<ChartSpec> {
@@ -156,6 +158,25 @@ fn charts() -> Vec<ChartSpec> {
     ]
 }
 
+/// Each headline figure's label, as the page shows it.
+const FIGURES: &[(&str, &str)] = &[
+    (
+        "login_success_after_fault",
+        "Logins that succeed after the fault",
+    ),
+    ("image_fail_fast_p50_ms", "Failed image calls, p50"),
+    ("max_threads_busy", "Most Tomcat threads busy"),
+    (
+        "login_success_before_fault",
+        "Logins that succeed before the fault",
+    ),
+    (
+        "image_success_after_fault",
+        "Image calls that succeed after the fault",
+    ),
+    ("breaker_opened", "Times the breaker opened"),
+];
+
 /// The scenario's catalogue entry.
 pub const SCENARIO: Scenario = Scenario {
     id: "cascading-failure",
@@ -170,6 +191,7 @@ pub const SCENARIO: Scenario = Scenario {
         is plainly down — failing image requests in milliseconds so that everything else lives.",
     guide: GUIDE,
     params: PARAMS,
+    figures: FIGURES,
     charts,
     duration_s: 300.0,
     speed: 5.0,

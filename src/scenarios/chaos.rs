@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 use crate::sim::{ServiceId, World, MS};
 
 use super::params::Params;
-use super::schema::ParamSpec;
+use super::schema::{ParamSpec, Value};
 use super::Scenario;
 
 /// What every chaos parameter's name starts with.
@@ -132,15 +132,18 @@ pub fn apply(world: &mut World, params: &Params, name: &str) {
     let Some(id) = find_service(world, service) else {
         return;
     };
+    // The value as the schema made it (a number or off, a switch).
+    let (x, on) = match params.get(name) {
+        Value::Number(x) => (*x, true),
+        Value::Switch(b) => (0.0, *b),
+        _ => (0.0, false),
+    };
     match what {
-        "latency_ms" => {
-            let ms = params.num(name).unwrap_or(0.0);
-            world.set_chaos_latency(id, (ms * MS as f64).round() as u64);
-        }
-        "fail_percent" => world.set_chaos_failures(id, params.f(name) / 100.0),
-        "partitioned" => world.set_partitioned(id, params.on(name)),
+        "latency_ms" => world.set_chaos_latency(id, (x * MS as f64).round() as u64),
+        "fail_percent" => world.set_chaos_failures(id, x / 100.0),
+        "partitioned" => world.set_partitioned(id, on),
         "pods_down" => {
-            world.set_pods_down(id, params.f(name) as u32);
+            world.set_pods_down(id, x as u32);
         }
         _ => {}
     }

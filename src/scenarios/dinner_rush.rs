@@ -71,7 +71,8 @@ const GUIDE: &[GuidedStep] = &[
         7200.0,
     )
     .choices(&["At the database primary", "At the five pods", "Nowhere: five pods are enough"], 1)
-    .expect("peak_error_rate", 0.9, 1.0),
+    .expect("peak_error_rate", 0.9, 1.0)
+    .charts(&["Error rate", "Pod CPU"]),
     GuidedStep::new(
         "Set Primary vCPUs to 16 and Read replicas to 3.",
         "Primary and replica CPU, and the error rate.",
@@ -81,7 +82,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["Yes: the database was the bottleneck", "No: the five pods still are", "They get worse"], 1)
     .set(&[("db_vcpu", "16"), ("read_replicas", "3")])
-    .expect("peak_error_rate", 0.9, 1.0),
+    .expect("peak_error_rate", 0.9, 1.0)
+    .charts(&["Database CPU", "Error rate"]),
     GuidedStep::new(
         "Keep 16 Primary vCPUs and 3 Read replicas, and turn the Autoscaler on (Sessions still in_memory_sticky).",
         "Pods, and the hottest against the coolest pod's CPU.",
@@ -91,7 +93,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["Yes, all of them", "No: diners stay pinned to the first, overloaded pods", "The autoscaler adds no pods"], 1)
     .set(&[("db_vcpu", "16"), ("read_replicas", "3"), ("hpa", "on")])
-    .expect("error_rate", 0.02, 0.3),
+    .expect("error_rate", 0.02, 0.3)
+    .charts(&["Pods", "Pod CPU"]),
     GuidedStep::new(
         "Set Sessions to redis, with 16 Primary vCPUs, 3 Read replicas and the Autoscaler on.",
         "The error rate and pods through the evening.",
@@ -101,7 +104,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["The same errors as before", "The peak passes with almost no errors", "The database falls over"], 1)
     .set(&[("db_vcpu", "16"), ("read_replicas", "3"), ("hpa", "on"), ("sessions", "redis")])
-    .expect("error_rate", 0.0, 0.01),
+    .expect("error_rate", 0.0, 0.01)
+    .charts(&["Error rate", "Pods"]),
 ];
 
 const DINERS: [&str; 2] = ["diners-menu", "diners-order"];
@@ -202,6 +206,16 @@ fn charts() -> Vec<ChartSpec> {
     ]
 }
 
+/// Each headline figure's label, as the page shows it.
+const FIGURES: &[(&str, &str)] = &[
+    ("peak_error_rate", "Errors, worst minute"),
+    ("error_rate", "Errors, whole run"),
+    ("pods_added", "Pods added by the autoscaler"),
+    ("peak_primary_cpu", "Primary CPU, busiest minute"),
+    ("peak_replica_cpu", "Replica CPU, busiest minute"),
+    ("pods_at_end", "Pods at the end"),
+];
+
 /// The scenario's catalogue entry.
 pub const SCENARIO: Scenario = Scenario {
     id: "dinner-rush",
@@ -216,6 +230,7 @@ pub const SCENARIO: Scenario = Scenario {
         only help if they hold no sessions.",
     guide: GUIDE,
     params: PARAMS,
+    figures: FIGURES,
     charts,
     duration_s: 12_600.0,
     speed: 60.0,

@@ -34,7 +34,7 @@ use super::figures::{client_series, merged_quantile_ms};
 use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
-use super::schema::{plain, ChartSpec, LineSpec, ParamSpec, SeriesExpr};
+use super::schema::{line, plain, ChartSpec, LineSpec, ParamSpec, SeriesExpr};
 use super::Scenario;
 
 const PARAMS: &[ParamSpec] = &[
@@ -62,7 +62,8 @@ const GUIDE: &[GuidedStep] = &[
         600.0,
     )
     .choices(&["About 30 ms", "About 1 s", "About 30 s, the HTTP timeout"], 2)
-    .expect("p99_latency_ms", 29_000.0, 31_000.0),
+    .expect("p99_latency_ms", 29_000.0, 31_000.0)
+    .charts(&["p99 latency", "Locks held"]),
     GuidedStep::new(
         "Set Call direction to one_way.",
         "Deadlocks and p99.",
@@ -72,7 +73,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["As many as before", "Fewer, but some", "None"], 2)
     .set(&[("call_direction", "one_way")])
-    .expect("deadlocks", 0.0, 0.0),
+    .expect("deadlocks", 0.0, 0.0)
+    .charts(&["Transactions completed / failed", "p99 latency"]),
     GuidedStep::new(
         "Back to both_ways, set Communication to saga_events.",
         "Throughput, locks held and event lag.",
@@ -82,7 +84,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["Nothing: the same deadlocks", "No lock is held across a call: full throughput", "Every transaction fails"], 1)
     .set(&[("communication", "saga_events")])
-    .expect("throughput_tps", 18.0, 22.0),
+    .expect("throughput_tps", 18.0, 22.0)
+    .charts(&["Transactions completed / failed", "Event lag (saga)"]),
     GuidedStep::new(
         "Back to sync_http, set HTTP timeout to 5 s.",
         "Deadlocks, p99 and throughput.",
@@ -92,14 +95,12 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["Yes: no cycle lasts long enough", "No: cycles still form, each broken sooner", "The database now finds them"], 1)
     .set(&[("http_timeout_s", "5")])
-    .expect("p99_latency_ms", 4000.0, 6000.0),
+    .expect("p99_latency_ms", 4000.0, 6000.0)
+    .charts(&["Transactions completed / failed", "p99 latency"]),
 ];
 
 fn per_s(label: &'static str, s: &str) -> LineSpec {
-    LineSpec {
-        label,
-        expr: SeriesExpr::PerSecond(s.into()),
-    }
+    line(label, SeriesExpr::PerSecond(s.into()))
 }
 
 fn charts() -> Vec<ChartSpec> {
@@ -151,6 +152,15 @@ fn charts() -> Vec<ChartSpec> {
     ]
 }
 
+/// Each headline figure's label, as the page shows it.
+const FIGURES: &[(&str, &str)] = &[
+    ("deadlocks", "Deadlocks"),
+    ("failed_tx", "Failed transactions"),
+    ("p99_latency_ms", "Transaction p99"),
+    ("throughput_tps", "Transactions completed"),
+    ("max_lock_hold_ms", "Longest row lock held"),
+];
+
 /// The scenario's catalogue entry.
 pub const SCENARIO: Scenario = Scenario {
     id: "distributed-deadlock",
@@ -168,6 +178,7 @@ pub const SCENARIO: Scenario = Scenario {
         only, or stop calling altogether — commit locally and publish an event (a saga).",
     guide: GUIDE,
     params: PARAMS,
+    figures: FIGURES,
     charts,
     duration_s: 600.0,
     speed: 10.0,

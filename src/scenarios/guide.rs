@@ -56,6 +56,9 @@ pub struct GuidedStep {
     pub apply: Apply,
     /// The figure the answer rests on, if one does.
     pub expect: Option<Expect>,
+    /// The charts the step looks at, by title (the page's presenter mode
+    /// shows only these); empty: the scenario's first two.
+    pub charts: &'static [&'static str],
 }
 
 impl GuidedStep {
@@ -81,6 +84,7 @@ impl GuidedStep {
                 run_to_s,
             },
             expect: None,
+            charts: &[],
         }
     }
 
@@ -100,6 +104,12 @@ impl GuidedStep {
     /// Changes made at simulated seconds.
     pub const fn at(mut self, at: &'static [(f64, &'static str, &'static str)]) -> Self {
         self.apply.at = at;
+        self
+    }
+
+    /// The charts the step looks at, by title.
+    pub const fn charts(mut self, titles: &'static [&'static str]) -> Self {
+        self.charts = titles;
         self
     }
 
@@ -132,13 +142,19 @@ pub fn applied(
         let value = spec
             .parse(value)
             .map_err(|e| format!("step changes {name} at {at_s} s: {e}"))?;
-        changes.push(TimedChange {
-            at_us: from_secs(*at_s),
-            name: name.to_string(),
-            value,
-        });
+        // In time order, as a link lists them (inserted in place: the page
+        // then carries no sort of its own for these few).
+        let at_us = from_secs(*at_s);
+        let i = changes.partition_point(|c: &TimedChange| c.at_us <= at_us);
+        changes.insert(
+            i,
+            TimedChange {
+                at_us,
+                name: name.to_string(),
+                value,
+            },
+        );
     }
-    changes.sort_by_key(|c| c.at_us);
     Ok((params, changes, from_secs(step.apply.run_to_s)))
 }
 

@@ -35,7 +35,7 @@ pub use guide::{Apply, Expect, GuidedStep};
 pub use model::{Headline, Model};
 pub use params::Params;
 pub use run::{Run, TimedChange};
-pub use schema::{ChartSpec, LineSpec, ParamKind, ParamSpec, SeriesExpr, Value};
+pub use schema::{ChartSpec, Hue, LineSpec, ParamKind, ParamSpec, SeriesExpr, Value};
 
 use crate::sim::{World, WorldConfig, MS};
 
@@ -56,6 +56,8 @@ pub struct Scenario {
     /// A guided tour of 3–5 steps.
     pub guide: &'static [GuidedStep],
     pub params: &'static [ParamSpec],
+    /// Each headline figure's key and the label the page shows for it.
+    pub figures: &'static [(&'static str, &'static str)],
     /// Charts, in display order.
     pub charts: fn() -> Vec<ChartSpec>,
     /// Default run length, simulated seconds.
@@ -69,6 +71,14 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// The label of headline figure `key`, as the scenario writes it.
+    pub fn figure_label(&self, key: &str) -> Option<&'static str> {
+        self.figures
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, l)| *l)
+    }
+
     /// Every parameter at its default.
     pub fn default_params(&self) -> Params {
         Params::defaults(self.schema())

@@ -19,6 +19,14 @@ pub trait Model {
     fn apply(&mut self, params: &Params, name: &str);
     /// The scenario's headline figures as of now.
     fn headline(&self, params: &Params) -> Headline;
+    /// When a fault that grows out of the load is due, in simulated seconds,
+    /// by the scenario's own arithmetic from its parameters: not planned, so
+    /// not marked on the charts, but the page's "next event" (and Play's skip
+    /// over a quiet lead-in) goes to a few seconds before it as before a
+    /// planned one. None by default.
+    fn expected(&self, _params: &Params) -> Vec<f64> {
+        Vec::new()
+    }
     /// The fault timeline as (simulated second, label), past and future, for
     /// chart markers before the events happen.
     fn timeline(&self) -> Vec<(f64, String)> {

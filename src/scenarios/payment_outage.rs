@@ -32,7 +32,7 @@ use super::figures::{
 use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
-use super::schema::{plain, ChartSpec, LineSpec, ParamSpec, SeriesExpr};
+use super::schema::{line, plain, ChartSpec, Hue, ParamSpec, SeriesExpr};
 use super::Scenario;
 
 const PARAMS: &[ParamSpec] = &[
@@ -60,7 +60,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["No: each new pod is killed like the others", "Yes: the payments spread thin enough to fit, for now", "Only after every pod restarts"], 1)
     .at(&[(180.0, "replicas", "30")])
-    .expect("error_rate_last_5min", 0.0, 0.02),
+    .expect("error_rate_last_5min", 0.0, 0.02)
+    .charts(&["Pods ready / restarting", "Memory per pod against its limit"]),
     GuidedStep::new(
         "Reset with 10 Payment pods (Green) and Shift traffic to Blue at 180 s.",
         "The 5xx rate and memory per pod, Green against Blue.",
@@ -70,7 +71,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["They stop as soon as the traffic moves", "They stop once Green's pods have restarted", "Blue's pods are killed too"], 0)
     .set(&[("shift_to_blue", "180")])
-    .expect("error_rate_last_5min", 0.0, 0.01),
+    .expect("error_rate_last_5min", 0.0, 0.01)
+    .charts(&["Gateway 5xx rate", "Memory per pod against its limit"]),
     GuidedStep::new(
         "Set Payment pods (Green) to 15, with the bad deploy.",
         "OOM kills and the 5xx rate after the deploy.",
@@ -101,53 +103,65 @@ fn charts() -> Vec<ChartSpec> {
         ChartSpec {
             title: "Gateway 5xx rate",
             unit: "share of requests",
-            lines: vec![LineSpec {
-                label: "5xx",
-                expr: SeriesExpr::Ratio(
+            lines: vec![line(
+                "5xx",
+                SeriesExpr::Ratio(
                     client_series(&SIDES, &FAILED),
                     client_series(&SIDES, &ENDED),
                 ),
-            }],
+            )],
         },
         ChartSpec {
             title: "Pods ready / restarting",
             unit: "pods",
             lines: vec![
-                plain("Green ready", "payment-green.pods_ready"),
-                plain("Green restarting", "payment-green.pods_restarting"),
-                plain("Blue ready", "payment-blue.pods_ready"),
+                plain("Green ready", "payment-green.pods_ready").hue(Hue::Green),
+                plain("Green restarting", "payment-green.pods_restarting")
+                    .hue(Hue::Green)
+                    .dashed(),
+                plain("Blue ready", "payment-blue.pods_ready").hue(Hue::Blue),
             ],
         },
         ChartSpec {
             title: "Memory per pod against its limit",
             unit: "MB",
             lines: vec![
-                plain("Green mean", "payment-green.mem_mb"),
-                plain("Green fullest pod", "payment-green.mem_mb_pod_max.max"),
-                plain("Blue mean", "payment-blue.mem_mb"),
-                plain("limit", "payment-green.mem_limit_mb"),
+                plain("Green mean", "payment-green.mem_mb").hue(Hue::Green),
+                plain("Green fullest pod", "payment-green.mem_mb_pod_max.max")
+                    .hue(Hue::Green)
+                    .dashed(),
+                plain("Blue mean", "payment-blue.mem_mb").hue(Hue::Blue),
+                plain("limit", "payment-green.mem_limit_mb").hue(Hue::Vermillion),
             ],
         },
         ChartSpec {
             title: "Payments",
             unit: "req/s",
             lines: vec![
-                LineSpec {
-                    label: "ok (Green)",
-                    expr: SeriesExpr::PerSecond("gateway.green.ok".into()),
-                },
-                LineSpec {
-                    label: "ok (Blue)",
-                    expr: SeriesExpr::PerSecond("gateway.blue.ok".into()),
-                },
-                LineSpec {
-                    label: "5xx (Green)",
-                    expr: SeriesExpr::PerSecond("gateway.green.error".into()),
-                },
+                line(
+                    "ok (Green)",
+                    SeriesExpr::PerSecond("gateway.green.ok".into()),
+                )
+                .hue(Hue::Green),
+                line("ok (Blue)", SeriesExpr::PerSecond("gateway.blue.ok".into())).hue(Hue::Blue),
+                line(
+                    "5xx (Green)",
+                    SeriesExpr::PerSecond("gateway.green.error".into()),
+                )
+                .hue(Hue::Green)
+                .dashed(),
             ],
         },
     ]
 }
+
+/// Each headline figure's label, as the page shows it.
+const FIGURES: &[(&str, &str)] = &[
+    ("error_rate_after_deploy", "Errors since the deploy"),
+    ("error_rate_last_5min", "Errors, last 5 minutes"),
+    ("oom_kills", "OOM kills"),
+    ("peak_memory_ratio", "Fullest pod, of its limit"),
+];
 
 /// The scenario's catalogue entry.
 pub const SCENARIO: Scenario = Scenario {
@@ -165,6 +179,7 @@ pub const SCENARIO: Scenario = Scenario {
         version.",
     guide: GUIDE,
     params: PARAMS,
+    figures: FIGURES,
     charts,
     duration_s: 900.0,
     speed: 10.0,

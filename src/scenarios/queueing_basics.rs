@@ -8,7 +8,7 @@ use super::figures::quantile_ms;
 use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
-use super::schema::{ChartSpec, LineSpec, ParamSpec, SeriesExpr};
+use super::schema::{line, ChartSpec, ParamSpec, SeriesExpr};
 use super::Scenario;
 
 const PARAMS: &[ParamSpec] = &[
@@ -33,7 +33,8 @@ const GUIDE: &[GuidedStep] = &[
         1800.0,
     )
     .choices(&["No wait: a tenth of the capacity is spare", "About 1 ms", "About 7 ms", "Over 50 ms"], 2)
-    .expect("mean_wait_ms", 5.0, 8.5),
+    .expect("mean_wait_ms", 5.0, 8.5)
+    .charts(&["Busy servers", "Latency"]),
     GuidedStep::new(
         "Set Arrival rate to 500 rps.",
         "The mean wait and the queue length.",
@@ -43,7 +44,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["It halves, to about 3 ms", "It falls a hundredfold or more", "It stays about the same"], 1)
     .set(&[("arrival_rps", "500")])
-    .expect("mean_wait_ms", 0.0, 0.2),
+    .expect("mean_wait_ms", 0.0, 0.2)
+    .charts(&["Latency", "Queue length"]),
     GuidedStep::new(
         "Set Arrival rate to 980 rps.",
         "The mean wait and the p99 latency.",
@@ -53,7 +55,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["It grows by about 9 %", "It about doubles", "It grows about sevenfold"], 2)
     .set(&[("arrival_rps", "980")])
-    .expect("mean_wait_ms", 25.0, 90.0),
+    .expect("mean_wait_ms", 25.0, 90.0)
+    .charts(&["Latency", "Queue length"]),
     GuidedStep::new(
         "Set Service-time shape to constant, with Arrival rate back at 900 rps.",
         "The mean wait.",
@@ -63,7 +66,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["It stays the same", "It about halves", "It disappears"], 1)
     .set(&[("service_dist", "constant")])
-    .expect("mean_wait_ms", 2.5, 4.5),
+    .expect("mean_wait_ms", 2.5, 4.5)
+    .charts(&["Latency", "Queue length"]),
 ];
 
 fn charts() -> Vec<ChartSpec> {
@@ -72,58 +76,50 @@ fn charts() -> Vec<ChartSpec> {
             title: "Throughput",
             unit: "req/s",
             lines: vec![
-                LineSpec {
-                    label: "arrivals",
-                    expr: SeriesExpr::PerSecond("clients.arrived".into()),
-                },
-                LineSpec {
-                    label: "completed",
-                    expr: SeriesExpr::PerSecond("service.completed".into()),
-                },
+                line("arrivals", SeriesExpr::PerSecond("clients.arrived".into())),
+                line(
+                    "completed",
+                    SeriesExpr::PerSecond("service.completed".into()),
+                ),
             ],
         },
         ChartSpec {
             title: "Latency",
             unit: "ms",
             lines: vec![
-                LineSpec {
-                    label: "p50",
-                    expr: SeriesExpr::Plain("service.latency.p50".into()),
-                },
-                LineSpec {
-                    label: "p99",
-                    expr: SeriesExpr::Plain("service.latency.p99".into()),
-                },
-                LineSpec {
-                    label: "mean wait",
-                    expr: SeriesExpr::Plain("service.wait.mean".into()),
-                },
+                line("p50", SeriesExpr::Plain("service.latency.p50".into())),
+                line("p99", SeriesExpr::Plain("service.latency.p99".into())),
+                line("mean wait", SeriesExpr::Plain("service.wait.mean".into())),
             ],
         },
         ChartSpec {
             title: "Queue length",
             unit: "requests",
             lines: vec![
-                LineSpec {
-                    label: "queued (mean)",
-                    expr: SeriesExpr::Plain("service.queued".into()),
-                },
-                LineSpec {
-                    label: "queued (max)",
-                    expr: SeriesExpr::Plain("service.queued.max".into()),
-                },
+                line("queued (mean)", SeriesExpr::Plain("service.queued".into())),
+                line(
+                    "queued (max)",
+                    SeriesExpr::Plain("service.queued.max".into()),
+                ),
             ],
         },
         ChartSpec {
             title: "Busy servers",
             unit: "servers",
-            lines: vec![LineSpec {
-                label: "busy",
-                expr: SeriesExpr::Plain("service.busy".into()),
-            }],
+            lines: vec![line("busy", SeriesExpr::Plain("service.busy".into()))],
         },
     ]
 }
+
+/// Each headline figure's label, as the page shows it.
+const FIGURES: &[(&str, &str)] = &[
+    ("mean_wait_ms", "Mean wait in the queue"),
+    ("mean_latency_ms", "Mean time in the system"),
+    ("mean_in_system", "Requests in the system (mean)"),
+    ("throughput_rps", "Throughput"),
+    ("utilization", "Servers busy"),
+    ("p99_latency_ms", "p99 time in the system"),
+];
 
 /// The scenario's catalogue entry.
 pub const SCENARIO: Scenario = Scenario {
@@ -138,6 +134,7 @@ pub const SCENARIO: Scenario = Scenario {
         scenario in the lab is this picture with something going wrong.",
     guide: GUIDE,
     params: PARAMS,
+    figures: FIGURES,
     charts,
     duration_s: 3_600.0,
     speed: 20.0,

@@ -103,7 +103,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["Yes: the load stays at the offered load", "No: a dead provider still gets about three times the load", "The retries stop by themselves"], 1)
     .set(&[("retry", "backoff_jitter")])
-    .expect("outage_load_ratio", 2.3, 3.3),
+    .expect("outage_load_ratio", 2.3, 3.3)
+    .charts(&["Offered load vs load on the provider", "Retries in flight"]),
     GuidedStep::new(
         "Turn the Circuit breaker on, with Retry at backoff_jitter.",
         "The breaker band and the load on the provider during the outage.",
@@ -113,7 +114,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["Every retry, as before", "Almost nothing: only the breaker's probes", "Exactly the offered load"], 1)
     .set(&[("retry", "backoff_jitter"), ("circuit_breaker", "on")])
-    .expect("outage_load_ratio", 0.0, 0.5),
+    .expect("outage_load_ratio", 0.0, 0.5)
+    .charts(&["Provider breaker state", "Offered load vs load on the provider"]),
     GuidedStep::new(
         "Turn the Idempotency key on.",
         "Double charges.",
@@ -123,7 +125,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["Yes: about one checkout in a hundred", "No: the provider answers the repeat with the first result", "Only with a fixed retry"], 1)
     .set(&[("idempotency_key", "on")])
-    .expect("double_charges", 0.0, 0.0),
+    .expect("double_charges", 0.0, 0.0)
+    .charts(&["Double charges", "Checkout success rate"]),
 ];
 
 fn charts() -> Vec<ChartSpec> {
@@ -179,6 +182,21 @@ fn charts() -> Vec<ChartSpec> {
     ]
 }
 
+/// Each headline figure's label, as the page shows it.
+const FIGURES: &[(&str, &str)] = &[
+    ("provider_peak_load_ratio", "Provider peak load, of offered"),
+    ("success_rate", "Checkouts that succeeded"),
+    ("double_charges", "Double charges"),
+    ("recovery_s", "Time to recover"),
+    (
+        "outage_load_ratio",
+        "Load on the provider while down, of offered",
+    ),
+    ("retries", "Retries"),
+    ("breaker_rejected", "Calls the breaker refused"),
+    ("max_retries_in_flight", "Most retries waiting at once"),
+];
+
 /// The scenario's catalogue entry.
 pub const SCENARIO: Scenario = Scenario {
     id: "retry-storm",
@@ -194,6 +212,7 @@ pub const SCENARIO: Scenario = Scenario {
         answer was lost charges the customer twice — unless the charge carries an idempotency key.",
     guide: GUIDE,
     params: PARAMS,
+    figures: FIGURES,
     charts,
     duration_s: 180.0,
     speed: 3.0,

@@ -68,7 +68,7 @@ pub fn format_number(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {
         format!("{}", x as i64)
     } else {
-        let s = format!("{x:.6}");
+        let s = crate::sim::kernel::decimal::fixed(x, 6);
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     }
 }
@@ -112,6 +112,11 @@ pub struct ParamSpec {
     pub unit: &'static str,
     /// One line of help.
     pub help: &'static str,
+    /// The number a number parameter stands at when it is not off: its
+    /// default, or the number it was declared with when it is off by default
+    /// (what the page's control comes back to when "off" is unticked); none
+    /// for a switch or a choice.
+    pub default_number: Option<f64>,
     /// Shown under "advanced" in the UI.
     pub advanced: bool,
     /// True when a change while running acts at once (through the scenario's
@@ -137,6 +142,7 @@ impl ParamSpec {
             default: Value::Switch(default),
             unit: "",
             help,
+            default_number: None,
             advanced: false,
             live: true,
         }
@@ -157,6 +163,7 @@ impl ParamSpec {
             default: Value::Choice(default),
             unit: "",
             help,
+            default_number: None,
             advanced: false,
             live: true,
         }
@@ -184,6 +191,7 @@ impl ParamSpec {
             default: Value::Number(default),
             unit,
             help,
+            default_number: Some(default),
             advanced: false,
             live: true,
         }
@@ -350,11 +358,47 @@ pub struct ChartSpec {
 pub struct LineSpec {
     pub label: &'static str,
     pub expr: SeriesExpr,
+    /// Its colour when the line's meaning names one (a "Green" cluster drawn
+    /// green); `None`: the chart's next colour in order.
+    pub hue: Option<Hue>,
+    /// Drawn dashed, so a line that can lie on another stays visible.
+    pub dashed: bool,
+}
+
+/// The page's line colours (the Okabe–Ito set, colour-blind safe), by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hue {
+    Blue = 0,
+    Vermillion = 1,
+    Green = 2,
+    Pink = 3,
+    Orange = 4,
+    Sky = 5,
+    Black = 6,
+}
+
+impl LineSpec {
+    /// The same line in colour `hue`.
+    pub fn hue(mut self, hue: Hue) -> Self {
+        self.hue = Some(hue);
+        self
+    }
+
+    /// The same line, dashed.
+    pub fn dashed(mut self) -> Self {
+        self.dashed = true;
+        self
+    }
 }
 
 /// A chart line.
 pub fn line(label: &'static str, expr: SeriesExpr) -> LineSpec {
-    LineSpec { label, expr }
+    LineSpec {
+        label,
+        expr,
+        hue: None,
+        dashed: false,
+    }
 }
 
 /// A chart line that shows series `name` as it is.

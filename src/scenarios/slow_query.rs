@@ -81,7 +81,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["Yes: a few ms, as indexes are", "Better, not good: hundreds of ms", "No change"], 1)
     .set(&[("index", "status")])
-    .expect("query_p50_ms", 200.0, 700.0),
+    .expect("query_p50_ms", 200.0, 700.0)
+    .charts(&["Rows read per query", "Telemetry query latency"]),
     GuidedStep::new(
         "Set Index to status_timestamp.",
         "The CPU line and the p50.",
@@ -101,7 +102,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["All 100 million", "Only the newest month, about 4 million", "None"], 1)
     .set(&[("partitioning", "monthly")])
-    .expect("rows_read_per_query", 2_000_000.0, 6_000_000.0),
+    .expect("rows_read_per_query", 2_000_000.0, 6_000_000.0)
+    .charts(&["Rows read per query", "Telemetry query latency"]),
 ];
 
 fn charts() -> Vec<ChartSpec> {
@@ -150,6 +152,15 @@ fn charts() -> Vec<ChartSpec> {
     ]
 }
 
+/// Each headline figure's label, as the page shows it.
+const FIGURES: &[(&str, &str)] = &[
+    ("query_p50_ms", "Query p50"),
+    ("db_cpu", "Database CPU"),
+    ("rows_read_per_query", "Rows read per query"),
+    ("query_p99_ms", "Query p99"),
+    ("dashboard_timeout_rate", "Dashboards timed out"),
+];
+
 /// The scenario's catalogue entry.
 pub const SCENARIO: Scenario = Scenario {
     id: "slow-query",
@@ -165,6 +176,7 @@ pub const SCENARIO: Scenario = Scenario {
         75 % with a 1.5 s median, and at 9 it saturates and nearly every dashboard times out.",
     guide: GUIDE,
     params: PARAMS,
+    figures: FIGURES,
     charts,
     duration_s: 1_800.0,
     speed: 30.0,

@@ -93,7 +93,8 @@ const GUIDE: &[GuidedStep] = &[
         900.0,
     )
     .choices(&["Almost nothing: 15 s is quick", "About half of all requests fail", "Everything, for the whole broadcast"], 1)
-    .expect("error_rate_first_5min", 0.35, 0.75),
+    .expect("error_rate_first_5min", 0.35, 0.75)
+    .charts(&["Web pods", "Error rate"]),
     GuidedStep::new(
         "Turn Load shedding on.",
         "Database calls per second and the features band.",
@@ -103,7 +104,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["They fall by over 90 %", "They stay the same", "They double"], 0)
     .set(&[("load_shedding", "on")])
-    .expect("db_calls_per_s_peak", 0.0, 60.0),
+    .expect("db_calls_per_s_peak", 0.0, 60.0)
+    .charts(&["DB calls per second", "Features"]),
     GuidedStep::new(
         "Keep Load shedding on and watch the features band once the new pods are ready.",
         "When the widget comes back, and the database calls then.",
@@ -113,7 +115,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["Nobody: an operator must", "The flag controller, about five minutes after the broadcast", "It never went off"], 1)
     .set(&[("load_shedding", "on")])
-    .expect("widget_restored_s", 200.0, 450.0),
+    .expect("widget_restored_s", 200.0, 450.0)
+    .charts(&["DB calls per second", "Features"]),
     GuidedStep::new(
         "Turn Load shedding off and Scheduled pre-warm on.",
         "Ready pods before the broadcast, and the error rate.",
@@ -123,7 +126,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["Nothing: the autoscaler was fast enough", "Everything: no error burst at all", "Half the errors"], 1)
     .set(&[("scheduled_prewarm", "on")])
-    .expect("error_rate_first_5min", 0.0, 0.02),
+    .expect("error_rate_first_5min", 0.0, 0.02)
+    .charts(&["Web pods", "Error rate"]),
 ];
 
 fn charts() -> Vec<ChartSpec> {
@@ -195,6 +199,16 @@ fn charts() -> Vec<ChartSpec> {
     ]
 }
 
+/// Each headline figure's label, as the page shows it.
+const FIGURES: &[(&str, &str)] = &[
+    (
+        "error_rate_first_5min",
+        "Errors, first 5 minutes of the spike",
+    ),
+    ("db_calls_per_s_peak", "Database calls, peak"),
+    ("widget_restored_s", "Widget back after"),
+];
+
 /// The scenario's catalogue entry.
 pub const SCENARIO: Scenario = Scenario {
     id: "tv-spike",
@@ -212,6 +226,7 @@ pub const SCENARIO: Scenario = Scenario {
         pods ready before anyone tunes in.",
     guide: GUIDE,
     params: PARAMS,
+    figures: FIGURES,
     charts,
     duration_s: 900.0,
     speed: 5.0,

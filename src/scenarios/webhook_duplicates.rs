@@ -49,7 +49,8 @@ const GUIDE: &[GuidedStep] = &[
         43_200.0,
     )
     .choices(&["None: the provider only re-sends failures", "One each", "Two each"], 1)
-    .expect("duplicates", 35_000.0, 50_000.0),
+    .expect("duplicates", 35_000.0, 50_000.0)
+    .charts(&["Duplicates", "200 OKs to redeliveries"]),
     GuidedStep::new(
         "Set Deduplication to redis_setnx.",
         "Duplicates, and 200 OKs to redeliveries.",
@@ -59,7 +60,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["Yes: it stops", "No: it re-sends as often, and every repeat is answered 200 at once", "It re-sends more"], 1)
     .set(&[("dedupe", "redis_setnx")])
-    .expect("duplicates", 0.0, 0.0),
+    .expect("duplicates", 0.0, 0.0)
+    .charts(&["Duplicates", "200 OKs to redeliveries"]),
     GuidedStep::new(
         "Keep Deduplication at redis_setnx and set Redis restart to 21600 s (6 h).",
         "Duplicates after the restart.",
@@ -69,7 +71,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["No: Redis saved them", "Yes: a burst, from events whose redelivery comes after the restart", "Every event is booked twice from then on"], 1)
     .set(&[("dedupe", "redis_setnx"), ("redis_restart", "21600")])
-    .expect("duplicates", 1000.0, 6000.0),
+    .expect("duplicates", 1000.0, 6000.0)
+    .charts(&["Duplicates", "Ledger entries"]),
     GuidedStep::new(
         "Keep Deduplication at redis_setnx, no Redis restart, and set Redis key TTL to 1 h.",
         "Duplicates.",
@@ -79,7 +82,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["Every event", "Only the early redeliveries", "Nothing"], 1)
     .set(&[("dedupe", "redis_setnx"), ("redis_ttl_h", "1")])
-    .expect("duplicates", 1000.0, 50_000.0),
+    .expect("duplicates", 1000.0, 50_000.0)
+    .charts(&["Duplicates", "200 OKs to redeliveries"]),
     GuidedStep::new(
         "Set Deduplication to db_unique, with Redis restart at 21600 s and a Redis key TTL of 1 h.",
         "Duplicates and 200 OKs.",
@@ -89,7 +93,8 @@ const GUIDE: &[GuidedStep] = &[
     )
     .choices(&["The restart lets some through", "Nothing: zero duplicates", "The short TTL lets some through"], 1)
     .set(&[("dedupe", "db_unique"), ("redis_restart", "21600"), ("redis_ttl_h", "1")])
-    .expect("duplicates", 0.0, 0.0),
+    .expect("duplicates", 0.0, 0.0)
+    .charts(&["Duplicates", "200 OKs to redeliveries"]),
 ];
 
 fn charts() -> Vec<ChartSpec> {
@@ -126,14 +131,26 @@ fn charts() -> Vec<ChartSpec> {
                     "redeliveries",
                     SeriesExpr::Plain("redelivery.retries".into()),
                 ),
+                // Often on the redeliveries' line: dashed, so both show.
                 line(
                     "answered 200",
                     SeriesExpr::Plain("redelivery.retries_ok".into()),
-                ),
+                )
+                .dashed(),
             ],
         },
     ]
 }
+
+/// Each headline figure's label, as the page shows it.
+const FIGURES: &[(&str, &str)] = &[
+    ("events", "Payment events"),
+    ("ledger_entries", "Ledger entries"),
+    ("duplicates", "Duplicate entries"),
+    ("redeliveries_acked", "Redeliveries answered 200"),
+    ("redeliveries", "Redeliveries"),
+    ("acks_lost", "200 OKs lost"),
+];
 
 /// The scenario's catalogue entry.
 pub const SCENARIO: Scenario = Scenario {
@@ -150,6 +167,7 @@ pub const SCENARIO: Scenario = Scenario {
         never forgets.",
     guide: GUIDE,
     params: PARAMS,
+    figures: FIGURES,
     charts,
     duration_s: 43_200.0,
     speed: 600.0,

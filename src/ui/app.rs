@@ -1,19 +1,16 @@
-//! The page: state at the top ([`Lab`]), the frame loop, the keyboard, and the
-//! layout of the panels.
+//! The page: state at the top ([`Lab`]), the frame loop, the keyboard
+//! ([`keys`]), presenter mode, and the layout of the panels.
 
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
-use wasm_bindgen::JsCast;
 
 use super::charts::Charts;
 use super::controls::Controls;
 use super::driver;
 use super::headline::Headline;
+use super::keys;
 use super::lab::Lab;
 use super::log::EventLog;
-use super::perf;
-use super::picker::{Picker, Story};
-use super::problems::Problems;
 use super::share::{self, Share};
 use super::topology::Topology;
 use super::transport::Transport;
@@ -28,28 +25,32 @@ pub fn App() -> impl IntoView {
 
     let stop_loop = SendWrapper::new(driver::start(lab));
     let stop_sync = share::sync_fragment(lab);
-    let keys = window_event_listener(leptos::ev::keydown, move |e| on_key(lab, &e));
+    let keys = window_event_listener(leptos::ev::keydown, move |e| keys::on_key(lab, &e));
     on_cleanup(move || {
         stop_loop.take()();
         stop_sync();
         keys.remove();
+        keys::presenting(false);
     });
 
     view! {
         <div class="lab-app">
             <header class="masthead">
                 <p class="brand"><span class="logo" aria-hidden="true"></span>"Resilience Lab"</p>
-                <Picker />
+                <div class="picker" id="lab-picker"></div>
+                <div class="buttons tools" id="lab-tools"></div>
             </header>
-            <Problems />
+            <div id="lab-problems-slot"></div>
             <main class="layout">
                 <div class="side">
                     <Transport />
+                    // The tour's card, built and written with the transport.
+                    <section id="lab-guide" class="guide-card" aria-labelledby="lab-guide-h"></section>
                     <Controls />
                     <Share />
                 </div>
                 <div class="stage">
-                    <Story />
+                    <section class="story" id="lab-story" aria-labelledby="story-h"></section>
                     <Headline />
                     <Charts />
                     <Topology />
@@ -57,47 +58,9 @@ pub fn App() -> impl IntoView {
                 </div>
             </main>
             <footer class="footer">
-                <PerfReadout />
+                <p class="perf muted" id="lab-perf" aria-hidden="true"></p>
                 <p>"Everything runs in this page: the simulation, the charts, the links. Nothing is sent anywhere."</p>
             </footer>
         </div>
     }
-}
-
-/// Space plays or pauses, unless the person is typing or on a control that
-/// uses the space bar itself.
-fn on_key(lab: Lab, e: &web_sys::KeyboardEvent) {
-    if e.key() != " " || e.ctrl_key() || e.meta_key() || e.alt_key() {
-        return;
-    }
-    let busy = e
-        .target()
-        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        .is_some_and(|el| {
-            matches!(
-                el.tag_name().to_ascii_uppercase().as_str(),
-                "INPUT" | "SELECT" | "TEXTAREA" | "BUTTON" | "SUMMARY" | "A" | "OPTION"
-            ) || el.closest("[contenteditable]").ok().flatten().is_some()
-        });
-    if !busy {
-        e.prevent_default();
-        lab.toggle_play();
-    }
-}
-
-/// Frame times as the page measures them, for the curious and for projectors
-/// that struggle.
-#[component]
-fn PerfReadout() -> impl IntoView {
-    let lab = Lab::from_context();
-    let text = move || {
-        let _ = lab.pace.get();
-        match (lab.playing.get(), perf::quantiles(0.95)) {
-            (true, Some((frame, work))) => {
-                format!("frame p95 {frame:.1} ms · work p95 {work:.1} ms")
-            }
-            _ => String::new(),
-        }
-    };
-    view! { <p class="perf muted" aria-hidden="true">{text}</p> }
 }

@@ -137,39 +137,34 @@ fn build(root: &Element, services: &[String], lab: Lab, picked: Picked) -> (Pane
     (panel, keep)
 }
 
-/// The panel's place under the topology, built once per run layout; its
-/// pressed states and status line follow the run and the pick.
-#[component]
-pub fn ChaosPanel(picked: Picked) -> impl IntoView {
-    let lab = Lab::from_context();
-    let root = NodeRef::<leptos::html::Div>::new();
-    let panel = StoredValue::new_local(None::<(Panel, Vec<Listener>)>);
-    let services = Memo::new(move |_| {
-        lab.build.track();
-        lab.peek(|r| {
-            r.world()
-                .services()
-                .iter()
-                .map(|s| s.spec.name.clone())
-                .collect::<Vec<String>>()
-        })
-    });
-    // One effect: the panel is (re)built when the services change, then
-    // shows the picked service's faults as of now.
-    Effect::new(move |_| {
-        let names = services.get();
-        let Some(root) = root.get() else { return };
-        let stale = panel.with_value(|p| p.as_ref().is_none_or(|(p, _)| p.names != names));
-        if stale {
-            panel.set_value(Some(build(&root, &names, lab, picked)));
+/// The chaos panel: built into its place by the topology's drawing effect,
+/// kept up to date by its filling one (no effect or memo of its own: each
+/// costs the page's wasm a few kilobytes).
+pub struct ChaosPanel {
+    panel: Panel,
+    _listeners: Vec<Listener>,
+}
+
+impl ChaosPanel {
+    /// Builds the panel for `services` into `root` (emptied first).
+    pub fn build(root: &Element, services: &[String], lab: Lab, picked: Picked) -> Self {
+        let (panel, listeners) = build(root, services, lab, picked);
+        ChaosPanel {
+            panel,
+            _listeners: listeners,
         }
+    }
+
+    /// Shows the picked service (the first one if none) and its faults as of now.
+    pub fn show(&self, lab: Lab, picked: Picked) {
+        let names = &self.panel.names;
         let service = picked
             .0
             .get()
             .filter(|s| names.contains(s))
             .or_else(|| names.first().cloned());
         let Some(service) = service else { return };
-        let values = lab.read(|r| {
+        let values = lab.peek(|r| {
             ["latency_ms", "fail_percent", "partitioned", "pods_down"].map(|what| {
                 let name = format!("chaos.{service}.{what}");
                 r.params
@@ -178,13 +173,8 @@ pub fn ChaosPanel(picked: Picked) -> impl IntoView {
                     .unwrap_or(Value::Off)
             })
         });
-        panel.with_value(|p| {
-            if let Some((p, _)) = p {
-                p.show(&service, &values);
-            }
-        });
-    });
-    view! { <div class="chaos" node_ref=root></div> }
+        self.panel.show(&service, &values);
+    }
 }
 
 struct Panel {

@@ -1,6 +1,13 @@
 //! The scenario's charts, live: one canvas per [`ChartSpec`], redrawn when a
 //! metrics bucket closes, the canvas is resized, or the window changes.
 //!
+//! The window is the whole run, or the last few hundred buckets for a long
+//! run while nothing has happened yet: once a fault or a toggle is marked
+//! (or the guided tour is open), the charts show the whole run, so the moment
+//! stays in view, unless the person picked a window for this scenario.
+//! Presenter mode shows only the charts the tour's step looks at (the
+//! scenario's first two when it names none).
+//!
 //! A canvas is drawn only once it is mounted and has a size (a `ResizeObserver`
 //! reports it); its backing store is CSS size × devicePixelRatio so lines stay
 //! crisp on high-density screens.
@@ -22,6 +29,11 @@ use super::plot::{self, Marker, Plot};
 use super::theme;
 use crate::scenarios::charts::eval_line;
 use crate::scenarios::{ChartSpec, Run, SeriesExpr};
+
+thread_local! {
+    /// The scenario whose chart window the person picked.
+    static PICKED: Cell<Option<&'static str>> = const { Cell::new(None) };
+}
 
 /// Buckets shown by the sliding window.
 const SLIDING_BUCKETS: u64 = 300;
@@ -45,7 +57,10 @@ pub fn Charts() -> impl IntoView {
             <button
                 type="button"
                 aria-pressed=move || (lab.window.get() == w).to_string()
-                on:click=move |_| lab.window.set(w)
+                on:click=move |_| {
+                    PICKED.set(Some(lab.scenario.get_untracked().0.id));
+                    lab.window.set(w)
+                }
             >
                 {label}
             </button>
@@ -97,6 +112,26 @@ fn Chart(spec: ChartSpec, index: usize, markers: Memo<Vec<Marker>>) -> impl Into
         let Some(canvas) = canvas.get_untracked() else {
             return;
         };
+        // Presenter mode shows the charts the tour's step looks at (and draws
+        // them bigger: the theme follows it).
+        let s = lab.scenario.get().0;
+        let step = lab.step.get().and_then(|i| s.guide.get(i));
+        let named = step.map_or(&[][..], |g| g.charts);
+        let wanted = if named.is_empty() {
+            index < 2
+        } else {
+            named.contains(&s2.title)
+        };
+        let off = lab.present.get() && !wanted;
+        if let Some(figure) = canvas.closest("figure").ok().flatten() {
+            let _ = figure.class_list().toggle_with_force("off", off);
+        }
+        // Once a fault or a toggle is marked, or the tour is open, the whole
+        // run, so the moment stays in view (unless the person picked).
+        let happened = markers.with(|m| m.iter().any(|m| !m.planned)) || step.is_some();
+        if index == 0 && happened && window == ChartWindow::Sliding && PICKED.get() != Some(s.id) {
+            lab.window.set(ChartWindow::Whole);
+        }
         if w < 1.0 || h < 1.0 {
             return;
         }
@@ -142,10 +177,12 @@ fn Chart(spec: ChartSpec, index: usize, markers: Memo<Vec<Marker>>) -> impl Into
                 view! { <li>{l.label}": "{items}</li> }.into_any()
             }
             _ => {
-                let colour = format!("var(--line-{})", i % theme::LINE_COLOURS);
+                let hue = l.hue.map_or(i, |h| h as usize);
+                let colour = format!("var(--line-{})", hue % theme::LINE_COLOURS);
+                let class = if l.dashed { "swatch dashed" } else { "swatch" };
                 view! {
                     <li>
-                        <span class="swatch" style:background=colour aria-hidden="true"></span>
+                        <span class=class style:background=colour aria-hidden="true"></span>
                         {l.label}
                     </li>
                 }
@@ -241,8 +278,17 @@ fn redraw(
             _ => None,
         })
         .collect();
+    let styles: Vec<(usize, bool)> = spec
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.hue.map_or(i, |h| h as usize), l.dashed))
+        .collect();
+    let labels: Vec<&str> = spec.lines.iter().map(|l| l.label).collect();
     let plot = Plot {
         bands: &bands,
+        styles: &styles,
+        labels: &labels,
         unit: spec.unit,
         lines: &lines,
         bucket_s,

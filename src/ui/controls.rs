@@ -56,9 +56,29 @@ pub fn Controls() -> impl IntoView {
         toggles.set_value(built);
         params.with_untracked(|p| toggles.with_value(|t| t.iter().for_each(|t| t.show(p))));
     });
-    // Their values, whenever the run's parameters change.
+    // Their values, whenever the run's parameters change; the controls the
+    // tour's step changes, highlighted (and the advanced ones shown).
     Effect::new(move |_| {
-        params.with(|p| toggles.with_value(|t| t.iter().for_each(|t| t.show(p))));
+        let s = lab.scenario.get().0;
+        let step = lab.step.get().and_then(|i| s.guide.get(i));
+        params.with(|p| {
+            toggles.with_value(|t| {
+                for t in t {
+                    t.show(p);
+                    let name = t.spec.name;
+                    let on = step.is_some_and(|g| {
+                        g.apply.set.iter().any(|(n, _)| *n == name)
+                            || g.apply.at.iter().any(|(_, n, _)| *n == name)
+                    });
+                    let _ = t.row.class_list().toggle_with_force("guided", on);
+                    if on && t.spec.advanced {
+                        if let Some(d) = t.row.closest("details").ok().flatten() {
+                            let _ = d.set_attribute("open", "");
+                        }
+                    }
+                }
+            })
+        });
     });
     view! {
         <section class="controls" aria-labelledby="controls-h">
@@ -189,10 +209,7 @@ impl Toggle {
                     exact,
                     off,
                     draft: Cell::new(None),
-                    last: Cell::new(match spec.default {
-                        Value::Number(x) => x,
-                        _ => min,
-                    }),
+                    last: Cell::new(spec.default_number.unwrap_or(min)),
                 }
             }
         };

@@ -95,9 +95,10 @@ fn frame(lab: Lab, state: &Rc<RefCell<Loop>>, ts: f64) {
     perf::frame_interval(dt);
     let speed = lab.speed.get_untracked();
     let replay = lab.replay_to.get_untracked();
+    let skip = lab.skip_to.get_untracked();
     let (now, duration) = lab.peek(|r| (r.now(), from_secs(r.scenario.duration_s)));
     let budget = (FRAME_TARGET_MS - st.other_ms).clamp(BUDGET_MS.0, BUDGET_MS.1);
-    let (until, asked) = target(now, duration, dt, speed, replay);
+    let (until, asked) = target(now, duration, dt, speed, replay.or(skip));
     let reached = advance(lab, &mut st, until, budget);
     let sim_ms = perf::now_ms() - t0;
 
@@ -125,6 +126,10 @@ fn frame(lab: Lab, state: &Rc<RefCell<Loop>>, ts: f64) {
             lab.problems.update(|p| p.push(e));
         }
     }
+    // A skip ends where it was going; the run plays on at its speed.
+    if skip.is_some_and(|t| reached >= t) {
+        lab.skip_to.set(None);
+    }
     // Where playing stops by itself: a link's time reached, the run's end.
     let replayed = replay == Some(reached);
     let ended = replay.is_none() && now < duration && reached >= duration;
@@ -150,13 +155,13 @@ fn frame(lab: Lab, state: &Rc<RefCell<Loop>>, ts: f64) {
 }
 
 /// Where this frame should step to, and the speed asked (none when replaying
-/// or as fast as possible).
+/// or skipping to `fast_to`, or as fast as possible).
 fn target(
     now: Micros,
     duration: Micros,
     dt_ms: f64,
     speed: Speed,
-    replay: Option<Micros>,
+    fast_to: Option<Micros>,
 ) -> (Micros, Option<f64>) {
     // Beyond the scenario's duration, play goes on in chunks of an hour.
     let horizon = if now < duration {
@@ -164,7 +169,7 @@ fn target(
     } else {
         now + 3_600 * SEC
     };
-    match (replay, speed) {
+    match (fast_to, speed) {
         (Some(t), _) => (t.max(now), None),
         (None, Speed::Max) => (horizon, None),
         (None, Speed::Times(x)) => {

@@ -1,6 +1,8 @@
 //! Numbers, clocks and speeds the way a person reads them.
 
 use crate::scenarios::units::{stem, unit_of, Unit};
+use crate::scenarios::Scenario;
+use crate::sim::kernel::decimal::fixed;
 use crate::sim::Micros;
 
 /// A measured figure with about three significant digits: `0.0512`, `6.73`,
@@ -13,14 +15,14 @@ pub fn figure(x: f64) -> String {
     if a >= 10_000.0 {
         grouped(x.round())
     } else if a >= 100.0 {
-        format!("{x:.0}")
+        fixed(x, 0)
     } else if a >= 10.0 {
-        format!("{x:.1}")
+        fixed(x, 1)
     } else if a >= 1.0 || a == 0.0 {
-        format!("{x:.2}")
+        fixed(x, 2)
     } else {
         let digits = (2.0 - a.log10().floor()).clamp(2.0, 8.0) as usize;
-        format!("{x:.digits$}")
+        fixed(x, digits)
     }
 }
 
@@ -34,10 +36,10 @@ pub fn count(x: f64) -> String {
 
 /// A whole number with thousands separators: `1,234,567`.
 fn grouped(x: f64) -> String {
-    let s = format!("{:.0}", x.abs());
+    let s = fixed(x.abs(), 0);
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -65,7 +67,7 @@ pub fn tick(x: f64) -> String {
 }
 
 fn trim(x: f64, decimals: usize) -> String {
-    let s = format!("{x:.decimals$}");
+    let s = fixed(x, decimals);
     if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
@@ -134,14 +136,29 @@ impl FigureStyle {
             figure(x)
         }
     }
+
+    /// A value and its unit as the headline shows them: as [`show`](Self::show),
+    /// but a time in ms of `at` or more (10 s, or the larger end of a range
+    /// shown together) in seconds (`15.2 s`, not `15,200 ms`).
+    pub fn show_in(&self, x: f64, at: f64) -> (String, &'static str) {
+        if self.unit == "ms" && at.abs() >= 10_000.0 {
+            (figure(x / 1_000.0), "s")
+        } else {
+            (self.show(x), self.unit)
+        }
+    }
 }
 
 /// Label, unit and scale for a headline key such as `p99_latency_ms`
 /// (`scenarios::units`: rates are fractions 0..1, shown as percentages).
-pub fn figure_style(key: &str) -> FigureStyle {
+pub fn figure_style(scenario: &Scenario, key: &str) -> FigureStyle {
     let unit = unit_of(key);
     FigureStyle {
-        label: words(stem(key)),
+        // As the scenario writes it; a key's words only for a figure it
+        // does not label (the catalogue's contract test allows none).
+        label: scenario
+            .figure_label(key)
+            .map_or_else(|| words(stem(key)), String::from),
         unit: unit.map_or("", Unit::symbol),
         scale: unit.map_or(1.0, Unit::scale),
         whole: unit.is_some_and(Unit::whole),

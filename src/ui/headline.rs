@@ -13,6 +13,7 @@ use web_sys::Element;
 use super::dom::{html, set_attr, set_text, with_text};
 use super::format::{self, FigureStyle};
 use super::lab::Lab;
+use crate::scenarios::Scenario;
 
 /// One figure's box: its name, how it is shown, and the elements that change.
 struct Figure {
@@ -26,7 +27,7 @@ struct Figure {
 #[component]
 pub fn Headline() -> impl IntoView {
     let lab = Lab::from_context();
-    let figures = Memo::new(move |_| lab.read(|r| r.headline()));
+    let figures = lab.figures;
     let list = NodeRef::<Dl>::new();
     let shown = StoredValue::new_local(Vec::<Figure>::new());
     Effect::new(move |_| {
@@ -37,11 +38,19 @@ pub fn Headline() -> impl IntoView {
             });
             if !same {
                 dl.set_text_content(None);
-                shown.set_value(f.iter().map(|(k, _)| add(&dl, k)).collect());
+                let s = lab.scenario.get_untracked().0;
+                shown.set_value(f.iter().map(|(k, _)| add(&dl, s, k)).collect());
             }
+            // The figure the tour's step rests on (presenter mode keeps it
+            // in view).
+            let s = lab.scenario.get().0;
+            let step = lab.step.get().and_then(|i| s.guide.get(i));
+            let expected = step.and_then(|g| g.expect).map(|e| e.figure);
             shown.with_value(|s| {
                 for (fig, (_, v)) in s.iter().zip(f) {
                     fill(fig, *v);
+                    let on = expected == Some(fig.key);
+                    let _ = fig.row.class_list().toggle_with_force("expected", on);
                 }
             });
         });
@@ -55,8 +64,8 @@ pub fn Headline() -> impl IntoView {
 }
 
 /// `<div class="figure"><dt>label</dt><dd><span class="value"/><span class="unit"/></dd></div>`
-fn add(dl: &Element, key: &'static str) -> Figure {
-    let style = format::figure_style(key);
+fn add(dl: &Element, scenario: &Scenario, key: &'static str) -> Figure {
+    let style = format::figure_style(scenario, key);
     let row = html(dl, "div", &[("class", "figure"), ("data-name", key)]);
     with_text(html(&row, "dt", &[("title", key)]), &style.label);
     let dd = html(&row, "dd", &[]);
@@ -77,10 +86,10 @@ fn fill(f: &Figure, value: Option<f64>) {
         "data-value",
         &value.map_or("null".into(), |x| format!("{x:?}")),
     );
-    let finite = value.filter(|x| x.is_finite());
-    set_text(
-        &f.value,
-        &finite.map_or_else(|| "—".into(), |x| f.style.show(x)),
-    );
-    set_text(&f.unit, finite.map_or("", |_| f.style.unit));
+    let (text, unit) = match value.filter(|x| x.is_finite()) {
+        Some(x) => f.style.show_in(x, x),
+        None => ("—".into(), ""),
+    };
+    set_text(&f.value, &text);
+    set_text(&f.unit, unit);
 }

@@ -12,8 +12,13 @@ use leptos::prelude::*;
 use super::crash;
 use crate::link::{self, LinkState};
 use crate::scenarios::schema::format_number;
-use crate::scenarios::{self, Params, Run, Scenario, Value};
+use crate::scenarios::{self, guide, Headline, Params, Run, Scenario, Value};
+use crate::sim::kernel::time::from_secs;
 use crate::sim::Micros;
+
+/// Wall seconds of the scenario's speed that "next event" (and Play's skip
+/// over a quiet lead-in) leaves before the moment it skips to.
+const LEAD_WALL_S: f64 = 3.0;
 
 /// A scenario compared by identity (catalogue entries are statics).
 #[derive(Clone, Copy)]
@@ -88,17 +93,30 @@ pub struct Lab {
     pub window: RwSignal<ChartWindow>,
     /// Problems found in the link that opened the lab, until dismissed.
     pub problems: RwSignal<Vec<String>>,
+    /// A time to run to at full speed, then play on at the chosen speed: a
+    /// quiet lead-in skipped, or "next event".
+    pub skip_to: RwSignal<Option<Micros>>,
+    /// The guided tour's step on show (from 0), none while the tour is closed.
+    pub step: RwSignal<Option<usize>>,
+    /// The choice picked for that step's prediction, none before one is.
+    pub answer: RwSignal<Option<usize>>,
+    /// Presenter mode: big type, the step's charts only.
+    pub present: RwSignal<bool>,
+    /// The headline figures as of now (the headline panel and the tour's
+    /// proof read them).
+    pub figures: Memo<Headline>,
 }
 
 impl Lab {
     /// The lab as a link (a URL fragment, possibly empty or broken) asks.
     pub fn new(fragment: &str) -> Lab {
         let first = &scenarios::catalogue()[0];
-        let run = fresh(first, first.default_params(), link::DEFAULT_SEED);
+        let run = StoredValue::new_local(fresh(first, first.default_params(), link::DEFAULT_SEED));
+        let version = RwSignal::new(0);
         let lab = Lab {
-            run: StoredValue::new_local(run),
+            run,
             scenario: RwSignal::new(ScenarioRef(first)),
-            version: RwSignal::new(0),
+            version,
             build: RwSignal::new(0),
             playing: RwSignal::new(false),
             speed: RwSignal::new(Speed::Times(first.speed)),
@@ -109,6 +127,14 @@ impl Lab {
             }),
             window: RwSignal::new(default_window(first)),
             problems: RwSignal::new(Vec::new()),
+            skip_to: RwSignal::new(None),
+            step: RwSignal::new(None),
+            answer: RwSignal::new(None),
+            present: RwSignal::new(false),
+            figures: Memo::new(move |_| {
+                version.track();
+                run.with_value(|r| r.headline())
+            }),
         };
         lab.open_link(fragment);
         lab
@@ -143,9 +169,12 @@ impl Lab {
         if let Err(e) = self.install(state.scenario, state.params, state.seed, state.changes) {
             problems.push(e);
         }
+        self.skip_to.set(None);
         self.replay_to.set(t_us);
         self.playing.set(t_us.is_some());
         self.problems.set(problems);
+        self.set_step(state.view.step.map(|n| n - 1));
+        self.present.set(state.view.present);
     }
 
     /// Replaces the run with a fresh one at time 0.
@@ -206,8 +235,13 @@ impl Lab {
         self.link_at(|now| replay.map_or(now, |t| t.max(now)))
     }
 
-    /// The run's link, up to the time `t` picks from the run's clock.
+    /// The run's link, up to the time `t` picks from the run's clock, with
+    /// the view (the tour's step, presenter mode).
     fn link_at(&self, t: impl FnOnce(Micros) -> Micros) -> String {
+        let view = link::View {
+            step: self.step.get_untracked().map(|i| i + 1),
+            present: self.present.get_untracked(),
+        };
         self.peek(|r| {
             let t = t(r.now());
             link::encode(
@@ -216,7 +250,7 @@ impl Lab {
                 r.seed,
                 r.changes(),
                 (t > 0).then_some(t),
-            )
+            ) + &view.fragment()
         })
     }
 
@@ -270,26 +304,136 @@ impl Lab {
         let _ = self.install(scenario, initial, seed, Vec::new());
     }
 
-    /// Opens another scenario with its defaults, keeping the seed.
+    /// Opens another scenario with its defaults, keeping the seed (and the
+    /// tour open, at its first step).
     pub fn pick(&self, id: &str) {
         let Ok(s) = scenarios::find(id) else { return };
         let seed = self.peek(|r| r.seed);
         self.stop();
         let _ = self.install(s, s.default_params(), seed, Vec::new());
+        if self.step.get_untracked().is_some() {
+            self.answer.set(None);
+            self.step.set(Some(0));
+        }
     }
 
-    /// Pauses (and abandons a link's replay).
+    /// Pauses (and abandons a link's replay or a skip).
     pub fn stop(&self) {
         self.playing.set(false);
         self.replay_to.set(None);
+        self.skip_to.set(None);
     }
 
-    /// Play or pause.
+    /// Play or pause. Play at 0 runs the quiet lead-in before the first
+    /// planned event at full speed (see [`Lab::skip`]), when that event is
+    /// more than a few wall seconds away (never past it).
     pub fn toggle_play(&self) {
         if self.playing.get_untracked() {
             self.stop();
         } else {
-            self.playing.set(true);
+            let at_zero = self.peek(|r| r.now()) == 0;
+            let first = self.next_event();
+            if !(at_zero && first.is_some() && first == self.next_after(self.lead()) && self.skip())
+            {
+                self.playing.set(true);
+            }
+        }
+    }
+
+    /// The next planned moment after now: a fault on the world's timeline,
+    /// one the scenario expects from its parameters (`Model::expected`), or a
+    /// timed change still to come.
+    pub fn next_event(&self) -> Option<Micros> {
+        self.next_after(0)
+    }
+
+    /// The first planned moment more than `lead` after now.
+    fn next_after(&self, lead: Micros) -> Option<Micros> {
+        self.peek(|r| {
+            let after = r.now().saturating_add(lead);
+            let model = r.model();
+            let planned = model.timeline().into_iter().map(|(t, _)| t);
+            let due = model.expected(&r.params).into_iter();
+            planned
+                .chain(due)
+                .map(from_secs)
+                .chain(r.changes().iter().map(|c| c.at_us))
+                .filter(|t| *t > after)
+                .min()
+        })
+    }
+
+    /// Where "next event" skips to: a few wall seconds (at the chosen speed)
+    /// before the next planned event that is further ahead than that.
+    pub fn skip_target(&self) -> Option<Micros> {
+        let lead = self.lead();
+        self.next_after(lead).map(|t| t - lead)
+    }
+
+    /// [`LEAD_WALL_S`] in simulated time at the chosen speed.
+    fn lead(&self) -> Micros {
+        let speed = match self.speed.get_untracked() {
+            Speed::Times(x) => x,
+            Speed::Max => self.scenario.get_untracked().0.speed,
+        };
+        (LEAD_WALL_S * speed * 1e6) as Micros
+    }
+
+    /// Runs at full speed to [`Lab::skip_target`], then plays on at the
+    /// chosen speed; false when there is no such event, or a link is replaying.
+    pub fn skip(&self) -> bool {
+        if self.replay_to.get_untracked().is_some() {
+            return false;
+        }
+        let Some(t) = self.skip_target() else {
+            return false;
+        };
+        self.skip_to.set(Some(t));
+        self.playing.set(true);
+        true
+    }
+
+    /// Resets the run into the state guided step `index` needs: the step's
+    /// parameters from the start and its timed changes, run at full speed to
+    /// its moment (exactly what the step's link replays), on the run's seed.
+    pub fn apply_step(&self, index: usize) {
+        let (s, seed) = self.peek(|r| (r.scenario, r.seed));
+        let Some(step) = s.guide.get(index) else {
+            return;
+        };
+        self.stop();
+        self.set_step(Some(index));
+        match guide::applied(s, step) {
+            Ok((params, changes, until)) => {
+                if let Err(e) = self.install(s, params, seed, changes) {
+                    self.problems.update(|p| p.push(e));
+                }
+                self.replay_to.set(Some(until));
+                self.playing.set(true);
+            }
+            Err(e) => self.problems.update(|p| p.push(e)),
+        }
+    }
+
+    /// Shows a step of the tour (none closes it); a new step asks its
+    /// question afresh.
+    pub fn set_step(&self, step: Option<usize>) {
+        if self.step.get_untracked() != step {
+            self.answer.set(None);
+            self.step.set(step);
+        }
+    }
+
+    /// Moves the tour `by` steps (opening it at its first step when closed).
+    pub fn go_step(&self, by: isize) {
+        let n = self.scenario.get_untracked().0.guide.len();
+        let next = match self.step.get_untracked() {
+            None if by > 0 => 0,
+            None => return,
+            Some(i) => i.saturating_add_signed(by).min(n.saturating_sub(1)),
+        };
+        if n > 0 {
+            self.set_step(Some(next));
         }
     }
 

@@ -4,7 +4,7 @@
 use leptos::html::Ol;
 use leptos::prelude::*;
 
-use super::dom::{html, with_text};
+use super::dom::{html, set_text, with_text};
 use super::format;
 use super::lab::Lab;
 use crate::sim::LogLevel;
@@ -47,19 +47,29 @@ pub fn EventLog() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     });
-    let count = move || {
-        let (_, n) = written.get();
-        if n as usize > SHOWN {
-            format!("latest {SHOWN} of {n}")
-        } else {
-            format!("{n}")
-        }
-    };
     // The rows are drawn with plain DOM calls (`dom`), anew when they change:
     // at most a few times a second, and at most SHOWN rows.
     let list = NodeRef::<Ol>::new();
     Effect::new(move |_| {
         let Some(ol) = list.get() else { return };
+        // The count and the "nothing yet" line, found beside the list.
+        let (_, n) = written.get();
+        if let Some(section) = ol.parent_element() {
+            let find = |sel: &str| section.query_selector(sel).ok().flatten();
+            if let Some(count) = find(".log-count") {
+                set_text(
+                    &count,
+                    &if n as usize > SHOWN {
+                        format!("latest {SHOWN} of {n}")
+                    } else {
+                        format!("{n}")
+                    },
+                );
+            }
+            if let Some(empty) = find(".empty") {
+                let _ = empty.toggle_attribute_with_force("hidden", n != 0);
+            }
+        }
         rows.with(|rows| {
             ol.set_text_content(None);
             for r in rows {
@@ -84,9 +94,9 @@ pub fn EventLog() -> impl IntoView {
         <section class="log" aria-labelledby="log-h">
             <div class="section-head">
                 <h2 id="log-h">"Event log"</h2>
-                <span class="muted">{count}</span>
+                <span class="muted log-count"></span>
             </div>
-            <p class="muted empty" hidden=move || written.get().1 != 0>"Nothing has happened yet."</p>
+            <p class="muted empty">"Nothing has happened yet."</p>
             <ol class="log-list" node_ref=list></ol>
         </section>
     }

@@ -7,11 +7,12 @@
 //!
 //! - [`lab`] — the state: one `Run` plus signals; every action a person takes.
 //! - [`driver`] — the frame loop: steps the run inside a frame budget.
-//! - [`app`] — the layout and the keyboard; the panels are one file each:
-//!   [`picker`], [`transport`], [`controls`], [`headline`], [`topology`]
-//!   (with [`chaos`], its fault injection),
-//!   [`charts`] (drawn by [`plot`] in [`theme`] colours), [`log`], [`share`],
-//!   [`problems`].
+//! - [`app`] — the layout and presenter mode; the panels are one file each:
+//!   [`picker`], [`transport`], [`guide`] (the tour, a step at a time),
+//!   [`controls`], [`headline`], [`topology`] (with [`chaos`], its fault
+//!   injection), [`charts`] (drawn by [`plot`] in [`theme`] colours), [`log`],
+//!   [`share`], [`problems`].
+//! - [`keys`] — the keyboard, full screen, and the list of keys.
 //! - [`perf`] — what the page measures about itself (`window.__labPerf`).
 //! - [`dom`] — plain DOM building for the panels of many small live parts.
 //! - [`crash`] — the panic hook: a panel with the message and the run's link
@@ -25,7 +26,9 @@ pub mod crash;
 pub mod dom;
 pub mod driver;
 pub mod format;
+pub mod guide;
 pub mod headline;
+pub mod keys;
 pub mod lab;
 pub mod log;
 pub mod perf;

@@ -41,16 +41,34 @@ pub struct Plot<'a> {
     /// Per line: `Some(states)` draws it as a band of state colours (see
     /// [`state_colour`]) instead of a line.
     pub bands: &'a [Option<&'a [(i32, &'a str)]>],
+    /// Per line: its colour (an index into the theme's line colours) and
+    /// whether it is dashed.
+    pub styles: &'a [(usize, bool)],
+    /// Per line: its label (a band writes it at its start).
+    pub labels: &'a [&'a str],
 }
 
 /// The colour of the `k`-th named state of a band: the first (quiet) state a
-/// pale green, later ones amber, vermillion, sky blue (Okabe–Ito).
+/// pale green, later ones amber, a dark vermillion, sky blue (Okabe–Ito
+/// hues, far apart in lightness too).
 pub fn state_colour(k: usize, _theme: &Theme) -> Rgb {
     match k {
         0 => Rgb(0x8c, 0xd1, 0xb8),
         1 => Rgb(0xe6, 0x9f, 0x00),
-        2 => Rgb(0xd5, 0x5e, 0x00),
+        // Darker than amber, not only redder: a deuteranope or protanope
+        // tells them apart by lightness.
+        2 => Rgb(0xa6, 0x3c, 0x00),
         _ => Rgb(0x56, 0xb4, 0xe9),
+    }
+}
+
+/// Dark or light text, whichever reads on `c`.
+fn ink_on(c: Rgb) -> Rgb {
+    let luma = 0.299 * c.0 as f64 + 0.587 * c.1 as f64 + 0.114 * c.2 as f64;
+    if luma > 140.0 {
+        Rgb(0x1a, 0x1a, 0x1a)
+    } else {
+        Rgb(0xff, 0xff, 0xff)
     }
 }
 
@@ -199,8 +217,9 @@ pub fn draw(
     pen.fill_rect((0.0, 0.0), (w, h), theme.background, 1.0);
     let px = |v: f64| (v * dpr).round();
     // Text and the room for it follow the page's font size (bigger on a projector).
-    let text_scale = dpr * (theme.rem_px / 16.0).clamp(0.9, 1.4);
+    let text_scale = dpr * (theme.rem_px / 16.0).clamp(0.9, 1.4) * theme.text_scale;
     let tx = |v: f64| (v * text_scale).round();
+    let lw = |v: f64| (v * dpr * theme.line_scale).round();
 
     // The time axis is in a unit that suits the span (s, min, h, d), so that
     // the ticks are round in that unit.
@@ -232,7 +251,10 @@ pub fn draw(
     // The plotting area: margins, then room for the y labels on the left and
     // the x labels below (pixel ranges, the far end exclusive).
     let (left, right) = (px(4.0) + tx(50.0), w - px(14.0));
-    let (top, bottom) = (px(8.0), h - px(2.0) - tx(38.0));
+    // Compact (presenter mode): no axis descriptions, the time's unit at the
+    // end of its labels, so the lines get the height.
+    let compact = !theme.axis_names;
+    let (top, bottom) = (px(8.0), h - px(2.0) - tx(if compact { 22.0 } else { 38.0 }));
     let xa = Axis {
         lo: x0,
         hi: x1,
@@ -258,28 +280,43 @@ pub fn draw(
         (px(4.0), top, left, bottom),
     );
     // Axis descriptions: the time below its labels, the unit up the left side.
-    pen.text(
-        &format!("simulated time ({unit_name})"),
-        (
-            x_label_area.0 + ((x_label_area.2 - x_label_area.0) / 2.0).trunc(),
-            x_label_area.3,
-        ),
-        desc_px,
-        theme.muted,
-        Anchor::CentreBottom,
-        false,
-    );
-    pen.text(
-        plot.unit,
-        (
-            y_label_area.0,
-            y_label_area.1 + ((y_label_area.3 - y_label_area.1) / 2.0).trunc(),
-        ),
-        desc_px,
-        theme.muted,
-        Anchor::CentreTop,
-        true,
-    );
+    let mut x_labels_end = right;
+    if compact {
+        let text = format!("time ({unit_name})");
+        let at = right - measure(&pen, &text, label_px);
+        pen.text(
+            &text,
+            (at, bottom + px(4.0)),
+            label_px,
+            theme.muted,
+            Anchor::LeftTop,
+            false,
+        );
+        x_labels_end = at - px(6.0);
+    } else {
+        pen.text(
+            &format!("simulated time ({unit_name})"),
+            (
+                x_label_area.0 + ((x_label_area.2 - x_label_area.0) / 2.0).trunc(),
+                x_label_area.3,
+            ),
+            desc_px,
+            theme.muted,
+            Anchor::CentreBottom,
+            false,
+        );
+        pen.text(
+            plot.unit,
+            (
+                y_label_area.0,
+                y_label_area.1 + ((y_label_area.3 - y_label_area.1) / 2.0).trunc(),
+            ),
+            desc_px,
+            theme.muted,
+            Anchor::CentreTop,
+            true,
+        );
+    }
     pen.stroke_style(theme.grid, px(1.0));
     for &x in &xs {
         let x = xa.map(x);
@@ -311,11 +348,15 @@ pub fn draw(
     pen.line((left, bottom), (right - 1.0, bottom), false);
     for &x in &xs {
         let xp = xa.map(x);
-        if xp < left || xp > right - 1.0 {
+        let label = format::tick(x);
+        if xp < left
+            || xp > right - 1.0
+            || xp + measure(&pen, &label, label_px) / 2.0 > x_labels_end
+        {
             continue;
         }
         pen.text(
-            &format::tick(x),
+            &label,
             (xp, bottom + 2.0 * tick),
             label_px,
             theme.muted,
@@ -341,22 +382,78 @@ pub fn draw(
             let h = (y1 - y0) * 0.06;
             (y1 - h * (k as f64 + 1.0), y1 - h * k as f64)
         };
-        for (ra, rb, s) in band_runs(&plot.lines[i], states, plot.bucket_s / unit_s, x0, x1) {
+        let runs = band_runs(&plot.lines[i], states, plot.bucket_s / unit_s, x0, x1);
+        for &(ra, rb, s) in &runs {
             pen.fill_rect(at((ra, ba)), at((rb, bb)), state_colour(s, theme), 1.0);
+        }
+        if bands_only {
+            // The state written in each run wide enough for it, and the
+            // row's label at its start: a band's colour is never the only
+            // way to tell what it says (colour-blind readers, a projector).
+            let font = label_px;
+            pen.0.set_font(&format!("normal {font}px {FONT}"));
+            for &(ra, rb, s) in &runs {
+                let (pa, pb) = (at((ra, ba)), at((rb, bb)));
+                let name = states.get(s).map_or("", |st| st.1);
+                let room = (pb.0 - pa.0).abs();
+                let fits = pen
+                    .0
+                    .measure_text(name)
+                    .is_ok_and(|m| m.width() + tx(8.0) < room);
+                if fits {
+                    let mid = ((pa.0 + pb.0) / 2.0, (pa.1 + pb.1) / 2.0);
+                    pen.text(
+                        name,
+                        mid,
+                        font,
+                        ink_on(state_colour(s, theme)),
+                        Anchor::CentreMiddle,
+                        false,
+                    );
+                }
+            }
+            if let Some(label) = plot.labels.get(i) {
+                // Inside the band's top-left corner, on a patch of the
+                // chart's background.
+                let (x, y) = at((x0, bb));
+                let w = pen.0.measure_text(label).map_or(0.0, |m| m.width());
+                let (pad, h) = (tx(3.0), font + tx(4.0));
+                pen.fill_rect(
+                    (x + tx(2.0), y + tx(2.0)),
+                    (x + tx(2.0) + w + 2.0 * pad, y + tx(2.0) + h),
+                    theme.background,
+                    0.85,
+                );
+                pen.text(
+                    label,
+                    (x + tx(2.0) + pad, y + tx(4.0)),
+                    font,
+                    theme.text,
+                    Anchor::LeftTop,
+                    false,
+                );
+            }
         }
     }
 
     for (i, segs) in series.iter().enumerate() {
-        let colour = theme.lines[i % theme.lines.len()];
+        let (hue, dashed) = plot.styles.get(i).copied().unwrap_or((i, false));
+        let colour = theme.lines[hue % theme.lines.len()];
+        let dash = if dashed {
+            js_sys::Array::of2(&lw(7.0).into(), &lw(5.0).into())
+        } else {
+            js_sys::Array::new()
+        };
+        let _ = pen.0.set_line_dash(&dash);
         for seg in segs {
             if seg.len() == 1 {
                 let (cx, cy) = at(seg[0]);
                 pen.0.set_fill_style_str(&colour.css(1.0));
                 pen.0.begin_path();
-                let _ = pen.0.arc(cx, cy, px(3.0), 0.0, 2.0 * PI);
+                let _ = pen.0.arc(cx, cy, lw(3.0), 0.0, 2.0 * PI);
                 pen.0.fill();
             } else {
-                pen.stroke_style(colour, px(2.0));
+                pen.stroke_style(colour, lw(2.0));
                 pen.0.begin_path();
                 for (k, p) in seg.iter().enumerate() {
                     let (x, y) = at(*p);
@@ -370,6 +467,8 @@ pub fn draw(
             }
         }
     }
+
+    let _ = pen.0.set_line_dash(&js_sys::Array::new());
 
     let markers: Vec<Marker> = plot
         .markers
@@ -406,7 +505,7 @@ fn draw_markers(
     theme: &Theme,
 ) {
     let px = |v: f64| (v * dpr).round();
-    let text_scale = dpr * (theme.rem_px / 16.0).clamp(0.9, 1.4);
+    let text_scale = dpr * (theme.rem_px / 16.0).clamp(0.9, 1.4) * theme.text_scale;
     let row_h = (15.0 * text_scale).round();
     let top = ya.to;
     // The labels placed in each row, so labels do not overlap.
@@ -425,14 +524,19 @@ fn draw_markers(
             pen.line(bottom, top_pt, false);
             let _ = pen.0.set_line_dash(&js_sys::Array::new());
         } else {
-            pen.stroke_style(theme.marker, px(1.0).max(1.0));
+            pen.stroke_style(theme.marker, (px(1.0) * theme.line_scale).max(1.0));
             pen.line(bottom, top_pt, false);
         }
-        // Right of the line, or left of it when it would run off the plot.
+        // Right of the line, or left of it when it would run off the plot;
+        // when it fits neither side, against the plot's right edge, across
+        // the line (never over the value axis's labels, nor off the canvas).
         let text_w = measure(pen, &m.label, font_px) + px(4.0);
         let mut x = bottom.0 + px(3.0);
         if x + text_w > right {
             x = bottom.0 - px(3.0) - text_w;
+            if x < xa.from {
+                x = (right - text_w).max(xa.from);
+            }
         }
         let free = |row: &Vec<(f64, f64)>| {
             row.iter()

@@ -32,6 +32,14 @@ pub struct Theme {
     /// The page's root font size in CSS px (it grows on big screens), so the
     /// charts' text grows with the page's.
     pub rem_px: f64,
+    /// Multipliers of the charts' text and line widths (`--chart-text`,
+    /// `--chart-line`: bigger in presenter mode).
+    pub text_scale: f64,
+    pub line_scale: f64,
+    /// Whether the axes carry their descriptions (`--chart-compact: 1` leaves
+    /// them out, for the lines' height, in presenter mode: the unit is in
+    /// the chart's title).
+    pub axis_names: bool,
     pub background: Rgb,
     pub text: Rgb,
     pub muted: Rgb,
@@ -41,23 +49,30 @@ pub struct Theme {
 }
 
 thread_local! {
-    static CACHE: RefCell<Option<(Theme, f64)>> = const { RefCell::new(None) };
+    static CACHE: RefCell<Option<(Theme, f64, String)>> = const { RefCell::new(None) };
 }
 
 /// The current theme (re-read when the colour scheme changes).
 pub fn current() -> Theme {
     let dark = prefers_dark();
-    let width = web_sys::window()
+    let window = web_sys::window();
+    let width = window
+        .as_ref()
         .and_then(|w| w.inner_width().ok())
         .and_then(|w| w.as_f64())
         .unwrap_or(0.0);
+    // The root's classes (presenter mode) change the sizes.
+    let class = window
+        .and_then(|w| w.document()?.document_element())
+        .map(|e| e.class_name())
+        .unwrap_or_default();
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
         match c.as_ref() {
-            Some((t, w)) if t.dark == dark && *w == width => t.clone(),
+            Some((t, w, k)) if t.dark == dark && *w == width && *k == class => t.clone(),
             _ => {
                 let t = read(dark);
-                *c = Some((t.clone(), width));
+                *c = Some((t.clone(), width, class));
                 t
             }
         }
@@ -83,15 +98,14 @@ fn read(dark: bool) -> Theme {
             .or_else(|| parse_hex(fallback))
             .unwrap_or(Rgb(0, 0, 0))
     };
-    let rem_px = style
-        .as_ref()
-        .and_then(|s| s.get_property_value("font-size").ok())
-        .and_then(|v| parse_decimal(v.trim().trim_end_matches("px")))
-        .filter(|px| px.is_finite() && *px > 0.0)
-        .unwrap_or(16.0);
+    let number = |name: &str, fallback: f64| number(style.as_ref(), name).unwrap_or(fallback);
+    let rem_px = number("font-size", 16.0);
     Theme {
         dark,
         rem_px,
+        text_scale: number("--chart-text", 1.0),
+        line_scale: number("--chart-line", 1.0),
+        axis_names: number("--chart-compact", 0.0) == 0.0,
         background: var("--surface", "#ffffff"),
         text: var("--text", "#1d2330"),
         muted: var("--muted", "#5b6473"),
@@ -103,6 +117,12 @@ fn read(dark: bool) -> Theme {
             .map(|(i, f)| var(&format!("--line-{i}"), f))
             .collect(),
     }
+}
+
+/// A positive number (`18px`, `1.5`) from a style property.
+fn number(style: Option<&web_sys::CssStyleDeclaration>, name: &str) -> Option<f64> {
+    let v = style?.get_property_value(name).ok()?;
+    parse_decimal(v.trim().trim_end_matches("px")).filter(|x| x.is_finite() && *x > 0.0)
 }
 
 /// `#rgb` or `#rrggbb`.

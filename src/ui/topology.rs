@@ -9,6 +9,7 @@
 //! from its pools, plus [`Badge`]s for the policies its handlers use
 //! (a breaker open, a bulkhead full, a rate limit, a flag off).
 
+use crate::sim::kernel::decimal::fixed;
 use std::cell::RefCell;
 
 use leptos::prelude::*;
@@ -22,22 +23,278 @@ use super::format;
 use super::lab::Lab;
 use crate::sim::{BreakerState, PolicyView, Topology};
 
-const COL_W: f64 = 210.0;
+/// The narrowest box.
 const BOX_W: f64 = 172.0;
+/// Space between columns, where the arrows run.
+const COL_GAP: f64 = 44.0;
 const ROW_GAP: f64 = 18.0;
 const CLIENT_H: f64 = 46.0;
+/// Space below the boxes for each arrow routed under them.
+const LANE: f64 = 10.0;
 
 /// Where each box goes, from the world's structure.
 #[derive(Clone, Debug, PartialEq)]
 struct Layout {
-    /// (name, y) per client population; (name, column, y, height, pools) per
-    /// service.
+    /// (name, y) per client population, in a column of width `client_w`.
     clients: Vec<(String, f64)>,
-    services: Vec<(String, usize, f64, f64, usize)>,
-    /// Arrows: (from x, from y, to x, to y).
-    edges: Vec<(f64, f64, f64, f64)>,
+    client_w: f64,
+    services: Vec<ServiceBox>,
+    /// Arrows as SVG path data.
+    edges: Vec<String>,
     width: f64,
     height: f64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct ServiceBox {
+    name: String,
+    x: f64,
+    y: f64,
+    w: f64,
+    h: f64,
+    pools: usize,
+}
+
+/// About how wide `text` is at `px` pixels (a sans-serif's average glyph,
+/// a little generous so text never spills out of its box).
+fn text_w(text: &str, px: f64) -> f64 {
+    text.chars().count() as f64 * px * 0.62
+}
+
+/// How wide a service's box must be for its name beside its state word, its
+/// pods line and its pools' lines at their longest.
+fn service_w(s: &crate::sim::ServiceView) -> f64 {
+    let name = text_w(&s.name, 14.0) + 16.0 + text_w("SATURATED", 11.0) * 1.1;
+    let pods = text_w("pods 100 ready, 100 starting", 12.0);
+    let pools = s
+        .pools
+        .iter()
+        .map(|p| {
+            let cap = p.capacity.max(1).to_string();
+            let label = if s.pools.len() > 1 {
+                p.name.len() + 2
+            } else {
+                0
+            };
+            // "NAME: busy CAP/CAP · queue 12345"
+            text_w(&"x".repeat(label + 6 + 2 * cap.len() + 14), 12.0)
+        })
+        .fold(0.0, f64::max);
+    // The badges in their widest state (a breaker half-open, a bulkhead's
+    // permits at their maximum).
+    let badges: Vec<String> = s
+        .policies
+        .iter()
+        .map(|p| match p {
+            PolicyView::Breaker(_) => "breaker half-open".to_string(),
+            PolicyView::Bulkhead { max, .. } => format!("bulkhead {max}/{max}"),
+            other => badge(other).label,
+        })
+        .collect();
+    let badges = text_w(&badges.join(" · "), 12.0);
+    (name.max(pods).max(pools).max(badges) + 24.0)
+        .max(BOX_W)
+        .ceil()
+}
+
+/// Each service's column (entry services 1): the longest path to it from a
+/// client, over the calls that close no cycle. Also returns which calls are
+/// back edges (they close a cycle, as two services calling each other do).
+fn columns(t: &Topology) -> (Vec<usize>, Vec<bool>) {
+    let n = t.services.len();
+    let out: Vec<Vec<(usize, usize)>> = (0..n)
+        .map(|s| {
+            t.calls
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.0 == s)
+                .map(|(k, c)| (k, c.1))
+                .collect()
+        })
+        .collect();
+    // Depth-first from the entry services, then from any left: a call to a
+    // service on the current path is a back edge.
+    let mut back = vec![false; t.calls.len()];
+    let mut state = vec![0u8; n]; // 0 new, 1 on the path, 2 done
+    let roots = t
+        .clients
+        .iter()
+        .map(|c| c.service)
+        .chain(0..n)
+        .collect::<Vec<_>>();
+    for root in roots {
+        if state[root] != 0 {
+            continue;
+        }
+        let mut stack = vec![(root, 0usize)];
+        state[root] = 1;
+        while let Some(&mut (s, ref mut next)) = stack.last_mut() {
+            if let Some(&(k, to)) = out[s].get(*next) {
+                *next += 1;
+                match state[to] {
+                    0 => {
+                        state[to] = 1;
+                        stack.push((to, 0));
+                    }
+                    1 => back[k] = true,
+                    _ => {}
+                }
+            } else {
+                state[s] = 2;
+                stack.pop();
+            }
+        }
+    }
+    let mut col = vec![1usize; n];
+    for _ in 0..n {
+        for (k, &(from, to)) in t.calls.iter().enumerate() {
+            if !back[k] && col[to] < col[from] + 1 {
+                col[to] = col[from] + 1;
+            }
+        }
+    }
+    (col, back)
+}
+
+fn layout(t: &Topology) -> Layout {
+    let (col, back) = columns(t);
+    let cols = col.iter().copied().max().unwrap_or(1) + 1;
+    let client_w = t
+        .clients
+        .iter()
+        .map(|c| text_w(&c.name, 14.0) + 24.0)
+        .fold(BOX_W, f64::max)
+        .ceil();
+    let widths: Vec<f64> = t.services.iter().map(service_w).collect();
+    let mut col_w = vec![0.0f64; cols];
+    col_w[0] = client_w;
+    for (i, w) in widths.iter().enumerate() {
+        col_w[col[i]] = col_w[col[i]].max(*w);
+    }
+    let mut col_x = vec![0.0f64; cols];
+    for c in 1..cols {
+        col_x[c] = col_x[c - 1] + col_w[c - 1] + COL_GAP;
+    }
+    let mut y_next = vec![0.0f64; cols];
+    let clients: Vec<(String, f64)> = t
+        .clients
+        .iter()
+        .map(|c| {
+            let y = y_next[0];
+            y_next[0] += CLIENT_H + ROW_GAP;
+            (c.name.clone(), y)
+        })
+        .collect();
+    let services: Vec<ServiceBox> = t
+        .services
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let h = box_height(s.pools.len());
+            let y = y_next[col[i]];
+            y_next[col[i]] += h + ROW_GAP;
+            ServiceBox {
+                name: s.name.clone(),
+                x: col_x[col[i]],
+                y,
+                w: widths[i],
+                h,
+                pools: s.pools.len(),
+            }
+        })
+        .collect();
+    // The lowest box bottom of columns a..=b, for arrows routed under them.
+    let bottom = |a: usize, b: usize| {
+        let mut low = if a == 0 {
+            clients.last().map_or(0.0, |c| c.1 + CLIENT_H)
+        } else {
+            0.0
+        };
+        for (i, sb) in services.iter().enumerate() {
+            if (a..=b).contains(&col[i]) {
+                low = low.max(sb.y + sb.h);
+            }
+        }
+        low
+    };
+    let mut lanes = 0usize;
+    let mut under = |a: usize, b: usize| {
+        lanes += 1;
+        bottom(a, b) + LANE * lanes as f64
+    };
+    let mut edges = Vec::new();
+    // Side to side: from the right of a box to the left of a box further
+    // right, under the boxes between them when it skips a column.
+    let mut side = |x1: f64, y1: f64, c1: usize, to: &ServiceBox, c2: usize, lift: f64| {
+        let (x2, y2) = (to.x, to.y + to.h / 2.0 + lift);
+        let y1 = y1 + lift;
+        if c2 == c1 + 1 {
+            let mx = (x1 + x2) / 2.0;
+            format!("M{x1},{y1} C{mx},{y1} {mx},{y2} {},{y2}", x2 - 4.0)
+        } else {
+            let low = under(c1 + 1, c2 - 1);
+            let (a, b) = (x1 + COL_GAP / 2.0, x2 - COL_GAP / 2.0);
+            format!(
+                "M{x1},{y1} L{a},{y1} L{a},{low} L{b},{low} L{b},{y2} L{},{y2}",
+                x2 - 4.0
+            )
+        }
+    };
+    for (k, c) in t.clients.iter().enumerate() {
+        let (_, cy) = clients[k];
+        edges.push(side(
+            client_w,
+            cy + CLIENT_H / 2.0,
+            0,
+            &services[c.service],
+            col[c.service],
+            0.0,
+        ));
+    }
+    for (k, &(from, to)) in t.calls.iter().enumerate() {
+        let f = &services[from];
+        if back[k] {
+            continue;
+        }
+        // Two services calling each other: this arrow a little above the
+        // middle, the one back under the boxes.
+        let pair = t.calls.contains(&(to, from));
+        let lift = if pair { -8.0 } else { 0.0 };
+        edges.push(side(
+            f.x + f.w,
+            f.y + f.h / 2.0,
+            col[from],
+            &services[to],
+            col[to],
+            lift,
+        ));
+    }
+    for (k, &(from, to)) in t.calls.iter().enumerate() {
+        if !back[k] {
+            continue;
+        }
+        // A call back to a column at or left of its caller's: from the
+        // caller's bottom, under the boxes, up into the callee's bottom.
+        let (f, g) = (&services[from], &services[to]);
+        let low = under(col[to].min(col[from]), col[to].max(col[from]));
+        let (x1, y1) = (f.x + f.w / 2.0, f.y + f.h);
+        let (x2, y2) = (g.x + g.w / 2.0, g.y + g.h);
+        edges.push(format!(
+            "M{x1},{y1} C{x1},{low} {x2},{low} {x2},{}",
+            y2 + 4.0
+        ));
+    }
+    let width = col_x[cols - 1] + col_w[cols - 1] + 2.0;
+    let height = (y_next.iter().copied().fold(0.0, f64::max).max(CLIENT_H))
+        .max(bottom(0, cols - 1) + LANE * lanes as f64 + 6.0);
+    Layout {
+        clients,
+        client_w,
+        services,
+        edges,
+        width,
+        height,
+    }
 }
 
 /// How a service is doing, for its colour and its one-word state.
@@ -79,67 +336,6 @@ fn box_height(pools: usize) -> f64 {
     56.0 + 22.0 * pools as f64
 }
 
-fn layout(t: &Topology) -> Layout {
-    let n = t.services.len();
-    // Column of each service: one more than its deepest caller (entry = 1).
-    let mut col = vec![0usize; n];
-    for c in &t.clients {
-        col[c.service] = 1;
-    }
-    for _ in 0..n {
-        for &(from, to) in &t.calls {
-            if col[from] > 0 && col[to] < col[from] + 1 && col[from] < n {
-                col[to] = col[from] + 1;
-            }
-        }
-    }
-    for c in col.iter_mut().filter(|c| **c == 0) {
-        *c = 1; // reached by nobody: shown beside the entries
-    }
-    let mut y_next = vec![0.0f64; n + 2];
-    let clients: Vec<(String, f64)> = t
-        .clients
-        .iter()
-        .map(|c| {
-            let y = y_next[0];
-            y_next[0] += CLIENT_H + ROW_GAP;
-            (c.name.clone(), y)
-        })
-        .collect();
-    let services: Vec<(String, usize, f64, f64, usize)> = t
-        .services
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let h = box_height(s.pools.len());
-            let y = y_next[col[i]];
-            y_next[col[i]] += h + ROW_GAP;
-            (s.name.clone(), col[i], y, h, s.pools.len())
-        })
-        .collect();
-    let right = |c: usize| c as f64 * COL_W + BOX_W;
-    let left = |c: usize| c as f64 * COL_W;
-    let mut edges = Vec::new();
-    for (k, c) in t.clients.iter().enumerate() {
-        let (_, cy) = clients[k];
-        let (_, sc, sy, sh, _) = &services[c.service];
-        edges.push((right(0), cy + CLIENT_H / 2.0, left(*sc), sy + sh / 2.0));
-    }
-    for &(from, to) in &t.calls {
-        let (_, fc, fy, fh, _) = &services[from];
-        let (_, tc, ty, th, _) = &services[to];
-        edges.push((right(*fc), fy + fh / 2.0, left(*tc), ty + th / 2.0));
-    }
-    let cols = col.iter().copied().max().unwrap_or(1) + 1;
-    Layout {
-        clients,
-        services,
-        edges,
-        width: (cols - 1) as f64 * COL_W + BOX_W + 2.0,
-        height: y_next.iter().copied().fold(0.0, f64::max).max(CLIENT_H),
-    }
-}
-
 fn live(t: &Topology) -> (Vec<f64>, Vec<ServiceLive>) {
     let rates = t.clients.iter().map(|c| c.rate_rps).collect();
     let services = t
@@ -154,8 +350,9 @@ fn live(t: &Topology) -> (Vec<f64>, Vec<ServiceLive>) {
                     busy: p.busy,
                     capacity: p.capacity,
                     queued: p.queued,
+                    // No worker at all (a service down): an empty bar, not a full one.
                     load: if p.capacity == 0 {
-                        1.0
+                        0.0
                     } else {
                         (p.busy_last_bucket.unwrap_or(p.busy as f64) / p.capacity as f64).min(1.0)
                     },
@@ -232,11 +429,8 @@ fn health_word(h: Health) -> &'static str {
 #[component]
 pub fn Topology() -> impl IntoView {
     let lab = Lab::from_context();
-    let shape = Memo::new(move |_| {
-        lab.build.track();
-        lab.peek(|r| layout(&r.world().topology()))
-    });
-    let state = Memo::new(move |_| lab.read(|r| live(&r.world().topology())));
+    // No memos: each costs the wasm an instantiation of its own, and the two
+    // effects below compute what they need (fill writes only what changed).
     // The boxes are drawn with plain DOM calls (`dom`), once per layout, and
     // only their live figures change afterwards: a view per box, with a
     // reactive closure per figure, cost the page's wasm about 7 KB gzipped.
@@ -244,13 +438,36 @@ pub fn Topology() -> impl IntoView {
     let parts = StoredValue::new_local(Vec::<Part>::new());
     let picked = Picked(RwSignal::new(None));
     let clicks = StoredValue::new_local(Vec::<Listener>::new());
+    let chaos_root = NodeRef::<leptos::html::Div>::new();
+    let chaos = StoredValue::new_local(None::<ChaosPanel>);
     Effect::new(move |_| {
+        lab.build.track();
         let Some(g) = boxes.get() else { return };
-        shape.with(|l| parts.set_value(draw(&g, l)));
+        let (shape, state) = lab.peek(|r| {
+            let t = r.world().topology();
+            (layout(&t), live(&t))
+        });
+        parts.set_value(draw(&g, &shape));
         clicks.set_value(pick_on_click(&parts.read_value(), picked));
-        state.with_untracked(|s| parts.with_value(|p| fill(p, s)));
+        if let Some(root) = chaos_root.get() {
+            let names: Vec<String> = shape.services.iter().map(|b| b.name.clone()).collect();
+            let panel = ChaosPanel::build(&root, &names, lab, picked);
+            panel.show(lab, picked);
+            chaos.set_value(Some(panel));
+        }
+        parts.with_value(|p| fill(p, &state));
     });
-    Effect::new(move |_| state.with(|s| parts.with_value(|p| fill(p, s))));
+    Effect::new(move |_| {
+        let state = lab.read(|r| live(&r.world().topology()));
+        parts.with_value(|p| fill(p, &state));
+        // The run moved or a service was picked: the chaos panel follows.
+        picked.0.track();
+        chaos.with_value(|c| {
+            if let Some(c) = c {
+                c.show(lab, picked);
+            }
+        });
+    });
     view! {
         <section class="topology" aria-labelledby="topology-h">
             <div class="section-head">
@@ -272,7 +489,7 @@ pub fn Topology() -> impl IntoView {
                     <g node_ref=boxes></g>
                 </svg>
             </div>
-            <ChaosPanel picked=picked/>
+            <div class="chaos" node_ref=chaos_root></div>
         </section>
     }
 }
@@ -318,6 +535,8 @@ enum Part {
     Client(Element),
     Service {
         name: String,
+        /// The full width of its bars.
+        bar_w: f64,
         group: Element,
         state: Element,
         pods: Element,
@@ -346,20 +565,18 @@ fn draw(g: &Element, l: &Layout) -> Vec<Part> {
             .style()
             .set_property("max-width", &format!("{}px", l.width * 1.25));
     }
-    for &(x1, y1, x2, y2) in &l.edges {
-        let mx = (x1 + x2) / 2.0;
-        let d = format!("M{x1},{y1} C{mx},{y1} {mx},{y2} {},{y2}", x2 - 4.0);
+    for d in &l.edges {
         svg(
             g,
             "path",
             &[
                 ("class", "edge"),
-                ("d", &d),
+                ("d", d),
                 ("marker-end", "url(#topo-arrow)"),
             ],
         );
     }
-    let (box_w, client_h) = (BOX_W.to_string(), CLIENT_H.to_string());
+    let (client_w, client_h) = (l.client_w.to_string(), CLIENT_H.to_string());
     let mut parts = Vec::new();
     for (name, y) in &l.clients {
         let c = svg(
@@ -373,7 +590,7 @@ fn draw(g: &Element, l: &Layout) -> Vec<Part> {
         svg(
             &c,
             "rect",
-            &[("width", &box_w), ("height", &client_h), ("rx", "8")],
+            &[("width", &client_w), ("height", &client_h), ("rx", "8")],
         );
         with_text(
             svg(&c, "text", &[("x", "12"), ("y", "19"), ("class", "name")]),
@@ -385,9 +602,16 @@ fn draw(g: &Element, l: &Layout) -> Vec<Part> {
             &[("x", "12"), ("y", "36"), ("class", "detail")],
         )));
     }
-    let bar_w = (BOX_W - 24.0).to_string();
-    for (name, col, y, h, npools) in &l.services {
-        let x = *col as f64 * COL_W;
+    for sb in &l.services {
+        let ServiceBox {
+            name,
+            x,
+            y,
+            w,
+            h,
+            pools: npools,
+        } = sb;
+        let (box_w, bar_w) = (w.to_string(), (w - 24.0).to_string());
         let group = svg(
             g,
             "g",
@@ -414,7 +638,7 @@ fn draw(g: &Element, l: &Layout) -> Vec<Part> {
             &group,
             "text",
             &[
-                ("x", &(BOX_W - 10.0).to_string()),
+                ("x", &(w - 10.0).to_string()),
                 ("y", "19"),
                 ("class", "state"),
                 ("text-anchor", "end"),
@@ -462,6 +686,7 @@ fn draw(g: &Element, l: &Layout) -> Vec<Part> {
         );
         parts.push(Part::Service {
             name: name.clone(),
+            bar_w: w - 24.0,
             group,
             state,
             pods,
@@ -493,6 +718,7 @@ fn fill(parts: &[Part], (rates, services): &(Vec<f64>, Vec<ServiceLive>)) {
                 pools,
                 badges,
                 shown,
+                bar_w,
                 ..
             } => {
                 let live = services.get(s);
@@ -526,7 +752,7 @@ fn fill(parts: &[Part], (rates, services): &(Vec<f64>, Vec<ServiceLive>)) {
                         }),
                     );
                     let load = pool.map_or(0.0, |p| p.load);
-                    set_attr(bar, "width", &format!("{:.1}", (BOX_W - 24.0) * load));
+                    set_attr(bar, "width", &fixed(bar_w * load, 1));
                 }
                 let list = live.map(|l| l.badges.as_slice()).unwrap_or_default();
                 if *shown.borrow() != list {

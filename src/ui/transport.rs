@@ -1,7 +1,9 @@
-//! Transport: the simulated clock, play / pause, step one bucket, reset, speed
-//! and seed, and a status line that says what the run is doing (replaying a
-//! link, running slower than asked, finished).
+//! Transport: the simulated clock, play / pause, step one bucket, skip to the
+//! next event, reset, speed and seed, presenter mode and the list of keys, and
+//! a status line that says what the run is doing (replaying a link, skipping
+//! ahead, running slower than asked, finished).
 
+use crate::sim::kernel::decimal::fixed;
 use std::cell::RefCell;
 
 use leptos::prelude::*;
@@ -11,7 +13,12 @@ use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
 use super::dom::{html, listen, set_attr, set_text, svg, with_text, Listener};
 
 use super::format;
-use super::lab::{Lab, Speed};
+use super::guide::Card;
+use super::keys;
+use super::lab::{Lab, Pace, Speed};
+use super::perf;
+use super::picker::Story;
+use super::problems::Problems;
 use crate::scenarios::schema::parse_decimal;
 use crate::sim::kernel::time::from_secs;
 
@@ -72,15 +79,21 @@ struct Parts {
     of: Element,
     progress: Element,
     play: Element,
+    next: Element,
     speed: HtmlSelectElement,
     seed: HtmlInputElement,
     status: Element,
+    /// The other panels this one's effect writes, as it follows the run every
+    /// frame (an effect and a view each cost the page's wasm more than they
+    /// do): built once their places are in the page.
+    others: RefCell<Option<Others>>,
     shown: RefCell<Shown>,
     _listeners: Vec<Listener>,
 }
 
 #[derive(Default)]
 struct Shown {
+    pace: Option<(Pace, bool)>,
     playing: Option<bool>,
     scenario: Option<&'static str>,
     speed: String,
@@ -123,6 +136,22 @@ impl Parts {
             ),
             "Step",
         );
+        let next = with_text(
+            html(
+                &buttons,
+                "button",
+                &[
+                    ("type", "button"),
+                    ("id", "lab-next"),
+                    ("aria-keyshortcuts", "N"),
+                    (
+                        "title",
+                        "Run at full speed to a few seconds before the next planned fault or change",
+                    ),
+                ],
+            ),
+            "Next event",
+        );
         let reset = with_text(
             html(
                 &buttons,
@@ -130,11 +159,13 @@ impl Parts {
                 &[
                     ("type", "button"),
                     ("id", "lab-reset"),
+                    ("aria-keyshortcuts", "R"),
                     ("title", "Back to 0 s with the starting toggles"),
                 ],
             ),
             "Reset",
         );
+
         let fields = html(root, "div", &[("class", "fields")]);
         with_text(html(&fields, "label", &[("for", "lab-speed")]), "Speed");
         let speed: HtmlSelectElement = html(
@@ -174,6 +205,9 @@ impl Parts {
         let listeners = vec![
             listen(&play, "click", move |_| lab.toggle_play()),
             listen(&step, "click", move |_| lab.step_bucket()),
+            listen(&next, "click", move |_| {
+                lab.skip();
+            }),
             listen(&reset, "click", move |_| lab.reset()),
             listen(&speed, "change", {
                 let speed = speed.clone();
@@ -200,9 +234,11 @@ impl Parts {
             of,
             progress,
             play,
+            next,
             speed,
             seed,
             status,
+            others: RefCell::new(None),
             shown: RefCell::new(Shown::default()),
             _listeners: listeners,
         }
@@ -226,6 +262,21 @@ impl Parts {
         set_attr(&self.progress, "max", &duration.to_string());
         set_attr(&self.progress, "value", &now.min(duration).to_string());
         set_text(&self.status, &status(lab, now, duration));
+        let next = lab.next_event();
+        set_attr(
+            &self.next,
+            "data-next-us",
+            &next.map_or(String::new(), |t| t.to_string()),
+        );
+        let stuck = lab.skip_target().is_none() || lab.replay_to.get().is_some();
+        let _ = self.next.toggle_attribute_with_force("disabled", stuck);
+        let mut others = self.others.borrow_mut();
+        if others.is_none() {
+            *others = Others::build(lab);
+        }
+        if let Some(o) = others.as_ref() {
+            o.show(lab, &mut self.shown.borrow_mut());
+        }
         let speed = match lab.speed.get() {
             Speed::Times(x) => x.to_string(),
             Speed::Max => "max".to_string(),
@@ -295,10 +346,93 @@ impl Parts {
     }
 }
 
+/// The panels written with the transport: the picker and the story, the
+/// presenter-mode and keys buttons beside them, the guided tour's card, a
+/// link's problems, and the frame times in the footer.
+struct Others {
+    story: Story,
+    present: Element,
+    guide: Card,
+    problems: Problems,
+    perf: Element,
+    _listeners: [Listener; 2],
+}
+
+impl Others {
+    /// Built in their places, once these are in the page.
+    fn build(lab: Lab) -> Option<Others> {
+        let doc = document();
+        let find = |id: &str| doc.get_element_by_id(id);
+        let tools = find("lab-tools")?;
+        let button =
+            |attrs: &[(&str, &str)], text: &str| with_text(html(&tools, "button", attrs), text);
+        let present = button(
+            &[("type", "button"), ("id", "lab-present")],
+            "Presenter mode",
+        );
+        let keys_button = button(
+            &[
+                ("type", "button"),
+                ("id", "lab-keys-open"),
+                ("aria-keyshortcuts", "?"),
+            ],
+            "Keys ?",
+        );
+        let listeners = [
+            listen(&present, "click", move |_| {
+                let on = !lab.present.get_untracked();
+                lab.present.set(on);
+                keys::fullscreen(on);
+            }),
+            listen(&keys_button, "click", |_| keys::show_keys(true)),
+        ];
+        Some(Others {
+            story: Story::build(&find("lab-picker")?, &find("lab-story")?, lab),
+            present,
+            guide: Card::build(find("lab-guide")?, lab),
+            problems: Problems::new(find("lab-problems-slot")?),
+            perf: find("lab-perf")?,
+            _listeners: listeners,
+        })
+    }
+
+    fn show(&self, lab: Lab, shown: &mut Shown) {
+        let present = lab.present.get();
+        set_attr(&self.present, "aria-pressed", &present.to_string());
+        keys::presenting(present);
+        self.story.show(lab);
+        self.guide.show();
+        self.problems.show(lab);
+        // Frame times, for the curious and for projectors that struggle:
+        // anew when the pace is measured, twice a second.
+        let pace = (lab.pace.get(), lab.playing.get());
+        if shown.pace != Some(pace) {
+            shown.pace = Some(pace);
+            let text = match (pace.1, perf::quantiles(0.95)) {
+                (true, Some((frame, work))) => {
+                    format!(
+                        "frame p95 {} ms · work p95 {} ms",
+                        fixed(frame, 1),
+                        fixed(work, 1)
+                    )
+                }
+                _ => String::new(),
+            };
+            set_text(&self.perf, &text);
+        }
+    }
+}
+
 fn status(lab: Lab, now: u64, duration: u64) -> String {
     let pace = lab.pace.get();
     if let Some(t) = lab.replay_to.get() {
         return format!("Replaying the link to {} …", format::clock(t));
+    }
+    if let Some(t) = lab.skip_to.get() {
+        return format!(
+            "Skipping at full speed to {}, a few seconds before the next event …",
+            format::clock(t)
+        );
     }
     if lab.playing.get() {
         return match lab.speed.get() {

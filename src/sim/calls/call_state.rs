@@ -26,3 +26,18 @@ pub struct CallState {
     /// As an attempt: the retry part of the call that sent it.
     pub sent_by: Option<RetryId>,
 }
+
+impl CallState {
+    /// No call made, no retry policy behind it: what a new client request
+    /// carries (`Default`, as a constant the compiler writes in place).
+    pub const IDLE: CallState = CallState {
+        attempts_made: 0,
+        attempt_started_us: 0,
+        child: None,
+        last_wait_us: 0,
+        permit: None,
+        waiting_for: None,
+        in_retry: None,
+        sent_by: None,
+    };
+}

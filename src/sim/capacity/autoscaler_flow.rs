@@ -5,6 +5,7 @@ use super::autoscaler::*;
 use crate::sim::capacity::event::CapacityEvent;
 use crate::sim::capacity::hpa::{recommend, Census, History};
 use crate::sim::capacity::hpa_metric::{recommend_for_rate, HpaMetric};
+use crate::sim::kernel::decimal::fixed;
 use crate::sim::kernel::event::Event;
 use crate::sim::kernel::ids::AutoscalerId;
 use crate::sim::kernel::ids::ServiceId;
@@ -211,11 +212,13 @@ impl World {
         }
         let name = self.topology.services[s.index()].spec.name.clone();
         let why = match rate {
-            Some((rps, per_pod)) => format!("{rps:.0} rps vs {per_pod:.0} per pod"),
+            Some((rps, per_pod)) => {
+                format!("{} rps vs {} per pod", fixed(rps, 0), fixed(per_pod, 0))
+            }
             None => format!(
-                "CPU {:.0} % vs target {:.0} %",
-                mean * 100.0,
-                self.capacity.autoscalers[i.index()].spec.target * 100.0
+                "CPU {} % vs target {} %",
+                fixed(mean * 100.0, 0),
+                fixed(self.capacity.autoscalers[i.index()].spec.target * 100.0, 0)
             ),
         };
         self.note(

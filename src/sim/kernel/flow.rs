@@ -7,6 +7,7 @@
 //! - every client request reaches its ledger exactly once: an outcome, or it is
 //!   still in flight.
 
+use crate::sim::calls::call_state::CallState;
 use crate::sim::kernel::event::Event;
 use crate::sim::kernel::ids::ClientId;
 use crate::sim::kernel::next::Next;
@@ -21,10 +22,8 @@ impl World {
         let now = self.kernel.now;
         let client = &self.traffic.clients[c.index()];
         let epoch = client.epoch;
-        let profile = &client.spec.profile;
-        let rate_per_us =
-            client.spec.rate_rps * profile.piece_rate(now) / client.spec.weight as f64 / 1e6;
-        let piece_end = profile.piece_end(now);
+        let (multiplier, piece_end) = client.spec.profile.piece(now);
+        let rate_per_us = client.spec.rate_rps * multiplier / client.spec.weight as f64 / 1e6;
         let gap = if rate_per_us > 0.0 {
             Some(self.kernel.rng.exponential(1.0 / rate_per_us))
         } else {
@@ -106,7 +105,7 @@ impl World {
             queued_at_us: now,
             wait_token: 0,
             key,
-            call: Default::default(),
+            call: CallState::IDLE,
         });
         if let Some(t) = timeout {
             self.kernel.schedule(now + t, Event::ClientDeadline(r));

@@ -3,6 +3,7 @@
 //! log and the bucketed metrics.
 
 pub mod core;
+pub mod decimal;
 mod dispatch;
 pub mod dist;
 pub(crate) mod event;

@@ -36,3 +36,13 @@ pub fn as_ms(us: Micros) -> f64 {
 pub fn as_secs(us: Micros) -> f64 {
     us as f64 / 1_000_000.0
 }
+
+/// `us as f64` by the signed conversion, which on x86-64 is one instruction
+/// where the unsigned one is several; the metrics convert a duration every
+/// time a gauge moves or a latency is recorded. The same value for every `us`
+/// below 2^63 µs (292,000 years), which every time and duration of a run is.
+#[inline(always)]
+pub(crate) fn to_f64(us: Micros) -> f64 {
+    debug_assert!(us <= i64::MAX as Micros, "{us} µs");
+    us as i64 as f64
+}

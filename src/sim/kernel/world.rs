@@ -415,11 +415,7 @@ impl World {
             "cannot step back from {} to {until}",
             self.kernel.now
         );
-        while let Some(t) = self.kernel.queue.peek_time() {
-            if t >= until {
-                break;
-            }
-            let (t, ev) = self.kernel.queue.pop().expect("peeked");
+        while let Some((t, ev)) = self.kernel.queue.pop_before(until) {
             debug_assert!(t >= self.kernel.now, "event in the past");
             self.kernel.metrics.advance(t);
             self.kernel.now = t;

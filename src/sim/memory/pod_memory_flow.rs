@@ -2,6 +2,7 @@
 //! and change it, and how requests and events meet it.
 
 use super::pod_memory::*;
+use crate::sim::kernel::decimal::fixed;
 use crate::sim::kernel::ids::ServiceId;
 use crate::sim::kernel::request::{ReqRef, Request};
 use crate::sim::kernel::world::World;
@@ -167,7 +168,7 @@ impl World {
         let need = sm.pods[p as usize].live_mb(base) + amount;
         sm.peak_ratio = sm.peak_ratio.max(need / limit);
         if need > limit {
-            let why = format!("needed {need:.0} MB, limit {limit:.0} MB");
+            let why = format!("needed {} MB, limit {} MB", fixed(need, 0), fixed(limit, 0));
             self.oom_kill(s, p, &why);
             return false;
         }

@@ -1,6 +1,7 @@
 //! The world's side of [`restart`](super::restart): what scenarios call to add
 //! and change it, and how requests and events meet it.
 
+use crate::sim::kernel::decimal::fixed;
 use crate::sim::kernel::event::Event;
 use crate::sim::kernel::ids::ServiceId;
 use crate::sim::kernel::log::LogLevel;
@@ -42,8 +43,8 @@ impl World {
             self.note(
                 LogLevel::Warn,
                 format!(
-                    "{name}: pod {p} CrashLoopBackOff — back-off {:.0} s",
-                    as_secs(backoff)
+                    "{name}: pod {p} CrashLoopBackOff — back-off {} s",
+                    fixed(as_secs(backoff), 0)
                 ),
                 false,
             );

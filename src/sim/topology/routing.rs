@@ -16,6 +16,9 @@ pub(crate) struct Pick {
 impl Service {
     /// Picks a pod for a request with session `key`: its pinned pod if that pod
     /// is still the same and ready, else the balancer's choice (then pinned).
+    /// (Inlined where it is called, every request: a service without session
+    /// affinity goes straight to its balancer.)
+    #[inline]
     pub(crate) fn pick_pod_for(&mut self, key: u64, now: Micros) -> Pick {
         if self.affinity.spec.is_none() || key == 0 {
             return Pick {
@@ -23,6 +26,11 @@ impl Service {
                 lost: false,
             };
         }
+        self.pick_pinned_pod(key, now)
+    }
+
+    /// [`pick_pod_for`](Self::pick_pod_for) with affinity on and a session key.
+    fn pick_pinned_pod(&mut self, key: u64, now: Micros) -> Pick {
         self.affinity.expire(now);
         let mut lost = false;
         if let Some(p) = self.affinity.pins.get(&key).copied() {

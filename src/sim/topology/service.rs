@@ -331,6 +331,7 @@ impl Service {
     }
 
     /// Picks a ready pod by the balancer, if any pod is ready.
+    #[inline]
     pub(crate) fn pick_pod(&mut self) -> Option<u32> {
         let n = self.pods.len() as u32;
         if n == 0 {
@@ -338,12 +339,21 @@ impl Service {
         }
         match self.spec.balancer {
             Balancer::RoundRobin => {
-                for k in 0..n {
-                    let i = (self.rr_next + k) % n;
+                // From `rr_next` round the pods once, wrapping by a compare
+                // rather than a division per pod (`rr_next` passes the end
+                // only when pods went away since the last pick).
+                let mut i = if self.rr_next < n {
+                    self.rr_next
+                } else {
+                    self.rr_next % n
+                };
+                for _ in 0..n {
+                    let next = if i + 1 == n { 0 } else { i + 1 };
                     if self.pods[i as usize].is_ready() {
-                        self.rr_next = (i + 1) % n;
+                        self.rr_next = next;
                         return Some(i);
                     }
+                    i = next;
                 }
                 None
             }

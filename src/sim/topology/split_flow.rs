@@ -2,6 +2,7 @@
 //! and change it, and how requests and events meet it.
 
 use super::split::*;
+use crate::sim::kernel::decimal::fixed;
 use crate::sim::kernel::ids::ClientId;
 use crate::sim::kernel::ids::SplitId;
 use crate::sim::kernel::log::LogLevel;
@@ -41,7 +42,7 @@ impl World {
                 .targets
                 .iter()
                 .zip(normalised(shares))
-                .map(|(t, s)| format!("{} {:.0} %", t.label, s * 100.0))
+                .map(|(t, s)| format!("{} {} %", t.label, fixed(s * 100.0, 0)))
                 .collect::<Vec<_>>()
                 .join(", ")
         );

@@ -66,14 +66,23 @@ impl KeySource {
     }
 
     /// The key of a request arriving at `now` standing for `weight` real ones.
+    /// (Inlined where it is called, every arrival: without a key scheme it is
+    /// a counter.)
+    #[inline]
     pub(crate) fn draw(&mut self, now: Micros, weight: u32, rng: &mut SimRng) -> u64 {
-        let s = match &self.spec {
+        if self.spec.is_none() {
             // No key scheme: every logical request is its own key (what
             // deduplication and idempotency keys need), unique across populations.
-            None => {
-                self.next_key += 1;
-                return self.next_key - 1;
-            }
+            self.next_key += 1;
+            return self.next_key - 1;
+        }
+        self.draw_by_scheme(now, weight, rng)
+    }
+
+    /// [`draw`](Self::draw) for a population with a key scheme.
+    fn draw_by_scheme(&mut self, now: Micros, weight: u32, rng: &mut SimRng) -> u64 {
+        let s = match &self.spec {
+            None => unreachable!("draw handles populations without a key scheme"),
             Some(KeySpec::Fixed(k)) => return *k,
             Some(KeySpec::Uniform { keys }) => return 1 + rng.below((*keys).max(1)),
             Some(KeySpec::Sessions(s)) => *s,

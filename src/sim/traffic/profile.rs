@@ -92,18 +92,28 @@ impl RateProfile {
     /// for ever after `t`.
     pub fn piece_end(&self, t: Micros) -> Option<Micros> {
         let p = &self.points;
-        let next = p.iter().find(|&&(pt, _)| pt > t)?;
-        let i = p.iter().position(|x| x == next).unwrap_or(0);
+        let i = p.iter().position(|&(pt, _)| pt > t)?;
+        let next = p[i];
         let flat = i == 0 || p[i - 1].1 == next.1;
         Some(if flat { next.0 } else { next.0.min(t + SEC) })
     }
 
     /// The multiplier to use for the piece starting at `t` (its midpoint value).
     pub fn piece_rate(&self, t: Micros) -> f64 {
-        match self.piece_end(t) {
+        self.piece(t).0
+    }
+
+    /// The piece starting at `t`: its multiplier ([`piece_rate`](Self::piece_rate))
+    /// and its end ([`piece_end`](Self::piece_end)), the end found once for
+    /// both (every arrival asks for the two).
+    #[inline]
+    pub fn piece(&self, t: Micros) -> (f64, Option<Micros>) {
+        let end = self.piece_end(t);
+        let rate = match end {
             None => self.at(t),
             Some(end) => self.at(t + (end - t) / 2),
-        }
+        };
+        (rate, end)
     }
 
     /// The multiplier integrated from `from` to `to`, in multiplier-seconds

@@ -15,7 +15,7 @@ use std::collections::VecDeque;
 
 pub use histogram::Histogram;
 
-use super::time::Micros;
+use super::time::{to_f64, Micros};
 
 /// Index of a counter series.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -213,7 +213,7 @@ impl Metrics {
     pub fn set(&mut self, id: GaugeId, now: Micros, value: f64) {
         let g = &mut self.gauges[id.0 as usize];
         debug_assert!(now >= g.since_us, "gauge '{}' set in the past", g.name);
-        let dt = (now - g.since_us) as f64;
+        let dt = to_f64(now - g.since_us);
         g.area_bucket += g.value * dt;
         g.area_total += g.value * dt;
         g.since_us = now;
@@ -234,8 +234,9 @@ impl Metrics {
     #[inline]
     pub fn record(&mut self, id: LatencyId, value_us: Micros, weight: u32) {
         let l = &mut self.latencies[id.0 as usize];
-        l.bucket.record(value_us, weight as u64);
-        l.total.record(value_us, weight as u64);
+        let i = histogram::bucket_of(value_us);
+        l.bucket.record_in(i, value_us, weight as u64);
+        l.total.record_in(i, value_us, weight as u64);
     }
 
     /// Closes every bucket that ends at or before `now`.
