@@ -55,6 +55,7 @@ pub use kernel::ids::{
     TopicId,
 };
 pub use kernel::log::{LogEntry, LogLevel};
+pub use kernel::metrics::Span;
 pub use kernel::request::Outcome;
 pub use kernel::rng::SimRng;
 pub use kernel::time::{Micros, HOUR, MIN, MS, SEC};
