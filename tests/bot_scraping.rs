@@ -136,7 +136,7 @@ fn a_limit_switched_on_mid_run_takes_effect_at_once_and_logs_a_429_burst() {
     assert!(r.world().ledger().balances());
     // Bots' requests reaching the backend per second (1 s buckets).
     let bots = |from: u64, to: u64| {
-        mean_between(r.world().metrics(), "backend.from.bots", from, to).unwrap()
+        mean_between(&r.world().whole_run(), "backend.from.bots", from, to).unwrap()
     };
     let (before, after) = (bots(60, 120), bots(150, 240));
     assert!(rel(before, 200.0) < 0.05, "{before}");
