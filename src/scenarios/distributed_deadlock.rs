@@ -30,7 +30,7 @@ use crate::sim::{
     ServiceId, ServiceSpec, Span, Step, TopicId, TopicSpec, World, SEC,
 };
 
-use super::figures::{client_series, merged_quantile_ms, Outcomes};
+use super::figures::{client_series, merged, merged_quantile_ms, Outcomes};
 use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
@@ -381,10 +381,8 @@ impl Model for DeadlockModel {
         // waits of callers that gave up.
         let waits = client_series(&clients, &["latency", "gave_up_after"]);
         // The longest a row lock was held (released ones).
-        let max_hold = TABLES
-            .iter()
-            .filter_map(|t| v.histogram(&format!("{t}.lock_hold"))?.max())
-            .max();
+        let holds = TABLES.map(|t| format!("{t}.lock_hold"));
+        let max_hold = merged(v, &holds).max();
         let secs = v.secs();
         vec![
             ("deadlocks", Some(v.counter_total("locks.deadlocks"))),

@@ -4,6 +4,7 @@
 //! these are the ledger's counts exactly, and since a change they are the
 //! requests that ended since.
 
+use super::{client_series, ENDED};
 use crate::sim::kernel::metrics::Span;
 
 /// Requests ended over a span, by outcome (weighted, whole numbers).
@@ -18,15 +19,18 @@ pub struct Outcomes {
 impl Outcomes {
     /// The outcomes of `clients`' requests over span `v`, added together.
     pub fn of(v: &Span, clients: &[&str]) -> Outcomes {
-        let mut o = Outcomes::default();
-        for c in clients {
-            let n = |kind: &str| v.counter_total(&format!("{c}.{kind}"));
-            o.ok += n("ok");
-            o.error += n("error");
-            o.rejected += n("rejected");
-            o.timed_out += n("timed_out");
+        let mut n = [0.0; 4];
+        // Client by client, each one's counters in `ENDED` order.
+        for (i, name) in client_series(clients, &ENDED).iter().enumerate() {
+            n[i % ENDED.len()] += v.counter_total(name);
         }
-        o
+        let [ok, error, rejected, timed_out] = n;
+        Outcomes {
+            ok,
+            error,
+            rejected,
+            timed_out,
+        }
     }
 
     /// Requests that ended, in any way.

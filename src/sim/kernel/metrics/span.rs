@@ -87,11 +87,8 @@ impl<'a> Span<'a> {
         let Some(i) = self.m.counter_index(name) else {
             return 0.0;
         };
-        let total = self.m.counters[i].total;
-        match self.mark {
-            None => total,
-            Some(k) => total - k.counter(i),
-        }
+        // Less 0 over the whole run: the total itself, exactly.
+        self.m.counters[i].total - self.mark.map_or(0.0, |k| k.counter(i))
     }
 
     /// A counter's total over the span per second of it; `None` for a span
@@ -115,13 +112,12 @@ impl<'a> Span<'a> {
     /// time or an unknown gauge.
     pub fn gauge_time_mean(&self, name: &str) -> Option<f64> {
         let i = self.m.gauge_index(name)?;
-        match self.mark {
-            None => self.m.time_mean(super::GaugeId(i as u32), self.now),
-            Some(k) => {
-                let area = self.m.gauges[i].area_until(self.now) - k.gauge_area(i);
-                (self.now > k.at_us()).then(|| area / (self.now - k.at_us()) as f64)
-            }
-        }
+        // Over the whole run, the area less 0 over the time since 0: what
+        // `Metrics::time_mean` gives, exactly.
+        let area =
+            self.m.gauges[i].area_until(self.now) - self.mark.map_or(0.0, |k| k.gauge_area(i));
+        let start = self.start_us();
+        (self.now > start).then(|| area / (self.now - start) as f64)
     }
 
     /// A per-bucket series by name (as [`Metrics::series`] names them), over
@@ -141,15 +137,20 @@ impl<'a> SpanSeries<'a> {
         self.ring.first_bucket().max(self.from)
     }
 
+    /// How many of the ring's buckets lie before the span.
+    fn before(&self) -> usize {
+        let k = self.first_bucket() - self.ring.first_bucket();
+        (k as usize).min(self.ring.len())
+    }
+
     /// Buckets kept in the span, oldest first.
     pub fn values(&self) -> impl ExactSizeIterator<Item = f64> + 'a {
-        let skip = self.first_bucket() - self.ring.first_bucket();
-        self.ring.values().skip(skip as usize)
+        self.ring.values.range(self.before()..).copied()
     }
 
     /// Number of buckets kept in the span.
     pub fn len(&self) -> usize {
-        self.values().len()
+        self.ring.len() - self.before()
     }
 
     /// True when no bucket of the span has closed yet.
