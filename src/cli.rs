@@ -463,9 +463,9 @@ pub fn report(run: &Run, until: Micros, wall_ms: f64) -> Json {
         "link": link::encode(run.scenario, &run.initial, run.seed, run.changes(), Some(until)),
     });
     // A run with timed changes also gives its figures since the last one.
-    if let (Some(since), Some(figures)) = (run.since_change(), run.headline_since_change()) {
+    if let Some((at, figures)) = run.headline_since_change() {
         report["since_last_change"] = json!({
-            "at_s": as_secs(since.start_us()),
+            "at_s": as_secs(at),
             "headline": headline_json(figures),
         });
     }
@@ -508,12 +508,8 @@ fn summary(run: &Run, until: Micros, wall_ms: f64) -> String {
         l.arrived, l.succeeded, l.failed, l.rejected, l.timed_out, l.in_flight
     );
     write_figures(&mut out, run.headline());
-    if let (Some(since), Some(figures)) = (run.since_change(), run.headline_since_change()) {
-        let _ = writeln!(
-            out,
-            "since the last change, at {} s:",
-            as_secs(since.start_us())
-        );
+    if let Some((at, figures)) = run.headline_since_change() {
+        let _ = writeln!(out, "since the last change, at {} s:", as_secs(at));
         write_figures(&mut out, figures);
     }
     out

@@ -167,7 +167,9 @@ fn figures_since_a_change_follow_the_charts_and_the_whole_run_stays_beside_them(
         };
         let mut r = Run::new(s, s.default_params(), seed, vec![change]).unwrap();
         r.advance_to(from_secs(s.duration_s));
-        let (since, whole) = (r.headline_since_change().unwrap(), r.headline());
+        let (at_us, since) = r.headline_since_change().unwrap();
+        assert_eq!(at_us, from_secs(120.0));
+        let whole = r.headline();
         let at = |h: &[(&str, Option<f64>)], key: &str| {
             h.iter()
                 .find(|(k, _)| *k == key)

@@ -270,7 +270,7 @@ fn the_figures_since_a_change_at_the_start_are_the_whole_runs() {
         let mut r = Run::new(s, s.default_params(), 3, vec![change]).unwrap();
         r.advance_to(until);
         assert_eq!(
-            format!("{:?}", r.headline_since_change().unwrap()),
+            format!("{:?}", r.headline_since_change().unwrap().1),
             format!("{:?}", r.headline()),
             "{}",
             s.id

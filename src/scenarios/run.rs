@@ -187,9 +187,10 @@ impl Run {
         Some(w.metrics().since(self.mark.as_ref()?, w.now()))
     }
 
-    /// The headline figures since the last change applied, as of now, if
-    /// one has been.
-    pub fn headline_since_change(&self) -> Option<Headline> {
-        Some(self.model.headline(&self.params, &self.since_change()?))
+    /// When the last change was applied and the headline figures since, as
+    /// of now, if one has been.
+    pub fn headline_since_change(&self) -> Option<(Micros, Headline)> {
+        let v = self.since_change()?;
+        Some((v.start_us(), self.model.headline(&self.params, &v)))
     }
 }
