@@ -57,6 +57,7 @@ pub use kernel::ids::{
     ShedRuleId, SplitId, TableId, TopicId,
 };
 pub use kernel::log::{LogEntry, LogLevel};
+pub use kernel::metrics::Span;
 pub use kernel::request::Outcome;
 pub use kernel::rng::SimRng;
 pub use kernel::time::{Micros, HOUR, MIN, MS, SEC};
