@@ -26,6 +26,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
+use crate::sim::kernel::sort::sort_by_key;
 use crate::sim::kernel::time::Micros;
 
 /// How jobs share the cores.
@@ -217,7 +218,7 @@ impl<J: Copy> Cpu<J> {
                         true
                     }
                 });
-                done.sort_by_key(|r| (r.0, r.1));
+                sort_by_key(&mut done, |r| (r.0, r.1));
                 out.extend(done.iter().map(|r| r.2));
                 self.fill_cores(now);
             }

@@ -16,5 +16,6 @@ pub mod metrics;
 pub(crate) mod next;
 pub mod request;
 pub mod rng;
+pub mod sort;
 pub mod time;
 pub mod world;
