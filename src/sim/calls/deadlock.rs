@@ -43,8 +43,9 @@ fn key(r: ReqRef) -> Key {
 /// Who waits for whom at one instant.
 struct WaitFor {
     callees: BTreeMap<Key, Vec<ReqRef>>,
-    /// Worker holders of each (service, pod, pool), if all of them are blocked.
-    blocked_pools: BTreeMap<(ServiceId, u32, u16), Vec<ReqRef>>,
+    /// Worker holders of each (service, pod, pool), and whether all of them
+    /// are blocked.
+    pools: BTreeMap<(ServiceId, u32, u16), (Vec<ReqRef>, bool)>,
 }
 
 impl World {
@@ -75,15 +76,7 @@ impl World {
                 e.1 &= self.is_blocked(c, q);
             }
         }
-        let blocked_pools = pools
-            .into_iter()
-            .filter(|(_, (_, all_blocked))| *all_blocked)
-            .map(|(k, (holders, _))| (k, holders))
-            .collect();
-        WaitFor {
-            callees,
-            blocked_pools,
-        }
+        WaitFor { callees, pools }
     }
 
     /// Called when `r`'s call times out: counts a deadlock if `r` holds a row
@@ -105,7 +98,9 @@ impl World {
                 .requests
                 .get(x)
                 .filter(|q| !q.holds_worker && q.pod != u32::MAX)
-                .and_then(|q| g.blocked_pools.get(&(q.service, q.pod, q.pool)));
+                .and_then(|q| g.pools.get(&(q.service, q.pod, q.pool)))
+                .filter(|(_, all_blocked)| *all_blocked)
+                .map(|(holders, _)| holders);
             let next = g
                 .callees
                 .get(&key(x))
