@@ -14,6 +14,7 @@ pub mod ids;
 pub mod log;
 pub mod metrics;
 pub(crate) mod next;
+pub mod ordered_map;
 pub mod request;
 pub mod rng;
 pub mod sort;
