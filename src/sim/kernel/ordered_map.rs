@@ -7,6 +7,10 @@
 //! in a `BTreeMap<u128, u32>`, by the key packed into a number that sorts as
 //! the key does ([`PackedKey`]), so every map shares that one tree. It holds the
 //! same entries and answers as a `BTreeMap` would, in the same key order.
+//!
+//! An entry takes more than twice a `BTreeMap` entry's memory (a 16-byte key
+//! in the tree and a slot of its own), so a store that may hold a million
+//! entries keeps its `BTreeMap` (the table's keys, `data/table.rs`).
 
 use std::collections::btree_map::{BTreeMap, Entry};
 
