@@ -22,6 +22,7 @@
 //! applied safely and a list of problems in plain words, never a panic.
 
 use crate::scenarios::{self, params::unknown_param, work, Params, Scenario, TimedChange};
+use crate::sim::kernel::sort::sort_by_key;
 use crate::sim::kernel::time::{as_secs, from_secs, Micros};
 
 /// The version this lab writes.
@@ -416,7 +417,7 @@ fn decode_all(input: &str) -> Decoded {
             }
         }
     }
-    changes.sort_by_key(|c| c.at_us);
+    sort_by_key(&mut changes, |c| (c.at_us, 0));
     if let Some(t) = t_us {
         if let Err(e) = check_work(scenario, &params, seed, &changes, t) {
             problems.push(format!("t: {e}; ignored, the run opens at 0"));

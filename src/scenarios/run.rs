@@ -10,6 +10,7 @@
 //! whole run.
 
 use crate::sim::kernel::metrics::{Mark, Span};
+use crate::sim::kernel::sort::sort_by_key;
 use crate::sim::{Micros, World};
 
 use super::chaos;
@@ -53,7 +54,7 @@ impl Run {
         for c in &changes {
             initial.spec(&c.name)?.check_live()?;
         }
-        changes.sort_by_key(|c| c.at_us);
+        sort_by_key(&mut changes, |c| (c.at_us, 0));
         let mut model = (scenario.build)(&initial, seed);
         chaos::apply_initial(model.world_mut(), &initial);
         Ok(Run {

@@ -5,6 +5,7 @@
 //! Front ends use it to refuse a run too long to finish in reasonable time
 //! (`link.rs` caps what a share link may ask for) without running it.
 
+use crate::sim::kernel::sort::sort_by_key;
 use crate::sim::Micros;
 
 use super::params::Params;
@@ -24,7 +25,7 @@ pub fn offered_events(
     let mut model = (scenario.build)(initial, seed);
     let mut params = initial.clone();
     let mut sorted: Vec<&TimedChange> = changes.iter().filter(|c| c.at_us < until).collect();
-    sorted.sort_by_key(|c| c.at_us);
+    sort_by_key(&mut sorted, |c| (c.at_us, 0));
     let mut total = 0.0;
     let mut from = 0;
     for c in sorted {

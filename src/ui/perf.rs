@@ -9,6 +9,8 @@
 use std::cell::RefCell;
 use std::collections::VecDeque;
 
+use crate::sim::kernel::sort::sort_f64;
+
 use wasm_bindgen::JsValue;
 
 /// Frames kept for percentiles.
@@ -98,7 +100,7 @@ fn quantile(v: &VecDeque<f64>, q: f64) -> Option<f64> {
         return None;
     }
     let mut s: Vec<f64> = v.iter().copied().collect();
-    s.sort_by(f64::total_cmp);
+    sort_f64(&mut s);
     let i = ((s.len() - 1) as f64 * q).round() as usize;
     Some(s[i])
 }

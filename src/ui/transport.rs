@@ -4,6 +4,7 @@
 //! ahead, running slower than asked, finished).
 
 use crate::sim::kernel::decimal::fixed;
+use crate::sim::kernel::sort::sort_f64;
 use std::cell::RefCell;
 
 use leptos::prelude::*;
@@ -35,7 +36,7 @@ fn speeds(default: f64) -> Vec<f64> {
         .collect();
     if !v.contains(&default) {
         v.push(default);
-        v.sort_by(f64::total_cmp);
+        sort_f64(&mut v);
     }
     v
 }

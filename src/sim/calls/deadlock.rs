@@ -24,7 +24,7 @@
 //! could be over-counted. Callers that fail with their call are exact.
 
 use crate::sim::kernel::ids::ServiceId;
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sim::kernel::ordered_map::{OrderedMap, PackedKey};
 
 use crate::sim::kernel::log::LogLevel;
 use crate::sim::kernel::request::{Origin, ReqRef, Request};
@@ -40,11 +40,22 @@ fn key(r: ReqRef) -> Key {
     (r.idx, r.gen)
 }
 
+/// A pool of workers: (service, pod, pool).
+#[derive(Clone, Copy)]
+struct Pool(ServiceId, u32, u16);
+
+impl PackedKey for Pool {
+    fn pack(self) -> u128 {
+        (self.0.index() as u128) << 48 | u128::from(self.1) << 16 | u128::from(self.2)
+    }
+}
+
 /// Who waits for whom at one instant.
 struct WaitFor {
-    callees: BTreeMap<Key, Vec<ReqRef>>,
-    /// Worker holders of each (service, pod, pool), if all of them are blocked.
-    blocked_pools: BTreeMap<(ServiceId, u32, u16), Vec<ReqRef>>,
+    callees: OrderedMap<Key, Vec<ReqRef>>,
+    /// Worker holders of each (service, pod, pool), and whether all of them
+    /// are blocked.
+    pools: OrderedMap<Pool, (Vec<ReqRef>, bool)>,
 }
 
 impl World {
@@ -61,29 +72,20 @@ impl World {
     }
 
     fn wait_for_graph(&self) -> WaitFor {
-        let mut callees: BTreeMap<Key, Vec<ReqRef>> = BTreeMap::new();
-        let mut pools: BTreeMap<(ServiceId, u32, u16), (Vec<ReqRef>, bool)> = BTreeMap::new();
+        let mut callees: OrderedMap<Key, Vec<ReqRef>> = OrderedMap::new();
+        let mut pools: OrderedMap<Pool, (Vec<ReqRef>, bool)> = OrderedMap::new();
         for (c, q) in self.kernel.requests.iter() {
             if let Origin::Call(p) = q.origin {
-                callees.entry(key(p)).or_default().push(c);
+                callees.get_or_insert_with(key(p), Vec::new).push(c);
             }
             if q.holds_worker {
-                let e = pools
-                    .entry((q.service, q.pod, q.pool))
-                    .or_insert((Vec::new(), true));
+                let e =
+                    pools.get_or_insert_with(Pool(q.service, q.pod, q.pool), || (Vec::new(), true));
                 e.0.push(c);
                 e.1 &= self.is_blocked(c, q);
             }
         }
-        let blocked_pools = pools
-            .into_iter()
-            .filter(|(_, (_, all_blocked))| *all_blocked)
-            .map(|(k, (holders, _))| (k, holders))
-            .collect();
-        WaitFor {
-            callees,
-            blocked_pools,
-        }
+        WaitFor { callees, pools }
     }
 
     /// Called when `r`'s call times out: counts a deadlock if `r` holds a row
@@ -94,7 +96,7 @@ impl World {
         }
         let g = self.wait_for_graph();
         let mut stack = vec![r];
-        let mut seen = BTreeSet::new();
+        let mut seen: OrderedMap<Key, ()> = OrderedMap::new();
         let mut in_cycle = false;
         'search: while let Some(x) = stack.pop() {
             if seen.len() > MAX_VISITS {
@@ -105,7 +107,9 @@ impl World {
                 .requests
                 .get(x)
                 .filter(|q| !q.holds_worker && q.pod != u32::MAX)
-                .and_then(|q| g.blocked_pools.get(&(q.service, q.pod, q.pool)));
+                .and_then(|q| g.pools.get(&Pool(q.service, q.pod, q.pool)))
+                .filter(|(_, all_blocked)| *all_blocked)
+                .map(|(holders, _)| holders);
             let next = g
                 .callees
                 .get(&key(x))
@@ -119,7 +123,7 @@ impl World {
                     in_cycle = true;
                     break 'search;
                 }
-                if seen.insert(key(y)) {
+                if seen.insert(key(y), ()).is_none() {
                     stack.push(y);
                 }
             }

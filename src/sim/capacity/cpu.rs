@@ -24,8 +24,10 @@
 //! whose token is stale is ignored. The CPU keeps the integral of busy cores
 //! over time, so utilisation over any window is exact.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
+use crate::sim::kernel::ordered_map::{OrderedMap, PackedKey};
+use crate::sim::kernel::sort::{sort_by_key, total_order};
 use crate::sim::kernel::time::Micros;
 
 /// How jobs share the cores.
@@ -44,15 +46,9 @@ const DONE_EPS: f64 = 1e-3;
 /// A finish tag: ordered by the float's total order, then by submission.
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Tag(f64, u64);
-impl Eq for Tag {}
-impl PartialOrd for Tag {
-    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Tag {
-    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-        self.0.total_cmp(&o.0).then(self.1.cmp(&o.1))
+impl PackedKey for Tag {
+    fn pack(self) -> u128 {
+        (total_order(self.0), self.1).pack()
     }
 }
 
@@ -64,7 +60,7 @@ pub struct Cpu<J> {
     /// Processor sharing: the virtual clock (work done by each job so far,
     /// core-µs) and the jobs by finish tag.
     vtime: f64,
-    ps_jobs: BTreeMap<Tag, (J, u32)>,
+    ps_jobs: OrderedMap<Tag, (J, u32)>,
     /// Processor sharing: shares of the jobs on the CPU.
     ps_shares: u64,
     /// FIFO: jobs on a core with their end times, and jobs waiting with their work.
@@ -87,7 +83,7 @@ impl<J: Copy> Cpu<J> {
             cores,
             discipline,
             vtime: 0.0,
-            ps_jobs: BTreeMap::new(),
+            ps_jobs: OrderedMap::new(),
             ps_shares: 0,
             running: Vec::new(),
             waiting: VecDeque::new(),
@@ -183,7 +179,7 @@ impl<J: Copy> Cpu<J> {
     pub fn next_done(&self) -> Option<Micros> {
         match self.discipline {
             Discipline::ProcessorSharing => {
-                let (tag, _) = self.ps_jobs.first_key_value()?;
+                let (tag, _) = self.ps_jobs.first()?;
                 let left = (tag.0 - self.vtime).max(0.0);
                 let dt = (left / self.ps_rate() - DONE_EPS).max(0.0).ceil();
                 Some(self.last_us + dt as Micros)
@@ -198,7 +194,7 @@ impl<J: Copy> Cpu<J> {
         self.advance(now);
         match self.discipline {
             Discipline::ProcessorSharing => {
-                while let Some((tag, _)) = self.ps_jobs.first_key_value() {
+                while let Some((tag, _)) = self.ps_jobs.first() {
                     if tag.0 > self.vtime + DONE_EPS {
                         break;
                     }
@@ -217,7 +213,7 @@ impl<J: Copy> Cpu<J> {
                         true
                     }
                 });
-                done.sort_by_key(|r| (r.0, r.1));
+                sort_by_key(&mut done, |r| (r.0, r.1));
                 out.extend(done.iter().map(|r| r.2));
                 self.fill_cores(now);
             }

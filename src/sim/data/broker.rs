@@ -15,9 +15,10 @@
 //! published and not yet consumed), `NAME.age` (publish to consumed, ms).
 
 use crate::sim::kernel::ids::{HandlerId, ServiceId};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use crate::sim::kernel::metrics::{CounterId, GaugeId, LatencyId};
+use crate::sim::kernel::ordered_map::OrderedMap;
 use crate::sim::kernel::request::Request;
 use crate::sim::kernel::time::{Micros, MS, SEC};
 
@@ -81,7 +82,7 @@ pub(super) struct TopicMetrics {
 pub(super) struct Topic {
     pub(super) spec: TopicSpec,
     pub(super) backlog: VecDeque<Message>,
-    pub(super) in_process: BTreeMap<(u32, u32), Message>,
+    pub(super) in_process: OrderedMap<(u32, u32), Message>,
     pub(super) poll_at: Option<Micros>,
     pub(super) lag: f64,
     pub(super) m: TopicMetrics,

@@ -5,9 +5,10 @@ use super::broker::*;
 use crate::sim::data::event::DataEvent;
 use crate::sim::kernel::event::Event;
 use crate::sim::kernel::ids::TopicId;
+use crate::sim::kernel::ordered_map::OrderedMap;
 use crate::sim::kernel::request::{Origin, Outcome, ReqRef, Request};
 use crate::sim::kernel::world::World;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 impl World {
     /// Adds a topic with its consumer group; returns its index.
@@ -27,7 +28,7 @@ impl World {
         self.data.broker.topics.push(Topic {
             spec,
             backlog: VecDeque::new(),
-            in_process: BTreeMap::new(),
+            in_process: OrderedMap::new(),
             poll_at: None,
             lag: 0.0,
             m: tm,

@@ -10,9 +10,8 @@
 //! (weighted), `NAME.entries`.
 
 use crate::sim::kernel::ids::CacheId;
-use std::collections::BTreeMap;
-
 use crate::sim::kernel::metrics::{CounterId, GaugeId};
+use crate::sim::kernel::ordered_map::OrderedMap;
 use crate::sim::kernel::time::{Micros, MS};
 use crate::sim::topology::handler::Step;
 
@@ -82,9 +81,9 @@ pub(crate) struct CacheMetrics {
 pub struct Cache {
     /// The declaration (its TTL may change while running; it applies to new entries).
     pub spec: CacheSpec,
-    entries: BTreeMap<u64, Entry>,
+    entries: OrderedMap<u64, Entry>,
     /// Recency order: sequence number of last use → key.
-    lru: BTreeMap<u64, u64>,
+    lru: OrderedMap<u64, u64>,
     seq: u64,
     pub(crate) m: CacheMetrics,
 }
@@ -100,8 +99,8 @@ impl Cache {
     pub(crate) fn new(spec: CacheSpec, m: CacheMetrics) -> Self {
         Cache {
             spec,
-            entries: BTreeMap::new(),
-            lru: BTreeMap::new(),
+            entries: OrderedMap::new(),
+            lru: OrderedMap::new(),
             seq: 0,
             m,
         }

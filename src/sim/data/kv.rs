@@ -8,9 +8,8 @@
 //! Series: `NAME.keys` (keys held), `NAME.set` (SETNX that set the key),
 //! `NAME.found` (SETNX that found it), `NAME.expired`, `NAME.evicted`.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use crate::sim::kernel::metrics::{CounterId, GaugeId};
+use crate::sim::kernel::ordered_map::OrderedMap;
 use crate::sim::kernel::time::Micros;
 
 #[derive(Clone, Debug)]
@@ -30,9 +29,9 @@ pub struct KvStore {
     /// Most keys held at once.
     pub max_keys: usize,
     /// Key → expiry time.
-    pub(super) keys: BTreeMap<u64, Micros>,
+    pub(super) keys: OrderedMap<u64, Micros>,
     /// (expiry time, key), to purge and evict in expiry order.
-    pub(super) by_expiry: BTreeSet<(Micros, u64)>,
+    pub(super) by_expiry: OrderedMap<(Micros, u64), ()>,
     pub(crate) m: KvMetrics,
 }
 
@@ -59,7 +58,7 @@ impl KvStore {
     /// Purges keys whose expiry is at or before `now`; returns how many.
     pub fn purge(&mut self, now: Micros) -> usize {
         let mut n = 0;
-        while let Some(&(t, k)) = self.by_expiry.first() {
+        while let Some((&(t, k), _)) = self.by_expiry.first() {
             if t > now {
                 break;
             }
@@ -78,14 +77,14 @@ impl KvStore {
         }
         let mut evicted = 0;
         while self.keys.len() >= self.max_keys.max(1) {
-            let (t, k) = self.by_expiry.pop_first().expect("non-empty");
+            let ((t, k), _) = self.by_expiry.pop_first().expect("non-empty");
             debug_assert!(t > now, "expired keys are purged first");
             self.keys.remove(&k);
             evicted += 1;
         }
         let exp = now + ttl_us.max(1);
         self.keys.insert(key, exp);
-        self.by_expiry.insert((exp, key));
+        self.by_expiry.insert((exp, key), ());
         (SetNx::Set, evicted)
     }
 

@@ -7,11 +7,11 @@ use crate::sim::data::store::DataStore;
 use crate::sim::kernel::core::Kernel;
 use crate::sim::kernel::ids::KvStoreId;
 use crate::sim::kernel::log::LogLevel;
+use crate::sim::kernel::ordered_map::OrderedMap;
 use crate::sim::kernel::request::{Outcome, ReqRef};
 use crate::sim::kernel::time::Micros;
 use crate::sim::kernel::world::World;
 use crate::sim::topology::handler::OnDuplicate;
-use std::collections::{BTreeMap, BTreeSet};
 
 impl DataStore {
     /// Adds a key-value store holding at most `max_keys`, with its series.
@@ -33,8 +33,8 @@ impl DataStore {
         self.kv_stores.push(KvStore {
             name: name.to_string(),
             max_keys,
-            keys: BTreeMap::new(),
-            by_expiry: BTreeSet::new(),
+            keys: OrderedMap::new(),
+            by_expiry: OrderedMap::new(),
             m: km,
         });
         KvStoreId::new(self.kv_stores.len() - 1)

@@ -18,9 +18,10 @@
 //! `NAME.lock_wait_timeouts`; and `locks.deadlocks` once for the world.
 
 use crate::sim::kernel::ids::LockTableId;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use crate::sim::kernel::metrics::{CounterId, GaugeId, LatencyId};
+use crate::sim::kernel::ordered_map::{OrderedMap, PackedKey};
 use crate::sim::kernel::request::ReqRef;
 use crate::sim::kernel::time::Micros;
 
@@ -58,6 +59,13 @@ pub(super) struct Row {
 
 pub(super) type ReqKey = (u32, u32);
 
+/// A row: (its table, its number).
+impl PackedKey for (LockTableId, u64) {
+    fn pack(self) -> u128 {
+        (self.0.index() as u128) << 64 | u128::from(self.1)
+    }
+}
+
 pub(super) fn key(r: ReqRef) -> ReqKey {
     (r.idx, r.gen)
 }
@@ -68,11 +76,11 @@ pub(super) fn key(r: ReqRef) -> ReqKey {
 #[derive(Default)]
 pub(crate) struct LockManager {
     pub(super) tables: Vec<LockTable>,
-    pub(super) rows: BTreeMap<(LockTableId, u64), Row>,
+    pub(super) rows: OrderedMap<(LockTableId, u64), Row>,
     /// Rows each request holds.
-    pub(super) held: BTreeMap<ReqKey, Vec<(LockTableId, u64)>>,
+    pub(super) held: OrderedMap<ReqKey, Vec<(LockTableId, u64)>>,
     /// The row each waiting request waits for, and since when.
-    pub(super) waiting: BTreeMap<ReqKey, (LockTableId, u64, Micros)>,
+    pub(super) waiting: OrderedMap<ReqKey, (LockTableId, u64, Micros)>,
     pub max_hold_us: Micros,
     pub deadlocks: u64,
     pub deadlock_counter: Option<CounterId>,

@@ -44,8 +44,8 @@ impl World {
         self.data
             .locks
             .waiting
-            .values()
-            .filter(|(t, _, _)| *t == table)
+            .iter()
+            .filter(|(_, (t, _, _))| *t == table)
             .count()
     }
 
@@ -65,7 +65,11 @@ impl World {
         let now = self.kernel.now;
         let row = self.kernel.rng.below(rows.max(1) as u64);
         let m = self.data.locks.tables[table.index()].m.clone();
-        let entry = self.data.locks.rows.entry((table, row)).or_default();
+        let entry = self
+            .data
+            .locks
+            .rows
+            .get_or_insert_with((table, row), Row::default);
         match entry.holder {
             Some(h) if h == r => true,
             Some(_) => {
@@ -84,8 +88,7 @@ impl World {
                 self.data
                     .locks
                     .held
-                    .entry(key(r))
-                    .or_default()
+                    .get_or_insert_with(key(r), Vec::new)
                     .push((table, row));
                 self.kernel.metrics.shift(m.held, now, 1.0);
                 self.kernel.metrics.record(m.wait, 0, 1);
@@ -145,8 +148,7 @@ impl World {
                 self.data
                     .locks
                     .held
-                    .entry(key(w))
-                    .or_default()
+                    .get_or_insert_with(key(w), Vec::new)
                     .push((t, row));
                 self.kernel.metrics.shift(m.waiters, now, -1.0);
                 self.kernel.metrics.shift(m.held, now, 1.0);

@@ -60,7 +60,11 @@ pub struct Table {
     pub name: String,
     /// Whether the key carries a unique constraint.
     pub unique: bool,
-    /// Remembered key → rows with that key.
+    /// Remembered key → rows with that key. A `BTreeMap`, not an
+    /// `OrderedMap` like the other stores: a table may remember a million
+    /// keys, and an `OrderedMap` entry takes more than twice the memory (a
+    /// 16-byte packed key in the tree and a slot of its own), which took
+    /// retry-storm's run from 48 to 82 MB.
     rows_by_key: BTreeMap<u64, u32>,
     /// (first insert, key) of every remembered key, oldest first.
     by_age: VecDeque<(Micros, u64)>,

@@ -14,7 +14,7 @@
 //!   store (Redis `INCR` or a Lua script). The decision is atomic at the store;
 //!   the pod's worker waits one round trip for the answer.
 //!
-//! Bounded: buckets live in a `BTreeMap` (deterministic order) of at most
+//! Bounded: buckets live in an `OrderedMap` (deterministic order) of at most
 //! `max_buckets` entries. A bucket that has refilled to full is the same as no
 //! bucket at all, so full ones are dropped first when the map is at its bound;
 //! if none is full, the least recently used one goes (its key starts afresh
@@ -24,10 +24,9 @@
 //! population (weighted), and a log entry "429 burst" when rejections start
 //! after a quiet spell.
 
-use std::collections::BTreeMap;
-
 use crate::sim::kernel::dist::Dist;
 use crate::sim::kernel::metrics::CounterId;
+use crate::sim::kernel::ordered_map::OrderedMap;
 use crate::sim::kernel::time::{Micros, SEC};
 
 /// A bucket of tokens that refills at a steady rate up to a ceiling.
@@ -130,7 +129,7 @@ pub struct RateLimiter {
     /// The declaration; its rate, burst, scope and switch may change while running.
     pub spec: RateLimitSpec,
     /// Buckets by (pod, key); shared buckets use pod `u32::MAX`.
-    pub(super) buckets: BTreeMap<(u32, u64), TokenBucket>,
+    pub(super) buckets: OrderedMap<(u32, u64), TokenBucket>,
     /// (accepted, rejected) counters per request class, registered with the
     /// limiter or the client population, whichever comes later.
     pub(super) by_class: Vec<Option<[CounterId; 2]>>,
@@ -161,8 +160,7 @@ impl RateLimiter {
             self.make_room(now_us);
         }
         self.buckets
-            .entry(slot)
-            .or_insert_with(|| TokenBucket::full(burst, now_us))
+            .get_or_insert_with(slot, || TokenBucket::full(burst, now_us))
             .try_take(now_us, n, rate, burst)
     }
 

@@ -7,9 +7,9 @@ use crate::sim::kernel::ids::LimiterId;
 use crate::sim::kernel::log::LogLevel;
 use crate::sim::kernel::metrics::CounterId;
 use crate::sim::kernel::next::Next;
+use crate::sim::kernel::ordered_map::OrderedMap;
 use crate::sim::kernel::request::{Outcome, ReqRef};
 use crate::sim::kernel::world::World;
-use std::collections::BTreeMap;
 
 impl World {
     /// Adds a rate limiter; returns its index for [`Step::RateLimit`](super::Step::RateLimit).
@@ -22,7 +22,7 @@ impl World {
         );
         self.edge.limiters.push(RateLimiter {
             spec,
-            buckets: BTreeMap::new(),
+            buckets: OrderedMap::new(),
             by_class: Vec::new(),
             last_reject_us: None,
         });
@@ -225,7 +225,7 @@ mod tests {
                 max_buckets: 4,
                 ..RateLimitSpec::per_minute("l", 60.0, 1.0)
             },
-            buckets: BTreeMap::new(),
+            buckets: OrderedMap::new(),
             by_class: Vec::new(),
             last_reject_us: None,
         };

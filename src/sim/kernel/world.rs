@@ -28,6 +28,7 @@ use crate::sim::kernel::ids::{
 use crate::sim::kernel::log::{EventLog, LogLevel};
 use crate::sim::kernel::metrics::{Metrics, Span};
 use crate::sim::kernel::rng::SimRng;
+use crate::sim::kernel::sort::sort_by_key;
 use crate::sim::kernel::time::Micros;
 use crate::sim::memory::pod_memory::MemoryState;
 use crate::sim::topology::handler::Handler;
@@ -404,7 +405,7 @@ impl World {
             .filter(|e| !e.3)
             .map(|(t, l, _, _)| (*t, l.as_str()))
             .collect();
-        v.sort_by_key(|e| e.0);
+        sort_by_key(&mut v, |e| (e.0, 0));
         v
     }
 

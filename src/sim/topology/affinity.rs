@@ -10,9 +10,10 @@
 //! balanced as usual. Pins are forgotten after `idle_us` without a request and
 //! are at most `max_pins`, so the table is bounded.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use crate::sim::kernel::metrics::CounterId;
+use crate::sim::kernel::ordered_map::OrderedMap;
 use crate::sim::kernel::time::Micros;
 
 /// The sticky-session option of a service's balancer.
@@ -35,7 +36,7 @@ pub(super) struct Pin {
 #[derive(Clone, Debug, Default)]
 pub struct Affinity {
     pub(crate) spec: Option<StickySpec>,
-    pub(super) pins: BTreeMap<u64, Pin>,
+    pub(super) pins: OrderedMap<u64, Pin>,
     /// (key, time) in the order pins were made or refreshed, for expiry.
     pub(super) order: VecDeque<(u64, Micros)>,
     pub(crate) lost: Option<CounterId>,

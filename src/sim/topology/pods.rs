@@ -4,6 +4,7 @@
 use crate::sim::kernel::event::Event;
 use crate::sim::kernel::ids::ServiceId;
 use crate::sim::kernel::log::LogLevel;
+use crate::sim::kernel::sort::sort_by_key;
 use crate::sim::kernel::time::Micros;
 use crate::sim::kernel::world::World;
 use crate::sim::topology::event::TopologyEvent;
@@ -82,7 +83,9 @@ impl World {
         } else {
             // Starting pods go first, then the newest ready ones.
             let mut order = live.clone();
-            order.sort_by_key(|&i| (svc.pods[i].is_ready(), std::cmp::Reverse(i)));
+            sort_by_key(&mut order, |&i| {
+                (u64::from(svc.pods[i].is_ready()), !(i as u64))
+            });
             for &i in order.iter().take((n - target) as usize) {
                 let p = &mut svc.pods[i];
                 p.state = if p.in_flight == 0 {

@@ -11,6 +11,7 @@
 use crate::sim::kernel::ids::ServiceId;
 use crate::sim::kernel::log::LogLevel;
 use crate::sim::kernel::request::{Outcome, ReqRef};
+use crate::sim::kernel::sort::sort_by_key;
 use crate::sim::kernel::world::World;
 
 impl World {
@@ -52,7 +53,8 @@ impl World {
                 })
                 .map(|(r, q)| (q.queued_at_us, r))
                 .collect();
-            holders.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.idx.cmp(&a.1.idx)));
+            // The latest queued first (ties: the highest slot first).
+            sort_by_key(&mut holders, |h| (!h.0, !u64::from(h.1.idx)));
             cut.extend(holders.into_iter().take(n as usize).map(|(_, r)| r));
         }
         for &r in &cut {
