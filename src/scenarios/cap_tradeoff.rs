@@ -153,6 +153,16 @@ fn charts() -> Vec<ChartSpec> {
     ]
 }
 
+/// Each headline figure's label, as the page shows it.
+const FIGURES: &[(&str, &str)] = &[
+    ("write_throughput", "Posts acknowledged per second"),
+    ("write_p50_ms", "Write latency p50"),
+    ("write_p99_ms", "Write latency p99"),
+    ("visibility_lag_p95_s", "Visibility lag p95"),
+    ("errors_during_partition", "Errors during the partition"),
+    ("error_rate", "Error rate"),
+];
+
 /// The scenario's catalogue entry.
 pub const SCENARIO: Scenario = Scenario {
     id: "cap-tradeoff",
@@ -169,6 +179,7 @@ pub const SCENARIO: Scenario = Scenario {
         until it heals.",
     guide: GUIDE,
     params: PARAMS,
+    figures: FIGURES,
     charts,
     duration_s: 300.0,
     speed: 5.0,
