@@ -7,6 +7,7 @@ pub mod broker;
 mod broker_flow;
 pub mod cache;
 pub(crate) mod cache_flow;
+pub(crate) mod change_log;
 pub mod database;
 pub(crate) mod db_flow;
 pub(crate) mod event;
