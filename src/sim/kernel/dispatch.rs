@@ -52,6 +52,7 @@ impl World {
             DataEvent::BrokerPoll { topic } => self.on_broker_poll(topic),
             DataEvent::CacheReply { req, skip } => self.on_cache_reply(req, skip),
             DataEvent::Replica(e) => self.on_replica_event(e),
+            DataEvent::Capture(e) => self.on_capture_event(e),
         }
     }
 
