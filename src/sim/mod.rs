@@ -12,7 +12,8 @@
 //! - [`memory`]: pod memory, retained sets, garbage collection, OOM restarts.
 //! - [`data`]: databases, caches, key-value stores, tables, locks, a broker,
 //!   replicated stores, change data capture.
-//! - [`edge`]: rate limits, feature flags, signals, flag controllers, shedding.
+//! - [`edge`]: rate limits, feature flags, signals, flag controllers, shedding,
+//!   gateway routing with shadow traffic.
 //!
 //! Within a group, one concept a file: a part's pure state machine in
 //! `part.rs` with its unit tests at the bottom (or in `part/tests.rs` when they
@@ -55,7 +56,7 @@ pub use kernel::dist::Dist;
 pub use kernel::ids::{
     AutoscalerId, BreakerId, BulkheadId, CacheId, ChangeCaptureId, ClientId, DatabaseId,
     FlagControllerId, FlagId, HandlerId, KvStoreId, LimiterId, LockTableId, ReplicatedStoreId,
-    RetryId, ServiceId, ShedRuleId, SplitId, TableId, TopicId,
+    RetryId, RouterId, ServiceId, ShedRuleId, SplitId, TableId, TopicId,
 };
 pub use kernel::log::{LogEntry, LogLevel};
 pub use kernel::request::Outcome;

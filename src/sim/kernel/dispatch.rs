@@ -70,6 +70,9 @@ impl World {
     pub(crate) fn on_edge_event(&mut self, e: EdgeEvent) {
         match e {
             EdgeEvent::FlagControllerTick(i) => self.on_flag_controller_tick(i),
+            EdgeEvent::MirrorTimeout { router, slot, gen } => {
+                self.on_mirror_timeout(router, slot, gen)
+            }
         }
     }
 }

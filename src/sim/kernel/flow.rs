@@ -274,6 +274,10 @@ impl World {
                     self.begin_call(r);
                     return;
                 }
+                Step::Route { router, path } => {
+                    self.begin_route(r, router, path);
+                    return;
+                }
                 Step::FailWith { p } => {
                     if self.kernel.rng.chance(p) {
                         self.finish(r, Outcome::Error);
@@ -494,6 +498,7 @@ impl World {
             Origin::Call(_) => self.on_answer(r, &req, outcome),
             Origin::Detached => {}
             Origin::Event(topic) => self.on_event_done(topic, r, outcome),
+            Origin::Mirror { router, slot } => self.on_mirror_answer(router, slot, outcome),
         }
     }
 

@@ -91,6 +91,8 @@ ids! {
     ReplicatedStoreId;
     /// A change data capture between two tables (`World::add_change_capture`).
     ChangeCaptureId;
+    /// A gateway's routing table (`World::add_router`).
+    RouterId;
     /// A traffic split (`World::add_split`).
     SplitId;
     /// An autoscaler (`World::add_autoscaler`).

@@ -7,8 +7,8 @@
 //! (a late timeout, a late reply) is recognised as stale and ignored.
 
 use crate::sim::kernel::ids::ClientId;
-use crate::sim::kernel::ids::TopicId;
 use crate::sim::kernel::ids::{HandlerId, ServiceId};
+use crate::sim::kernel::ids::{RouterId, TopicId};
 use crate::sim::kernel::time::Micros;
 
 pub use crate::sim::kernel::ids::ReqRef;
@@ -53,11 +53,15 @@ pub enum Origin {
     Client(ClientId),
     /// Another request, in one of its call steps.
     Call(ReqRef),
-    /// Nobody: a shadow copy or fire-and-forget message; its answer is dropped.
+    /// Nobody: an attempt given up on, or a copy whose comparison is over;
+    /// its answer is dropped.
     Detached,
     /// A consumer of a broker topic (index into the broker's topics), which
     /// acknowledges or redelivers the message by the outcome (`broker.rs`).
     Event(TopicId),
+    /// A router comparing this copy's answer with its caller's, in
+    /// comparison slot `slot` (`router.rs`).
+    Mirror { router: RouterId, slot: u32 },
 }
 
 /// One request in flight.
