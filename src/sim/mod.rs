@@ -49,6 +49,7 @@ pub use data::orm::{DataAccess, Query};
 pub use data::replicated::{ReplicatedStoreSpec, Replication};
 pub use edge::flag_controller::FlagControllerSpec;
 pub use edge::rate_limit::{LimitScope, RateLimitSpec};
+pub use edge::router::{RoutePath, RouteRule, RouterSpec, Target};
 pub use edge::shedding::ShedRuleSpec;
 pub use edge::signals::{Cond, Signal};
 pub use kernel::core::WorldConfig;
