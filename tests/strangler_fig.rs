@@ -57,20 +57,6 @@ fn runs(sets: &[(&str, &str)], at: &[(f64, &str, &str)]) -> Vec<(u64, &'static s
     out
 }
 
-/// Prints a figure against its bound, and the margin as a share of the bound.
-fn against(claim: &str, seed: u64, rate: &str, got: f64, bound: f64, below: bool) -> bool {
-    let ok = if below { got < bound } else { got > bound };
-    let margin = if below { bound - got } else { got - bound };
-    let share = if bound != 0.0 {
-        format!("{:+.0} %", 100.0 * margin / bound.abs())
-    } else {
-        "exact".to_string()
-    };
-    let sign = if below { "<" } else { ">" };
-    println!("{claim} | seed {seed} | {rate}/s | {got:.5} {sign} {bound:.5} | margin {margin:.5} ({share})");
-    ok
-}
-
 fn rate_of(rate: &str) -> f64 {
     rate.parse().unwrap()
 }

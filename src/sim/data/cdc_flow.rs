@@ -195,7 +195,7 @@ impl World {
     }
 
     /// Starts or stops a capture (a stopped one resumes where it stopped).
-    /// Logged.
+    /// Logged, unmarked: the toggle that asks for it marks the charts.
     pub fn set_capture_running(&mut self, id: ChangeCaptureId, running: bool) {
         let c = &self.data.captures[id.index()];
         if c.spec.running == running {
@@ -204,7 +204,7 @@ impl World {
         let what = if running { "started" } else { "stopped" };
         let text = format!("Change data capture {} {what}", c.spec.name);
         self.data.set_capture_running(&mut self.kernel, id, running);
-        self.note(LogLevel::Info, text, true);
+        self.note(LogLevel::Info, text, false);
     }
 
     /// A capture's state: its missing keys, its backlog.

@@ -4,7 +4,6 @@
 //! 404s, copies entering their backend), so it is `impl World`.
 
 use super::router::*;
-use crate::sim::calls::call_state::CallState;
 use crate::sim::edge::event::EdgeEvent;
 use crate::sim::kernel::decimal::fixed;
 use crate::sim::kernel::event::Event;
@@ -64,7 +63,8 @@ impl World {
     }
 
     /// Sends the requests rule `rule` matches to `target` from now on
-    /// (requests already sent stay where they are). Logged.
+    /// (requests already sent stay where they are). Logged, unmarked: the
+    /// toggle or timeline entry that asks for it marks the charts.
     pub fn set_route_target(&mut self, router: RouterId, rule: &str, target: Target) {
         let rt = &mut self.edge.routers[router.index()];
         let i = rt
@@ -92,7 +92,7 @@ impl World {
         rt.spec.rules[i].target = target;
         self.kernel.metrics.set(g, self.kernel.now, v);
         let text = format!("Route {rule} switched to {to}");
-        self.note(LogLevel::Warn, text, true);
+        self.note(LogLevel::Warn, text, false);
     }
 
     /// Copies `percent` % of the requests rule `rule` matches to its mirror
@@ -116,7 +116,7 @@ impl World {
             fixed(percent, 0),
             rt.spec.backends[m.backend as usize]
         );
-        self.note(LogLevel::Info, text, true);
+        self.note(LogLevel::Info, text, false);
     }
 
     /// `Step::Route`: picks the backend of `r` by the first rule that
@@ -167,24 +167,9 @@ impl World {
         );
         let (sent, in_flight, open) = (rt.m.sent, rt.m.in_flight, rt.comparisons.open());
         let timeout = rt.spec.mirror_timeout_us;
-        let copy = self.kernel.requests.insert(Request {
-            origin: Origin::Mirror { router, slot },
-            class,
-            weight,
-            attempt: 1,
-            born_us: now,
-            attempt_start_us: now,
-            service,
-            pod: u32::MAX,
-            pool: 0,
-            handler,
-            step: 0,
-            holds_worker: false,
-            queued_at_us: now,
-            wait_token: 0,
-            key,
-            call: CallState::IDLE,
-        });
+        let origin = Origin::Mirror { router, slot };
+        let copy = Request::new(origin, class, weight, service, handler, key, now);
+        let copy = self.kernel.requests.insert(copy);
         self.edge.routers[router.index()]
             .comparisons
             .set_copy(slot, copy);

@@ -101,6 +101,40 @@ pub struct Request {
     pub call: crate::sim::calls::call_state::CallState,
 }
 
+impl Request {
+    /// A request born at `now` for `handler` of `service`, on its first
+    /// attempt, holding nothing yet: a client's, a broker's event, a router's
+    /// copy.
+    pub(crate) fn new(
+        origin: Origin,
+        class: u16,
+        weight: u32,
+        service: ServiceId,
+        handler: HandlerId,
+        key: u64,
+        now: Micros,
+    ) -> Request {
+        Request {
+            origin,
+            class,
+            weight,
+            attempt: 1,
+            born_us: now,
+            attempt_start_us: now,
+            service,
+            pod: u32::MAX,
+            pool: 0,
+            handler,
+            step: 0,
+            holds_worker: false,
+            queued_at_us: now,
+            wait_token: 0,
+            key,
+            call: crate::sim::calls::call_state::CallState::IDLE,
+        }
+    }
+}
+
 struct Slot {
     gen: u32,
     req: Option<Request>,
