@@ -20,7 +20,7 @@ use serde_json::{json, Map, Value as Json};
 use crate::link;
 use crate::scenarios::charts::eval_line;
 use crate::scenarios::schema::quote;
-use crate::scenarios::{self, ParamKind, Params, Run, Scenario, Value};
+use crate::scenarios::{self, Headline, ParamKind, Params, Run, Scenario, Value};
 use crate::sim::kernel::time::{as_secs, from_secs, Micros};
 
 /// What a command produced: text for stdout, and files to write.
@@ -442,19 +442,12 @@ pub fn report(run: &Run, until: Micros, wall_ms: f64) -> Json {
     for (spec, v) in run.initial.iter() {
         params.insert(spec.name.into(), value_json(v));
     }
-    let mut headline = Map::new();
-    for (k, v) in run.headline() {
-        headline.insert(
-            k.into(),
-            v.filter(|x| x.is_finite()).map_or(Json::Null, |x| json!(x)),
-        );
-    }
     let changes: Vec<Json> = run
         .changes()
         .iter()
         .map(|c| json!({"at_s": as_secs(c.at_us), "name": c.name, "value": value_json(&c.value)}))
         .collect();
-    json!({
+    let mut report = json!({
         "scenario": run.scenario.id,
         "seed": run.seed,
         "duration_s": as_secs(until),
@@ -464,11 +457,31 @@ pub fn report(run: &Run, until: Micros, wall_ms: f64) -> Json {
             "arrived": l.arrived, "succeeded": l.succeeded, "failed": l.failed,
             "rejected": l.rejected, "timed_out": l.timed_out, "in_flight": l.in_flight,
         },
-        "headline": headline,
+        "headline": headline_json(run.headline()),
         "events": w.events_processed(),
         "wall_ms": (wall_ms * 1000.0).round() / 1000.0,
         "link": link::encode(run.scenario, &run.initial, run.seed, run.changes(), Some(until)),
-    })
+    });
+    // A run with timed changes also gives its figures since the last one.
+    if let Some((at, figures)) = run.headline_since_change() {
+        report["since_last_change"] = json!({
+            "at_s": as_secs(at),
+            "headline": headline_json(figures),
+        });
+    }
+    report
+}
+
+/// Headline figures as a JSON object (an undefined figure is null).
+fn headline_json(figures: Headline) -> Json {
+    let mut headline = Map::new();
+    for (k, v) in figures {
+        headline.insert(
+            k.into(),
+            v.filter(|x| x.is_finite()).map_or(Json::Null, |x| json!(x)),
+        );
+    }
+    Json::Object(headline)
 }
 
 fn value_json(v: &Value) -> Json {
@@ -494,14 +507,22 @@ fn summary(run: &Run, until: Micros, wall_ms: f64) -> String {
         "requests: arrived {} ok {} failed {} rejected {} timed out {} in flight {}",
         l.arrived, l.succeeded, l.failed, l.rejected, l.timed_out, l.in_flight
     );
-    for (k, v) in run.headline() {
+    write_figures(&mut out, run.headline());
+    if let Some((at, figures)) = run.headline_since_change() {
+        let _ = writeln!(out, "since the last change, at {} s:", as_secs(at));
+        write_figures(&mut out, figures);
+    }
+    out
+}
+
+fn write_figures(out: &mut String, figures: Headline) {
+    for (k, v) in figures {
         let _ = writeln!(
             out,
             "{k}: {}",
             v.map_or("n/a".to_string(), |x| format!("{x:.4}"))
         );
     }
-    out
 }
 
 /// Every chart line, bucket by bucket, as CSV with a time column in seconds.

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{fig, rel, run};
-use resilience_lab::scenarios::figures::mean_between;
+use resilience_lab::scenarios::figures::{last_buckets, mean_between};
 use resilience_lab::scenarios::{self, Run, TimedChange, Value};
 use resilience_lab::sim::kernel::time::from_secs;
 
@@ -136,7 +136,7 @@ fn a_limit_switched_on_mid_run_takes_effect_at_once_and_logs_a_429_burst() {
     assert!(r.world().ledger().balances());
     // Bots' requests reaching the backend per second (1 s buckets).
     let bots = |from: u64, to: u64| {
-        mean_between(r.world().metrics(), "backend.from.bots", from, to).unwrap()
+        mean_between(&r.world().whole_run(), "backend.from.bots", from, to).unwrap()
     };
     let (before, after) = (bots(60, 120), bots(150, 240));
     assert!(rel(before, 200.0) < 0.05, "{before}");
@@ -149,4 +149,59 @@ fn a_limit_switched_on_mid_run_takes_effect_at_once_and_logs_a_429_burst() {
         .collect();
     assert_eq!(bursts.len(), 1);
     assert_eq!(bursts[0].at_us / 1_000_000, 120);
+}
+
+/// A local limit switched on at 2 min: by the end of the run the headline's
+/// figures since the change follow what the charts show now (about 600 bot
+/// requests a minute through 10 pods, the customers' p99 back near its
+/// per-second line, once the queue built up before the change has drained),
+/// while the whole-run figures still average in the minutes without a limit.
+#[test]
+fn figures_since_a_change_follow_the_charts_and_the_whole_run_stays_beside_them() {
+    let s = scenarios::find(ID).unwrap();
+    for seed in SEEDS {
+        let change = TimedChange {
+            at_us: from_secs(120.0),
+            name: "rate_limit".into(),
+            value: Value::Choice("local"),
+        };
+        let mut r = Run::new(s, s.default_params(), seed, vec![change]).unwrap();
+        r.advance_to(from_secs(s.duration_s));
+        let (at_us, since) = r.headline_since_change().unwrap();
+        assert_eq!(at_us, from_secs(120.0));
+        let whole = r.headline();
+        let at = |h: &[(&str, Option<f64>)], key: &str| {
+            h.iter()
+                .find(|(k, _)| *k == key)
+                .and_then(|(_, v)| *v)
+                .unwrap()
+        };
+        // The charts' lines over their last minute (1 s buckets).
+        let v = r.world().whole_run();
+        let (from, to) = last_buckets(&v, from_secs(60.0));
+        let chart = |name: &str| mean_between(&v, name, from, to).unwrap();
+        let per_min = chart("gateway-limit.accepted.bots") * 60.0;
+        assert!(
+            rel(per_min, 600.0) < 0.05,
+            "seed {seed}: chart {per_min}/min"
+        );
+        let accepted = at(&since, "bot_accepted_per_min");
+        assert!(
+            rel(accepted, per_min) < 0.1,
+            "seed {seed}: {accepted}/min since the change, the chart {per_min}/min"
+        );
+        let accepted_whole = at(&whole, "bot_accepted_per_min");
+        assert!(
+            accepted_whole > 4.0 * accepted,
+            "seed {seed}: {accepted_whole}/min over the whole run"
+        );
+        assert!(rel(at(&since, "backend_rps_from_bots"), 10.0) < 0.1);
+        let (p99, p99_whole) = (at(&since, "customer_p99_ms"), at(&whole, "customer_p99_ms"));
+        let p99_chart = chart("customers.latency.p99");
+        assert!(
+            p99 < 1.5 * p99_chart && p99_whole > 3.0 * p99_chart,
+            "seed {seed}: p99 {p99} ms since the change, {p99_whole} ms over \
+             the whole run, the chart {p99_chart} ms"
+        );
+    }
 }

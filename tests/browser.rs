@@ -493,6 +493,90 @@ async fn more_servers_during_a_run_cut_the_wait() {
     assert!(marked, "the change is in the event log as a chart marker");
 }
 
+/// Before any change each figure is over the whole run alone. After a
+/// toggle, each shows its value since the change large and the whole run
+/// small beneath ("whole run: …"), with `data-since` and `data-value`
+/// exact, and a note saying since when; in presenter mode too, on one
+/// 1024×768 screen.
+#[wasm_bindgen_test]
+async fn after_a_toggle_each_figure_shows_since_the_change_and_the_whole_run() {
+    let s = scenarios::find("queueing-basics").unwrap();
+    let t1 = 30_000_000;
+    let _page = open(&link_at(s, t1));
+    replayed_to(t1).await;
+    let row = q(".headline .figure[data-name=mean_wait_ms]");
+    let part = |sel: &str| row.query_selector(sel).unwrap().unwrap();
+    assert!(
+        !shown(&part(".whole")),
+        "no change yet: the whole run alone"
+    );
+    assert_eq!(
+        row.get_attribute("data-since"),
+        row.get_attribute("data-value")
+    );
+    assert!(text("#lab-headline-span").contains("whole run"));
+    change("#param-servers", "12");
+    frames(2).await;
+    for _ in 0..30 {
+        click("#lab-step");
+    }
+    frames(3).await;
+    assert_eq!(clock_us(), 2 * t1);
+    let exact = |name: &str| -> f64 { row.get_attribute(name).unwrap().parse().unwrap() };
+    let (since, whole) = (exact("data-since"), exact("data-value"));
+    assert!(
+        since < whole * 0.8,
+        "12 servers since 0:30: a wait of {since} ms since, {whole} ms over the whole run"
+    );
+    let style = format::figure_style(s, "mean_wait_ms");
+    let (large, unit) = style.show_in(since, since);
+    let small = style.show_in(whole, whole).0;
+    assert_eq!(part(".value").text_content().unwrap(), large);
+    assert_eq!(part(".unit").text_content().unwrap(), unit);
+    assert!(shown(&part(".whole")));
+    assert_eq!(
+        part(".whole").text_content().unwrap(),
+        format!("whole run: {small} {unit}")
+    );
+    assert!(
+        text("#lab-headline-span").contains("since the change at 0:30.0"),
+        "{}",
+        text("#lab-headline-span")
+    );
+    for f in all(".headline .figure") {
+        let name = f.get_attribute("data-name").unwrap();
+        assert!(f.get_attribute("data-since").is_some(), "{name}");
+        let w = f.query_selector(".whole").unwrap().unwrap();
+        assert!(shown(&w), "{name}: the whole run beneath");
+    }
+    // Presenter mode: both values, the figures and two charts on one screen.
+    click("#lab-present");
+    frames(3).await;
+    let h = web_sys::window()
+        .unwrap()
+        .inner_height()
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    for f in all(".headline .figure").iter().filter(|f| shown(f)) {
+        let w = f.query_selector(".whole").unwrap().unwrap();
+        assert!(shown(&w) && w.get_bounding_client_rect().bottom() <= h);
+    }
+    let charts: Vec<Element> = all(".chart canvas").into_iter().filter(shown).collect();
+    assert_eq!(charts.len(), 2);
+    for c in charts {
+        let r = c.get_bounding_client_rect();
+        assert!(
+            r.height() >= 150.0 && r.bottom() <= h + 1.0,
+            "a chart {} px high, ending at {}",
+            r.height(),
+            r.bottom()
+        );
+    }
+    click("#lab-present");
+    frames(2).await;
+}
+
 #[wasm_bindgen_test]
 async fn a_copied_link_replays_to_the_same_figures() {
     let (copied, figures, t_us) = {

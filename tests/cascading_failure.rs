@@ -16,7 +16,7 @@ const SECS: f64 = 300.0;
 /// Per-bucket login success (ok / ended), `None` where nothing ended.
 fn login_success(r: &Run, bucket: u64) -> Option<f64> {
     let (ok, ended) = outcome_names("login");
-    share_between(r.world().metrics(), &ok, &ended, bucket, bucket + 1)
+    share_between(&r.world().whole_run(), &ok, &ended, bucket, bucket + 1)
 }
 
 #[test]

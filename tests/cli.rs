@@ -144,6 +144,37 @@ fn the_same_run_from_flags_and_from_its_link_gives_the_same_numbers() {
     assert_eq!(strip(a), strip(b));
 }
 
+/// A link with a timed change also gives the figures since the last change;
+/// the whole-run `headline` is as without it, and a run with no change has
+/// no `since_last_change`.
+#[test]
+fn a_run_with_changes_gives_its_figures_since_the_last_one() {
+    let run = |link: &str| {
+        let (code, out, err) = lab(&["run", "--link", link, "--json"]);
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()
+    };
+    let plain = run("#v=1&s=queueing-basics&seed=2&t=60");
+    assert!(plain.get("since_last_change").is_none());
+    let changed = run("#v=1&s=queueing-basics&seed=2&at=20:servers=12&t=60");
+    let since = &changed["since_last_change"];
+    assert_eq!(since["at_s"], 20.0);
+    let (wait, whole) = (
+        since["headline"]["mean_wait_ms"].as_f64().unwrap(),
+        changed["headline"]["mean_wait_ms"].as_f64().unwrap(),
+    );
+    // Two more servers cut the wait: since the change it is shorter than
+    // over the whole run, which still holds the first 20 s.
+    assert!(
+        wait < whole,
+        "{wait} ms since, {whole} ms over the whole run"
+    );
+    assert_eq!(
+        since["headline"].as_object().unwrap().len(),
+        changed["headline"].as_object().unwrap().len()
+    );
+}
+
 #[test]
 fn csv_holds_one_row_per_bucket() {
     let path = std::env::temp_dir().join(format!("lab-csv-{}.csv", std::process::id()));

@@ -129,7 +129,7 @@ fn with_sticky_sessions_new_pods_idle_while_old_ones_burn() {
         // The autoscaler added as many pods, but the hottest pod sat at 100 %
         // while the coolest was nearly idle during the ramp (17:35–18:00).
         assert!(fig(&burn, "pods_added") >= fig(&free, "pods_added") - 4.0);
-        let m = &burn.world().metrics();
+        let m = &burn.world().whole_run();
         let ramp = |name: &str| mean_between(m, name, 213, 360).unwrap();
         let (hot, cool) = (ramp("web.cpu_pod_max"), ramp("web.cpu_pod_min"));
         assert!(hot > 0.95 && cool < 0.3, "seed {seed}: {hot} {cool}");

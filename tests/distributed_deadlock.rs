@@ -103,7 +103,7 @@ fn switching_to_sagas_mid_incident_restores_throughput() {
         assert!(r.world().ledger().balances());
         let ok = client_series(&["checkout", "courier"], &["ok"]);
         let ok_per_s = |from: u64, to: u64| {
-            total_between(r.world().metrics(), &ok, from, to) / (to - from) as f64
+            total_between(&r.world().whole_run(), &ok, from, to) / (to - from) as f64
         };
         let (before, after) = (ok_per_s(240, 300), ok_per_s(420, 600));
         assert!(

@@ -220,7 +220,7 @@ fn arrivals_follow_the_rate_profile() {
     )));
     w.step(180 * SEC);
     // Arrivals per second, each minute (1 s buckets).
-    let per_min = |m: u64| mean_between(w.metrics(), "c.arrived", m * 60, (m + 1) * 60).unwrap();
+    let per_min = |m: u64| mean_between(&w.whole_run(), "c.arrived", m * 60, (m + 1) * 60).unwrap();
     let (first, ramp, last) = (per_min(0), per_min(1), per_min(2));
     assert!(common::rel(first, 100.0) < 0.05, "{first}");
     assert!(common::rel(ramp, 550.0) < 0.05, "{ramp}"); // mean of a linear ramp 1x → 10x

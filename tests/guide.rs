@@ -15,7 +15,7 @@ fn headline_of(s: &'static Scenario, step: usize, seed: u64) -> Vec<(&'static st
     let (params, changes, until) = guide::applied(s, g).expect("a step's state is valid");
     let mut r = Run::new(s, params.clone(), seed, changes).expect("the run starts");
     r.advance_to(until);
-    r.model().headline(&params)
+    r.model().headline(&params, &r.world().whole_run())
 }
 
 #[test]

@@ -62,7 +62,7 @@ fn p99_latency_climbs_as_gc_pauses_grow_before_each_restart() {
         let starts = std::iter::once(0).chain(kills.iter().map(|k| k + 6));
         for (start, kill) in starts.zip(&kills) {
             let mean = |lo: u64, hi: u64| {
-                mean_between(r.world().metrics(), "orders.latency.p99", lo, hi).unwrap()
+                mean_between(&r.world().whole_run(), "orders.latency.p99", lo, hi).unwrap()
             };
             let (fresh, dying) = (mean(start + 60, start + 420), mean(kill - 90, *kill));
             assert!(

@@ -113,7 +113,7 @@ fn switching_to_join_fetch_live_ends_the_timeouts() {
     assert!(w.ledger().balances());
     let (timed_out, ok) = ("finance-users.timed_out", "finance-users.ok");
     // 10 s buckets: all time out before; none from a minute after the switch.
-    let sum = |name: &str, a: u64, b: u64| sum_between(w.metrics(), name, a, b);
+    let sum = |name: &str, a: u64, b: u64| sum_between(&w.whole_run(), name, a, b);
     assert!(sum(timed_out, 3, 29) > 10.0 && sum(ok, 3, 29) == 0.0);
     assert_eq!(sum(timed_out, 36, 90), 0.0);
     assert!(sum(ok, 36, 90) > 50.0);
@@ -143,7 +143,7 @@ fn every_toggle_applies_live() {
     let l = r.world().ledger();
     assert!(l.succeeded > 0 && l.timed_out > 0);
     // After the last change every report is generated again, one query each.
-    let m = &r.world().metrics();
+    let m = &r.world().whole_run();
     let late = |name: &str| sum_between(m, name, 35, 60);
     let (f, q) = (late("billing-db.fetches"), late("billing-db.fetch_queries"));
     assert!(f > 10.0 && q == f);

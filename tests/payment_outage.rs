@@ -21,12 +21,13 @@ fn error_rate_between(r: &Run, from_s: u64, to_s: u64) -> f64 {
         client_series(&sides, &FAILED),
         client_series(&sides, &["ok"]),
     );
-    failure_share_between(r.world().metrics(), &failed, &ok, from_s, to_s).expect("requests ended")
+    failure_share_between(&r.world().whole_run(), &failed, &ok, from_s, to_s)
+        .expect("requests ended")
 }
 
 /// Mean of a gauge series over the buckets `[from_s, to_s)` (1 s buckets).
 fn mean(r: &Run, series: &str, from_s: u64, to_s: u64) -> f64 {
-    mean_between(r.world().metrics(), series, from_s, to_s).expect("buckets kept")
+    mean_between(&r.world().whole_run(), series, from_s, to_s).expect("buckets kept")
 }
 
 fn run_with_change(seed: u64, at_s: f64, name: &str, value: Value, secs: f64) -> Run {

@@ -26,7 +26,7 @@ fn fixed_1s_retries_come_back_in_synchronized_waves_that_double_the_load() {
         assert!(rec >= 2.0, "seed {seed}: recovery {rec} s");
         // The waves: one second and two seconds after the connections dropped,
         // a tenth of a second holds at least twice the offered load.
-        let m = r.world().metrics();
+        let m = &r.world().whole_run();
         let (prov, offered) = (
             ["provider.arrived".to_string()],
             ["checkout.arrived".to_string()],
@@ -161,7 +161,7 @@ fn idempotency_keys_switched_on_live_stop_double_charges_from_then_on() {
     }];
     let mut r = Run::new(s, s.default_params(), 4, flip).unwrap();
     r.advance_to(100 * SEC);
-    let m = r.world().metrics();
+    let m = &r.world().whole_run();
     let before = sum_between(m, "charges.duplicates", 0, 500);
     // A charge made just before the flip stored no key: its retries may still
     // charge again, up to two timeouts and two waits (6 s) later. After that, none.

@@ -119,7 +119,7 @@ fn adding_the_index_live_drops_the_cpu_at_once() {
     r.advance_to(600 * SEC);
     assert!(r.world().ledger().balances());
     let mean = |from: u64, to: u64| {
-        mean_between(r.world().metrics(), "postgres.primary.cpu", from, to).unwrap()
+        mean_between(&r.world().whole_run(), "postgres.primary.cpu", from, to).unwrap()
     };
     // 5 s buckets: before the change, and from 30 s after it (scans in flight end).
     let (before, after) = (mean(12, 60), mean(66, 120));
@@ -146,7 +146,7 @@ fn every_toggle_applies_live() {
     assert!(r.world().ledger().balances());
     // The last minutes see the status index on monthly partitions of 50 M rows:
     // the newest partition's rows with that status, 50 M × 15/365 × 0.2 %.
-    let m = &r.world().metrics();
+    let m = &r.world().whole_run();
     let sum = |name: &str| sum_between(m, name, 60, 80);
     let (rows, calls) = (
         "postgres.stmt.telemetry.rows_read",

@@ -34,7 +34,7 @@ fn headline(sets: &[(&str, &str)], seed: u64, secs: f64) -> (f64, f64, Option<f6
 
 /// The error rate per bucket of the run, over every visitor.
 fn error_rates(r: &Run) -> Vec<f64> {
-    let m = r.world().metrics();
+    let m = &r.world().whole_run();
     let visitors = ["home", "pages"];
     let (bad, ok) = (
         client_series(&visitors, &FAILED),

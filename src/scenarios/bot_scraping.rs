@@ -23,10 +23,10 @@
 
 use crate::sim::{
     CallSpec, ClientId, ClientSpec, Dist, Handler, KeySpec, LimitScope, LimiterId, RateLimitSpec,
-    ServiceId, ServiceSpec, Step, World, SEC,
+    ServiceId, ServiceSpec, Span, Step, World, SEC,
 };
 
-use super::figures::{per_second, quantile_ms};
+use super::figures::quantile_ms;
 use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
@@ -274,18 +274,16 @@ impl Model for BotModel {
         }
     }
 
-    fn headline(&self, _p: &Params) -> Headline {
-        let w = &self.world;
-        let m = &w.metrics();
-        let per_s = |name: &str| per_second(m, name, w.now());
-        let p99 = quantile_ms(m, "customers.latency", 0.99);
+    fn headline(&self, _p: &Params, v: &Span) -> Headline {
+        let p99 = quantile_ms(v, "customers.latency", 0.99);
         vec![
             (
                 "bot_accepted_per_min",
-                per_s("gateway-limit.accepted.bots").map(|x| x * 60.0),
+                v.per_second("gateway-limit.accepted.bots")
+                    .map(|x| x * 60.0),
             ),
             ("customer_p99_ms", p99),
-            ("backend_rps_from_bots", per_s("backend.from.bots")),
+            ("backend_rps_from_bots", v.per_second("backend.from.bots")),
         ]
     }
 }

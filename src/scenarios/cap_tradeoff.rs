@@ -25,12 +25,10 @@
 
 use crate::sim::{
     ClientId, ClientSpec, Dist, Handler, LockTableSpec, ReplicatedStoreId, ReplicatedStoreSpec,
-    Replication, ServiceSpec, Step, TimedId, World, SEC,
+    Replication, ServiceSpec, Span, Step, TimedId, World, SEC,
 };
 
-use super::figures::{
-    bucket_at, client_series, outcome_names, per_second, quantile_ms, total_between, FAILED,
-};
+use super::figures::{bucket_at, client_series, outcome_names, quantile_ms, total_between, FAILED};
 use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
@@ -323,8 +321,8 @@ impl Model for CapModel {
         }
     }
 
-    fn headline(&self, p: &Params) -> Headline {
-        let m = self.world.metrics();
+    fn headline(&self, p: &Params, v: &Span) -> Headline {
+        let m = v;
         let now = self.world.now();
         let (ok, ended) = outcome_names("writers");
         let failed = client_series(&["writers"], &FAILED);
@@ -338,7 +336,7 @@ impl Model for CapModel {
         let total = |names: &[String]| names.iter().map(|n| m.counter_total(n)).sum::<f64>();
         let (ended, failed) = (total(&ended), total(&failed));
         vec![
-            ("write_throughput", per_second(m, &ok[0], now)),
+            ("write_throughput", v.per_second(&ok[0])),
             ("write_p50_ms", quantile_ms(m, "writers.latency", 0.5)),
             ("write_p99_ms", quantile_ms(m, "writers.latency", 0.99)),
             (

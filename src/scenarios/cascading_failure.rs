@@ -23,7 +23,7 @@
 
 use crate::sim::{
     BreakerId, CallSpec, ClientSpec, Dist, Handler, HandlerId, PoolSpec, ServiceId, ServiceSpec,
-    Step, World, MS, SEC,
+    Span, Step, World, MS, SEC,
 };
 
 use super::breaker_params::{self, WindowKind};
@@ -325,36 +325,35 @@ impl Model for CascadeModel {
         }
     }
 
-    fn headline(&self, _p: &Params) -> Headline {
-        let m = &self.world.metrics();
-        let fault = bucket_at(m, FAULT_S * SEC);
-        let now = m.buckets_closed();
+    fn headline(&self, _p: &Params, v: &Span) -> Headline {
+        let fault = bucket_at(v, FAULT_S * SEC);
+        let now = v.buckets_closed();
         let (ok, all) = outcome_names("login");
         let (pok, pall) = outcome_names("profile");
         vec![
             (
                 "login_success_after_fault",
-                share_between(m, &ok, &all, fault, now),
+                share_between(v, &ok, &all, fault, now),
             ),
             (
                 "image_fail_fast_p50_ms",
-                quantile_ms(m, "profile.error_latency", 0.5),
+                quantile_ms(v, "profile.error_latency", 0.5),
             ),
             (
                 "max_threads_busy",
-                series_max(m, "core-api.pool.workers.busy.max"),
+                series_max(v, "core-api.pool.workers.busy.max"),
             ),
             (
                 "login_success_before_fault",
-                share_between(m, &ok, &all, 0, fault),
+                share_between(v, &ok, &all, 0, fault),
             ),
             (
                 "image_success_after_fault",
-                share_between(m, &pok, &pall, fault, now),
+                share_between(v, &pok, &pall, fault, now),
             ),
             (
                 "breaker_opened",
-                Some(m.counter_total("resizer-breaker.opened")),
+                Some(v.counter_total("resizer-breaker.opened")),
             ),
         ]
     }

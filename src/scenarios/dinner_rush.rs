@@ -34,11 +34,11 @@
 use crate::sim::{
     cache_aside, AutoscalerId, CacheId, CacheSpec, ClientId, ClientSpec, DataAccess, DatabaseId,
     DatabaseSpec, Discipline, Dist, Handler, HandlerId, HpaSpec, KeySpec, Query, RateProfile,
-    ServiceId, ServiceSpec, SessionSpec, Step, StickySpec, World, HOUR, MIN, MS, SEC,
+    ServiceId, ServiceSpec, SessionSpec, Span, Step, StickySpec, World, HOUR, MIN, MS, SEC,
 };
 
 use super::figures::{
-    buckets_in, client_series, peak_period_mean, worst_share_per_period, ENDED, FAILED,
+    buckets_in, client_series, peak_period_mean, worst_share_per_period, Outcomes, ENDED, FAILED,
 };
 use super::guide::GuidedStep;
 use super::model::{Headline, Model};
@@ -410,33 +410,32 @@ impl Model for DinnerRush {
         }
     }
 
-    fn headline(&self, _: &Params) -> Headline {
-        let w = &self.world;
-        let mut ledger = w.client(self.clients[0]).ledger;
-        ledger.add(&w.client(self.clients[1]).ledger);
-        let m = w.metrics();
-        let minute = buckets_in(m, MIN);
+    fn headline(&self, _: &Params, v: &Span) -> Headline {
+        let minute = buckets_in(v, MIN);
         let worst = worst_share_per_period(
-            m,
+            v,
             &client_series(&DINERS, &FAILED),
             &client_series(&DINERS, &ENDED),
             minute,
         );
+        let replica_peak = (1..=3)
+            .filter_map(|i| peak_period_mean(v, &format!("postgres.replica{i}.cpu"), minute))
+            .reduce(f64::max);
+        // State figures, the same over any span: the autoscaler's high-water
+        // mark of replicas, and the pods there are now.
+        let w = &self.world;
         let a = &w.autoscaler(self.hpa);
         let svc = &w.service(self.web);
-        let replica_peak = (1..=3)
-            .filter_map(|i| peak_period_mean(m, &format!("postgres.replica{i}.cpu"), minute))
-            .reduce(f64::max);
         vec![
             ("peak_error_rate", worst),
-            ("error_rate", ledger.error_rate()),
+            ("error_rate", Outcomes::of(v, &DINERS).failure_rate()),
             (
                 "pods_added",
                 Some(a.replicas_max.saturating_sub(self.pods_at_start) as f64),
             ),
             (
                 "peak_primary_cpu",
-                peak_period_mean(m, "postgres.primary.cpu", minute),
+                peak_period_mean(v, "postgres.primary.cpu", minute),
             ),
             ("peak_replica_cpu", replica_peak),
             (

@@ -27,10 +27,10 @@
 
 use crate::sim::{
     CallSpec, ClientId, ClientSpec, Dist, Handler, HandlerId, LockTableId, LockTableSpec,
-    ServiceId, ServiceSpec, Step, TopicId, TopicSpec, World, SEC,
+    ServiceId, ServiceSpec, Span, Step, TopicId, TopicSpec, World, SEC,
 };
 
-use super::figures::{client_series, merged_quantile_ms};
+use super::figures::{client_series, merged, merged_quantile_ms, Outcomes};
 use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
@@ -256,6 +256,9 @@ fn entry_steps(p: &Params, k: &Parts) -> (Vec<Step>, Vec<Step>) {
     (place, dispatch)
 }
 
+/// The row-lock tables: Order's inventory, Shipping's logistics.
+const TABLES: [&str; 2] = ["inventory", "logistics"];
+
 struct DeadlockModel {
     world: World,
     k: Parts,
@@ -275,8 +278,8 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
             wait_timeout_us: Some(50 * SEC),
         })
     };
-    let inventory = table(&mut world, "inventory");
-    let logistics = table(&mut world, "logistics");
+    let inventory = table(&mut world, TABLES[0]);
+    let logistics = table(&mut world, TABLES[1]);
     let handler = |w: &mut World, name: &str, service, steps| {
         w.add_handler(Handler::new(name, service, steps))
     };
@@ -366,35 +369,29 @@ impl Model for DeadlockModel {
         }
     }
 
-    fn headline(&self, _p: &Params) -> Headline {
+    fn headline(&self, _p: &Params, v: &Span) -> Headline {
         let w = &self.world;
-        let secs = w.now() as f64 / 1e6;
-        let l = w.ledger();
-        // Every ended transaction as its client saw it: answers, and the
-        // waits of callers that gave up.
         let clients: Vec<&str> = self
             .clients
             .iter()
             .map(|c| w.client(*c).spec.name.as_str())
             .collect();
+        let ended = Outcomes::of(v, &clients);
+        // Every ended transaction as its client saw it: answers, and the
+        // waits of callers that gave up.
         let waits = client_series(&clients, &["latency", "gave_up_after"]);
+        // The longest a row lock was held (released ones).
+        let holds = TABLES.map(|t| format!("{t}.lock_hold"));
+        let max_hold = merged(v, &holds).max();
+        let secs = v.secs();
         vec![
-            ("deadlocks", Some(w.deadlocks() as f64)),
-            (
-                "failed_tx",
-                Some((l.failed + l.rejected + l.timed_out) as f64),
-            ),
-            (
-                "p99_latency_ms",
-                merged_quantile_ms(w.metrics(), &waits, 0.99),
-            ),
-            (
-                "throughput_tps",
-                (secs > 0.0).then(|| l.succeeded as f64 / secs),
-            ),
+            ("deadlocks", Some(v.counter_total("locks.deadlocks"))),
+            ("failed_tx", Some(ended.failed())),
+            ("p99_latency_ms", merged_quantile_ms(v, &waits, 0.99)),
+            ("throughput_tps", (secs > 0.0).then(|| ended.ok / secs)),
             (
                 "max_lock_hold_ms",
-                (w.now() > 0).then(|| w.max_lock_hold_us() as f64 / 1e3),
+                (secs > 0.0).then(|| max_hold.unwrap_or(0) as f64 / 1e3),
             ),
         ]
     }

@@ -24,7 +24,7 @@
 
 use crate::sim::{
     ClientId, ClientSpec, Dist, Eviction, GcSpec, Handler, MemorySpec, RestartPolicy, ServiceId,
-    ServiceSpec, Step, World, HOUR, MIN, SEC,
+    ServiceSpec, Span, Step, World, HOUR, MIN, SEC,
 };
 
 use super::figures::{last_buckets, slope_per_life, Lives};
@@ -275,16 +275,15 @@ impl Model for LeakModel {
         }
     }
 
-    fn headline(&self, _p: &Params) -> Headline {
-        let sm = self.world.memory(self.service).expect("has memory");
-        let kills = sm.oom_kills;
-        let interval = (kills > 0).then(|| sm.uptime_before_oom_us as f64 / kills as f64 / 3_600e6);
+    fn headline(&self, _p: &Params, v: &Span) -> Headline {
+        // How long the pod lived before each OOM kill, on average, in hours.
+        let uptime = v.histogram("order.uptime_before_oom");
+        let interval = uptime.and_then(|h| h.mean()).map(|us| us / 3_600e6);
         // The post-GC floor's climb over the last 12 h, in MB/h.
-        let m = self.world.metrics();
-        let (from, to) = last_buckets(m, SLOPE_WINDOW_US);
-        let slope = slope_per_life(m, "order.heap_after_gc_mb", &LIVES, from, to, HOUR);
+        let (from, to) = last_buckets(v, SLOPE_WINDOW_US);
+        let slope = slope_per_life(v, "order.heap_after_gc_mb", &LIVES, from, to, HOUR);
         vec![
-            ("restarts", Some(kills as f64)),
+            ("restarts", Some(v.counter_total("order.oom_kills"))),
             ("mean_restart_interval_h", interval),
             ("heap_floor_slope_mb_per_h", slope),
         ]

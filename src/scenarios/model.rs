@@ -1,6 +1,6 @@
 //! What a built scenario is: a world plus the handles its toggles act on.
 
-use crate::sim::World;
+use crate::sim::{Span, World};
 
 use super::params::Params;
 
@@ -17,8 +17,12 @@ pub trait Model {
     /// Applies the current value of parameter `name` (just changed in `params`)
     /// to the running world, at the world's current time.
     fn apply(&mut self, params: &Params, name: &str);
-    /// The scenario's headline figures as of now.
-    fn headline(&self, params: &Params) -> Headline;
+    /// The scenario's headline figures as of now, over span `v`: the whole
+    /// run, or since the last change. Every figure reads the metrics through
+    /// `v`, so one code gives both; a figure that reads a part's state instead
+    /// (pods now, a high-water mark) is the same over any span, and the
+    /// scenario's file says so.
+    fn headline(&self, params: &Params, v: &Span) -> Headline;
     /// When a fault that grows out of the load is due, in simulated seconds,
     /// by the scenario's own arithmetic from its parameters: not planned, so
     /// not marked on the charts, but the page's "next event" (and Play's skip

@@ -24,10 +24,10 @@
 use crate::sim::data::query_cost::{CostModel, Filter, TableStats};
 use crate::sim::{
     cache_aside, CacheId, CacheSpec, ClientId, ClientSpec, DataAccess, DatabaseId, DatabaseSpec,
-    Dist, Handler, HandlerId, KeySpec, Query, ServiceSpec, Step, World, HOUR, SEC,
+    Dist, Handler, HandlerId, KeySpec, Query, ServiceSpec, Span, Step, World, HOUR, SEC,
 };
 
-use super::figures::{later_half, quantile_ms, ratio_of_totals, share_between};
+use super::figures::{later_half, quantile_ms, ratio_of_totals, share_between, Outcomes};
 use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
@@ -183,6 +183,8 @@ pub const SCENARIO: Scenario = Scenario {
 };
 
 const ACCOUNTS: u64 = 20;
+/// The finance team's population, whose requests time out.
+const CLIENT: &str = "finance-users";
 const REPORT_BYTES_PER_ITEM: f64 = 200.0;
 
 /// The report's data access for the strategy and item count.
@@ -305,7 +307,7 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
         plain
     };
     let client = world.add_client(
-        ClientSpec::new("finance-users", 0.2, billing, handler)
+        ClientSpec::new(CLIENT, 0.2, billing, handler)
             .timeout_us(10 * SEC)
             .keys(KeySpec::Uniform { keys: ACCOUNTS }),
     );
@@ -349,29 +351,26 @@ impl Model for NPlusOne {
         }
     }
 
-    fn headline(&self, _: &Params) -> Headline {
-        let w = &self.world;
-        let m = w.metrics();
-        // "Once warm": hits over lookups in the later half of the run.
+    fn headline(&self, _: &Params, v: &Span) -> Headline {
+        // "Once warm": hits over lookups in the later half of the span.
         let (hits, lookups) = (
             ["redis.hits".to_string()],
             ["redis.hits".to_string(), "redis.misses".to_string()],
         );
-        let hit_ratio = later_half(m, "redis.hits")
-            .and_then(|(from, to)| share_between(m, &hits, &lookups, from, to));
-        let l = &w.client(self.client).ledger;
+        let hit_ratio = later_half(v, "redis.hits")
+            .and_then(|(from, to)| share_between(v, &hits, &lookups, from, to));
         vec![
-            ("p50_latency_ms", quantile_ms(m, "billing.latency", 0.5)),
+            ("p50_latency_ms", quantile_ms(v, "billing.latency", 0.5)),
             (
                 "queries_per_report",
-                ratio_of_totals(m, "billing-db.fetch_queries", "billing-db.fetches"),
+                ratio_of_totals(v, "billing-db.fetch_queries", "billing-db.fetches"),
             ),
             ("cache_hit_ratio", hit_ratio),
             (
                 "client_timeout_rate",
-                (l.ended() > 0).then(|| l.timed_out as f64 / l.ended() as f64),
+                Outcomes::of(v, &[CLIENT]).timeout_rate(),
             ),
-            ("p99_latency_ms", quantile_ms(m, "billing.latency", 0.99)),
+            ("p99_latency_ms", quantile_ms(v, "billing.latency", 0.99)),
         ]
     }
 }

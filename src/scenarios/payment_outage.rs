@@ -22,8 +22,8 @@
 //! - Blue: a second cluster of the same size on v1, idle until traffic moves.
 
 use crate::sim::{
-    Dist, Handler, HandlerId, MemorySpec, Release, ServiceId, ServiceSpec, SplitId, SplitSpec,
-    SplitTarget, Step, TimedId, World, SEC,
+    Dist, Handler, HandlerId, MemorySpec, Release, ServiceId, ServiceSpec, Span, SplitId,
+    SplitSpec, SplitTarget, Step, TimedId, World, SEC,
 };
 
 use super::figures::{
@@ -97,6 +97,8 @@ const GUIDE: &[GuidedStep] = &[
 
 /// The gateway's outcome counters come per side of the traffic split.
 const SIDES: [&str; 2] = ["gateway.green", "gateway.blue"];
+/// The two Payment clusters, Green then Blue.
+const CLUSTERS: [&str; 2] = ["payment-green", "payment-blue"];
 
 fn charts() -> Vec<ChartSpec> {
     vec![
@@ -226,8 +228,8 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
         let h = w.add_handler(Handler::new("pay", s, payment_steps(2.0)));
         (s, h)
     };
-    let (green, green_handler) = cluster(&mut world, "payment-green");
-    let (blue, blue_handler) = cluster(&mut world, "payment-blue");
+    let (green, green_handler) = cluster(&mut world, CLUSTERS[0]);
+    let (blue, blue_handler) = cluster(&mut world, CLUSTERS[1]);
     let target = |label: &str, service, handler, share| SplitTarget {
         label: label.into(),
         service,
@@ -345,27 +347,31 @@ impl Model for PaymentModel {
         }
     }
 
-    fn headline(&self, _p: &Params) -> Headline {
-        let w = &self.world;
-        let m = w.metrics();
+    fn headline(&self, _p: &Params, v: &Span) -> Headline {
         let (failed, ended) = (
             client_series(&SIDES, &FAILED),
             client_series(&SIDES, &ENDED),
         );
-        let closed = m.buckets_closed();
-        let after_deploy = (closed_until(m) > DEPLOY_US)
-            .then(|| share_between(m, &failed, &ended, bucket_at(m, DEPLOY_US), closed));
-        let (last5, _) = last_buckets(m, 300 * SEC);
-        let mems = [self.green, self.blue].map(|s| w.memory(s).expect("has memory"));
-        let kills = mems.iter().map(|m| m.oom_kills).sum::<u64>() as f64;
-        let peak = mems.iter().map(|m| m.peak_ratio).fold(0.0, f64::max);
+        let closed = v.buckets_closed();
+        let after_deploy = (closed_until(v) > DEPLOY_US)
+            .then(|| share_between(v, &failed, &ended, bucket_at(v, DEPLOY_US), closed));
+        let (last5, _) = last_buckets(v, 300 * SEC);
+        let kills = CLUSTERS.map(|c| v.counter_total(&format!("{c}.oom_kills")));
+        // A state figure, the same over any span: the memory parts'
+        // high-water mark of what a pod needed against its limit (the
+        // allocation that got it killed included), which no series keeps.
+        let w = &self.world;
+        let peak = [self.green, self.blue]
+            .map(|s| w.memory(s).expect("has memory").peak_ratio)
+            .into_iter()
+            .fold(0.0, f64::max);
         vec![
             ("error_rate_after_deploy", after_deploy.flatten()),
             (
                 "error_rate_last_5min",
-                share_between(m, &failed, &ended, last5, closed),
+                share_between(v, &failed, &ended, last5, closed),
             ),
-            ("oom_kills", Some(kills)),
+            ("oom_kills", Some(kills[0] + kills[1])),
             ("peak_memory_ratio", (w.now() > 0).then_some(peak)),
         ]
     }

@@ -1,7 +1,7 @@
 //! `queueing-basics`: the textbook M/M/c (or M/D/c) queue everything else stands on.
 
 use crate::sim::{
-    ClientId, ClientSpec, Dist, Handler, HandlerId, ServiceId, ServiceSpec, Step, World,
+    ClientId, ClientSpec, Dist, Handler, HandlerId, ServiceId, ServiceSpec, Span, Step, World,
 };
 
 use super::figures::quantile_ms;
@@ -202,30 +202,17 @@ impl Model for QueueingModel {
         }
     }
 
-    fn headline(&self, p: &Params) -> Headline {
-        let w = &self.world;
-        let m = &w.metrics();
-        let now = w.now();
-        let secs = now as f64 / 1e6;
-        let wait = m.series_histogram("service.wait");
-        let lat = m.series_histogram("service.latency");
-        let completed = m.counter_total("service.completed");
-        let in_system = m.gauge_time_mean("service.in_system", now);
-        let busy = m.gauge_time_mean("service.busy", now);
+    fn headline(&self, p: &Params, v: &Span) -> Headline {
+        let mean_ms = |name: &str| v.histogram(name).and_then(|h| h.mean()).map(|us| us / 1e3);
+        let busy = v.gauge_time_mean("service.busy");
         let servers = p.f("servers");
         vec![
-            (
-                "mean_wait_ms",
-                wait.and_then(|h| h.mean()).map(|us| us / 1e3),
-            ),
-            (
-                "mean_latency_ms",
-                lat.and_then(|h| h.mean()).map(|us| us / 1e3),
-            ),
-            ("mean_in_system", in_system),
-            ("throughput_rps", (secs > 0.0).then(|| completed / secs)),
+            ("mean_wait_ms", mean_ms("service.wait")),
+            ("mean_latency_ms", mean_ms("service.latency")),
+            ("mean_in_system", v.gauge_time_mean("service.in_system")),
+            ("throughput_rps", v.per_second("service.completed")),
             ("utilization", busy.map(|b| b / servers)),
-            ("p99_latency_ms", quantile_ms(m, "service.latency", 0.99)),
+            ("p99_latency_ms", quantile_ms(v, "service.latency", 0.99)),
         ]
     }
 }

@@ -38,8 +38,8 @@
 
 use crate::sim::{
     Backoff, BreakerId, CallSpec, ClientSpec, Dist, Handler, HandlerId, Jitter, KvStoreId,
-    OnDuplicate, RetryId, RetryPolicy, ServiceId, ServiceSpec, Step, TableId, TimedId, World, HOUR,
-    SEC,
+    OnDuplicate, RetryId, RetryPolicy, ServiceId, ServiceSpec, Span, Step, TableId, TimedId, World,
+    HOUR, SEC,
 };
 
 use super::breaker_params::{self, WindowKind};
@@ -407,14 +407,13 @@ impl Model for StormModel {
         }
     }
 
-    fn headline(&self, _p: &Params) -> Headline {
-        let m = &self.world.metrics();
-        let now = m.buckets_closed();
-        let failover = bucket_at(m, FAILOVER_S * SEC);
-        let window_end = bucket_at(m, OUTAGE_S * SEC).min(now);
+    fn headline(&self, _p: &Params, v: &Span) -> Headline {
+        let now = v.buckets_closed();
+        let failover = bucket_at(v, FAILOVER_S * SEC);
+        let window_end = bucket_at(v, OUTAGE_S * SEC).min(now);
         let peak_ratio = (now > failover).then(|| {
             peak_ratio_between(
-                m,
+                v,
                 "provider.arrived",
                 "checkout.arrived",
                 failover,
@@ -423,37 +422,37 @@ impl Model for StormModel {
         });
         let (ok, all) = outcome_names("checkout");
         let recovery = (now >= window_end && window_end > failover).then(|| {
-            let per_s = buckets_in(m, SEC);
+            let per_s = buckets_in(v, SEC);
             let before = failover.saturating_sub(60 * per_s);
-            let before = share_between(m, &ok, &all, before, failover)?;
+            let before = share_between(v, &ok, &all, before, failover)?;
             let floor = before - 0.01;
             Some(periods_until_recovered(
-                m, &ok, &all, floor, failover, window_end, per_s,
+                v, &ok, &all, floor, failover, window_end, per_s,
             ))
         });
-        let outage_end = bucket_at(m, OUTAGE_S * SEC + self.outage_us).min(now);
-        let outage = bucket_at(m, OUTAGE_S * SEC);
+        let outage_end = bucket_at(v, OUTAGE_S * SEC + self.outage_us).min(now);
+        let outage = bucket_at(v, OUTAGE_S * SEC);
         let (provider, offered) = (["provider.arrived".into()], ["checkout.arrived".into()]);
         vec![
             ("provider_peak_load_ratio", peak_ratio),
-            ("success_rate", share_between(m, &ok, &all, 0, now)),
+            ("success_rate", share_between(v, &ok, &all, 0, now)),
             (
                 "double_charges",
-                Some(m.counter_total("charges.duplicates")),
+                Some(v.counter_total("charges.duplicates")),
             ),
             ("recovery_s", recovery.flatten()),
             (
                 "outage_load_ratio",
-                share_between(m, &provider, &offered, outage, outage_end),
+                share_between(v, &provider, &offered, outage, outage_end),
             ),
-            ("retries", Some(m.counter_total("gateway-retry.retries"))),
+            ("retries", Some(v.counter_total("gateway-retry.retries"))),
             (
                 "breaker_rejected",
-                Some(m.counter_total("provider-breaker.rejected")),
+                Some(v.counter_total("provider-breaker.rejected")),
             ),
             (
                 "max_retries_in_flight",
-                series_max(m, "gateway-retry.retries_in_flight.max"),
+                series_max(v, "gateway-retry.retries_in_flight.max"),
             ),
         ]
     }

@@ -4,7 +4,12 @@
 //! Both front ends drive worlds only through [`Run`], so a share link (initial
 //! parameters + timed changes + a time) replays the same run in the page and on
 //! the command line.
+//!
+//! At each change the run marks the metrics (`Metrics::mark`), so its
+//! headline figures can be read since the last change as well as over the
+//! whole run.
 
+use crate::sim::kernel::metrics::{Mark, Span};
 use crate::sim::{Micros, World};
 
 use super::chaos;
@@ -32,6 +37,8 @@ pub struct Run {
     changes: Vec<TimedChange>,
     next_change: usize,
     model: Box<dyn Model>,
+    /// The metrics as they were when the last change was applied.
+    mark: Option<Mark>,
 }
 
 impl Run {
@@ -57,6 +64,7 @@ impl Run {
             changes,
             next_change: 0,
             model,
+            mark: None,
         })
     }
 
@@ -87,6 +95,9 @@ impl Run {
             }
             let c = c.clone();
             self.model.world_mut().step(c.at_us);
+            if self.mark.as_ref().map(Mark::at_us) != Some(c.at_us) {
+                self.mark = Some(self.world().metrics().mark(c.at_us));
+            }
             // Validated in `new`; a message in words, not the error's
             // `Debug` (which costs the page the escaping tables).
             if let Err(e) = self.params.set(&c.name, c.value.clone()) {
@@ -165,8 +176,21 @@ impl Run {
         Ok(())
     }
 
-    /// The headline figures as of now.
+    /// The headline figures over the whole run, as of now.
     pub fn headline(&self) -> Headline {
-        self.model.headline(&self.params)
+        self.model.headline(&self.params, &self.world().whole_run())
+    }
+
+    /// The metrics since the last change applied, if one has been.
+    pub fn since_change(&self) -> Option<Span<'_>> {
+        let w = self.world();
+        Some(w.metrics().since(self.mark.as_ref()?, w.now()))
+    }
+
+    /// When the last change was applied and the headline figures since, as
+    /// of now, if one has been.
+    pub fn headline_since_change(&self) -> Option<(Micros, Headline)> {
+        let v = self.since_change()?;
+        Some((v.start_us(), self.model.headline(&self.params, &v)))
     }
 }

@@ -33,10 +33,10 @@
 use crate::sim::data::query_cost::{CostModel, Filter, TableStats};
 use crate::sim::{
     ClientId, ClientSpec, DataAccess, DatabaseId, DatabaseSpec, Handler, HandlerId, Query,
-    ServiceSpec, Step, World, MS, SEC,
+    ServiceSpec, Span, Step, World, MS, SEC,
 };
 
-use super::figures::{quantile_ms, ratio_of_totals};
+use super::figures::{quantile_ms, ratio_of_totals, Outcomes};
 use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
@@ -288,18 +288,16 @@ impl Model for SlowQuery {
         }
     }
 
-    fn headline(&self, _: &Params) -> Headline {
-        let w = &self.world;
-        let m = &w.metrics();
-        let q = |x: f64| quantile_ms(m, "postgres.stmt.telemetry.time", x);
-        let d = &w.client(self.dashboards).ledger;
+    fn headline(&self, _: &Params, v: &Span) -> Headline {
+        let q = |x: f64| quantile_ms(v, "postgres.stmt.telemetry.time", x);
+        let dashboards = self.world.client(self.dashboards).spec.name.as_str();
         vec![
             ("query_p50_ms", q(0.5)),
-            ("db_cpu", m.gauge_time_mean("postgres.primary.cpu", w.now())),
+            ("db_cpu", v.gauge_time_mean("postgres.primary.cpu")),
             (
                 "rows_read_per_query",
                 ratio_of_totals(
-                    m,
+                    v,
                     "postgres.stmt.telemetry.rows_read",
                     "postgres.stmt.telemetry.calls",
                 ),
@@ -307,7 +305,7 @@ impl Model for SlowQuery {
             ("query_p99_ms", q(0.99)),
             (
                 "dashboard_timeout_rate",
-                (d.ended() > 0).then(|| d.timed_out as f64 / d.ended() as f64),
+                Outcomes::of(v, &[dashboards]).timeout_rate(),
             ),
         ]
     }

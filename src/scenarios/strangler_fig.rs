@@ -30,10 +30,10 @@
 use crate::sim::{
     CallSpec, ChangeCaptureId, ChangeCaptureSpec, ClientId, ClientSpec, DataAccess, DatabaseId,
     DatabaseSpec, Dist, Handler, HandlerId, OnDuplicate, Query, RoutePath, RouteRule, RouterId,
-    RouterSpec, ServiceSpec, Step, TableId, Target, TimedId, World, MS, SEC,
+    RouterSpec, ServiceSpec, Span, Step, TableId, Target, TimedId, World, MS, SEC,
 };
 
-use super::figures::{client_series, merged_quantile_ms, per_second, ENDED, FAILED};
+use super::figures::{client_series, merged_quantile_ms, Outcomes, ENDED, FAILED};
 use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
@@ -429,33 +429,30 @@ impl Model for StranglerModel {
         }
     }
 
-    fn headline(&self, p: &Params) -> Headline {
-        let m = self.world.metrics();
-        let now = self.world.now();
-        let total = |names: &[String]| names.iter().map(|n| m.counter_total(n)).sum::<f64>();
-        let (failed, ended) = (
-            total(&client_series(&USERS, &FAILED)),
-            total(&client_series(&USERS, &ENDED)),
-        );
+    /// Every figure reads span `v`, but the writes missing after the
+    /// rollback: a state of the databases now, the same over any span.
+    fn headline(&self, p: &Params, v: &Span) -> Headline {
+        let users = Outcomes::of(v, &USERS);
         let latencies: Vec<String> = USERS.iter().map(|u| format!("{u}.latency")).collect();
-        let mismatched = m.counter_total("gateway.shadow.mismatched");
-        let compared = mismatched + m.counter_total("gateway.shadow.matched");
+        let mismatched = v.counter_total("gateway.shadow.mismatched");
+        let compared = mismatched + v.counter_total("gateway.shadow.matched");
         // Reservations Warehouse's database holds that the monolith's lacks,
         // once the routes have flipped back.
+        let now = self.world.now();
         let lost = p
             .num("rollback")
             .filter(|at| now >= from_secs(*at))
             .map(|_| self.world.change_capture(self.captures[1]).missing() as f64);
         vec![
-            ("user_error_rate", (ended > 0.0).then(|| failed / ended)),
-            ("user_p99_ms", merged_quantile_ms(m, &latencies, 0.99)),
+            ("user_error_rate", users.failure_rate()),
+            ("user_p99_ms", merged_quantile_ms(v, &latencies, 0.99)),
             ("shadow_mismatches", Some(mismatched)),
             (
                 "shadow_mismatch_rate",
                 (compared > 0.0).then(|| mismatched / compared),
             ),
-            ("new_service_rps", per_second(m, "warehouse.arrived", now)),
-            ("monolith_rps", per_second(m, "monolith.arrived", now)),
+            ("new_service_rps", v.per_second("warehouse.arrived")),
+            ("monolith_rps", v.per_second("monolith.arrived")),
             ("lost_writes_after_rollback", lost),
         ]
     }

@@ -45,7 +45,7 @@ use crate::sim::kernel::time::{as_secs, Micros};
 use crate::sim::{
     AutoscalerId, CacheSpec, CallSpec, ClientSpec, Cond, DataAccess, DatabaseSpec, Discipline,
     Dist, FlagControllerId, FlagControllerSpec, FlagId, Handler, HpaMetric, HpaSpec, KeySpec,
-    PoolSpec, Query, RateProfile, ServiceSpec, Signal, Step, World, MS, SEC,
+    PoolSpec, Query, RateProfile, ServiceSpec, Signal, Span, Step, World, MS, SEC,
 };
 
 use super::figures::{
@@ -445,13 +445,12 @@ impl Model for TvModel {
         }
     }
 
-    fn headline(&self, _p: &Params) -> Headline {
-        let m = self.world.metrics();
+    fn headline(&self, _p: &Params, v: &Span) -> Headline {
         // The first minutes from the spike's start, or what has run of them.
-        let from = bucket_at(m, self.spike_at_us);
-        let to = bucket_at(m, closed_until(m).min(self.spike_at_us + WINDOW_S * SEC));
+        let from = bucket_at(v, self.spike_at_us);
+        let to = bucket_at(v, closed_until(v).min(self.spike_at_us + WINDOW_S * SEC));
         let error_rate = failure_share_between(
-            m,
+            v,
             &client_series(&VISITORS, &FAILED),
             &client_series(&VISITORS, &["ok"]),
             from,
@@ -461,15 +460,16 @@ impl Model for TvModel {
         // reaches its peak, for one pod start-up time, the span in which no new
         // pod can help and only shedding can.
         let crisis_from = self.spike_at_us + SPIKE_RISE_S * SEC;
-        let crisis_to = closed_until(m).min(crisis_from + STARTUP_S * SEC);
+        let crisis_to = closed_until(v).min(crisis_from + STARTUP_S * SEC);
         let db_peak = peak_rate_between(
-            m,
+            v,
             "db.queries",
-            bucket_at(m, crisis_from),
-            bucket_at(m, crisis_to),
+            bucket_at(v, crisis_from),
+            bucket_at(v, crisis_to),
         );
-        // The widget is restored if it is on now and last changed after the
-        // spike began (it had been shed during the spike).
+        // A state figure, the same over any span: the widget is restored if
+        // it is on now and last changed after the spike began (it had been
+        // shed during the spike).
         let flag = &self.world.flag(self.widget);
         let restored = match flag.changed_at_us() {
             Some(t) if flag.is_on() && t >= self.spike_at_us => Some(as_secs(t - self.spike_at_us)),

@@ -20,7 +20,7 @@
 
 use crate::sim::{
     Backoff, ClientSpec, Dist, Handler, HandlerId, Jitter, KvStoreId, OnDuplicate, RetryPolicy,
-    ServiceId, ServiceSpec, Step, TableId, TimedId, World, HOUR, SEC,
+    ServiceId, ServiceSpec, Span, Step, TableId, TimedId, World, HOUR, SEC,
 };
 
 use super::guide::GuidedStep;
@@ -314,9 +314,8 @@ impl Model for WebhookModel {
         }
     }
 
-    fn headline(&self, _p: &Params) -> Headline {
-        let m = &self.world.metrics();
-        let t = |n: &str| Some(m.counter_total(n));
+    fn headline(&self, _p: &Params, v: &Span) -> Headline {
+        let t = |n: &str| Some(v.counter_total(n));
         vec![
             ("events", t("events.arrived")),
             ("ledger_entries", t("ledger.rows")),

@@ -60,6 +60,7 @@ pub use kernel::ids::{
     RetryId, RouterId, ServiceId, ShedRuleId, SplitId, TableId, TopicId,
 };
 pub use kernel::log::{LogEntry, LogLevel};
+pub use kernel::metrics::Span;
 pub use kernel::request::Outcome;
 pub use kernel::rng::SimRng;
 pub use kernel::time::{Micros, HOUR, MIN, MS, SEC};

@@ -2,26 +2,34 @@
 //! the engine recorded — no mechanism, no model, no scenario's name. The
 //! scenarios' headlines and the tests that check them use the same functions.
 //!
+//! Every function reads a [`Span`](crate::sim::kernel::metrics::Span): the
+//! whole run, or since the last change. The same headline code gives both.
+//!
 //! One file per kind of statistic:
 //! - `window.rs` — sums, shares, peaks and means over one window of buckets;
 //! - `periods.rs` — the same per consecutive period (a minute …), and the
 //!   worst period;
 //! - `trend.rs` — a series' slope, fitted within each life of a restarting pod;
 //! - `recovery.rs` — how long a share stayed down after a fault;
-//! - `whole_run.rs` — maxima, quantiles and rates over everything kept.
+//! - `totals.rs` — maxima, quantiles and ratios over the whole span;
+//! - `outcomes.rs` — how client populations' requests ended (their ledger,
+//!   read from their outcome counters).
 //!
-//! Windows are bucket indices since the run's start, `[from, to)`.
+//! Windows are bucket indices since the run's start, `[from, to)`; a window
+//! reaching before the span's first bucket is cut to it.
 
+mod outcomes;
 mod periods;
 mod recovery;
+mod totals;
 mod trend;
-mod whole_run;
 mod window;
 
+pub use outcomes::Outcomes;
 pub use periods::{peak_period_mean, sums_per_period, worst_share_per_period};
 pub use recovery::periods_until_recovered;
+pub use totals::{merged, merged_quantile_ms, quantile_ms, ratio_of_totals, series_max};
 pub use trend::{slope_per_life, Lives};
-pub use whole_run::{merged_quantile_ms, per_second, quantile_ms, ratio_of_totals, series_max};
 pub use window::{
     bucket_at, buckets_in, closed_until, failure_share_between, last_buckets, later_half,
     mean_between, peak_between, peak_bucket_between, peak_rate_between, peak_ratio_between,
@@ -53,7 +61,7 @@ pub fn outcome_names(client: &str) -> (Vec<String>, Vec<String>) {
 /// Small hand-made series for the unit tests.
 #[cfg(test)]
 pub(crate) mod test_series {
-    use crate::sim::kernel::metrics::Metrics;
+    use crate::sim::kernel::metrics::{Metrics, Span};
 
     /// Counters with buckets of 1 s: `values[i]` counted in bucket `i`; a
     /// series given fewer values than the longest is registered that many
@@ -77,6 +85,11 @@ pub(crate) mod test_series {
             m.advance((i as u64 + 1) * 1_000_000);
         }
         m
+    }
+
+    /// The whole run of test series, up to the end of their last bucket.
+    pub fn whole(m: &Metrics) -> Span<'_> {
+        m.whole(m.buckets_closed() * m.bucket_us())
     }
 
     /// Series names as a list.
@@ -108,6 +121,7 @@ mod tests {
     #[test]
     fn a_late_test_series_starts_where_the_others_are() {
         let m = test_series::counted(&[("a", &[1.0, 2.0, 3.0]), ("b", &[5.0])]);
+        let m = test_series::whole(&m);
         assert_eq!(m.series("b").unwrap().first_bucket(), 2);
         assert_eq!(sum_between(&m, "b", 0, 3), 5.0);
         assert_eq!(sum_between(&m, "a", 0, 3), 6.0);

@@ -1,6 +1,6 @@
 //! Recovery: how long a share (a success rate) stayed down after a fault.
 
-use crate::sim::kernel::metrics::Metrics;
+use crate::sim::kernel::metrics::Span;
 
 use super::window::share_between;
 
@@ -10,7 +10,7 @@ use super::window::share_between;
 /// second, the seconds until the share stayed up. Periods where nothing
 /// ended do not count as down.
 pub fn periods_until_recovered(
-    m: &Metrics,
+    v: &Span,
     num: &[String],
     den: &[String],
     floor: f64,
@@ -21,7 +21,7 @@ pub fn periods_until_recovered(
     let mut recovered = 0;
     let mut w = from;
     while w + width <= to {
-        if share_between(m, num, den, w, w + width).is_some_and(|s| s < floor) {
+        if share_between(v, num, den, w, w + width).is_some_and(|s| s < floor) {
             recovered = w + width - from;
         }
         w += width;
@@ -31,7 +31,7 @@ pub fn periods_until_recovered(
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_series::{counted, names};
+    use super::super::test_series::{counted, names, whole};
     use super::*;
 
     #[test]
@@ -51,6 +51,7 @@ mod tests {
                 ],
             ),
         ]);
+        let m = whole(&m);
         let (ok, all) = (names(&["ok"]), names(&["all"]));
         assert_eq!(periods_until_recovered(&m, &ok, &all, 0.9, 2, 13, 2), 3.0);
         // Never below the floor, or no whole period: recovered at once.

@@ -1,7 +1,7 @@
 //! Trends: how fast a series climbs, fitted within each life of a pod that
 //! restarts, so that the drop at a restart is not mistaken for a fall.
 
-use crate::sim::kernel::metrics::Metrics;
+use crate::sim::kernel::metrics::Span;
 use crate::sim::Micros;
 
 /// Where a fit cuts a series into lives, and which buckets it leaves out.
@@ -20,21 +20,21 @@ pub struct Lives<'a> {
 /// common slope. Lives of fewer than three buckets are left out. `None` when
 /// a series is unknown or nothing is left to fit.
 pub fn slope_per_life(
-    m: &Metrics,
+    v: &Span,
     name: &str,
     lives: &Lives,
     from: u64,
     to: u64,
     per: Micros,
 ) -> Option<f64> {
-    let y_series = m.series(name)?;
-    let begins = m.series(lives.begin_when)?;
+    let y_series = v.series(name)?;
+    let begins = v.series(lives.begin_when)?;
     let left_out = lives
         .leave_out_when
         .iter()
-        .map(|n| m.series(n))
+        .map(|n| v.series(n))
         .collect::<Option<Vec<_>>>()?;
-    let width = m.bucket_us() as f64 / per as f64;
+    let width = v.bucket_us() as f64 / per as f64;
     // Per life: (n, Σt, Σy, Σtt, Σty).
     let mut sums: Vec<[f64; 5]> = vec![[0.0; 5]];
     for i in from..to {
@@ -65,7 +65,7 @@ pub fn slope_per_life(
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_series::counted;
+    use super::super::test_series::{counted, whole};
     use super::*;
 
     const LIVES: Lives = Lives {
@@ -80,6 +80,7 @@ mod tests {
             ("kills", &[0.0; 4]),
             ("down", &[0.0; 4]),
         ]);
+        let m = whole(&m);
         // 2 per bucket of 1 s: 4 per 2 s.
         assert_eq!(slope_per_life(&m, "y", &LIVES, 0, 4, 2_000_000), Some(4.0));
         assert_eq!(slope_per_life(&m, "y", &LIVES, 0, 4, 1_000_000), Some(2.0));
@@ -94,6 +95,7 @@ mod tests {
             ("kills", &[0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0]),
             ("down", &[0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0]),
         ]);
+        let m = whole(&m);
         assert_eq!(slope_per_life(&m, "y", &LIVES, 0, 9, 1_000_000), Some(1.0));
         // A life of two buckets is left out; one of none leaves nothing.
         assert_eq!(slope_per_life(&m, "y", &LIVES, 3, 8, 1_000_000), None);

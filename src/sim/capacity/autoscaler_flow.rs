@@ -196,7 +196,8 @@ impl World {
             spec.behavior
                 .limit(&mut a.history, now, current, stable, min, max)
         };
-        let decision = (target as f64 - current as f64).signum();
+        // -1, 0 or +1: `f64::signum` would call a hold (+0.0) a scale-up.
+        let decision = (i64::from(target) - i64::from(current)).signum() as f64;
         self.kernel.metrics.set(m.decision, now, decision);
         self.kernel.metrics.set(m.desired, now, target as f64);
         if target == current {
@@ -262,6 +263,18 @@ mod tests {
 
     fn live(w: &World) -> u32 {
         w.topology.services[0].ready_pods() + w.topology.services[0].starting_pods()
+    }
+
+    #[test]
+    fn a_disabled_autoscaler_decides_hold_every_period() {
+        let profile = RateProfile::points(vec![(0, 1.0), (5 * MIN, 10.0)]);
+        let mut hpa = HpaSpec::new(ServiceId::new(0), 2, 50, 0.5);
+        hpa.enabled = false;
+        let (mut w, _) = cpu_world(10.0, profile, hpa);
+        w.step(10 * MIN);
+        assert_eq!(live(&w), 2);
+        let decisions = w.kernel.metrics.series("web.hpa_decision").unwrap();
+        assert!(decisions.values().all(|v| v == 0.0));
     }
 
     #[test]

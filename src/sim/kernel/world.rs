@@ -26,7 +26,7 @@ use crate::sim::kernel::ids::{
     AutoscalerId, BreakerId, BulkheadId, ClientId, FlagId, HandlerId, RetryId, ServiceId, TableId,
 };
 use crate::sim::kernel::log::{EventLog, LogLevel};
-use crate::sim::kernel::metrics::Metrics;
+use crate::sim::kernel::metrics::{Metrics, Span};
 use crate::sim::kernel::rng::SimRng;
 use crate::sim::kernel::time::Micros;
 use crate::sim::memory::pod_memory::MemoryState;
@@ -119,6 +119,11 @@ impl World {
     /// Every series: read them here; parts write them as they act.
     pub fn metrics(&self) -> &Metrics {
         &self.kernel.metrics
+    }
+
+    /// The metrics over the whole run so far, as headline figures read them.
+    pub fn whole_run(&self) -> Span<'_> {
+        self.kernel.metrics.whole(self.kernel.now)
     }
 
     /// Notable events, newest last.

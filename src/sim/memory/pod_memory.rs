@@ -18,8 +18,9 @@
 //! Series registered per service `NAME`: `NAME.mem_mb` (mean over ready pods of
 //! memory in use), `NAME.mem_mb_pod_max` (the fullest pod), `NAME.mem_limit_mb`,
 //! `NAME.retained_entries` (summed over pods), `NAME.pods_restarting`,
-//! `NAME.oom_kills`, `NAME.restarts`; with a GC also `NAME.heap_after_gc_mb`,
-//! `NAME.gc_pause` (a latency series) and `NAME.gcs`.
+//! `NAME.oom_kills`, `NAME.restarts`, `NAME.uptime_before_oom` (a latency
+//! series: how long each OOM-killed pod had been up); with a GC also
+//! `NAME.heap_after_gc_mb`, `NAME.gc_pause` (a latency series) and `NAME.gcs`.
 
 use crate::sim::kernel::ids::ServiceId;
 use crate::sim::kernel::metrics::{CounterId, GaugeId, LatencyId};
@@ -130,6 +131,7 @@ pub(crate) struct MemoryMetrics {
     pub retained: GaugeId,
     pub restarting: GaugeId,
     pub oom_kills: CounterId,
+    pub uptime_before_oom: LatencyId,
     pub restarts: CounterId,
     pub after_gc: Option<GaugeId>,
     pub gc_pause: Option<LatencyId>,

@@ -23,6 +23,7 @@ impl World {
             retained: m.gauge(&format!("{n}.retained_entries"), now, 0.0),
             restarting: m.gauge(&format!("{n}.pods_restarting"), now, 0.0),
             oom_kills: m.counter(&format!("{n}.oom_kills")),
+            uptime_before_oom: m.latency(&format!("{n}.uptime_before_oom")),
             restarts: m.counter(&format!("{n}.restarts")),
             after_gc: gc.then(|| m.gauge(&format!("{n}.heap_after_gc_mb"), now, spec.baseline_mb)),
             gc_pause: gc.then(|| m.latency(&format!("{n}.gc_pause"))),

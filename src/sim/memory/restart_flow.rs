@@ -34,6 +34,7 @@ impl World {
         let first = sm.oom_kills == 1;
         let m = sm.m.clone();
         self.kernel.metrics.add(m.oom_kills, 1.0);
+        self.kernel.metrics.record(m.uptime_before_oom, uptime, 1);
         self.note(
             LogLevel::Error,
             format!("{name}: pod {p} OOMKilled ({why})"),

@@ -46,16 +46,24 @@ pub(super) fn bucket_of(v: u64) -> usize {
     i.min(BUCKETS - 1)
 }
 
+/// The smallest value in bucket `i`, and how many values it covers.
+fn bucket_range(i: usize) -> (u64, u64) {
+    if i < SUB {
+        return (i as u64, 1);
+    }
+    let mag = (i / SUB) as u32 - 1 + SUB_BITS;
+    let sub = (i % SUB) as u64;
+    let shift = mag - SUB_BITS;
+    ((SUB as u64 + sub) << shift, 1u64 << shift)
+}
+
 /// The midpoint of the value range a bucket covers.
 fn bucket_mid(i: usize) -> f64 {
     if i < SUB {
         return i as f64;
     }
-    let mag = (i / SUB) as u32 - 1 + SUB_BITS;
-    let sub = (i % SUB) as u64;
-    let shift = mag - SUB_BITS;
-    let lo = (SUB as u64 + sub) << shift;
-    lo as f64 + ((1u64 << shift) as f64 - 1.0) / 2.0
+    let (lo, width) = bucket_range(i);
+    lo as f64 + (width as f64 - 1.0) / 2.0
 }
 
 impl Histogram {
@@ -137,6 +145,35 @@ impl Histogram {
         self.hi = self.hi.max(other.hi);
     }
 
+    /// The samples recorded since `earlier`, a copy of this histogram taken
+    /// before: the counts per bucket exactly (so quantiles are as exact as
+    /// this histogram's), the count, the sum (so the mean, up to rounding);
+    /// the largest is known to its bucket: this histogram's own when it lies
+    /// in the top bucket of the difference, else that bucket's upper end.
+    pub fn since(&self, earlier: &Histogram) -> Histogram {
+        let mut h = Histogram::new();
+        if self.total <= earlier.total {
+            return h;
+        }
+        for i in self.lo..=self.hi {
+            let c = self.counts[i].saturating_sub(earlier.counts[i]);
+            if c > 0 {
+                h.counts[i] = c;
+                h.lo = h.lo.min(i);
+                h.hi = i;
+            }
+        }
+        h.total = self.total - earlier.total;
+        h.sum = self.sum - earlier.sum;
+        h.max = if bucket_of(self.max) == h.hi {
+            self.max
+        } else {
+            let (lo, width) = bucket_range(h.hi);
+            lo + (width - 1)
+        };
+        h
+    }
+
     /// Forgets every sample.
     pub fn clear(&mut self) {
         if self.lo <= self.hi {
@@ -202,6 +239,39 @@ mod tests {
         for q in [0.1, 0.5, 0.9, 1.0] {
             assert_eq!(a.quantile(q), both.quantile(q));
         }
+    }
+
+    #[test]
+    fn the_difference_of_two_copies_is_what_was_recorded_between() {
+        let mut h = Histogram::new();
+        for v in [40u64, 5_000, 7_000_000] {
+            h.record(v, 3);
+        }
+        let earlier = h.clone();
+        let mut later = Histogram::new();
+        for v in (1..=1_000u64).map(|k| k * 100) {
+            h.record(v, 1);
+            later.record(v, 1);
+        }
+        let since = h.since(&earlier);
+        assert_eq!(since.count(), later.count());
+        assert_eq!(since.mean(), later.mean());
+        for q in [0.01, 0.5, 0.9, 0.99] {
+            assert_eq!(since.quantile(q), later.quantile(q), "q{q}");
+        }
+        // The largest is known to its bucket (100,000 is not the whole
+        // histogram's largest, 7 s).
+        let top = since.max().unwrap();
+        assert!((100_000..=100_000 + 100_000 / SUB as u64).contains(&top));
+        assert_eq!(since.quantile(1.0), Some(bucket_mid(bucket_of(100_000))));
+        // Since an empty copy: everything, exactly; since itself: nothing.
+        let all = h.since(&Histogram::new());
+        assert_eq!(
+            (all.count(), all.mean(), all.max()),
+            (h.count(), h.mean(), h.max())
+        );
+        assert_eq!(all.quantile(0.99), h.quantile(0.99));
+        assert_eq!(h.since(&h).count(), 0);
     }
 
     #[test]

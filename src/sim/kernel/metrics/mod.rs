@@ -8,12 +8,20 @@
 //! A bucket `[start, end)` closes when the world is about to process the first
 //! event at or after `end`, or is stepped to a time at or after `end` — so its
 //! figures never depend on how a run was sliced into steps.
+//!
+//! Figures are read over a [`Span`] (`span.rs`): the whole run, or since a
+//! [`Mark`] (`mark.rs`, the totals at a moment), by difference, so recording
+//! pays nothing for it.
 
 pub mod histogram;
+pub mod mark;
+pub mod span;
 
 use std::collections::VecDeque;
 
 pub use histogram::Histogram;
+pub use mark::Mark;
+pub use span::{Span, SpanSeries};
 
 use super::time::{to_f64, Micros};
 
@@ -97,6 +105,13 @@ struct Gauge {
     max_bucket: f64,
     ring_mean: Ring,
     ring_max: Ring,
+}
+
+impl Gauge {
+    /// The gauge's time integral from its registration to `now`.
+    fn area_until(&self, now: Micros) -> f64 {
+        self.area_total + self.value * now.saturating_sub(self.since_us) as f64
+    }
 }
 
 struct Latency {
@@ -300,8 +315,7 @@ impl Metrics {
 
     /// Time-weighted mean of a gauge from the run's start to `now`.
     pub fn time_mean(&self, id: GaugeId, now: Micros) -> Option<f64> {
-        let g = &self.gauges[id.0 as usize];
-        let area = g.area_total + g.value * now.saturating_sub(g.since_us) as f64;
+        let area = self.gauges[id.0 as usize].area_until(now);
         (now > 0).then(|| area / now as f64)
     }
 
@@ -328,8 +342,20 @@ impl Metrics {
 
     /// Time-weighted mean since the start of the gauge called `name`.
     pub fn gauge_time_mean(&self, name: &str, now: Micros) -> Option<f64> {
-        let i = self.gauges.iter().position(|g| g.name == name)?;
+        let i = self.gauge_index(name)?;
         self.time_mean(GaugeId(i as u32), now)
+    }
+
+    fn counter_index(&self, name: &str) -> Option<usize> {
+        self.counters.iter().position(|c| c.name == name)
+    }
+
+    fn gauge_index(&self, name: &str) -> Option<usize> {
+        self.gauges.iter().position(|g| g.name == name)
+    }
+
+    fn latency_index(&self, name: &str) -> Option<usize> {
+        self.latencies.iter().position(|l| l.name == name)
     }
 
     /// A per-bucket series by name. Counters are named as registered; gauges give
