@@ -129,8 +129,7 @@ fn other_users_see_a_post_after_about_one_to_two_seconds() {
         let p95 = fig(&r, "visibility_lag_p95_s");
         assert!(against("lag p95 s (low)", seed, rate, p95, 0.7, false));
         assert!(against("lag p95 s (high)", seed, rate, p95, 2.5, true));
-        let m = &r.world().whole_run();
-        let p50 = quantile_ms(m, "posts.visibility_lag", 0.5).unwrap();
+        let p50 = quantile_ms(&r.world().whole_run(), "posts.visibility_lag", 0.5).unwrap();
         assert!(p50 < 1e3 * p95, "{p50} ms vs {p95} s");
     }
 }

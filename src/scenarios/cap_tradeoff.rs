@@ -322,8 +322,7 @@ impl Model for CapModel {
     }
 
     fn headline(&self, p: &Params, v: &Span) -> Headline {
-        let m = v;
-        let now = self.world.now();
+        let now = v.now_us();
         let (ok, ended) = outcome_names("writers");
         let failed = client_series(&["writers"], &FAILED);
         // Writes that failed from the split until it heals (none defined
@@ -331,17 +330,17 @@ impl Model for CapModel {
         let errors = p.num("partition").and_then(|at| {
             let from = from_secs(at);
             let to = from_secs(at + PARTITION_S);
-            (now >= from).then(|| total_between(m, &failed, bucket_at(m, from), bucket_at(m, to)))
+            (now >= from).then(|| total_between(v, &failed, bucket_at(v, from), bucket_at(v, to)))
         });
-        let total = |names: &[String]| names.iter().map(|n| m.counter_total(n)).sum::<f64>();
+        let total = |names: &[String]| names.iter().map(|n| v.counter_total(n)).sum::<f64>();
         let (ended, failed) = (total(&ended), total(&failed));
         vec![
             ("write_throughput", v.per_second(&ok[0])),
-            ("write_p50_ms", quantile_ms(m, "writers.latency", 0.5)),
-            ("write_p99_ms", quantile_ms(m, "writers.latency", 0.99)),
+            ("write_p50_ms", quantile_ms(v, "writers.latency", 0.5)),
+            ("write_p99_ms", quantile_ms(v, "writers.latency", 0.99)),
             (
                 "visibility_lag_p95_s",
-                quantile_ms(m, "posts.visibility_lag", 0.95).map(|ms| ms / 1e3),
+                quantile_ms(v, "posts.visibility_lag", 0.95).map(|ms| ms / 1e3),
             ),
             ("errors_during_partition", errors),
             ("error_rate", (ended > 0.0).then(|| failed / ended)),
