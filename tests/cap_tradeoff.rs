@@ -28,20 +28,6 @@ fn runs(sets: &[(&str, &str)]) -> Vec<(u64, &'static str, Run)> {
     out
 }
 
-/// Prints a figure against its bound, and the margin as a share of the bound.
-fn against(claim: &str, seed: u64, rate: &str, got: f64, bound: f64, below: bool) -> bool {
-    let ok = if below { got < bound } else { got > bound };
-    let margin = if below { bound - got } else { got - bound };
-    let share = if bound != 0.0 {
-        format!("{:+.0} %", 100.0 * margin / bound.abs())
-    } else {
-        "exact".to_string()
-    };
-    let sign = if below { "<" } else { ">" };
-    println!("{claim} | seed {seed} | {rate}/s | {got:.4} {sign} {bound:.4} | margin {margin:.4} ({share})");
-    ok
-}
-
 #[test]
 fn strong_2pc_has_a_lower_throughput_ceiling() {
     let strong = runs(&[("consistency", "strong_2pc")]);

@@ -26,6 +26,7 @@ pub mod retry_storm;
 pub mod run;
 pub mod schema;
 pub mod slow_query;
+pub mod strangler_fig;
 pub mod tv_spike;
 pub mod units;
 pub mod webhook_duplicates;
@@ -111,7 +112,7 @@ impl Scenario {
 
 /// Every scenario, in catalogue order.
 pub fn catalogue() -> &'static [Scenario] {
-    static ALL: [Scenario; 13] = [
+    static ALL: [Scenario; 14] = [
         queueing_basics::SCENARIO,
         payment_outage::SCENARIO,
         memory_leak::SCENARIO,
@@ -119,6 +120,7 @@ pub fn catalogue() -> &'static [Scenario] {
         dinner_rush::SCENARIO,
         bot_scraping::SCENARIO,
         slow_query::SCENARIO,
+        strangler_fig::SCENARIO,
         distributed_deadlock::SCENARIO,
         retry_storm::SCENARIO,
         cap_tradeoff::SCENARIO,

@@ -81,12 +81,14 @@ const COUNTED: &[&str] = &[
     "flight",
     "kills",
     "lost",
+    "mismatches",
     "opened",
     "redeliveries",
     "rejected",
     "restarts",
     "retries",
     "tx",
+    "writes",
 ];
 
 /// Words that make a figure a share of a whole.
@@ -167,6 +169,9 @@ mod tests {
             ("mean_in_system", Unit::Mean),
             ("write_throughput", Unit::PerSecond),
             ("errors_during_partition", Unit::Count),
+            ("shadow_mismatches", Unit::Count),
+            ("lost_writes_after_rollback", Unit::Count),
+            ("shadow_mismatch_rate", Unit::Fraction),
         ];
         for (key, unit) in cases {
             assert_eq!(unit_of(key), Some(unit), "{key}");

@@ -11,8 +11,9 @@
 //! - [`capacity`]: CPUs, pod CPU queues, the HPA and the autoscaler.
 //! - [`memory`]: pod memory, retained sets, garbage collection, OOM restarts.
 //! - [`data`]: databases, caches, key-value stores, tables, locks, a broker,
-//!   replicated stores.
-//! - [`edge`]: rate limits, feature flags, signals, flag controllers, shedding.
+//!   replicated stores, change data capture.
+//! - [`edge`]: rate limits, feature flags, signals, flag controllers, shedding,
+//!   gateway routing with shadow traffic.
 //!
 //! Within a group, one concept a file: a part's pure state machine in
 //! `part.rs` with its unit tests at the bottom (or in `part/tests.rs` when they
@@ -41,20 +42,22 @@ pub use capacity::cpu::{Cpu, Discipline};
 pub use capacity::hpa_metric::HpaMetric;
 pub use data::broker::TopicSpec;
 pub use data::cache::{cache_aside, CacheSpec};
+pub use data::cdc::ChangeCaptureSpec;
 pub use data::database::DatabaseSpec;
 pub use data::locks::LockTableSpec;
 pub use data::orm::{DataAccess, Query};
 pub use data::replicated::{ReplicatedStoreSpec, Replication};
 pub use edge::flag_controller::FlagControllerSpec;
 pub use edge::rate_limit::{LimitScope, RateLimitSpec};
+pub use edge::router::{RoutePath, RouteRule, RouterSpec, Target};
 pub use edge::shedding::ShedRuleSpec;
 pub use edge::signals::{Cond, Signal};
 pub use kernel::core::WorldConfig;
 pub use kernel::dist::Dist;
 pub use kernel::ids::{
-    AutoscalerId, BreakerId, BulkheadId, CacheId, ClientId, DatabaseId, FlagControllerId, FlagId,
-    HandlerId, KvStoreId, LimiterId, LockTableId, ReplicatedStoreId, RetryId, ServiceId,
-    ShedRuleId, SplitId, TableId, TopicId,
+    AutoscalerId, BreakerId, BulkheadId, CacheId, ChangeCaptureId, ClientId, DatabaseId,
+    FlagControllerId, FlagId, HandlerId, KvStoreId, LimiterId, LockTableId, ReplicatedStoreId,
+    RetryId, RouterId, ServiceId, ShedRuleId, SplitId, TableId, TopicId,
 };
 pub use kernel::log::{LogEntry, LogLevel};
 pub use kernel::metrics::Span;

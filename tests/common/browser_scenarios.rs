@@ -15,6 +15,7 @@ macro_rules! browser_scenarios {
             dinner_rush: "dinner-rush",
             bot_scraping: "bot-scraping",
             slow_query: "slow-query",
+            strangler_fig: "strangler-fig",
             distributed_deadlock: "distributed-deadlock",
             retry_storm: "retry-storm",
             cap_tradeoff: "cap-tradeoff",

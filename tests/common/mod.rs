@@ -58,3 +58,19 @@ pub fn fig(r: &Run, key: &str) -> f64 {
 pub fn rel(got: f64, want: f64) -> f64 {
     (got - want).abs() / want.abs()
 }
+
+/// Prints a claim's figure against its bound, and the margin as a share of
+/// the bound (`--nocapture` shows them); true when the figure is on the
+/// right side (`below`: under the bound).
+pub fn against(claim: &str, seed: u64, rate: &str, got: f64, bound: f64, below: bool) -> bool {
+    let ok = if below { got < bound } else { got > bound };
+    let margin = if below { bound - got } else { got - bound };
+    let share = if bound != 0.0 {
+        format!("{:+.0} %", 100.0 * margin / bound.abs())
+    } else {
+        "exact".to_string()
+    };
+    let sign = if below { "<" } else { ">" };
+    println!("{claim} | seed {seed} | {rate}/s | {got:.5} {sign} {bound:.5} | margin {margin:.5} ({share})");
+    ok
+}

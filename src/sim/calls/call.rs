@@ -26,7 +26,7 @@ use crate::sim::calls::call_state::CallState;
 use crate::sim::calls::event::CallEvent;
 use crate::sim::kernel::event::Event;
 use crate::sim::kernel::ids::BulkheadId;
-use crate::sim::kernel::ids::ServiceId;
+use crate::sim::kernel::ids::{RouterId, ServiceId};
 use crate::sim::kernel::metrics::CounterId;
 use crate::sim::kernel::request::{Origin, Outcome, ReqRef, Request};
 use crate::sim::kernel::world::World;
@@ -46,7 +46,8 @@ impl World {
         }
     }
 
-    /// The call spec of the step `r` is on, if it is a call.
+    /// The call spec of the step `r` is on, if it is a call (a routed one:
+    /// the call to the backend its router chose).
     fn call_spec(&self, r: ReqRef) -> Option<CallSpec> {
         let req = self.kernel.requests.get(r)?;
         match self.topology.handlers[req.handler.index()]
@@ -54,6 +55,23 @@ impl World {
             .get(req.step as usize)
         {
             Some(Step::Call(c)) => Some(c.clone()),
+            Some(Step::Route { router, path }) => Some(
+                self.edge
+                    .router(*router)
+                    .call(*path, req.call.backend)
+                    .clone(),
+            ),
+            _ => None,
+        }
+    }
+
+    /// The router of the `Step::Route` that `req` is on, if it is on one.
+    fn route_of(&self, req: &Request) -> Option<RouterId> {
+        match self.topology.handlers[req.handler.index()]
+            .steps
+            .get(req.step as usize)
+        {
+            Some(Step::Route { router, .. }) => Some(*router),
             _ => None,
         }
     }
@@ -303,6 +321,14 @@ impl World {
         let now = self.kernel.now;
         let on_error = self.call_spec(r).map_or(OnError::Fail, |c| c.on_error);
         let req = self.kernel.requests.get_mut(r).expect("alive");
+        if let Some(slot) = req.call.mirror.take() {
+            // A copy went out with this call: the router compares the answers.
+            let req = self.kernel.requests.get(r).expect("alive");
+            if let Some(router) = self.route_of(req) {
+                self.primary_answered(router, slot, Some(outcome));
+            }
+        }
+        let req = self.kernel.requests.get_mut(r).expect("alive");
         if let Some(id) = req.call.in_retry.take() {
             let g = self.calls.retries[id.index()].m.retries_in_flight;
             self.kernel.metrics.shift(g, now, -1.0);
@@ -321,6 +347,9 @@ impl World {
     /// everything its attempt held; a breaker records the attempt as failed.
     pub(crate) fn abandon_call(&mut self, r: ReqRef, req: &Request) {
         let mut call = req.call;
+        if let (Some(slot), Some(router)) = (call.mirror, self.route_of(req)) {
+            self.primary_answered(router, slot, None);
+        }
         let idle = call.child.is_none()
             && call.permit.is_none()
             && call.waiting_for.is_none()
@@ -334,6 +363,9 @@ impl World {
             .get(req.step as usize)
         {
             Some(Step::Call(c)) => c.breaker,
+            Some(Step::Route { router, path }) => {
+                self.edge.router(*router).call(*path, call.backend).breaker
+            }
             _ => None,
         };
         self.let_go(r, &mut call);

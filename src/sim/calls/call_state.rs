@@ -25,6 +25,11 @@ pub struct CallState {
     pub in_retry: Option<RetryId>,
     /// As an attempt: the retry part of the call that sent it.
     pub sent_by: Option<RetryId>,
+    /// In a `Step::Route`: the backend the router chose (`router.rs`).
+    pub backend: u16,
+    /// In a `Step::Route`: the comparison slot of the copy sent alongside
+    /// the call, until the call's answer is handed to it.
+    pub mirror: Option<u32>,
 }
 
 impl CallState {
@@ -39,5 +44,7 @@ impl CallState {
         waiting_for: None,
         in_retry: None,
         sent_by: None,
+        backend: 0,
+        mirror: None,
     };
 }

@@ -65,7 +65,7 @@ impl World {
             .steps
             .get(q.step as usize)
         {
-            Some(Step::Call(_)) | Some(Step::Hang) => true,
+            Some(Step::Call(_)) | Some(Step::Route { .. }) | Some(Step::Hang) => true,
             Some(Step::Lock { .. }) => self.data.locks().blocker_of(r).is_some(),
             _ => false,
         }

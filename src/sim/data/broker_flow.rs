@@ -101,21 +101,17 @@ impl World {
             }
             let msg = t.backlog.pop_front().expect("head");
             let (service, handler) = (t.spec.service, t.spec.handler);
-            let req = Request {
-                origin: Origin::Event(topic),
-                attempt: msg.deliveries as u16 + 1,
-                born_us: now,
-                attempt_start_us: now,
+            let t = &msg.template;
+            let mut req = Request::new(
+                Origin::Event(topic),
+                t.class,
+                t.weight,
                 service,
-                pod: u32::MAX,
-                pool: 0,
                 handler,
-                step: 0,
-                holds_worker: false,
-                queued_at_us: now,
-                wait_token: 0,
-                ..msg.template.clone()
-            };
+                t.key,
+                now,
+            );
+            req.attempt = msg.deliveries as u16 + 1;
             let r = self.kernel.requests.insert(req);
             self.data.broker.topics[topic.index()]
                 .in_process

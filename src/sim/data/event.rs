@@ -1,7 +1,7 @@
 //! What the data parts wait for: database round trips and CPU, lock waits,
-//! broker deliveries, cache answers.
+//! broker deliveries, cache answers, replication and change capture.
 
-use crate::sim::kernel::ids::{ReplicatedStoreId, TopicId};
+use crate::sim::kernel::ids::{ChangeCaptureId, ReplicatedStoreId, TopicId};
 use crate::sim::kernel::request::ReqRef;
 use crate::sim::kernel::time::Micros;
 
@@ -20,6 +20,17 @@ pub(crate) enum DataEvent {
     CacheReply { req: ReqRef, skip: u16 },
     /// Something a replicated store waits for (`replicated_flow.rs`).
     Replica(ReplicaEvent),
+    /// Something a change data capture waits for (`cdc_flow.rs`).
+    Capture(CaptureEvent),
+}
+
+/// Something a change data capture is waiting for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CaptureEvent {
+    /// Sink task `task` applied its batch to the destination.
+    Applied { capture: ChangeCaptureId, task: u16 },
+    /// A change on the capture's log may have become fetchable.
+    Poll { capture: ChangeCaptureId },
 }
 
 /// Something a replicated store is waiting for.

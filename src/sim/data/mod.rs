@@ -1,12 +1,15 @@
 //! Data: databases with replicas and connection pools, query plans, ORM access
 //! patterns, caches, a Redis-like key-value store, tables with unique
-//! constraints, row locks, an event broker and a store replicated over
-//! several nodes.
+//! constraints, row locks, an event broker, a store replicated over
+//! several nodes, and change data capture from one table to another.
 
 pub mod broker;
 mod broker_flow;
 pub mod cache;
 pub(crate) mod cache_flow;
+pub mod cdc;
+mod cdc_flow;
+pub(crate) mod change_log;
 pub mod database;
 pub(crate) mod db_flow;
 pub(crate) mod event;

@@ -39,8 +39,7 @@
 //! `NAME.replication_backlog` (records the slowest node has still to apply),
 //! `NAME.prepared` (transactions in flight), `NAME.cut_off` (nodes cut off).
 
-use std::collections::VecDeque;
-
+use crate::sim::data::change_log::ChangeLog;
 use crate::sim::kernel::dist::Dist;
 use crate::sim::kernel::metrics::{CounterId, GaugeId, LatencyId};
 use crate::sim::kernel::request::ReqRef;
@@ -156,36 +155,6 @@ pub(crate) struct Txn {
     pub(crate) lost: bool,
 }
 
-/// A write on the replication log.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) struct Record {
-    pub(crate) acked_us: Micros,
-    pub(crate) due_us: Micros,
-    pub(crate) weight: u32,
-}
-
-/// A consumer: idle, or applying a batch (which it keeps until applied).
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Consumer {
-    pub(crate) batch: Vec<Record>,
-    /// The batch's attempt reached a node cut off: it ends at the timeout.
-    pub(crate) lost: bool,
-}
-
-impl Consumer {
-    pub(crate) fn is_idle(&self) -> bool {
-        self.batch.is_empty()
-    }
-}
-
-/// The consumer group of one replica node: its offset and its consumers.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Group {
-    /// Sequence number of the next record to take.
-    pub(crate) next_seq: u64,
-    pub(crate) consumers: Vec<Consumer>,
-}
-
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct StoreMetrics {
     pub(crate) writes: CounterId,
@@ -206,11 +175,9 @@ pub struct ReplicatedStore {
     pub(crate) txns: Vec<Option<Txn>>,
     free: Vec<u32>,
     in_flight: usize,
-    /// The log, oldest first; `log[0]` has sequence number `base_seq`.
-    pub(crate) log: VecDeque<Record>,
-    pub(crate) base_seq: u64,
-    /// One group per replica node (node `i + 1`).
-    pub(crate) groups: Vec<Group>,
+    /// The replication log, read by one group per replica node (node
+    /// `i + 1` reads as group `i`).
+    pub(crate) log: ChangeLog,
     /// Nodes cut off by a partition.
     cut_off: Vec<bool>,
     /// A poll of the log is scheduled for this time.
@@ -222,16 +189,18 @@ impl ReplicatedStore {
     pub(crate) fn new(spec: ReplicatedStoreSpec, m: StoreMetrics) -> Self {
         assert!(spec.nodes >= 1 && spec.consumers >= 1 && spec.max_poll_records >= 1);
         assert!(spec.log_retention >= 1 && spec.max_prepared >= 1 && spec.timeout_us > 0);
-        let groups = (1..spec.nodes).map(|_| Group::default()).collect();
+        let log = ChangeLog::new(
+            spec.nodes as usize - 1,
+            spec.log_retention,
+            spec.max_poll_records,
+        );
         let cut_off = vec![false; spec.nodes as usize];
         ReplicatedStore {
             spec,
             txns: Vec::new(),
             free: Vec::new(),
             in_flight: 0,
-            log: VecDeque::new(),
-            base_seq: 0,
-            groups,
+            log,
             cut_off,
             poll_at: None,
             m,
@@ -250,19 +219,13 @@ impl ReplicatedStore {
 
     /// Records on the log, and held by consumers applying them.
     pub fn held(&self) -> usize {
-        let batches: usize = self
-            .groups
-            .iter()
-            .flat_map(|g| &g.consumers)
-            .map(|c| c.batch.len())
-            .sum();
-        self.log.len() + batches
+        self.log.held()
     }
 
-    /// The most [`held`](Self::held) may reach.
+    /// The most [`held`](Self::held) and [`prepared`](Self::prepared) may
+    /// reach together.
     pub fn cap(&self) -> usize {
-        let consumers = self.groups.len() * self.spec.consumers as usize;
-        self.spec.log_retention + consumers * self.spec.max_poll_records + self.spec.max_prepared
+        self.log.cap(self.spec.consumers as usize) + self.spec.max_prepared
     }
 
     /// True when node `node` is cut off by a partition.
@@ -344,58 +307,15 @@ impl ReplicatedStore {
     /// Appends a write acknowledged at `acked_us` to the log (fetchable after
     /// the delivery, and not before the record ahead of it); returns the
     /// records dropped by retention over every group.
-    pub(crate) fn append(&mut self, acked_us: Micros, weight: u32, rng: &mut SimRng) -> f64 {
-        let mut due_us = acked_us + self.spec.delivery.sample(rng);
-        if let Some(last) = self.log.back() {
-            due_us = due_us.max(last.due_us);
-        }
-        self.log.push_back(Record {
-            acked_us,
-            due_us,
-            weight,
-        });
-        let mut dropped = 0.0;
-        while self.log.len() > self.spec.log_retention {
-            let r = self.log.pop_front().expect("over retention");
-            for g in &mut self.groups {
-                if g.next_seq <= self.base_seq {
-                    g.next_seq = self.base_seq + 1;
-                    dropped += r.weight as f64;
-                }
-            }
-            self.base_seq += 1;
-        }
-        dropped
-    }
-
-    /// Forgets records every group has taken.
-    pub(crate) fn trim(&mut self) {
-        let low = self.groups.iter().map(|g| g.next_seq).min();
-        let low = low.unwrap_or(self.base_seq + self.log.len() as u64);
-        while self.base_seq < low && self.log.pop_front().is_some() {
-            self.base_seq += 1;
-        }
-    }
-
-    /// Takes up to `max_poll_records` records fetchable at `now` for group `g`.
-    pub(crate) fn take_batch(&mut self, g: usize, now: Micros) -> Vec<Record> {
-        let group = &mut self.groups[g];
-        let start = (group.next_seq - self.base_seq) as usize;
-        let batch: Vec<Record> = self
-            .log
-            .range(start..)
-            .take(self.spec.max_poll_records)
-            .take_while(|r| r.due_us <= now)
-            .copied()
-            .collect();
-        group.next_seq += batch.len() as u64;
-        batch
-    }
-
-    /// When the next record of group `g` becomes fetchable, if it has one.
-    pub(crate) fn next_due(&self, g: usize) -> Option<Micros> {
-        let start = (self.groups[g].next_seq - self.base_seq) as usize;
-        self.log.get(start).map(|r| r.due_us)
+    pub(crate) fn append(
+        &mut self,
+        acked_us: Micros,
+        weight: u32,
+        key: u64,
+        rng: &mut SimRng,
+    ) -> f64 {
+        let due_us = acked_us + self.spec.delivery.sample(rng);
+        self.log.append(acked_us, due_us, weight, key)
     }
 
     /// How long applying `n` records takes at a node that answers.
@@ -407,21 +327,13 @@ impl ReplicatedStore {
     /// Records the slowest node has still to apply: behind its offset, and
     /// in its consumers' batches.
     pub(crate) fn backlog(&self) -> f64 {
-        let end = self.base_seq + self.log.len() as u64;
-        self.groups
-            .iter()
-            .map(|g| {
-                let batches: usize = g.consumers.iter().map(|c| c.batch.len()).sum();
-                (end - g.next_seq) as f64 + batches as f64
-            })
-            .fold(0.0, f64::max)
+        self.log.backlog()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::kernel::time::MS;
 
     fn store(nodes: u16, retention: usize) -> ReplicatedStore {
         let mut spec = ReplicatedStoreSpec::new("s", nodes, Replication::Async);
@@ -444,34 +356,6 @@ mod tests {
     }
 
     #[test]
-    fn every_replica_node_reads_the_log_at_its_own_offset() {
-        let mut s = store(3, 100);
-        let mut rng = SimRng::new(1);
-        for t in 0..5 {
-            s.append(t * MS, 1, &mut rng);
-        }
-        assert_eq!(s.take_batch(0, 5 * MS), vec![], "nothing fetchable yet");
-        assert_eq!(s.take_batch(0, 20 * MS).len(), 3, "max_poll_records");
-        assert_eq!(s.take_batch(0, 20 * MS).len(), 2);
-        assert_eq!(s.take_batch(1, 20 * MS).len(), 3);
-        s.trim();
-        assert_eq!(s.base_seq, 3, "kept until the slower group took them");
-        assert_eq!(s.next_due(1), Some(13 * MS));
-        assert_eq!(s.next_due(0), None);
-    }
-
-    #[test]
-    fn retention_drops_the_oldest_records_a_group_had_not_taken() {
-        let mut s = store(3, 4);
-        let mut rng = SimRng::new(1);
-        let dropped: f64 = (0..6).map(|t| s.append(t * MS, 1, &mut rng)).sum();
-        assert_eq!(dropped, 4.0, "two records, lost to both groups");
-        assert_eq!(s.log.len(), 4);
-        assert_eq!(s.held(), 4);
-        assert_eq!(s.take_batch(0, SEC).first().unwrap().acked_us, 2 * MS);
-    }
-
-    #[test]
     fn a_record_is_never_fetchable_before_the_one_ahead_of_it() {
         let mut s = store(2, 100);
         s.spec.delivery = Dist::Uniform {
@@ -479,10 +363,10 @@ mod tests {
             hi_ms: 100.0,
         };
         let mut rng = SimRng::new(7);
-        for _ in 0..50 {
-            s.append(0, 1, &mut rng);
+        for k in 0..50 {
+            s.append(0, 1, k, &mut rng);
         }
-        let due: Vec<Micros> = s.log.iter().map(|r| r.due_us).collect();
+        let due: Vec<Micros> = s.log.records.iter().map(|r| r.due_us).collect();
         assert!(due.windows(2).all(|w| w[0] <= w[1]));
     }
 

@@ -7,6 +7,7 @@
 //! data store, so they are methods of [`DataStore`].
 
 use super::replicated::*;
+use crate::sim::data::change_log::Consumer;
 use crate::sim::data::event::{DataEvent, ReplicaEvent};
 use crate::sim::data::store::DataStore;
 use crate::sim::kernel::core::Kernel;
@@ -77,12 +78,19 @@ impl DataStore {
     }
 
     /// Appends an acknowledged write to the log, for every replica node.
-    fn replica_append(&mut self, k: &mut Kernel, store: ReplicatedStoreId, acked_us: u64, w: u32) {
+    fn replica_append(
+        &mut self,
+        k: &mut Kernel,
+        store: ReplicatedStoreId,
+        acked_us: u64,
+        w: u32,
+        key: u64,
+    ) {
         let s = &mut self.replicated[store.index()];
-        if s.groups.is_empty() {
+        if s.log.groups.is_empty() {
             return; // a single node: nothing to replicate
         }
-        let dropped = s.append(acked_us, w, &mut k.rng);
+        let dropped = s.append(acked_us, w, key, &mut k.rng);
         k.metrics.add(s.m.dropped, dropped);
         self.replica_dispatch(k, store);
     }
@@ -93,27 +101,29 @@ impl DataStore {
         let now = k.now;
         let s = &mut self.replicated[store.index()];
         let mut next_poll: Option<u64> = None;
-        for g in 0..s.groups.len() {
+        for g in 0..s.log.groups.len() {
             let want = s.spec.consumers as usize;
-            if s.groups[g].consumers.len() < want {
-                s.groups[g].consumers.resize_with(want, Consumer::default);
+            if s.log.groups[g].consumers.len() < want {
+                s.log.groups[g]
+                    .consumers
+                    .resize_with(want, Consumer::default);
             }
             for c in 0..want {
-                if !s.groups[g].consumers[c].is_idle() {
+                if !s.log.groups[g].consumers[c].is_idle() {
                     continue;
                 }
-                let batch = s.take_batch(g, now);
+                let batch = s.log.take_batch(g, now);
                 if batch.is_empty() {
                     break;
                 }
-                s.groups[g].consumers[c].batch = batch;
+                s.log.groups[g].consumers[c].batch = batch;
                 Self::replica_attempt(s, k, store, g, c);
             }
-            if let Some(due) = s.next_due(g).filter(|d| *d > now) {
+            if let Some(due) = s.log.next_due(g).filter(|d| *d > now) {
                 next_poll = Some(next_poll.map_or(due, |p: u64| p.min(due)));
             }
         }
-        s.trim();
+        s.log.trim();
         if let Some(due) = next_poll {
             if s.poll_at.is_none_or(|p| p > due || p < now) {
                 s.poll_at = Some(due);
@@ -136,13 +146,13 @@ impl DataStore {
     ) {
         let node = g as u16 + 1;
         let lost = s.is_cut_off(node);
-        let n = s.groups[g].consumers[c].batch.len();
+        let n = s.log.groups[g].consumers[c].batch.len();
         let dt = if lost {
             s.spec.timeout_us
         } else {
             s.apply_us(n, &mut k.rng)
         };
-        s.groups[g].consumers[c].lost = lost;
+        s.log.groups[g].consumers[c].lost = lost;
         let e = ReplicaEvent::Applied {
             store,
             node,
@@ -157,11 +167,11 @@ impl DataStore {
         let now = k.now;
         let s = &mut self.replicated[store.index()];
         let (g, c) = (node as usize - 1, c as usize);
-        if s.groups[g].consumers[c].lost || s.is_cut_off(node) {
+        if s.log.groups[g].consumers[c].lost || s.is_cut_off(node) {
             Self::replica_attempt(s, k, store, g, c);
             return;
         }
-        let batch = std::mem::take(&mut s.groups[g].consumers[c].batch);
+        let batch = std::mem::take(&mut s.log.groups[g].consumers[c].batch);
         let m = s.m;
         for r in &batch {
             k.metrics.record(m.lag, now - r.acked_us, r.weight);
@@ -211,7 +221,10 @@ impl World {
     /// `Step::ReplicatedWrite`: starts request `r`'s write to `store`.
     pub(crate) fn replicated_write(&mut self, r: ReqRef, store: ReplicatedStoreId) {
         let now = self.kernel.now;
-        let w = self.kernel.requests.get(r).expect("alive").weight;
+        let (w, key) = {
+            let req = self.kernel.requests.get(r).expect("alive");
+            (req.weight, req.key)
+        };
         let s = &mut self.data.replicated[store.index()];
         match s.spec.mode {
             Replication::Async => {
@@ -227,7 +240,8 @@ impl World {
                 let writes = s.m.writes;
                 self.kernel.metrics.add(writes, w as f64);
                 self.kernel.schedule(acked, Event::Resume(r, None));
-                self.data.replica_append(&mut self.kernel, store, acked, w);
+                self.data
+                    .replica_append(&mut self.kernel, store, acked, w, key);
             }
             Replication::TwoPhaseCommit => {
                 let txn = Txn {

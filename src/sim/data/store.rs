@@ -1,8 +1,9 @@
 //! The data store: databases, caches, key-value stores, tables, row locks,
-//! the broker and replicated stores.
+//! the broker, replicated stores and change data captures.
 
 use crate::sim::data::broker::Broker;
 use crate::sim::data::cache::Cache;
+use crate::sim::data::cdc::ChangeCapture;
 use crate::sim::data::database::Database;
 use crate::sim::data::kv::KvStore;
 use crate::sim::data::locks::LockManager;
@@ -19,6 +20,7 @@ pub struct DataStore {
     pub(in crate::sim::data) locks: LockManager,
     pub(in crate::sim::data) broker: Broker,
     pub(in crate::sim::data) replicated: Vec<ReplicatedStore>,
+    pub(in crate::sim::data) captures: Vec<ChangeCapture>,
 }
 
 impl DataStore {
@@ -68,6 +70,11 @@ impl DataStore {
                     .map(|s| s.held() + s.prepared())
                     .sum(),
                 Some(self.replicated.iter().map(|s| s.cap()).sum()),
+            ),
+            (
+                "change capture rows held",
+                self.captures.iter().map(|c| c.held()).sum(),
+                Some(self.captures.iter().map(|c| c.cap()).sum()),
             ),
             (
                 "database sessions",

@@ -16,18 +16,24 @@
 //! Retries and redeliveries come back within seconds to hours, far inside both
 //! bounds.
 //!
-//! Series: `NAME.rows` (rows inserted), `NAME.duplicates` (rows whose key was
-//! already there), `NAME.violations` (inserts refused by the constraint),
-//! `NAME.forgotten` (keys dropped by age or by the bound).
+//! Series: `NAME.rows` (rows inserted), `NAME.row_count` (rows in the table,
+//! a gauge), `NAME.duplicates` (rows whose key was already there),
+//! `NAME.violations` (inserts refused by the constraint), `NAME.forgotten`
+//! (keys dropped by age or by the bound).
+//!
+//! A table that change data capture reads or writes (`cdc.rs`) is *watched*:
+//! it keeps the keys it forgets until the capture has taken them into its
+//! count of the rows one table holds and the other lacks.
 
 use std::collections::{BTreeMap, VecDeque};
 
-use crate::sim::kernel::metrics::CounterId;
+use crate::sim::kernel::metrics::{CounterId, GaugeId};
 use crate::sim::kernel::time::{Micros, HOUR};
 
 #[derive(Clone, Debug)]
 pub(crate) struct TableMetrics {
     pub rows: CounterId,
+    pub row_count: GaugeId,
     pub duplicates: CounterId,
     pub violations: CounterId,
     pub forgotten: CounterId,
@@ -69,7 +75,13 @@ pub struct Table {
     /// (first insert, key) of every remembered key, oldest first.
     by_age: VecDeque<(Micros, u64)>,
     rows: u64,
+    /// Rows in the table, each weighted by the request that wrote it.
+    pub(super) weighted_rows: f64,
     pub(super) forgotten: u64,
+    /// Keys forgotten since the watcher last took them (watched tables only).
+    pub(super) just_forgotten: Vec<u64>,
+    /// Whether change data capture reads or writes this table.
+    pub(super) watched: bool,
     pub(crate) m: TableMetrics,
 }
 
@@ -81,7 +93,10 @@ impl Table {
             rows_by_key: BTreeMap::new(),
             by_age: VecDeque::new(),
             rows: 0,
+            weighted_rows: 0.0,
             forgotten: 0,
+            just_forgotten: Vec::new(),
+            watched: false,
             m,
         }
     }
@@ -116,6 +131,9 @@ impl Table {
         if let Some((_, key)) = self.by_age.pop_front() {
             self.rows_by_key.remove(&key);
             self.forgotten += 1;
+            if self.watched {
+                self.just_forgotten.push(key);
+            }
         }
     }
 
@@ -127,6 +145,16 @@ impl Table {
     /// Rows in the table (simulated requests, not weighted).
     pub fn rows(&self) -> u64 {
         self.rows
+    }
+
+    /// True when the table holds a row with `key` (a key it still remembers).
+    pub fn holds(&self, key: u64) -> bool {
+        self.rows_by_key.contains_key(&key)
+    }
+
+    /// Every key the table remembers, in key order.
+    pub(crate) fn keys(&self) -> impl Iterator<Item = u64> + '_ {
+        self.rows_by_key.keys().copied()
     }
 
     /// Distinct keys the table remembers now (at most [`MAX_KEYS`]).

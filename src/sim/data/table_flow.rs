@@ -20,6 +20,7 @@ impl DataStore {
     ) -> TableId {
         let m = TableMetrics {
             rows: k.metrics.counter(&format!("{name}.rows")),
+            row_count: k.metrics.gauge(&format!("{name}.row_count"), k.now, 0.0),
             duplicates: k.metrics.counter(&format!("{name}.duplicates")),
             violations: k.metrics.counter(&format!("{name}.violations")),
             forgotten: k.metrics.counter(&format!("{name}.forgotten")),
@@ -28,8 +29,26 @@ impl DataStore {
         TableId::new(self.tables.len() - 1)
     }
 
-    /// Inserts a row keyed `key` of weight `w`, counted on the table's series.
+    /// Inserts a row keyed `key` of weight `w` written by a request,
+    /// counted on the table's series; change data capture reading the table
+    /// captures it.
     pub(in crate::sim) fn insert(
+        &mut self,
+        k: &mut Kernel,
+        table: TableId,
+        key: u64,
+        w: f64,
+    ) -> Inserted {
+        let what = self.insert_row(k, table, key, w);
+        if self.tables[table.index()].watched {
+            self.after_watched_insert(k, table, key, w, what, true);
+        }
+        what
+    }
+
+    /// Inserts a row as [`insert`](Self::insert) does, without telling
+    /// change data capture (which calls it to apply its own writes).
+    pub(in crate::sim::data) fn insert_row(
         &mut self,
         k: &mut Kernel,
         table: TableId,
@@ -51,6 +70,10 @@ impl DataStore {
                 k.metrics.add(m.duplicates, w);
             }
             Inserted::New => k.metrics.add(m.rows, w),
+        }
+        if what != Inserted::Violation {
+            t.weighted_rows += w;
+            k.metrics.set(m.row_count, k.now, t.weighted_rows);
         }
         what
     }

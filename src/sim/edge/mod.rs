@@ -1,5 +1,6 @@
 //! The edge: rate limits, feature flags, signals read live by controllers, the
-//! flag controller and load-shedding rules.
+//! flag controller, load-shedding rules, and a gateway's routing table with
+//! shadow traffic.
 
 pub(crate) mod event;
 pub mod flag_controller;
@@ -8,6 +9,8 @@ pub mod flags;
 mod flags_flow;
 pub mod rate_limit;
 mod rate_limit_flow;
+pub mod router;
+mod router_flow;
 pub mod shedding;
 mod shedding_flow;
 pub mod signals;

@@ -52,6 +52,7 @@ impl World {
             DataEvent::BrokerPoll { topic } => self.on_broker_poll(topic),
             DataEvent::CacheReply { req, skip } => self.on_cache_reply(req, skip),
             DataEvent::Replica(e) => self.on_replica_event(e),
+            DataEvent::Capture(e) => self.on_capture_event(e),
         }
     }
 
@@ -69,6 +70,9 @@ impl World {
     pub(crate) fn on_edge_event(&mut self, e: EdgeEvent) {
         match e {
             EdgeEvent::FlagControllerTick(i) => self.on_flag_controller_tick(i),
+            EdgeEvent::MirrorTimeout { router, slot, gen } => {
+                self.on_mirror_timeout(router, slot, gen)
+            }
         }
     }
 }

@@ -39,9 +39,10 @@ pub(crate) enum Event {
     Capacity(CapacityEvent),
     /// Collectors and restarts (`memory/event.rs`).
     Memory(MemoryEvent),
-    /// Databases, locks, the broker, caches (`data/event.rs`).
+    /// Databases, locks, the broker, caches, replication, change capture
+    /// (`data/event.rs`).
     Data(DataEvent),
-    /// Flag controllers (`edge/event.rs`).
+    /// Flag controllers, routers' copies (`edge/event.rs`).
     Edge(EdgeEvent),
 }
 

@@ -7,7 +7,6 @@
 //! - every client request reaches its ledger exactly once: an outcome, or it is
 //!   still in flight.
 
-use crate::sim::calls::call_state::CallState;
 use crate::sim::kernel::event::Event;
 use crate::sim::kernel::ids::ClientId;
 use crate::sim::kernel::next::Next;
@@ -89,24 +88,15 @@ impl World {
         self.kernel.metrics.add(m.arrived, w as f64);
         self.kernel.metrics.shift(m.in_flight, now, w as f64);
         let key = self.draw_key(c, w);
-        let r = self.kernel.requests.insert(Request {
-            origin: Origin::Client(c),
-            class: c.index() as u16,
-            weight: w,
-            attempt: 1,
-            born_us: now,
-            attempt_start_us: now,
+        let r = self.kernel.requests.insert(Request::new(
+            Origin::Client(c),
+            c.index() as u16,
+            w,
             service,
-            pod: u32::MAX,
-            pool: 0,
-            handler: sender.unwrap_or(handler),
-            step: 0,
-            holds_worker: false,
-            queued_at_us: now,
-            wait_token: 0,
+            sender.unwrap_or(handler),
             key,
-            call: CallState::IDLE,
-        });
+            now,
+        ));
         if let Some(t) = timeout {
             self.kernel.schedule(now + t, Event::ClientDeadline(r));
         }
@@ -272,6 +262,10 @@ impl World {
                 }
                 Step::Call(_) => {
                     self.begin_call(r);
+                    return;
+                }
+                Step::Route { router, path } => {
+                    self.begin_route(r, router, path);
                     return;
                 }
                 Step::FailWith { p } => {
@@ -494,6 +488,7 @@ impl World {
             Origin::Call(_) => self.on_answer(r, &req, outcome),
             Origin::Detached => {}
             Origin::Event(topic) => self.on_event_done(topic, r, outcome),
+            Origin::Mirror { router, slot } => self.on_mirror_answer(router, slot, outcome),
         }
     }
 

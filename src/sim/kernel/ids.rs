@@ -89,6 +89,10 @@ ids! {
     KvStoreId;
     /// A replicated store (`World::add_replicated_store`).
     ReplicatedStoreId;
+    /// A change data capture between two tables (`World::add_change_capture`).
+    ChangeCaptureId;
+    /// A gateway's routing table (`World::add_router`).
+    RouterId;
     /// A traffic split (`World::add_split`).
     SplitId;
     /// An autoscaler (`World::add_autoscaler`).

@@ -7,8 +7,8 @@
 //! (a late timeout, a late reply) is recognised as stale and ignored.
 
 use crate::sim::kernel::ids::ClientId;
-use crate::sim::kernel::ids::TopicId;
 use crate::sim::kernel::ids::{HandlerId, ServiceId};
+use crate::sim::kernel::ids::{RouterId, TopicId};
 use crate::sim::kernel::time::Micros;
 
 pub use crate::sim::kernel::ids::ReqRef;
@@ -53,11 +53,15 @@ pub enum Origin {
     Client(ClientId),
     /// Another request, in one of its call steps.
     Call(ReqRef),
-    /// Nobody: a shadow copy or fire-and-forget message; its answer is dropped.
+    /// Nobody: an attempt given up on, or a copy whose comparison is over;
+    /// its answer is dropped.
     Detached,
     /// A consumer of a broker topic (index into the broker's topics), which
     /// acknowledges or redelivers the message by the outcome (`broker.rs`).
     Event(TopicId),
+    /// A router comparing this copy's answer with its caller's, in
+    /// comparison slot `slot` (`router.rs`).
+    Mirror { router: RouterId, slot: u32 },
 }
 
 /// One request in flight.
@@ -95,6 +99,40 @@ pub struct Request {
     /// The call it is making (as a caller) and the policy that sent it (as an
     /// attempt): see [`call`](crate::sim::calls::call).
     pub call: crate::sim::calls::call_state::CallState,
+}
+
+impl Request {
+    /// A request born at `now` for `handler` of `service`, on its first
+    /// attempt, holding nothing yet: a client's, a broker's event, a router's
+    /// copy.
+    pub(crate) fn new(
+        origin: Origin,
+        class: u16,
+        weight: u32,
+        service: ServiceId,
+        handler: HandlerId,
+        key: u64,
+        now: Micros,
+    ) -> Request {
+        Request {
+            origin,
+            class,
+            weight,
+            attempt: 1,
+            born_us: now,
+            attempt_start_us: now,
+            service,
+            pod: u32::MAX,
+            pool: 0,
+            handler,
+            step: 0,
+            holds_worker: false,
+            queued_at_us: now,
+            wait_token: 0,
+            key,
+            call: crate::sim::calls::call_state::CallState::IDLE,
+        }
+    }
 }
 
 struct Slot {

@@ -66,9 +66,10 @@ pub struct World {
     /// Pod memory, collectors and restarts (`pod_memory.rs`).
     pub(in crate::sim) memory: MemoryState,
     /// Databases, caches, key-value stores, tables, locks, the broker,
-    /// replicated stores (`data/store.rs`).
+    /// replicated stores, change captures (`data/store.rs`).
     pub(in crate::sim) data: DataStore,
-    /// Rate limiters, flags, flag controllers, shedding rules (`edge/store.rs`).
+    /// Rate limiters, flags, flag controllers, shedding rules, routers
+    /// (`edge/store.rs`).
     pub(in crate::sim) edge: EdgeStore,
     /// Fault-timeline entries: (time, label, action until it has run or was
     /// cancelled, cancelled).

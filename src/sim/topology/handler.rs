@@ -9,7 +9,7 @@ use crate::sim::data::orm::DataAccess;
 use crate::sim::kernel::dist::Dist;
 use crate::sim::kernel::ids::{
     BreakerId, BulkheadId, CacheId, FlagId, HandlerId, KvStoreId, LimiterId, LockTableId,
-    ReplicatedStoreId, RetryId, ServiceId, ShedRuleId, TableId, TopicId,
+    ReplicatedStoreId, RetryId, RouterId, ServiceId, ShedRuleId, TableId, TopicId,
 };
 use crate::sim::kernel::time::Micros;
 
@@ -33,6 +33,11 @@ pub enum Step {
     /// Call another service synchronously, holding the worker until the answer
     /// comes or the call's timeout passes.
     Call(CallSpec),
+    /// Forward the request on path `path` (an index into the router's paths;
+    /// `World::route_step` names it) through a gateway's routing table: a
+    /// call to the backend its rules choose, perhaps with a copy to another
+    /// (see [`router`](crate::sim::edge::router)).
+    Route { router: RouterId, path: u16 },
     /// End the request with an error with probability `p` (a bug, a bad deploy).
     FailWith { p: f64 },
     /// Hold the worker for ever: a hung dependency or a stuck library call. Only

@@ -10,7 +10,7 @@ use crate::sim::calls::breaker::BreakerState;
 use crate::sim::kernel::ids::{HandlerId, ServiceId};
 use crate::sim::kernel::world::World;
 use crate::sim::topology::chaos::ChaosSettings;
-use crate::sim::topology::handler::Step;
+use crate::sim::topology::handler::{CallSpec, Step};
 
 /// The whole picture, as of the world's current time.
 #[derive(Clone, Debug, PartialEq)]
@@ -92,7 +92,8 @@ impl World {
             if self.is_retired_handler(HandlerId::new(i)) {
                 continue;
             }
-            for to in h.callees() {
+            let routed = h.steps.iter().flat_map(|s| self.routed_calls(s));
+            for to in h.callees().chain(routed.map(|c| c.service)) {
                 let pair = (h.service.index(), to.index());
                 if pair.0 != pair.1 && !calls.contains(&pair) {
                     calls.push(pair);
@@ -136,6 +137,17 @@ impl World {
         }
     }
 
+    /// The calls a routing step may make: one per backend of its path.
+    fn routed_calls<'a>(&'a self, step: &Step) -> impl Iterator<Item = &'a CallSpec> + 'a {
+        let calls: &[CallSpec] = match step {
+            Step::Route { router, path } => {
+                &self.edge.router(*router).spec().paths[*path as usize].calls
+            }
+            _ => &[],
+        };
+        calls.iter()
+    }
+
     /// The mean of series `name` over the last closed bucket, if there is one.
     fn last_bucket(&self, name: &str) -> Option<f64> {
         let last = self.kernel.metrics.buckets_closed().checked_sub(1)?;
@@ -159,23 +171,25 @@ impl World {
             });
         for (_, h) in live {
             for step in &h.steps {
-                match step {
-                    Step::Call(c) => {
-                        if let Some(b) =
-                            c.breaker.and_then(|b| self.calls.breakers().get(b.index()))
-                        {
-                            push(PolicyView::Breaker(b.state()));
-                        }
-                        if let Some(b) = c
-                            .bulkhead
-                            .and_then(|b| self.calls.bulkheads().get(b.index()))
-                        {
-                            push(PolicyView::Bulkhead {
-                                in_use: b.in_use(),
-                                max: b.spec.max_concurrent,
-                            });
-                        }
+                let calls: Vec<&CallSpec> = match step {
+                    Step::Call(c) => vec![c],
+                    _ => self.routed_calls(step).collect(),
+                };
+                for c in calls {
+                    if let Some(b) = c.breaker.and_then(|b| self.calls.breakers().get(b.index())) {
+                        push(PolicyView::Breaker(b.state()));
                     }
+                    if let Some(b) = c
+                        .bulkhead
+                        .and_then(|b| self.calls.bulkheads().get(b.index()))
+                    {
+                        push(PolicyView::Bulkhead {
+                            in_use: b.in_use(),
+                            max: b.spec.max_concurrent,
+                        });
+                    }
+                }
+                match step {
                     Step::RateLimit(l)
                         if self
                             .edge

@@ -36,6 +36,9 @@ pub struct ClientSpec {
     /// Re-send a request whose delivery failed or whose acknowledgement was
     /// lost (see [`redelivery`](crate::sim::traffic::redelivery)); `None` sends once.
     pub redelivery: Option<crate::sim::traffic::redelivery::Redelivery>,
+    /// The API version its requests ask for (an `Accept-Version` header a
+    /// gateway's rules may match, `router.rs`); `None`: none.
+    pub api_version: Option<u16>,
 }
 
 impl ClientSpec {
@@ -51,6 +54,7 @@ impl ClientSpec {
             weight: 1,
             keys: None,
             redelivery: None,
+            api_version: None,
         }
     }
 
@@ -69,6 +73,12 @@ impl ClientSpec {
     /// Sets how requests get their keys (`keys.rs`).
     pub fn keys(mut self, k: KeySpec) -> Self {
         self.keys = Some(k);
+        self
+    }
+
+    /// Sets the API version its requests ask for.
+    pub fn api_version(mut self, v: u16) -> Self {
+        self.api_version = Some(v);
         self
     }
 

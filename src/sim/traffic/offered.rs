@@ -53,6 +53,21 @@ impl World {
                 Step::Call(c) if depth < MAX_CALL_DEPTH => {
                     1.0 + self.handler_events(c.handler, depth + 1)
                 }
+                Step::Route { router, path } if depth < MAX_CALL_DEPTH => {
+                    // The backend the first rule sends to, and a copy at
+                    // the rule's share.
+                    let rt = self.edge.router(*router);
+                    let mut events = 1.0;
+                    if let Some(rule) = rt.rule_for(*path, None) {
+                        let b = rt.pick(rule, 0);
+                        events += self.handler_events(rt.call(*path, b).handler, depth + 1);
+                        if let Some(m) = rt.spec().rules[rule].mirror.filter(|m| m.backend != b) {
+                            let h = rt.shadow_handler(*path, m.backend);
+                            events += m.percent / 100.0 * (1.0 + self.handler_events(h, depth + 1));
+                        }
+                    }
+                    events
+                }
                 _ => 1.0,
             })
             .sum()
