@@ -3,7 +3,8 @@
 //   - axe-core finds no violation of the WCAG 2.0/2.1 A and AA rules on any
 //     scenario, in the light and the dark colour scheme, after the scenario
 //     has played a few seconds (so the charts, the topology's states and the
-//     event log have something in them);
+//     event log have something in them), nor on the guided tour's card with
+//     an answer revealed, presenter mode and the list of keys;
 //   - a slider moves one unit per arrow key (← / →) and ten per Page Up /
 //     Page Down, within its range;
 //   - with `prefers-reduced-motion: reduce`, nothing on the page transitions,
@@ -105,6 +106,29 @@ for (const id of ids) {
         { state: 'attached', timeout: LOG_MS }).catch(() => {});
       await page.waitForTimeout(500);
       await page.click('#lab-play');
+      const found = await axe(page);
+      await ctx.close();
+      for (const v of found) tally.set(v.id, (tally.get(v.id) || 0) + v.nodes.length);
+      if (found.length) {
+        throw new Error(found.map((v) => `${v.id} (${v.impact}), ${v.nodes.length}:\n`
+          + v.nodes.slice(0, 8).map((n) => `  ${n}`).join('\n')).join('\n'));
+      }
+    });
+  }
+}
+// The views the scenarios' defaults do not show: the guided tour with an
+// answer revealed, presenter mode, the list of keys.
+const VIEWS = [['the guided tour', 'payment-outage&step=1'],
+  ['presenter mode with the tour', 'payment-outage&step=2&present=1']];
+for (const [what, link] of VIEWS) {
+  for (const scheme of ['light', 'dark']) {
+    await check(`${what}, keys listed (${scheme}): no axe violation`, async () => {
+      const { ctx, page } = await fresh({ colorScheme: scheme });
+      await page.goto(`${BASE}#v=1&s=${link}`);
+      await page.waitForSelector('.choices button', { timeout: WAIT_MS });
+      await page.click('.choices button');
+      await page.keyboard.press('?');
+      await page.waitForTimeout(500);
       const found = await axe(page);
       await ctx.close();
       for (const v of found) tally.set(v.id, (tally.get(v.id) || 0) + v.nodes.length);
