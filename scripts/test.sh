@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Run every check and every test the lab has, the way CI does:
 #   formatting, clippy (native and wasm), native tests (engine, scenarios, links,
-#   CLI), the page built by Trunk and checked as served (nothing leaves it), and
-#   browser tests in headless Chromium.
+#   CLI), the page built by Trunk and checked as served (nothing leaves it; its
+#   accessibility), and browser tests in headless Chromium.
 # Ends with one line totalling every suite: `tests: N passed, N failed`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -76,6 +76,23 @@ if [ "$page_built" = 1 ]; then
   fi
 else
   problems+=("no page built: the page origin checks did not run")
+fi
+
+# The page as it ships, for everyone: axe-core finds no WCAG 2.0/2.1 A or AA
+# violation on any scenario in either colour scheme, a slider moves one unit
+# per arrow key, and reduced motion is respected (scripts/page-a11y.sh).
+step "the built page: accessibility (axe-core, keys, reduced motion)"
+if [ "$page_built" = 1 ]; then
+  scripts/page-a11y.sh --no-build 2>&1 | tee "$log/a11y.txt"
+  a11y_rc=${PIPESTATUS[0]}
+  count "$log/a11y.txt"
+  if ! grep -q 'test result:' "$log/a11y.txt"; then
+    problems+=("page accessibility checks did not run (exit $a11y_rc)")
+  elif [ "$a11y_rc" -ne 0 ] && ! grep -q 'test result: FAILED' "$log/a11y.txt"; then
+    problems+=("page accessibility checks ended badly (exit $a11y_rc)")
+  fi
+else
+  problems+=("no page built: the page accessibility checks did not run")
 fi
 
 # The page optimised (profile `browser` in Cargo.toml): the debug build runs

@@ -16,7 +16,7 @@ use std::rc::Rc;
 use leptos::html::{Details, Div};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, Event, HtmlInputElement, HtmlSelectElement};
+use web_sys::{Element, Event, HtmlInputElement, HtmlSelectElement, KeyboardEvent};
 
 use super::dom::{self, html, set_attr, set_text, with_text, Listener};
 use super::lab::Lab;
@@ -292,6 +292,22 @@ impl Toggle {
                         }
                     }
                 });
+                // The keys move by the parameter's unit, not by a slider
+                // position: on a log scale or a short range a position can
+                // round back to the same value, and the slider would not move.
+                on(range, "keydown", |t, e| {
+                    let by = match e.unchecked_ref::<KeyboardEvent>().key().as_str() {
+                        "ArrowRight" | "ArrowUp" => 1.0,
+                        "ArrowLeft" | "ArrowDown" => -1.0,
+                        "PageUp" => 10.0,
+                        "PageDown" => -10.0,
+                        _ => return,
+                    };
+                    if let (Field::Number { scale, .. }, Some(x)) = (&t.field, t.number()) {
+                        e.prevent_default();
+                        t.apply(Value::Number(scale.moved(x, by)));
+                    }
+                });
                 on(exact, "change", |t, _| {
                     if let Field::Number { exact, .. } = &t.field {
                         t.apply_text(&exact.value());
@@ -441,6 +457,29 @@ impl Scale {
             (x - self.min) / (self.max - self.min)
         };
         (f.clamp(0.0, 1.0) * STEPS).round()
+    }
+
+    /// `x` moved by `by` units: 1 for a whole number, else the power of ten
+    /// of the smallest value (of a hundredth of the largest when that is 0),
+    /// at most 1. Ten units or more move a tenth of the slider's travel at
+    /// least (Page Up / Page Down).
+    fn moved(self, x: f64, by: f64) -> f64 {
+        let base = if self.min > 0.0 {
+            self.min
+        } else {
+            self.max / 100.0
+        };
+        let per_unit = if self.integer {
+            1.0
+        } else {
+            10f64.powf(-base.log10().floor()).max(1.0)
+        };
+        let mut y = ((x * per_unit).round() + by) / per_unit;
+        if by.abs() >= 10.0 {
+            let far = self.value_at(self.position_of(x) + by.signum() * STEPS / 10.0);
+            y = if by > 0.0 { y.max(far) } else { y.min(far) };
+        }
+        y.clamp(self.min, self.max)
     }
 
     /// The value at a position, rounded to what a person would type.

@@ -97,7 +97,8 @@ pub fn EventLog() -> impl IntoView {
                 <span class="muted log-count"></span>
             </div>
             <p class="muted empty">"Nothing has happened yet."</p>
-            <ol class="log-list" node_ref=list></ol>
+            // Focusable, so the keyboard can scroll it (WCAG 2.1.1).
+            <ol class="log-list" tabindex="0" aria-labelledby="log-h" node_ref=list></ol>
         </section>
     }
 }

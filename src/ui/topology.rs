@@ -480,7 +480,7 @@ pub fn Topology() -> impl IntoView {
                 </span>
             </div>
             <div class="topology-scroll">
-                <svg role="img" aria-labelledby="topology-h" preserveAspectRatio="xMinYMin meet">
+                <svg role="group" aria-labelledby="topology-h" preserveAspectRatio="xMinYMin meet">
                     <defs>
                         <marker id="topo-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
                             <path d="M0,0 L10,5 L0,10 z" class="arrow-head"></path>

@@ -1,0 +1,197 @@
+// Driven by scripts/page-a11y.sh: the page as Trunk built it (dist/), served
+// over HTTP, in headless Chromium. Checks its accessibility:
+//   - axe-core finds no violation of the WCAG 2.0/2.1 A and AA rules on any
+//     scenario, in the light and the dark colour scheme, after the scenario
+//     has played a few seconds (so the charts, the topology's states and the
+//     event log have something in them), nor on the guided tour's card with
+//     an answer revealed, presenter mode and the list of keys;
+//   - a slider moves one unit per arrow key (← / →) and ten per Page Up /
+//     Page Down, within its range;
+//   - with `prefers-reduced-motion: reduce`, nothing on the page transitions,
+//     animates or scrolls smoothly.
+// Prints one line per check and a summary in the form the test harness prints
+// (`test result: ok. N passed; M failed`), which scripts/test.sh counts.
+// Exits 1 if any check failed or could not run.
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+const { chromium } = require(join(process.cwd(), '.tools/node_modules/playwright-core'));
+const AXE = readFileSync(join(process.cwd(), '.tools/node_modules/axe-core/axe.min.js'), 'utf8');
+
+const BASE = process.env.BASE_URL;
+const PLAY_MS = Number(process.env.PLAY_MS || 3000);
+const LOG_MS = Number(process.env.LOG_MS || 6000);
+const WAIT_MS = 60_000; // any single wait, on a busy machine
+const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+let passed = 0;
+let failed = 0;
+async function check(name, body) {
+  try {
+    await body();
+    passed += 1;
+    console.log(`check ${name} ... ok`);
+  } catch (e) {
+    failed += 1;
+    console.log(`check ${name} ... FAILED`);
+    for (const l of String(e && e.message ? e.message : e).split('\n')) console.log(`    ${l}`);
+  }
+}
+
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM, args: FLAGS });
+
+async function fresh(options = {}) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
+  const page = await ctx.newPage();
+  return { ctx, page };
+}
+
+/// Opens a scenario's link and waits for its first chart.
+async function open(page, id) {
+  await page.goto(`${BASE}#v=1&s=${id}&seed=1`);
+  await page.waitForFunction(() => window.__labPerf && window.__labPerf.first_chart_ms != null,
+    null, { timeout: WAIT_MS });
+}
+
+/// axe-core's violations on the page, one line each: rule, impact, where, and
+/// for contrast the figures. The engine is evaluated through the driver
+/// (Runtime.evaluate), which the page's Content-Security-Policy does not
+/// govern: the policy stays as the page ships it.
+async function axe(page) {
+  await page.evaluate(AXE);
+  const violations = await page.evaluate(async (tags) => {
+    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      nodes: v.nodes.map((n) => {
+        const d = (n.any.concat(n.all, n.none).find((c) => c.data && c.data.contrastRatio) || {}).data;
+        const figures = d ? ` (${d.contrastRatio}:1, ${d.fgColor} on ${d.bgColor}, ${d.fontSize} ${d.fontWeight}; needs ${d.expectedContrastRatio})` : '';
+        return `${n.target.join(' ')}${figures}`;
+      }),
+    }));
+  }, TAGS);
+  return violations;
+}
+
+// The scenario list comes from the page itself, so a new scenario is checked too.
+let ids = [];
+await check('the page opens and lists its scenarios', async () => {
+  const { ctx, page } = await fresh();
+  await page.goto(BASE);
+  await page.waitForSelector('#lab-scenario option', { state: 'attached', timeout: WAIT_MS });
+  ids = await page.$$eval('#lab-scenario option', (os) => os.map((o) => o.value));
+  // SCENARIOS=a,b checks only those (while fixing one).
+  if (process.env.SCENARIOS) ids = ids.filter((id) => process.env.SCENARIOS.split(',').includes(id));
+  if (ids.length === 0) throw new Error('no scenario in the picker');
+  await ctx.close();
+});
+
+const tally = new Map(); // rule -> violating nodes, over every scenario and scheme
+for (const id of ids) {
+  for (const scheme of ['light', 'dark']) {
+    await check(`${id} (${scheme}): no axe violation`, async () => {
+      const { ctx, page } = await fresh({ colorScheme: scheme });
+      await open(page, id);
+      await page.click('#lab-play');
+      // A few seconds, and on to the first warning or error in the event log
+      // (about 3.5 s after Play for the scenarios with a planned fault), so
+      // its levels are checked too.
+      await page.waitForTimeout(PLAY_MS);
+      await page.waitForSelector('.log-list .level-warn, .log-list .level-error',
+        { state: 'attached', timeout: LOG_MS }).catch(() => {});
+      await page.waitForTimeout(500);
+      await page.click('#lab-play');
+      const found = await axe(page);
+      await ctx.close();
+      for (const v of found) tally.set(v.id, (tally.get(v.id) || 0) + v.nodes.length);
+      if (found.length) {
+        throw new Error(found.map((v) => `${v.id} (${v.impact}), ${v.nodes.length}:\n`
+          + v.nodes.slice(0, 8).map((n) => `  ${n}`).join('\n')).join('\n'));
+      }
+    });
+  }
+}
+// The views the scenarios' defaults do not show: the guided tour with an
+// answer revealed, presenter mode, the list of keys.
+const VIEWS = [['the guided tour', 'payment-outage&step=1'],
+  ['presenter mode with the tour', 'payment-outage&step=2&present=1']];
+for (const [what, link] of VIEWS) {
+  for (const scheme of ['light', 'dark']) {
+    await check(`${what}, keys listed (${scheme}): no axe violation`, async () => {
+      const { ctx, page } = await fresh({ colorScheme: scheme });
+      await page.goto(`${BASE}#v=1&s=${link}`);
+      await page.waitForSelector('.choices button', { timeout: WAIT_MS });
+      await page.click('.choices button');
+      await page.keyboard.press('?');
+      await page.waitForTimeout(500);
+      const found = await axe(page);
+      await ctx.close();
+      for (const v of found) tally.set(v.id, (tally.get(v.id) || 0) + v.nodes.length);
+      if (found.length) {
+        throw new Error(found.map((v) => `${v.id} (${v.impact}), ${v.nodes.length}:\n`
+          + v.nodes.slice(0, 8).map((n) => `  ${n}`).join('\n')).join('\n'));
+      }
+    });
+  }
+}
+if (tally.size) {
+  console.log(`axe violations, nodes over every scenario and scheme: ${
+    [...tally].map(([r, n]) => `${r} ${n}`).join(', ')}`);
+}
+
+await check('a slider moves one unit per arrow key, ten per page key', async () => {
+  const { ctx, page } = await fresh();
+  await open(page, 'payment-outage');
+  const slider = page.locator('#param-replicas-range');
+  const exact = page.locator('#param-replicas');
+  const min = Number(await exact.getAttribute('min'));
+  const max = Number(await exact.getAttribute('max'));
+  const value = async () => Number(await exact.inputValue());
+  const start = await value();
+  await slider.focus();
+  const steps = [['ArrowRight', 1, 5], ['ArrowLeft', -1, 3], ['PageUp', 10, 1], ['PageDown', -10, 1],
+    ['ArrowUp', 1, 2], ['ArrowDown', -1, 2], ['ArrowRight', 1, 200], ['ArrowLeft', -1, 200]];
+  let want = start;
+  for (const [key, by, times] of steps) {
+    for (let i = 0; i < times; i += 1) await slider.press(key);
+    want = Math.min(max, Math.max(min, want + by * times));
+    const got = await value();
+    if (got !== want) {
+      throw new Error(`Payment pods: ${times}× ${key} from the previous value gave ${got}, not ${want}`);
+    }
+  }
+  await ctx.close();
+});
+
+await check('with prefers-reduced-motion: reduce, nothing moves by itself', async () => {
+  const { ctx, page } = await fresh({ reducedMotion: 'reduce' });
+  await open(page, 'payment-outage');
+  await page.click('#lab-play');
+  await page.waitForTimeout(1000);
+  const moving = await page.evaluate(() => {
+    const seconds = (s) => Math.max(...s.split(',').map((t) => parseFloat(t) * (t.trim().endsWith('ms') ? 0.001 : 1)));
+    const out = [];
+    for (const el of document.querySelectorAll('*')) {
+      for (const pseudo of [null, '::before', '::after']) {
+        const cs = getComputedStyle(el, pseudo);
+        const what = `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.classList.length ? `.${[...el.classList].join('.')}` : ''}${pseudo || ''}`;
+        if (seconds(cs.transitionDuration) > 0.001 && cs.transitionProperty !== 'none') out.push(`${what}: transition ${cs.transitionProperty} ${cs.transitionDuration}`);
+        if (cs.animationName !== 'none' && seconds(cs.animationDuration) > 0.001) out.push(`${what}: animation ${cs.animationName} ${cs.animationDuration}`);
+        if (pseudo === null && cs.scrollBehavior === 'smooth') out.push(`${what}: scroll-behavior smooth`);
+      }
+    }
+    return out;
+  });
+  await ctx.close();
+  if (moving.length) throw new Error(moving.slice(0, 10).join('\n'));
+});
+
+await browser.close();
+const verdict = failed === 0 ? 'ok' : 'FAILED';
+console.log(`\ntest result: ${verdict}. ${passed} passed; ${failed} failed; 0 ignored`);
+process.exit(failed === 0 ? 0 : 1);
