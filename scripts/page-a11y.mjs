@@ -12,37 +12,18 @@
 // Prints one line per check and a summary in the form the test harness prints
 // (`test result: ok. N passed; M failed`), which scripts/test.sh counts.
 // Exits 1 if any check failed or could not run.
-import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { WAIT_MS, check, finish, launch } from './checks.mjs';
 
-const require = createRequire(import.meta.url);
-const { chromium } = require(join(process.cwd(), '.tools/node_modules/playwright-core'));
 const AXE = readFileSync(join(process.cwd(), '.tools/node_modules/axe-core/axe.min.js'), 'utf8');
 
 const BASE = process.env.BASE_URL;
 const PLAY_MS = Number(process.env.PLAY_MS || 3000);
 const LOG_MS = Number(process.env.LOG_MS || 6000);
-const WAIT_MS = 60_000; // any single wait, on a busy machine
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
-let passed = 0;
-let failed = 0;
-async function check(name, body) {
-  try {
-    await body();
-    passed += 1;
-    console.log(`check ${name} ... ok`);
-  } catch (e) {
-    failed += 1;
-    console.log(`check ${name} ... FAILED`);
-    for (const l of String(e && e.message ? e.message : e).split('\n')) console.log(`    ${l}`);
-  }
-}
-
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM, args: FLAGS });
+const browser = await launch();
 
 async function fresh(options = {}) {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
@@ -191,7 +172,4 @@ await check('with prefers-reduced-motion: reduce, nothing moves by itself', asyn
   if (moving.length) throw new Error(moving.slice(0, 10).join('\n'));
 });
 
-await browser.close();
-const verdict = failed === 0 ? 'ok' : 'FAILED';
-console.log(`\ntest result: ${verdict}. ${passed} passed; ${failed} failed; 0 ignored`);
-process.exit(failed === 0 ? 0 : 1);
+await finish(browser);

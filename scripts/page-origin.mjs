@@ -7,38 +7,17 @@
 // Prints one line per check and a summary in the form the test harness prints
 // (`test result: ok. N passed; M failed`), which scripts/test.sh counts.
 // Exits 1 if any check failed or could not run.
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-
-const require = createRequire(import.meta.url);
-const { chromium } = require(join(process.cwd(), '.tools/node_modules/playwright-core'));
+import { WAIT_MS, check, finish, launch } from './checks.mjs';
 
 const BASE = process.env.BASE_URL;
 const ORIGIN = new URL(BASE).origin;
 const PLAY_MS = Number(process.env.PLAY_MS || 1500);
-const WAIT_MS = 60_000; // any single wait, on a busy machine
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const ELSEWHERE = 'https://example.com/';
-
-let passed = 0;
-let failed = 0;
-async function check(name, body) {
-  try {
-    await body();
-    passed += 1;
-    console.log(`check ${name} ... ok`);
-  } catch (e) {
-    failed += 1;
-    console.log(`check ${name} ... FAILED`);
-    for (const l of String(e && e.message ? e.message : e).split('\n')) console.log(`    ${l}`);
-  }
-}
 
 /// Whether a request stays on the page: its origin, or in-memory data.
 const local = (url) => url.startsWith('data:') || url.startsWith('blob:') || new URL(url).origin === ORIGIN;
 
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM, args: FLAGS });
+const browser = await launch();
 
 /// A fresh page that records what leaves it and what goes wrong in it.
 async function watched() {
@@ -149,7 +128,4 @@ await check('the policy refuses inline script', async () => {
   await ctx.close();
 });
 
-await browser.close();
-const verdict = failed === 0 ? 'ok' : 'FAILED';
-console.log(`\ntest result: ${verdict}. ${passed} passed; ${failed} failed; 0 ignored`);
-process.exit(failed === 0 ? 0 : 1);
+await finish(browser);

@@ -61,39 +61,36 @@ else
   problems+=("trunk build failed")
 fi
 
-# The page as it ships (dist/), served over HTTP: every scenario runs with no
-# request to another origin, no console error and no CSP violation, and the
-# CSP refuses a fetch elsewhere and inline script (scripts/page-origin.sh).
-step "the built page: nothing leaves it (headless Chromium, CSP)"
-if [ "$page_built" = 1 ]; then
-  scripts/page-origin.sh --no-build 2>&1 | tee "$log/origin.txt"
-  origin_rc=${PIPESTATUS[0]}
-  count "$log/origin.txt"
-  if ! grep -q 'test result:' "$log/origin.txt"; then
-    problems+=("page origin checks did not run (exit $origin_rc)")
-  elif [ "$origin_rc" -ne 0 ] && ! grep -q 'test result: FAILED' "$log/origin.txt"; then
-    problems+=("page origin checks ended badly (exit $origin_rc)")
+# Runs one check of the page as it ships (dist/, served over HTTP) by its
+# script, counts its results, and names a problem if it did not run, ended
+# badly, or had no page to check: page_checks SCRIPT WHAT.
+page_checks() {
+  local script=$1 what=$2 name rc
+  name=$(basename "$script" .sh)
+  if [ "$page_built" = 1 ]; then
+    "$script" --no-build 2>&1 | tee "$log/$name.txt"
+    rc=${PIPESTATUS[0]}
+    count "$log/$name.txt"
+    if ! grep -q 'test result:' "$log/$name.txt"; then
+      problems+=("$what did not run (exit $rc)")
+    elif [ "$rc" -ne 0 ] && ! grep -q 'test result: FAILED' "$log/$name.txt"; then
+      problems+=("$what ended badly (exit $rc)")
+    fi
+  else
+    problems+=("no page built: the $what did not run")
   fi
-else
-  problems+=("no page built: the page origin checks did not run")
-fi
+}
 
-# The page as it ships, for everyone: axe-core finds no WCAG 2.0/2.1 A or AA
-# violation on any scenario in either colour scheme, a slider moves one unit
-# per arrow key, and reduced motion is respected (scripts/page-a11y.sh).
+# Every scenario runs with no request to another origin, no console error and
+# no CSP violation, and the CSP refuses a fetch elsewhere and inline script.
+step "the built page: nothing leaves it (headless Chromium, CSP)"
+page_checks scripts/page-origin.sh "page origin checks"
+
+# axe-core finds no WCAG 2.0/2.1 A or AA violation on any scenario in either
+# colour scheme, a slider moves one unit per arrow key, and reduced motion is
+# respected.
 step "the built page: accessibility (axe-core, keys, reduced motion)"
-if [ "$page_built" = 1 ]; then
-  scripts/page-a11y.sh --no-build 2>&1 | tee "$log/a11y.txt"
-  a11y_rc=${PIPESTATUS[0]}
-  count "$log/a11y.txt"
-  if ! grep -q 'test result:' "$log/a11y.txt"; then
-    problems+=("page accessibility checks did not run (exit $a11y_rc)")
-  elif [ "$a11y_rc" -ne 0 ] && ! grep -q 'test result: FAILED' "$log/a11y.txt"; then
-    problems+=("page accessibility checks ended badly (exit $a11y_rc)")
-  fi
-else
-  problems+=("no page built: the page accessibility checks did not run")
-fi
+page_checks scripts/page-a11y.sh "page accessibility checks"
 
 # The page optimised (profile `browser` in Cargo.toml): the debug build runs
 # the suite about four times slower.
