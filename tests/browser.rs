@@ -462,6 +462,28 @@ async fn the_page_shows(s: &'static Scenario, seed: u64, until: u64, want: &str)
     }
 }
 
+/// Long horizons read as a calendar: a run of weeks is drawn in days, one of
+/// months in weeks, and a year in months, each tick a whole unit.
+#[wasm_bindgen_test]
+fn the_time_axis_reads_as_a_calendar_on_long_runs() {
+    let day = 86_400.0;
+    let cases = [
+        (120.0, 1.0, "s"),
+        (3_600.0, 60.0, "min"),
+        (day, 3_600.0, "h"),
+        (3.0 * 7.0 * day, day, "d"),
+        (12.0 * 7.0 * day, 7.0 * day, "wk"),
+        (400.0 * day, 365.25 / 12.0 * day, "mo"),
+    ];
+    for (span, unit_s, name) in cases {
+        assert_eq!(
+            format::time_unit(span),
+            (unit_s, name),
+            "a span of {span} s"
+        );
+    }
+}
+
 #[wasm_bindgen_test]
 async fn more_servers_during_a_run_cut_the_wait() {
     let s = scenarios::find("queueing-basics").unwrap();

@@ -102,7 +102,13 @@ pub fn speed(x: f64) -> String {
     }
 }
 
-/// A time-axis unit chosen for a span: (seconds per unit, short name).
+/// Seconds in a week, and in a calendar month on average (365.25 / 12 days).
+const WEEK_S: f64 = 7.0 * 86_400.0;
+const MONTH_S: f64 = 365.25 / 12.0 * 86_400.0;
+
+/// A time-axis unit chosen for a span: (seconds per unit, short name). Long
+/// horizons read as a calendar: days up to four weeks, weeks up to half a
+/// year, months beyond.
 pub fn time_unit(span_s: f64) -> (f64, &'static str) {
     if span_s <= 180.0 {
         (1.0, "s")
@@ -110,8 +116,12 @@ pub fn time_unit(span_s: f64) -> (f64, &'static str) {
         (60.0, "min")
     } else if span_s <= 3.0 * 86_400.0 {
         (3_600.0, "h")
-    } else {
+    } else if span_s <= 4.0 * WEEK_S {
         (86_400.0, "d")
+    } else if span_s <= 6.0 * MONTH_S {
+        (WEEK_S, "wk")
+    } else {
+        (MONTH_S, "mo")
     }
 }
 

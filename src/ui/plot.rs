@@ -221,7 +221,7 @@ pub fn draw(
     let tx = |v: f64| (v * text_scale).round();
     let lw = |v: f64| (v * dpr * theme.line_scale).round();
 
-    // The time axis is in a unit that suits the span (s, min, h, d), so that
+    // The time axis is in a unit that suits the span (s, min, h, d, wk, mo), so that
     // the ticks are round in that unit.
     let (unit_s, unit_name) = format::time_unit(plot.x_range.1 - plot.x_range.0);
     let (x0, x1) = (plot.x_range.0 / unit_s, plot.x_range.1 / unit_s);
