@@ -87,6 +87,32 @@ pub struct View {
     pub step: Option<usize>,
     /// Presenter mode (`present=1`).
     pub present: bool,
+    /// The compact view for an iframe (`embed=1`), and what it shows.
+    pub embed: Option<Embed>,
+}
+
+/// Most charts and controls an embedded view shows: what fits a 640×400
+/// iframe with the charts still readable.
+pub const EMBED_MAX: usize = 3;
+
+/// What an embedded view shows besides Play and the headline figures.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Embed {
+    /// Charts by number, from 1 (`charts=1,3`); none named: the first two.
+    pub charts: Vec<usize>,
+    /// Parameters whose controls are shown (`controls=NAME,NAME`), none by default.
+    pub controls: Vec<&'static str>,
+}
+
+impl Embed {
+    /// Whether the chart at `index` (from 0) is shown.
+    pub fn shows_chart(&self, index: usize) -> bool {
+        if self.charts.is_empty() {
+            index < 2
+        } else {
+            self.charts.contains(&(index + 1))
+        }
+    }
 }
 
 impl View {
@@ -98,6 +124,18 @@ impl View {
         }
         if self.present {
             s.push_str("&present=1");
+        }
+        if let Some(e) = &self.embed {
+            s.push_str("&embed=1");
+            let charts: Vec<String> = e.charts.iter().map(|c| c.to_string()).collect();
+            for (key, list) in [
+                ("charts", charts.join(",")),
+                ("controls", e.controls.join(",")),
+            ] {
+                if !list.is_empty() {
+                    s.push_str(&format!("&{key}={list}"));
+                }
+            }
         }
         s
     }
@@ -299,7 +337,7 @@ fn decode_all(input: &str) -> Decoded {
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
     };
-    for key in ["v", "s", "seed", "t", "step", "present"] {
+    for key in VIEW_KEYS {
         if pairs.iter().filter(|(k, _)| k == key).count() > 1 {
             problems.push(format!(
                 "'{key}' is given more than once; the last one is used"
@@ -389,12 +427,13 @@ fn decode_all(input: &str) -> Decoded {
             quote(v)
         )),
     }
+    view.embed = decode_embed(scenario, get, &mut problems);
     let mut params = scenario.default_params();
     let mut changes = Vec::new();
     let mut named: Vec<&str> = Vec::new();
     for (k, v) in &pairs {
         match k.as_str() {
-            "v" | "s" | "seed" | "t" | "step" | "present" => {}
+            k if VIEW_KEYS.contains(&k) => {}
             "at" => match parse_change(&params, v) {
                 Ok(c) => changes.push(c),
                 Err(e) => problems.push(format!("at={}: {e}; ignored", quote(v))),
@@ -437,6 +476,84 @@ fn decode_all(input: &str) -> Decoded {
         }),
         problems,
     }
+}
+
+/// The keys a link gives once, each read by the decoder itself.
+const VIEW_KEYS: [&str; 9] = [
+    "v", "s", "seed", "t", "step", "present", "embed", "charts", "controls",
+];
+
+/// The embedded view a link asks for (`embed=1`, `charts=`, `controls=`):
+/// what is valid is kept, the rest is a problem in plain words.
+fn decode_embed<'a>(
+    scenario: &'static Scenario,
+    get: impl Fn(&str) -> Option<&'a str>,
+    problems: &mut Vec<String>,
+) -> Option<Embed> {
+    let on = match get("embed") {
+        None | Some("0") => false,
+        Some("1") => true,
+        Some(v) => {
+            problems.push(format!(
+                "embed '{}' is not 1 or 0; the full lab opens",
+                quote(v)
+            ));
+            false
+        }
+    };
+    if !on {
+        for key in ["charts", "controls"] {
+            if get(key).is_some() {
+                problems.push(format!("{key}= applies only with embed=1; ignored"));
+            }
+        }
+        return None;
+    }
+    let list = |key| {
+        get(key)
+            .into_iter()
+            .flat_map(|v| v.split(','))
+            .filter(|p| !p.is_empty())
+    };
+    let mut embed = Embed::default();
+    let n = (scenario.charts)().len();
+    for c in list("charts") {
+        match c.parse::<usize>() {
+            Ok(i) if (1..=n).contains(&i) && c.chars().all(|c| c.is_ascii_digit()) => {
+                if !embed.charts.contains(&i) {
+                    embed.charts.push(i)
+                }
+            }
+            _ => problems.push(format!(
+                "charts: '{}' is not a chart of this scenario: use numbers from 1 to {n}; ignored",
+                quote(c)
+            )),
+        }
+    }
+    let specs = scenario.schema();
+    for c in list("controls") {
+        match specs.iter().find(|p| p.name == c) {
+            Some(p) if !embed.controls.contains(&p.name) => embed.controls.push(p.name),
+            Some(_) => {}
+            None => problems.push(format!(
+                "controls: {}; ignored",
+                unknown_param(specs, &quote(c))
+            )),
+        }
+    }
+    for (key, len) in [
+        ("charts", embed.charts.len()),
+        ("controls", embed.controls.len()),
+    ] {
+        if len > EMBED_MAX {
+            problems.push(format!(
+                "{key}: at most {EMBED_MAX} in an embedded view; the first {EMBED_MAX} are shown"
+            ));
+        }
+    }
+    embed.charts.truncate(EMBED_MAX);
+    embed.controls.truncate(EMBED_MAX);
+    Some(embed)
 }
 
 fn parse_change(params: &Params, v: &str) -> Result<TimedChange, String> {

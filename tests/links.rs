@@ -281,3 +281,82 @@ fn a_replay_runs_at_most_its_event_cap_and_says_where_it_stopped() {
     );
     assert!(link::MAX_REPLAY_EVENTS as f64 >= 2.0 * link::MAX_EVENTS);
 }
+
+/// `embed=1` asks for the compact view an iframe shows: the charts by number
+/// (the first two by default), at most three controls, and the run itself
+/// untouched. The view rides along in the link the page writes.
+#[test]
+fn an_embed_link_names_its_charts_and_controls() {
+    let (st, all) = decode_known(
+        "#v=1&s=queueing-basics&servers=12&embed=1&charts=3,1&controls=servers,arrival_rps",
+    );
+    assert!(all.is_empty(), "{all}");
+    let e = st.view.embed.clone().expect("an embedded view");
+    assert_eq!(e.charts, vec![3, 1]);
+    assert_eq!(e.controls, vec!["servers", "arrival_rps"]);
+    assert!(e.shows_chart(0) && e.shows_chart(2) && !e.shows_chart(1));
+    assert_eq!(st.params.f("servers"), 12.0, "the run's parameters apply");
+    assert_eq!(
+        st.view.fragment(),
+        "&embed=1&charts=3,1&controls=servers,arrival_rps"
+    );
+    // Nothing named: the first two charts, no control.
+    let (st, all) = decode_known("#v=1&s=queueing-basics&embed=1");
+    assert!(all.is_empty(), "{all}");
+    let e = st.view.embed.expect("an embedded view");
+    assert!(e.shows_chart(0) && e.shows_chart(1) && !e.shows_chart(2));
+    assert!(e.controls.is_empty());
+    let (st, _) = decode_known("#v=1&s=queueing-basics");
+    assert_eq!(st.view.embed, None, "the full lab by default");
+}
+
+/// A wrong chart number, an unknown control, too many of either, or
+/// `charts=` without `embed=1`: each is a problem saying what is allowed,
+/// and the rest of the link still applies.
+#[test]
+fn a_broken_embed_link_says_what_is_allowed() {
+    let n = (scenarios::find("queueing-basics").unwrap().charts)().len();
+    let (st, all) =
+        decode_known("#v=1&s=queueing-basics&embed=1&charts=9,x,2&controls=sevrers,servers&seed=4");
+    assert!(
+        all.contains(&format!(
+            "charts: '9' is not a chart of this scenario: use numbers from 1 to {n}; ignored"
+        )),
+        "{all}"
+    );
+    assert!(all.contains("charts: 'x' is not a chart"), "{all}");
+    assert!(
+        all.contains("controls: unknown parameter 'sevrers' — did you mean 'servers'?"),
+        "{all}"
+    );
+    let e = st.view.embed.expect("still embedded");
+    assert_eq!((e.charts, e.controls), (vec![2], vec!["servers"]));
+    assert_eq!(st.seed, 4);
+
+    let (st, all) = decode_known(
+        "#v=1&s=queueing-basics&embed=1&controls=servers,arrival_rps,service_ms,service_dist",
+    );
+    assert!(
+        all.contains("controls: at most 3 in an embedded view; the first 3 are shown"),
+        "{all}"
+    );
+    let e = st.view.embed.expect("still embedded");
+    assert_eq!(e.controls, vec!["servers", "arrival_rps", "service_ms"]);
+
+    let (st, all) = decode_known("#v=1&s=queueing-basics&charts=1&controls=servers");
+    assert!(
+        all.contains("charts= applies only with embed=1; ignored"),
+        "{all}"
+    );
+    assert!(
+        all.contains("controls= applies only with embed=1; ignored"),
+        "{all}"
+    );
+    assert_eq!(st.view.embed, None);
+    let (st, all) = decode_known("#v=1&s=queueing-basics&embed=yes");
+    assert!(
+        all.contains("embed 'yes' is not 1 or 0; the full lab opens"),
+        "{all}"
+    );
+    assert_eq!(st.view.embed, None);
+}
