@@ -3,6 +3,7 @@
 // and named checks that print one line each and a summary in the form the
 // test harness prints (`test result: ok. N passed; M failed`), which
 // scripts/test.sh counts.
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
@@ -43,4 +44,38 @@ export async function finish(browser) {
   const verdict = failed === 0 ? 'ok' : 'FAILED';
   console.log(`\ntest result: ${verdict}. ${passed} passed; ${failed} failed; 0 ignored`);
   process.exit(failed === 0 ? 0 : 1);
+}
+
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+/// axe-core's violations on the page, one line each: rule, impact, where, and
+/// for contrast the figures. The engine is evaluated through the driver
+/// (Runtime.evaluate), which the page's Content-Security-Policy does not
+/// govern: the policy stays as the page ships it.
+export async function axe(page) {
+  const source = readFileSync(join(process.cwd(), '.tools/node_modules/axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(source);
+  const violations = await page.evaluate(async (tags) => {
+    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      nodes: v.nodes.map((n) => {
+        const d = (n.any.concat(n.all, n.none).find((c) => c.data && c.data.contrastRatio) || {}).data;
+        const figures = d ? ` (${d.contrastRatio}:1, ${d.fgColor} on ${d.bgColor}, ${d.fontSize} ${d.fontWeight}; needs ${d.expectedContrastRatio})` : '';
+        return `${n.target.join(' ')}${figures}`;
+      }),
+    }));
+  }, TAGS);
+  return violations;
+}
+
+/// Fails naming each violation axe found (rule, impact, where), having
+/// counted their nodes per rule in `tally`.
+export function noViolations(found, tally = new Map()) {
+  for (const v of found) tally.set(v.id, (tally.get(v.id) || 0) + v.nodes.length);
+  if (found.length) {
+    throw new Error(found.map((v) => `${v.id} (${v.impact}), ${v.nodes.length}:\n`
+      + v.nodes.slice(0, 8).map((n) => `  ${n}`).join('\n')).join('\n'));
+  }
 }

@@ -12,16 +12,12 @@
 // Prints one line per check and a summary in the form the test harness prints
 // (`test result: ok. N passed; M failed`), which scripts/test.sh counts.
 // Exits 1 if any check failed or could not run.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { WAIT_MS, check, finish, launch } from './checks.mjs';
+import { WAIT_MS, axe, check, finish, launch, noViolations } from './checks.mjs';
 
-const AXE = readFileSync(join(process.cwd(), '.tools/node_modules/axe-core/axe.min.js'), 'utf8');
 
 const BASE = process.env.BASE_URL;
 const PLAY_MS = Number(process.env.PLAY_MS || 3000);
 const LOG_MS = Number(process.env.LOG_MS || 6000);
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
 const browser = await launch();
 
@@ -38,26 +34,6 @@ async function open(page, id) {
     null, { timeout: WAIT_MS });
 }
 
-/// axe-core's violations on the page, one line each: rule, impact, where, and
-/// for contrast the figures. The engine is evaluated through the driver
-/// (Runtime.evaluate), which the page's Content-Security-Policy does not
-/// govern: the policy stays as the page ships it.
-async function axe(page) {
-  await page.evaluate(AXE);
-  const violations = await page.evaluate(async (tags) => {
-    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
-    return r.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      nodes: v.nodes.map((n) => {
-        const d = (n.any.concat(n.all, n.none).find((c) => c.data && c.data.contrastRatio) || {}).data;
-        const figures = d ? ` (${d.contrastRatio}:1, ${d.fgColor} on ${d.bgColor}, ${d.fontSize} ${d.fontWeight}; needs ${d.expectedContrastRatio})` : '';
-        return `${n.target.join(' ')}${figures}`;
-      }),
-    }));
-  }, TAGS);
-  return violations;
-}
 
 // The scenario list comes from the page itself, so a new scenario is checked too.
 let ids = [];
@@ -89,11 +65,7 @@ for (const id of ids) {
       await page.click('#lab-play');
       const found = await axe(page);
       await ctx.close();
-      for (const v of found) tally.set(v.id, (tally.get(v.id) || 0) + v.nodes.length);
-      if (found.length) {
-        throw new Error(found.map((v) => `${v.id} (${v.impact}), ${v.nodes.length}:\n`
-          + v.nodes.slice(0, 8).map((n) => `  ${n}`).join('\n')).join('\n'));
-      }
+      noViolations(found, tally);
     });
   }
 }
@@ -112,11 +84,7 @@ for (const [what, link] of VIEWS) {
       await page.waitForTimeout(500);
       const found = await axe(page);
       await ctx.close();
-      for (const v of found) tally.set(v.id, (tally.get(v.id) || 0) + v.nodes.length);
-      if (found.length) {
-        throw new Error(found.map((v) => `${v.id} (${v.impact}), ${v.nodes.length}:\n`
-          + v.nodes.slice(0, 8).map((n) => `  ${n}`).join('\n')).join('\n'));
-      }
+      noViolations(found, tally);
     });
   }
 }

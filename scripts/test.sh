@@ -2,7 +2,7 @@
 # Run every check and every test the lab has, the way CI does:
 #   formatting, clippy (native and wasm), native tests (engine, scenarios, links,
 #   CLI), the page built by Trunk and checked as served (nothing leaves it; its
-#   accessibility), and browser tests in headless Chromium.
+#   accessibility; its embedded view), and browser tests in headless Chromium.
 # Ends with one line totalling every suite: `tests: N passed, N failed`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -91,6 +91,11 @@ page_checks scripts/page-origin.sh "page origin checks"
 # respected.
 step "the built page: accessibility (axe-core, keys, reduced motion)"
 page_checks scripts/page-a11y.sh "page accessibility checks"
+
+# Every scenario embedded (embed=1) at 640×400 and 400×300: its charts and
+# controls in view with nothing past the frame's edges; the ways in and out.
+step "the built page: the embedded view (640×400, 400×300)"
+page_checks scripts/page-embed.sh "page embed checks"
 
 # The page optimised (profile `browser` in Cargo.toml): the debug build runs
 # the suite about four times slower.

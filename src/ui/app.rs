@@ -39,6 +39,11 @@ pub fn App() -> impl IntoView {
                 <p class="brand"><span class="logo" aria-hidden="true"></span>"Resilience Lab"</p>
                 <div class="picker" id="lab-picker"></div>
                 <div class="buttons tools" id="lab-tools"></div>
+                // The embedded view's title and its way out (`transport.rs`).
+                <p class="embed-title" id="lab-embed-title"></p>
+                <a class="open-full" id="lab-open-full" href="./" target="_blank" rel="noopener">
+                    "Open in the lab ↗"
+                </a>
             </header>
             <div id="lab-problems-slot"></div>
             <main class="layout">

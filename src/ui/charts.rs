@@ -122,7 +122,11 @@ fn Chart(spec: ChartSpec, index: usize, markers: Memo<Vec<Marker>>) -> impl Into
         } else {
             named.contains(&s2.title)
         };
-        let off = lab.present.get() && !wanted;
+        // The embedded view shows the charts its link names.
+        let off = match lab.embed.with(|e| e.as_ref().map(|e| e.shows_chart(index))) {
+            Some(shown) => !shown,
+            None => lab.present.get() && !wanted,
+        };
         if let Some(figure) = canvas.closest("figure").ok().flatten() {
             let _ = figure.class_list().toggle_with_force("off", off);
         }
@@ -263,7 +267,7 @@ fn redraw(
     };
     let no_data = lines.iter().all(|l| l.iter().all(|p| !p.1.is_finite()));
     let hint = if closed == 0 && !playing {
-        Some("Press ▶ Play (or the space bar) to start")
+        Some("Press ▶ Play to start")
     } else if closed > 0 && no_data {
         // A part switched off (a cache, a breaker) has nothing to show yet.
         Some("No data yet: is the part this chart watches switched on?")

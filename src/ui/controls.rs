@@ -61,6 +61,11 @@ pub fn Controls() -> impl IntoView {
     Effect::new(move |_| {
         let s = lab.scenario.get().0;
         let step = lab.step.get().and_then(|i| s.guide.get(i));
+        // The embedded view shows only the controls its link names.
+        let embed = lab.embed.get();
+        if let (Some(d), true) = (details.get(), embed.is_some()) {
+            d.set_open(true);
+        }
         params.with(|p| {
             toggles.with_value(|t| {
                 for t in t {
@@ -71,6 +76,8 @@ pub fn Controls() -> impl IntoView {
                             || g.apply.at.iter().any(|(_, n, _)| *n == name)
                     });
                     let _ = t.row.class_list().toggle_with_force("guided", on);
+                    let unshown = embed.as_ref().is_some_and(|e| !e.controls.contains(&name));
+                    let _ = t.row.toggle_attribute_with_force("hidden", unshown);
                     if on && t.spec.advanced {
                         if let Some(d) = t.row.closest("details").ok().flatten() {
                             let _ = d.set_attribute("open", "");

@@ -159,7 +159,13 @@ fn build_panel() -> Option<HtmlElement> {
 /// Presenter mode is a class on the root element, so that the stylesheet's
 /// sizes (and the charts' text and line widths it gives) follow it.
 pub fn presenting(on: bool) {
+    root_class("presenting", on);
+}
+
+/// A view of the page (`presenting`, `embedded`) as a class on the root
+/// element, which the stylesheet reads.
+pub fn root_class(name: &str, on: bool) {
     if let Some(root) = document().document_element() {
-        let _ = root.class_list().toggle_with_force("presenting", on);
+        let _ = root.class_list().toggle_with_force(name, on);
     }
 }

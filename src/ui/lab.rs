@@ -102,6 +102,8 @@ pub struct Lab {
     pub answer: RwSignal<Option<usize>>,
     /// Presenter mode: big type, the step's charts only.
     pub present: RwSignal<bool>,
+    /// The compact view for an iframe (`embed=1`): what it shows.
+    pub embed: RwSignal<Option<link::Embed>>,
     /// The headline figures as of now (the headline panel and the tour's
     /// proof read them).
     pub figures: Memo<Headline>,
@@ -131,6 +133,7 @@ impl Lab {
             step: RwSignal::new(None),
             answer: RwSignal::new(None),
             present: RwSignal::new(false),
+            embed: RwSignal::new(None),
             figures: Memo::new(move |_| {
                 version.track();
                 run.with_value(|r| r.headline())
@@ -175,6 +178,7 @@ impl Lab {
         self.problems.set(problems);
         self.set_step(state.view.step.map(|n| n - 1));
         self.present.set(state.view.present);
+        self.embed.set(state.view.embed);
     }
 
     /// Replaces the run with a fresh one at time 0.
@@ -232,16 +236,12 @@ impl Lab {
     /// replayed while a link replays, else the run as it is now.
     fn report_link(&self) -> String {
         let replay = self.replay_to.get_untracked();
-        self.link_at(|now| replay.map_or(now, |t| t.max(now)))
+        self.link_at(|now| replay.map_or(now, |t| t.max(now)), self.view())
     }
 
     /// The run's link, up to the time `t` picks from the run's clock, with
     /// the view (the tour's step, presenter mode).
-    fn link_at(&self, t: impl FnOnce(Micros) -> Micros) -> String {
-        let view = link::View {
-            step: self.step.get_untracked().map(|i| i + 1),
-            present: self.present.get_untracked(),
-        };
+    fn link_at(&self, t: impl FnOnce(Micros) -> Micros, view: link::View) -> String {
         self.peek(|r| {
             let t = t(r.now());
             link::encode(
@@ -450,6 +450,34 @@ impl Lab {
 
     /// The share link (fragment) of the run as it is now.
     pub fn link(&self) -> String {
-        self.link_at(|now| now)
+        self.link_at(|now| now, self.view())
+    }
+
+    /// The link, shown in the full lab: an embedded view's "Open in the lab".
+    pub fn full_link(&self) -> String {
+        let view = link::View {
+            embed: None,
+            ..self.view()
+        };
+        self.link_at(|now| now, view)
+    }
+
+    /// The link, shown embedded as `embed` says (an iframe's address).
+    pub fn embed_link(&self, embed: link::Embed) -> String {
+        let view = link::View {
+            embed: Some(embed),
+            ..link::View::default()
+        };
+        self.link_at(|now| now, view)
+    }
+
+    /// How the page shows the run now: the tour's step, presenter mode, the
+    /// embedded view.
+    fn view(&self) -> link::View {
+        link::View {
+            step: self.step.get_untracked().map(|i| i + 1),
+            present: self.present.get_untracked(),
+            embed: self.embed.get_untracked(),
+        }
     }
 }

@@ -13,6 +13,7 @@ use web_sys::{Element, HtmlInputElement};
 use super::dom::{html, listen, set_text, with_text, Listener};
 use super::lab::Lab;
 use super::perf;
+use crate::link;
 
 /// Least wall time between two address-bar updates while playing.
 const PLAYING_UPDATE_MS: f64 = 1_000.0;
@@ -34,53 +35,142 @@ fn build(root: &Element, lab: Lab) -> Vec<Listener> {
         html(&row, "button", &[("type", "button"), ("id", "lab-copy")]),
         "Copy link",
     );
+    let copy_embed = with_text(
+        html(
+            &row,
+            "button",
+            &[("type", "button"), ("id", "lab-copy-embed")],
+        ),
+        "Copy embed code",
+    );
     let status = html(&row, "span", &[("class", "muted"), ("role", "status")]);
-    let input: HtmlInputElement = html(
-        root,
-        "input",
-        &[
-            ("id", "lab-link"),
-            ("type", "text"),
-            ("readonly", ""),
-            ("aria-label", "Share link"),
-            ("placeholder", "The link appears here"),
-        ],
-    )
-    .unchecked_into();
+    let field = |id, label, placeholder| -> HtmlInputElement {
+        html(
+            root,
+            "input",
+            &[
+                ("id", id),
+                ("type", "text"),
+                ("readonly", ""),
+                ("aria-label", label),
+                ("placeholder", placeholder),
+            ],
+        )
+        .unchecked_into()
+    };
+    let input = field("lab-link", "Share link", "The link appears here");
+    let code = field("lab-embed-code", "Embed code", "");
+    code.set_hidden(true);
     let help = with_text(
         html(root, "p", &[("class", "help")]),
         "The link replays this run exactly: scenario, seed, toggles, each change you made and when, up to the current simulated time. It also runs on the command line: ",
     );
     with_text(html(&help, "code", &[]), "lab run --link '…'");
+    with_text(
+        html(root, "p", &[("class", "help")]),
+        " The embed code is an iframe of this run for a web page: Play, the headline figures, two charts and the toggles you changed.",
+    );
     let on_copy = {
-        let input = input.clone();
+        let (input, status) = (input.clone(), status.clone());
         move |_| {
             let fragment = lab.link();
             let url = full_url(&fragment);
             input.set_value(&url);
             write_fragment(&fragment);
-            // The promise's own callbacks rather than a future: an async
-            // block costs the page's wasm a future type of its own. One of the
-            // two runs; both stay behind, a few bytes a click.
-            let says = |text: &'static str| {
-                let status = status.clone();
-                Closure::once(move |_: JsValue| set_text(&status, text))
-            };
-            let (done, failed) = (says("Copied."), says("Select the link below and copy it."));
-            match web_sys::window().map(|w| w.navigator().clipboard()) {
-                Some(c) => {
-                    let _ = c.write_text(&url).then2(&done, &failed);
-                    done.forget();
-                    failed.forget();
-                }
-                None => set_text(&status, "Select the link below and copy it."),
-            }
+            to_clipboard(&url, &status, "Select the link below and copy it.");
         }
+    };
+    let on_embed = {
+        let code = code.clone();
+        move |_| {
+            let snippet = embed_code(lab);
+            code.set_value(&snippet);
+            code.set_hidden(false);
+            to_clipboard(&snippet, &status, "Select the code below and copy it.");
+        }
+    };
+    let select = |i: &HtmlInputElement| {
+        let i = i.clone();
+        listen(&i.clone().into(), "focus", move |_| i.select())
     };
     vec![
         listen(&copy, "click", on_copy),
-        listen(&input.clone().into(), "focus", move |_| input.select()),
+        listen(&copy_embed, "click", on_embed),
+        select(&input),
+        select(&code),
     ]
+}
+
+/// Copies text, and says whether it worked (else what to do instead).
+fn to_clipboard(text: &str, status: &Element, otherwise: &'static str) {
+    // The promise's own callbacks rather than a future: an async block costs
+    // the page's wasm a future type of its own. One of the two runs; both
+    // stay behind, a few bytes a click.
+    let says = |text: &'static str| {
+        let status = status.clone();
+        Closure::once(move |_: JsValue| set_text(&status, text))
+    };
+    let (done, failed) = (says("Copied."), says(otherwise));
+    match web_sys::window().map(|w| w.navigator().clipboard()) {
+        Some(c) => {
+            let _ = c.write_text(text).then2(&done, &failed);
+            done.forget();
+            failed.forget();
+        }
+        None => set_text(status, otherwise),
+    }
+}
+
+/// The `<iframe>` that shows this run embedded: the charts the tour's step
+/// looks at (else the first two), and the controls of the parameters the
+/// run changed (else its first toggle), at most three.
+pub fn embed_code(lab: Lab) -> String {
+    let s = lab.scenario.get_untracked().0;
+    let titles: Vec<&str> = (s.charts)().iter().map(|c| c.title).collect();
+    let step = lab.step.get_untracked().and_then(|i| s.guide.get(i));
+    let mut embed = link::Embed::default();
+    for t in step.map_or(&[][..], |g| g.charts) {
+        if let Some(i) = titles.iter().position(|x| x == t) {
+            embed.charts.push(i + 1);
+        }
+    }
+    lab.peek(|r| {
+        let changed = r.initial.non_defaults().map(|(spec, _)| spec.name).chain(
+            r.changes()
+                .iter()
+                .filter_map(|c| s.schema().iter().find(|p| p.name == c.name).map(|p| p.name)),
+        );
+        for name in changed {
+            if !embed.controls.contains(&name) {
+                embed.controls.push(name);
+            }
+        }
+    });
+    if embed.controls.is_empty() {
+        embed
+            .controls
+            .extend(s.params.iter().find(|p| !p.advanced).map(|p| p.name));
+    }
+    embed.charts.truncate(link::EMBED_MAX);
+    embed.controls.truncate(link::EMBED_MAX);
+    let url = full_url(&lab.embed_link(embed));
+    let attr = |x: &str| {
+        let mut out = String::new();
+        for c in x.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '"' => out.push_str("&quot;"),
+                '<' => out.push_str("&lt;"),
+                c => out.push(c),
+            }
+        }
+        out
+    };
+    format!(
+        "<iframe src=\"{}\" title=\"Resilience Lab: {}\" width=\"640\" height=\"400\" loading=\"lazy\" style=\"border:0;max-width:100%\"></iframe>",
+        attr(&url),
+        attr(s.title)
+    )
 }
 
 /// Keeps the address bar's fragment in step with the run, and opens a fragment
@@ -94,6 +184,7 @@ pub fn sync_fragment(lab: Lab) -> impl FnOnce() + Send + Sync {
         // The link carries the view too: the tour's step, presenter mode.
         lab.step.track();
         lab.present.track();
+        lab.embed.track();
         let playing = lab.playing.get();
         if lab.replay_to.get().is_some() {
             return; // the address bar keeps the link being replayed
@@ -132,7 +223,7 @@ fn write_fragment(fragment: &str) {
     }
 }
 
-fn full_url(fragment: &str) -> String {
+pub fn full_url(fragment: &str) -> String {
     let loc = web_sys::window().map(|w| w.location());
     let base = loc
         .and_then(|l| {

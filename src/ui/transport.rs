@@ -20,6 +20,7 @@ use super::lab::{Lab, Pace, Speed};
 use super::perf;
 use super::picker::Story;
 use super::problems::Problems;
+use super::share;
 use crate::scenarios::schema::parse_decimal;
 use crate::sim::kernel::time::from_secs;
 
@@ -347,16 +348,31 @@ impl Parts {
     }
 }
 
+/// An embedded view's way out: the same run in the full lab, in a new tab,
+/// its address written as the link is followed, so it keeps the run's state.
+fn point_to_full_lab(lab: Lab) -> impl FnMut(web_sys::Event) {
+    move |e| {
+        if let Some(a) = e
+            .current_target()
+            .and_then(|t| t.dyn_into::<Element>().ok())
+        {
+            set_attr(&a, "href", &share::full_url(&lab.full_link()));
+        }
+    }
+}
+
 /// The panels written with the transport: the picker and the story, the
 /// presenter-mode and keys buttons beside them, the guided tour's card, a
 /// link's problems, and the frame times in the footer.
 struct Others {
     story: Story,
     present: Element,
+    /// The embedded view's title (`embed=1`).
+    embed_title: Element,
     guide: Card,
     problems: Problems,
     perf: Element,
-    _listeners: [Listener; 2],
+    _listeners: [Listener; 5],
 }
 
 impl Others {
@@ -379,6 +395,7 @@ impl Others {
             ],
             "Keys ?",
         );
+        let open_full = find("lab-open-full")?;
         let listeners = [
             listen(&present, "click", move |_| {
                 let on = !lab.present.get_untracked();
@@ -386,10 +403,14 @@ impl Others {
                 keys::fullscreen(on);
             }),
             listen(&keys_button, "click", |_| keys::show_keys(true)),
+            listen(&open_full, "click", point_to_full_lab(lab)),
+            listen(&open_full, "focus", point_to_full_lab(lab)),
+            listen(&open_full, "pointerdown", point_to_full_lab(lab)),
         ];
         Some(Others {
             story: Story::build(&find("lab-picker")?, &find("lab-story")?, lab),
             present,
+            embed_title: find("lab-embed-title")?,
             guide: Card::build(find("lab-guide")?, lab),
             problems: Problems::new(find("lab-problems-slot")?),
             perf: find("lab-perf")?,
@@ -401,6 +422,11 @@ impl Others {
         let present = lab.present.get();
         set_attr(&self.present, "aria-pressed", &present.to_string());
         keys::presenting(present);
+        keys::root_class("embedded", lab.embed.with(Option::is_some));
+        let title = lab.scenario.get().0.title;
+        if self.embed_title.text_content().as_deref() != Some(title) {
+            set_text(&self.embed_title, title);
+        }
         self.story.show(lab);
         self.guide.show();
         self.problems.show(lab);
