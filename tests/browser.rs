@@ -462,6 +462,48 @@ async fn the_page_shows(s: &'static Scenario, seed: u64, until: u64, want: &str)
     }
 }
 
+/// The bare address shows the catalogue as cards: each with its title, its
+/// lesson, the story it retells and a preview of its system drawn from its
+/// own world. The address stays bare, and a card opens its scenario.
+#[wasm_bindgen_test]
+async fn the_bare_address_shows_the_catalogue_and_a_card_opens_its_scenario() {
+    let _page = open("");
+    frames(3).await;
+    let root = document().document_element().unwrap();
+    assert!(root.class_list().contains("landing-page"));
+    assert!(!shown(&q(".layout")), "the lab waits behind the catalogue");
+    let cards = all(".cards a.card");
+    let catalogue = scenarios::catalogue();
+    assert_eq!(cards.len(), catalogue.len());
+    for (card, s) in cards.iter().zip(catalogue) {
+        assert_eq!(
+            card.get_attribute("href").unwrap(),
+            format!("#v=1&s={}", s.id)
+        );
+        let text = card.text_content().unwrap();
+        assert!(text.contains(s.title) && text.contains(s.lesson), "{text}");
+        if let Some(n) = s.story {
+            assert!(text.contains(&format!("story {n}")), "{text}");
+        }
+        let boxes = card.query_selector_all(".card-preview .service").unwrap();
+        assert!(boxes.length() > 0, "{}: a preview of its services", s.id);
+        assert!(shown(card), "{}: its card is on the page", s.id);
+    }
+    let hash = || web_sys::window().unwrap().location().hash().unwrap();
+    assert_eq!(hash(), "", "the address stays bare");
+    let pick = &catalogue[4];
+    cards[4].unchecked_ref::<HtmlElement>().click();
+    wait_until("the card's scenario opens", || {
+        !root.class_list().contains("landing-page")
+    })
+    .await;
+    frames(3).await;
+    assert!(shown(&q(".layout")) && !shown(&q(".landing")));
+    let picked: web_sys::HtmlSelectElement = q("#lab-scenario").unchecked_into();
+    assert_eq!(picked.value(), pick.id);
+    assert!(hash().contains(&format!("s={}", pick.id)), "{}", hash());
+}
+
 /// Long horizons read as a calendar: a run of weeks is drawn in days, one of
 /// months in weeks, and a year in months, each tick a whole unit.
 #[wasm_bindgen_test]

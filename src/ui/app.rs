@@ -31,12 +31,17 @@ pub fn App() -> impl IntoView {
         stop_sync();
         keys.remove();
         keys::presenting(false);
+        keys::root_class("embedded", false);
+        keys::root_class("landing-page", false);
     });
 
     view! {
         <div class="lab-app">
             <header class="masthead">
-                <p class="brand"><span class="logo" aria-hidden="true"></span>"Resilience Lab"</p>
+                <a class="brand" href="#" title="Every scenario">
+                    <span class="logo" aria-hidden="true"></span>
+                    "Resilience Lab"
+                </a>
                 <div class="picker" id="lab-picker"></div>
                 <div class="buttons tools" id="lab-tools"></div>
                 // The embedded view's title and its way out (`transport.rs`).
@@ -46,6 +51,8 @@ pub fn App() -> impl IntoView {
                 </a>
             </header>
             <div id="lab-problems-slot"></div>
+            // The bare address: the catalogue as cards (`landing.rs`).
+            <div class="landing" id="lab-landing" role="region" aria-labelledby="landing-h"></div>
             <main class="layout">
                 <div class="side">
                     <Transport />

@@ -37,7 +37,8 @@ pub fn on_key(lab: Lab, e: &KeyboardEvent) {
         .unwrap_or_default();
     let typing = matches!(tag.as_str(), "INPUT" | "SELECT" | "TEXTAREA" | "OPTION")
         || target.is_some_and(|el| el.closest("[contenteditable]").ok().flatten().is_some());
-    if typing {
+    // The landing page has no run to drive.
+    if typing || leptos::prelude::GetUntracked::get_untracked(&lab.landing) {
         return;
     }
     match e.key().as_str() {

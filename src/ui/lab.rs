@@ -104,6 +104,8 @@ pub struct Lab {
     pub present: RwSignal<bool>,
     /// The compact view for an iframe (`embed=1`): what it shows.
     pub embed: RwSignal<Option<link::Embed>>,
+    /// The landing page (the bare address): the catalogue as cards.
+    pub landing: RwSignal<bool>,
     /// The headline figures as of now (the headline panel and the tour's
     /// proof read them).
     pub figures: Memo<Headline>,
@@ -134,6 +136,7 @@ impl Lab {
             answer: RwSignal::new(None),
             present: RwSignal::new(false),
             embed: RwSignal::new(None),
+            landing: RwSignal::new(false),
             figures: Memo::new(move |_| {
                 version.track();
                 run.with_value(|r| r.headline())
@@ -153,6 +156,8 @@ impl Lab {
     /// Applies a link: whatever is valid is opened, the problems are listed.
     pub fn open_link(&self, fragment: &str) {
         let decoded = link::decode(fragment);
+        self.landing
+            .set(decoded.state.is_none() && decoded.problems.is_empty());
         let mut problems = decoded.problems;
         let state = decoded.state.unwrap_or_else(|| {
             let s = self.scenario.get_untracked().0;

@@ -30,6 +30,7 @@ pub mod guide;
 pub mod headline;
 pub mod keys;
 pub mod lab;
+pub mod landing;
 pub mod log;
 pub mod perf;
 pub mod picker;

@@ -186,8 +186,8 @@ pub fn sync_fragment(lab: Lab) -> impl FnOnce() + Send + Sync {
         lab.present.track();
         lab.embed.track();
         let playing = lab.playing.get();
-        if lab.replay_to.get().is_some() {
-            return; // the address bar keeps the link being replayed
+        if lab.replay_to.get().is_some() || lab.landing.get() {
+            return; // the address bar keeps the link being replayed, or stays bare
         }
         let now = perf::now_ms();
         if playing && now - *last_ms.borrow() < PLAYING_UPDATE_MS {

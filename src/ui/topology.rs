@@ -494,6 +494,13 @@ pub fn Topology() -> impl IntoView {
     }
 }
 
+/// A scenario's system at rest, drawn into `g` (a group in an `<svg>`) as
+/// the topology panel draws it: the landing page's previews.
+pub fn preview(g: &Element, t: &Topology) {
+    let parts = draw(g, &layout(t));
+    fill(&parts, &live(t));
+}
+
 /// A click on a service box (or Enter or Space on it) picks it in the chaos
 /// panel and moves the focus there.
 fn pick_on_click(parts: &[Part], picked: Picked) -> Vec<Listener> {

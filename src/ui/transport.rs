@@ -17,6 +17,7 @@ use super::format;
 use super::guide::Card;
 use super::keys;
 use super::lab::{Lab, Pace, Speed};
+use super::landing;
 use super::perf;
 use super::picker::Story;
 use super::problems::Problems;
@@ -369,6 +370,8 @@ struct Others {
     present: Element,
     /// The embedded view's title (`embed=1`).
     embed_title: Element,
+    /// The landing page's place, written when it is first shown.
+    landing: Element,
     guide: Card,
     problems: Problems,
     perf: Element,
@@ -411,6 +414,7 @@ impl Others {
             story: Story::build(&find("lab-picker")?, &find("lab-story")?, lab),
             present,
             embed_title: find("lab-embed-title")?,
+            landing: find("lab-landing")?,
             guide: Card::build(find("lab-guide")?, lab),
             problems: Problems::new(find("lab-problems-slot")?),
             perf: find("lab-perf")?,
@@ -423,6 +427,11 @@ impl Others {
         set_attr(&self.present, "aria-pressed", &present.to_string());
         keys::presenting(present);
         keys::root_class("embedded", lab.embed.with(Option::is_some));
+        let landing = lab.landing.get();
+        keys::root_class("landing-page", landing);
+        if landing {
+            landing::build(&self.landing);
+        }
         let title = lab.scenario.get().0.title;
         if self.embed_title.text_content().as_deref() != Some(title) {
             set_text(&self.embed_title, title);
