@@ -4,7 +4,8 @@
 //     scenario, in the light and the dark colour scheme, after the scenario
 //     has played a few seconds (so the charts, the topology's states and the
 //     event log have something in them), nor on the guided tour's card with
-//     an answer revealed, presenter mode and the list of keys;
+//     an answer revealed, presenter mode and the list of keys, nor on the
+//     landing page;
 //   - a slider moves one unit per arrow key (← / →) and ten per Page Up /
 //     Page Down, within its range;
 //   - with `prefers-reduced-motion: reduce`, nothing on the page transitions,
@@ -87,6 +88,17 @@ for (const [what, link] of VIEWS) {
       noViolations(found, tally);
     });
   }
+}
+// The bare address: the catalogue as cards.
+for (const scheme of ['light', 'dark']) {
+  await check(`the landing page (${scheme}): no axe violation`, async () => {
+    const { ctx, page } = await fresh({ colorScheme: scheme });
+    await page.goto(BASE);
+    await page.waitForSelector('.cards .card-preview .service', { state: 'attached', timeout: WAIT_MS });
+    const found = await axe(page);
+    await ctx.close();
+    noViolations(found, tally);
+  });
 }
 if (tally.size) {
   console.log(`axe violations, nodes over every scenario and scheme: ${
