@@ -32,8 +32,8 @@ pub(crate) enum TopologyEvent {
 pub(crate) enum PipelineStep {
     /// The next release arrives (stale unless `.0` is the schedule's epoch).
     Release(u32),
-    /// A red end-to-end suite is run again.
-    Rerun,
+    /// A red end-to-end suite is run again (the release's slot).
+    Rerun(u32),
     /// A chaos experiment's next tick.
     ChaosTick,
 }

@@ -15,26 +15,29 @@
 //! **Releases.** Releases arrive as a Poisson stream (`releases_per_day`),
 //! each from a provider drawn uniformly; a share `breaking_change_rate` of
 //! them rename one response field that some consumer reads (drawn uniformly
-//! among the fields the provider's contracts read). A release goes through
-//! the gates in order, one release at a time (later ones wait in a bounded
-//! queue):
+//! among the fields the provider's contracts read). Each release goes
+//! through the gates in order, in a pipeline of its own (releases of
+//! different providers run side by side, as CI runs each service's build):
 //! - **contract check** (`contracts`): the provider's build verifies every
 //!   contract that names it against the new version, with no environment —
 //!   red exactly when a contract's field is gone;
 //! - **end-to-end suite** (`e2e`): the new version is deployed to the test
-//!   environment and the suite's request runs there (a handler, usually a
-//!   fan-out of calls through every service); red when it fails, for
-//!   whatever reason — a consumer that cannot read the new answer, or a
-//!   service of the environment that is down. A red suite is run again
-//!   after `rerun_after_us`, up to `reruns` times, as a team does with a
-//!   suite it knows to be flaky; one green run lets the release through;
+//!   environment for the suite's run and the suite's request runs there (a
+//!   handler, usually a fan-out of calls through every service); red when
+//!   it fails, for whatever reason — a consumer that cannot read the new
+//!   answer, or a service of the environment that is down. The environment
+//!   runs the release's version while its suite runs (a suite running at the
+//!   same moment meets it too). A red suite is run again after
+//!   `rerun_after_us`, up to `reruns` times, as a team does with a suite it
+//!   knows to be flaky; one green run lets the release through;
 //! - **chaos experiment** (`chaos`): once the release is out, the
 //!   environment's paths to the provider get steady traffic (one request per
 //!   path each `chaos_tick_us`, for `chaos_ticks` ticks) while a ready pod of
 //!   the provider is killed every `kill_every` ticks and started again. A
 //!   path request that had a call in flight in the killed pod and then
 //!   failed is a **resilience defect found** (a call with no retry to take
-//!   it to another pod), counted once per path.
+//!   it to another pod), counted once per path. One experiment runs at a
+//!   time; the releases that wait for one queue for it.
 //!
 //! A release that passes is promoted: if its version breaks a contract, a
 //! breaking change has **escaped** to production; its consumers then adapt
@@ -48,12 +51,13 @@
 //! `.e2e_green`, `.e2e_red` (suite runs), `.clean_checks` (gate runs on
 //! releases with no breaking change: suite runs and contract checks),
 //! `.clean_e2e`, `.clean_e2e_green`, `.false_reds`, `.contract_checks`,
-//! `.contract_red`, `.chaos_kills`, `.defects_found`, `.queued` (releases
-//! waiting).
+//! `.contract_red`, `.chaos_kills`, `.defects_found`, `.in_flight` (releases
+//! in the pipeline).
 //!
-//! Bounds: at most `max_queued` releases wait (more are dropped, counted in
-//! `.dropped`); one suite request at a time; an experiment's requests are
-//! one per path and tick, each ending at its own calls' outcomes.
+//! Bounds: at most `max_in_flight` releases are in the pipeline at once,
+//! experiments waiting included (more are dropped, counted in `.dropped`);
+//! one suite request per release; an experiment's requests are one per path
+//! and tick, each ending at its own calls' outcomes.
 
 use std::collections::VecDeque;
 
@@ -107,15 +111,15 @@ pub struct PipelineSpec {
     pub chaos_ticks: u32,
     pub chaos_tick_us: Micros,
     pub kill_every: u32,
-    /// Most releases waiting for the pipeline.
-    pub max_queued: usize,
+    /// Most releases in the pipeline at once.
+    pub max_in_flight: usize,
 }
 
 impl PipelineSpec {
     /// A pipeline whose suite is `handler` of `service`, with no contract and
     /// no gate yet: 8 releases a day, none breaking, 2 reruns 30 minutes
     /// apart, experiments of 300 ticks of 100 ms with a kill every 50, 64
-    /// releases waiting at most.
+    /// releases in the pipeline at most.
     pub fn new(name: &str, service: ServiceId, handler: HandlerId) -> Self {
         PipelineSpec {
             name: name.to_string(),
@@ -129,7 +133,7 @@ impl PipelineSpec {
             chaos_ticks: 300,
             chaos_tick_us: 100 * MS,
             kill_every: 50,
-            max_queued: 64,
+            max_in_flight: 64,
         }
     }
 
@@ -198,7 +202,7 @@ pub(crate) struct PipelineMetrics {
     pub(crate) chaos_kills: CounterId,
     pub(crate) defects_found: CounterId,
     pub(crate) dropped: CounterId,
-    pub(crate) queued: GaugeId,
+    pub(crate) in_flight: GaugeId,
 }
 
 /// A pipeline's live state.
@@ -211,11 +215,11 @@ pub struct Pipeline {
     /// Per provider, the fields its version deployed in the environment
     /// lacks (0 but while a breaking release is there).
     pub(crate) missing: Vec<u32>,
-    pub(crate) waiting: VecDeque<ReleaseDraft>,
-    /// The release in the pipeline, and the reruns it has left.
-    pub(crate) current: Option<ReleaseDraft>,
-    pub(crate) reruns_left: u32,
+    /// The releases in the pipeline, by slot (a free slot is `None`).
+    pub(crate) runs: Vec<Option<ReleaseRun>>,
+    /// The experiment under way, and the providers waiting for one.
     pub(crate) experiment: Option<Experiment>,
+    pub(crate) chaos_waiting: VecDeque<u16>,
     /// Per contract: the path request a kill hit (it had a call in flight
     /// in the killed pod), and whether its defect is found.
     pub(crate) hit: Vec<Option<ReqRef>>,
@@ -225,9 +229,18 @@ pub struct Pipeline {
     pub(crate) m: PipelineMetrics,
 }
 
-/// The suite's slot in a pipeline request's origin (paths use their
-/// contract's index).
-pub const SUITE: u32 = u32::MAX;
+/// The bit that marks a suite request's slot in its origin (the rest is the
+/// release's slot); a path request's slot is its contract's index.
+pub const SUITE: u32 = 1 << 31;
+
+/// A release in the pipeline.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ReleaseRun {
+    pub(crate) draft: ReleaseDraft,
+    pub(crate) reruns_left: u32,
+    /// Its suite is running: the environment runs its version.
+    pub(crate) suite_running: bool,
+}
 
 impl Pipeline {
     pub(crate) fn new(spec: PipelineSpec, m: PipelineMetrics) -> Self {
@@ -248,10 +261,9 @@ impl Pipeline {
             missing: vec![0; providers.len()],
             providers,
             provider_of,
-            waiting: VecDeque::new(),
-            current: None,
-            reruns_left: 0,
+            runs: Vec::new(),
             experiment: None,
+            chaos_waiting: VecDeque::new(),
             hit: vec![None; n],
             found: vec![false; n],
             epoch: 0,
@@ -304,6 +316,40 @@ impl Pipeline {
         self.spec.contracts[c].fields & self.missing[p] == 0
     }
 
+    /// Releases in the pipeline, experiments waiting included.
+    pub fn in_flight(&self) -> usize {
+        self.runs.iter().flatten().count()
+            + self.chaos_waiting.len()
+            + usize::from(self.experiment.is_some())
+    }
+
+    /// Takes a free slot for `run`; `None` when `max_in_flight` are there.
+    pub(crate) fn admit(&mut self, run: ReleaseRun) -> Option<u32> {
+        if self.in_flight() >= self.spec.max_in_flight {
+            return None;
+        }
+        let i = match self.runs.iter().position(Option::is_none) {
+            Some(i) => i,
+            None => {
+                self.runs.push(None);
+                self.runs.len() - 1
+            }
+        };
+        self.runs[i] = Some(run);
+        Some(i as u32)
+    }
+
+    /// Sets the fields provider `p`'s version in the environment lacks: those
+    /// of the releases of `p` whose suites are running.
+    pub(crate) fn redeploy(&mut self, p: u16) {
+        self.missing[p as usize] = self
+            .runs
+            .iter()
+            .flatten()
+            .filter(|r| r.suite_running && r.draft.provider == p)
+            .fold(0, |m, r| m | r.draft.missing());
+    }
+
     /// The spec as it stands.
     pub fn spec(&self) -> &PipelineSpec {
         &self.spec
@@ -339,7 +385,7 @@ mod tests {
             chaos_kills: c("n"),
             defects_found: c("o"),
             dropped: c("p"),
-            queued: k.gauge("q", 0, 0.0),
+            in_flight: k.gauge("q", 0, 0.0),
         }
     }
 

@@ -3,13 +3,14 @@
 //! chaos experiment's traffic and kills), promotion or blocking.
 
 use crate::sim::kernel::event::Event;
-use crate::sim::kernel::ids::{PipelineId, ServiceId};
+use crate::sim::kernel::ids::{HandlerId, PipelineId, ServiceId};
 use crate::sim::kernel::log::LogLevel;
+use crate::sim::kernel::metrics::CounterId;
 use crate::sim::kernel::request::{Origin, Outcome, ReqRef, Request};
 use crate::sim::kernel::world::World;
 use crate::sim::topology::event::{PipelineStep, TopologyEvent};
 use crate::sim::topology::pipeline::{
-    Experiment, Gates, Pipeline, PipelineMetrics, PipelineSpec, ReleaseDraft, SUITE,
+    Experiment, Gates, Pipeline, PipelineMetrics, PipelineSpec, ReleaseDraft, ReleaseRun, SUITE,
 };
 use crate::sim::topology::service::PodState;
 
@@ -38,7 +39,7 @@ impl World {
             chaos_kills: c("chaos_kills"),
             defects_found: c("defects_found"),
             dropped: c("dropped"),
-            queued: k.gauge(&format!("{n}.queued"), now, 0.0),
+            in_flight: k.gauge(&format!("{n}.in_flight"), now, 0.0),
         };
         self.topology.pipelines.push(Pipeline::new(spec, m));
         let id = PipelineId::new(self.topology.pipelines.len() - 1);
@@ -87,44 +88,41 @@ impl World {
                     self.release_arrives(id);
                 }
             }
-            PipelineStep::Rerun => self.run_suite(id),
+            PipelineStep::Rerun(slot) => self.run_suite(id, slot),
             PipelineStep::ChaosTick => self.chaos_tick(id),
         }
     }
 
-    fn count(
-        &mut self,
-        id: PipelineId,
-        pick: fn(&PipelineMetrics) -> crate::sim::kernel::metrics::CounterId,
-    ) {
+    fn count(&mut self, id: PipelineId, pick: fn(&PipelineMetrics) -> CounterId) {
         let c = pick(&self.topology.pipelines[id.index()].m);
         self.kernel.metrics.add(c, 1.0);
     }
 
     fn release_arrives(&mut self, id: PipelineId) {
         let p = &self.topology.pipelines[id.index()];
-        let Some(r) = p.draw_release(&mut self.kernel.rng) else {
+        let Some(draft) = p.draw_release(&mut self.kernel.rng) else {
             return;
         };
         self.count(id, |m| m.releases);
-        if r.renamed.is_some() {
+        if draft.renamed.is_some() {
             self.count(id, |m| m.breaking);
         }
         let p = &mut self.topology.pipelines[id.index()];
-        if p.current.is_none() && p.experiment.is_none() {
-            return self.start_release(id, r);
+        let run = ReleaseRun {
+            draft,
+            reruns_left: p.spec.reruns,
+            suite_running: false,
+        };
+        match p.admit(run) {
+            Some(slot) => self.start_release(id, slot),
+            None => self.count(id, |m| m.dropped),
         }
-        if p.waiting.len() < p.spec.max_queued {
-            p.waiting.push_back(r);
-        } else {
-            self.count(id, |m| m.dropped);
-        }
-        self.update_queued(id);
+        self.update_in_flight(id);
     }
 
-    fn update_queued(&mut self, id: PipelineId) {
+    fn update_in_flight(&mut self, id: PipelineId) {
         let p = &self.topology.pipelines[id.index()];
-        let (g, n) = (p.m.queued, p.waiting.len());
+        let (g, n) = (p.m.in_flight, p.in_flight());
         self.kernel.metrics.set(g, self.kernel.now, n as f64);
     }
 
@@ -133,14 +131,21 @@ impl World {
         self.topology.services[s.index()].spec.name.clone()
     }
 
-    fn start_release(&mut self, id: PipelineId, r: ReleaseDraft) {
-        let p = &mut self.topology.pipelines[id.index()];
-        p.current = Some(r);
-        let gates = p.spec.gates;
-        let clean = r.renamed.is_none();
+    fn draft(&self, id: PipelineId, slot: u32) -> Option<ReleaseDraft> {
+        let run = self.topology.pipelines[id.index()]
+            .runs
+            .get(slot as usize)?;
+        run.map(|r| r.draft)
+    }
+
+    fn start_release(&mut self, id: PipelineId, slot: u32) {
+        let Some(r) = self.draft(id, slot) else {
+            return;
+        };
+        let gates = self.topology.pipelines[id.index()].spec.gates;
         if gates.contracts {
             self.count(id, |m| m.contract_checks);
-            if clean {
+            if r.renamed.is_none() {
                 self.count(id, |m| m.clean_checks);
             }
             let broken = self.topology.pipelines[id.index()].broken_by(r);
@@ -151,26 +156,18 @@ impl World {
                     self.provider_name(id, r.provider)
                 );
                 self.note(LogLevel::Info, text, false);
-                return self.end_release(id, false);
+                return self.end_release(id, slot, false);
             }
         }
         if gates.e2e {
-            let p = &mut self.topology.pipelines[id.index()];
-            p.missing[r.provider as usize] = r.missing();
-            p.reruns_left = p.spec.reruns;
-            return self.run_suite(id);
+            return self.run_suite(id, slot);
         }
-        self.end_release(id, true);
+        self.end_release(id, slot, true);
     }
 
-    /// Sends a pipeline request (`slot`: the suite, or a contract's path)
-    /// into `service`, for `handler`.
-    fn send_pipeline_request(
-        &mut self,
-        id: PipelineId,
-        slot: u32,
-        target: (ServiceId, crate::sim::kernel::ids::HandlerId),
-    ) {
+    /// Sends a pipeline request (`slot`: a release's suite, or a contract's
+    /// path) into `target`'s service, for its handler.
+    fn send_pipeline_request(&mut self, id: PipelineId, slot: u32, target: (ServiceId, HandlerId)) {
         let now = self.kernel.now;
         let origin = Origin::Suite { pipeline: id, slot };
         let req = Request::new(origin, 0, 1, target.0, target.1, now, now);
@@ -178,12 +175,20 @@ impl World {
         self.enter(r);
     }
 
-    fn run_suite(&mut self, id: PipelineId) {
-        let suite = self.topology.pipelines[id.index()].spec.suite;
-        self.send_pipeline_request(id, SUITE, suite);
+    /// Deploys release `slot`'s version to the environment and runs the suite.
+    fn run_suite(&mut self, id: PipelineId, slot: u32) {
+        let p = &mut self.topology.pipelines[id.index()];
+        let Some(run) = p.runs.get_mut(slot as usize).and_then(Option::as_mut) else {
+            return;
+        };
+        run.suite_running = true;
+        let (provider, suite) = (run.draft.provider, p.spec.suite);
+        p.redeploy(provider);
+        self.send_pipeline_request(id, SUITE | slot, suite);
     }
 
-    /// A pipeline request ended: the suite's, or a path request of an experiment.
+    /// A pipeline request ended: a release's suite, or a path request of an
+    /// experiment.
     pub(crate) fn on_pipeline_answer(
         &mut self,
         id: PipelineId,
@@ -191,8 +196,8 @@ impl World {
         r: ReqRef,
         outcome: Outcome,
     ) {
-        if slot == SUITE {
-            self.on_suite_done(id, outcome.is_ok());
+        if slot & SUITE != 0 {
+            self.on_suite_done(id, slot & !SUITE, outcome.is_ok());
             return;
         }
         let c = slot as usize;
@@ -216,10 +221,14 @@ impl World {
         self.note(LogLevel::Error, text, true);
     }
 
-    fn on_suite_done(&mut self, id: PipelineId, green: bool) {
-        let Some(r) = self.topology.pipelines[id.index()].current else {
+    fn on_suite_done(&mut self, id: PipelineId, slot: u32, green: bool) {
+        let p = &mut self.topology.pipelines[id.index()];
+        let Some(run) = p.runs.get_mut(slot as usize).and_then(Option::as_mut) else {
             return;
         };
+        run.suite_running = false;
+        let r = *run;
+        p.redeploy(r.draft.provider);
         self.count(
             id,
             if green {
@@ -228,7 +237,7 @@ impl World {
                 |m: &PipelineMetrics| m.e2e_red
             },
         );
-        if r.renamed.is_none() {
+        if r.draft.renamed.is_none() {
             self.count(id, |m| m.clean_checks);
             self.count(id, |m| m.clean_e2e);
             self.count(
@@ -240,31 +249,33 @@ impl World {
                 },
             );
         }
-        let p = &mut self.topology.pipelines[id.index()];
         if green {
-            return self.end_release(id, true);
+            return self.end_release(id, slot, true);
         }
-        if p.reruns_left > 0 {
-            p.reruns_left -= 1;
+        let p = &mut self.topology.pipelines[id.index()];
+        if r.reruns_left > 0 {
+            if let Some(run) = p.runs[slot as usize].as_mut() {
+                run.reruns_left -= 1;
+            }
             let after = p.spec.rerun_after_us;
-            return self.pipeline_at(id, after, PipelineStep::Rerun);
+            return self.pipeline_at(id, after, PipelineStep::Rerun(slot));
         }
         let runs = p.spec.reruns + 1;
         let text = format!(
             "{}: end-to-end suite red {runs} times, release blocked",
-            self.provider_name(id, r.provider)
+            self.provider_name(id, r.draft.provider)
         );
         self.note(LogLevel::Info, text, false);
-        self.end_release(id, false);
+        self.end_release(id, slot, false);
     }
 
-    /// The release in the pipeline is promoted (`pass`) or blocked.
-    fn end_release(&mut self, id: PipelineId, pass: bool) {
+    /// Release `slot` is promoted (`pass`) or blocked, and leaves its slot.
+    fn end_release(&mut self, id: PipelineId, slot: u32, pass: bool) {
         let p = &mut self.topology.pipelines[id.index()];
-        let Some(r) = p.current.take() else {
+        let Some(run) = p.runs.get_mut(slot as usize).and_then(Option::take) else {
             return;
         };
-        p.missing[r.provider as usize] = 0;
+        let r = run.draft;
         let broken = p.broken_by(r);
         if pass && broken > 0 {
             self.count(id, |m| m.escaped);
@@ -280,21 +291,22 @@ impl World {
         }
         let p = &mut self.topology.pipelines[id.index()];
         if pass && p.spec.gates.chaos {
-            p.experiment = Some(Experiment {
-                provider: r.provider,
-                tick: 0,
-            });
-            return self.chaos_tick(id);
+            p.chaos_waiting.push_back(r.provider);
+            if p.experiment.is_none() {
+                self.next_experiment(id);
+            }
         }
-        self.next_release(id);
+        self.update_in_flight(id);
     }
 
-    fn next_release(&mut self, id: PipelineId) {
-        let next = self.topology.pipelines[id.index()].waiting.pop_front();
-        self.update_queued(id);
-        if let Some(r) = next {
-            self.start_release(id, r);
+    /// Starts the next experiment waiting, if any.
+    fn next_experiment(&mut self, id: PipelineId) {
+        let p = &mut self.topology.pipelines[id.index()];
+        if let Some(provider) = p.chaos_waiting.pop_front() {
+            p.experiment = Some(Experiment { provider, tick: 0 });
+            self.chaos_tick(id);
         }
+        self.update_in_flight(id);
     }
 
     /// A tick of the experiment under way: perhaps a kill, then a request
@@ -309,14 +321,14 @@ impl World {
         if tick >= p.spec.chaos_ticks {
             p.experiment = None;
             p.hit.iter_mut().for_each(|h| *h = None);
-            return self.next_release(id);
+            return self.next_experiment(id);
         }
         let (every, after) = (p.spec.kill_every, p.spec.chaos_tick_us);
         if every > 0 && tick % every == every / 2 {
             self.chaos_kill(id, provider);
         }
         let p = &self.topology.pipelines[id.index()];
-        let paths: Vec<(u32, ServiceId, crate::sim::kernel::ids::HandlerId)> = p
+        let paths: Vec<(u32, ServiceId, HandlerId)> = p
             .contracts_of(provider)
             .map(|c| {
                 (
@@ -352,7 +364,7 @@ impl World {
             .filter(|(_, q)| q.service == s && q.pod == pod)
             .filter_map(|(_, q)| match q.origin {
                 Origin::Call(parent) => match reqs.get(parent)?.origin {
-                    Origin::Suite { pipeline, slot } if pipeline == id && slot != SUITE => {
+                    Origin::Suite { pipeline, slot } if pipeline == id && slot & SUITE == 0 => {
                         Some((slot as usize, parent))
                     }
                     _ => None,
