@@ -12,6 +12,7 @@ pub mod cap_tradeoff;
 pub mod cascading_failure;
 pub mod chaos;
 pub mod charts;
+pub mod contract_testing;
 pub mod dinner_rush;
 pub mod distributed_deadlock;
 pub mod figures;
@@ -112,7 +113,7 @@ impl Scenario {
 
 /// Every scenario, in catalogue order.
 pub fn catalogue() -> &'static [Scenario] {
-    static ALL: [Scenario; 14] = [
+    static ALL: [Scenario; 15] = [
         queueing_basics::SCENARIO,
         payment_outage::SCENARIO,
         memory_leak::SCENARIO,
@@ -124,6 +125,7 @@ pub fn catalogue() -> &'static [Scenario] {
         distributed_deadlock::SCENARIO,
         retry_storm::SCENARIO,
         cap_tradeoff::SCENARIO,
+        contract_testing::SCENARIO,
         tv_spike::SCENARIO,
         cascading_failure::SCENARIO,
         webhook_duplicates::SCENARIO,

@@ -71,6 +71,7 @@ const COUNTED: &[&str] = &[
     "acked",
     "added",
     "busy",
+    "changes",
     "charges",
     "deadlocks",
     "duplicates",
@@ -79,11 +80,13 @@ const COUNTED: &[&str] = &[
     "entries",
     "events",
     "flight",
+    "found",
     "kills",
     "lost",
     "mismatches",
     "opened",
     "redeliveries",
+    "releases",
     "rejected",
     "restarts",
     "retries",
@@ -172,6 +175,9 @@ mod tests {
             ("shadow_mismatches", Unit::Count),
             ("lost_writes_after_rollback", Unit::Count),
             ("shadow_mismatch_rate", Unit::Fraction),
+            ("escaped_breaking_changes", Unit::Count),
+            ("chaos_defects_found", Unit::Count),
+            ("releases", Unit::Count),
         ];
         for (key, unit) in cases {
             assert_eq!(unit_of(key), Some(unit), "{key}");

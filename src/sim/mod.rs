@@ -6,7 +6,8 @@
 //!   (time, then insertion order), the one seeded RNG, distributions, requests
 //!   and the flow that moves them through their steps, the event log, metrics.
 //! - [`traffic`]: client populations, rate profiles, request keys, redelivery.
-//! - [`topology`]: services, pods, handlers, releases, splits, sticky sessions.
+//! - [`topology`]: services, pods, handlers, releases, splits, sticky sessions,
+//!   services that come and go, release pipelines with contracts.
 //! - [`calls`]: synchronous calls with timeouts, retries, breakers, bulkheads.
 //! - [`capacity`]: CPUs, pod CPU queues, the HPA and the autoscaler.
 //! - [`memory`]: pod memory, retained sets, garbage collection, OOM restarts.
@@ -56,8 +57,9 @@ pub use kernel::core::WorldConfig;
 pub use kernel::dist::Dist;
 pub use kernel::ids::{
     AutoscalerId, BreakerId, BulkheadId, CacheId, ChangeCaptureId, ClientId, DatabaseId,
-    FlagControllerId, FlagId, HandlerId, KvStoreId, LimiterId, LockTableId, ReplicatedStoreId,
-    RetryId, RouterId, ServiceId, ShedRuleId, SplitId, TableId, TopicId,
+    FlagControllerId, FlagId, HandlerId, KvStoreId, LimiterId, LockTableId, PipelineId,
+    ReplicatedStoreId, RetryId, RouterId, ServiceId, ShedRuleId, SplitId, TableId, TopicId,
+    UptimeId,
 };
 pub use kernel::log::{LogEntry, LogLevel};
 pub use kernel::metrics::Span;
@@ -73,8 +75,10 @@ pub use topology::affinity::StickySpec;
 pub use topology::chaos::ChaosSettings;
 pub use topology::deploy::Release;
 pub use topology::handler::{CallSpec, Handler, OnDuplicate, OnError, Step};
+pub use topology::pipeline::{ContractSpec, Gates, PipelineSpec};
 pub use topology::service::{Balancer, PodCpuSpec, PoolSpec, ServiceSpec};
 pub use topology::split::{SplitSpec, SplitTarget};
+pub use topology::uptime::UptimeSpec;
 pub use topology::view::{ClientView, PolicyView, PoolView, ServiceView, Topology};
 pub use traffic::client::{ClientSpec, Ledger};
 pub use traffic::keys::{KeySpec, SessionSpec};

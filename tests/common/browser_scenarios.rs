@@ -19,6 +19,7 @@ macro_rules! browser_scenarios {
             distributed_deadlock: "distributed-deadlock",
             retry_storm: "retry-storm",
             cap_tradeoff: "cap-tradeoff",
+            contract_testing: "contract-testing",
             tv_spike: "tv-spike",
             cascading_failure: "cascading-failure",
             webhook_duplicates: "webhook-duplicates",

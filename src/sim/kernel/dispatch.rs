@@ -27,6 +27,12 @@ impl World {
             TopologyEvent::PodReady { service, pod } => self.on_pod_ready(service, pod),
             TopologyEvent::SynRetry(r, sent) => self.on_syn_retry(r, sent),
             TopologyEvent::ChaosDelayOver(r) => self.on_chaos_delay_over(r),
+            TopologyEvent::UptimeFlip {
+                part,
+                member,
+                epoch,
+            } => self.on_uptime_flip(part, member, epoch),
+            TopologyEvent::Pipeline(p, step) => self.on_pipeline_step(p, step),
         }
     }
 

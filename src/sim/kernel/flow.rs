@@ -276,6 +276,14 @@ impl World {
                     self.kernel.requests.get_mut(r).expect("alive").step += 1;
                 }
                 Step::Hang => return,
+                Step::Expect { pipeline, contract } => {
+                    let p = &self.topology.pipelines[pipeline.index()];
+                    if !p.expectation_met(contract as usize) {
+                        self.finish(r, Outcome::Error);
+                        return;
+                    }
+                    self.kernel.requests.get_mut(r).expect("alive").step += 1;
+                }
                 Step::Allocate { mb } => {
                     if !self.allocate(r, mb) {
                         return; // the pod was OOM-killed, and the request with it
@@ -489,6 +497,7 @@ impl World {
             Origin::Detached => {}
             Origin::Event(topic) => self.on_event_done(topic, r, outcome),
             Origin::Mirror { router, slot } => self.on_mirror_answer(router, slot, outcome),
+            Origin::Suite { pipeline, slot } => self.on_pipeline_answer(pipeline, slot, r, outcome),
         }
     }
 

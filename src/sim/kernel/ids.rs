@@ -97,6 +97,10 @@ ids! {
     SplitId;
     /// An autoscaler (`World::add_autoscaler`).
     AutoscalerId;
+    /// Services that come and go (`World::add_uptime`).
+    UptimeId;
+    /// A release pipeline (`World::add_pipeline`).
+    PipelineId;
 }
 
 /// A generation-checked reference to a request in the slab.

@@ -8,7 +8,7 @@
 
 use crate::sim::kernel::ids::ClientId;
 use crate::sim::kernel::ids::{HandlerId, ServiceId};
-use crate::sim::kernel::ids::{RouterId, TopicId};
+use crate::sim::kernel::ids::{PipelineId, RouterId, TopicId};
 use crate::sim::kernel::time::Micros;
 
 pub use crate::sim::kernel::ids::ReqRef;
@@ -62,6 +62,10 @@ pub enum Origin {
     /// A router comparing this copy's answer with its caller's, in
     /// comparison slot `slot` (`router.rs`).
     Mirror { router: RouterId, slot: u32 },
+    /// A release pipeline's request: its end-to-end suite (`slot` =
+    /// `pipeline::SUITE`) or a chaos experiment's request on a contract's
+    /// path (`slot`: the contract's index; `pipeline.rs`).
+    Suite { pipeline: PipelineId, slot: u32 },
 }
 
 /// One request in flight.

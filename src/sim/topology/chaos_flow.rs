@@ -163,7 +163,7 @@ impl World {
     }
 
     /// Kills pod `p` and keeps it down; returns how many requests failed.
-    fn kill_held_pod(&mut self, service: ServiceId, p: u32) -> usize {
+    pub(crate) fn kill_held_pod(&mut self, service: ServiceId, p: u32) -> usize {
         // Out of the balancer first, so nothing new lands in it; its process
         // and memory go at once, so nothing in it allocates while it dies.
         self.topology.services[service.index()].pods[p as usize].state = HELD_DOWN;
@@ -172,7 +172,7 @@ impl World {
     }
 
     /// Lets a held pod start again, ready after the service's start-up time.
-    fn restart_held_pod(&mut self, service: ServiceId, p: u32) {
+    pub(crate) fn restart_held_pod(&mut self, service: ServiceId, p: u32) {
         let now = self.kernel.now;
         let svc = &mut self.topology.services[service.index()];
         let ready_at_us = now + svc.startup_us;

@@ -9,7 +9,7 @@ use crate::sim::data::orm::DataAccess;
 use crate::sim::kernel::dist::Dist;
 use crate::sim::kernel::ids::{
     BreakerId, BulkheadId, CacheId, FlagId, HandlerId, KvStoreId, LimiterId, LockTableId,
-    ReplicatedStoreId, RetryId, RouterId, ServiceId, ShedRuleId, TableId, TopicId,
+    PipelineId, ReplicatedStoreId, RetryId, RouterId, ServiceId, ShedRuleId, TableId, TopicId,
 };
 use crate::sim::kernel::time::Micros;
 
@@ -40,6 +40,11 @@ pub enum Step {
     Route { router: RouterId, path: u16 },
     /// End the request with an error with probability `p` (a bug, a bad deploy).
     FailWith { p: f64 },
+    /// Read the fields contract `contract` of release pipeline `pipeline`
+    /// names from the answer of the call before: end with an error (the
+    /// consumer cannot parse it) when the provider's version deployed in the
+    /// environment lacks one of them (`pipeline.rs`).
+    Expect { pipeline: PipelineId, contract: u16 },
     /// Hold the worker for ever: a hung dependency or a stuck library call. Only
     /// a caller's timeout frees the caller; the hung request never ends.
     Hang,
