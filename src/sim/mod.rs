@@ -5,7 +5,8 @@
 //! - [`kernel`]: the [`World`], its integer-microsecond clock, the event queue
 //!   (time, then insertion order), the one seeded RNG, distributions, requests
 //!   and the flow that moves them through their steps, the event log, metrics.
-//! - [`traffic`]: client populations, rate profiles, request keys, redelivery.
+//! - [`traffic`]: client populations, rate profiles, request keys, redelivery,
+//!   app releases and client parsers.
 //! - [`topology`]: services, pods, handlers, releases, splits, sticky sessions.
 //! - [`calls`]: synchronous calls with timeouts, retries, breakers, bulkheads.
 //! - [`capacity`]: CPUs, pod CPU queues, the HPA and the autoscaler.
@@ -55,15 +56,15 @@ pub use edge::signals::{Cond, Signal};
 pub use kernel::core::WorldConfig;
 pub use kernel::dist::Dist;
 pub use kernel::ids::{
-    AutoscalerId, BreakerId, BulkheadId, CacheId, ChangeCaptureId, ClientId, DatabaseId,
-    FlagControllerId, FlagId, HandlerId, KvStoreId, LimiterId, LockTableId, ReplicatedStoreId,
-    RetryId, RouterId, ServiceId, ShedRuleId, SplitId, TableId, TopicId,
+    AppReleaseId, AutoscalerId, BreakerId, BulkheadId, CacheId, ChangeCaptureId, ClientId,
+    DatabaseId, FlagControllerId, FlagId, HandlerId, KvStoreId, LimiterId, LockTableId,
+    ReplicatedStoreId, RetryId, RouterId, ServiceId, ShedRuleId, SplitId, TableId, TopicId,
 };
 pub use kernel::log::{LogEntry, LogLevel};
 pub use kernel::metrics::Span;
 pub use kernel::request::Outcome;
 pub use kernel::rng::SimRng;
-pub use kernel::time::{Micros, HOUR, MIN, MS, SEC};
+pub use kernel::time::{Micros, DAY, HOUR, MIN, MS, SEC};
 pub use kernel::world::{TimedId, World};
 pub use memory::gc::GcSpec;
 pub use memory::pod_memory::MemorySpec;
@@ -76,6 +77,7 @@ pub use topology::handler::{CallSpec, Handler, OnDuplicate, OnError, Step};
 pub use topology::service::{Balancer, PodCpuSpec, PoolSpec, ServiceSpec};
 pub use topology::split::{SplitSpec, SplitTarget};
 pub use topology::view::{ClientView, PolicyView, PoolView, ServiceView, Topology};
+pub use traffic::app_release::AppReleaseSpec;
 pub use traffic::client::{ClientSpec, Ledger};
 pub use traffic::keys::{KeySpec, SessionSpec};
 pub use traffic::profile::RateProfile;

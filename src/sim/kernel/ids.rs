@@ -97,6 +97,8 @@ ids! {
     SplitId;
     /// An autoscaler (`World::add_autoscaler`).
     AutoscalerId;
+    /// An app release adopted by installs (`World::add_app_release`).
+    AppReleaseId;
 }
 
 /// A generation-checked reference to a request in the slab.

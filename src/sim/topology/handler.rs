@@ -40,6 +40,10 @@ pub enum Step {
     Route { router: RouterId, path: u16 },
     /// End the request with an error with probability `p` (a bug, a bad deploy).
     FailWith { p: f64 },
+    /// Answer with a body carrying `fields` (a bit per field of a response
+    /// schema): what a client's parser checks when the answer reaches it
+    /// (see [`app_release`](crate::sim::traffic::app_release)).
+    Respond { fields: u32 },
     /// Hold the worker for ever: a hung dependency or a stuck library call. Only
     /// a caller's timeout frees the caller; the hung request never ends.
     Hang,
