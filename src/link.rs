@@ -37,9 +37,10 @@ pub const RESERVED_KEYS: &[&str] = &[
 pub const DEFAULT_SEED: u64 = 1;
 /// Longest link read; longer input is cut there (and that is a problem).
 pub const MAX_LEN: usize = 16 * 1024;
-/// Latest simulated second a link (or `lab run --duration`) may name: seven
-/// days, five times the longest default run.
-pub const MAX_T_S: f64 = 7.0 * 86_400.0;
+/// Latest simulated second a link (or `lab run --duration`) may name: two
+/// years (730 days), half a year beyond the longest default run (fifteen
+/// months); the event cap below keeps any such run affordable.
+pub const MAX_T_S: f64 = 730.0 * 86_400.0;
 /// Most engine events (estimated, `World::offered_events`) a link may ask the
 /// page to replay up to its `t`: about a minute of the engine natively (a few
 /// million events a wall second), a few minutes in the page; fifteen times the
@@ -188,7 +189,7 @@ fn parse_secs(text: &str) -> Result<Micros, String> {
     match parse_decimal(text) {
         Some(x) if ok && x.is_finite() && x <= MAX_T_S => Ok(from_secs(x)),
         Some(x) if ok && x > MAX_T_S => Err(format!(
-            "{} simulated seconds is more than a link may ask for: at most {} (7 days)",
+            "{} simulated seconds is more than a link may ask for: at most {} (two years)",
             quote(text),
             MAX_T_S as u64
         )),

@@ -176,9 +176,11 @@ fn decode_known(fragment: &str) -> (link::LinkState, String) {
 
 #[test]
 fn a_link_cannot_ask_for_more_simulated_time_than_the_cap() {
-    let (st, all) = decode_known("#v=1&s=queueing-basics&servers=12&t=31000000");
+    let (st, all) = decode_known("#v=1&s=queueing-basics&servers=12&t=99000000");
     assert!(
-        all.contains("31000000 simulated seconds is more than a link may ask for: at most 604800"),
+        all.contains(
+            "99000000 simulated seconds is more than a link may ask for: at most 63072000"
+        ),
         "{all}"
     );
     assert_eq!(st.t_us, None);

@@ -6,6 +6,7 @@
 //! mechanism — when a story needs a new behaviour, it goes into `sim` as a
 //! general part.
 
+pub mod api_versioning;
 pub mod bot_scraping;
 pub mod breaker_params;
 pub mod cap_tradeoff;
@@ -112,7 +113,7 @@ impl Scenario {
 
 /// Every scenario, in catalogue order.
 pub fn catalogue() -> &'static [Scenario] {
-    static ALL: [Scenario; 14] = [
+    static ALL: [Scenario; 15] = [
         queueing_basics::SCENARIO,
         payment_outage::SCENARIO,
         memory_leak::SCENARIO,
@@ -127,6 +128,7 @@ pub fn catalogue() -> &'static [Scenario] {
         tv_spike::SCENARIO,
         cascading_failure::SCENARIO,
         webhook_duplicates::SCENARIO,
+        api_versioning::SCENARIO,
     ];
     &ALL
 }

@@ -172,6 +172,9 @@ mod tests {
             ("shadow_mismatches", Unit::Count),
             ("lost_writes_after_rollback", Unit::Count),
             ("shadow_mismatch_rate", Unit::Fraction),
+            ("client_error_rate_day1", Unit::Fraction),
+            ("v1_share_month_12", Unit::Fraction),
+            ("errors_after_sunset", Unit::Count),
         ];
         for (key, unit) in cases {
             assert_eq!(unit_of(key), Some(unit), "{key}");
