@@ -864,6 +864,7 @@ fn callers(n: usize) -> Vec<ReqRef> {
                 queued_at_us: 0,
                 wait_token: 0,
                 key: 0,
+                body: 0,
                 call: Default::default(),
             })
         })

@@ -6,6 +6,7 @@
 //! mechanism — when a story needs a new behaviour, it goes into `sim` as a
 //! general part.
 
+pub mod api_versioning;
 pub mod bot_scraping;
 pub mod breaker_params;
 pub mod cap_tradeoff;
@@ -113,7 +114,7 @@ impl Scenario {
 
 /// Every scenario, in catalogue order.
 pub fn catalogue() -> &'static [Scenario] {
-    static ALL: [Scenario; 15] = [
+    static ALL: [Scenario; 16] = [
         queueing_basics::SCENARIO,
         payment_outage::SCENARIO,
         memory_leak::SCENARIO,
@@ -125,10 +126,11 @@ pub fn catalogue() -> &'static [Scenario] {
         distributed_deadlock::SCENARIO,
         retry_storm::SCENARIO,
         cap_tradeoff::SCENARIO,
-        contract_testing::SCENARIO,
         tv_spike::SCENARIO,
         cascading_failure::SCENARIO,
         webhook_duplicates::SCENARIO,
+        contract_testing::SCENARIO,
+        api_versioning::SCENARIO,
     ];
     &ALL
 }

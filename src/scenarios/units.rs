@@ -178,6 +178,9 @@ mod tests {
             ("escaped_breaking_changes", Unit::Count),
             ("chaos_defects_found", Unit::Count),
             ("releases", Unit::Count),
+            ("client_error_rate_day1", Unit::Fraction),
+            ("v1_share_month_12", Unit::Fraction),
+            ("errors_after_sunset", Unit::Count),
         ];
         for (key, unit) in cases {
             assert_eq!(unit_of(key), Some(unit), "{key}");

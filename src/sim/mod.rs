@@ -5,7 +5,8 @@
 //! - [`kernel`]: the [`World`], its integer-microsecond clock, the event queue
 //!   (time, then insertion order), the one seeded RNG, distributions, requests
 //!   and the flow that moves them through their steps, the event log, metrics.
-//! - [`traffic`]: client populations, rate profiles, request keys, redelivery.
+//! - [`traffic`]: client populations, rate profiles, request keys, redelivery,
+//!   app releases and client parsers.
 //! - [`topology`]: services, pods, handlers, releases, splits, sticky sessions,
 //!   services that come and go, release pipelines with contracts.
 //! - [`calls`]: synchronous calls with timeouts, retries, breakers, bulkheads.
@@ -56,8 +57,8 @@ pub use edge::signals::{Cond, Signal};
 pub use kernel::core::WorldConfig;
 pub use kernel::dist::Dist;
 pub use kernel::ids::{
-    AutoscalerId, BreakerId, BulkheadId, CacheId, ChangeCaptureId, ClientId, DatabaseId,
-    FlagControllerId, FlagId, HandlerId, KvStoreId, LimiterId, LockTableId, PipelineId,
+    AppReleaseId, AutoscalerId, BreakerId, BulkheadId, CacheId, ChangeCaptureId, ClientId,
+    DatabaseId, FlagControllerId, FlagId, HandlerId, KvStoreId, LimiterId, LockTableId, PipelineId,
     ReplicatedStoreId, RetryId, RouterId, ServiceId, ShedRuleId, SplitId, TableId, TopicId,
     UptimeId,
 };
@@ -65,7 +66,7 @@ pub use kernel::log::{LogEntry, LogLevel};
 pub use kernel::metrics::Span;
 pub use kernel::request::Outcome;
 pub use kernel::rng::SimRng;
-pub use kernel::time::{Micros, HOUR, MIN, MS, SEC};
+pub use kernel::time::{Micros, DAY, HOUR, MIN, MS, SEC};
 pub use kernel::world::{TimedId, World};
 pub use memory::gc::GcSpec;
 pub use memory::pod_memory::MemorySpec;
@@ -80,6 +81,7 @@ pub use topology::service::{Balancer, PodCpuSpec, PoolSpec, ServiceSpec};
 pub use topology::split::{SplitSpec, SplitTarget};
 pub use topology::uptime::UptimeSpec;
 pub use topology::view::{ClientView, PolicyView, PoolView, ServiceView, Topology};
+pub use traffic::app_release::AppReleaseSpec;
 pub use traffic::client::{ClientSpec, Ledger};
 pub use traffic::keys::{KeySpec, SessionSpec};
 pub use traffic::profile::RateProfile;

@@ -23,6 +23,7 @@ macro_rules! browser_scenarios {
             tv_spike: "tv-spike",
             cascading_failure: "cascading-failure",
             webhook_duplicates: "webhook-duplicates",
+            api_versioning: "api-versioning",
         }
     };
 }

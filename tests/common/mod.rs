@@ -63,6 +63,12 @@ pub fn rel(got: f64, want: f64) -> f64 {
 /// the bound (`--nocapture` shows them); true when the figure is on the
 /// right side (`below`: under the bound).
 pub fn against(claim: &str, seed: u64, rate: &str, got: f64, bound: f64, below: bool) -> bool {
+    against_at(claim, seed, &format!("{rate}/s"), got, bound, below)
+}
+
+/// [`against`] for a claim whose varied parameter is not a rate: `at` names
+/// its value as printed (`half-life 6 weeks`).
+pub fn against_at(claim: &str, seed: u64, at: &str, got: f64, bound: f64, below: bool) -> bool {
     let ok = if below { got < bound } else { got > bound };
     let margin = if below { bound - got } else { got - bound };
     let share = if bound != 0.0 {
@@ -71,6 +77,8 @@ pub fn against(claim: &str, seed: u64, rate: &str, got: f64, bound: f64, below: 
         "exact".to_string()
     };
     let sign = if below { "<" } else { ">" };
-    println!("{claim} | seed {seed} | {rate}/s | {got:.5} {sign} {bound:.5} | margin {margin:.5} ({share})");
+    println!(
+        "{claim} | seed {seed} | {at} | {got:.5} {sign} {bound:.5} | margin {margin:.5} ({share})"
+    );
     ok
 }

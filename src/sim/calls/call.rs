@@ -167,6 +167,7 @@ impl World {
             queued_at_us: now,
             wait_token: 0,
             key: req.key,
+            body: 0,
             call: CallState {
                 sent_by: spec.retry,
                 ..CallState::default()
@@ -209,8 +210,14 @@ impl World {
                 return;
             }
         }
-        match self.kernel.requests.get(parent) {
-            Some(p) if p.call.child == Some(c) => self.attempt_done(parent, outcome),
+        match self.kernel.requests.get_mut(parent) {
+            Some(p) if p.call.child == Some(c) => {
+                // An answer's body reaches the caller, which answers with it.
+                if outcome.is_ok() && child.body != 0 {
+                    p.body = child.body;
+                }
+                self.attempt_done(parent, outcome)
+            }
             _ => {}
         }
     }

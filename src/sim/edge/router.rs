@@ -26,7 +26,9 @@
 //!   run that commits nothing, as a service does when it sees the `-shadow`
 //!   host Envoy gives its copies).
 //!
-//! A request no rule matches is answered 404 at once (an error).
+//! A request no rule matches is answered 404 at once (an error). A rule may
+//! be retired (an API version deleted at its sunset): the requests it
+//! matches are answered 410 Gone at once (an error), counted `NAME.gone`.
 //!
 //! Bounds: at most `max_mirrors` copies are out at once (Envoy's default
 //! `max_requests` for a cluster, 1,024); a copy beyond is not sent. A copy
@@ -35,7 +37,7 @@
 //! it later, unheard.
 //!
 //! Series per router `NAME`: `NAME.to.BACKEND` (requests routed to each
-//! backend), `NAME.unrouted`, `NAME.RULE.backend` (the backend a rule sends
+//! backend), `NAME.unrouted`, `NAME.gone`, `NAME.RULE.backend` (the backend a rule sends
 //! to, its index; −1 for weights), and for copies `NAME.shadow.sent`,
 //! `.skipped` (over the bound), `.matched`, `.mismatched`, `.timed_out`
 //! (compared as timed out), `.uncompared` (the caller ended without an
@@ -78,6 +80,8 @@ pub struct RouteRule {
     pub version: Option<u16>,
     pub target: Target,
     pub mirror: Option<Mirror>,
+    /// Retired: its requests are answered 410 Gone.
+    pub gone: bool,
 }
 
 impl RouteRule {
@@ -89,6 +93,7 @@ impl RouteRule {
             version: None,
             target,
             mirror: None,
+            gone: false,
         }
     }
 
@@ -361,6 +366,7 @@ impl Comparisons {
 pub(crate) struct RouterMetrics {
     pub(crate) to: Vec<CounterId>,
     pub(crate) unrouted: CounterId,
+    pub(crate) gone: CounterId,
     pub(crate) rule_backend: Vec<GaugeId>,
     pub(crate) sent: CounterId,
     pub(crate) skipped: CounterId,
@@ -489,6 +495,7 @@ mod tests {
         let m = RouterMetrics {
             to: Vec::new(),
             unrouted: CounterId(0),
+            gone: CounterId(0),
             rule_backend: Vec::new(),
             sent: CounterId(0),
             skipped: CounterId(0),

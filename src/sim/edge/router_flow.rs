@@ -27,6 +27,7 @@ impl World {
                 .map(|b| mt.counter(&format!("{n}.to.{b}")))
                 .collect(),
             unrouted: mt.counter(&format!("{n}.unrouted")),
+            gone: mt.counter(&format!("{n}.gone")),
             rule_backend: spec
                 .rules
                 .iter()
@@ -95,6 +96,25 @@ impl World {
         self.note(LogLevel::Warn, text, false);
     }
 
+    /// Retires rule `rule` (`gone`) or brings it back: from now on the
+    /// requests it matches are answered 410 Gone, or routed again. Logged,
+    /// unmarked, as a route change.
+    pub fn set_route_gone(&mut self, router: RouterId, rule: &str, gone: bool) {
+        let rt = &mut self.edge.routers[router.index()];
+        let i = rt
+            .rule_index(rule)
+            .unwrap_or_else(|| panic!("router {} has no rule {rule}", rt.spec.name));
+        if rt.spec.rules[i].gone == gone {
+            return;
+        }
+        rt.spec.rules[i].gone = gone;
+        let text = format!(
+            "Route {rule} {}",
+            if gone { "retired: 410 Gone" } else { "back" }
+        );
+        self.note(LogLevel::Warn, text, false);
+    }
+
     /// Copies `percent` % of the requests rule `rule` matches to its mirror
     /// backend from now on. Panics if the rule has no mirror.
     pub fn set_mirror_percent(&mut self, router: RouterId, rule: &str, percent: f64) {
@@ -134,8 +154,14 @@ impl World {
             .get(req.class as usize)
             .and_then(|c| c.spec.api_version);
         let rt = &self.edge.routers[router.index()];
-        let Some(rule) = rt.rule_for(path, version) else {
-            let c = rt.m.unrouted;
+        let rule = rt.rule_for(path, version);
+        let Some(rule) = rule.filter(|&i| !rt.spec.rules[i].gone) else {
+            // No rule (404), or a retired one (410 Gone).
+            let c = if rule.is_some() {
+                rt.m.gone
+            } else {
+                rt.m.unrouted
+            };
             self.kernel.metrics.add(c, w);
             return self.finish(r, Outcome::Error);
         };
@@ -450,5 +476,35 @@ mod tests {
         assert_eq!(l.failed, l.arrived);
         assert_eq!(total(&w, "r.unrouted"), l.arrived as f64);
         assert_eq!(total(&w, "s.arrived"), 0.0);
+    }
+
+    #[test]
+    fn a_retired_version_is_answered_410_and_the_other_still_routed() {
+        let mut w = World::new(6, WorldConfig::default());
+        let gw = w.add_service(ServiceSpec::new("gw", 1, 100));
+        let s = w.add_service(ServiceSpec::new("s", 1, 100));
+        let h = w.add_handler(Handler::new("h", s, vec![work(1.0)]));
+        let spec = RouterSpec::new("r", &["v1", "v2"])
+            .path(RoutePath::new("/users", vec![CallSpec::new(s, h); 2]))
+            .rule(RouteRule::new("v1", "/users", Target::Backend(0)).version(1))
+            .rule(RouteRule::new("v2", "/users", Target::Backend(1)).version(2));
+        let router = w.add_router(spec);
+        let step = w.route_step(router, "/users");
+        let front = w.add_handler(Handler::new("front", gw, vec![step]));
+        w.add_client(ClientSpec::new("old", 50.0, gw, front).api_version(1));
+        w.add_client(ClientSpec::new("new", 50.0, gw, front).api_version(2));
+        w.step(10 * SEC);
+        assert_eq!(w.ledger().failed, 0);
+        w.set_route_gone(router, "v1", true);
+        let before = total(&w, "old.arrived");
+        w.step(20 * SEC);
+        let gone = total(&w, "r.gone");
+        assert!(
+            (gone - (total(&w, "old.arrived") - before)).abs() <= 1.0,
+            "{gone}"
+        );
+        assert_eq!(total(&w, "old.error"), gone);
+        assert_eq!(total(&w, "new.error"), 0.0);
+        assert_eq!(total(&w, "r.unrouted"), 0.0);
     }
 }

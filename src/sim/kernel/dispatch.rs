@@ -9,6 +9,7 @@ use crate::sim::edge::event::EdgeEvent;
 use crate::sim::kernel::world::World;
 use crate::sim::memory::event::MemoryEvent;
 use crate::sim::topology::event::TopologyEvent;
+use crate::sim::traffic::event::TrafficEvent;
 
 impl World {
     pub(crate) fn on_call_event(&mut self, e: CallEvent) {
@@ -79,6 +80,12 @@ impl World {
             EdgeEvent::MirrorTimeout { router, slot, gen } => {
                 self.on_mirror_timeout(router, slot, gen)
             }
+        }
+    }
+
+    pub(crate) fn on_traffic_event(&mut self, e: TrafficEvent) {
+        match e {
+            TrafficEvent::Adoption(a) => self.on_adoption(a),
         }
     }
 }

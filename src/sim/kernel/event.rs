@@ -10,6 +10,7 @@ use crate::sim::kernel::ids::ClientId;
 use crate::sim::kernel::request::{Outcome, ReqRef};
 use crate::sim::memory::event::MemoryEvent;
 use crate::sim::topology::event::TopologyEvent;
+use crate::sim::traffic::event::TrafficEvent;
 
 /// Everything that can happen at an instant: the kernel's own events, and
 /// one enum per group of parts for what that group waits for.
@@ -44,6 +45,8 @@ pub(crate) enum Event {
     Data(DataEvent),
     /// Flag controllers, routers' copies (`edge/event.rs`).
     Edge(EdgeEvent),
+    /// App releases' adoption (`traffic/event.rs`).
+    Traffic(TrafficEvent),
 }
 
 #[cfg(test)]

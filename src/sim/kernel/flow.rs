@@ -284,6 +284,11 @@ impl World {
                     }
                     self.kernel.requests.get_mut(r).expect("alive").step += 1;
                 }
+                Step::Respond { fields } => {
+                    let req = self.kernel.requests.get_mut(r).expect("alive");
+                    req.body = fields;
+                    req.step += 1;
+                }
                 Step::Allocate { mb } => {
                     if !self.allocate(r, mb) {
                         return; // the pod was OOM-killed, and the request with it
@@ -489,6 +494,7 @@ impl World {
         match req.origin {
             Origin::Client(c) => {
                 let lat = now - req.born_us;
+                let outcome = self.parse_answer(c, &req, outcome);
                 // Rejections are answered at once; their latency would flatter the chart.
                 let record = outcome != Outcome::Rejected;
                 self.record_client_outcome(c, outcome, req.weight, lat, record);

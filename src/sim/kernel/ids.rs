@@ -101,6 +101,8 @@ ids! {
     UptimeId;
     /// A release pipeline (`World::add_pipeline`).
     PipelineId;
+    /// An app release adopted by installs (`World::add_app_release`).
+    AppReleaseId;
 }
 
 /// A generation-checked reference to a request in the slab.

@@ -100,6 +100,10 @@ pub struct Request {
     /// Free-form key for deduplication, routing by version, idempotency …
     /// Every client request gets a key of its own; calls inherit their caller's.
     pub key: u64,
+    /// The fields of its answer body, a bit per field of a response schema
+    /// (`Step::Respond` sets them; a call's answer hands them to its caller;
+    /// a client's parser reads them, `app_release.rs`). 0: no body yet.
+    pub body: u32,
     /// The call it is making (as a caller) and the policy that sent it (as an
     /// attempt): see [`call`](crate::sim::calls::call).
     pub call: crate::sim::calls::call_state::CallState,
@@ -134,6 +138,7 @@ impl Request {
             queued_at_us: now,
             wait_token: 0,
             key,
+            body: 0,
             call: crate::sim::calls::call_state::CallState::IDLE,
         }
     }
@@ -255,6 +260,7 @@ mod tests {
             queued_at_us: 0,
             wait_token: 0,
             key: 0,
+            body: 0,
             call: Default::default(),
         }
     }

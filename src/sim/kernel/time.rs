@@ -14,6 +14,8 @@ pub const SEC: Micros = 1_000_000;
 pub const MIN: Micros = 60 * SEC;
 /// Microseconds in one hour.
 pub const HOUR: Micros = 60 * MIN;
+/// Microseconds in one day.
+pub const DAY: Micros = 24 * HOUR;
 
 /// Converts milliseconds (possibly fractional) to microseconds, rounding to nearest.
 pub fn from_ms(ms: f64) -> Micros {

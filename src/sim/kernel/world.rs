@@ -327,6 +327,9 @@ impl World {
             latency: m.latency(&format!("{n}.latency")),
             error_latency: m.latency(&format!("{n}.error_latency")),
             gave_up_after: m.latency(&format!("{n}.gave_up_after")),
+            client_errors: spec
+                .parser
+                .map(|_| m.counter(&format!("{n}.client_errors"))),
         };
         let sender = self.add_sender(&spec);
         self.traffic.clients.push(Client {
@@ -471,6 +474,7 @@ impl World {
             Event::Memory(e) => self.on_memory_event(e),
             Event::Data(e) => self.on_data_event(e),
             Event::Edge(e) => self.on_edge_event(e),
+            Event::Traffic(e) => self.on_traffic_event(e),
             Event::Timeline(i) => {
                 let (_, label, action, _) = &mut self.timeline[i as usize];
                 let label = label.clone();

@@ -45,6 +45,10 @@ pub enum Step {
     /// consumer cannot parse it) when the provider's version deployed in the
     /// environment lacks one of them (`pipeline.rs`).
     Expect { pipeline: PipelineId, contract: u16 },
+    /// Answer with a body carrying `fields` (a bit per field of a response
+    /// schema): what a client's parser checks when the answer reaches it
+    /// (see [`app_release`](crate::sim::traffic::app_release)).
+    Respond { fields: u32 },
     /// Hold the worker for ever: a hung dependency or a stuck library call. Only
     /// a caller's timeout frees the caller; the hung request never ends.
     Hang,

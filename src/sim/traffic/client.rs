@@ -39,6 +39,10 @@ pub struct ClientSpec {
     /// The API version its requests ask for (an `Accept-Version` header a
     /// gateway's rules may match, `router.rs`); `None`: none.
     pub api_version: Option<u16>,
+    /// The answer fields its parser requires (bits of a response schema, as
+    /// `Step::Respond` sets them); a successful answer lacking one is a client
+    /// error (`app_release.rs`). `None`: it reads no body.
+    pub parser: Option<u32>,
 }
 
 impl ClientSpec {
@@ -55,6 +59,7 @@ impl ClientSpec {
             keys: None,
             redelivery: None,
             api_version: None,
+            parser: None,
         }
     }
 
@@ -79,6 +84,12 @@ impl ClientSpec {
     /// Sets the API version its requests ask for.
     pub fn api_version(mut self, v: u16) -> Self {
         self.api_version = Some(v);
+        self
+    }
+
+    /// Parses answers requiring the fields `required` (see `parser`).
+    pub fn parses(mut self, required: u32) -> Self {
+        self.parser = Some(required);
         self
     }
 
@@ -156,6 +167,9 @@ pub(crate) struct ClientMetrics {
     /// How long the caller waited before it gave up, one sample per request
     /// its own timeout ended (not in `latency`, which holds answers).
     pub gave_up_after: LatencyId,
+    /// Answers its parser could not read (`NAME.client_errors`), for a
+    /// population with a parser.
+    pub client_errors: Option<CounterId>,
 }
 
 /// A population's live state.
