@@ -13,12 +13,6 @@
 # python3; playwright-core and axe-core are installed into .tools/ on first use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$HOME/.cargo/bin:$PATH"
-
 . scripts/dist-page.sh
 dist_page page-a11y "$@"
-scripts/axe-core.sh
-
-# A hung browser still ends the run (and test.sh reports it).
-CHROMIUM="$chromium" BASE_URL="http://127.0.0.1:$port/" \
-  timeout 1200 node scripts/page-a11y.mjs
+node_checks page-a11y 1200

@@ -9,14 +9,9 @@
 #   scripts/page-origin.sh --no-build  check dist/ as it is
 #
 # Needs: trunk (scripts/setup.sh), chromium (scripts/setup.sh --browser), node,
-# python3; playwright-core is installed into .tools/ on first use.
+# python3; playwright-core and axe-core are installed into .tools/ on first use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$HOME/.cargo/bin:$PATH"
-
 . scripts/dist-page.sh
 dist_page page-origin "$@"
-
-# A hung browser still ends the run (and test.sh reports it).
-CHROMIUM="$chromium" BASE_URL="http://127.0.0.1:$port/" \
-  timeout 900 node scripts/page-origin.mjs
+node_checks page-origin 900

@@ -2,7 +2,7 @@
 # Run every check and every test the lab has, the way CI does:
 #   formatting, clippy (native and wasm), native tests (engine, scenarios, links,
 #   CLI), the page built by Trunk and checked as served (nothing leaves it; its
-#   accessibility; its embedded view), and browser tests in headless Chromium.
+#   accessibility; embedded and on phones), and browser tests in headless Chromium.
 # Ends with one line totalling every suite: `tests: N passed, N failed`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -92,10 +92,11 @@ page_checks scripts/page-origin.sh "page origin checks"
 step "the built page: accessibility (axe-core, keys, reduced motion)"
 page_checks scripts/page-a11y.sh "page accessibility checks"
 
-# Every scenario embedded (embed=1) at 640×400 and 400×300: its charts and
-# controls in view with nothing past the frame's edges; the ways in and out.
-step "the built page: the embedded view (640×400, 400×300)"
-page_checks scripts/page-embed.sh "page embed checks"
+# Every scenario embedded (embed=1) at 640×400 and 400×300, and in the full
+# lab on phones: what each shows in view with nothing past the edges; the
+# ways in and out.
+step "the built page: embedded (640×400, 400×300) and on phones (375, 360 px)"
+page_checks scripts/page-views.sh "page view checks"
 
 # The page optimised (profile `browser` in Cargo.toml): the debug build runs
 # the suite about four times slower.

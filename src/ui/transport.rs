@@ -168,6 +168,19 @@ impl Parts {
             ),
             "Reset",
         );
+        // On a phone the buttons are a bar at the foot of the screen, with a
+        // way to the charts and one to the toggles below them.
+        let to = |id: &str, text: &str| {
+            with_text(
+                html(
+                    &buttons,
+                    "button",
+                    &[("type", "button"), ("class", "phone-only"), ("data-to", id)],
+                ),
+                text,
+            )
+        };
+        let (to_charts, to_toggles) = (to("charts-h", "Charts ↑"), to("controls-h", "Toggles ↓"));
 
         let fields = html(root, "div", &[("class", "fields")]);
         with_text(html(&fields, "label", &[("for", "lab-speed")]), "Speed");
@@ -212,6 +225,8 @@ impl Parts {
                 lab.skip();
             }),
             listen(&reset, "click", move |_| lab.reset()),
+            listen(&to_charts, "click", scroll_to_target),
+            listen(&to_toggles, "click", scroll_to_target),
             listen(&speed, "change", {
                 let speed = speed.clone();
                 move |_| {
@@ -346,6 +361,17 @@ impl Parts {
             shown.seed = Some(seed);
             self.seed.set_value(&seed.to_string());
         }
+    }
+}
+
+/// Brings the heading a button's `data-to` names into view.
+fn scroll_to_target(e: web_sys::Event) {
+    let id = e
+        .current_target()
+        .and_then(|t| t.dyn_into::<Element>().ok())
+        .and_then(|b| b.get_attribute("data-to"));
+    if let Some(heading) = id.and_then(|id| document().get_element_by_id(&id)) {
+        heading.scroll_into_view();
     }
 }
 

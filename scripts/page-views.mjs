@@ -1,4 +1,4 @@
-// Driven by scripts/page-embed.sh: the page as Trunk built it (dist/), served
+// Driven by scripts/page-views.sh: the page as Trunk built it (dist/), served
 // over HTTP, in headless Chromium. Checks the embedded view (`embed=1`) as a
 // docs page's iframe shows it:
 //   - every scenario at 640×400 and 400×300, playing: the charts the link
@@ -8,8 +8,11 @@
 //   - "Open in the lab" leads to the same run in the full lab;
 //   - "Copy embed code" in the full lab gives an iframe of the run, and the
 //     iframe's link opens the embedded view;
-//   - axe-core finds no WCAG 2.0/2.1 A or AA violation in it, light and dark.
-// Screenshots go to target/screenshots/embed-*.png.
+//   - axe-core finds no WCAG 2.0/2.1 A or AA violation in it, light and dark;
+//   - every scenario in the full lab on a phone (375 and 360 px wide): nothing
+//     runs past the screen's sides, and the bar at its foot (Play, Reset, the
+//     ways to the charts and the toggles) is in view and brings each there.
+// Screenshots go to target/screenshots/embed-*.png and phone-*.png.
 // Prints one line per check and a summary in the form the test harness prints
 // (`test result: ok. N passed; M failed`), which scripts/test.sh counts.
 // Exits 1 if any check failed or could not run.
@@ -51,6 +54,7 @@ function measure() {
   const controls = [...document.querySelectorAll('.param')].filter(shown)
     .map((p) => p.querySelector('input, select').id.replace(/^param-/, '').replace(/-(range|off)$/, ''));
   const out = [];
+  const sides = [];
   for (const el of document.querySelectorAll('.lab-app *')) {
     if (!shown(el) || el.closest('.visually-hidden')) continue;
     // What an ancestor cuts off on purpose (a title ending in "…") is
@@ -64,14 +68,20 @@ function measure() {
         r.top = Math.max(r.top, c.top); r.bottom = Math.min(r.bottom, c.bottom);
       }
     }
+    // A box that scrolls sideways hides part of what it holds.
+    const st = getComputedStyle(el);
+    if (['auto', 'scroll'].includes(st.overflowX) && st.display !== 'contents' && el.scrollWidth > el.clientWidth + 1) {
+      sides.push(`${el.tagName.toLowerCase()}.${String(el.className)} scrolls sideways (${el.scrollWidth} px in ${el.clientWidth})`);
+    }
     if (r.right - r.left <= 0 || r.bottom - r.top <= 0) continue;
-    if (r.right > vw + 0.5 || r.bottom > vh + 0.5 || r.left < -0.5 || r.top < -0.5) {
-      out.push(`${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className && typeof el.className === 'string' ? `.${el.className.split(' ').join('.')}` : ''} at ${Math.round(r.left)},${Math.round(r.top)}–${Math.round(r.right)},${Math.round(r.bottom)}`);
+    const side = r.right > vw + 0.5 || r.left < -0.5;
+    if (side || r.bottom > vh + 0.5 || r.top < -0.5) {
+      (side ? sides : out).push(`${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className && typeof el.className === 'string' ? `.${el.className.split(' ').join('.')}` : ''} at ${Math.round(r.left)},${Math.round(r.top)}–${Math.round(r.right)},${Math.round(r.bottom)}`);
     }
   }
   const doc = document.documentElement;
   return {
-    charts: charts.map((c) => c.i), canvases, controls: [...new Set(controls)], outside: out,
+    charts: charts.map((c) => c.i), canvases, controls: [...new Set(controls)], outside: [...sides, ...out], sides,
     scroll: [doc.scrollWidth, doc.scrollHeight], viewport: [vw, vh],
   };
 }
@@ -186,6 +196,38 @@ for (const scheme of ['light', 'dark']) {
     await ctx.close();
     noViolations(found);
   });
+}
+
+const PHONES = [[375, 740], [360, 740]];
+for (const [id] of scenarios) {
+  for (const [w, h] of PHONES) {
+    await check(`${id} on a phone ${w} px wide: nothing past the sides, charts and toggles a tap away`, async () => {
+      const { ctx, page } = await fresh(w, h, { isMobile: true, hasTouch: true });
+      await open(page, `#v=1&s=${id}&seed=1`);
+      await page.click('#lab-play');
+      await page.waitForTimeout(PLAY_MS / 2);
+      const m = await page.evaluate(measure);
+      const problems = [];
+      if (m.scroll[0] > m.viewport[0]) problems.push(`the page is ${m.scroll[0]} px wide on a ${m.viewport[0]} px screen`);
+      problems.push(...m.sides.slice(0, 8).map((o) => `past the side: ${o}`));
+      const bar = await page.$eval('.transport .buttons', (b) => {
+        const r = b.getBoundingClientRect();
+        return { top: r.top, bottom: r.bottom, fixed: getComputedStyle(b).position === 'fixed' };
+      });
+      if (!bar.fixed || bar.bottom > h + 0.5 || bar.top < h - 120) problems.push(`the bar is not at the foot of the screen: ${JSON.stringify(bar)}`);
+      for (const [button, heading] of [['Toggles', 'controls-h'], ['Charts', 'charts-h']]) {
+        await page.click(`.transport .buttons button[data-to="${heading}"]`);
+        await page.waitForTimeout(300);
+        const top = await page.$eval(`#${heading}`, (e) => e.getBoundingClientRect().top);
+        if (top < 0 || top > h / 2) problems.push(`${button} leaves #${heading} at ${Math.round(top)} px`);
+      }
+      if (w === 375 && ['cascading-failure', 'dinner-rush'].includes(id)) {
+        await page.screenshot({ path: `${SHOTS}/phone-${id}-${w}.png` });
+      }
+      await ctx.close();
+      if (problems.length) throw new Error(problems.join('\n'));
+    });
+  }
 }
 
 await finish(browser);
