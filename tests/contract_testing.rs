@@ -44,7 +44,10 @@ fn an_end_to_end_run_passes_about_availability_to_the_power_of_the_services() {
         let services: i32 = n.parse().unwrap();
         let want = AVAILABILITY.powi(services);
         let pass = fig(&r, "e2e_pass_rate");
-        assert!(counter(&r, "pipeline.clean_e2e") > 150.0, "enough runs to judge");
+        assert!(
+            counter(&r, "pipeline.clean_e2e") > 150.0,
+            "enough runs to judge"
+        );
         assert!(against(
             "e2e pass rate - 0.99^N",
             seed,
@@ -107,7 +110,14 @@ fn chaos_experiments_also_find_the_missing_timeouts_and_retries() {
         let found = fig(&r, "chaos_defects_found");
         let seeded = seeded_defects(n.parse().unwrap());
         assert!(against("defects found, chaos", seed, n, found, 0.0, false));
-        assert!(against("defects found, chaos", seed, n, found, seeded + 0.5, true));
+        assert!(against(
+            "defects found, chaos",
+            seed,
+            n,
+            found,
+            seeded + 0.5,
+            true
+        ));
         assert!(against(
             "defects found / seeded",
             seed,
@@ -121,7 +131,14 @@ fn chaos_experiments_also_find_the_missing_timeouts_and_retries() {
     for strategy in ["e2e_only", "contract"] {
         for (seed, n, r) in runs(strategy) {
             let found = fig(&r, "chaos_defects_found");
-            assert!(against("defects found, no chaos", seed, n, found, 0.5, true));
+            assert!(against(
+                "defects found, no chaos",
+                seed,
+                n,
+                found,
+                0.5,
+                true
+            ));
             assert_eq!(counter(&r, "pipeline.chaos_kills"), 0.0);
         }
     }
