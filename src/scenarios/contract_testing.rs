@@ -41,9 +41,6 @@ use super::params::Params;
 use super::schema::{line, ChartSpec, Hue, ParamSpec, SeriesExpr};
 use super::Scenario;
 
-/// The pipeline's and the environment's series prefixes.
-const PIPELINE: &str = "pipeline";
-const ENV: &str = "test_env";
 /// Fields of a provider's answer the two paths read.
 const CHECKOUT_FIELDS: u32 = 0b011;
 const EXPORT_FIELDS: u32 = 0b100;
@@ -52,105 +49,106 @@ const DEFECT_EVERY: usize = 10;
 const DEFECT_AT: usize = 3;
 
 const PARAMS: &[ParamSpec] = &[
-    ParamSpec::choice("strategy", "Strategy", &["e2e_only", "contract", "contract_and_chaos"], "e2e_only", "e2e_only: every release waits for a green end-to-end suite in the test environment; contract: the provider's build checks its consumers' contracts instead; contract_and_chaos: contracts, and a chaos experiment after each release."),
-    ParamSpec::number("services", "Services", "", 50.0, 4.0, 100.0, "Services in the test environment, each the provider of two others.").integer().build_only(),
-    ParamSpec::number("availability", "Availability per service", "", 0.99, 0.5, 1.0, "Share of the time each service of the test environment is up."),
-    ParamSpec::number("breaking_change_rate", "Breaking change rate", "", 0.1, 0.0, 1.0, "Share of releases that rename a response field some consumer reads."),
+    ParamSpec::choice("strategy", "Strategy", &["e2e_only", "contract", "contract_and_chaos"], "e2e_only", "What gates a release: an end-to-end suite, contract checks, or contracts and chaos experiments."),
+    ParamSpec::number("services", "Services", "", 50.0, 4.0, 100.0, "Services in the test environment.").integer().build_only(),
+    ParamSpec::number("availability", "Availability per service", "", 0.99, 0.5, 1.0, "Share of the time each service is up."),
+    ParamSpec::number("breaking_change_rate", "Breaking change rate", "", 0.1, 0.0, 1.0, "Share of releases that rename a field a consumer reads."),
 ];
 
 const GUIDE: &[GuidedStep] = &[
     GuidedStep::new(
         "Press Play with the defaults: Strategy e2e_only, 50 Services, Availability per service 0.99.",
-        "Pipeline runs, and the false reds.",
-        "Each service is up 99 % of the time. How often does the end-to-end suite pass on a release with nothing wrong in it?",
-        "About 60 % of the time: the suite needs all 50 services up at once, and 0.99 to the 50th power is 0.605. Four runs in ten go red for nothing, and the team learns to re-run reds.",
+        "False reds.",
+        "How often does the suite pass on a release with nothing wrong in it?",
+        "About 60 %: it needs all 50 services up at once, and 0.99^50 = 0.605.",
         2_419_200.0,
     )
     .choices(&["About 99 %", "About 60 %", "About 1 %"], 1)
     .expect("e2e_pass_rate", 0.45, 0.75)
     .charts(&["Pipeline runs", "False reds"]),
     GuidedStep::new(
-        "Keep Strategy at e2e_only and watch breaking changes.",
-        "Breaking changes caught and escaped.",
-        "Do breaking changes reach production, with a suite that runs on every release?",
-        "Some do: the suite covers the checkout paths only, so a renamed field that only the nightly export reads passes it, and a green re-run after a red lets it through as well.",
+        "Keep Strategy at e2e_only.",
+        "Breaking changes.",
+        "Do breaking changes reach production?",
+        "Some: a field only the nightly export reads is on no path the suite covers.",
         2_419_200.0,
     )
-    .choices(&["None", "Some", "All of them"], 1)
+    .choices(&["None", "Some", "All"], 1)
     .expect("escaped_breaking_changes", 1.0, 20.0)
     .charts(&["Breaking changes", "Pipeline runs"]),
     GuidedStep::new(
         "Set Strategy to contract.",
         "False reds and breaking changes.",
-        "The provider's build now checks every consumer's contract, with no test environment. What becomes of false reds and escapes?",
-        "Both go to zero: a contract check needs no other service up, so it is red only when the new version really lacks a field a consumer reads, and every consumer's paths have a contract, the export's too.",
+        "What becomes of false reds and escapes?",
+        "Both go to zero: a contract check needs no environment and covers every consumer's fields.",
         2_419_200.0,
     )
-    .choices(&["Both go to zero", "Fewer false reds, more escapes", "No change"], 0)
+    .choices(&["Both go to zero", "Fewer false reds, more escapes"], 0)
     .set(&[("strategy", "contract")])
     .expect("escaped_breaking_changes", 0.0, 0.0)
     .charts(&["False reds", "Breaking changes"]),
     GuidedStep::new(
         "Set Strategy to contract_and_chaos.",
         "Resilience defects found.",
-        "Five calls in the environment have no timeout and no retry. Contracts cannot see that; what do the chaos experiments find?",
-        "Most of them: a pod killed under a call fails it unless the caller retries on the other pod, so each experiment exposes the calls to the released provider that have no retry.",
+        "Five calls have no timeout or retry. What do the chaos experiments find?",
+        "Most of them: a pod killed under a call fails it unless the caller retries on the other pod.",
         2_419_200.0,
     )
-    .choices(&["Nothing", "Most of the five", "Every call"], 1)
+    .choices(&["Nothing", "Most of the five"], 1)
     .set(&[("strategy", "contract_and_chaos")])
     .expect("chaos_defects_found", 3.0, 5.0)
     .charts(&["Resilience defects found", "Breaking changes"]),
 ];
 
-fn counter(name: &str) -> String {
-    format!("{PIPELINE}.{name}")
-}
-
 fn charts() -> Vec<ChartSpec> {
-    let plain = |n: &str| SeriesExpr::Plain(counter(n));
-    let ratio = |a: &str, b: &str| SeriesExpr::Ratio(vec![counter(a)], vec![counter(b)]);
+    let plain = |n: &str| SeriesExpr::Plain(n.into());
+    let ratio = |a: &str, b: &str| SeriesExpr::Ratio(vec![a.into()], vec![b.into()]);
     vec![
         ChartSpec {
             title: "Pipeline runs",
             unit: "per 6 h",
             lines: vec![
-                line("suite green", plain("e2e_green")).hue(Hue::Green),
-                line("suite red", plain("e2e_red")).hue(Hue::Vermillion),
-                line("contract checks", plain("contract_checks")).hue(Hue::Sky),
+                line("suite green", plain("pipeline.e2e_green")).hue(Hue::Green),
+                line("suite red", plain("pipeline.e2e_red")).hue(Hue::Vermillion),
+                line("contract checks", plain("pipeline.contract_checks")).hue(Hue::Sky),
             ],
         },
         ChartSpec {
             title: "False reds",
             unit: "share",
             lines: vec![
-                line("reds for nothing", ratio("false_reds", "clean_checks")).hue(Hue::Vermillion),
-                line("suite passes", ratio("clean_e2e_green", "clean_e2e")).hue(Hue::Green),
+                line(
+                    "reds for nothing",
+                    ratio("pipeline.false_reds", "pipeline.clean_checks"),
+                )
+                .hue(Hue::Vermillion),
+                line(
+                    "suite passes",
+                    ratio("pipeline.clean_e2e_green", "pipeline.clean_e2e"),
+                )
+                .hue(Hue::Green),
             ],
         },
         ChartSpec {
             title: "Breaking changes",
             unit: "per 6 h",
             lines: vec![
-                line("caught", plain("caught")).hue(Hue::Green),
-                line("escaped to production", plain("escaped")).hue(Hue::Vermillion),
+                line("caught", plain("pipeline.caught")).hue(Hue::Green),
+                line("escaped", plain("pipeline.escaped")).hue(Hue::Vermillion),
             ],
         },
         ChartSpec {
             title: "Resilience defects found",
             unit: "per 6 h",
             lines: vec![
-                line("defects found", plain("defects_found")).hue(Hue::Vermillion),
-                line("pods killed", plain("chaos_kills")).dashed(),
+                line("defects found", plain("pipeline.defects_found")).hue(Hue::Vermillion),
+                line("pods killed", plain("pipeline.chaos_kills")).dashed(),
             ],
         },
         ChartSpec {
             title: "Test environment",
             unit: "services",
-            lines: vec![line(
-                "services down",
-                SeriesExpr::Plain(format!("{ENV}.services_down")),
-            )],
+            lines: vec![line("services down", plain("test_env.services_down"))],
         },
     ]
 }
@@ -162,7 +160,7 @@ const FIGURES: &[(&str, &str)] = &[
     ("escaped_breaking_changes", "Breaking changes escaped"),
     ("chaos_defects_found", "Resilience defects found"),
     ("releases", "Releases"),
-    ("breaking_changes", "Breaking changes shipped to CI"),
+    ("breaking_changes", "Breaking changes"),
     ("caught_breaking_changes", "Breaking changes caught"),
 ];
 
@@ -172,15 +170,13 @@ pub const SCENARIO: Scenario = Scenario {
     title: "Contract testing",
     story: Some(164),
     lesson: "an end-to-end suite over 50 services is red for nothing; contracts are not",
-    narrative: "Fifty services ship eight releases a day. Each release waits for an end-to-end \
-        suite in a shared test environment, where every service is up 99 % of the time — so the \
-        suite, which needs all fifty at once, passes only 0.99^50 ≈ 60 % of the time on a release \
-        with nothing wrong in it. The team re-runs red suites until one is green, and breaking \
-        changes slip through: the suite covers the checkout paths, not the nightly exports that \
-        read other fields. Consumer-driven contracts turn it around: each consumer publishes the \
-        fields it reads, and the provider's build checks them with no environment, red exactly \
-        when a field a consumer reads is gone. Chaos experiments then kill the provider's pods \
-        under live calls, and find the calls that have no timeout and no retry.",
+    narrative: "Fifty services ship eight releases a day, each gated by an end-to-end suite in \
+        a shared test environment where every service is up 99 % of the time: the suite needs all \
+        fifty at once, so it passes 0.99^50 ≈ 60 % of the time with nothing wrong. Reds get re-run \
+        until green, and breaking changes on paths the suite does not cover escape. \
+        Consumer-driven contracts check each provider's build against the fields its consumers \
+        read, with no environment. Chaos experiments kill pods under live calls and find the calls \
+        with no timeout or retry.",
     guide: GUIDE,
     params: PARAMS,
     figures: FIGURES,
@@ -227,7 +223,7 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
     let retry = world.add_retry("path_retry", RetryPolicy::new(3, Backoff::Immediate));
     // Contracts are numbered in the order they are added to the pipeline:
     // checkout paths 0..n, exports n..2n.
-    let pipeline = PipelineId::new(0);
+    let pipeline = world.next_pipeline_id();
     let mut contracts = Vec::new();
     let mut checkout = Vec::new();
     for (path, fields, offset) in [
@@ -235,7 +231,7 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
         ("export", EXPORT_FIELDS, n / 2),
     ] {
         for i in 0..n {
-            let provider = (i + offset.max(1)) % n;
+            let provider = (i + offset) % n;
             let call = CallSpec::new(services[provider], serve[provider]);
             let defect = path == "checkout" && i % DEFECT_EVERY == DEFECT_AT;
             let call = if defect {
@@ -270,12 +266,12 @@ fn build(p: &Params, seed: u64) -> Box<dyn Model> {
         .collect();
     let suite = world.add_handler(Handler::new("e2e_suite", runner, suite_steps));
     let env = world.add_uptime(UptimeSpec::new(
-        ENV,
+        "test_env",
         services,
         p.f("availability"),
         20 * MIN,
     ));
-    let mut spec = PipelineSpec::new(PIPELINE, runner, suite)
+    let mut spec = PipelineSpec::new("pipeline", runner, suite)
         .gates(gates(p))
         .releases(8.0, p.f("breaking_change_rate"));
     spec.contracts = contracts;
@@ -310,16 +306,22 @@ impl Model for ContractModel {
 
     /// Every figure reads span `v`.
     fn headline(&self, _p: &Params, v: &Span) -> Headline {
-        let t = |n: &str| v.counter_total(&counter(n));
-        let share = |a: f64, b: f64| (b > 0.0).then(|| a / b);
+        let t = |n: &str| v.counter_total(n);
+        let share = |a: &str, b: &str| Some(t(a) / t(b)).filter(|x| x.is_finite());
         vec![
-            ("e2e_pass_rate", share(t("clean_e2e_green"), t("clean_e2e"))),
-            ("false_red_rate", share(t("false_reds"), t("clean_checks"))),
-            ("escaped_breaking_changes", Some(t("escaped"))),
-            ("chaos_defects_found", Some(t("defects_found"))),
-            ("releases", Some(t("releases"))),
-            ("breaking_changes", Some(t("breaking"))),
-            ("caught_breaking_changes", Some(t("caught"))),
+            (
+                "e2e_pass_rate",
+                share("pipeline.clean_e2e_green", "pipeline.clean_e2e"),
+            ),
+            (
+                "false_red_rate",
+                share("pipeline.false_reds", "pipeline.clean_checks"),
+            ),
+            ("escaped_breaking_changes", Some(t("pipeline.escaped"))),
+            ("chaos_defects_found", Some(t("pipeline.defects_found"))),
+            ("releases", Some(t("pipeline.releases"))),
+            ("breaking_changes", Some(t("pipeline.breaking"))),
+            ("caught_breaking_changes", Some(t("pipeline.caught"))),
         ]
     }
 }

@@ -19,8 +19,9 @@ fn held(store: &'static str, items: usize, cap: Option<usize>) -> Held {
 impl World {
     /// Items held now in each store that a run can fill, by name: live
     /// requests, pending events, log lines, idempotency keys, cache and
-    /// key-value entries, broker messages, lock-table entries and database
-    /// sessions. Chart series are rings of fixed capacity and are not listed.
+    /// key-value entries, broker messages, lock-table entries, database
+    /// sessions and a release pipeline's releases in flight. Chart series
+    /// are rings of fixed capacity and are not listed.
     pub fn footprint(&self) -> Vec<Held> {
         let mut v = vec![
             held("requests alive", self.kernel.requests.len(), None),
@@ -37,6 +38,10 @@ impl World {
                 .into_iter()
                 .map(|(s, n, cap)| held(s, n, cap)),
         );
+        for p in &self.topology.pipelines {
+            let cap = p.spec().max_in_flight;
+            v.push(held("pipeline releases", p.in_flight(), Some(cap)));
+        }
         v
     }
 }

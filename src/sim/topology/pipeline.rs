@@ -59,8 +59,6 @@
 //! one suite request per release; an experiment's requests are one per path
 //! and tick, each ending at its own calls' outcomes.
 
-use std::collections::VecDeque;
-
 use crate::sim::kernel::ids::{HandlerId, ServiceId};
 use crate::sim::kernel::metrics::{CounterId, GaugeId};
 use crate::sim::kernel::request::ReqRef;
@@ -210,8 +208,10 @@ pub struct Pipeline {
     pub(crate) spec: PipelineSpec,
     /// The providers, in the order their first contract names them.
     pub(crate) providers: Vec<ServiceId>,
-    /// Per contract, its provider's index.
-    pub(crate) provider_of: Vec<u16>,
+    /// Per contract: its provider's index, the path request a kill hit (it
+    /// had a call in flight in the killed pod), and whether its defect is
+    /// found.
+    pub(crate) paths: Vec<PathState>,
     /// Per provider, the fields its version deployed in the environment
     /// lacks (0 but while a breaking release is there).
     pub(crate) missing: Vec<u32>,
@@ -219,11 +219,7 @@ pub struct Pipeline {
     pub(crate) runs: Vec<Option<ReleaseRun>>,
     /// The experiment under way, and the providers waiting for one.
     pub(crate) experiment: Option<Experiment>,
-    pub(crate) chaos_waiting: VecDeque<u16>,
-    /// Per contract: the path request a kill hit (it had a call in flight
-    /// in the killed pod), and whether its defect is found.
-    pub(crate) hit: Vec<Option<ReqRef>>,
-    pub(crate) found: Vec<bool>,
+    pub(crate) chaos_waiting: Vec<u16>,
     /// The release schedule's epoch (a changed rate draws it again).
     pub(crate) epoch: u32,
     pub(crate) m: PipelineMetrics,
@@ -232,6 +228,14 @@ pub struct Pipeline {
 /// The bit that marks a suite request's slot in its origin (the rest is the
 /// release's slot); a path request's slot is its contract's index.
 pub const SUITE: u32 = 1 << 31;
+
+/// What a pipeline keeps of one contract's path.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PathState {
+    pub(crate) provider: u16,
+    pub(crate) hit: Option<ReqRef>,
+    pub(crate) found: bool,
+}
 
 /// A release in the pipeline.
 #[derive(Clone, Copy, Debug)]
@@ -245,27 +249,29 @@ pub(crate) struct ReleaseRun {
 impl Pipeline {
     pub(crate) fn new(spec: PipelineSpec, m: PipelineMetrics) -> Self {
         let mut providers: Vec<ServiceId> = Vec::new();
-        let provider_of = spec
+        let paths = spec
             .contracts
             .iter()
             .map(|c| {
                 let i = providers.iter().position(|&p| p == c.provider);
-                i.unwrap_or_else(|| {
+                let provider = i.unwrap_or_else(|| {
                     providers.push(c.provider);
                     providers.len() - 1
-                }) as u16
+                }) as u16;
+                PathState {
+                    provider,
+                    hit: None,
+                    found: false,
+                }
             })
             .collect();
-        let n = spec.contracts.len();
         Pipeline {
             missing: vec![0; providers.len()],
             providers,
-            provider_of,
+            paths,
             runs: Vec::new(),
             experiment: None,
-            chaos_waiting: VecDeque::new(),
-            hit: vec![None; n],
-            found: vec![false; n],
+            chaos_waiting: Vec::new(),
             epoch: 0,
             spec,
             m,
@@ -280,7 +286,7 @@ impl Pipeline {
 
     /// The contracts naming provider `p`, by index.
     pub fn contracts_of(&self, p: u16) -> impl Iterator<Item = usize> + '_ {
-        (0..self.provider_of.len()).filter(move |&c| self.provider_of[c] == p)
+        (0..self.paths.len()).filter(move |&c| self.paths[c].provider == p)
     }
 
     /// Draws the next release: its provider, and a breaking change to one of
@@ -312,7 +318,7 @@ impl Pipeline {
     /// True when contract `c`'s provider, as deployed in the environment,
     /// answers every field the contract reads.
     pub fn expectation_met(&self, c: usize) -> bool {
-        let p = self.provider_of[c] as usize;
+        let p = self.paths[c].provider as usize;
         self.spec.contracts[c].fields & self.missing[p] == 0
     }
 
@@ -357,7 +363,7 @@ impl Pipeline {
 
     /// Resilience defects found so far (paths).
     pub fn defects_found(&self) -> usize {
-        self.found.iter().filter(|&&f| f).count()
+        self.paths.iter().filter(|p| p.found).count()
     }
 }
 

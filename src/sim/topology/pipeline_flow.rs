@@ -47,6 +47,12 @@ impl World {
         id
     }
 
+    /// The id the next `add_pipeline` returns, for the `Step::Expect`s of
+    /// the handlers its contracts name (built before the pipeline).
+    pub fn next_pipeline_id(&self) -> PipelineId {
+        PipelineId::new(self.topology.pipelines.len())
+    }
+
     /// The pipeline `id`.
     pub fn pipeline(&self, id: PipelineId) -> &Pipeline {
         &self.topology.pipelines[id.index()]
@@ -151,11 +157,6 @@ impl World {
             let broken = self.topology.pipelines[id.index()].broken_by(r);
             if broken > 0 {
                 self.count(id, |m| m.contract_red);
-                let text = format!(
-                    "{}: contract check red, the new version breaks {broken} consumer contract(s)",
-                    self.provider_name(id, r.provider)
-                );
-                self.note(LogLevel::Info, text, false);
                 return self.end_release(id, slot, false);
             }
         }
@@ -200,21 +201,21 @@ impl World {
             self.on_suite_done(id, slot & !SUITE, outcome.is_ok());
             return;
         }
-        let c = slot as usize;
         let p = &mut self.topology.pipelines[id.index()];
-        if p.hit[c] != Some(r) {
+        let path = &mut p.paths[slot as usize];
+        if path.hit != Some(r) {
             return;
         }
-        p.hit[c] = None;
-        if outcome.is_ok() || p.found[c] {
+        path.hit = None;
+        if outcome.is_ok() || path.found {
             return;
         }
-        p.found[c] = true;
-        let spec = p.spec.contracts[c];
+        path.found = true;
+        let spec = p.spec.contracts[slot as usize];
         self.count(id, |m| m.defects_found);
-        let name = |s: ServiceId| self.topology.services[s.index()].spec.name.clone();
+        let name = |s: ServiceId| &self.topology.services[s.index()].spec.name;
         let text = format!(
-            "chaos experiment: {} failed when a {} pod was killed under its call (no retry)",
+            "chaos: {} failed when a {} pod was killed under its call (no retry)",
             name(spec.consumer),
             name(spec.provider)
         );
@@ -260,12 +261,6 @@ impl World {
             let after = p.spec.rerun_after_us;
             return self.pipeline_at(id, after, PipelineStep::Rerun(slot));
         }
-        let runs = p.spec.reruns + 1;
-        let text = format!(
-            "{}: end-to-end suite red {runs} times, release blocked",
-            self.provider_name(id, r.draft.provider)
-        );
-        self.note(LogLevel::Info, text, false);
         self.end_release(id, slot, false);
     }
 
@@ -291,7 +286,7 @@ impl World {
         }
         let p = &mut self.topology.pipelines[id.index()];
         if pass && p.spec.gates.chaos {
-            p.chaos_waiting.push_back(r.provider);
+            p.chaos_waiting.push(r.provider);
             if p.experiment.is_none() {
                 self.next_experiment(id);
             }
@@ -302,7 +297,8 @@ impl World {
     /// Starts the next experiment waiting, if any.
     fn next_experiment(&mut self, id: PipelineId) {
         let p = &mut self.topology.pipelines[id.index()];
-        if let Some(provider) = p.chaos_waiting.pop_front() {
+        if !p.chaos_waiting.is_empty() {
+            let provider = p.chaos_waiting.remove(0);
             p.experiment = Some(Experiment { provider, tick: 0 });
             self.chaos_tick(id);
         }
@@ -320,26 +316,19 @@ impl World {
         ex.tick += 1;
         if tick >= p.spec.chaos_ticks {
             p.experiment = None;
-            p.hit.iter_mut().for_each(|h| *h = None);
+            p.paths.iter_mut().for_each(|c| c.hit = None);
             return self.next_experiment(id);
         }
         let (every, after) = (p.spec.kill_every, p.spec.chaos_tick_us);
         if every > 0 && tick % every == every / 2 {
             self.chaos_kill(id, provider);
         }
-        let p = &self.topology.pipelines[id.index()];
-        let paths: Vec<(u32, ServiceId, HandlerId)> = p
-            .contracts_of(provider)
-            .map(|c| {
-                (
-                    c as u32,
-                    p.spec.contracts[c].consumer,
-                    p.spec.contracts[c].path,
-                )
-            })
-            .collect();
-        for (slot, consumer, path) in paths {
-            self.send_pipeline_request(id, slot, (consumer, path));
+        for c in 0..self.topology.pipelines[id.index()].paths.len() {
+            let p = &self.topology.pipelines[id.index()];
+            if p.paths[c].provider == provider {
+                let spec = p.spec.contracts[c];
+                self.send_pipeline_request(id, c as u32, (spec.consumer, spec.path));
+            }
         }
         self.pipeline_at(id, after, PipelineStep::ChaosTick);
     }
@@ -359,29 +348,21 @@ impl World {
         }
         let pod = ready[self.kernel.rng.below(ready.len() as u64) as usize];
         let reqs = &self.kernel.requests;
-        let hits: Vec<(usize, ReqRef)> = reqs
-            .iter()
-            .filter(|(_, q)| q.service == s && q.pod == pod)
-            .filter_map(|(_, q)| match q.origin {
-                Origin::Call(parent) => match reqs.get(parent)?.origin {
-                    Origin::Suite { pipeline, slot } if pipeline == id && slot & SUITE == 0 => {
-                        Some((slot as usize, parent))
-                    }
-                    _ => None,
-                },
-                _ => None,
-            })
-            .collect();
-        for (c, parent) in hits {
-            self.topology.pipelines[id.index()].hit[c] = Some(parent);
+        let paths = &mut self.topology.pipelines[id.index()].paths;
+        for (_, q) in reqs.iter().filter(|(_, q)| q.service == s && q.pod == pod) {
+            let Origin::Call(parent) = q.origin else {
+                continue;
+            };
+            if let Some(Origin::Suite { pipeline, slot }) = reqs.get(parent).map(|c| c.origin) {
+                if pipeline == id && slot & SUITE == 0 {
+                    paths[slot as usize].hit = Some(parent);
+                }
+            }
         }
         self.count(id, |m| m.chaos_kills);
-        let failed = self.kill_held_pod(s, pod);
+        self.kill_held_pod(s, pod);
         self.restart_held_pod(s, pod);
         self.update_pods_gauge(s);
-        let name = self.topology.services[s.index()].spec.name.clone();
-        let text = format!("chaos experiment: {name} pod {pod} killed, {failed} requests failed");
-        self.note(LogLevel::Warn, text, false);
     }
 }
 
@@ -404,7 +385,7 @@ mod tests {
         };
         let serve = w.add_handler(Handler::new("serve", b, vec![work(100.0)]));
         let retry = w.add_retry("retry", RetryPolicy::new(3, Backoff::Immediate));
-        let pipeline = PipelineId::new(0);
+        let pipeline = w.next_pipeline_id();
         let path = |w: &mut World, s, call: CallSpec, k| {
             let steps = vec![
                 Step::Call(call),
@@ -513,5 +494,22 @@ mod tests {
         let (mut none, id) = world(4, CONTRACTS, 0.0);
         none.step(2 * 24 * HOUR);
         assert_eq!(none.pipeline(id).defects_found(), 0);
+    }
+
+    #[test]
+    fn releases_beyond_the_bound_are_dropped_and_counted() {
+        let (mut w, id) = world(5, E2E, 0.0);
+        w.topology.pipelines[id.index()].spec.max_in_flight = 4;
+        w.topology.pipelines[id.index()].spec.releases_per_day = 500.0;
+        w.schedule_release(id);
+        // Provider b held down: every suite is red and waits for its reruns.
+        w.set_pods_down(ServiceId::new(2), 2);
+        w.step(24 * HOUR);
+        assert!(w.pipeline(id).in_flight() <= 4);
+        assert!(total(&w, "dropped") > 100.0);
+        assert!(w
+            .footprint()
+            .iter()
+            .any(|h| h.store == "pipeline releases" && h.cap == Some(4)));
     }
 }
