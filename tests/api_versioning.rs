@@ -11,6 +11,9 @@
 mod common;
 use common::*;
 
+use resilience_lab::scenarios::figures::{
+    client_series, failure_share_between, share_between, sum_between, ENDED, FAILED,
+};
 use resilience_lab::scenarios::Run;
 
 const ID: &str = "api-versioning";
@@ -65,6 +68,32 @@ fn hl(h: &str) -> String {
     format!("half-life {h} weeks")
 }
 
+/// The client populations, and those on the 1.x apps.
+const CLIENTS: [&str; 4] = ["web_1", "web_2", "mobile_1", "mobile_2"];
+const OLD_APPS: [&str; 2] = ["web_1", "mobile_1"];
+
+/// Share of the requests that ended on the release's day that came from
+/// 1.x apps, read from the populations' outcome series.
+fn old_app_share_day1(r: &Run) -> f64 {
+    let v = r.world().whole_run();
+    let day = RELEASE as u64;
+    let (old, all) = (
+        client_series(&OLD_APPS, &ENDED),
+        client_series(&CLIENTS, &ENDED),
+    );
+    share_between(&v, &old, &all, day, day + 1).unwrap()
+}
+
+/// Share of the requests that ended from day `from` on that failed.
+fn error_rate_from(r: &Run, from: f64) -> f64 {
+    let v = r.world().whole_run();
+    let (failed, ok) = (
+        client_series(&CLIENTS, &FAILED),
+        client_series(&CLIENTS, &["ok"]),
+    );
+    failure_share_between(&v, &failed, &ok, from as u64, v.buckets_closed()).unwrap()
+}
+
 fn counter(r: &Run, name: &str) -> f64 {
     r.world().metrics().counter_total(name)
 }
@@ -79,7 +108,7 @@ fn zero(claim: &str, seed: u64, h: &str, got: f64) {
 fn in_place_breaks_every_old_mobile_client_at_once() {
     for (seed, h, r) in runs(&[("strategy", "in_place")], RELEASE + 2.0) {
         let day1 = fig(&r, "client_error_rate_day1");
-        let old = fig(&r, "old_app_share_day1");
+        let old = old_app_share_day1(&r);
         // Every request from a 1.x app fails, and only those.
         assert!(against_at(
             "day-1 error rate - 1.x share",
@@ -116,14 +145,7 @@ fn sum_to(r: &Run, days: f64) -> f64 {
     let v = r.world().whole_run();
     ["web_1", "mobile_1"]
         .iter()
-        .map(|c| {
-            resilience_lab::scenarios::figures::sum_between(
-                &v,
-                &format!("{c}.error"),
-                0,
-                days as u64,
-            )
-        })
+        .map(|c| sum_between(&v, &format!("{c}.error"), 0, days as u64))
         .sum()
 }
 
@@ -172,7 +194,7 @@ fn v1_traffic_decays_by_month_12_as_fast_as_the_half_life_says() {
             true
         ));
         // On day one v1 carries nearly every mobile request.
-        let day1 = fig(&r, "old_app_share_day1");
+        let day1 = old_app_share_day1(&r);
         assert!(against_at(
             "1.x share on day 1 / v1 share in month 12",
             seed,
@@ -196,7 +218,7 @@ fn v1_traffic_decays_by_month_12_as_fast_as_the_half_life_says() {
 fn deleting_v1_early_breaks_whoever_is_still_on_it() {
     let sunset = RELEASE + 3.0 * MONTH;
     for (seed, h, r) in runs(&[("sunset_month", "3")], sunset + MONTH) {
-        let rate = fig(&r, "error_rate_after_sunset");
+        let rate = error_rate_from(&r, sunset);
         let want = expected_old_share(h, NEVER, sunset, sunset + MONTH);
         assert!(against_at(
             "error rate after a month-3 sunset",
@@ -232,7 +254,7 @@ fn a_late_sunset_still_breaks_the_installs_that_never_update() {
     let late = [("sunset_month", "14")];
     let none = [("sunset_month", "14"), ("never_update_percent", "0")];
     for (seed, h, r) in runs(&late, END) {
-        let rate = fig(&r, "error_rate_after_sunset");
+        let rate = error_rate_from(&r, sunset);
         assert!(fig(&r, "errors_after_sunset") > 0.0);
         // At least the never-updaters' share of the traffic.
         assert!(against_at(
@@ -253,7 +275,7 @@ fn a_late_sunset_still_breaks_the_installs_that_never_update() {
             true
         ));
         let r0 = run_to(&none, seed, h, END);
-        let rate0 = fig(&r0, "error_rate_after_sunset");
+        let rate0 = error_rate_from(&r0, sunset);
         // With nobody stuck on 1.x, only late updaters are left to break.
         assert!(against_at(
             "error rate with none stuck / with 1 % stuck",
@@ -293,7 +315,17 @@ fn the_figures_do_not_depend_on_the_request_weight() {
             run_to(&all, seed, "6", END)
         };
         let (base, fine) = (at("50000", &[]), at("12500", &[]));
-        for key in ["v1_share_month_12", "error_rate_after_sunset", "v2_share"] {
+        let after = |r: &Run| error_rate_from(r, RELEASE + 12.0 * MONTH);
+        let d = rel(after(&fine), after(&base));
+        assert!(against_at(
+            "|error rate after the sunset at 12,500 / at 50,000 - 1|",
+            seed,
+            &hl("6"),
+            d,
+            0.25,
+            true
+        ));
+        for key in ["v1_share_month_12", "v2_share"] {
             let d = rel(fig(&fine, key), fig(&base, key));
             assert!(against_at(
                 &format!("|{key} at 12,500 / at 50,000 - 1|"),

@@ -63,14 +63,21 @@ impl World {
         Step::Route { router, path }
     }
 
+    /// Router `router` and the index of its rule `rule`; panics if it has
+    /// no such rule.
+    fn rule_of(&mut self, router: RouterId, rule: &str) -> (&mut Router, usize) {
+        let rt = &mut self.edge.routers[router.index()];
+        match rt.rule_index(rule) {
+            Some(i) => (rt, i),
+            None => panic!("router {} has no rule {rule}", rt.spec.name),
+        }
+    }
+
     /// Sends the requests rule `rule` matches to `target` from now on
     /// (requests already sent stay where they are). Logged, unmarked: the
     /// toggle or timeline entry that asks for it marks the charts.
     pub fn set_route_target(&mut self, router: RouterId, rule: &str, target: Target) {
-        let rt = &mut self.edge.routers[router.index()];
-        let i = rt
-            .rule_index(rule)
-            .unwrap_or_else(|| panic!("router {} has no rule {rule}", rt.spec.name));
+        let (rt, i) = self.rule_of(router, rule);
         check_target(&target, rt.spec.backends.len());
         if rt.spec.rules[i].target == target {
             return;
@@ -100,10 +107,7 @@ impl World {
     /// requests it matches are answered 410 Gone, or routed again. Logged,
     /// unmarked, as a route change.
     pub fn set_route_gone(&mut self, router: RouterId, rule: &str, gone: bool) {
-        let rt = &mut self.edge.routers[router.index()];
-        let i = rt
-            .rule_index(rule)
-            .unwrap_or_else(|| panic!("router {} has no rule {rule}", rt.spec.name));
+        let (rt, i) = self.rule_of(router, rule);
         if rt.spec.rules[i].gone == gone {
             return;
         }
@@ -119,10 +123,7 @@ impl World {
     /// backend from now on. Panics if the rule has no mirror.
     pub fn set_mirror_percent(&mut self, router: RouterId, rule: &str, percent: f64) {
         assert!((0.0..=100.0).contains(&percent), "{percent} %");
-        let rt = &mut self.edge.routers[router.index()];
-        let i = rt
-            .rule_index(rule)
-            .unwrap_or_else(|| panic!("router {} has no rule {rule}", rt.spec.name));
+        let (rt, i) = self.rule_of(router, rule);
         let m = rt.spec.rules[i]
             .mirror
             .as_mut()

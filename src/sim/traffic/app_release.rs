@@ -101,8 +101,9 @@ impl AppReleaseSpec {
 #[derive(Clone, Debug)]
 pub struct AppRelease {
     pub(crate) spec: AppReleaseSpec,
-    /// Update times of the installs that ever update, ascending.
-    updates: Vec<Micros>,
+    /// Update delays after the release (µs) of the installs that ever
+    /// update, ascending.
+    updates: Vec<f64>,
     /// How many of them have happened.
     updated: usize,
     pub(crate) old_share: GaugeId,
@@ -111,14 +112,9 @@ pub struct AppRelease {
 impl AppRelease {
     /// Draws every install's update time from `rng`.
     pub(crate) fn new(spec: AppReleaseSpec, rng: &mut SimRng, old_share: GaugeId) -> Self {
-        assert!(
-            (1..=MAX_INSTALLS).contains(&spec.installs),
-            "release {}: installs {}",
-            spec.name,
-            spec.installs
-        );
-        assert!((0.0..=1.0).contains(&spec.never), "never {}", spec.never);
-        assert!(spec.rate_rps >= 0.0 && spec.rate_rps.is_finite());
+        assert!((1..=MAX_INSTALLS).contains(&spec.installs), "installs");
+        assert!((0.0..=1.0).contains(&spec.never), "never");
+        assert!(spec.rate_rps >= 0.0 && spec.rate_rps.is_finite(), "rate");
         let mean = spec.half_life_us as f64 / std::f64::consts::LN_2;
         let mut updates: Vec<f64> = Vec::new();
         for _ in 0..spec.installs {
@@ -133,10 +129,6 @@ impl AppRelease {
             updates.push(delay);
         }
         crate::sim::kernel::sort::sort_f64(&mut updates);
-        let updates = updates
-            .into_iter()
-            .map(|d| spec.release_us.saturating_add(d as Micros))
-            .collect();
         AppRelease {
             spec,
             updates,
@@ -163,7 +155,7 @@ impl AppRelease {
     /// Counts the updates due by `now`; true when any was.
     pub(crate) fn advance(&mut self, now: Micros) -> bool {
         let before = self.updated;
-        while self.updates.get(self.updated).is_some_and(|&t| t <= now) {
+        while self.next_update().is_some_and(|t| t <= now) {
             self.updated += 1;
         }
         self.updated > before
@@ -171,7 +163,8 @@ impl AppRelease {
 
     /// The next update still to come.
     pub(crate) fn next_update(&self) -> Option<Micros> {
-        self.updates.get(self.updated).copied()
+        let d = self.updates.get(self.updated)?;
+        Some(self.spec.release_us.saturating_add(*d as Micros))
     }
 
     /// The rates of the old and the new population now.
