@@ -5,7 +5,7 @@
 
 use super::router::*;
 use crate::sim::edge::event::EdgeEvent;
-use crate::sim::kernel::decimal::fixed;
+use crate::sim::kernel::decimal::{fixed, trimmed};
 use crate::sim::kernel::event::Event;
 use crate::sim::kernel::ids::RouterId;
 use crate::sim::kernel::log::LogLevel;
@@ -98,7 +98,11 @@ impl World {
     /// Copies `percent` % of the requests rule `rule` matches to its mirror
     /// backend from now on. Panics if the rule has no mirror.
     pub fn set_mirror_percent(&mut self, router: RouterId, rule: &str, percent: f64) {
-        assert!((0.0..=100.0).contains(&percent), "{percent} %");
+        assert!(
+            (0.0..=100.0).contains(&percent),
+            "{} %",
+            trimmed(percent, 6)
+        );
         let rt = &mut self.edge.routers[router.index()];
         let i = rt
             .rule_index(rule)
