@@ -12,6 +12,7 @@ use std::cell::RefCell;
 use gloo_timers::future::TimeoutFuture;
 use resilience_lab::link;
 use resilience_lab::scenarios::charts::eval_line;
+use resilience_lab::scenarios::export;
 use resilience_lab::scenarios::{self, Run, Scenario};
 use resilience_lab::sim::kernel::time::from_secs;
 use resilience_lab::ui::format;
@@ -1204,4 +1205,36 @@ async fn legend_colours_follow_meaning_and_dashed_lines_say_so() {
         }
     }
     assert!(seen >= 8, "{seen} Green/Blue lines in the legends");
+}
+
+// ---- numbers in full, words and tables, downloads ---------------------------
+
+/// The page writes numbers in full with the browser's shortest digits
+/// (`scenarios::export`), and they read exactly as Rust's `{}` and `{:?}`
+/// print them: the page's CSV and `data-value`s are the command line's.
+#[wasm_bindgen_test]
+fn numbers_in_full_read_as_rust_prints_them() {
+    let mut rng = resilience_lab::sim::SimRng::new(3);
+    let mut values = vec![
+        0.0,
+        -0.0,
+        70.0,
+        0.1,
+        1e-4,
+        9.99e-5,
+        1e-7,
+        1e16,
+        1e21,
+        2f64.powi(60),
+    ];
+    values.extend([5e-324, f64::MAX, f64::MIN_POSITIVE, 1.0 / 3.0, -2.5e-300]);
+    for _ in 0..20_000 {
+        let bits = (rng.uniform() * 2f64.powi(53)) as u64 * 2048 + rng.below(2048) as u64;
+        values.push(f64::from_bits(bits));
+        values.push((rng.uniform() - 0.5) * 10f64.powi(rng.below(40) as i32 - 20));
+    }
+    for x in values.into_iter().filter(|x| x.is_finite()) {
+        assert_eq!(export::shortest(x), format!("{x}"));
+        assert_eq!(export::exact(x), format!("{x:?}"));
+    }
 }

@@ -14,6 +14,7 @@ pub mod chaos;
 pub mod charts;
 pub mod dinner_rush;
 pub mod distributed_deadlock;
+pub mod export;
 pub mod figures;
 pub mod guide;
 pub mod memory_leak;

@@ -20,7 +20,7 @@ use super::lab::{Lab, Pace, Speed};
 use super::perf;
 use super::picker::Story;
 use super::problems::Problems;
-use crate::scenarios::schema::parse_decimal;
+use crate::scenarios::schema::{format_number, parse_decimal};
 use crate::sim::kernel::time::from_secs;
 
 /// Speeds offered, simulated seconds per wall second (plus the scenario's own).
@@ -279,7 +279,7 @@ impl Parts {
             o.show(lab, &mut self.shown.borrow_mut());
         }
         let speed = match lab.speed.get() {
-            Speed::Times(x) => x.to_string(),
+            Speed::Times(x) => format_number(x),
             Speed::Max => "max".to_string(),
         };
         let mut shown = self.shown.borrow_mut();
@@ -327,7 +327,7 @@ impl Parts {
                     format::speed(x)
                 };
                 with_text(
-                    html(&self.speed, "option", &[("value", &x.to_string())]),
+                    html(&self.speed, "option", &[("value", &format_number(x))]),
                     &label,
                 );
             }
