@@ -139,6 +139,25 @@ for (const [what, link] of VIEWS) {
     });
   }
 }
+// Every chart shown as its table (a scenario with a band of states too).
+for (const id of ['payment-outage', 'retry-storm']) {
+  for (const scheme of ['light', 'dark']) {
+    await check(`${id}'s charts as tables (${scheme}): no axe violation`, async () => {
+      const { ctx, page } = await fresh({ colorScheme: scheme });
+      await page.goto(`${BASE}#v=1&s=${id}&seed=1&t=120`);
+      await page.waitForSelector('#lab-clock[data-state="paused"]', { timeout: WAIT_MS });
+      for (const b of await page.$$('.chart-table-button')) await b.click();
+      await page.waitForSelector('.chart-table tbody tr', { timeout: WAIT_MS });
+      const found = await axe(page);
+      await ctx.close();
+      for (const v of found) tally.set(v.id, (tally.get(v.id) || 0) + v.nodes.length);
+      if (found.length) {
+        throw new Error(found.map((v) => `${v.id} (${v.impact}), ${v.nodes.length}:\n`
+          + v.nodes.slice(0, 8).map((n) => `  ${n}`).join('\n')).join('\n'));
+      }
+    });
+  }
+}
 if (tally.size) {
   console.log(`axe violations, nodes over every scenario and scheme: ${
     [...tally].map(([r, n]) => `${r} ${n}`).join(', ')}`);
@@ -165,6 +184,26 @@ await check('a slider moves one unit per arrow key, ten per page key', async () 
       throw new Error(`Payment pods: ${times}× ${key} from the previous value gave ${got}, not ${want}`);
     }
   }
+  await ctx.close();
+});
+
+await check("a chart's table opens from the keyboard and scrolls from it", async () => {
+  const { ctx, page } = await fresh();
+  await page.goto(`${BASE}#v=1&s=queueing-basics&seed=1&t=120`);
+  await page.waitForSelector('#lab-clock[data-state="paused"]', { timeout: WAIT_MS });
+  await page.focus('.chart-table-button');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.chart-table:not([hidden]) tbody tr', { timeout: WAIT_MS });
+  if (await page.getAttribute('.chart-table-button', 'aria-pressed') !== 'true') throw new Error('Enter did not press "Table"');
+  await page.keyboard.press('Tab');
+  const focused = await page.evaluate(() => document.activeElement && document.activeElement.className);
+  if (focused !== 'chart-png') throw new Error(`Tab went to ${focused}, not the chart's PNG button`);
+  await page.focus('.chart-table');
+  const top = await page.$eval('.chart-table', (t) => t.scrollTop);
+  await page.keyboard.press('Home');
+  await page.waitForTimeout(300);
+  const after = await page.$eval('.chart-table', (t) => t.scrollTop);
+  if (!(top > 0 && after === 0)) throw new Error(`the table scrolled from ${top} to ${after} on Home`);
   await ctx.close();
 });
 

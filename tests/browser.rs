@@ -12,10 +12,11 @@ use std::cell::RefCell;
 use gloo_timers::future::TimeoutFuture;
 use resilience_lab::link;
 use resilience_lab::scenarios::charts::eval_line;
-use resilience_lab::scenarios::export;
+use resilience_lab::scenarios::export::{self, Columns};
 use resilience_lab::scenarios::{self, Run, Scenario};
 use resilience_lab::sim::kernel::time::from_secs;
 use resilience_lab::ui::format;
+use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{
@@ -1237,4 +1238,222 @@ fn numbers_in_full_read_as_rust_prints_them() {
         assert_eq!(export::shortest(x), format!("{x}"));
         assert_eq!(export::exact(x), format!("{x:?}"));
     }
+}
+
+/// A chart's description: the canvas is described by a text naming each
+/// line's latest value, with its unit, and the time of that bucket.
+#[wasm_bindgen_test]
+async fn a_charts_description_names_each_lines_latest_value() {
+    let s = scenarios::find("queueing-basics").unwrap();
+    let t = from_secs(90.0);
+    let _page = open(&link_at(s, t));
+    replayed_to(t).await;
+    let run = native_run(s, t);
+    let canvas = q(".chart canvas");
+    let id = canvas.get_attribute("aria-describedby").expect("described");
+    let said = q(&format!("#{id}")).text_content().unwrap_or_default();
+    let spec = &(s.charts)()[0];
+    assert!(said.starts_with("Latest, at 1:30.0: "), "{said}");
+    for l in &spec.lines {
+        let v = eval_line(&run, &l.expr);
+        let x = v.iter().rev().find(|p| p.1.is_finite()).unwrap().1;
+        let want = format!("{} {} {}", l.label, format::figure(x), spec.unit);
+        assert!(said.contains(&want), "{said} names {want}");
+    }
+}
+
+/// While the run plays the description changes about once a second, not
+/// every frame.
+#[wasm_bindgen_test]
+async fn a_charts_description_follows_the_run_at_a_modest_rate() {
+    let _page = open("#v=1&s=queueing-basics&seed=1");
+    frames(3).await;
+    let id = q(".chart canvas")
+        .get_attribute("aria-describedby")
+        .unwrap();
+    let said = || text(&format!("#{id}"));
+    press_space();
+    wait_until("the run is going", || clock_us() > 2_000_000).await;
+    let (start, mut last, mut changes) = (now_ms(), said(), 0);
+    while now_ms() - start < 3_000.0 {
+        TimeoutFuture::new(10).await;
+        if said() != last {
+            (last, changes) = (said(), changes + 1);
+        }
+    }
+    press_space();
+    assert!((1..=5).contains(&changes), "{changes} changes in 3 s");
+}
+
+/// "Table" shows the chart's lines as a table: a header of names and units
+/// and one row per bucket the chart shows, reachable from the keyboard.
+#[wasm_bindgen_test]
+async fn the_table_view_has_one_row_per_bucket_the_chart_shows() {
+    let s = scenarios::find("queueing-basics").unwrap();
+    let t = from_secs(90.0);
+    let _page = open(&link_at(s, t));
+    replayed_to(t).await;
+    let spec = (s.charts)()[0].clone();
+    let button = q(".chart .chart-table-button");
+    let table = q(&format!(
+        "#{}",
+        button.get_attribute("aria-controls").unwrap()
+    ));
+    assert!(!shown(&table), "hidden until asked");
+    button.unchecked_ref::<HtmlElement>().click();
+    frames(3).await;
+    assert_eq!(
+        button.get_attribute("aria-pressed").as_deref(),
+        Some("true")
+    );
+    assert!(shown(&table));
+    assert_eq!(table.get_attribute("tabindex").as_deref(), Some("0"));
+    let heads: Vec<String> = all(&format!("#{} thead th", table.id()))
+        .iter()
+        .map(|h| h.text_content().unwrap_or_default())
+        .collect();
+    let mut want = vec!["Time".to_string()];
+    want.extend(
+        spec.lines
+            .iter()
+            .map(|l| format!("{} ({})", l.label, spec.unit)),
+    );
+    assert_eq!(heads, want);
+    // The default window shows the run's first 300 s, so every closed bucket.
+    let run = native_run(s, t);
+    let cols = Columns::of(&run, std::slice::from_ref(&spec));
+    let rows = all(&format!("#{} tbody tr", table.id()));
+    assert_eq!(rows.len() as u64, cols.buckets.1 - cols.buckets.0);
+    assert_eq!(rows.len(), 90);
+    let last = rows.last().unwrap();
+    let cells: Vec<String> = (0..last.children().length())
+        .map(|i| last.children().item(i).unwrap().text_content().unwrap())
+        .collect();
+    assert_eq!(cells[0], "1:30.0");
+    let x = cols.value(0, cols.buckets.1 - 1).unwrap();
+    assert_eq!(cells[1], format::figure(x));
+    button.unchecked_ref::<HtmlElement>().click();
+    frames(2).await;
+    assert!(!shown(&table), "hidden again");
+}
+
+/// "Download CSV" saves the run's chart lines from a `blob:` URL, exactly
+/// what `lab run --csv` writes for the same run.
+#[wasm_bindgen_test]
+async fn download_csv_saves_the_same_columns_as_the_command_line() {
+    let s = scenarios::find("queueing-basics").unwrap();
+    let t = from_secs(90.0);
+    let _page = open(&link_at(s, t));
+    replayed_to(t).await;
+    let saved = Downloads::catch();
+    click("#lab-csv");
+    let (name, url) = saved.only();
+    assert_eq!(name, "queueing-basics-seed1-t90s.csv");
+    assert!(url.starts_with("blob:"), "{url}");
+    let file = fetched(&url).await;
+    let text = call_async(&file, "text").await.as_string().unwrap();
+    assert_eq!(text, export::csv(&native_run(s, t)));
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("t_s,\"Throughput / "), "{}", lines[0]);
+    assert_eq!(lines.len(), 1 + 90, "a header and a row per bucket");
+}
+
+/// "PNG" saves the chart as drawn: a PNG image from a `data:` URL.
+#[wasm_bindgen_test]
+async fn a_charts_png_is_the_chart_as_drawn() {
+    let s = scenarios::find("queueing-basics").unwrap();
+    let t = from_secs(90.0);
+    let _page = open(&link_at(s, t));
+    replayed_to(t).await;
+    let saved = Downloads::catch();
+    click(".chart .chart-png");
+    let (name, url) = saved.only();
+    assert_eq!(name, "queueing-basics-seed1-t90s-throughput.png");
+    assert!(url.starts_with("data:image/png;base64,"), "{}", &url[..40]);
+    let blob = call_async(&fetched(&url).await, "blob").await;
+    let get = |k: &str| js_sys::Reflect::get(&blob, &k.into()).unwrap();
+    assert_eq!(get("type").as_string().as_deref(), Some("image/png"));
+    let canvas: HtmlCanvasElement = q(".chart canvas").unchecked_into();
+    let size = get("size").as_f64().unwrap();
+    assert!(
+        size > 2_000.0,
+        "{size} bytes for a {}×{} chart",
+        canvas.width(),
+        canvas.height()
+    );
+}
+
+/// The run a link to `t` with `s`'s defaults on seed 1 replays, run here.
+fn native_run(s: &'static Scenario, t: u64) -> Run {
+    let mut run = Run::new(s, s.default_params(), 1, Vec::new()).unwrap();
+    run.advance_to(t);
+    run
+}
+
+/// The downloads the page starts, as (file name, URL), caught before the
+/// browser saves them.
+struct Downloads {
+    seen: std::rc::Rc<RefCell<Vec<(String, String)>>>,
+    on_click: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl Downloads {
+    fn catch() -> Downloads {
+        let seen = std::rc::Rc::new(RefCell::new(Vec::new()));
+        let s = seen.clone();
+        let on_click = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+            let Some(a) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+                return;
+            };
+            if let Some(name) = a.get_attribute("download") {
+                e.prevent_default();
+                let href = a.get_attribute("href").unwrap_or_default();
+                s.borrow_mut().push((name, href));
+            }
+        });
+        document()
+            .add_event_listener_with_callback_and_bool(
+                "click",
+                on_click.as_ref().unchecked_ref(),
+                true,
+            )
+            .unwrap();
+        Downloads { seen, on_click }
+    }
+
+    /// The one download made.
+    fn only(&self) -> (String, String) {
+        let seen = self.seen.borrow();
+        assert_eq!(seen.len(), 1, "one download: {seen:?}");
+        seen[0].clone()
+    }
+}
+
+impl Drop for Downloads {
+    fn drop(&mut self) {
+        let _ = document().remove_event_listener_with_callback_and_bool(
+            "click",
+            self.on_click.as_ref().unchecked_ref(),
+            true,
+        );
+    }
+}
+
+/// What `fetch(url)` answers (a `Response`).
+async fn fetched(url: &str) -> wasm_bindgen::JsValue {
+    let global = js_sys::global();
+    let fetch: js_sys::Function = js_sys::Reflect::get(&global, &"fetch".into())
+        .unwrap()
+        .unchecked_into();
+    let p: js_sys::Promise = fetch.call1(&global, &url.into()).unwrap().unchecked_into();
+    js_sys::futures::JsFuture::from(p).await.unwrap()
+}
+
+/// `obj.method()`, awaited.
+async fn call_async(obj: &wasm_bindgen::JsValue, method: &str) -> wasm_bindgen::JsValue {
+    let f: js_sys::Function = js_sys::Reflect::get(obj, &method.into())
+        .unwrap()
+        .unchecked_into();
+    let p: js_sys::Promise = f.call0(obj).unwrap().unchecked_into();
+    js_sys::futures::JsFuture::from(p).await.unwrap()
 }

@@ -13,6 +13,7 @@ use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
 
 use super::dom::{html, listen, set_attr, set_text, svg, with_text, Listener};
 
+use super::download;
 use super::format;
 use super::guide::Card;
 use super::keys;
@@ -356,7 +357,7 @@ struct Others {
     guide: Card,
     problems: Problems,
     perf: Element,
-    _listeners: [Listener; 2],
+    _listeners: [Listener; 3],
 }
 
 impl Others {
@@ -386,6 +387,7 @@ impl Others {
                 keys::fullscreen(on);
             }),
             listen(&keys_button, "click", |_| keys::show_keys(true)),
+            listen(&find("lab-csv")?, "click", move |_| download::csv(&lab)),
         ];
         Some(Others {
             story: Story::build(&find("lab-picker")?, &find("lab-story")?, lab),
