@@ -78,6 +78,17 @@ async function axe(page) {
   return violations;
 }
 
+const tally = new Map(); // rule -> violating nodes, over every scenario and scheme
+
+/// Counts `found` in the tally, and fails the check with each rule and its nodes.
+function fail(found) {
+  for (const v of found) tally.set(v.id, (tally.get(v.id) || 0) + v.nodes.length);
+  if (found.length) {
+    throw new Error(found.map((v) => `${v.id} (${v.impact}), ${v.nodes.length}:\n`
+      + v.nodes.slice(0, 8).map((n) => `  ${n}`).join('\n')).join('\n'));
+  }
+}
+
 // The scenario list comes from the page itself, so a new scenario is checked too.
 let ids = [];
 await check('the page opens and lists its scenarios', async () => {
@@ -91,7 +102,6 @@ await check('the page opens and lists its scenarios', async () => {
   await ctx.close();
 });
 
-const tally = new Map(); // rule -> violating nodes, over every scenario and scheme
 for (const id of ids) {
   for (const scheme of ['light', 'dark']) {
     await check(`${id} (${scheme}): no axe violation`, async () => {
@@ -108,11 +118,7 @@ for (const id of ids) {
       await page.click('#lab-play');
       const found = await axe(page);
       await ctx.close();
-      for (const v of found) tally.set(v.id, (tally.get(v.id) || 0) + v.nodes.length);
-      if (found.length) {
-        throw new Error(found.map((v) => `${v.id} (${v.impact}), ${v.nodes.length}:\n`
-          + v.nodes.slice(0, 8).map((n) => `  ${n}`).join('\n')).join('\n'));
-      }
+      fail(found);
     });
   }
 }
@@ -131,11 +137,7 @@ for (const [what, link] of VIEWS) {
       await page.waitForTimeout(500);
       const found = await axe(page);
       await ctx.close();
-      for (const v of found) tally.set(v.id, (tally.get(v.id) || 0) + v.nodes.length);
-      if (found.length) {
-        throw new Error(found.map((v) => `${v.id} (${v.impact}), ${v.nodes.length}:\n`
-          + v.nodes.slice(0, 8).map((n) => `  ${n}`).join('\n')).join('\n'));
-      }
+      fail(found);
     });
   }
 }
@@ -150,11 +152,7 @@ for (const id of ['payment-outage', 'retry-storm']) {
       await page.waitForSelector('.chart-table tbody tr', { timeout: WAIT_MS });
       const found = await axe(page);
       await ctx.close();
-      for (const v of found) tally.set(v.id, (tally.get(v.id) || 0) + v.nodes.length);
-      if (found.length) {
-        throw new Error(found.map((v) => `${v.id} (${v.impact}), ${v.nodes.length}:\n`
-          + v.nodes.slice(0, 8).map((n) => `  ${n}`).join('\n')).join('\n'));
-      }
+      fail(found);
     });
   }
 }

@@ -16,7 +16,7 @@ use resilience_lab::scenarios::export::{self, Columns};
 use resilience_lab::scenarios::{self, Run, Scenario};
 use resilience_lab::sim::kernel::time::from_secs;
 use resilience_lab::ui::format;
-use wasm_bindgen::prelude::Closure;
+use wasm_bindgen::prelude::{Closure, JsValue};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{
@@ -1230,7 +1230,7 @@ fn numbers_in_full_read_as_rust_prints_them() {
     ];
     values.extend([5e-324, f64::MAX, f64::MIN_POSITIVE, 1.0 / 3.0, -2.5e-300]);
     for _ in 0..20_000 {
-        let bits = (rng.uniform() * 2f64.powi(53)) as u64 * 2048 + rng.below(2048) as u64;
+        let bits = (rng.uniform() * 2f64.powi(53)) as u64 * 2048 + rng.below(2048);
         values.push(f64::from_bits(bits));
         values.push((rng.uniform() - 0.5) * 10f64.powi(rng.below(40) as i32 - 20));
     }
@@ -1244,10 +1244,7 @@ fn numbers_in_full_read_as_rust_prints_them() {
 /// line's latest value, with its unit, and the time of that bucket.
 #[wasm_bindgen_test]
 async fn a_charts_description_names_each_lines_latest_value() {
-    let s = scenarios::find("queueing-basics").unwrap();
-    let t = from_secs(90.0);
-    let _page = open(&link_at(s, t));
-    replayed_to(t).await;
+    let (s, t, _page) = queueing_basics_at_90_s().await;
     let run = native_run(s, t);
     let canvas = q(".chart canvas");
     let id = canvas.get_attribute("aria-describedby").expect("described");
@@ -1289,10 +1286,7 @@ async fn a_charts_description_follows_the_run_at_a_modest_rate() {
 /// and one row per bucket the chart shows, reachable from the keyboard.
 #[wasm_bindgen_test]
 async fn the_table_view_has_one_row_per_bucket_the_chart_shows() {
-    let s = scenarios::find("queueing-basics").unwrap();
-    let t = from_secs(90.0);
-    let _page = open(&link_at(s, t));
-    replayed_to(t).await;
+    let (s, t, _page) = queueing_basics_at_90_s().await;
     let spec = (s.charts)()[0].clone();
     let button = q(".chart .chart-table-button");
     let table = q(&format!(
@@ -1341,17 +1335,15 @@ async fn the_table_view_has_one_row_per_bucket_the_chart_shows() {
 /// what `lab run --csv` writes for the same run.
 #[wasm_bindgen_test]
 async fn download_csv_saves_the_same_columns_as_the_command_line() {
-    let s = scenarios::find("queueing-basics").unwrap();
-    let t = from_secs(90.0);
-    let _page = open(&link_at(s, t));
-    replayed_to(t).await;
-    let saved = Downloads::catch();
-    click("#lab-csv");
-    let (name, url) = saved.only();
+    let (s, t, _page) = queueing_basics_at_90_s().await;
+    let (name, url) = download("#lab-csv");
     assert_eq!(name, "queueing-basics-seed1-t90s.csv");
     assert!(url.starts_with("blob:"), "{url}");
     let file = fetched(&url).await;
-    let text = call_async(&file, "text").await.as_string().unwrap();
+    let text = awaited(&file, "text", &JsValue::UNDEFINED)
+        .await
+        .as_string()
+        .unwrap();
     assert_eq!(text, export::csv(&native_run(s, t)));
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines[0].starts_with("t_s,\"Throughput / "), "{}", lines[0]);
@@ -1361,16 +1353,11 @@ async fn download_csv_saves_the_same_columns_as_the_command_line() {
 /// "PNG" saves the chart as drawn: a PNG image from a `data:` URL.
 #[wasm_bindgen_test]
 async fn a_charts_png_is_the_chart_as_drawn() {
-    let s = scenarios::find("queueing-basics").unwrap();
-    let t = from_secs(90.0);
-    let _page = open(&link_at(s, t));
-    replayed_to(t).await;
-    let saved = Downloads::catch();
-    click(".chart .chart-png");
-    let (name, url) = saved.only();
+    let (_, _, _page) = queueing_basics_at_90_s().await;
+    let (name, url) = download(".chart .chart-png");
     assert_eq!(name, "queueing-basics-seed1-t90s-throughput.png");
     assert!(url.starts_with("data:image/png;base64,"), "{}", &url[..40]);
-    let blob = call_async(&fetched(&url).await, "blob").await;
+    let blob = awaited(&fetched(&url).await, "blob", &JsValue::UNDEFINED).await;
     let get = |k: &str| js_sys::Reflect::get(&blob, &k.into()).unwrap();
     assert_eq!(get("type").as_string().as_deref(), Some("image/png"));
     let canvas: HtmlCanvasElement = q(".chart canvas").unchecked_into();
@@ -1381,6 +1368,22 @@ async fn a_charts_png_is_the_chart_as_drawn() {
         canvas.width(),
         canvas.height()
     );
+}
+
+/// queueing-basics opened from a link to 90 s (seed 1) and replayed there.
+async fn queueing_basics_at_90_s() -> (&'static Scenario, u64, Page) {
+    let s = scenarios::find("queueing-basics").unwrap();
+    let t = from_secs(90.0);
+    let page = open(&link_at(s, t));
+    replayed_to(t).await;
+    (s, t, page)
+}
+
+/// The one download a click on `selector` starts, as (file name, URL).
+fn download(selector: &str) -> (String, String) {
+    let saved = Downloads::catch();
+    click(selector);
+    saved.only()
 }
 
 /// The run a link to `t` with `s`'s defaults on seed 1 replays, run here.
@@ -1441,19 +1444,18 @@ impl Drop for Downloads {
 
 /// What `fetch(url)` answers (a `Response`).
 async fn fetched(url: &str) -> wasm_bindgen::JsValue {
-    let global = js_sys::global();
-    let fetch: js_sys::Function = js_sys::Reflect::get(&global, &"fetch".into())
-        .unwrap()
-        .unchecked_into();
-    let p: js_sys::Promise = fetch.call1(&global, &url.into()).unwrap().unchecked_into();
-    js_sys::futures::JsFuture::from(p).await.unwrap()
+    awaited(&js_sys::global(), "fetch", &url.into()).await
 }
 
-/// `obj.method()`, awaited.
-async fn call_async(obj: &wasm_bindgen::JsValue, method: &str) -> wasm_bindgen::JsValue {
+/// `obj.method(arg)`, awaited.
+async fn awaited(
+    obj: &wasm_bindgen::JsValue,
+    method: &str,
+    arg: &wasm_bindgen::JsValue,
+) -> wasm_bindgen::JsValue {
     let f: js_sys::Function = js_sys::Reflect::get(obj, &method.into())
         .unwrap()
         .unchecked_into();
-    let p: js_sys::Promise = f.call0(obj).unwrap().unchecked_into();
+    let p: js_sys::Promise = f.call1(obj, arg).unwrap().unchecked_into();
     js_sys::futures::JsFuture::from(p).await.unwrap()
 }

@@ -272,7 +272,7 @@ mod tests {
         ];
         let mut rng = crate::sim::SimRng::new(11);
         for _ in 0..20_000 {
-            let bits = (rng.uniform() * 2f64.powi(53)) as u64 * 2048 + rng.below(2048) as u64;
+            let bits = (rng.uniform() * 2f64.powi(53)) as u64 * 2048 + rng.below(2048);
             let x = f64::from_bits(bits);
             if x.is_finite() {
                 v.push(x);
