@@ -35,6 +35,7 @@ async function open(page, id) {
     null, { timeout: WAIT_MS });
 }
 
+const tally = new Map(); // rule -> violating nodes, over every scenario and scheme
 
 // The scenario list comes from the page itself, so a new scenario is checked too.
 let ids = [];
@@ -49,7 +50,6 @@ await check('the page opens and lists its scenarios', async () => {
   await ctx.close();
 });
 
-const tally = new Map(); // rule -> violating nodes, over every scenario and scheme
 for (const id of ids) {
   for (const scheme of ['light', 'dark']) {
     await check(`${id} (${scheme}): no axe violation`, async () => {
@@ -83,6 +83,21 @@ for (const [what, link] of VIEWS) {
       await page.click('.choices button');
       await page.keyboard.press('?');
       await page.waitForTimeout(500);
+      const found = await axe(page);
+      await ctx.close();
+      noViolations(found, tally);
+    });
+  }
+}
+// Every chart shown as its table (a scenario with a band of states too).
+for (const id of ['payment-outage', 'retry-storm']) {
+  for (const scheme of ['light', 'dark']) {
+    await check(`${id}'s charts as tables (${scheme}): no axe violation`, async () => {
+      const { ctx, page } = await fresh({ colorScheme: scheme });
+      await page.goto(`${BASE}#v=1&s=${id}&seed=1&t=120`);
+      await page.waitForSelector('#lab-clock[data-state="paused"]', { timeout: WAIT_MS });
+      for (const b of await page.$$('.chart-table-button')) await b.click();
+      await page.waitForSelector('.chart-table tbody tr', { timeout: WAIT_MS });
       const found = await axe(page);
       await ctx.close();
       noViolations(found, tally);
@@ -126,6 +141,26 @@ await check('a slider moves one unit per arrow key, ten per page key', async () 
       throw new Error(`Payment pods: ${times}× ${key} from the previous value gave ${got}, not ${want}`);
     }
   }
+  await ctx.close();
+});
+
+await check("a chart's table opens from the keyboard and scrolls from it", async () => {
+  const { ctx, page } = await fresh();
+  await page.goto(`${BASE}#v=1&s=queueing-basics&seed=1&t=120`);
+  await page.waitForSelector('#lab-clock[data-state="paused"]', { timeout: WAIT_MS });
+  await page.focus('.chart-table-button');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.chart-table:not([hidden]) tbody tr', { timeout: WAIT_MS });
+  if (await page.getAttribute('.chart-table-button', 'aria-pressed') !== 'true') throw new Error('Enter did not press "Table"');
+  await page.keyboard.press('Tab');
+  const focused = await page.evaluate(() => document.activeElement && document.activeElement.className);
+  if (focused !== 'chart-png') throw new Error(`Tab went to ${focused}, not the chart's PNG button`);
+  await page.focus('.chart-table');
+  const top = await page.$eval('.chart-table', (t) => t.scrollTop);
+  await page.keyboard.press('Home');
+  await page.waitForTimeout(300);
+  const after = await page.$eval('.chart-table', (t) => t.scrollTop);
+  if (!(top > 0 && after === 0)) throw new Error(`the table scrolled from ${top} to ${after} on Home`);
   await ctx.close();
 });
 

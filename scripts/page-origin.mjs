@@ -2,6 +2,7 @@
 // over HTTP, in headless Chromium. Checks that nothing leaves the page:
 //   - every scenario opens, runs and copies its link with no request to another
 //     origin, no console error, no uncaught error and no CSP violation;
+//   - "Download CSV" and a chart's "PNG" save blob: and data: URLs, under the policy;
 //   - the served page carries its Content-Security-Policy, and the policy is in
 //     force: a fetch to another origin and an inline script are both refused.
 // Prints one line per check and a summary in the form the test harness prints
@@ -76,6 +77,25 @@ for (const id of ids) {
     await ctx.close();
   });
 }
+
+await check('the downloads come from the page itself, under its policy', async () => {
+  const { ctx, page, seen } = await watched();
+  await page.goto(`${BASE}#v=1&s=queueing-basics&seed=1&t=30`);
+  await page.waitForFunction(() => window.__labPerf && window.__labPerf.first_chart_ms != null,
+    null, { timeout: WAIT_MS });
+  for (const [button, scheme, ending] of [['#lab-csv', 'blob:', '.csv'], ['.chart-png', 'data:image/png', '.png']]) {
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: WAIT_MS }),
+      page.click(button),
+    ]);
+    const url = download.url();
+    if (!url.startsWith(scheme)) throw new Error(`${button} saved ${url.slice(0, 60)}, not a ${scheme} URL`);
+    if (!download.suggestedFilename().endsWith(ending)) throw new Error(`${button} named its file ${download.suggestedFilename()}`);
+    if (await download.failure()) throw new Error(`${button}: ${await download.failure()}`);
+  }
+  clean(seen, 'the downloads');
+  await ctx.close();
+});
 
 await check('the served page carries its Content-Security-Policy', async () => {
   const { ctx, page } = await watched();

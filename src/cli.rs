@@ -18,7 +18,6 @@ use std::fmt::Write as _;
 use serde_json::{json, Map, Value as Json};
 
 use crate::link;
-use crate::scenarios::charts::eval_line;
 use crate::scenarios::schema::quote;
 use crate::scenarios::{self, Headline, ParamKind, Params, Run, Scenario, Value};
 use crate::sim::kernel::time::{as_secs, from_secs, Micros};
@@ -421,7 +420,7 @@ fn run_cmd(rest: &[String]) -> Result<Output, String> {
     let wall_ms = clock.elapsed().as_secs_f64() * 1e3;
     let mut out = Output::default();
     if let Some(path) = &o.csv {
-        out.files.push((path.clone(), csv(&run)));
+        out.files.push((path.clone(), scenarios::export::csv(&run)));
     }
     out.stdout = if o.json {
         format!(
@@ -523,44 +522,4 @@ fn write_figures(out: &mut String, figures: Headline) {
             v.map_or("n/a".to_string(), |x| format!("{x:.4}"))
         );
     }
-}
-
-/// Every chart line, bucket by bucket, as CSV with a time column in seconds.
-pub fn csv(run: &Run) -> String {
-    let charts = (run.scenario.charts)();
-    let mut cols: Vec<(String, Vec<(u64, f64)>)> = Vec::new();
-    for c in &charts {
-        for l in &c.lines {
-            cols.push((
-                format!("{} / {} ({})", c.title, l.label, c.unit),
-                eval_line(run, &l.expr),
-            ));
-        }
-    }
-    let width_s = run.world().metrics().bucket_us() as f64 / 1e6;
-    let first = cols
-        .iter()
-        .filter_map(|(_, v)| v.first().map(|p| p.0))
-        .min()
-        .unwrap_or(0);
-    let last = run.world().metrics().buckets_closed();
-    let mut out = String::from("t_s");
-    for (name, _) in &cols {
-        out.push(',');
-        out.push_str(&format!("\"{}\"", name.replace('"', "'")));
-    }
-    out.push('\n');
-    for i in first..last {
-        out.push_str(&scenarios::schema::format_number((i + 1) as f64 * width_s));
-        for (_, v) in &cols {
-            out.push(',');
-            if let Some((_, x)) = v.iter().find(|p| p.0 == i) {
-                if x.is_finite() {
-                    out.push_str(&format!("{x}"));
-                }
-            }
-        }
-        out.push('\n');
-    }
-    out
 }

@@ -12,9 +12,11 @@ use std::cell::RefCell;
 use gloo_timers::future::TimeoutFuture;
 use resilience_lab::link;
 use resilience_lab::scenarios::charts::eval_line;
+use resilience_lab::scenarios::export::{self, Columns};
 use resilience_lab::scenarios::{self, Run, Scenario};
 use resilience_lab::sim::kernel::time::from_secs;
 use resilience_lab::ui::format;
+use wasm_bindgen::prelude::{Closure, JsValue};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{
@@ -1268,4 +1270,256 @@ async fn legend_colours_follow_meaning_and_dashed_lines_say_so() {
         }
     }
     assert!(seen >= 8, "{seen} Green/Blue lines in the legends");
+}
+
+// ---- numbers in full, words and tables, downloads ---------------------------
+
+/// The page writes numbers in full with the browser's shortest digits
+/// (`scenarios::export`), and they read exactly as Rust's `{}` and `{:?}`
+/// print them: the page's CSV and `data-value`s are the command line's.
+#[wasm_bindgen_test]
+fn numbers_in_full_read_as_rust_prints_them() {
+    let mut rng = resilience_lab::sim::SimRng::new(3);
+    let mut values = vec![
+        0.0,
+        -0.0,
+        70.0,
+        0.1,
+        1e-4,
+        9.99e-5,
+        1e-7,
+        1e16,
+        1e21,
+        2f64.powi(60),
+    ];
+    values.extend([5e-324, f64::MAX, f64::MIN_POSITIVE, 1.0 / 3.0, -2.5e-300]);
+    for _ in 0..20_000 {
+        let bits = (rng.uniform() * 2f64.powi(53)) as u64 * 2048 + rng.below(2048);
+        values.push(f64::from_bits(bits));
+        values.push((rng.uniform() - 0.5) * 10f64.powi(rng.below(40) as i32 - 20));
+    }
+    for x in values.into_iter().filter(|x| x.is_finite()) {
+        assert_eq!(export::shortest(x), format!("{x}"));
+        assert_eq!(export::exact(x), format!("{x:?}"));
+    }
+}
+
+/// A chart's description: the canvas is described by a text naming each
+/// line's latest value, with its unit, and the time of that bucket.
+#[wasm_bindgen_test]
+async fn a_charts_description_names_each_lines_latest_value() {
+    let (s, t, _page) = queueing_basics_at_90_s().await;
+    let run = native_run(s, t);
+    let canvas = q(".chart canvas");
+    let id = canvas.get_attribute("aria-describedby").expect("described");
+    let said = q(&format!("#{id}")).text_content().unwrap_or_default();
+    let spec = &(s.charts)()[0];
+    assert!(said.starts_with("Latest, at 1:30.0: "), "{said}");
+    for l in &spec.lines {
+        let v = eval_line(&run, &l.expr);
+        let x = v.iter().rev().find(|p| p.1.is_finite()).unwrap().1;
+        let want = format!("{} {} {}", l.label, format::figure(x), spec.unit);
+        assert!(said.contains(&want), "{said} names {want}");
+    }
+}
+
+/// While the run plays the description changes about once a second, not
+/// every frame.
+#[wasm_bindgen_test]
+async fn a_charts_description_follows_the_run_at_a_modest_rate() {
+    let _page = open("#v=1&s=queueing-basics&seed=1");
+    frames(3).await;
+    let id = q(".chart canvas")
+        .get_attribute("aria-describedby")
+        .unwrap();
+    let said = || text(&format!("#{id}"));
+    press_space();
+    wait_until("the run is going", || clock_us() > 2_000_000).await;
+    let (start, mut last, mut changes) = (now_ms(), said(), 0);
+    while now_ms() - start < 3_000.0 {
+        TimeoutFuture::new(10).await;
+        if said() != last {
+            (last, changes) = (said(), changes + 1);
+        }
+    }
+    press_space();
+    assert!((1..=5).contains(&changes), "{changes} changes in 3 s");
+}
+
+/// "Table" shows the chart's lines as a table: a header of names and units
+/// and one row per bucket the chart shows, reachable from the keyboard.
+#[wasm_bindgen_test]
+async fn the_table_view_has_one_row_per_bucket_the_chart_shows() {
+    let (s, t, _page) = queueing_basics_at_90_s().await;
+    let spec = (s.charts)()[0].clone();
+    let button = q(".chart .chart-table-button");
+    let table = q(&format!(
+        "#{}",
+        button.get_attribute("aria-controls").unwrap()
+    ));
+    assert!(!shown(&table), "hidden until asked");
+    button.unchecked_ref::<HtmlElement>().click();
+    frames(3).await;
+    assert_eq!(
+        button.get_attribute("aria-pressed").as_deref(),
+        Some("true")
+    );
+    assert!(shown(&table));
+    assert_eq!(table.get_attribute("tabindex").as_deref(), Some("0"));
+    let heads: Vec<String> = all(&format!("#{} thead th", table.id()))
+        .iter()
+        .map(|h| h.text_content().unwrap_or_default())
+        .collect();
+    let mut want = vec!["Time".to_string()];
+    want.extend(
+        spec.lines
+            .iter()
+            .map(|l| format!("{} ({})", l.label, spec.unit)),
+    );
+    assert_eq!(heads, want);
+    // The default window shows the run's first 300 s, so every closed bucket.
+    let run = native_run(s, t);
+    let cols = Columns::of(&run, std::slice::from_ref(&spec));
+    let rows = all(&format!("#{} tbody tr", table.id()));
+    assert_eq!(rows.len() as u64, cols.buckets.1 - cols.buckets.0);
+    assert_eq!(rows.len(), 90);
+    let last = rows.last().unwrap();
+    let cells: Vec<String> = (0..last.children().length())
+        .map(|i| last.children().item(i).unwrap().text_content().unwrap())
+        .collect();
+    assert_eq!(cells[0], "1:30.0");
+    let x = cols.value(0, cols.buckets.1 - 1).unwrap();
+    assert_eq!(cells[1], format::figure(x));
+    button.unchecked_ref::<HtmlElement>().click();
+    frames(2).await;
+    assert!(!shown(&table), "hidden again");
+}
+
+/// "Download CSV" saves the run's chart lines from a `blob:` URL, exactly
+/// what `lab run --csv` writes for the same run.
+#[wasm_bindgen_test]
+async fn download_csv_saves_the_same_columns_as_the_command_line() {
+    let (s, t, _page) = queueing_basics_at_90_s().await;
+    let (name, url) = download("#lab-csv");
+    assert_eq!(name, "queueing-basics-seed1-t90s.csv");
+    assert!(url.starts_with("blob:"), "{url}");
+    let file = fetched(&url).await;
+    let text = awaited(&file, "text", &JsValue::UNDEFINED)
+        .await
+        .as_string()
+        .unwrap();
+    assert_eq!(text, export::csv(&native_run(s, t)));
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("t_s,\"Throughput / "), "{}", lines[0]);
+    assert_eq!(lines.len(), 1 + 90, "a header and a row per bucket");
+}
+
+/// "PNG" saves the chart as drawn: a PNG image from a `data:` URL.
+#[wasm_bindgen_test]
+async fn a_charts_png_is_the_chart_as_drawn() {
+    let (_, _, _page) = queueing_basics_at_90_s().await;
+    let (name, url) = download(".chart .chart-png");
+    assert_eq!(name, "queueing-basics-seed1-t90s-throughput.png");
+    assert!(url.starts_with("data:image/png;base64,"), "{}", &url[..40]);
+    let blob = awaited(&fetched(&url).await, "blob", &JsValue::UNDEFINED).await;
+    let get = |k: &str| js_sys::Reflect::get(&blob, &k.into()).unwrap();
+    assert_eq!(get("type").as_string().as_deref(), Some("image/png"));
+    let canvas: HtmlCanvasElement = q(".chart canvas").unchecked_into();
+    let size = get("size").as_f64().unwrap();
+    assert!(
+        size > 2_000.0,
+        "{size} bytes for a {}×{} chart",
+        canvas.width(),
+        canvas.height()
+    );
+}
+
+/// queueing-basics opened from a link to 90 s (seed 1) and replayed there.
+async fn queueing_basics_at_90_s() -> (&'static Scenario, u64, Page) {
+    let s = scenarios::find("queueing-basics").unwrap();
+    let t = from_secs(90.0);
+    let page = open(&link_at(s, t));
+    replayed_to(t).await;
+    (s, t, page)
+}
+
+/// The one download a click on `selector` starts, as (file name, URL).
+fn download(selector: &str) -> (String, String) {
+    let saved = Downloads::catch();
+    click(selector);
+    saved.only()
+}
+
+/// The run a link to `t` with `s`'s defaults on seed 1 replays, run here.
+fn native_run(s: &'static Scenario, t: u64) -> Run {
+    let mut run = Run::new(s, s.default_params(), 1, Vec::new()).unwrap();
+    run.advance_to(t);
+    run
+}
+
+/// The downloads the page starts, as (file name, URL), caught before the
+/// browser saves them.
+struct Downloads {
+    seen: std::rc::Rc<RefCell<Vec<(String, String)>>>,
+    on_click: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl Downloads {
+    fn catch() -> Downloads {
+        let seen = std::rc::Rc::new(RefCell::new(Vec::new()));
+        let s = seen.clone();
+        let on_click = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+            let Some(a) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+                return;
+            };
+            if let Some(name) = a.get_attribute("download") {
+                e.prevent_default();
+                let href = a.get_attribute("href").unwrap_or_default();
+                s.borrow_mut().push((name, href));
+            }
+        });
+        document()
+            .add_event_listener_with_callback_and_bool(
+                "click",
+                on_click.as_ref().unchecked_ref(),
+                true,
+            )
+            .unwrap();
+        Downloads { seen, on_click }
+    }
+
+    /// The one download made.
+    fn only(&self) -> (String, String) {
+        let seen = self.seen.borrow();
+        assert_eq!(seen.len(), 1, "one download: {seen:?}");
+        seen[0].clone()
+    }
+}
+
+impl Drop for Downloads {
+    fn drop(&mut self) {
+        let _ = document().remove_event_listener_with_callback_and_bool(
+            "click",
+            self.on_click.as_ref().unchecked_ref(),
+            true,
+        );
+    }
+}
+
+/// What `fetch(url)` answers (a `Response`).
+async fn fetched(url: &str) -> wasm_bindgen::JsValue {
+    awaited(&js_sys::global(), "fetch", &url.into()).await
+}
+
+/// `obj.method(arg)`, awaited.
+async fn awaited(
+    obj: &wasm_bindgen::JsValue,
+    method: &str,
+    arg: &wasm_bindgen::JsValue,
+) -> wasm_bindgen::JsValue {
+    let f: js_sys::Function = js_sys::Reflect::get(obj, &method.into())
+        .unwrap()
+        .unchecked_into();
+    let p: js_sys::Promise = f.call1(obj, arg).unwrap().unchecked_into();
+    js_sys::futures::JsFuture::from(p).await.unwrap()
 }

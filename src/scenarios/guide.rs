@@ -14,6 +14,7 @@ use crate::sim::kernel::time::{from_secs, Micros};
 
 use super::params::Params;
 use super::run::TimedChange;
+use super::schema::format_number;
 use super::Scenario;
 
 /// The state a step's lesson needs, reached by resetting the run.
@@ -137,11 +138,11 @@ pub fn applied(
     for (at_s, name, value) in step.apply.at {
         let spec = params
             .spec(name)
-            .map_err(|e| format!("step changes {name} at {at_s} s: {e}"))?;
+            .map_err(|e| format!("step changes {name} at {} s: {e}", format_number(*at_s)))?;
         spec.check_live()?;
         let value = spec
             .parse(value)
-            .map_err(|e| format!("step changes {name} at {at_s} s: {e}"))?;
+            .map_err(|e| format!("step changes {name} at {} s: {e}", format_number(*at_s)))?;
         // In time order, as a link lists them (inserted in place: the page
         // then carries no sort of its own for these few).
         let at_us = from_secs(*at_s);

@@ -16,6 +16,7 @@ pub mod charts;
 pub mod contract_testing;
 pub mod dinner_rush;
 pub mod distributed_deadlock;
+pub mod export;
 pub mod figures;
 pub mod guide;
 pub mod memory_leak;

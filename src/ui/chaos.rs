@@ -14,6 +14,7 @@ use web_sys::{Element, HtmlSelectElement};
 
 use super::dom::{html, listen, set_attr, set_text, with_text, Listener};
 use super::lab::Lab;
+use crate::scenarios::schema::format_number;
 use crate::scenarios::Value;
 
 /// Added latency of the latency action, in ms.
@@ -195,14 +196,16 @@ impl Panel {
         let mut on = Vec::new();
         for (a, v) in self.actions.iter().zip(values) {
             let (pressed, said) = match (a.what, v) {
-                ("latency_ms", Value::Number(ms)) => (true, format!("+{ms} ms latency")),
+                ("latency_ms", Value::Number(ms)) => {
+                    (true, format!("+{} ms latency", format_number(*ms)))
+                }
                 ("fail_percent", Value::Number(p)) if *p > 0.0 => {
-                    (true, format!("{p} % of answers fail"))
+                    (true, format!("{} % of answers fail", format_number(*p)))
                 }
                 ("partitioned", Value::Switch(true)) => (true, "partitioned".to_string()),
                 ("pods_down", Value::Number(n)) if *n > 0.0 => {
                     let s = if *n == 1.0 { "" } else { "s" };
-                    (true, format!("{n} pod{s} held down"))
+                    (true, format!("{} pod{s} held down", format_number(*n)))
                 }
                 _ => (false, String::new()),
             };

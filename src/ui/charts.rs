@@ -12,7 +12,7 @@
 //! reports it); its backing store is CSS size × devicePixelRatio so lines stay
 //! crisp on high-density screens.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use leptos::html::Canvas;
@@ -22,12 +22,14 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlCanvasElement, ResizeObserver, ResizeObserverEntry};
 
+use super::chart_text::ChartText;
 use super::format;
 use super::lab::{ChartWindow, Lab};
 use super::perf;
 use super::plot::{self, Marker, Plot};
 use super::theme;
 use crate::scenarios::charts::eval_line;
+use crate::scenarios::export::{Column, Columns};
 use crate::scenarios::{ChartSpec, Run, SeriesExpr};
 
 thread_local! {
@@ -74,6 +76,8 @@ pub fn Charts() -> impl IntoView {
                     {window_button(ChartWindow::Whole, Box::new(|| "Whole run".to_string()))}
                     {window_button(ChartWindow::Sliding, Box::new(sliding_label))}
                 </div>
+                // Its listener is the transport's (`transport::Others`).
+                <button type="button" id="lab-csv" class="csv">"Download CSV"</button>
             </div>
             <div class="chart-grid">
                 {move || {
@@ -104,8 +108,14 @@ fn Chart(spec: ChartSpec, index: usize, markers: Memo<Vec<Marker>>) -> impl Into
     let spec = Rc::new(spec);
     let s2 = spec.clone();
     let last_draw_ms = Rc::new(Cell::new(f64::NEG_INFINITY));
+    // The chart's words and table (built once its figure is in the page), and
+    // a nudge from their buttons to write them now.
+    let text: RefCell<Option<ChartText>> = RefCell::new(None);
+    let poke = RwSignal::new(0u32);
+    let poked = Cell::new(0u32);
     Effect::new(move |_| {
         let _ = buckets.get();
+        let nudge = poke.get();
         let (w, h) = size.get();
         let window = lab.window.get();
         let playing = lab.playing.get();
@@ -129,6 +139,10 @@ fn Chart(spec: ChartSpec, index: usize, markers: Memo<Vec<Marker>>) -> impl Into
         };
         if let Some(figure) = canvas.closest("figure").ok().flatten() {
             let _ = figure.class_list().toggle_with_force("off", off);
+            if text.borrow().is_none() {
+                *text.borrow_mut() =
+                    Some(ChartText::build(lab, &figure, &canvas, &s2, index, poke));
+            }
         }
         // Once a fault or a toggle is marked, or the tour is open, the whole
         // run, so the moment stays in view (unless the person picked).
@@ -142,13 +156,16 @@ fn Chart(spec: ChartSpec, index: usize, markers: Memo<Vec<Marker>>) -> impl Into
         // While playing, a skipped redraw is made good by the next bucket; a
         // pause always redraws (`playing` changed).
         let now_ms = perf::now_ms();
-        if playing && now_ms - last_draw_ms.get() < MIN_REDRAW_MS {
+        let asked = poked.replace(nudge) != nudge;
+        if playing && !asked && now_ms - last_draw_ms.get() < MIN_REDRAW_MS {
             return;
         }
         last_draw_ms.set(now_ms);
-        markers.with(|m| {
-            lab.peek(|run| redraw(&canvas, (w, h), run, &s2, m, window, playing));
-        });
+        let (cols, x_range) =
+            markers.with(|m| lab.peek(|run| redraw(&canvas, (w, h), run, &s2, m, window, playing)));
+        if let Some(t) = text.borrow().as_ref() {
+            t.write(&s2, &cols, x_range, playing, now_ms, asked);
+        }
     });
     let title_id = format!("chart-{index}-title");
     let aria = format!(
@@ -227,6 +244,7 @@ fn observe_size(canvas: NodeRef<Canvas>, size: RwSignal<(f64, f64)>) {
     });
 }
 
+/// Draws the chart; gives its lines as columns and the time range it shows.
 fn redraw(
     canvas: &HtmlCanvasElement,
     (w, h): (f64, f64),
@@ -235,7 +253,7 @@ fn redraw(
     markers: &[Marker],
     window: ChartWindow,
     playing: bool,
-) {
+) -> (Columns, (f64, f64)) {
     let dpr = web_sys::window()
         .map_or(1.0, |w| w.device_pixel_ratio())
         .max(1.0);
@@ -304,6 +322,23 @@ fn redraw(
         Ok(()) => perf::chart_drawn(),
         Err(e) => leptos::logging::warn!("chart '{}' not drawn: {e}", spec.title),
     }
+    let first = lines.iter().filter_map(|l| l.first().map(|p| p.0)).min();
+    let cols = Columns {
+        lines: spec
+            .lines
+            .iter()
+            .zip(lines)
+            .map(|(l, values)| Column {
+                chart: spec.title,
+                label: l.label,
+                unit: spec.unit,
+                values,
+            })
+            .collect(),
+        width_s: bucket_s,
+        buckets: (first.unwrap_or(0), closed),
+    };
+    (cols, x_range)
 }
 
 /// Fault-timeline events and toggles: those that happened (from the log) and

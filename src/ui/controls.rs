@@ -22,6 +22,7 @@ use super::dom::{self, html, set_attr, set_text, with_text, Listener};
 use super::lab::Lab;
 use crate::scenarios::schema::{format_number, parse_decimal};
 use crate::scenarios::{ParamKind, ParamSpec, Params, Value};
+use crate::sim::kernel::decimal::clamp;
 
 /// Slider resolution.
 const STEPS: f64 = 1000.0;
@@ -178,7 +179,7 @@ impl Toggle {
                         ("type", "range"),
                         ("id", &format!("{id}-range")),
                         ("min", "0"),
-                        ("max", &STEPS.to_string()),
+                        ("max", &format_number(STEPS)),
                         ("step", "1"),
                         ("aria-label", &format!("{} (slider)", spec.label)),
                         ("aria-describedby", &help_id),
@@ -192,8 +193,8 @@ impl Toggle {
                         ("id", &id),
                         ("inputmode", "decimal"),
                         ("aria-describedby", &help_id),
-                        ("min", &min.to_string()),
-                        ("max", &max.to_string()),
+                        ("min", &format_number(min)),
+                        ("max", &format_number(max)),
                         ("step", if integer { "1" } else { "any" }),
                     ],
                 );
@@ -422,7 +423,7 @@ impl Toggle {
                 range.set_disabled(is_off);
                 set_value(
                     range,
-                    &shown.map_or(0.0, |x| scale.position_of(x)).to_string(),
+                    &format_number(shown.map_or(0.0, |x| scale.position_of(x))),
                 );
                 exact.set_disabled(is_off);
                 set_value(exact, &shown.map(format_number).unwrap_or_default());
@@ -463,7 +464,7 @@ impl Scale {
         } else {
             (x - self.min) / (self.max - self.min)
         };
-        (f.clamp(0.0, 1.0) * STEPS).round()
+        (clamp(f, 0.0, 1.0) * STEPS).round()
     }
 
     /// `x` moved by `by` units: 1 for a whole number, else the power of ten
@@ -486,12 +487,12 @@ impl Scale {
             let far = self.value_at(self.position_of(x) + by.signum() * STEPS / 10.0);
             y = if by > 0.0 { y.max(far) } else { y.min(far) };
         }
-        y.clamp(self.min, self.max)
+        clamp(y, self.min, self.max)
     }
 
     /// The value at a position, rounded to what a person would type.
     fn value_at(self, pos: f64) -> f64 {
-        let f = (pos / STEPS).clamp(0.0, 1.0);
+        let f = clamp(pos / STEPS, 0.0, 1.0);
         let x = if self.log {
             self.min * (self.max / self.min).powf(f)
         } else {
@@ -505,6 +506,6 @@ impl Scale {
         } else {
             x
         };
-        x.clamp(self.min, self.max)
+        clamp(x, self.min, self.max)
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::scenarios::units::{stem, unit_of, Unit};
 use crate::scenarios::Scenario;
-use crate::sim::kernel::decimal::fixed;
+use crate::sim::kernel::decimal::{clamp, fixed, trimmed};
 use crate::sim::Micros;
 
 /// A measured figure with about three significant digits: `0.0512`, `6.73`,
@@ -21,7 +21,7 @@ pub fn figure(x: f64) -> String {
     } else if a >= 1.0 || a == 0.0 {
         fixed(x, 2)
     } else {
-        let digits = (2.0 - a.log10().floor()).clamp(2.0, 8.0) as usize;
+        let digits = clamp(2.0 - a.log10().floor(), 2.0, 8.0) as usize;
         fixed(x, digits)
     }
 }
@@ -50,28 +50,25 @@ fn grouped(x: f64) -> String {
     out
 }
 
+/// A number for the page's markup (SVG coordinates, a font size, an
+/// opacity, a control's value): at most three decimals, no trailing zeros.
+pub fn num(x: f64) -> String {
+    trimmed(x, 3)
+}
+
 /// A tick label on a value axis: short (`1.2k`, `0.05`, `350`).
 pub fn tick(x: f64) -> String {
     let a = x.abs();
     if a >= 1e6 {
-        format!("{}M", trim(x / 1e6, 1))
+        format!("{}M", trimmed(x / 1e6, 1))
     } else if a >= 1e4 {
-        format!("{}k", trim(x / 1e3, 1))
+        format!("{}k", trimmed(x / 1e3, 1))
     } else if a >= 10.0 || a == 0.0 {
-        trim(x, 0)
+        trimmed(x, 0)
     } else if a >= 1.0 {
-        trim(x, 1)
+        trimmed(x, 1)
     } else {
-        trim(x, 3)
-    }
-}
-
-fn trim(x: f64, decimals: usize) -> String {
-    let s = fixed(x, decimals);
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
+        trimmed(x, 3)
     }
 }
 
@@ -92,13 +89,13 @@ pub fn clock(us: Micros) -> String {
 /// A speed in simulated time per wall second: `20×`, `5 min/s`, `2 h/s`.
 pub fn speed(x: f64) -> String {
     if x >= 86_400.0 {
-        format!("{} d/s", trim(x / 86_400.0, 1))
+        format!("{} d/s", trimmed(x / 86_400.0, 1))
     } else if x >= 3_600.0 {
-        format!("{} h/s", trim(x / 3_600.0, 1))
+        format!("{} h/s", trimmed(x / 3_600.0, 1))
     } else if x >= 60.0 {
-        format!("{} min/s", trim(x / 60.0, 1))
+        format!("{} min/s", trimmed(x / 60.0, 1))
     } else {
-        format!("{}×", trim(x, 2))
+        format!("{}×", trimmed(x, 2))
     }
 }
 

@@ -18,6 +18,7 @@ use web_sys::Element;
 use super::dom::{html, listen, set_attr, set_text, with_text, Listener};
 use super::format;
 use super::lab::Lab;
+use crate::scenarios::export::exact;
 use crate::scenarios::{GuidedStep, Scenario};
 use crate::sim::kernel::time::from_secs;
 
@@ -262,7 +263,7 @@ impl Card {
         set_attr(
             &self.proof,
             "data-value",
-            &value.map_or("null".into(), |x| format!("{x:?}")),
+            &value.map_or("null".into(), exact),
         );
         set_attr(
             &self.proof,

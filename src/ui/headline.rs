@@ -22,7 +22,7 @@ use web_sys::Element;
 use super::dom::{html, set_attr, set_text, with_text};
 use super::format::{self, FigureStyle};
 use super::lab::Lab;
-use crate::scenarios::{Run, Scenario};
+use crate::scenarios::{export, Run, Scenario};
 
 /// The panel's note before any change.
 const WHOLE_RUN: &str = "Over the whole run so far. After a change, each figure shows \
@@ -119,7 +119,7 @@ fn add(dl: &Element, scenario: &Scenario, key: &'static str) -> Figure {
 
 /// The exact value as JSON would print it, `null` when undefined.
 fn exact(value: Option<f64>) -> String {
-    value.map_or("null".into(), |x| format!("{x:?}"))
+    value.map_or("null".into(), export::exact)
 }
 
 /// As the panel shows a value: its text and unit, a dash when undefined.

@@ -10,8 +10,10 @@
 //! - [`app`] — the layout and presenter mode; the panels are one file each:
 //!   [`picker`], [`transport`], [`guide`] (the tour, a step at a time),
 //!   [`controls`], [`headline`], [`topology`] (with [`chaos`], its fault
-//!   injection), [`charts`] (drawn by [`plot`] in [`theme`] colours), [`log`],
-//!   [`share`], [`problems`].
+//!   injection), [`charts`] (drawn by [`plot`] in [`theme`] colours, with
+//!   [`chart_text`], each chart's words and table), [`log`], [`share`],
+//!   [`problems`].
+//! - [`download`] — the CSV and PNG downloads, from memory.
 //! - [`keys`] — the keyboard, full screen, and the list of keys.
 //! - [`perf`] — what the page measures about itself (`window.__labPerf`).
 //! - [`dom`] — plain DOM building for the panels of many small live parts.
@@ -20,10 +22,12 @@
 
 pub mod app;
 pub mod chaos;
+pub mod chart_text;
 pub mod charts;
 pub mod controls;
 pub mod crash;
 pub mod dom;
+pub mod download;
 pub mod driver;
 pub mod format;
 pub mod guide;

@@ -17,6 +17,7 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 use super::format;
 use super::theme::{Rgb, Theme};
+use crate::sim::kernel::decimal::clamp;
 
 /// A vertical line on a chart.
 #[derive(Clone, Debug, PartialEq)]
@@ -160,7 +161,8 @@ impl Pen {
         self.0.set_text_baseline(baseline);
         self.0.set_text_align(align);
         self.0.set_fill_style_str(&c.css(1.0));
-        self.0.set_font(&format!("normal {size}px {FONT}"));
+        self.0
+            .set_font(&format!("normal {}px {FONT}", format::num(size)));
         let _ = self.0.fill_text(text, at.0, at.1);
         if upright {
             self.0.restore();
@@ -217,7 +219,7 @@ pub fn draw(
     pen.fill_rect((0.0, 0.0), (w, h), theme.background, 1.0);
     let px = |v: f64| (v * dpr).round();
     // Text and the room for it follow the page's font size (bigger on a projector).
-    let text_scale = dpr * (theme.rem_px / 16.0).clamp(0.9, 1.4) * theme.text_scale;
+    let text_scale = dpr * clamp(theme.rem_px / 16.0, 0.9, 1.4) * theme.text_scale;
     let tx = |v: f64| (v * text_scale).round();
     let lw = |v: f64| (v * dpr * theme.line_scale).round();
 
@@ -271,7 +273,7 @@ pub fn draw(
 
     // The mesh: grid lines at round values (moved half a pixel onto whole
     // pixels), axes, tick marks and labels.
-    let x_ticks = (width_px / (95.0 * text_scale / dpr)).clamp(2.0, 10.0) as usize;
+    let x_ticks = clamp(width_px / (95.0 * text_scale / dpr), 2.0, 10.0) as usize;
     let xs = key_points(x0, x1, x_ticks);
     let ys = key_points(y0, y1, if bands_only { 0 } else { 5 });
     let (label_px, desc_px) = (12.0 * text_scale, 12.5 * text_scale);
@@ -391,7 +393,8 @@ pub fn draw(
             // row's label at its start: a band's colour is never the only
             // way to tell what it says (colour-blind readers, a projector).
             let font = label_px;
-            pen.0.set_font(&format!("normal {font}px {FONT}"));
+            pen.0
+                .set_font(&format!("normal {}px {FONT}", format::num(font)));
             for &(ra, rb, s) in &runs {
                 let (pa, pb) = (at((ra, ba)), at((rb, bb)));
                 let name = states.get(s).map_or("", |st| st.1);
@@ -505,7 +508,7 @@ fn draw_markers(
     theme: &Theme,
 ) {
     let px = |v: f64| (v * dpr).round();
-    let text_scale = dpr * (theme.rem_px / 16.0).clamp(0.9, 1.4) * theme.text_scale;
+    let text_scale = dpr * clamp(theme.rem_px / 16.0, 0.9, 1.4) * theme.text_scale;
     let row_h = (15.0 * text_scale).round();
     let top = ya.to;
     // The labels placed in each row, so labels do not overlap.
@@ -567,7 +570,8 @@ fn draw_markers(
 
 /// Width in device pixels of `text` in the marker font.
 fn measure(pen: &Pen, text: &str, font_px: f64) -> f64 {
-    pen.0.set_font(&format!("{font_px}px {FONT}"));
+    pen.0
+        .set_font(&format!("{}px {FONT}", format::num(font_px)));
     let width = pen.0.measure_text(text).ok().map(|m| m.width());
     width
         .unwrap_or(0.6 * font_px * text.chars().count() as f64)

@@ -21,7 +21,13 @@ pub struct Rgb(pub u8, pub u8, pub u8);
 impl Rgb {
     /// As the canvas takes it, with an opacity from 0 to 1.
     pub fn css(self, alpha: f64) -> String {
-        format!("rgba({},{},{},{alpha})", self.0, self.1, self.2)
+        format!(
+            "rgba({},{},{},{})",
+            self.0,
+            self.1,
+            self.2,
+            super::format::num(alpha)
+        )
     }
 }
 

@@ -19,7 +19,7 @@ use web_sys::Element;
 use super::chaos::{ChaosPanel, Picked};
 use super::dom::{listen, set_attr, set_text, svg, with_text, Listener};
 
-use super::format;
+use super::format::{self, num};
 use super::lab::Lab;
 use crate::sim::{BreakerState, PolicyView, Topology};
 
@@ -156,6 +156,24 @@ fn columns(t: &Topology) -> (Vec<usize>, Vec<bool>) {
     (col, back)
 }
 
+/// An SVG path's `d` from (command, x, y) points: `M1,2 C3,4 5,6 7,8` (a
+/// space for no command, as a curve's control points have).
+fn path(points: &[(char, f64, f64)]) -> String {
+    let mut d = String::new();
+    for (i, &(c, x, y)) in points.iter().enumerate() {
+        if i > 0 {
+            d.push(' ');
+        }
+        if c != ' ' {
+            d.push(c);
+        }
+        d.push_str(&num(x));
+        d.push(',');
+        d.push_str(&num(y));
+    }
+    d
+}
+
 fn layout(t: &Topology) -> Layout {
     let (col, back) = columns(t);
     let cols = col.iter().copied().max().unwrap_or(1) + 1;
@@ -230,14 +248,23 @@ fn layout(t: &Topology) -> Layout {
         let y1 = y1 + lift;
         if c2 == c1 + 1 {
             let mx = (x1 + x2) / 2.0;
-            format!("M{x1},{y1} C{mx},{y1} {mx},{y2} {},{y2}", x2 - 4.0)
+            path(&[
+                ('M', x1, y1),
+                ('C', mx, y1),
+                (' ', mx, y2),
+                (' ', x2 - 4.0, y2),
+            ])
         } else {
             let low = under(c1 + 1, c2 - 1);
             let (a, b) = (x1 + COL_GAP / 2.0, x2 - COL_GAP / 2.0);
-            format!(
-                "M{x1},{y1} L{a},{y1} L{a},{low} L{b},{low} L{b},{y2} L{},{y2}",
-                x2 - 4.0
-            )
+            path(&[
+                ('M', x1, y1),
+                ('L', a, y1),
+                ('L', a, low),
+                ('L', b, low),
+                ('L', b, y2),
+                ('L', x2 - 4.0, y2),
+            ])
         }
     };
     for (k, c) in t.clients.iter().enumerate() {
@@ -279,10 +306,12 @@ fn layout(t: &Topology) -> Layout {
         let low = under(col[to].min(col[from]), col[to].max(col[from]));
         let (x1, y1) = (f.x + f.w / 2.0, f.y + f.h);
         let (x2, y2) = (g.x + g.w / 2.0, g.y + g.h);
-        edges.push(format!(
-            "M{x1},{y1} C{x1},{low} {x2},{low} {x2},{}",
-            y2 + 4.0
-        ));
+        edges.push(path(&[
+            ('M', x1, y1),
+            ('C', x1, low),
+            (' ', x2, low),
+            (' ', x2, y2 + 4.0),
+        ]));
     }
     let width = col_x[cols - 1] + col_w[cols - 1] + 2.0;
     let height = (y_next.iter().copied().fold(0.0, f64::max).max(CLIENT_H))
@@ -563,14 +592,14 @@ fn draw(g: &Element, l: &Layout) -> Vec<Part> {
         set_attr(
             &svg,
             "viewBox",
-            &format!("-2 -2 {} {}", l.width + 4.0, l.height + 4.0),
+            &format!("-2 -2 {} {}", num(l.width + 4.0), num(l.height + 4.0)),
         );
         // Through the CSSOM, as the page's policy wants: an SVG element has
         // the same `style` as an HTML one.
         let _ = svg
             .unchecked_into::<web_sys::HtmlElement>()
             .style()
-            .set_property("max-width", &format!("{}px", l.width * 1.25));
+            .set_property("max-width", &format!("{}px", num(l.width * 1.25)));
     }
     for d in &l.edges {
         svg(
@@ -583,7 +612,7 @@ fn draw(g: &Element, l: &Layout) -> Vec<Part> {
             ],
         );
     }
-    let (client_w, client_h) = (l.client_w.to_string(), CLIENT_H.to_string());
+    let (client_w, client_h) = (num(l.client_w), num(CLIENT_H));
     let mut parts = Vec::new();
     for (name, y) in &l.clients {
         let c = svg(
@@ -591,7 +620,7 @@ fn draw(g: &Element, l: &Layout) -> Vec<Part> {
             "g",
             &[
                 ("class", "client"),
-                ("transform", &format!("translate(0,{y})")),
+                ("transform", &format!("translate(0,{})", num(*y))),
             ],
         );
         svg(
@@ -618,20 +647,20 @@ fn draw(g: &Element, l: &Layout) -> Vec<Part> {
             h,
             pools: npools,
         } = sb;
-        let (box_w, bar_w) = (w.to_string(), (w - 24.0).to_string());
+        let (box_w, bar_w) = (num(*w), num(w - 24.0));
         let group = svg(
             g,
             "g",
             &[
                 ("class", "service health-calm"),
-                ("transform", &format!("translate({x},{y})")),
+                ("transform", &format!("translate({},{})", num(*x), num(*y))),
             ],
         );
         with_text(svg(&group, "title", &[]), name);
         svg(
             &group,
             "rect",
-            &[("width", &box_w), ("height", &h.to_string()), ("rx", "8")],
+            &[("width", &box_w), ("height", &num(*h)), ("rx", "8")],
         );
         with_text(
             svg(
@@ -645,7 +674,7 @@ fn draw(g: &Element, l: &Layout) -> Vec<Part> {
             &group,
             "text",
             &[
-                ("x", &(w - 10.0).to_string()),
+                ("x", &num(w - 10.0)),
                 ("y", "19"),
                 ("class", "state"),
                 ("text-anchor", "end"),
@@ -662,7 +691,7 @@ fn draw(g: &Element, l: &Layout) -> Vec<Part> {
                 let row = svg(
                     &group,
                     "g",
-                    &[("transform", &format!("translate(12,{py})"))],
+                    &[("transform", &format!("translate(12,{})", num(py)))],
                 );
                 let text = svg(&row, "text", &[("y", "0"), ("class", "detail")]);
                 let bar = |class| {
@@ -685,11 +714,7 @@ fn draw(g: &Element, l: &Layout) -> Vec<Part> {
         let badges = svg(
             &group,
             "text",
-            &[
-                ("x", "12"),
-                ("y", &(h - 6.0).to_string()),
-                ("class", "badges"),
-            ],
+            &[("x", "12"), ("y", &num(h - 6.0)), ("class", "badges")],
         );
         parts.push(Part::Service {
             name: name.clone(),

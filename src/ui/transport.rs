@@ -13,6 +13,7 @@ use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
 
 use super::dom::{html, listen, set_attr, set_text, svg, with_text, Listener};
 
+use super::download;
 use super::format;
 use super::guide::Card;
 use super::keys;
@@ -22,7 +23,7 @@ use super::perf;
 use super::picker::Story;
 use super::problems::Problems;
 use super::share;
-use crate::scenarios::schema::parse_decimal;
+use crate::scenarios::schema::{format_number, parse_decimal};
 use crate::sim::kernel::time::from_secs;
 
 /// Speeds offered, simulated seconds per wall second (plus the scenario's own).
@@ -296,7 +297,7 @@ impl Parts {
             o.show(lab, &mut self.shown.borrow_mut());
         }
         let speed = match lab.speed.get() {
-            Speed::Times(x) => x.to_string(),
+            Speed::Times(x) => format_number(x),
             Speed::Max => "max".to_string(),
         };
         let mut shown = self.shown.borrow_mut();
@@ -344,7 +345,7 @@ impl Parts {
                     format::speed(x)
                 };
                 with_text(
-                    html(&self.speed, "option", &[("value", &x.to_string())]),
+                    html(&self.speed, "option", &[("value", &format_number(x))]),
                     &label,
                 );
             }
@@ -401,7 +402,7 @@ struct Others {
     guide: Card,
     problems: Problems,
     perf: Element,
-    _listeners: [Listener; 5],
+    _listeners: [Listener; 6],
 }
 
 impl Others {
@@ -435,6 +436,7 @@ impl Others {
             listen(&open_full, "click", point_to_full_lab(lab)),
             listen(&open_full, "focus", point_to_full_lab(lab)),
             listen(&open_full, "pointerdown", point_to_full_lab(lab)),
+            listen(&find("lab-csv")?, "click", move |_| download::csv(&lab)),
         ];
         Some(Others {
             story: Story::build(&find("lab-picker")?, &find("lab-story")?, lab),

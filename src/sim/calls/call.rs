@@ -24,6 +24,7 @@
 use crate::sim::calls::bulkhead::Admission;
 use crate::sim::calls::call_state::CallState;
 use crate::sim::calls::event::CallEvent;
+use crate::sim::kernel::decimal::trimmed;
 use crate::sim::kernel::event::Event;
 use crate::sim::kernel::ids::BulkheadId;
 use crate::sim::kernel::ids::{RouterId, ServiceId};
@@ -37,7 +38,11 @@ impl World {
     /// probability `p`, after the work (and its side effects) is done; counted in
     /// `NAME.responses_lost`.
     pub fn set_response_loss(&mut self, service: ServiceId, p: f64) {
-        assert!((0.0..=1.0).contains(&p), "loss probability {p}");
+        assert!(
+            (0.0..=1.0).contains(&p),
+            "loss probability {}",
+            trimmed(p, 6)
+        );
         let svc = &mut self.topology.services[service.index()];
         svc.response_loss = p;
         if svc.lost.is_none() {

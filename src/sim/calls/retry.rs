@@ -35,6 +35,7 @@
 //! `ofExponentialBackoff`.
 
 use crate::sim::calls::recording::RetryOn;
+use crate::sim::kernel::decimal::trimmed;
 use crate::sim::kernel::metrics::{CounterId, GaugeId};
 use crate::sim::kernel::rng::SimRng;
 use crate::sim::kernel::time::{Micros, MS};
@@ -136,7 +137,8 @@ impl Backoff {
                     Ok(())
                 } else {
                     Err(format!(
-                        "randomization factor {randomization} is not in 0–1"
+                        "randomization factor {} is not in 0–1",
+                        trimmed(randomization, 6)
                     ))
                 }
             }
@@ -148,7 +150,10 @@ fn positive(multiplier: f64) -> Result<(), String> {
     if multiplier > 0.0 && multiplier.is_finite() {
         Ok(())
     } else {
-        Err(format!("multiplier {multiplier} is not positive"))
+        Err(format!(
+            "multiplier {} is not positive",
+            trimmed(multiplier, 6)
+        ))
     }
 }
 

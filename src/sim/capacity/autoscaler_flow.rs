@@ -5,7 +5,7 @@ use super::autoscaler::*;
 use crate::sim::capacity::event::CapacityEvent;
 use crate::sim::capacity::hpa::{recommend, Census, History};
 use crate::sim::capacity::hpa_metric::{recommend_for_rate, HpaMetric};
-use crate::sim::kernel::decimal::fixed;
+use crate::sim::kernel::decimal::{fixed, trimmed};
 use crate::sim::kernel::event::Event;
 use crate::sim::kernel::ids::AutoscalerId;
 use crate::sim::kernel::ids::ServiceId;
@@ -22,7 +22,11 @@ impl World {
 
     /// Autoscaler `a` aims at `target` (a share of the pods' request) from now on.
     pub fn set_autoscaler_target(&mut self, a: AutoscalerId, target: f64) {
-        assert!(target > 0.0 && target.is_finite(), "target {target}");
+        assert!(
+            target > 0.0 && target.is_finite(),
+            "target {}",
+            trimmed(target, 6)
+        );
         self.capacity.autoscalers[a.index()].spec.target = target;
     }
 

@@ -26,6 +26,7 @@
 
 use std::collections::VecDeque;
 
+use crate::sim::kernel::decimal::trimmed;
 use crate::sim::kernel::ordered_map::{OrderedMap, PackedKey};
 use crate::sim::kernel::sort::{sort_by_key, total_order};
 use crate::sim::kernel::time::Micros;
@@ -149,7 +150,11 @@ impl<J: Copy> Cpu<J> {
     /// processor sharing the parts run side by side; under FIFO one after
     /// another on one core.
     pub fn submit_shares(&mut self, now: Micros, work_us: f64, shares: u32, job: J) {
-        assert!(work_us.is_finite() && work_us >= 0.0, "bad work {work_us}");
+        assert!(
+            work_us.is_finite() && work_us >= 0.0,
+            "bad work {}",
+            trimmed(work_us, 3)
+        );
         assert!(shares >= 1, "a job holds at least one share");
         self.advance(now);
         self.seq += 1;

@@ -24,6 +24,7 @@
 //!
 //! The glue that moves requests through a database lives in `db_flow.rs`.
 
+use crate::sim::kernel::decimal::trimmed;
 use crate::sim::kernel::ids::HandlerId;
 use std::collections::VecDeque;
 
@@ -98,7 +99,11 @@ impl DatabaseSpec {
     /// Lets each round trip vary around `rtt_us` (log-normal of shape `sigma`,
     /// same mean): drivers, kernels and networks do not answer like clocks.
     pub fn rtt_spread(mut self, sigma: f64) -> Self {
-        assert!(sigma.is_finite() && sigma >= 0.0, "bad spread {sigma}");
+        assert!(
+            sigma.is_finite() && sigma >= 0.0,
+            "bad spread {}",
+            trimmed(sigma, 6)
+        );
         self.rtt_spread = sigma;
         self
     }

@@ -7,6 +7,7 @@
 //! network round trip and its CPU on the database. N + 1 is therefore slow for
 //! the plainest of reasons: N round trips in a row.
 
+use crate::sim::kernel::decimal::trimmed;
 use crate::sim::kernel::ids::DatabaseId;
 /// One SQL statement as the database sees it.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -58,7 +59,11 @@ impl Query {
     /// Lets each execution's CPU vary around its mean (log-normal of shape
     /// `sigma`).
     pub fn spread(mut self, sigma: f64) -> Self {
-        assert!(sigma.is_finite() && sigma >= 0.0, "bad spread {sigma}");
+        assert!(
+            sigma.is_finite() && sigma >= 0.0,
+            "bad spread {}",
+            trimmed(sigma, 6)
+        );
         self.cpu_spread = sigma;
         self
     }
@@ -107,7 +112,11 @@ impl DataAccess {
     /// Lets the number of child queries vary from one request to the next
     /// around `then_count` (log-normal of shape `sigma`, at least one).
     pub fn count_spread(mut self, sigma: f64) -> Self {
-        assert!(sigma.is_finite() && sigma >= 0.0, "bad spread {sigma}");
+        assert!(
+            sigma.is_finite() && sigma >= 0.0,
+            "bad spread {}",
+            trimmed(sigma, 6)
+        );
         self.count_spread = sigma;
         self
     }

@@ -15,6 +15,8 @@
 //! Range partitioning by time bounds what either plan reads to the partitions
 //! the window overlaps (partition pruning).
 
+use crate::sim::kernel::decimal::clamp;
+
 /// A table as the planner sees it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TableStats {
@@ -96,7 +98,7 @@ impl TableStats {
     fn touched(&self, window_s: Option<f64>) -> (f64, u32) {
         match (self.partition_s, window_s) {
             (Some(p), Some(w)) => {
-                let newest = self.newest_partition_filled_s.clamp(0.0, p);
+                let newest = clamp(self.newest_partition_filled_s, 0.0, p);
                 if w <= newest {
                     (newest, 1)
                 } else {

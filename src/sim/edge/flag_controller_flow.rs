@@ -63,7 +63,7 @@ impl World {
         }
         if !c.shedding {
             if let Some(&cond) = c.spec.shed_when.iter().find(|&&k| self.holds(k)) {
-                self.shed_flags(i, &format!("{cond:?}"));
+                self.shed_flags(i, &cond.to_string());
             }
             return;
         }

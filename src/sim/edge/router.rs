@@ -43,6 +43,7 @@
 //! (compared as timed out), `.uncompared` (the caller ended without an
 //! answer) and `.in_flight`.
 
+use crate::sim::kernel::decimal::trimmed;
 use crate::sim::kernel::ids::HandlerId;
 use crate::sim::kernel::metrics::{CounterId, GaugeId};
 use crate::sim::kernel::request::{Outcome, ReqRef};
@@ -194,7 +195,11 @@ impl RouterSpec {
             check_target(&r.target, n);
             if let Some(m) = r.mirror {
                 assert!((m.backend as usize) < n, "rule {}: mirror backend", r.name);
-                assert!((0.0..=100.0).contains(&m.percent), "{}", m.percent);
+                assert!(
+                    (0.0..=100.0).contains(&m.percent),
+                    "{}",
+                    trimmed(m.percent, 6)
+                );
             }
         }
     }
@@ -206,7 +211,9 @@ pub(crate) fn check_target(target: &Target, n: usize) {
         Target::Backend(b) => assert!((*b as usize) < n, "backend {b} of {n}"),
         Target::Weighted(w) => {
             assert_eq!(w.len(), n, "one weight per backend");
-            assert!(w.iter().all(|x| x.is_finite() && *x >= 0.0), "{w:?}");
+            if let Some(x) = w.iter().find(|x| !(x.is_finite() && **x >= 0.0)) {
+                panic!("weight {}", trimmed(*x, 6));
+            }
             assert!(w.iter().sum::<f64>() > 0.0, "a weight above 0");
         }
     }

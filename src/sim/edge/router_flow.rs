@@ -5,7 +5,7 @@
 
 use super::router::*;
 use crate::sim::edge::event::EdgeEvent;
-use crate::sim::kernel::decimal::fixed;
+use crate::sim::kernel::decimal::{fixed, trimmed};
 use crate::sim::kernel::event::Event;
 use crate::sim::kernel::ids::RouterId;
 use crate::sim::kernel::log::LogLevel;
@@ -122,7 +122,11 @@ impl World {
     /// Copies `percent` % of the requests rule `rule` matches to its mirror
     /// backend from now on. Panics if the rule has no mirror.
     pub fn set_mirror_percent(&mut self, router: RouterId, rule: &str, percent: f64) {
-        assert!((0.0..=100.0).contains(&percent), "{percent} %");
+        assert!(
+            (0.0..=100.0).contains(&percent),
+            "{} %",
+            trimmed(percent, 6)
+        );
         let (rt, i) = self.rule_of(router, rule);
         let m = rt.spec.rules[i]
             .mirror

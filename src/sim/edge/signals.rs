@@ -5,6 +5,9 @@
 //! Read from live state at the instant asked (not from metric buckets), so a
 //! controller sees what a real one would see when it polls.
 
+use std::fmt;
+
+use crate::sim::kernel::decimal::trimmed;
 use crate::sim::kernel::ids::ServiceId;
 
 /// A number measured from the system now.
@@ -46,4 +49,51 @@ pub enum Cond {
     Above(Signal, f64),
     /// The signal is at or below the threshold.
     AtMost(Signal, f64),
+}
+
+/// As `{:?}` prints it (`Above(Queued { service: ServiceId(1), pool: 0 },
+/// 10.0)`: a controller's log line names the condition that held), with the
+/// threshold to at most six decimals, without core's float formatting.
+impl fmt::Display for Cond {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (name, signal, x) = match *self {
+            Cond::Above(s, x) => ("Above", s, x),
+            Cond::AtMost(s, x) => ("AtMost", s, x),
+        };
+        let x = trimmed(x, 6);
+        let point = if x.contains('.') || !x.ends_with(char::is_numeric) {
+            ""
+        } else {
+            ".0"
+        };
+        write!(f, "{name}({signal:?}, {x}{point})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Cond, Signal};
+    use crate::sim::kernel::ids::ServiceId;
+
+    #[test]
+    fn a_condition_reads_as_its_debug_form() {
+        let s = Signal::Queued {
+            service: ServiceId::new(1),
+            pool: 0,
+        };
+        for c in [
+            Cond::Above(s, 10.0),
+            Cond::AtMost(s, 0.0),
+            Cond::AtMost(
+                Signal::PodsStarting {
+                    service: ServiceId::new(2),
+                },
+                1.5,
+            ),
+            Cond::Above(s, 1e6),
+            Cond::Above(s, f64::INFINITY),
+        ] {
+            assert_eq!(c.to_string(), format!("{c:?}"));
+        }
+    }
 }

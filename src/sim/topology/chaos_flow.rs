@@ -4,6 +4,7 @@
 //! attempt knocking, an answer leaving).
 
 use super::chaos::*;
+use crate::sim::kernel::decimal::trimmed;
 use crate::sim::kernel::event::Event;
 use crate::sim::kernel::ids::ServiceId;
 use crate::sim::kernel::log::LogLevel;
@@ -25,7 +26,10 @@ impl World {
                 0 => (LogLevel::Info, "added latency off".to_string()),
                 us => (
                     LogLevel::Warn,
-                    format!("+{} ms latency", crate::sim::kernel::time::as_ms(us)),
+                    format!(
+                        "+{} ms latency",
+                        trimmed(crate::sim::kernel::time::as_ms(us), 3)
+                    ),
                 ),
             })
         });
@@ -34,14 +38,14 @@ impl World {
     /// Makes share `p` (0 to 1) of the answers `service` would give as OK
     /// fail from now on (0: none).
     pub fn set_chaos_failures(&mut self, service: ServiceId, p: f64) {
-        assert!((0.0..=1.0).contains(&p), "failure share {p}");
+        assert!((0.0..=1.0).contains(&p), "failure share {}", trimmed(p, 6));
         self.change_chaos(service, |c| {
             let was = std::mem::replace(&mut c.fail_share, p);
             (was != p).then(|| match p {
                 0.0 => (LogLevel::Info, "answers no longer fail".to_string()),
                 p => (
                     LogLevel::Warn,
-                    format!("{} % of answers fail", (p * 1e4).round() / 1e2),
+                    format!("{} % of answers fail", trimmed((p * 1e4).round() / 1e2, 2)),
                 ),
             })
         });

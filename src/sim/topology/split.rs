@@ -9,6 +9,7 @@
 //! — exactly what a weighted load-balancer rule or a DNS weight change does.
 //! Requests already sent stay where they are.
 
+use crate::sim::kernel::decimal::trimmed;
 use crate::sim::kernel::ids::ClientId;
 use crate::sim::kernel::ids::{HandlerId, ServiceId};
 use crate::sim::kernel::time::Micros;
@@ -48,10 +49,9 @@ pub struct Split {
 }
 
 pub(super) fn normalised(shares: &[f64]) -> Vec<f64> {
-    assert!(
-        shares.iter().all(|s| s.is_finite() && *s >= 0.0),
-        "shares must be finite and non-negative: {shares:?}"
-    );
+    if let Some(s) = shares.iter().find(|s| !(s.is_finite() && **s >= 0.0)) {
+        panic!("shares must be finite and non-negative: {}", trimmed(*s, 6));
+    }
     let total: f64 = shares.iter().sum();
     assert!(total > 0.0, "a split needs a positive share somewhere");
     shares.iter().map(|s| s / total).collect()

@@ -34,8 +34,9 @@ impl RateProfile {
         for w in points.windows(2) {
             assert!(
                 w[0].0 < w[1].0,
-                "rate profile times must increase: {:?}",
-                points
+                "rate profile times must increase: {} µs, then {} µs",
+                w[0].0,
+                w[1].0
             );
         }
         assert!(
