@@ -1,5 +1,6 @@
 //! A scenario's parameter values, checked against its schema.
 
+use super::chaos::is_chaos;
 use super::schema::{ParamSpec, Value};
 
 /// The values of every parameter of one scenario, in schema order.
@@ -104,15 +105,23 @@ impl Params {
 }
 
 /// "unknown parameter 'bulkhed' — did you mean 'bulkhead'? (allowed: …)".
+/// The chaos parameters are named by their pattern, not one by one: a
+/// scenario of fifty services has two hundred of them.
 pub fn unknown_param(specs: &[ParamSpec], name: &str) -> String {
     let names: Vec<&str> = specs.iter().map(|s| s.name).collect();
     let hint = did_you_mean(name, &names)
         .map(|n| format!(" — did you mean '{n}'?"))
         .unwrap_or_default();
+    let own: Vec<&str> = names.iter().copied().filter(|n| !is_chaos(n)).collect();
+    let chaos = if own.len() < names.len() {
+        ", chaos.SERVICE.latency_ms, .fail_percent, .partitioned, .pods_down"
+    } else {
+        ""
+    };
     format!(
-        "unknown parameter '{}'{hint} (allowed: {})",
+        "unknown parameter '{}'{hint} (allowed: {}{chaos})",
         super::schema::quote(name),
-        names.join(", ")
+        own.join(", ")
     )
 }
 
