@@ -29,9 +29,7 @@ use crate::sim::{
     RouterSpec, ServiceSpec, Span, Step, Target, TimedId, World, DAY, SEC,
 };
 
-use super::figures::{
-    client_series, failure_share_between, share_between, total_between, Outcomes, FAILED,
-};
+use super::figures::{client_series, failure_share_between, share_between, total_between, FAILED};
 use super::guide::GuidedStep;
 use super::model::{Headline, Model};
 use super::params::Params;
@@ -55,56 +53,101 @@ const V1: u16 = 0;
 const V2: u16 = 1;
 
 const PARAMS: &[ParamSpec] = &[
-    ParamSpec::choice("strategy", "Strategy", &["in_place", "uri_versioning", "additive"], "uri_versioning", "How 2.0 ships the rename: in place in v1, as /v2 beside v1, or added beside the old fields."),
-    ParamSpec::number("sunset_month", "Delete v1 at month", "", 12.0, 1.0, 18.0, "Months after the release when v1 is deleted (URI versioning): 410 Gone.").integer().or_off(false),
-    ParamSpec::number("adoption_half_life_weeks", "Adoption half-life", "weeks", 6.0, 1.0, 52.0, "Half the mobile installs still on 1.x update within each half-life.").build_only(),
-    ParamSpec::number("never_update_percent", "Never update", "%", 1.0, 0.0, 20.0, "Mobile installs that never update.").build_only(),
-    ParamSpec::number("request_weight", "Requests per simulated request", "", 50_000.0, 1_000.0, 1_000_000.0, "Simulation detail; results do not depend on it beyond noise.").integer().advanced().build_only(),
+    ParamSpec::choice(
+        "strategy",
+        "Strategy",
+        &["in_place", "uri_versioning", "additive"],
+        "uri_versioning",
+        "How 2.0 ships the rename: in place, as /v2 beside v1, or beside the old fields.",
+    ),
+    ParamSpec::number(
+        "sunset_month",
+        "Delete v1 at month",
+        "",
+        12.0,
+        1.0,
+        18.0,
+        "When v1 is deleted (URI versioning): 410 Gone.",
+    )
+    .integer()
+    .or_off(false),
+    ParamSpec::number(
+        "adoption_half_life_weeks",
+        "Adoption half-life",
+        "weeks",
+        6.0,
+        1.0,
+        52.0,
+        "Half the phones on 1.x update within each half-life.",
+    )
+    .build_only(),
+    ParamSpec::number(
+        "never_update_percent",
+        "Never update",
+        "%",
+        1.0,
+        0.0,
+        20.0,
+        "Phones that never update.",
+    )
+    .build_only(),
+    ParamSpec::number(
+        "request_weight",
+        "Requests per simulated request",
+        "",
+        50_000.0,
+        1_000.0,
+        1_000_000.0,
+        "Simulation detail; results do not depend on it.",
+    )
+    .integer()
+    .advanced()
+    .build_only(),
 ];
 
 const GUIDE: &[GuidedStep] = &[
     GuidedStep::new(
         "Set Strategy to in_place.",
         "Client errors by app version.",
-        "On day 7 firstname and lastname become name, and 2.0 ships. What share of requests fail that day?",
-        "About 60 %: every phone still on 1.x gets a 200 it cannot parse. Web loaded 2.0 at once; mobile errors fade only as installs update.",
+        "On day 7 the field is renamed and 2.0 ships. What share of requests fail that day?",
+        "About 60 %: every phone still on 1.x gets a 200 it cannot parse.",
         14.0 * 86_400.0,
     )
-    .choices(&["Almost none", "About 60 %", "All of them"], 1)
+    .choices(&["None", "About 60 %", "All"], 1)
     .set(&[("strategy", "in_place")])
     .expect("client_error_rate_day1", 0.5, 0.66)
     .charts(&["Client errors by app version", "Requests by API version"]),
     GuidedStep::new(
         "Keep Strategy at uri_versioning.",
-        "Requests by API version, and the share still on v1.",
-        "v2 ships beside v1. What becomes of v1's traffic within a year?",
-        "Nobody breaks, and v1 fades as installs update: about 1 % of requests in month 12, mostly installs that never update.",
+        "Share still on v1.",
+        "v2 ships beside v1. What is v1's share in month 12?",
+        "About 1 %, mostly phones that never update: v1 fades as phones update, and nobody breaks.",
         372.0 * 86_400.0,
     )
-    .choices(&["It stays", "It fades to about 1 %", "It stops at once"], 1)
+    .choices(&["Unchanged", "About 1 %", "Zero"], 1)
     .expect("v1_share_month_12", 0.002, 0.03)
     .charts(&["Requests by API version", "Share still on v1"]),
     GuidedStep::new(
         "Set Delete v1 at month to 3.",
         "Client errors by app version.",
-        "v1 is deleted three months after the release. Who notices?",
-        "Every install still on 1.x, about one in five, now gets 410 Gone: deleting v1 early breaks whoever is still on it.",
+        "v1 is deleted at month 3. Who breaks?",
+        "The phones still on 1.x, about one in five: deleting v1 early breaks whoever is still on it.",
         120.0 * 86_400.0,
     )
-    .choices(&["Nobody", "Installs still on 1.x", "Every client"], 1)
+    .choices(&["Nobody", "Phones on 1.x", "Everyone"], 1)
     .set(&[("sunset_month", "3")])
     .expect("errors_after_sunset", 6e7, 2.5e8)
     .charts(&["Client errors by app version", "Share still on v1"]),
     GuidedStep::new(
         "Set Strategy to additive.",
-        "Requests by API version and client errors.",
-        "name is added beside firstname and lastname. Do old apps break? Is a v2 needed?",
-        "Neither: 1.x ignores the field it does not know, 2.0 reads it. An additive change is backward-compatible.",
+        "Requests by API version.",
+        "name is added beside the old fields. Client errors? A v2?",
+        "Neither: 1.x ignores the new field. An additive change is backward-compatible.",
         60.0 * 86_400.0,
     )
-    .choices(&["Old apps break", "A v2 is needed", "No errors, no v2"], 2)
+    .choices(&["Errors", "A v2", "Neither"], 2)
     .set(&[("strategy", "additive")])
-    .expect("client_error_rate", 0.0, 0.0)
+    .expect("client_error_rate_day1", 0.0, 0.0)
     .charts(&["Requests by API version", "Client errors by app version"]),
 ];
 
@@ -139,22 +182,14 @@ fn charts() -> Vec<ChartSpec> {
         ChartSpec {
             title: "Share still on v1",
             unit: "share",
-            lines: vec![
-                line(
-                    "requests to v1",
-                    SeriesExpr::Ratio(
-                        names(&["gateway.to.v1"]),
-                        names(&["gateway.to.v1", "gateway.to.v2"]),
-                    ),
-                )
-                .hue(Hue::Orange),
-                line(
-                    "mobile installs on 1.x",
-                    SeriesExpr::Plain("mobile.old_share".into()),
-                )
-                .hue(Hue::Vermillion)
-                .dashed(),
-            ],
+            lines: vec![line(
+                "requests to v1",
+                SeriesExpr::Ratio(
+                    names(&["gateway.to.v1"]),
+                    names(&["gateway.to.v1", "gateway.to.v2"]),
+                ),
+            )
+            .hue(Hue::Orange)],
         },
     ]
 }
@@ -162,10 +197,8 @@ fn charts() -> Vec<ChartSpec> {
 /// Each headline figure's label, as the page shows it.
 const FIGURES: &[(&str, &str)] = &[
     ("client_error_rate_day1", "Client errors, release day"),
-    ("v1_share_month_12", "v1's share in month 12"),
-    ("errors_after_sunset", "Client errors after v1's deletion"),
-    ("client_error_rate", "Client error rate"),
-    ("v2_share", "v2's share of requests"),
+    ("v1_share_month_12", "v1 share, month 12"),
+    ("errors_after_sunset", "Errors after v1's deletion"),
 ];
 
 /// The scenario's catalogue entry.
@@ -174,11 +207,10 @@ pub const SCENARIO: Scenario = Scenario {
     title: "API versioning",
     story: Some(165),
     lesson: "v1 beside v2 until old clients fade; additive changes need no v2",
-    narrative: "The User Profile API renames firstname and lastname to a nested name. Web \
-        loads the new app at once; phones update from the store over months, some never. \
-        Changed in place, the answer breaks every phone on the old app. As /v1 beside /v2, old \
-        apps keep v1 while its traffic fades, until v1 is deleted and whoever is left gets 410 \
-        Gone. Adding the new field beside the old ones breaks nobody and needs no v2.",
+    narrative: "The User Profile API renames firstname and lastname to name. Web updates at \
+        once; phones update over months, some never. In place, the change breaks every phone \
+        on the old app. As /v1 beside /v2, v1 fades with adoption until it is deleted and \
+        whoever is left gets 410 Gone. Adding the field beside the old ones breaks nobody.",
     guide: GUIDE,
     params: PARAMS,
     figures: FIGURES,
@@ -283,10 +315,10 @@ impl VersioningModel {
     /// Schedules (again) the release's change of v1 and v1's deletion as `p`
     /// asks, or makes them now if their time has passed.
     fn schedule(&mut self, p: &Params) {
-        for id in [self.release.take(), self.sunset.take()]
-            .into_iter()
-            .flatten()
-        {
+        if let Some(id) = self.release.take() {
+            self.world.cancel(id);
+        }
+        if let Some(id) = self.sunset.take() {
             self.world.cancel(id);
         }
         let (fields, v2_to) = released(p);
@@ -296,7 +328,7 @@ impl VersioningModel {
         let now = self.world.now();
         let change = move |w: &mut World| w.set_steps(v1, api_steps(fields));
         if now < release_us() {
-            let label = "2.0 released: web updates at once, mobile from the store";
+            let label = "2.0 released";
             self.release = Some(self.world.at(release_us(), label, Box::new(change)));
         } else {
             change(&mut self.world);
@@ -349,11 +381,6 @@ impl Model for VersioningModel {
                 "errors_after_sunset",
                 after.map(|d| total_between(v, &failed, d, end)),
             ),
-            (
-                "client_error_rate",
-                Outcomes::of(v, &CLIENTS).failure_rate(),
-            ),
-            ("v2_share", share_between(v, &both[1..], &both, 0, end)),
         ]
     }
 }

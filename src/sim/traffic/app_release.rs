@@ -31,13 +31,12 @@
 //! are drawn at build, kept sorted, and read with a cursor, so one event is
 //! pending per release (the next update).
 //!
-//! Series per release `NAME`: `NAME.old_share` (share of installs still on
-//! the old version, a gauge).
+//! A release keeps no series of its own: the two populations' series
+//! (`OLD.arrived`, `NEW.arrived` …) show the split as it moves.
 //!
 //! [`ClientSpec::parses`]: crate::sim::traffic::client::ClientSpec::parses
 
 use crate::sim::kernel::ids::ClientId;
-use crate::sim::kernel::metrics::GaugeId;
 use crate::sim::kernel::rng::SimRng;
 use crate::sim::kernel::time::Micros;
 
@@ -106,12 +105,11 @@ pub struct AppRelease {
     updates: Vec<f64>,
     /// How many of them have happened.
     updated: usize,
-    pub(crate) old_share: GaugeId,
 }
 
 impl AppRelease {
     /// Draws every install's update time from `rng`.
-    pub(crate) fn new(spec: AppReleaseSpec, rng: &mut SimRng, old_share: GaugeId) -> Self {
+    pub(crate) fn new(spec: AppReleaseSpec, rng: &mut SimRng) -> Self {
         assert!((1..=MAX_INSTALLS).contains(&spec.installs), "installs");
         assert!((0.0..=1.0).contains(&spec.never), "never");
         assert!(spec.rate_rps >= 0.0 && spec.rate_rps.is_finite(), "rate");
@@ -133,7 +131,6 @@ impl AppRelease {
             spec,
             updates,
             updated: 0,
-            old_share,
         }
     }
 
@@ -188,7 +185,7 @@ mod tests {
     fn release(installs: u32, half_life_us: Micros, never: f64, seed: u64) -> AppRelease {
         let spec = AppReleaseSpec::new("app", ClientId::new(0), ClientId::new(1), 100.0, SEC)
             .adoption(installs, half_life_us, never);
-        AppRelease::new(spec, &mut SimRng::new(seed), GaugeId(0))
+        AppRelease::new(spec, &mut SimRng::new(seed))
     }
 
     #[test]

@@ -14,12 +14,7 @@ impl World {
     /// populations' rates to the installs' split now (every install on the
     /// old version before the release).
     pub fn add_app_release(&mut self, spec: AppReleaseSpec) -> AppReleaseId {
-        let now = self.kernel.now;
-        let g = self
-            .kernel
-            .metrics
-            .gauge(&format!("{}.old_share", spec.name), now, 1.0);
-        let rel = AppRelease::new(spec, &mut self.kernel.rng, g);
+        let rel = AppRelease::new(spec, &mut self.kernel.rng);
         let id = AppReleaseId::new(self.traffic.releases.len());
         self.traffic.releases.push(rel);
         self.adopt(id, true);
@@ -40,15 +35,12 @@ impl World {
     /// Moves the installs due by now; sets the rates if any moved (or
     /// `always`), and awaits the next update.
     fn adopt(&mut self, id: AppReleaseId, always: bool) {
-        let now = self.kernel.now;
         let rel = &mut self.traffic.releases[id.index()];
-        let moved = rel.advance(now) || always;
+        let moved = rel.advance(self.kernel.now) || always;
         let (old, new) = (rel.spec.old, rel.spec.new);
         let (old_rate, new_rate) = rel.rates();
-        let share = rel.on_old() as f64 / rel.spec.installs as f64;
-        let (g, next) = (rel.old_share, rel.next_update());
+        let next = rel.next_update();
         if moved {
-            self.kernel.metrics.set(g, now, share);
             self.set_client_rate(old, old_rate);
             self.set_client_rate(new, new_rate);
         }
