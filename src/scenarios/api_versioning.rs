@@ -176,7 +176,7 @@ fn charts() -> Vec<ChartSpec> {
                 line("mobile 1.x", per_s("mobile_1.error")).hue(Hue::Vermillion),
                 line("web 1.x", per_s("web_1.error")).hue(Hue::Orange),
                 line("mobile 2.0", per_s("mobile_2.error")).hue(Hue::Sky),
-                line("web 2.0", per_s("web_2.error")).hue(Hue::Black),
+                line("web 2.0", per_s("web_2.error")).hue(Hue::Green),
             ],
         },
         ChartSpec {

@@ -92,7 +92,7 @@ fn service_w(s: &crate::sim::ServiceView) -> f64 {
         })
         .collect();
     let badges = text_w(&badges.join(" · "), 12.0);
-    (name.max(pods).max(pools).max(badges) + 24.0)
+    (name.max(pods).max(pools).max(badges) + 28.0)
         .max(BOX_W)
         .ceil()
 }
@@ -674,7 +674,7 @@ fn draw(g: &Element, l: &Layout) -> Vec<Part> {
             &group,
             "text",
             &[
-                ("x", &num(w - 10.0)),
+                ("x", &num(w - 14.0)),
                 ("y", "19"),
                 ("class", "state"),
                 ("text-anchor", "end"),
@@ -757,7 +757,10 @@ fn fill(parts: &[Part], (rates, services): &(Vec<f64>, Vec<ServiceLive>)) {
                 s += 1;
                 let word = health_word(live.map_or(Health::Calm, |l| l.health));
                 set_attr(group, "class", &format!("service health-{word}"));
-                set_text(state, word);
+                // Upper case in the text itself, not by the style sheet:
+                // Chromium anchors an SVG text's end by its untransformed
+                // width, so a transformed word ran past its box's edge.
+                set_text(state, &word.to_ascii_uppercase());
                 set_text(
                     pods,
                     &live.map_or(String::new(), |l| match l.starting {
