@@ -8,15 +8,23 @@
 //! - `at=SECONDS:NAME=VALUE` — a toggle flipped during the run, at that simulated
 //!   second (repeatable);
 //! - `t` — the simulated second the run was at when the link was made; the
-//!   page replays the run up to it on opening.
+//!   page replays the run up to it on opening;
+//! - `b.NAME=VALUE` — an A/B comparison: a second run, B, with A's parameters
+//!   and this one changed ([`encode_b`] writes one per parameter where B
+//!   differs from A). B shares A's scenario, seed, timed changes, `t` and
+//!   view, so there is no `b.seed`, `b.at` or `b.t`. A bad `b.` key is a
+//!   problem like A's, prefixed `B: `, and the rest applies; `b` is `Some`
+//!   only when B, so decoded, differs from A.
 //!
 //! A link can ask for only as much as the page can run in a few minutes:
 //! `t` at most [`MAX_T_S`] simulated seconds, and at most [`MAX_EVENTS`]
-//! engine events estimated up to `t` (`scenarios::work`). A link asking
+//! engine events estimated up to `t` (`scenarios::work`), A's and B's
+//! together when it compares two runs (the page runs both). A link asking
 //! for more opens at 0 and says so; `lab run --link` refuses it. The estimate
 //! counts what the clients offer, not the retries, calls and timers that
 //! answer it, so a replay also stops for good after [`MAX_REPLAY_EVENTS`]
-//! events actually run ([`replay_cap`]) and says where it stopped.
+//! events actually run ([`replay_cap`]; A's and B's together) and says where
+//! it stopped.
 //!
 //! Decoding is total: any string gives a [`Decoded`] with whatever could be
 //! applied safely and a list of problems in plain words, never a panic.
@@ -73,6 +81,9 @@ pub struct LinkState {
     pub scenario: &'static Scenario,
     pub seed: u64,
     pub params: Params,
+    /// B's parameters in an A/B comparison (A's with each `b.NAME=VALUE` on
+    /// top); `None` when B would not differ from A.
+    pub b: Option<Params>,
     pub changes: Vec<TimedChange>,
     /// Simulated time the run had reached, if given.
     pub t_us: Option<Micros>,
@@ -174,6 +185,19 @@ pub fn encode(
     s
 }
 
+/// B's half of a link (`&b.NAME=VALUE` for each parameter where `b` differs
+/// from `a`, in schema order): appended to [`encode`]'s, it makes an A/B link.
+/// Empty when they are equal.
+pub fn encode_b(a: &Params, b: &Params) -> String {
+    let mut s = String::new();
+    for ((spec, va), (_, vb)) in a.iter().zip(b.iter()) {
+        if va != vb {
+            s.push_str(&format!("&b.{}={}", spec.name, escape(&vb.to_string())));
+        }
+    }
+    s
+}
+
 fn secs_text(us: Micros) -> String {
     scenarios::schema::format_number(us as f64 / 1e6)
 }
@@ -261,14 +285,31 @@ pub fn check_work(
     changes: &[TimedChange],
     until: Micros,
 ) -> Result<(), String> {
-    let n = work::offered_events(scenario, params, seed, changes, until);
+    check_work_ab(scenario, params, None, seed, changes, until)
+}
+
+/// [`check_work`] for an A/B comparison: A's and B's events together are
+/// within [`MAX_EVENTS`], since the page runs both.
+pub fn check_work_ab(
+    scenario: &Scenario,
+    params: &Params,
+    b: Option<&Params>,
+    seed: u64,
+    changes: &[TimedChange],
+    until: Micros,
+) -> Result<(), String> {
+    let mut n = 0.0;
+    for p in std::iter::once(params).chain(b) {
+        n += work::offered_events(scenario, p, seed, changes, until);
+    }
     if n <= MAX_EVENTS {
         return Ok(());
     }
     // The rate is near constant in most runs: scale the time to the cap.
     let allowed = (as_secs(until) * MAX_EVENTS / n).floor();
     Err(format!(
-        "running to {} s would take about {} simulation events, more than a link may ask for: at most {} (for these parameters, about {} s)",
+        "running {}to {} s would take about {} simulation events, more than a link may ask for: at most {} (for these parameters, about {} s)",
+        if b.is_some() { "A and B " } else { "" },
         scenarios::schema::format_number(as_secs(until)),
         count_text(n),
         count_text(MAX_EVENTS),
@@ -431,6 +472,7 @@ fn decode_all(input: &str) -> Decoded {
     let mut params = scenario.default_params();
     let mut changes = Vec::new();
     let mut named: Vec<&str> = Vec::new();
+    let mut b_pairs = Vec::new();
     for (k, v) in &pairs {
         match k.as_str() {
             k if VIEW_KEYS.contains(&k) => {}
@@ -438,29 +480,27 @@ fn decode_all(input: &str) -> Decoded {
                 Ok(c) => changes.push(c),
                 Err(e) => problems.push(format!("at={}: {e}; ignored", quote(v))),
             },
-            name => {
-                if params.spec(name).is_ok() {
-                    if named.contains(&name) {
-                        problems.push(format!(
-                            "'{}' is given more than once; the last one is used",
-                            quote(name)
-                        ));
-                    }
-                    named.push(name);
-                }
-                if let Err(e) = params
-                    .spec(name)
-                    .map_err(|_| unknown_param(scenario.schema(), &quote(name)))
-                    .and_then(|_| params.set_text(name, v))
-                {
-                    problems.push(format!("{e}; ignored"));
-                }
-            }
+            k if k.starts_with("b.") => b_pairs.push((&k[2..], v.as_str())),
+            name => set_param(&mut params, &mut named, name, v, "", &mut problems),
         }
     }
+    // B: A's parameters (wherever they stood in the link) with B's on top.
+    let mut b = params.clone();
+    named.clear();
+    for (name, v) in b_pairs {
+        if RESERVED_KEYS.contains(&name) {
+            problems.push(format!(
+                "B: 'b.{}' cannot differ: B shares A's seed, timed changes, t and view, and only its parameters differ (b.NAME=VALUE); ignored",
+                quote(name)
+            ));
+        } else {
+            set_param(&mut b, &mut named, name, v, "B: ", &mut problems);
+        }
+    }
+    let b = (b != params).then_some(b);
     sort_by_key(&mut changes, |c| (c.at_us, 0));
     if let Some(t) = t_us {
-        if let Err(e) = check_work(scenario, &params, seed, &changes, t) {
+        if let Err(e) = check_work_ab(scenario, &params, b.as_ref(), seed, &changes, t) {
             problems.push(format!("t: {e}; ignored, the run opens at 0"));
             t_us = None;
         }
@@ -470,11 +510,41 @@ fn decode_all(input: &str) -> Decoded {
             scenario,
             seed,
             params,
+            b,
             changes,
             t_us,
             view,
         }),
         problems,
+    }
+}
+
+/// Sets parameter `name` of a link from its text, or says why not (`who`
+/// prefixes the problem: `B: ` for B's half); a repeated name is a problem
+/// and the last value is used.
+fn set_param<'a>(
+    params: &mut Params,
+    named: &mut Vec<&'a str>,
+    name: &'a str,
+    v: &str,
+    who: &str,
+    problems: &mut Vec<String>,
+) {
+    if params.spec(name).is_ok() {
+        if named.contains(&name) {
+            problems.push(format!(
+                "{who}'{}' is given more than once; the last one is used",
+                quote(name)
+            ));
+        }
+        named.push(name);
+    }
+    if let Err(e) = params
+        .spec(name)
+        .map_err(|_| unknown_param(params.specs(), &quote(name)))
+        .and_then(|_| params.set_text(name, v))
+    {
+        problems.push(format!("{who}{e}; ignored"));
     }
 }
 

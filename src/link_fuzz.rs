@@ -6,7 +6,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::link::{decode, encode, MAX_PROBLEMS};
+use crate::link::{decode, encode, encode_b, MAX_PROBLEMS};
 use crate::scenarios;
 use crate::sim::SimRng;
 
@@ -58,7 +58,10 @@ const HOSTILE_VALUES: &[&str] = &[
     "\r\n",
 ];
 
-const KEYS: &[&str] = &["v", "s", "seed", "t", "at", "", "=", "S", "v2", "%73"];
+const KEYS: &[&str] = &[
+    "v", "s", "seed", "t", "at", "", "=", "S", "v2", "%73", "b", "b.", "b.seed", "b.at", "b.t",
+    "b.b.", "b%2Eseed",
+];
 
 const TIMES: &[&str] = &[
     "0",
@@ -83,7 +86,9 @@ fn piece(rng: &mut SimRng, s: &mut String, params: &[&str]) {
     let pick =
         |rng: &mut SimRng, list: &[&str]| list[rng.below(list.len() as u64) as usize].to_string();
     let key = if !params.is_empty() && rng.chance(0.6) {
-        pick(rng, params)
+        // A third of them B's half of an A/B comparison.
+        let b = if rng.chance(0.3) { "b." } else { "" };
+        format!("{b}{}", pick(rng, params))
     } else {
         pick(rng, KEYS)
     };
@@ -170,6 +175,8 @@ pub struct Tally {
     pub fragments: u64,
     /// Fragments that decoded to a state.
     pub states: u64,
+    /// Of them, A/B comparisons (a `b` that differs from A).
+    pub ab_states: u64,
     pub most_problems: usize,
     pub longest_problem: usize,
 }
@@ -177,7 +184,8 @@ pub struct Tally {
 /// Decodes `input` and checks the result: no panic, at most
 /// `MAX_PROBLEMS + 1` problems, each non-empty, at most
 /// [`MAX_PROBLEM_BYTES`] long and free of control characters, and a state that
-/// re-encodes to a link decoding cleanly to the same state.
+/// re-encodes (with B's half, [`encode_b`]) to a link decoding cleanly to the
+/// same state, B included.
 pub fn check(input: &str, tally: &mut Tally) -> Result<(), String> {
     let d = catch_unwind(AssertUnwindSafe(|| decode(input)))
         .map_err(|_| format!("decode panicked on {input:?}"))?;
@@ -194,15 +202,22 @@ pub fn check(input: &str, tally: &mut Tally) -> Result<(), String> {
     }
     if let Some(st) = d.state {
         tally.states += 1;
-        let again = encode(st.scenario, &st.params, st.seed, &st.changes, st.t_us);
+        let mut again = encode(st.scenario, &st.params, st.seed, &st.changes, st.t_us);
+        if let Some(b) = &st.b {
+            tally.ab_states += 1;
+            if *b == st.params {
+                return Err(format!("{input:?} gives a B equal to A"));
+            }
+            again.push_str(&encode_b(&st.params, b));
+        }
         let d2 = catch_unwind(AssertUnwindSafe(|| decode(&again)))
             .map_err(|_| format!("decode panicked on its own link {again:?}"))?;
         let st2 = d2
             .state
             .filter(|_| d2.problems.is_empty())
             .ok_or_else(|| format!("{input:?} re-encodes to {again:?}: {:?}", d2.problems))?;
-        if (st2.seed, st2.t_us, &st2.params, &st2.changes)
-            != (st.seed, st.t_us, &st.params, &st.changes)
+        if (st2.seed, st2.t_us, &st2.params, &st2.b, &st2.changes)
+            != (st.seed, st.t_us, &st.params, &st.b, &st.changes)
         {
             return Err(format!("{input:?} re-encodes to {again:?}, another state"));
         }
