@@ -93,20 +93,38 @@ impl Columns {
 /// end, simulated seconds), then one column per line (`Chart / line (unit)`,
 /// quoted), each value in full, empty where the bucket has none.
 pub fn csv(run: &Run) -> String {
-    let cols = Columns::of(run, &(run.scenario.charts)());
+    csv_ab(run, None)
+}
+
+/// [`csv`] of an A/B pair: A's columns, then B's (run to the same time), each
+/// named as A's with `b.` before it (`b.Chart / line (unit)`), in one row per
+/// bucket. Without B it is [`csv`].
+pub fn csv_ab(a: &Run, b: Option<&Run>) -> String {
+    let charts = (a.scenario.charts)();
+    let mut all = vec![("", Columns::of(a, &charts))];
+    if let Some(b) = b {
+        all.push(("b.", Columns::of(b, &charts)));
+    }
     let mut out = String::from("t_s");
-    for c in &cols.lines {
-        out.push_str(",\"");
-        out.push_str(&c.name().replace('"', "'"));
-        out.push('"');
+    for (prefix, cols) in &all {
+        for c in &cols.lines {
+            out.push_str(",\"");
+            out.push_str(prefix);
+            out.push_str(&c.name().replace('"', "'"));
+            out.push('"');
+        }
     }
     out.push('\n');
-    for i in cols.buckets.0..cols.buckets.1 {
-        out.push_str(&format_number(cols.end_s(i)));
-        for k in 0..cols.lines.len() {
-            out.push(',');
-            if let Some(x) = cols.value(k, i).filter(|x| x.is_finite()) {
-                out.push_str(&shortest(x));
+    let first = all.iter().map(|(_, c)| c.buckets.0).min().unwrap_or(0);
+    let end = all.iter().map(|(_, c)| c.buckets.1).max().unwrap_or(0);
+    for i in first..end {
+        out.push_str(&format_number(all[0].1.end_s(i)));
+        for (_, cols) in &all {
+            for k in 0..cols.lines.len() {
+                out.push(',');
+                if let Some(x) = cols.value(k, i).filter(|x| x.is_finite()) {
+                    out.push_str(&shortest(x));
+                }
             }
         }
         out.push('\n');

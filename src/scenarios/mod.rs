@@ -13,6 +13,7 @@ pub mod cap_tradeoff;
 pub mod cascading_failure;
 pub mod chaos;
 pub mod charts;
+pub mod compare;
 pub mod contract_testing;
 pub mod dinner_rush;
 pub mod distributed_deadlock;
