@@ -4,11 +4,18 @@
 //! ```text
 //! lab list                                  one scenario a line: ID<TAB>title
 //! lab params ID [--json]                    the parameter schema
-//! lab run ID [--set NAME=VALUE]... [--seed N] [--duration SECONDS] [--json] [--csv FILE]
+//! lab run ID [--set NAME=VALUE]... [--b NAME=VALUE]... [--seed N] [--duration SECONDS] [--json] [--csv FILE]
 //! lab run --link 'URL or #fragment'         run exactly what a share link encodes
-//! lab link ID [--set NAME=VALUE]... [--seed N]   print the share-link fragment
+//! lab link ID [--set NAME=VALUE]... [--b NAME=VALUE]... [--seed N]   print the share-link fragment
 //! lab guide ID [--seed N] [--json]          the guided steps, each with its link and expectation
 //! ```
+//!
+//! `--b NAME=VALUE` (or a link's `b.NAME=VALUE`) compares two runs: A with
+//! the `--set` values, B with A's and the `--b` ones on top, same seed and
+//! changes, run to the same end. The text gives the headline in columns A, B
+//! and B − A; `--json` gives `{"a": REPORT, "b": REPORT}`, each the report of
+//! a plain run (its `link` replays that half alone); `--csv` writes both runs'
+//! lines in one file, B's named as A's with `b.` before them.
 //!
 //! Bad input never panics: it ends in one line naming what was wrong and what is
 //! allowed, and a non-zero exit.
@@ -19,7 +26,7 @@ use serde_json::{json, Map, Value as Json};
 
 use crate::link;
 use crate::scenarios::schema::quote;
-use crate::scenarios::{self, Headline, ParamKind, Params, Run, Scenario, Value};
+use crate::scenarios::{self, compare, Headline, ParamKind, Params, Run, Scenario, Value};
 use crate::sim::kernel::time::{as_secs, from_secs, Micros};
 
 /// What a command produced: text for stdout, and files to write.
@@ -33,10 +40,13 @@ pub struct Output {
 pub const USAGE: &str = "usage:
   lab list                                  one scenario a line: ID<TAB>title
   lab params ID [--json]                    the parameter schema
-  lab run ID [--set NAME=VALUE]... [--seed N] [--duration SECONDS] [--json] [--csv FILE]
+  lab run ID [--set NAME=VALUE]... [--b NAME=VALUE]... [--seed N] [--duration SECONDS] [--json] [--csv FILE]
   lab run --link 'URL or #fragment'         run exactly what a share link encodes
-  lab link ID [--set NAME=VALUE]... [--seed N]   print the share-link fragment
-  lab guide ID [--seed N] [--json]          the guided steps, each with its link and expectation";
+  lab link ID [--set NAME=VALUE]... [--b NAME=VALUE]... [--seed N]   print the share-link fragment
+  lab guide ID [--seed N] [--json]          the guided steps, each with its link and expectation
+  --b NAME=VALUE compares A (the --set values) with B (A's and this on top), same
+  seed, side by side: headline columns A, B, B - A; --json {\"a\": …, \"b\": …};
+  --csv both runs' lines, B's named b.LINE; a link's b.NAME=VALUE does the same";
 
 /// The most characters of a message shown before the usage text: a message
 /// echoes input back, and input can be as long as a link.
@@ -133,6 +143,8 @@ fn no_more(rest: &[String]) -> Result<(), String> {
 struct Opts {
     id: Option<String>,
     sets: Vec<(String, String)>,
+    /// B's `--b NAME=VALUE` pairs, applied on top of A's.
+    b_sets: Vec<(String, String)>,
     seed: Option<u64>,
     duration_s: Option<f64>,
     json: bool,
@@ -145,7 +157,9 @@ fn parse_opts(rest: &[String], allowed: &[&str]) -> Result<Opts, String> {
     let mut it = rest.iter();
     while let Some(a) = it.next() {
         let (flag, inline) = match a.split_once('=') {
-            Some((f, v)) if f.starts_with("--") && f != "--set" => (f, Some(v.to_string())),
+            Some((f, v)) if f.starts_with("--") && f != "--set" && f != "--b" => {
+                (f, Some(v.to_string()))
+            }
             _ => (a.as_str(), None),
         };
         if flag.starts_with("--") && !allowed.contains(&flag) {
@@ -162,12 +176,17 @@ fn parse_opts(rest: &[String], allowed: &[&str]) -> Result<Opts, String> {
                 .ok_or_else(|| format!("{flag} needs {what}"))
         };
         match flag {
-            "--set" => {
+            "--set" | "--b" => {
                 let kv = value("NAME=VALUE")?;
                 let (k, v) = kv
                     .split_once('=')
-                    .ok_or_else(|| format!("--set '{}': write NAME=VALUE", quote(&kv)))?;
-                o.sets.push((k.to_string(), v.to_string()));
+                    .ok_or_else(|| format!("{flag} '{}': write NAME=VALUE", quote(&kv)))?;
+                let sets = if flag == "--b" {
+                    &mut o.b_sets
+                } else {
+                    &mut o.sets
+                };
+                sets.push((k.to_string(), v.to_string()));
             }
             "--seed" => {
                 let v = value("a whole number")?;
@@ -208,7 +227,8 @@ fn parse_opts(rest: &[String], allowed: &[&str]) -> Result<Opts, String> {
     Ok(o)
 }
 
-fn scenario_and_params(o: &Opts) -> Result<(&'static Scenario, Params), String> {
+/// The scenario, A's parameters, and B's when `--b` gives any.
+fn scenario_and_params(o: &Opts) -> Result<(&'static Scenario, Params, Option<Params>), String> {
     let id =
         o.id.as_deref()
             .ok_or_else(|| format!("name a scenario (see `lab list`)\n{USAGE}"))?;
@@ -217,7 +237,14 @@ fn scenario_and_params(o: &Opts) -> Result<(&'static Scenario, Params), String> 
     for (k, v) in &o.sets {
         p.set_text(k, v).map_err(|e| format!("{id}: {e}"))?;
     }
-    Ok((s, p))
+    if o.b_sets.is_empty() {
+        return Ok((s, p, None));
+    }
+    let mut b = p.clone();
+    for (k, v) in &o.b_sets {
+        b.set_text(k, v).map_err(|e| format!("{id}: B: {e}"))?;
+    }
+    Ok((s, p, Some(b)))
 }
 
 fn params_cmd(rest: &[String]) -> Result<Output, String> {
@@ -352,10 +379,11 @@ fn guide_cmd(rest: &[String]) -> Result<Output, String> {
 }
 
 fn link_cmd(rest: &[String]) -> Result<Output, String> {
-    let o = parse_opts(rest, &["--set", "--seed"])?;
-    let (s, p) = scenario_and_params(&o)?;
+    let o = parse_opts(rest, &["--set", "--b", "--seed"])?;
+    let (s, p, b) = scenario_and_params(&o)?;
+    let b_half = b.map_or(String::new(), |b| link::encode_b(&p, &b));
     Ok(text(format!(
-        "{}\n",
+        "{}{b_half}\n",
         link::encode(s, &p, o.seed.unwrap_or(link::DEFAULT_SEED), &[], None)
     )))
 }
@@ -363,11 +391,24 @@ fn link_cmd(rest: &[String]) -> Result<Output, String> {
 fn run_cmd(rest: &[String]) -> Result<Output, String> {
     let o = parse_opts(
         rest,
-        &["--set", "--seed", "--duration", "--json", "--csv", "--link"],
+        &[
+            "--set",
+            "--b",
+            "--seed",
+            "--duration",
+            "--json",
+            "--csv",
+            "--link",
+        ],
     )?;
-    let (scenario, params, seed, changes, until) = if let Some(l) = &o.link {
+    let (scenario, params, b, seed, changes, until) = if let Some(l) = &o.link {
         if o.id.is_some() || !o.sets.is_empty() || o.seed.is_some() {
             return Err("--link already says the scenario, parameters and seed: give no ID, --set or --seed with it".into());
+        }
+        if !o.b_sets.is_empty() {
+            return Err(
+                "--link already says what B changes (b.NAME=VALUE): give no --b with it".into(),
+            );
         }
         let d = link::decode(l);
         if !d.problems.is_empty() {
@@ -383,19 +424,21 @@ fn run_cmd(rest: &[String]) -> Result<Output, String> {
             .or(st.t_us)
             .unwrap_or(from_secs(st.scenario.duration_s));
         // A link obeys the same caps whatever says how far to run it.
-        link::check_work(st.scenario, &st.params, st.seed, &st.changes, until)
-            .map_err(|e| format!("the link's run is too long, so nothing was run: {e}"))?;
-        (st.scenario, st.params, st.seed, st.changes, until)
-    } else {
-        let (s, p) = scenario_and_params(&o)?;
-        let until = from_secs(o.duration_s.unwrap_or(s.duration_s));
-        (
-            s,
-            p,
-            o.seed.unwrap_or(link::DEFAULT_SEED),
-            Vec::new(),
+        link::check_work_ab(
+            st.scenario,
+            &st.params,
+            st.b.as_ref(),
+            st.seed,
+            &st.changes,
             until,
         )
+        .map_err(|e| format!("the link's run is too long, so nothing was run: {e}"))?;
+        (st.scenario, st.params, st.b, st.seed, st.changes, until)
+    } else {
+        let (s, p, b) = scenario_and_params(&o)?;
+        let until = from_secs(o.duration_s.unwrap_or(s.duration_s));
+        let seed = o.seed.unwrap_or(link::DEFAULT_SEED);
+        (s, p, b, seed, Vec::new(), until)
     };
     if let Some(path) = &o.csv {
         // Fail now, not after the whole run: the file is written at the end.
@@ -407,30 +450,58 @@ fn run_cmd(rest: &[String]) -> Result<Output, String> {
         })?;
     }
     let clock = std::time::Instant::now();
-    let mut run = Run::new(scenario, params, seed, changes)?;
+    // One run, or an A/B pair (`Err` holds a run alone).
+    let a = Run::new(scenario, params, seed, changes.clone())?;
+    let mut runs = match b {
+        Some(b) => Ok(compare::Pair {
+            b: Run::new(scenario, b, seed, changes)?,
+            a,
+        }),
+        None => Err(a),
+    };
     if o.link.is_some() {
-        // What the link's estimate missed (retries, calls, timers) is capped too.
+        // What the link's estimate missed (retries, calls, timers) is capped
+        // too, for A and B together.
         let cap = link::MAX_REPLAY_EVENTS;
-        let reached = run.advance_bounded_all(until, cap);
-        link::replay_cap(run.world().events_processed(), cap, reached, until)
+        let (reached, events) = match &mut runs {
+            Ok(pair) => (pair.advance_bounded_all(until, cap), pair.events()),
+            Err(a) => (
+                a.advance_bounded_all(until, cap),
+                a.world().events_processed(),
+            ),
+        };
+        link::replay_cap(events, cap, reached, until)
             .map_err(|e| format!("the link's run is too long, so it was stopped: {e}"))?;
     } else {
-        run.advance_to(until);
+        match &mut runs {
+            Ok(pair) => pair.advance_to(until),
+            Err(a) => a.advance_to(until),
+        }
     }
     let wall_ms = clock.elapsed().as_secs_f64() * 1e3;
     let mut out = Output::default();
+    let (a, b) = match &runs {
+        Ok(pair) => (&pair.a, Some(&pair.b)),
+        Err(a) => (a, None),
+    };
     if let Some(path) = &o.csv {
-        out.files.push((path.clone(), scenarios::export::csv(&run)));
+        out.files
+            .push((path.clone(), scenarios::export::csv_ab(a, b)));
     }
-    out.stdout = if o.json {
-        format!(
-            "{}\n",
-            serde_json::to_string_pretty(&report(&run, until, wall_ms)).expect("json")
-        )
-    } else {
-        summary(&run, until, wall_ms)
+    out.stdout = match (o.json, b) {
+        (true, None) => json_text(&report(a, until, wall_ms)),
+        (true, Some(b)) => json_text(&json!({
+            "a": report(a, until, wall_ms),
+            "b": report(b, until, wall_ms),
+        })),
+        (false, None) => summary(a, until, wall_ms),
+        (false, Some(b)) => summary_ab(a, b, until, wall_ms),
     };
     Ok(out)
+}
+
+fn json_text(j: &Json) -> String {
+    format!("{}\n", serde_json::to_string_pretty(j).expect("json"))
 }
 
 /// The `--json` report (README: "The `lab` command").
@@ -512,6 +583,63 @@ fn summary(run: &Run, until: Micros, wall_ms: f64) -> String {
         write_figures(&mut out, figures);
     }
     out
+}
+
+/// An A/B pair's text: the parameters B changes, each run's ledger, and the
+/// headline in columns A, B and B − A.
+fn summary_ab(a: &Run, b: &Run, until: Micros, wall_ms: f64) -> String {
+    let (wa, wb) = (a.world(), b.world());
+    let mut out = format!(
+        "{} seed {} — A and B, {} simulated s each, in {:.0} ms ({} + {} events)\nB changes {}\n",
+        a.scenario.id,
+        a.seed,
+        as_secs(until),
+        wall_ms,
+        wa.events_processed(),
+        wb.events_processed(),
+        changed(&a.initial, &b.initial).join(", ")
+    );
+    for (half, l) in [("A", wa.ledger()), ("B", wb.ledger())] {
+        let _ = writeln!(
+            out,
+            "requests {half}: arrived {} ok {} failed {} rejected {} timed out {} in flight {}",
+            l.arrived, l.succeeded, l.failed, l.rejected, l.timed_out, l.in_flight
+        );
+    }
+    write_columns(&mut out, a.headline(), b.headline());
+    if let (Some((at, fa)), Some((_, fb))) = (a.headline_since_change(), b.headline_since_change())
+    {
+        let _ = writeln!(out, "since the last change, at {} s:", as_secs(at));
+        write_columns(&mut out, fa, fb);
+    }
+    out
+}
+
+/// `NAME = VALUE` of each parameter where `b` differs from `a`.
+fn changed(a: &Params, b: &Params) -> Vec<String> {
+    a.iter()
+        .zip(b.iter())
+        .filter(|(x, y)| x.1 != y.1)
+        .map(|((spec, _), (_, v))| format!("{} = {v}", spec.name))
+        .collect()
+}
+
+/// Headline rows under `A`, `B` and `B - A`, names padded to the longest.
+fn write_columns(out: &mut String, a: Headline, b: Headline) {
+    let rows = compare::rows(a, b);
+    let w = rows.iter().map(|r| r.name.len()).max().unwrap_or(0);
+    let _ = writeln!(out, "{:w$}  {:>14}  {:>14}  {:>14}", "", "A", "B", "B - A");
+    let cell = |v: Option<f64>| v.map_or("n/a".to_string(), |x| format!("{x:.4}"));
+    for r in rows {
+        let diff = r.diff.map_or("n/a".to_string(), |x| format!("{x:+.4}"));
+        let _ = writeln!(
+            out,
+            "{:w$}  {:>14}  {:>14}  {diff:>14}",
+            r.name,
+            cell(r.a),
+            cell(r.b)
+        );
+    }
 }
 
 fn write_figures(out: &mut String, figures: Headline) {
