@@ -437,3 +437,200 @@ fn a_link_opens_at_a_step_of_the_tour_or_says_which_steps_exist() {
         "step '9' is not a step of this tour: use 1 to 5",
     );
 }
+
+/// `--json` of a run, its wall time cleared (the only figure that varies).
+fn run_json(args: &[&str]) -> serde_json::Value {
+    let (code, out, err) = lab(args);
+    assert_eq!(code, 0, "{args:?}: {err}");
+    let mut v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    for half in ["a", "b"] {
+        if v.get(half).is_some() {
+            v[half]["wall_ms"] = serde_json::Value::Null;
+        }
+    }
+    if v.get("wall_ms").is_some() {
+        v["wall_ms"] = serde_json::Value::Null;
+    }
+    v
+}
+
+#[test]
+fn an_ab_link_prints_a_and_b_each_as_its_run_alone() {
+    let link = "#v=1&s=retry-storm&seed=3&at=30:max_attempts=4&b.retry=backoff_jitter&b.circuit_breaker=on&t=90";
+    let ab = run_json(&["run", "--link", link, "--json"]);
+    assert_eq!(ab.as_object().unwrap().len(), 2, "only \"a\" and \"b\"");
+    // Each half is the report of its run alone, whose link it gives.
+    for half in ["a", "b"] {
+        let alone = run_json(&[
+            "run",
+            "--link",
+            ab[half]["link"].as_str().unwrap(),
+            "--json",
+        ]);
+        assert_eq!(ab[half], alone, "{half}");
+    }
+    assert_eq!(ab["a"]["params"]["retry"], "fixed_1s");
+    assert_eq!(ab["b"]["params"]["retry"], "backoff_jitter");
+    assert_eq!(
+        ab["b"]["changes"], ab["a"]["changes"],
+        "B shares A's changes"
+    );
+    // The same pair from flags (without the timed change).
+    let flags = run_json(&[
+        "run",
+        "retry-storm",
+        "--seed",
+        "3",
+        "--duration",
+        "90",
+        "--b",
+        "retry=backoff_jitter",
+        "--b",
+        "circuit_breaker=on",
+        "--json",
+    ]);
+    let plain = run_json(&[
+        "run",
+        "retry-storm",
+        "--seed",
+        "3",
+        "--duration",
+        "90",
+        "--json",
+    ]);
+    assert_eq!(flags["a"], plain);
+    let (_, l, _) = lab(&[
+        "link",
+        "retry-storm",
+        "--set",
+        "max_attempts=4",
+        "--b",
+        "retry=none",
+    ]);
+    assert_eq!(
+        l.trim(),
+        "#v=1&s=retry-storm&seed=1&max_attempts=4&b.retry=none"
+    );
+}
+
+#[test]
+fn an_ab_run_prints_its_headline_in_columns_a_b_and_the_difference() {
+    let (code, out, err) = lab(&[
+        "run",
+        "queueing-basics",
+        "--duration",
+        "60",
+        "--set",
+        "servers=11",
+        "--b",
+        "servers=12",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("B changes servers = 12\n"), "{out}");
+    assert!(
+        out.contains("requests A: arrived ") && out.contains("requests B: arrived "),
+        "{out}"
+    );
+    let header = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("A "))
+        .expect(&out);
+    let (a_at, b_at, d_at) = (
+        header.find('A').unwrap(),
+        header.find('B').unwrap(),
+        header.find("B - A").unwrap(),
+    );
+    let row = out
+        .lines()
+        .find(|l| l.starts_with("mean_wait_ms "))
+        .expect(&out);
+    let cells: Vec<f64> = row
+        .split_whitespace()
+        .skip(1)
+        .map(|c| c.parse().unwrap())
+        .collect();
+    assert!(
+        (cells[1] - cells[0] - cells[2]).abs() < 2e-4,
+        "B - A: {row}"
+    );
+    assert!(cells[2] < 0.0, "a twelfth server cuts the wait: {row}");
+    // Right-aligned under their headings.
+    for (end, cell) in [(a_at, 0), (b_at, 1), (d_at + 4, 2)] {
+        let text = row.split_whitespace().nth(cell + 1).unwrap();
+        let at = row.find(text).unwrap() + text.len() - 1;
+        assert_eq!(at, end, "column {cell} of {row:?} under {header:?}");
+    }
+}
+
+#[test]
+fn an_ab_csv_holds_both_runs_b_named_with_its_prefix() {
+    let path = std::env::temp_dir().join(format!("lab-ab-csv-{}.csv", std::process::id()));
+    let (code, _, err) = lab(&[
+        "run",
+        "queueing-basics",
+        "--duration",
+        "20",
+        "--b",
+        "servers=12",
+        "--csv",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let csv = std::fs::read_to_string(&path).unwrap();
+    let _ = std::fs::remove_file(&path);
+    let lines: Vec<&str> = csv.lines().collect();
+    let head: Vec<&str> = lines[0].split(',').collect();
+    let n = (head.len() - 1) / 2;
+    assert_eq!(head.len(), 2 * n + 1);
+    for k in 1..=n {
+        assert_eq!(
+            head[n + k],
+            head[k].replacen('"', "\"b.", 1),
+            "{}",
+            lines[0]
+        );
+    }
+    assert_eq!(lines.len(), 21);
+    // A's columns are the plain run's file, column for column.
+    let plain = std::env::temp_dir().join(format!("lab-a-csv-{}.csv", std::process::id()));
+    lab(&[
+        "run",
+        "queueing-basics",
+        "--duration",
+        "20",
+        "--csv",
+        plain.to_str().unwrap(),
+    ]);
+    let alone = std::fs::read_to_string(&plain).unwrap();
+    let _ = std::fs::remove_file(&plain);
+    for (ab, a) in csv.lines().zip(alone.lines()) {
+        let cells: Vec<&str> = ab.split(',').collect();
+        assert_eq!(cells[..=n].join(","), a);
+    }
+}
+
+#[test]
+fn bad_b_input_exits_non_zero_with_one_clear_line() {
+    fails_with(
+        &["run", "queueing-basics", "--b", "servrs=3"],
+        "queueing-basics: B: unknown parameter 'servrs'",
+    );
+    fails_with(
+        &["run", "queueing-basics", "--b", "servers"],
+        "--b 'servers': write NAME=VALUE",
+    );
+    fails_with(
+        &[
+            "run",
+            "--link",
+            "#v=1&s=queueing-basics",
+            "--b",
+            "servers=3",
+        ],
+        "--link already says what B changes (b.NAME=VALUE): give no --b with it",
+    );
+    fails_with(
+        &["run", "--link", "#v=1&s=queueing-basics&b.seed=4"],
+        "B: 'b.seed' cannot differ",
+    );
+}

@@ -38,6 +38,10 @@ const PIECES: &[&str] = &[
     "==",
     "#",
     "x=%41",
+    "b.servers=14",
+    "b.servers=0",
+    "b.seed=3",
+    "b.service_dist=constant",
 ];
 
 fn random_string(rng: &mut SimRng) -> String {
@@ -76,7 +80,10 @@ fn any_string_decodes_to_a_state_or_clear_problems() {
         }
         if let Some(st) = d.state {
             // Whatever was applied is a valid state that re-encodes to itself.
-            let again = encode(st.scenario, &st.params, st.seed, &st.changes, st.t_us);
+            let mut again = encode(st.scenario, &st.params, st.seed, &st.changes, st.t_us);
+            if let Some(b) = &st.b {
+                again += &link::encode_b(&st.params, b);
+            }
             let d2 = decode(&again);
             assert!(
                 d2.problems.is_empty(),
@@ -85,8 +92,8 @@ fn any_string_decodes_to_a_state_or_clear_problems() {
             );
             let st2 = d2.state.unwrap();
             assert_eq!(
-                (st2.seed, st2.t_us, &st2.params, &st2.changes),
-                (st.seed, st.t_us, &st.params, &st.changes)
+                (st2.seed, st2.t_us, &st2.params, &st2.b, &st2.changes),
+                (st.seed, st.t_us, &st.params, &st.b, &st.changes)
             );
         }
     }
@@ -213,6 +220,82 @@ fn a_link_cannot_ask_for_more_work_than_the_cap() {
 }
 
 #[test]
+fn an_ab_link_gives_b_as_a_with_its_b_keys_on_top_and_round_trips() {
+    // B's keys may come before A's: B is A's parameters, wherever they stand.
+    let (st, all) = decode_known(
+        "#v=1&s=cascading-failure&seed=4&b.bulkhead=on&timeout_ms=2000&b.chaos.core-api.pods_down=1&at=90:circuit_breaker=on&t=120",
+    );
+    assert_eq!(all, "");
+    let b = st.b.clone().expect("a B");
+    assert_eq!(b.num("timeout_ms"), Some(2000.0), "A's value carries to B");
+    assert!(b.on("bulkhead") && !st.params.on("bulkhead"));
+    assert_eq!(b.f("chaos.core-api.pods_down"), 1.0);
+    let again = encode(st.scenario, &st.params, st.seed, &st.changes, st.t_us)
+        + &link::encode_b(&st.params, &b);
+    assert_eq!(
+        again,
+        "#v=1&s=cascading-failure&seed=4&timeout_ms=2000&at=90:circuit_breaker=on&t=120&b.bulkhead=on&b.chaos.core-api.pods_down=1"
+    );
+    let (st2, all) = decode_known(&again);
+    assert_eq!(all, "");
+    assert_eq!(
+        (st2.params, st2.b, st2.changes),
+        (st.params, st.b, st.changes)
+    );
+    // No b. key, or only ones that leave B as A: no comparison.
+    assert!(decode_known("#v=1&s=cascading-failure").0.b.is_none());
+    let (st, all) = decode_known("#v=1&s=cascading-failure&bulkhead=on&b.bulkhead=on");
+    assert_eq!((st.b, all.as_str()), (None, ""));
+}
+
+#[test]
+fn every_kind_of_bad_b_key_is_named_for_b_and_the_rest_applies() {
+    let (st, all) = decode_known(
+        "#v=1&s=queueing-basics&servers=12&b.servrs=3&b.servers=0&b.seed=5&b.at=60:servers=2&b.t=30&b.step=1&b.=1&b.service_dist=constant&b.service_dist=CONSTANT&t=60",
+    );
+    for needle in [
+        "B: unknown parameter 'servrs' — did you mean 'servers'?",
+        "B: '0' is not allowed for servers",
+        "B: 'b.seed' cannot differ: B shares A's seed, timed changes, t and view",
+        "B: 'b.at' cannot differ",
+        "B: 'b.t' cannot differ",
+        "B: 'b.step' cannot differ",
+        "B: unknown parameter ''",
+        "B: 'service_dist' is given more than once; the last one is used",
+        "B: 'CONSTANT' is not allowed for service_dist",
+    ] {
+        assert!(all.contains(needle), "{needle:?} not in:\n{all}");
+    }
+    // What was valid applies: A whole, B's one good value on A's.
+    assert_eq!(
+        (st.seed, st.t_us, st.params.f("servers")),
+        (1, Some(60 * SEC), 12.0)
+    );
+    let b = st.b.expect("the valid b. key applies");
+    assert_eq!(
+        (b.f("servers"), b.choice("service_dist")),
+        (12.0, "constant")
+    );
+    // Only bad b. keys: A opens alone.
+    let (st, all) = decode_known("#v=1&s=queueing-basics&b.servers=0&b.seed=2");
+    assert!(st.b.is_none() && all.contains("B: "), "{all}");
+}
+
+#[test]
+fn an_ab_link_asks_for_at_most_the_work_cap_for_both_halves_together() {
+    // 100,000 rps for 400 s is 80 million events: one run may, two may not.
+    let (st, all) = decode_known("#v=1&s=queueing-basics&arrival_rps=100000&t=400");
+    assert_eq!((all.as_str(), st.t_us), ("", Some(400 * SEC)));
+    let (st, all) = decode_known("#v=1&s=queueing-basics&arrival_rps=100000&b.servers=20&t=400");
+    assert!(
+        all.contains("running A and B to 400 s would take about 160 million simulation events, more than a link may ask for: at most 100 million (for these parameters, about 250 s)"),
+        "{all}"
+    );
+    assert_eq!(st.t_us, None, "the run opens at 0");
+    assert!(st.b.is_some(), "and still compares");
+}
+
+#[test]
 fn a_repeated_parameter_is_named_and_the_last_one_is_used() {
     let (st, all) = decode_known("#v=1&s=queueing-basics&servers=3&servers=5&seed=2&seed=4");
     assert!(
@@ -229,6 +312,7 @@ fn twenty_thousand_hostile_links_decode_to_bounded_clean_problems() {
     assert_eq!(t.fragments, 20_000);
     // The generator reaches both sides: links that open and problem floods.
     assert!(t.states > 5_000, "{t:?}");
+    assert!(t.ab_states > 200, "A/B links too: {t:?}");
     assert_eq!(t.most_problems, link::MAX_PROBLEMS + 1, "{t:?}");
 }
 
