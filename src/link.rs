@@ -298,9 +298,9 @@ pub fn check_work_ab(
     changes: &[TimedChange],
     until: Micros,
 ) -> Result<(), String> {
-    let mut n = 0.0;
-    for p in std::iter::once(params).chain(b) {
-        n += work::offered_events(scenario, p, seed, changes, until);
+    let mut n = work::offered_events(scenario, params, seed, changes, until);
+    if let Some(b) = b {
+        n += work::offered_events(scenario, b, seed, changes, until);
     }
     if n <= MAX_EVENTS {
         return Ok(());
@@ -490,14 +490,15 @@ fn decode_all(input: &str) -> Decoded {
     for (name, v) in b_pairs {
         if RESERVED_KEYS.contains(&name) {
             problems.push(format!(
-                "B: 'b.{}' cannot differ: B shares A's seed, timed changes, t and view, and only its parameters differ (b.NAME=VALUE); ignored",
+                "B: 'b.{}' cannot differ: B shares A's seed, timed changes, t and view; ignored",
                 quote(name)
             ));
         } else {
             set_param(&mut b, &mut named, name, v, "B: ", &mut problems);
         }
     }
-    let b = (b != params).then_some(b);
+    // (`encode_b`, which the page's share link needs anyway, says whether B differs.)
+    let b = (!encode_b(&params, &b).is_empty()).then_some(b);
     sort_by_key(&mut changes, |c| (c.at_us, 0));
     if let Some(t) = t_us {
         if let Err(e) = check_work_ab(scenario, &params, b.as_ref(), seed, &changes, t) {
