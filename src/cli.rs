@@ -46,7 +46,7 @@ pub const USAGE: &str = "usage:
   lab guide ID [--seed N] [--json]          the guided steps, each with its link and expectation
   --b NAME=VALUE compares A (the --set values) with B (A's and this on top), same
   seed, side by side: headline columns A, B, B - A; --json {\"a\": …, \"b\": …};
-  --csv both runs' lines, B's named b.LINE; a link's b.NAME=VALUE does the same";
+  --csv both runs' columns, B's named \"b.\" and A's name; a link's b.NAME=VALUE does the same";
 
 /// The most characters of a message shown before the usage text: a message
 /// echoes input back, and input can be as long as a link.
@@ -103,6 +103,10 @@ pub fn main_with(args: &[String]) -> Result<Output, String> {
     let (cmd, rest) = args
         .split_first()
         .ok_or_else(|| format!("no command given\n{USAGE}"))?;
+    if rest.iter().any(|a| a == "--help") {
+        // `lab run --help` and the like: the usage, which covers every command.
+        return Ok(text(format!("{USAGE}\n")));
+    }
     match cmd.as_str() {
         "list" => {
             no_more(rest)?;

@@ -175,20 +175,23 @@ fn a_run_with_changes_gives_its_figures_since_the_last_one() {
     );
 }
 
-#[test]
-fn csv_holds_one_row_per_bucket() {
-    let path = std::env::temp_dir().join(format!("lab-csv-{}.csv", std::process::id()));
-    let (code, _, err) = lab(&[
-        "run",
-        "queueing-basics",
-        "--duration",
-        "20",
-        "--csv",
-        path.to_str().unwrap(),
-    ]);
+/// What `lab run ARGS --csv FILE` writes, read back (the file removed).
+fn csv_of(args: &[&str]) -> String {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("lab-csv-{}-{n}.csv", std::process::id()));
+    let mut all = args.to_vec();
+    all.extend(["--csv", path.to_str().unwrap()]);
+    let (code, _, err) = lab(&all);
     assert_eq!(code, 0, "{err}");
     let csv = std::fs::read_to_string(&path).unwrap();
     let _ = std::fs::remove_file(&path);
+    csv
+}
+
+#[test]
+fn csv_holds_one_row_per_bucket() {
+    let csv = csv_of(&["run", "queueing-basics", "--duration", "20"]);
     let lines: Vec<&str> = csv.lines().collect();
     assert!(
         lines[0].starts_with("t_s,\"Throughput / arrivals (req/s)\""),
@@ -564,20 +567,8 @@ fn an_ab_run_prints_its_headline_in_columns_a_b_and_the_difference() {
 
 #[test]
 fn an_ab_csv_holds_both_runs_b_named_with_its_prefix() {
-    let path = std::env::temp_dir().join(format!("lab-ab-csv-{}.csv", std::process::id()));
-    let (code, _, err) = lab(&[
-        "run",
-        "queueing-basics",
-        "--duration",
-        "20",
-        "--b",
-        "servers=12",
-        "--csv",
-        path.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{err}");
-    let csv = std::fs::read_to_string(&path).unwrap();
-    let _ = std::fs::remove_file(&path);
+    let run = ["run", "queueing-basics", "--duration", "20"];
+    let csv = csv_of(&[&run[..], &["--b", "servers=12"]].concat());
     let lines: Vec<&str> = csv.lines().collect();
     let head: Vec<&str> = lines[0].split(',').collect();
     let n = (head.len() - 1) / 2;
@@ -592,21 +583,26 @@ fn an_ab_csv_holds_both_runs_b_named_with_its_prefix() {
     }
     assert_eq!(lines.len(), 21);
     // A's columns are the plain run's file, column for column.
-    let plain = std::env::temp_dir().join(format!("lab-a-csv-{}.csv", std::process::id()));
-    lab(&[
-        "run",
-        "queueing-basics",
-        "--duration",
-        "20",
-        "--csv",
-        plain.to_str().unwrap(),
-    ]);
-    let alone = std::fs::read_to_string(&plain).unwrap();
-    let _ = std::fs::remove_file(&plain);
+    let alone = csv_of(&run);
     for (ab, a) in csv.lines().zip(alone.lines()) {
         let cells: Vec<&str> = ab.split(',').collect();
         assert_eq!(cells[..=n].join(","), a);
     }
+    // B's differ: a twelfth server changes the latency lines.
+    assert!(csv.lines().skip(1).any(|l| {
+        let c: Vec<&str> = l.split(',').collect();
+        c[1..=n] != c[n + 1..]
+    }));
+}
+
+#[test]
+fn run_help_shows_the_b_option() {
+    let (code, out, _) = lab(&["run", "--help"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("[--b NAME=VALUE]...") && out.contains("B - A"),
+        "{out}"
+    );
 }
 
 #[test]
