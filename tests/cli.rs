@@ -479,20 +479,7 @@ fn an_ab_link_prints_a_and_b_each_as_its_run_alone() {
         "B shares A's changes"
     );
     // The same pair from flags (without the timed change).
-    let flags = run_json(&[
-        "run",
-        "retry-storm",
-        "--seed",
-        "3",
-        "--duration",
-        "90",
-        "--b",
-        "retry=backoff_jitter",
-        "--b",
-        "circuit_breaker=on",
-        "--json",
-    ]);
-    let plain = run_json(&[
+    let plain = [
         "run",
         "retry-storm",
         "--seed",
@@ -500,7 +487,10 @@ fn an_ab_link_prints_a_and_b_each_as_its_run_alone() {
         "--duration",
         "90",
         "--json",
-    ]);
+    ];
+    let b = ["--b", "retry=backoff_jitter", "--b", "circuit_breaker=on"];
+    let flags = run_json(&[&plain[..], &b].concat());
+    let plain = run_json(&plain);
     assert_eq!(flags["a"], plain);
     let (_, l, _) = lab(&[
         "link",
@@ -607,26 +597,24 @@ fn run_help_shows_the_b_option() {
 
 #[test]
 fn bad_b_input_exits_non_zero_with_one_clear_line() {
-    fails_with(
-        &["run", "queueing-basics", "--b", "servrs=3"],
-        "queueing-basics: B: unknown parameter 'servrs'",
-    );
-    fails_with(
-        &["run", "queueing-basics", "--b", "servers"],
-        "--b 'servers': write NAME=VALUE",
-    );
-    fails_with(
-        &[
-            "run",
-            "--link",
-            "#v=1&s=queueing-basics",
-            "--b",
-            "servers=3",
-        ],
-        "--link already says what B changes (b.NAME=VALUE): give no --b with it",
-    );
-    fails_with(
-        &["run", "--link", "#v=1&s=queueing-basics&b.seed=4"],
-        "B: 'b.seed' cannot differ",
-    );
+    let qb = "queueing-basics";
+    let link = "#v=1&s=queueing-basics";
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &[qb, "--b", "servrs=3"],
+            "queueing-basics: B: unknown parameter 'servrs'",
+        ),
+        (&[qb, "--b", "servers"], "--b 'servers': write NAME=VALUE"),
+        (
+            &["--link", link, "--b", "servers=3"],
+            "--link already says what B changes (b.NAME=VALUE): give no --b with it",
+        ),
+        (
+            &["--link", "#v=1&s=queueing-basics&b.seed=4"],
+            "B: 'b.seed' cannot differ",
+        ),
+    ];
+    for (args, needle) in cases {
+        fails_with(&[&["run"], args].concat(), needle);
+    }
 }
