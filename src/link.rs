@@ -78,6 +78,8 @@ pub struct LinkState {
     pub t_us: Option<Micros>,
     /// How the page shows the run (not the run itself).
     pub view: View,
+    /// B's parameters (A's with each `b.NAME=VALUE`), when comparing.
+    pub b: Option<Params>,
 }
 
 /// How a link asks the page to show its run: none of it changes a figure.
@@ -170,6 +172,17 @@ pub fn encode(
     }
     if let Some(t) = t_us {
         s.push_str(&format!("&t={}", secs_text(t)));
+    }
+    s
+}
+
+/// `&b.NAME=VALUE` for each parameter where B differs from A.
+pub fn encode_b(a: &Params, b: &Params) -> String {
+    let mut s = String::new();
+    for ((spec, va), (_, vb)) in a.iter().zip(b.iter()) {
+        if va != vb {
+            s.push_str(&format!("&b.{}={}", spec.name, escape(&vb.to_string())));
+        }
     }
     s
 }
@@ -434,6 +447,7 @@ fn decode_all(input: &str) -> Decoded {
     for (k, v) in &pairs {
         match k.as_str() {
             k if VIEW_KEYS.contains(&k) => {}
+            k if k.starts_with("b.") => {}
             "at" => match parse_change(&params, v) {
                 Ok(c) => changes.push(c),
                 Err(e) => problems.push(format!("at={}: {e}; ignored", quote(v))),
@@ -458,6 +472,16 @@ fn decode_all(input: &str) -> Decoded {
             }
         }
     }
+    // Provisional: B's parameters (the link module's owner replaces this).
+    let mut b: Option<Params> = None;
+    for (k, v) in &pairs {
+        if let Some(name) = k.strip_prefix("b.") {
+            let bp = b.get_or_insert_with(|| params.clone());
+            if let Err(e) = bp.set_text(name, v) {
+                problems.push(format!("B: {e}; ignored"));
+            }
+        }
+    }
     sort_by_key(&mut changes, |c| (c.at_us, 0));
     if let Some(t) = t_us {
         if let Err(e) = check_work(scenario, &params, seed, &changes, t) {
@@ -473,6 +497,7 @@ fn decode_all(input: &str) -> Decoded {
             changes,
             t_us,
             view,
+            b,
         }),
         problems,
     }
