@@ -77,7 +77,8 @@ pub fn Charts() -> impl IntoView {
                     {window_button(ChartWindow::Sliding, Box::new(sliding_label))}
                 </div>
                 // While comparing (A/B): how to tell the runs apart.
-                <p class="ab-key" aria-label="A: solid lines; B: dotted lines">
+                <p class="ab-key">
+                    <span class="visually-hidden">"A: solid lines; B: dotted lines"</span>
                     <span class="ab-a" aria-hidden="true">"A ——"</span>
                     <span class="ab-b" aria-hidden="true">"B ···"</span>
                 </p>
