@@ -1,5 +1,6 @@
-//! The lab's state: one [`Run`], the signals that say how it is being driven,
-//! and the actions a person can take on it.
+//! The lab's state: one [`Run`] (two while comparing A/B: [`Runs`]), the
+//! signals that say how it is being driven, and the actions a person can
+//! take on it.
 //!
 //! The run itself is not reactive (it is a big mutable world); a version counter
 //! is. Whatever changes the run bumps [`Lab::version`], and every view reads the
@@ -413,7 +414,8 @@ impl Lab {
     }
 
     /// Opens another scenario with its defaults, keeping the seed (and the
-    /// tour open, at its first step).
+    /// tour open, at its first step); comparing ends (B's parameters are
+    /// another scenario's).
     pub fn pick(&self, id: &str) {
         let Ok(s) = scenarios::find(id) else { return };
         let seed = self.peek(|r| r.seed);
@@ -504,6 +506,7 @@ impl Lab {
     /// Resets the run into the state guided step `index` needs: the step's
     /// parameters from the start and its timed changes, run at full speed to
     /// its moment (exactly what the step's link replays), on the run's seed.
+    /// Comparing ends: the step's state is one run's.
     pub fn apply_step(&self, index: usize) {
         let (s, seed) = self.peek(|r| (r.scenario, r.seed));
         let Some(step) = s.guide.get(index) else {
