@@ -5,7 +5,7 @@
 //     has played a few seconds (so the charts, the topology's states and the
 //     event log have something in them), nor on the guided tour's card with
 //     an answer revealed, presenter mode and the list of keys, nor on the
-//     landing page;
+//     landing page, nor with A/B compare on;
 //   - a slider moves one unit per arrow key (← / →) and ten per Page Up /
 //     Page Down, within its range;
 //   - with `prefers-reduced-motion: reduce`, nothing on the page transitions,
@@ -103,6 +103,18 @@ for (const id of ['payment-outage', 'retry-storm']) {
       noViolations(found, tally);
     });
   }
+}
+// A/B compare: B's column in every figure, the A/B key, the compare panel.
+for (const scheme of ['light', 'dark']) {
+  await check(`retry-storm compared A/B (${scheme}): no axe violation`, async () => {
+    const { ctx, page } = await fresh({ colorScheme: scheme });
+    await page.goto(`${BASE}#v=1&s=retry-storm&seed=1&b.retry=backoff_jitter&b.circuit_breaker=on&t=120`);
+    await page.waitForSelector('#lab-clock[data-state="paused"]', { timeout: WAIT_MS });
+    await page.waitForSelector('.headline .figure[data-b]', { timeout: WAIT_MS });
+    const found = await axe(page);
+    await ctx.close();
+    noViolations(found, tally);
+  });
 }
 // The bare address: the catalogue as cards.
 for (const scheme of ['light', 'dark']) {

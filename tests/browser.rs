@@ -674,6 +674,102 @@ async fn a_copied_link_replays_to_the_same_figures() {
     );
 }
 
+/// Each headline figure's B value (`data-b`), none when not comparing.
+fn headline_b() -> Vec<Option<String>> {
+    all(".headline .figure")
+        .iter()
+        .map(|f| f.get_attribute("data-b"))
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn a_b_compare_runs_b_beside_a_and_keeps_a_as_it_was() {
+    // A alone, then A with B turning on backoff with jitter and the breaker:
+    // A's figures do not move, B's differ, and the link keeps both halves.
+    let t_us = 150_000_000;
+    let alone = {
+        let _page = open(&format!("#v=1&s=retry-storm&seed=3&t={}", t_us / 1_000_000));
+        replayed_to(t_us).await;
+        assert!(
+            headline_b().iter().all(Option::is_none),
+            "no B column alone"
+        );
+        assert!(!shown(&q(".ab-key")), "no A/B key alone");
+        headline()
+    };
+    let _page = open(&format!(
+        "#v=1&s=retry-storm&seed=3&b.retry=backoff_jitter&b.circuit_breaker=on&t={}",
+        t_us / 1_000_000
+    ));
+    replayed_to(t_us).await;
+    assert_eq!(headline(), alone, "A's figures are those of A alone");
+    let b = headline_b();
+    assert!(
+        b.iter().all(Option::is_some),
+        "every figure has a B value: {b:?}"
+    );
+    let b_of = |name: &str| -> f64 {
+        let i = alone.iter().position(|(n, _)| n == name).unwrap();
+        b[i].as_deref().unwrap().parse().unwrap()
+    };
+    // Backoff, jitter and a breaker keep the provider's peak load down.
+    assert!(
+        b_of("provider_peak_load_ratio") < figure("provider_peak_load_ratio"),
+        "B's peak load {} is under A's {}",
+        b_of("provider_peak_load_ratio"),
+        figure("provider_peak_load_ratio")
+    );
+    assert!(shown(&q(".ab-key")), "the charts say which lines are B's");
+    assert!(text(".headline .figure .diff").starts_with("B − A: "));
+    let diffs = text("#lab-b-changes");
+    assert!(
+        diffs.contains("backoff_jitter (A: fixed_1s)") && diffs.contains("on (A: off)"),
+        "the panel lists B's changes: {diffs}"
+    );
+    click("#lab-copy");
+    frames(2).await;
+    let copied = q("#lab-link").unchecked_into::<HtmlInputElement>().value();
+    assert!(
+        copied.contains("&b.retry=backoff_jitter") && copied.contains("&b.circuit_breaker=on"),
+        "the link carries B: {copied}"
+    );
+
+    // A value B cannot take is refused in words, and B stays as it was.
+    change("#lab-b-name", "max_attempts");
+    change("#lab-b-value", "99");
+    click("#lab-b-set");
+    frames(2).await;
+    let refused = text(".compare .b-status");
+    assert!(
+        refused.contains("from 1 to 10"),
+        "says what is allowed: {refused}"
+    );
+    assert!(!text("#lab-b-changes").contains("Max attempts"));
+    // One set, one given back: both runs start over with the new B.
+    change("#lab-b-value", "5");
+    click("#lab-b-set");
+    frames(2).await;
+    assert!(text("#lab-b-changes").contains("Max attempts: 5 (A: 3)"));
+    assert_eq!(clock_us(), 0, "a new B starts both runs over");
+    click("#lab-b-changes button[data-name='max_attempts']");
+    frames(2).await;
+    assert!(!text("#lab-b-changes").contains("Max attempts"));
+
+    // Stop comparing: one run again, no B column, no b. in the link.
+    click("#lab-compare-off");
+    frames(2).await;
+    assert!(headline_b().iter().all(Option::is_none));
+    assert!(!shown(&q(".ab-key")));
+    click("#lab-copy");
+    frames(2).await;
+    let copied = q("#lab-link").unchecked_into::<HtmlInputElement>().value();
+    assert!(!copied.contains("b."), "no B in the link: {copied}");
+    // And on again: B starts as a copy of A.
+    click("#lab-compare-on");
+    frames(2).await;
+    assert!(text("#lab-b-changes").contains("B is the same as A"));
+}
+
 #[wasm_bindgen_test]
 async fn a_garbage_link_lists_its_problems_and_the_lab_still_works() {
     for garbage in [

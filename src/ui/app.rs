@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 
 use super::charts::Charts;
+use super::compare::Compare;
 use super::controls::Controls;
 use super::driver;
 use super::headline::Headline;
@@ -59,6 +60,7 @@ pub fn App() -> impl IntoView {
                     // The tour's card, built and written with the transport.
                     <section id="lab-guide" class="guide-card" aria-labelledby="lab-guide-h"></section>
                     <Controls />
+                    <Compare />
                     <Share />
                 </div>
                 <div class="stage">

@@ -24,7 +24,7 @@ use web_sys::{HtmlCanvasElement, ResizeObserver, ResizeObserverEntry};
 
 use super::chart_text::ChartText;
 use super::format;
-use super::lab::{ChartWindow, Lab};
+use super::lab::{ChartWindow, Lab, Runs};
 use super::perf;
 use super::plot::{self, Marker, Plot};
 use super::theme;
@@ -76,6 +76,12 @@ pub fn Charts() -> impl IntoView {
                     {window_button(ChartWindow::Whole, Box::new(|| "Whole run".to_string()))}
                     {window_button(ChartWindow::Sliding, Box::new(sliding_label))}
                 </div>
+                // While comparing (A/B): how to tell the runs apart.
+                <p class="ab-key">
+                    <span class="visually-hidden">"A: solid lines; B: dotted lines"</span>
+                    <span class="ab-a" aria-hidden="true">"A ——"</span>
+                    <span class="ab-b" aria-hidden="true">"B ···"</span>
+                </p>
                 // Its listener is the transport's (`transport::Others`).
                 <button type="button" id="lab-csv" class="csv">"Download CSV"</button>
             </div>
@@ -161,8 +167,8 @@ fn Chart(spec: ChartSpec, index: usize, markers: Memo<Vec<Marker>>) -> impl Into
             return;
         }
         last_draw_ms.set(now_ms);
-        let (cols, x_range) =
-            markers.with(|m| lab.peek(|run| redraw(&canvas, (w, h), run, &s2, m, window, playing)));
+        let (cols, x_range) = markers
+            .with(|m| lab.peek_both(|r| redraw(&canvas, (w, h), r, &s2, m, window, playing)));
         if let Some(t) = text.borrow().as_ref() {
             t.write(&s2, &cols, x_range, playing, now_ms, asked);
         }
@@ -244,11 +250,12 @@ fn observe_size(canvas: NodeRef<Canvas>, size: RwSignal<(f64, f64)>) {
     });
 }
 
-/// Draws the chart; gives its lines as columns and the time range it shows.
+/// Draws the chart (B's lines dotted over A's while comparing); gives A's
+/// lines as columns and the time range it shows.
 fn redraw(
     canvas: &HtmlCanvasElement,
     (w, h): (f64, f64),
-    run: &Run,
+    runs: &Runs,
     spec: &ChartSpec,
     markers: &[Marker],
     window: ChartWindow,
@@ -262,10 +269,17 @@ fn redraw(
         canvas.set_width(bw);
         canvas.set_height(bh);
     }
+    let run = &runs.a;
     let m = run.world().metrics();
     let bucket_s = m.bucket_us() as f64 / 1e6;
     let closed = m.buckets_closed();
-    let lines: Vec<Vec<(u64, f64)>> = spec.lines.iter().map(|l| eval_line(run, &l.expr)).collect();
+    // A's lines, then B's (the same specs) while comparing.
+    let halves = [Some(run), runs.b.as_ref()];
+    let mut lines: Vec<Vec<(u64, f64)>> = Vec::new();
+    for r in halves.iter().flatten() {
+        lines.extend(spec.lines.iter().map(|l| eval_line(r, &l.expr)));
+    }
+    let n = spec.lines.len();
     let end_s = closed as f64 * bucket_s;
     let duration = run.scenario.duration_s;
     let x_range = match window {
@@ -292,21 +306,24 @@ fn redraw(
     } else {
         None
     };
-    let bands: Vec<Option<&[(i32, &str)]>> = spec
-        .lines
-        .iter()
-        .map(|l| match &l.expr {
+    let all = || spec.lines.iter().cycle().take(lines.len()).enumerate();
+    let bands: Vec<Option<&[(i32, &str)]>> = all()
+        .map(|(_, l)| match &l.expr {
             SeriesExpr::State(_, states) => Some(*states),
             _ => None,
         })
         .collect();
-    let styles: Vec<(usize, bool)> = spec
+    let styles: Vec<(usize, bool)> = all()
+        .map(|(i, l)| (l.hue.map_or(i % n, |h| h as usize), l.dashed))
+        .collect();
+    let b_labels: Vec<String> = spec
         .lines
         .iter()
-        .enumerate()
-        .map(|(i, l)| (l.hue.map_or(i, |h| h as usize), l.dashed))
+        .map(|l| format!("{} (B)", l.label))
         .collect();
-    let labels: Vec<&str> = spec.lines.iter().map(|l| l.label).collect();
+    let labels: Vec<&str> = all()
+        .map(|(i, l)| if i < n { l.label } else { &b_labels[i - n] })
+        .collect();
     let plot = Plot {
         bands: &bands,
         styles: &styles,
@@ -317,6 +334,7 @@ fn redraw(
         x_range,
         markers,
         hint,
+        b_from: n,
     };
     match plot::draw(canvas, dpr, &plot, &theme::current()) {
         Ok(()) => perf::chart_drawn(),
@@ -327,7 +345,7 @@ fn redraw(
         lines: spec
             .lines
             .iter()
-            .zip(lines)
+            .zip(lines.into_iter().take(n))
             .map(|(l, values)| Column {
                 chart: spec.title,
                 label: l.label,

@@ -96,7 +96,7 @@ fn frame(lab: Lab, state: &Rc<RefCell<Loop>>, ts: f64) {
     let speed = lab.speed.get_untracked();
     let replay = lab.replay_to.get_untracked();
     let skip = lab.skip_to.get_untracked();
-    let (now, duration) = lab.peek(|r| (r.now(), from_secs(r.scenario.duration_s)));
+    let (now, duration) = lab.peek_both(|r| (r.now(), from_secs(r.a.scenario.duration_s)));
     let budget = (FRAME_TARGET_MS - st.other_ms).clamp(BUDGET_MS.0, BUDGET_MS.1);
     let (until, asked) = target(now, duration, dt, speed, replay.or(skip));
     let reached = advance(lab, &mut st, until, budget);
@@ -120,7 +120,10 @@ fn frame(lab: Lab, state: &Rc<RefCell<Loop>>, ts: f64) {
 
     // A replay that ran more events than a link may ask for stops for good.
     if let Some(t) = replay {
-        let events = lab.peek(|r| r.world().events_processed());
+        let events = lab.peek_both(|r| {
+            r.a.world().events_processed()
+                + r.b.as_ref().map_or(0, |b| b.world().events_processed())
+        });
         if let Err(e) = link::replay_cap(events, link::MAX_REPLAY_EVENTS, reached, t) {
             lab.stop();
             lab.problems.update(|p| p.push(e));
@@ -179,20 +182,25 @@ fn target(
     }
 }
 
-/// Steps towards `until` within `budget_ms`; returns the time reached.
+/// Steps towards `until` within `budget_ms`; returns the time reached. While
+/// comparing, each slice steps whichever run is behind, so A and B stay
+/// within a slice of each other, and the time reached is the earlier one.
 fn advance(lab: Lab, st: &mut Loop, until: Micros, budget_ms: f64) -> Micros {
     let start = perf::now_ms();
-    lab.mutate(|run| {
-        let mut reached = run.now();
-        while reached < until {
+    lab.mutate(|runs| {
+        while runs.now() < until {
             let left = budget_ms - (perf::now_ms() - start);
             if left <= 0.1 {
                 break;
             }
+            let run = match runs.b.as_mut() {
+                Some(b) if b.now() < runs.a.now() => b,
+                _ => &mut runs.a,
+            };
             // Slices of at most ~2 ms, so the budget is checked often.
             let max_events = (st.events_per_ms * left.min(2.0)).clamp(32.0, 2e6) as u64;
             let (t1, e1) = (perf::now_ms(), run.world().events_processed());
-            reached = run.advance_bounded(until, max_events);
+            run.advance_bounded(until, max_events);
             let (spent, done) = (perf::now_ms() - t1, run.world().events_processed() - e1);
             if spent >= 0.5 && done > 0 {
                 st.events_per_ms = 0.7 * st.events_per_ms + 0.3 * (done as f64 / spent);
@@ -201,6 +209,6 @@ fn advance(lab: Lab, st: &mut Loop, until: Micros, budget_ms: f64) -> Micros {
                 st.events_per_ms *= 2.0;
             }
         }
-        reached
+        runs.now()
     })
 }

@@ -12,6 +12,11 @@
 //! would print it), so the browser tests can compare runs without rounding,
 //! and the exact value shown large in `data-since`.
 //!
+//! While comparing (A/B), each figure shows A and B side by side (the same
+//! span for both: their timed changes are the same) and the difference
+//! B − A beneath; `data-b` and `data-diff` carry B's exact value and the
+//! difference.
+//!
 //! Drawn with plain DOM calls (`dom`): the figures' boxes when the list of
 //! names changes, their values whenever the run does.
 
@@ -22,7 +27,7 @@ use web_sys::Element;
 use super::dom::{html, set_attr, set_text, with_text};
 use super::format::{self, FigureStyle};
 use super::lab::Lab;
-use crate::scenarios::{export, Run, Scenario};
+use crate::scenarios::{export, Scenario};
 
 /// The panel's note before any change.
 const WHOLE_RUN: &str = "Over the whole run so far. After a change, each figure shows \
@@ -37,6 +42,11 @@ struct Figure {
     value: Element,
     unit: Element,
     whole: Element,
+    /// B's value (its `dd`, and the value and unit in it), and B − A.
+    b: Element,
+    b_value: Element,
+    b_unit: Element,
+    diff: Element,
 }
 
 #[component]
@@ -53,7 +63,18 @@ pub fn Headline() -> impl IntoView {
         };
         // Since the last change, if one was made (read here: only this
         // panel shows it; any change of the run runs this again).
-        let since = lab.read(Run::headline_since_change);
+        let (since, b) = lab.read_both(|r| {
+            let since = r.a.headline_since_change();
+            // B's figures over the span A's show.
+            let b = r.b.as_ref().map(|b| match since {
+                Some(_) => b
+                    .headline_since_change()
+                    .map(|(_, h)| h)
+                    .unwrap_or_default(),
+                None => b.headline(),
+            });
+            (since, b)
+        });
         let since = since.as_ref();
         figures.with(|f| {
             let same = shown.with_value(|s| {
@@ -82,6 +103,8 @@ pub fn Headline() -> impl IntoView {
                 for (i, fig) in s.iter().enumerate() {
                     let whole = f[i].1;
                     fill(fig, whole, since.map(|(_, h)| h[i].1));
+                    let large = since.map_or(whole, |(_, h)| h[i].1);
+                    compare(fig, large, b.as_ref().map(|h| h.get(i).and_then(|x| x.1)));
                     let on = expected == Some(fig.key);
                     let _ = fig.row.class_list().toggle_with_force("expected", on);
                 }
@@ -106,6 +129,10 @@ fn add(dl: &Element, scenario: &Scenario, key: &'static str) -> Figure {
     let dd = html(&row, "dd", &[]);
     let value = html(&dd, "span", &[("class", "value")]);
     let unit = html(&dd, "span", &[("class", "unit")]);
+    let b = html(&row, "dd", &[("class", "b"), ("hidden", "")]);
+    let b_value = html(&b, "span", &[("class", "value")]);
+    let b_unit = html(&b, "span", &[("class", "unit")]);
+    let diff = html(&row, "dd", &[("class", "diff"), ("hidden", "")]);
     let whole = html(&row, "dd", &[("class", "whole"), ("hidden", "")]);
     Figure {
         key,
@@ -114,7 +141,44 @@ fn add(dl: &Element, scenario: &Scenario, key: &'static str) -> Figure {
         value,
         unit,
         whole,
+        b,
+        b_value,
+        b_unit,
+        diff,
     }
+}
+
+/// Writes B's value next to A's (`a`, as shown large) and B − A beneath;
+/// hides both when not comparing (`b` none).
+fn compare(f: &Figure, a: Option<f64>, b: Option<Option<f64>>) {
+    let _ = f.b.toggle_attribute_with_force("hidden", b.is_none());
+    let _ = f.diff.toggle_attribute_with_force("hidden", b.is_none());
+    let Some(b) = b else {
+        let _ = f.row.remove_attribute("data-b");
+        return;
+    };
+    set_attr(&f.row, "data-b", &exact(b));
+    let (text, unit) = shown(f, b);
+    set_text(&f.b_value, &text);
+    set_text(&f.b_unit, unit);
+    let d = a.zip(b).map(|(a, b)| b - a).filter(|d| d.is_finite());
+    set_attr(&f.row, "data-diff", &exact(d));
+    let words = match d {
+        Some(d) => {
+            let (text, unit) = shown(f, Some(d.abs()));
+            let sign = if d > 0.0 {
+                "+"
+            } else if d < 0.0 {
+                "−"
+            } else {
+                "±"
+            };
+            let spaced = if unit.is_empty() { "" } else { " " };
+            format!("B − A: {sign}{text}{spaced}{unit}")
+        }
+        None => "B − A: —".into(),
+    };
+    set_text(&f.diff, &words);
 }
 
 /// The exact value as JSON would print it, `null` when undefined.

@@ -1,5 +1,6 @@
-//! The lab's state: one [`Run`], the signals that say how it is being driven,
-//! and the actions a person can take on it.
+//! The lab's state: one [`Run`] (two while comparing A/B: [`Runs`]), the
+//! signals that say how it is being driven, and the actions a person can
+//! take on it.
 //!
 //! The run itself is not reactive (it is a big mutable world); a version counter
 //! is. Whatever changes the run bumps [`Lab::version`], and every view reads the
@@ -75,10 +76,27 @@ fn fresh(scenario: &'static Scenario, params: Params, seed: u64) -> Run {
     }
 }
 
+/// The run, and while comparing (A/B) the second run: the same scenario,
+/// seed and timed changes as the first, with B's own starting parameters.
+/// The driver steps them in step.
+pub struct Runs {
+    pub a: Run,
+    pub b: Option<Run>,
+}
+
+impl Runs {
+    /// The time both runs have reached.
+    pub fn now(&self) -> Micros {
+        self.b
+            .as_ref()
+            .map_or(self.a.now(), |b| b.now().min(self.a.now()))
+    }
+}
+
 /// Handles to the lab's state; `Copy`, so every component and closure takes one.
 #[derive(Clone, Copy)]
 pub struct Lab {
-    run: StoredValue<Run, LocalStorage>,
+    run: StoredValue<Runs, LocalStorage>,
     /// The scenario being run (set only when another one is opened).
     pub scenario: RwSignal<ScenarioRef>,
     /// Bumped whenever the run changed.
@@ -115,7 +133,10 @@ impl Lab {
     /// The lab as a link (a URL fragment, possibly empty or broken) asks.
     pub fn new(fragment: &str) -> Lab {
         let first = &scenarios::catalogue()[0];
-        let run = StoredValue::new_local(fresh(first, first.default_params(), link::DEFAULT_SEED));
+        let run = StoredValue::new_local(Runs {
+            a: fresh(first, first.default_params(), link::DEFAULT_SEED),
+            b: None,
+        });
         let version = RwSignal::new(0);
         let lab = Lab {
             run,
@@ -139,7 +160,7 @@ impl Lab {
             landing: RwSignal::new(false),
             figures: Memo::new(move |_| {
                 version.track();
-                run.with_value(|r| r.headline())
+                run.with_value(|r| r.a.headline())
             }),
         };
         lab.open_link(fragment);
@@ -171,10 +192,12 @@ impl Lab {
                 changes: Vec::new(),
                 t_us: None,
                 view: link::View::default(),
+                b: None,
             }
         });
         let t_us = state.t_us.filter(|t| *t > 0);
-        if let Err(e) = self.install(state.scenario, state.params, state.seed, state.changes) {
+        let (s, seed) = (state.scenario, state.seed);
+        if let Err(e) = self.install(s, state.params, seed, state.changes, state.b) {
             problems.push(e);
         }
         self.skip_to.set(None);
@@ -186,22 +209,28 @@ impl Lab {
         self.embed.set(state.view.embed);
     }
 
-    /// Replaces the run with a fresh one at time 0.
+    /// Replaces the run (and B's, with B's parameters when comparing) with
+    /// fresh ones at time 0.
     fn install(
         &self,
         scenario: &'static Scenario,
         params: Params,
         seed: u64,
         changes: Vec<scenarios::TimedChange>,
+        b: Option<Params>,
     ) -> Result<(), String> {
-        let (run, result) = match Run::new(scenario, params.clone(), seed, changes) {
+        let b = b.map(|p| {
+            Run::new(scenario, p.clone(), seed, changes.clone())
+                .unwrap_or_else(|_| fresh(scenario, p, seed))
+        });
+        let (a, result) = match Run::new(scenario, params.clone(), seed, changes) {
             Ok(r) => (r, Ok(())),
             Err(e) => (
                 fresh(scenario, params, seed),
                 Err(format!("{e}; the timed changes were dropped")),
             ),
         };
-        self.run.set_value(run);
+        self.run.set_value(Runs { a, b });
         if self.scenario.get_untracked() != ScenarioRef(scenario) {
             self.scenario.set(ScenarioRef(scenario));
             self.speed.set(Speed::Times(scenario.speed));
@@ -215,19 +244,81 @@ impl Lab {
     /// Reads the run and subscribes the caller to its changes.
     pub fn read<R>(&self, f: impl FnOnce(&Run) -> R) -> R {
         self.version.track();
-        self.run.with_value(f)
+        self.run.with_value(|r| f(&r.a))
     }
 
     /// Reads the run without subscribing.
     pub fn peek<R>(&self, f: impl FnOnce(&Run) -> R) -> R {
+        self.run.with_value(|r| f(&r.a))
+    }
+
+    /// Reads both runs (B's while comparing) and subscribes the caller.
+    pub fn read_both<R>(&self, f: impl FnOnce(&Runs) -> R) -> R {
+        self.version.track();
         self.run.with_value(f)
     }
 
-    /// Changes the run; the caller bumps the version when done (see [`Lab::touch`]).
-    pub fn mutate<R>(&self, f: impl FnOnce(&mut Run) -> R) -> R {
+    /// Reads both runs without subscribing.
+    pub fn peek_both<R>(&self, f: impl FnOnce(&Runs) -> R) -> R {
+        self.run.with_value(f)
+    }
+
+    /// Changes both runs; the caller bumps the version when done (see
+    /// [`Lab::touch`]).
+    pub fn mutate<R>(&self, f: impl FnOnce(&mut Runs) -> R) -> R {
         self.run
             .try_update_value(f)
             .expect("the run lives as long as the lab")
+    }
+
+    /// B's starting parameters while comparing.
+    fn b_params(&self) -> Option<Params> {
+        self.run
+            .with_value(|r| r.b.as_ref().map(|b| b.initial.clone()))
+    }
+
+    /// Starts comparing: B begins as a copy of A, and both runs start over
+    /// (with the timed changes made so far) so that they stay in step.
+    pub fn compare(&self) {
+        if self.b_params().is_none() {
+            let a = self.peek(|r| r.initial.clone());
+            self.restart(Some(a));
+        }
+    }
+
+    /// Stops comparing: B's run is dropped, A's goes on.
+    pub fn end_compare(&self) {
+        self.mutate(|r| r.b = None);
+        self.build.update(|b| *b += 1);
+        self.touch();
+    }
+
+    /// Sets one of B's starting parameters from its text (as a link gives
+    /// it); both runs start over. `None` gives it A's value back.
+    pub fn set_b_param(&self, name: &str, text: Option<&str>) -> Result<(), String> {
+        let Some(mut b) = self.b_params() else {
+            return Err("B is not on: press Compare first".into());
+        };
+        match text {
+            Some(t) => b.set_text(name, t)?,
+            None => {
+                let a = self.peek(|r| r.initial.get(name).clone());
+                b.set(name, a)?;
+            }
+        }
+        self.restart(Some(b));
+        Ok(())
+    }
+
+    /// Both runs from 0 with their starting parameters and the timed
+    /// changes made so far; `b` is B's parameters (none: not comparing).
+    fn restart(&self, b: Option<Params>) {
+        let (scenario, initial, seed, changes) =
+            self.peek(|r| (r.scenario, r.initial.clone(), r.seed, r.changes().to_vec()));
+        self.stop();
+        if let Err(e) = self.install(scenario, initial, seed, changes, b) {
+            self.problems.update(|p| p.push(e));
+        }
     }
 
     /// Tells every view that the run changed (and keeps its link for the
@@ -255,8 +346,11 @@ impl Lab {
                 r.seed,
                 r.changes(),
                 (t > 0).then_some(t),
-            ) + &view.fragment()
-        })
+            )
+        }) + &self.run.with_value(|r| {
+            r.b.as_ref()
+                .map_or(String::new(), |b| link::encode_b(&r.a.initial, &b.initial))
+        }) + &view.fragment()
     }
 
     /// Sets a parameter. Before the run has started it is a starting value (the
@@ -280,16 +374,26 @@ impl Lab {
         if now == 0 || !live {
             let (scenario, mut initial, seed, changes) =
                 self.peek(|r| (r.scenario, r.initial.clone(), r.seed, r.changes().to_vec()));
+            // B follows A where it does not differ from A.
+            let mut b = self.b_params();
+            if let Some(b) = b.as_mut().filter(|b| b.get(name) == initial.get(name)) {
+                b.set(name, value.clone())?;
+            }
             initial.set(name, value)?;
             if now == 0 {
-                return self.install(scenario, initial, seed, changes);
+                return self.install(scenario, initial, seed, changes, b);
             }
             // A build-only parameter shapes what is built: the run starts
             // over with it set, and without the changes made so far.
             self.stop();
-            self.install(scenario, initial, seed, Vec::new())
+            self.install(scenario, initial, seed, Vec::new(), b)
         } else {
-            self.mutate(|r| r.change_now(name, value))?;
+            // A timed change is made to both runs (a link's `at=` is shared).
+            self.mutate(|r| {
+                r.b.as_mut()
+                    .map_or(Ok(()), |b| b.change_now(name, value.clone()))
+                    .and_then(|_| r.a.change_now(name, value))
+            })?;
             self.touch();
             Ok(())
         }
@@ -299,23 +403,24 @@ impl Lab {
     pub fn reset(&self) {
         let (scenario, initial, seed) = self.peek(|r| (r.scenario, r.initial.clone(), r.seed));
         self.stop();
-        let _ = self.install(scenario, initial, seed, Vec::new());
+        let _ = self.install(scenario, initial, seed, Vec::new(), self.b_params());
     }
 
     /// Starts over with another seed.
     pub fn set_seed(&self, seed: u64) {
         let (scenario, initial) = self.peek(|r| (r.scenario, r.initial.clone()));
         self.stop();
-        let _ = self.install(scenario, initial, seed, Vec::new());
+        let _ = self.install(scenario, initial, seed, Vec::new(), self.b_params());
     }
 
     /// Opens another scenario with its defaults, keeping the seed (and the
-    /// tour open, at its first step).
+    /// tour open, at its first step); comparing ends (B's parameters are
+    /// another scenario's).
     pub fn pick(&self, id: &str) {
         let Ok(s) = scenarios::find(id) else { return };
         let seed = self.peek(|r| r.seed);
         self.stop();
-        let _ = self.install(s, s.default_params(), seed, Vec::new());
+        let _ = self.install(s, s.default_params(), seed, Vec::new(), None);
         if self.step.get_untracked().is_some() {
             self.answer.set(None);
             self.step.set(Some(0));
@@ -401,6 +506,7 @@ impl Lab {
     /// Resets the run into the state guided step `index` needs: the step's
     /// parameters from the start and its timed changes, run at full speed to
     /// its moment (exactly what the step's link replays), on the run's seed.
+    /// Comparing ends: the step's state is one run's.
     pub fn apply_step(&self, index: usize) {
         let (s, seed) = self.peek(|r| (r.scenario, r.seed));
         let Some(step) = s.guide.get(index) else {
@@ -410,7 +516,7 @@ impl Lab {
         self.set_step(Some(index));
         match guide::applied(s, step) {
             Ok((params, changes, until)) => {
-                if let Err(e) = self.install(s, params, seed, changes) {
+                if let Err(e) = self.install(s, params, seed, changes, None) {
                     self.problems.update(|p| p.push(e));
                 }
                 self.replay_to.set(Some(until));
@@ -446,9 +552,12 @@ impl Lab {
     pub fn step_bucket(&self) {
         self.stop();
         self.mutate(|r| {
-            let b = r.world().metrics().bucket_us();
-            let until = (r.now() / b + 1) * b;
-            r.advance_to(until);
+            let b = r.a.world().metrics().bucket_us();
+            let until = (r.a.now() / b + 1) * b;
+            r.a.advance_to(until);
+            if let Some(b) = r.b.as_mut() {
+                b.advance_to(until);
+            }
         });
         self.touch();
     }

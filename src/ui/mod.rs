@@ -12,7 +12,7 @@
 //!   [`controls`], [`headline`], [`topology`] (with [`chaos`], its fault
 //!   injection), [`charts`] (drawn by [`plot`] in [`theme`] colours, with
 //!   [`chart_text`], each chart's words and table), [`log`], [`share`],
-//!   [`problems`].
+//!   [`problems`], [`compare`] (A/B: a second run beside the first).
 //! - [`download`] — the CSV and PNG downloads, from memory.
 //! - [`keys`] — the keyboard, full screen, and the list of keys.
 //! - [`perf`] — what the page measures about itself (`window.__labPerf`).
@@ -24,6 +24,7 @@ pub mod app;
 pub mod chaos;
 pub mod chart_text;
 pub mod charts;
+pub mod compare;
 pub mod controls;
 pub mod crash;
 pub mod dom;

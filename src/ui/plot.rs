@@ -47,6 +47,9 @@ pub struct Plot<'a> {
     pub styles: &'a [(usize, bool)],
     /// Per line: its label (a band writes it at its start).
     pub labels: &'a [&'a str],
+    /// Lines from this index on are B's while comparing (A/B): drawn dotted,
+    /// in their A line's colour.
+    pub b_from: usize,
 }
 
 /// The colour of the `k`-th named state of a band: the first (quiet) state a
@@ -442,12 +445,16 @@ pub fn draw(
     for (i, segs) in series.iter().enumerate() {
         let (hue, dashed) = plot.styles.get(i).copied().unwrap_or((i, false));
         let colour = theme.lines[hue % theme.lines.len()];
-        let dash = if dashed {
+        let b = i >= plot.b_from;
+        let dash = if b {
+            js_sys::Array::of2(&lw(1.0).into(), &lw(4.0).into())
+        } else if dashed {
             js_sys::Array::of2(&lw(7.0).into(), &lw(5.0).into())
         } else {
             js_sys::Array::new()
         };
         let _ = pen.0.set_line_dash(&dash);
+        pen.0.set_line_cap(if b { "round" } else { "butt" });
         for seg in segs {
             if seg.len() == 1 {
                 let (cx, cy) = at(seg[0]);
@@ -456,7 +463,7 @@ pub fn draw(
                 let _ = pen.0.arc(cx, cy, lw(3.0), 0.0, 2.0 * PI);
                 pen.0.fill();
             } else {
-                pen.stroke_style(colour, lw(2.0));
+                pen.stroke_style(colour, lw(if b { 3.0 } else { 2.0 }));
                 pen.0.begin_path();
                 for (k, p) in seg.iter().enumerate() {
                     let (x, y) = at(*p);
@@ -472,6 +479,7 @@ pub fn draw(
     }
 
     let _ = pen.0.set_line_dash(&js_sys::Array::new());
+    pen.0.set_line_cap("butt");
 
     let markers: Vec<Marker> = plot
         .markers
