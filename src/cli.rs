@@ -454,40 +454,25 @@ fn run_cmd(rest: &[String]) -> Result<Output, String> {
         })?;
     }
     let clock = std::time::Instant::now();
-    // One run, or an A/B pair (`Err` holds a run alone).
-    let a = Run::new(scenario, params, seed, changes.clone())?;
-    let mut runs = match b {
-        Some(b) => Ok(compare::Pair {
-            b: Run::new(scenario, b, seed, changes)?,
-            a,
-        }),
-        None => Err(a),
+    // One run, or an A/B pair.
+    let mut runs = compare::Pair {
+        b: b.map(|b| Run::new(scenario, b, seed, changes.clone()))
+            .transpose()?,
+        a: Run::new(scenario, params, seed, changes)?,
     };
     if o.link.is_some() {
         // What the link's estimate missed (retries, calls, timers) is capped
         // too, for A and B together.
         let cap = link::MAX_REPLAY_EVENTS;
-        let (reached, events) = match &mut runs {
-            Ok(pair) => (pair.advance_bounded_all(until, cap), pair.events()),
-            Err(a) => (
-                a.advance_bounded_all(until, cap),
-                a.world().events_processed(),
-            ),
-        };
-        link::replay_cap(events, cap, reached, until)
+        let reached = runs.advance_bounded_all(until, cap);
+        link::replay_cap(runs.events(), cap, reached, until)
             .map_err(|e| format!("the link's run is too long, so it was stopped: {e}"))?;
     } else {
-        match &mut runs {
-            Ok(pair) => pair.advance_to(until),
-            Err(a) => a.advance_to(until),
-        }
+        runs.advance_to(until);
     }
     let wall_ms = clock.elapsed().as_secs_f64() * 1e3;
     let mut out = Output::default();
-    let (a, b) = match &runs {
-        Ok(pair) => (&pair.a, Some(&pair.b)),
-        Err(a) => (a, None),
-    };
+    let (a, b) = (&runs.a, runs.b.as_ref());
     if let Some(path) = &o.csv {
         out.files
             .push((path.clone(), scenarios::export::csv_ab(a, b)));

@@ -13,7 +13,7 @@ use gloo_timers::future::TimeoutFuture;
 use resilience_lab::link;
 use resilience_lab::scenarios::charts::eval_line;
 use resilience_lab::scenarios::export::{self, Columns};
-use resilience_lab::scenarios::{self, Run, Scenario};
+use resilience_lab::scenarios::{self, Params, Run, Scenario};
 use resilience_lab::sim::kernel::time::from_secs;
 use resilience_lab::ui::format;
 use wasm_bindgen::prelude::{Closure, JsValue};
@@ -720,15 +720,29 @@ async fn a_b_compare_runs_b_beside_a_and_keeps_a_as_it_was() {
         figure("provider_peak_load_ratio")
     );
     assert!(shown(&q(".ab-key")), "the charts say which lines are B's");
+    // The CSV holds both runs, as `lab run --csv` writes an A/B link's.
+    let st = link::decode(&copied_link()).state.unwrap();
+    let runs = |params: Params| {
+        let mut r = Run::new(st.scenario, params, 3, Vec::new()).unwrap();
+        r.advance_to(t_us);
+        r
+    };
+    let (a, b) = (runs(st.params.clone()), runs(st.b.clone().unwrap()));
+    let (_, url) = download("#lab-csv");
+    let file = fetched(&url).await;
+    let csv = awaited(&file, "text", &JsValue::UNDEFINED)
+        .await
+        .as_string()
+        .unwrap();
+    assert_eq!(csv, export::csv_ab(&a, Some(&b)));
+    assert!(csv.lines().next().unwrap().contains(",\"b."), "B's columns");
     assert!(text(".headline .figure .diff").starts_with("B − A: "));
     let diffs = text("#lab-b-changes");
     assert!(
         diffs.contains("backoff_jitter (A: fixed_1s)") && diffs.contains("on (A: off)"),
         "the panel lists B's changes: {diffs}"
     );
-    click("#lab-copy");
-    frames(2).await;
-    let copied = q("#lab-link").unchecked_into::<HtmlInputElement>().value();
+    let copied = copied_link();
     assert!(
         copied.contains("&b.retry=backoff_jitter") && copied.contains("&b.circuit_breaker=on"),
         "the link carries B: {copied}"

@@ -40,43 +40,48 @@ pub fn rows(a: Headline, b: Headline) -> Vec<Row> {
         .collect()
 }
 
-/// Two runs advanced in step.
+/// A run, and while comparing B's run beside it, advanced in step. The page
+/// keeps one (B comes and goes); `lab run` makes one per run.
 pub struct Pair {
     pub a: Run,
-    pub b: Run,
+    pub b: Option<Run>,
 }
 
 impl Pair {
     /// The simulated time both runs have reached.
     pub fn now(&self) -> Micros {
-        self.a.now().min(self.b.now())
+        self.b
+            .as_ref()
+            .map_or(self.a.now(), |b| b.now().min(self.a.now()))
     }
 
     /// Engine events both runs have processed.
     pub fn events(&self) -> u64 {
-        self.a.world().events_processed() + self.b.world().events_processed()
+        let b = self.b.as_ref().map_or(0, |b| b.world().events_processed());
+        self.a.world().events_processed() + b
     }
 
     /// Runs both to `until`, changes included.
     pub fn advance_to(&mut self, until: Micros) {
         self.a.advance_to(until);
-        self.b.advance_to(until);
+        if let Some(b) = self.b.as_mut() {
+            b.advance_to(until);
+        }
     }
 
-    /// Runs both towards `until`, with about `max_events` events between
-    /// them: the one behind goes first, the other follows to where it got,
-    /// so they are never more than one call apart. Returns [`Pair::now`].
-    pub fn advance_bounded(&mut self, until: Micros, max_events: u64) -> Micros {
-        let half = max_events.div_ceil(2);
-        let (first, second) = if self.b.now() < self.a.now() {
-            (&mut self.b, &mut self.a)
-        } else {
-            (&mut self.a, &mut self.b)
-        };
-        let reached = first.advance_bounded(until, half);
-        if reached > second.now() {
-            second.advance_bounded(reached, half);
+    /// The run that is behind (A when they are level): the one to step next.
+    pub fn behind(&mut self) -> &mut Run {
+        match self.b.as_mut() {
+            Some(b) if b.now() < self.a.now() => b,
+            _ => &mut self.a,
         }
+    }
+
+    /// Runs towards `until` with at most about `max_events` events: the run
+    /// that is behind goes, so the two are never more than one call apart.
+    /// Returns [`Pair::now`].
+    pub fn advance_bounded(&mut self, until: Micros, max_events: u64) -> Micros {
+        self.behind().advance_bounded(until, max_events);
         self.now()
     }
 

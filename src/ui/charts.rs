@@ -24,11 +24,12 @@ use web_sys::{HtmlCanvasElement, ResizeObserver, ResizeObserverEntry};
 
 use super::chart_text::ChartText;
 use super::format;
-use super::lab::{ChartWindow, Lab, Runs};
+use super::lab::{ChartWindow, Lab};
 use super::perf;
 use super::plot::{self, Marker, Plot};
 use super::theme;
 use crate::scenarios::charts::eval_line;
+use crate::scenarios::compare::Pair;
 use crate::scenarios::export::{Column, Columns};
 use crate::scenarios::{ChartSpec, Run, SeriesExpr};
 
@@ -255,7 +256,7 @@ fn observe_size(canvas: NodeRef<Canvas>, size: RwSignal<(f64, f64)>) {
 fn redraw(
     canvas: &HtmlCanvasElement,
     (w, h): (f64, f64),
-    runs: &Runs,
+    runs: &Pair,
     spec: &ChartSpec,
     markers: &[Marker],
     window: ChartWindow,

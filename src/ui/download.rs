@@ -42,7 +42,8 @@ fn stem(lab: &Lab) -> String {
 
 /// Every chart line of the run, one row per bucket, as a CSV file.
 pub fn csv(lab: &Lab) {
-    let text = lab.peek(export::csv);
+    // While comparing, B's columns follow A's (as `lab run --csv` writes them).
+    let text = lab.peek_both(|p| export::csv_ab(&p.a, p.b.as_ref()));
     let parts = js_sys::Array::of1(&text.into());
     let options = BlobPropertyBag::new();
     options.set_type("text/csv");

@@ -19,6 +19,7 @@ use super::crash;
 use super::lab::{Lab, Pace, Speed};
 use super::perf;
 use crate::link;
+use crate::scenarios::compare::Pair;
 use crate::sim::kernel::time::{from_secs, SEC};
 use crate::sim::Micros;
 
@@ -120,10 +121,7 @@ fn frame(lab: Lab, state: &Rc<RefCell<Loop>>, ts: f64) {
 
     // A replay that ran more events than a link may ask for stops for good.
     if let Some(t) = replay {
-        let events = lab.peek_both(|r| {
-            r.a.world().events_processed()
-                + r.b.as_ref().map_or(0, |b| b.world().events_processed())
-        });
+        let events = lab.peek_both(Pair::events);
         if let Err(e) = link::replay_cap(events, link::MAX_REPLAY_EVENTS, reached, t) {
             lab.stop();
             lab.problems.update(|p| p.push(e));
@@ -193,10 +191,7 @@ fn advance(lab: Lab, st: &mut Loop, until: Micros, budget_ms: f64) -> Micros {
             if left <= 0.1 {
                 break;
             }
-            let run = match runs.b.as_mut() {
-                Some(b) if b.now() < runs.a.now() => b,
-                _ => &mut runs.a,
-            };
+            let run = runs.behind();
             // Slices of at most ~2 ms, so the budget is checked often.
             let max_events = (st.events_per_ms * left.min(2.0)).clamp(32.0, 2e6) as u64;
             let (t1, e1) = (perf::now_ms(), run.world().events_processed());

@@ -1,4 +1,4 @@
-//! The lab's state: one [`Run`] (two while comparing A/B: [`Runs`]), the
+//! The lab's state: one [`Run`] (two while comparing A/B: a [`Pair`]), the
 //! signals that say how it is being driven, and the actions a person can
 //! take on it.
 //!
@@ -12,6 +12,7 @@ use leptos::prelude::*;
 
 use super::crash;
 use crate::link::{self, LinkState};
+use crate::scenarios::compare::Pair;
 use crate::scenarios::schema::format_number;
 use crate::scenarios::{self, guide, Headline, Params, Run, Scenario, Value};
 use crate::sim::kernel::time::from_secs;
@@ -76,27 +77,10 @@ fn fresh(scenario: &'static Scenario, params: Params, seed: u64) -> Run {
     }
 }
 
-/// The run, and while comparing (A/B) the second run: the same scenario,
-/// seed and timed changes as the first, with B's own starting parameters.
-/// The driver steps them in step.
-pub struct Runs {
-    pub a: Run,
-    pub b: Option<Run>,
-}
-
-impl Runs {
-    /// The time both runs have reached.
-    pub fn now(&self) -> Micros {
-        self.b
-            .as_ref()
-            .map_or(self.a.now(), |b| b.now().min(self.a.now()))
-    }
-}
-
 /// Handles to the lab's state; `Copy`, so every component and closure takes one.
 #[derive(Clone, Copy)]
 pub struct Lab {
-    run: StoredValue<Runs, LocalStorage>,
+    run: StoredValue<Pair, LocalStorage>,
     /// The scenario being run (set only when another one is opened).
     pub scenario: RwSignal<ScenarioRef>,
     /// Bumped whenever the run changed.
@@ -133,7 +117,7 @@ impl Lab {
     /// The lab as a link (a URL fragment, possibly empty or broken) asks.
     pub fn new(fragment: &str) -> Lab {
         let first = &scenarios::catalogue()[0];
-        let run = StoredValue::new_local(Runs {
+        let run = StoredValue::new_local(Pair {
             a: fresh(first, first.default_params(), link::DEFAULT_SEED),
             b: None,
         });
@@ -230,7 +214,7 @@ impl Lab {
                 Err(format!("{e}; the timed changes were dropped")),
             ),
         };
-        self.run.set_value(Runs { a, b });
+        self.run.set_value(Pair { a, b });
         if self.scenario.get_untracked() != ScenarioRef(scenario) {
             self.scenario.set(ScenarioRef(scenario));
             self.speed.set(Speed::Times(scenario.speed));
@@ -253,19 +237,19 @@ impl Lab {
     }
 
     /// Reads both runs (B's while comparing) and subscribes the caller.
-    pub fn read_both<R>(&self, f: impl FnOnce(&Runs) -> R) -> R {
+    pub fn read_both<R>(&self, f: impl FnOnce(&Pair) -> R) -> R {
         self.version.track();
         self.run.with_value(f)
     }
 
     /// Reads both runs without subscribing.
-    pub fn peek_both<R>(&self, f: impl FnOnce(&Runs) -> R) -> R {
+    pub fn peek_both<R>(&self, f: impl FnOnce(&Pair) -> R) -> R {
         self.run.with_value(f)
     }
 
     /// Changes both runs; the caller bumps the version when done (see
     /// [`Lab::touch`]).
-    pub fn mutate<R>(&self, f: impl FnOnce(&mut Runs) -> R) -> R {
+    pub fn mutate<R>(&self, f: impl FnOnce(&mut Pair) -> R) -> R {
         self.run
             .try_update_value(f)
             .expect("the run lives as long as the lab")
@@ -489,7 +473,7 @@ impl Lab {
         (LEAD_WALL_S * speed * 1e6) as Micros
     }
 
-    /// Runs at full speed to [`Lab::skip_target`], then plays on at the
+    /// Pair at full speed to [`Lab::skip_target`], then plays on at the
     /// chosen speed; false when there is no such event, or a link is replaying.
     pub fn skip(&self) -> bool {
         if self.replay_to.get_untracked().is_some() {
@@ -554,10 +538,7 @@ impl Lab {
         self.mutate(|r| {
             let b = r.a.world().metrics().bucket_us();
             let until = (r.a.now() / b + 1) * b;
-            r.a.advance_to(until);
-            if let Some(b) = r.b.as_mut() {
-                b.advance_to(until);
-            }
+            r.advance_to(until);
         });
         self.touch();
     }
