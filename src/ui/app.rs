@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 
-use super::charts::Charts;
+use super::charts;
 use super::compare::Compare;
 use super::controls::Controls;
 use super::driver;
@@ -66,7 +66,7 @@ pub fn App() -> impl IntoView {
                 <div class="stage">
                     <section class="story" id="lab-story" aria-labelledby="story-h"></section>
                     <Headline />
-                    <Charts />
+                    <charts::Charts />
                     <Topology />
                     <EventLog />
                 </div>

@@ -12,15 +12,15 @@
 //! reports it); its backing store is CSS size × devicePixelRatio so lines stay
 //! crisp on high-density screens.
 
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use std::cell::Cell;
 
-use leptos::html::Canvas;
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{HtmlCanvasElement, ResizeObserver, ResizeObserverEntry};
+use web_sys::{Element, HtmlCanvasElement, HtmlElement, ResizeObserver, ResizeObserverEntry};
+
+use super::dom::{html, listen, set_attr, set_text, with_text, Listener};
 
 use super::chart_text::ChartText;
 use super::format;
@@ -44,81 +44,177 @@ const SLIDING_BUCKETS: u64 = 300;
 /// second is as fast as a person can follow; the frame budget goes to stepping).
 const MIN_REDRAW_MS: f64 = 50.0;
 
-/// Every chart of the scenario, with the window switch.
+/// The charts' section, built by [`build`].
 #[component]
 pub fn Charts() -> impl IntoView {
     let lab = Lab::from_context();
-    let markers = Memo::new(move |_| lab.read(markers_of));
-    let sliding_label = move || {
+    let kept = StoredValue::new_local(Vec::<Listener>::new());
+    let build = move |root: Element| kept.set_value(build(&root, lab));
+    view! { <section class="charts" aria-labelledby="charts-h" use:build></section> }
+}
+
+/// Builds the charts' section in `root` (a `section.charts`) with plain DOM
+/// (`dom`): the head (the window switch, the A/B key, "Download CSV") and a
+/// figure per chart, rebuilt when another scenario opens. As Leptos views,
+/// the section and each chart instantiated the renderer for their own view
+/// types. Returns the listeners, which live as long as the lab.
+pub fn build(root: &Element, lab: Lab) -> Vec<Listener> {
+    let head = html(root, "div", &[("class", "section-head")]);
+    with_text(html(&head, "h2", &[("id", "charts-h")]), "Charts");
+    let group = html(
+        &head,
+        "div",
+        &[
+            ("class", "segmented"),
+            ("role", "group"),
+            ("aria-label", "Chart window"),
+        ],
+    );
+    let button = |text| with_text(html(&group, "button", &[("type", "button")]), text);
+    let whole = button("Whole run");
+    let sliding = button("");
+    // While comparing (A/B): how to tell the runs apart.
+    let key = html(&head, "p", &[("class", "ab-key")]);
+    with_text(
+        html(&key, "span", &[("class", "visually-hidden")]),
+        "A: solid lines; B: dotted lines",
+    );
+    for (class, text) in [("ab-a", "A ——"), ("ab-b", "B ···")] {
+        with_text(
+            html(&key, "span", &[("class", class), ("aria-hidden", "true")]),
+            text,
+        );
+    }
+    // Its listener is the transport's (`transport::Others`).
+    with_text(
+        html(
+            &head,
+            "button",
+            &[("type", "button"), ("id", "lab-csv"), ("class", "csv")],
+        ),
+        "Download CSV",
+    );
+    let grid = html(root, "div", &[("class", "chart-grid")]);
+    let pick = |w: ChartWindow| {
+        move |_| {
+            PICKED.set(Some(lab.scenario.get_untracked().0.id));
+            lab.window.set(w)
+        }
+    };
+    let listeners = vec![
+        listen(&whole, "click", pick(ChartWindow::Whole)),
+        listen(&sliding, "click", pick(ChartWindow::Sliding)),
+    ];
+    Effect::new(move |_| {
         let s = lab.scenario.get().0;
         let span = (SLIDING_BUCKETS as f64 * s.bucket_ms as f64 / 1e3).min(s.duration_s);
         let (unit_s, name) = format::time_unit(span * 1.01);
-        format!("Last {} {name}", format::tick(span / unit_s))
-    };
-    let window_button = move |w: ChartWindow, label: Box<dyn Fn() -> String + Send>| {
-        view! {
-            <button
-                type="button"
-                aria-pressed=move || (lab.window.get() == w).to_string()
-                on:click=move |_| {
-                    PICKED.set(Some(lab.scenario.get_untracked().0.id));
-                    lab.window.set(w)
-                }
-            >
-                {label}
-            </button>
+        set_text(
+            &sliding,
+            &format!("Last {} {name}", format::tick(span / unit_s)),
+        );
+        let w = lab.window.get();
+        for (b, on) in [
+            (&whole, ChartWindow::Whole),
+            (&sliding, ChartWindow::Sliding),
+        ] {
+            set_attr(b, "aria-pressed", if w == on { "true" } else { "false" });
         }
-    };
-    view! {
-        <section class="charts" aria-labelledby="charts-h">
-            <div class="section-head">
-                <h2 id="charts-h">"Charts"</h2>
-                <div class="segmented" role="group" aria-label="Chart window">
-                    {window_button(ChartWindow::Whole, Box::new(|| "Whole run".to_string()))}
-                    {window_button(ChartWindow::Sliding, Box::new(sliding_label))}
-                </div>
-                // While comparing (A/B): how to tell the runs apart.
-                <p class="ab-key">
-                    <span class="visually-hidden">"A: solid lines; B: dotted lines"</span>
-                    <span class="ab-a" aria-hidden="true">"A ——"</span>
-                    <span class="ab-b" aria-hidden="true">"B ···"</span>
-                </p>
-                // Its listener is the transport's (`transport::Others`).
-                <button type="button" id="lab-csv" class="csv">"Download CSV"</button>
-            </div>
-            <div class="chart-grid">
-                {move || {
-                    let s = lab.scenario.get().0;
-                    (s.charts)()
-                        .into_iter()
-                        .enumerate()
-                        .map(|(index, spec)| view! { <Chart spec index markers /> })
-                        .collect_view()
-                }}
-            </div>
-        </section>
-    }
+    });
+    let markers = Memo::new(move |_| lab.read(markers_of));
+    // Each chart's effect belongs to this one, so opening another scenario
+    // drops them with the figures.
+    Effect::new(move |_| {
+        let s = lab.scenario.get().0;
+        grid.set_text_content(None);
+        for (index, spec) in (s.charts)().into_iter().enumerate() {
+            chart(lab, &grid, spec, index, markers);
+        }
+    });
+    listeners
 }
 
-/// One chart: title, HTML legend, and the canvas.
-#[component]
-fn Chart(spec: ChartSpec, index: usize, markers: Memo<Vec<Marker>>) -> impl IntoView {
-    let lab = Lab::from_context();
-    let canvas = NodeRef::<Canvas>::new();
+/// One chart in `grid`: title, legend, and the canvas, redrawn by its effect.
+fn chart(lab: Lab, grid: &Element, spec: ChartSpec, index: usize, markers: Memo<Vec<Marker>>) {
+    let title_id = format!("chart-{index}-title");
+    let figure = html(
+        grid,
+        "figure",
+        &[("class", "chart"), ("aria-labelledby", &title_id)],
+    );
+    let caption = html(&figure, "figcaption", &[]);
+    let h3 = with_text(
+        html(&caption, "h3", &[("id", &title_id)]),
+        &format!("{} ", spec.title),
+    );
+    with_text(
+        html(&h3, "span", &[("class", "unit")]),
+        &format!("({})", spec.unit),
+    );
+    let legend = html(&caption, "ul", &[("class", "legend")]);
+    // The colour through the style object: the page's content security
+    // policy refuses `style` attributes.
+    let swatch = |li: &Element, class: &str, colour: &str| {
+        let el = html(li, "span", &[("class", class), ("aria-hidden", "true")]);
+        let _ = el
+            .unchecked_into::<HtmlElement>()
+            .style()
+            .set_property("background", colour);
+    };
+    for (i, l) in spec.lines.iter().enumerate() {
+        let li = html(&legend, "li", &[]);
+        match &l.expr {
+            // A band: its label, then a swatch per named state.
+            SeriesExpr::State(_, states) => {
+                let _ = li.append_with_str_1(&format!("{}: ", l.label));
+                let t = theme::current();
+                for (k, (_, name)) in states.iter().enumerate() {
+                    let c = plot::state_colour(k, &t);
+                    swatch(&li, "swatch", &format!("rgb({},{},{})", c.0, c.1, c.2));
+                    let _ = li.append_with_str_1(&format!("{name} "));
+                }
+            }
+            _ => {
+                let hue = l.hue.map_or(i, |h| h as usize);
+                let class = if l.dashed { "swatch dashed" } else { "swatch" };
+                swatch(
+                    &li,
+                    class,
+                    &format!("var(--line-{})", hue % theme::LINE_COLOURS),
+                );
+                let _ = li.append_with_str_1(l.label);
+            }
+        }
+    }
+    let aria = format!(
+        "{} over simulated time, in {}: {}",
+        spec.title,
+        spec.unit,
+        spec.lines
+            .iter()
+            .map(|l| l.label)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let chart_box = html(&figure, "div", &[("class", "chart-box")]);
+    let canvas: HtmlCanvasElement = html(
+        &chart_box,
+        "canvas",
+        &[("role", "img"), ("aria-label", &aria)],
+    )
+    .unchecked_into();
     let size = RwSignal::new((0.0f64, 0.0f64));
-    observe_size(canvas, size);
+    observe_size(&canvas, size);
     // Redraw when a bucket closes or the run is rebuilt, not on every frame.
     let buckets = Memo::new(move |_| {
         let build = lab.build.get();
         (build, lab.read(|r| r.world().metrics().buckets_closed()))
     });
-    let spec = Rc::new(spec);
-    let s2 = spec.clone();
-    let last_draw_ms = Rc::new(Cell::new(f64::NEG_INFINITY));
-    // The chart's words and table (built once its figure is in the page), and
-    // a nudge from their buttons to write them now.
-    let text: RefCell<Option<ChartText>> = RefCell::new(None);
+    let last_draw_ms = Cell::new(f64::NEG_INFINITY);
+    // The chart's words and table, and a nudge from their buttons to write
+    // them now.
     let poke = RwSignal::new(0u32);
+    let text = ChartText::build(lab, &figure, &canvas, &spec, index, poke);
     let poked = Cell::new(0u32);
     Effect::new(move |_| {
         let _ = buckets.get();
@@ -126,9 +222,6 @@ fn Chart(spec: ChartSpec, index: usize, markers: Memo<Vec<Marker>>) -> impl Into
         let (w, h) = size.get();
         let window = lab.window.get();
         let playing = lab.playing.get();
-        let Some(canvas) = canvas.get_untracked() else {
-            return;
-        };
         // Presenter mode shows the charts the tour's step looks at (and draws
         // them bigger: the theme follows it).
         let s = lab.scenario.get().0;
@@ -137,20 +230,14 @@ fn Chart(spec: ChartSpec, index: usize, markers: Memo<Vec<Marker>>) -> impl Into
         let wanted = if named.is_empty() {
             index < 2
         } else {
-            named.contains(&s2.title)
+            named.contains(&spec.title)
         };
         // The embedded view shows the charts its link names.
         let off = match lab.embed.with(|e| e.as_ref().map(|e| e.shows_chart(index))) {
             Some(shown) => !shown,
             None => lab.present.get() && !wanted,
         };
-        if let Some(figure) = canvas.closest("figure").ok().flatten() {
-            let _ = figure.class_list().toggle_with_force("off", off);
-            if text.borrow().is_none() {
-                *text.borrow_mut() =
-                    Some(ChartText::build(lab, &figure, &canvas, &s2, index, poke));
-            }
-        }
+        let _ = figure.class_list().toggle_with_force("off", off);
         // Once a fault or a toggle is marked, or the tour is open, the whole
         // run, so the moment stays in view (unless the person picked).
         let happened = markers.with(|m| m.iter().any(|m| !m.planned)) || step.is_some();
@@ -169,86 +256,25 @@ fn Chart(spec: ChartSpec, index: usize, markers: Memo<Vec<Marker>>) -> impl Into
         }
         last_draw_ms.set(now_ms);
         let (cols, x_range) = markers
-            .with(|m| lab.peek_both(|r| redraw(&canvas, (w, h), r, &s2, m, window, playing)));
-        if let Some(t) = text.borrow().as_ref() {
-            t.write(&s2, &cols, x_range, playing, now_ms, asked);
-        }
+            .with(|m| lab.peek_both(|r| redraw(&canvas, (w, h), r, &spec, m, window, playing)));
+        text.write(&spec, &cols, x_range, playing, now_ms, asked);
     });
-    let title_id = format!("chart-{index}-title");
-    let aria = format!(
-        "{} over simulated time, in {}: {}",
-        spec.title,
-        spec.unit,
-        spec.lines
-            .iter()
-            .map(|l| l.label)
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    let legend = spec
-        .lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| match &l.expr {
-            // A band: its label, then a swatch per named state.
-            SeriesExpr::State(_, states) => {
-                let t = theme::current();
-                let items = states
-                    .iter()
-                    .enumerate()
-                    .map(|(k, (_, name))| {
-                        let c = plot::state_colour(k, &t);
-                        let colour = format!("rgb({},{},{})", c.0, c.1, c.2);
-                        view! { <span class="swatch" style:background=colour aria-hidden="true"></span>{*name}" " }
-                    })
-                    .collect_view();
-                view! { <li>{l.label}": "{items}</li> }.into_any()
-            }
-            _ => {
-                let hue = l.hue.map_or(i, |h| h as usize);
-                let colour = format!("var(--line-{})", hue % theme::LINE_COLOURS);
-                let class = if l.dashed { "swatch dashed" } else { "swatch" };
-                view! {
-                    <li>
-                        <span class=class style:background=colour aria-hidden="true"></span>
-                        {l.label}
-                    </li>
-                }
-                .into_any()
-            }
-        })
-        .collect_view();
-    let figure_label = title_id.clone();
-    view! {
-        <figure class="chart" aria-labelledby=figure_label>
-            <figcaption>
-                <h3 id=title_id>{spec.title} " " <span class="unit">{format!("({})", spec.unit)}</span></h3>
-                <ul class="legend">{legend}</ul>
-            </figcaption>
-            <div class="chart-box">
-                <canvas node_ref=canvas role="img" aria-label=aria></canvas>
-            </div>
-        </figure>
-    }
 }
 
 /// Keeps `size` at the canvas's CSS size from the moment it is laid out.
-fn observe_size(canvas: NodeRef<Canvas>, size: RwSignal<(f64, f64)>) {
-    Effect::new(move |_| {
-        let Some(el) = canvas.get() else { return };
-        let cb = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
-            if let Ok(e) = entries.get(0).dyn_into::<ResizeObserverEntry>() {
-                let r = e.content_rect();
-                size.set((r.width(), r.height()));
-            }
-        });
-        let Ok(observer) = ResizeObserver::new(cb.as_ref().unchecked_ref()) else {
-            return;
-        };
-        observer.observe(&el);
-        let keep = SendWrapper::new((observer, cb));
-        on_cleanup(move || keep.0.disconnect());
+fn observe_size(canvas: &HtmlCanvasElement, size: RwSignal<(f64, f64)>) {
+    let cb = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
+        if let Ok(e) = entries.get(0).dyn_into::<ResizeObserverEntry>() {
+            let r = e.content_rect();
+            size.set((r.width(), r.height()));
+        }
     });
+    let Ok(observer) = ResizeObserver::new(cb.as_ref().unchecked_ref()) else {
+        return;
+    };
+    observer.observe(canvas);
+    let keep = SendWrapper::new((observer, cb));
+    on_cleanup(move || keep.0.disconnect());
 }
 
 /// Draws the chart (B's lines dotted over A's while comparing); gives A's
