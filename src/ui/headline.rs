@@ -20,7 +20,6 @@
 //! Drawn with plain DOM calls (`dom`): the figures' boxes when the list of
 //! names changes, their values whenever the run does.
 
-use leptos::html::Dl;
 use leptos::prelude::*;
 use web_sys::Element;
 
@@ -52,15 +51,21 @@ struct Figure {
 #[component]
 pub fn Headline() -> impl IntoView {
     let lab = Lab::from_context();
+    view! { <section class="headline" aria-labelledby="headline-h" use:build=lab></section> }
+}
+
+/// Builds the panel in `root` with plain DOM (`dom`): its title, the list
+/// and the note; one effect writes the figures.
+fn build(root: Element, lab: Lab) {
+    with_text(
+        html(&root, "h2", &[("id", "headline-h"), ("class", "visually-hidden")]),
+        "Headline figures",
+    );
+    let dl = html(&root, "dl", &[]);
+    let note = html(&root, "p", &[("class", "help"), ("id", "lab-headline-span")]);
     let figures = lab.figures;
-    let list = NodeRef::<Dl>::new();
     let shown = StoredValue::new_local(Vec::<Figure>::new());
     Effect::new(move |_| {
-        let Some(dl) = list.get() else { return };
-        // The note on what the figures cover, right after the list.
-        let Some(note) = dl.next_element_sibling() else {
-            return;
-        };
         // Since the last change, if one was made (read here: only this
         // panel shows it; any change of the run runs this again).
         let (since, b) = lab.read_both(|r| {
@@ -111,13 +116,6 @@ pub fn Headline() -> impl IntoView {
             });
         });
     });
-    view! {
-        <section class="headline" aria-labelledby="headline-h">
-            <h2 id="headline-h" class="visually-hidden">"Headline figures"</h2>
-            <dl node_ref=list></dl>
-            <p class="help" id="lab-headline-span"></p>
-        </section>
-    }
 }
 
 /// `<div class="figure"><dt>label</dt><dd><span class="value"/><span
