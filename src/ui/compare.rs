@@ -27,23 +27,19 @@ const OFF_HELP: &str = "Run a second configuration beside this one, on the same 
 #[component]
 pub fn Compare() -> impl IntoView {
     let lab = Lab::from_context();
-    let kept = StoredValue::new_local(None::<(Vec<Listener>, Panel)>);
-    let build = move |root: Element| {
-        let (listeners, panel) = build(&root, lab);
-        panel.write(lab);
-        kept.set_value(Some((listeners, panel)));
-    };
-    // Rewritten when the runs are rebuilt (B on, off or changed, a link
-    // opened, another scenario).
+    view! { <section class="compare" id="lab-compare" aria-labelledby="compare-h" use:mount=lab></section> }
+}
+
+/// Builds the panel in `root`; its effect rewrites it when the runs are
+/// rebuilt (B on, off or changed, a link opened, another scenario), and
+/// keeps its listeners alive.
+fn mount(root: Element, lab: Lab) {
+    let (listeners, panel) = build(&root, lab);
     Effect::new(move |_| {
         lab.build.track();
-        kept.with_value(|k| {
-            if let Some((_, panel)) = k {
-                panel.write(lab);
-            }
-        });
+        let _ = &listeners;
+        panel.write(lab);
     });
-    view! { <section class="compare" id="lab-compare" aria-labelledby="compare-h" use:build></section> }
 }
 
 /// The parts of the panel that change.
