@@ -4,9 +4,11 @@
 //! with [`listen`], and has an effect write only what changed. As Leptos views,
 //! every attribute closure, button content and component instantiates the
 //! renderer for its own type, which was most of what these panels cost the
-//! page's wasm.
+//! page's wasm. For the same reason every panel's effect goes through
+//! [`effect`]: Leptos compiles an `Effect` (an async task, its future and its
+//! drop) once per closure type, so one boxed closure type makes it one.
 
-use leptos::prelude::document;
+use leptos::prelude::{document, Effect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Event};
@@ -64,4 +66,15 @@ pub fn listen(el: &Element, event: &str, f: impl FnMut(Event) + 'static) -> List
     let cb = Listener::new(f);
     let _ = el.add_event_listener_with_callback(event, cb.as_ref().unchecked_ref());
     cb
+}
+
+/// Runs `f` once soon (on the next tick) and again whenever a signal it read
+/// changes, for as long as the reactive owner it was made under (the lab).
+pub fn effect(f: impl FnMut() + 'static) {
+    effect_boxed(Box::new(f));
+}
+
+#[inline(never)]
+fn effect_boxed(mut f: Box<dyn FnMut()>) {
+    Effect::new(move |_| f());
 }

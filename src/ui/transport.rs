@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
 
-use super::dom::{html, listen, set_attr, set_text, svg, with_text, Listener};
+use super::dom::{effect, html, listen, set_attr, set_text, svg, with_text, Listener};
 
 use super::download;
 use super::format;
@@ -44,35 +44,19 @@ fn speeds(default: f64) -> Vec<f64> {
     v
 }
 
-#[component]
-pub fn Transport() -> impl IntoView {
-    let lab = Lab::from_context();
-    let now = Memo::new(move |_| lab.read(|r| r.now()));
-    let seed = Memo::new(move |_| lab.read(|r| r.seed));
-    let parts = StoredValue::new_local(None::<Parts>);
-    let built = RwSignal::new(false);
-    // Built with plain DOM calls (`dom`) as the section itself is built, so the
-    // clock and the buttons are there as soon as the page is mounted; one
-    // effect then writes what the run is doing. As a Leptos view, with a
-    // reactive closure per figure and button, the panel cost the page's wasm
-    // about 6 KB gzipped more.
-    let build = move |section: Element| {
-        let p = Parts::build(&section, lab);
-        untrack(|| p.show(lab, now.get(), seed.get()));
-        parts.set_value(Some(p));
-        built.set(true);
-    };
-    Effect::new(move |_| {
-        built.track();
-        let now = now.get();
-        let seed = seed.get();
-        parts.with_value(|p| {
-            if let Some(p) = p {
-                p.show(lab, now, seed);
-            }
-        });
+/// Builds the panel in `section` with plain DOM calls (`dom`), so the clock
+/// and the buttons are there as soon as the page is mounted; one effect then
+/// writes what the run is doing. As a Leptos view, with a reactive closure per
+/// figure and button, the panel cost the page's wasm about 6 KB gzipped more.
+pub fn build(section: &Element, lab: Lab) {
+    let parts = Parts::build(section, lab);
+    let now_seed = move || lab.read(|r| (r.now(), r.seed));
+    let (now, seed) = untrack(now_seed);
+    untrack(|| parts.show(lab, now, seed));
+    effect(move || {
+        let (now, seed) = now_seed();
+        parts.show(lab, now, seed);
     });
-    view! { <section class="transport" aria-label="Run controls" use:build></section> }
 }
 
 /// The panel's elements that follow the run, and the values last written
