@@ -49,7 +49,6 @@ pub fn build(section: &Element, lab: Lab) {
             },
         );
     });
-    let params = Memo::new(move |_| lab.read(|r| r.params.clone()));
     let toggles = Rc::new(RefCell::new(Vec::<Rc<Toggle>>::new()));
     // The toggles of the scenario being run, built when it opens.
     let built = toggles.clone();
@@ -64,37 +63,44 @@ pub fn build(section: &Element, lab: Lab) {
             .iter()
             .map(|spec| Toggle::build(if spec.advanced { &advanced } else { &basic }, spec, lab))
             .collect();
-        params.with_untracked(|p| made.iter().for_each(|t| t.show(p)));
+        lab.peek(|r| made.iter().for_each(|t| t.show(&r.params)));
         *built.borrow_mut() = made;
     });
     // Their values, whenever the run's parameters change; the controls the
-    // tour's step changes, highlighted (and the advanced ones shown).
+    // tour's step changes, highlighted (and the advanced ones shown). The run
+    // changes every frame, its parameters seldom: what was last written is
+    // kept and compared (a memo of them cost the page's wasm an instantiation).
+    let mut shown = None;
     effect(move || {
         let s = lab.scenario.get().0;
-        let step = lab.step.get().and_then(|i| s.guide.get(i));
+        let index = lab.step.get();
+        let step = index.and_then(|i| s.guide.get(i));
         // The embedded view shows only the controls its link names.
         let embed = lab.embed.get();
+        let now = (s.id, index, embed, lab.read(|r| r.params.clone()));
+        if shown.as_ref() == Some(&now) {
+            return;
+        }
+        let (_, _, embed, p) = shown.insert(now);
         if embed.is_some() {
             let _ = details.set_attribute("open", "");
         }
-        params.with(|p| {
-            for t in toggles.borrow().iter() {
-                t.show(p);
-                let name = t.spec.name;
-                let on = step.is_some_and(|g| {
-                    g.apply.set.iter().any(|(n, _)| *n == name)
-                        || g.apply.at.iter().any(|(_, n, _)| *n == name)
-                });
-                let _ = t.row.class_list().toggle_with_force("guided", on);
-                let unshown = embed.as_ref().is_some_and(|e| !e.controls.contains(&name));
-                let _ = t.row.toggle_attribute_with_force("hidden", unshown);
-                if on && t.spec.advanced {
-                    if let Some(d) = t.row.closest("details").ok().flatten() {
-                        let _ = d.set_attribute("open", "");
-                    }
+        for t in toggles.borrow().iter() {
+            t.show(p);
+            let name = t.spec.name;
+            let on = step.is_some_and(|g| {
+                g.apply.set.iter().any(|(n, _)| *n == name)
+                    || g.apply.at.iter().any(|(_, n, _)| *n == name)
+            });
+            let _ = t.row.class_list().toggle_with_force("guided", on);
+            let unshown = embed.as_ref().is_some_and(|e| !e.controls.contains(&name));
+            let _ = t.row.toggle_attribute_with_force("hidden", unshown);
+            if on && t.spec.advanced {
+                if let Some(d) = t.row.closest("details").ok().flatten() {
+                    let _ = d.set_attribute("open", "");
                 }
             }
-        });
+        }
     });
 }
 
