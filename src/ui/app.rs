@@ -12,10 +12,11 @@ use std::any::Any;
 use leptos::prelude::*;
 use leptos::tachys::view::{Mountable, Render};
 use send_wrapper::SendWrapper;
+use wasm_bindgen::JsCast;
 use web_sys::Element;
 
 use super::charts::Charts;
-use super::dom::html;
+use super::dom::{html, listen_window};
 use super::driver;
 use super::headline::Headline;
 use super::keys;
@@ -32,12 +33,14 @@ pub fn App() -> impl IntoView {
     provide_context(lab);
 
     let stop_loop = SendWrapper::new(driver::start(lab));
-    let stop_sync = share::sync_fragment(lab);
-    let keys = window_event_listener(leptos::ev::keydown, move |e| keys::on_key(lab, &e));
+    let stop_sync = SendWrapper::new(share::sync_fragment(lab));
+    let stop_keys = SendWrapper::new(listen_window("keydown", move |e| {
+        keys::on_key(lab, e.unchecked_ref())
+    }));
     on_cleanup(move || {
         stop_loop.take()();
-        stop_sync();
-        keys.remove();
+        stop_sync.take()();
+        stop_keys.take()();
         keys::presenting(false);
         keys::root_class("embedded", false);
         keys::root_class("landing-page", false);

@@ -11,7 +11,7 @@
 use leptos::prelude::{document, Effect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, Event};
+use web_sys::{Element, Event, EventTarget};
 
 const SVG_NS: &str = "http://www.w3.org/2000/svg";
 
@@ -62,10 +62,22 @@ pub fn set_attr(el: &Element, name: &str, value: &str) {
 pub type Listener = Closure<dyn FnMut(Event)>;
 
 /// Calls `f` on each `event` at `el`, for as long as the returned listener lives.
-pub fn listen(el: &Element, event: &str, f: impl FnMut(Event) + 'static) -> Listener {
+pub fn listen(el: &EventTarget, event: &str, f: impl FnMut(Event) + 'static) -> Listener {
     let cb = Listener::new(f);
     let _ = el.add_event_listener_with_callback(event, cb.as_ref().unchecked_ref());
     cb
+}
+
+/// Calls `f` on each `event` at the window until the returned function is
+/// called (Leptos's window listeners are a type of their own per event).
+pub fn listen_window(event: &'static str, f: impl FnMut(Event) + 'static) -> impl FnOnce() {
+    let window = web_sys::window();
+    let cb = window.as_ref().map(|w| listen(w, event, f));
+    move || {
+        if let (Some(w), Some(cb)) = (window, cb) {
+            let _ = w.remove_event_listener_with_callback(event, cb.as_ref().unchecked_ref());
+        }
+    }
 }
 
 /// Runs `f` once soon (on the next tick) and again whenever a signal it read

@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlInputElement};
 
-use super::dom::{effect, html, listen, set_text, with_text, Listener};
+use super::dom::{effect, html, listen, listen_window, set_text, with_text, Listener};
 use super::lab::Lab;
 use super::perf;
 use crate::link;
@@ -168,7 +168,7 @@ pub fn embed_code(lab: Lab) -> String {
 
 /// Keeps the address bar's fragment in step with the run, and opens a fragment
 /// the person pastes. Returns what stops listening.
-pub fn sync_fragment(lab: Lab) -> impl FnOnce() + Send + Sync {
+pub fn sync_fragment(lab: Lab) -> impl FnOnce() {
     let written = Rc::new(RefCell::new(current_fragment()));
     let last_ms = Rc::new(RefCell::new(f64::NEG_INFINITY));
     let w = written.clone();
@@ -193,14 +193,13 @@ pub fn sync_fragment(lab: Lab) -> impl FnOnce() + Send + Sync {
             *w.borrow_mut() = fragment;
         }
     });
-    let handle = window_event_listener_untyped("hashchange", move |_| {
+    listen_window("hashchange", move |_| {
         let fragment = current_fragment();
         if *written.borrow() != fragment {
             *written.borrow_mut() = fragment.clone();
             lab.open_link(&fragment);
         }
-    });
-    move || handle.remove()
+    })
 }
 
 fn current_fragment() -> String {

@@ -394,7 +394,14 @@ impl Others {
     fn build(lab: Lab) -> Option<Others> {
         let doc = document();
         let find = |id: &str| doc.get_element_by_id(id);
+        // Every place found before anything is added to one, so a page not
+        // yet complete gets nothing twice.
         let tools = find("lab-tools")?;
+        let open_full = find("lab-open-full")?;
+        let csv = find("lab-csv")?;
+        let (picker, story, guide) = (find("lab-picker")?, find("lab-story")?, find("lab-guide")?);
+        let (embed_title, landing) = (find("lab-embed-title")?, find("lab-landing")?);
+        let (slot, perf) = (find("lab-problems-slot")?, find("lab-perf")?);
         let button =
             |attrs: &[(&str, &str)], text: &str| with_text(html(&tools, "button", attrs), text);
         let present = button(
@@ -409,7 +416,6 @@ impl Others {
             ],
             "Keys ?",
         );
-        let open_full = find("lab-open-full")?;
         let listeners = [
             listen(&present, "click", move |_| {
                 let on = !lab.present.get_untracked();
@@ -420,16 +426,16 @@ impl Others {
             listen(&open_full, "click", point_to_full_lab(lab)),
             listen(&open_full, "focus", point_to_full_lab(lab)),
             listen(&open_full, "pointerdown", point_to_full_lab(lab)),
-            listen(&find("lab-csv")?, "click", move |_| download::csv(&lab)),
+            listen(&csv, "click", move |_| download::csv(&lab)),
         ];
         Some(Others {
-            story: Story::build(&find("lab-picker")?, &find("lab-story")?, lab),
+            story: Story::build(&picker, &story, lab),
             present,
-            embed_title: find("lab-embed-title")?,
-            landing: find("lab-landing")?,
-            guide: Card::build(find("lab-guide")?, lab),
-            problems: Problems::new(find("lab-problems-slot")?),
-            perf: find("lab-perf")?,
+            embed_title,
+            landing,
+            guide: Card::build(guide, lab),
+            problems: Problems::new(slot),
+            perf,
             _listeners: listeners,
         })
     }
