@@ -1,28 +1,30 @@
 //! The page: state at the top ([`Lab`]), the frame loop, the keyboard
 //! ([`keys`]), presenter mode, and the layout of the panels.
 //!
-//! The layout is built with plain DOM calls (`dom`) into the one element the
-//! Leptos view makes, and each panel builds itself into its place; the two
-//! panels that are Leptos views (the headline and the charts) are built and
-//! mounted there. As one `view!` tree of components, the skeleton alone was
-//! the biggest function of the page's wasm.
-
-use std::any::Any;
+//! The layout is a small Leptos view whose directives build the rest with
+//! plain DOM calls (`dom`), each panel into its place; the two panels that are
+//! Leptos views (the headline and the charts) are its children. As one
+//! `view!` tree of components, the skeleton alone was the biggest function of
+//! the page's wasm.
 
 use leptos::prelude::*;
-use leptos::tachys::view::{Mountable, Render};
 use send_wrapper::SendWrapper;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 
 use super::charts::Charts;
-use super::dom::{html, listen_window};
+use super::dom::{html, listen_window, Listener};
 use super::driver;
 use super::headline::Headline;
 use super::keys;
 use super::lab::Lab;
 use super::share;
 use super::{controls, log, topology, transport};
+
+// Headings the view names by expression: the view macro makes an element
+// whose attributes are all literals static HTML, and drops its directive.
+const TOPOLOGY_H: &str = "topology-h";
+const LOG_H: &str = "log-h";
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -46,26 +48,50 @@ pub fn App() -> impl IntoView {
         keys::root_class("landing-page", false);
     });
 
-    // What the layout keeps alive as long as the lab: the share panel's
-    // listeners, the mounted views' states.
-    let kept = StoredValue::new_local(Vec::<Box<dyn Any>>::new());
-    let build = move |root: Element| kept.set_value(layout(&root, lab));
-    view! { <div class="lab-app" use:build></div> }
+    // The layout is built in place by directives, in document order (a
+    // directive runs before its element's children are added); the headline
+    // and the charts are the view's own children, so their states live with
+    // the view, outside the reactive owner they hold on to.
+    let listeners = StoredValue::new_local(Vec::<Listener>::new());
+    let top = move |root: Element| masthead(&root);
+    let side = move |main: Element| listeners.set_value(side(&main, lab));
+    let story = move |stage: Element| {
+        section(
+            &stage,
+            &[
+                ("class", "story"),
+                ("id", "lab-story"),
+                ("aria-labelledby", "story-h"),
+            ],
+        );
+    };
+    let topology_panel = move |el: Element| topology::build(&el, lab);
+    let log_panel = move |el: Element| log::build(&el, lab);
+    view! {
+        <div class="lab-app" use:top>
+            <main class="layout" use:side>
+                <div class="stage" use:story>
+                    <Headline />
+                    <Charts />
+                    <section class="topology" aria-labelledby=TOPOLOGY_H use:topology_panel></section>
+                    <section class="log" aria-labelledby=LOG_H use:log_panel></section>
+                </div>
+            </main>
+            <footer class="footer">
+                <p class="perf muted" id="lab-perf" aria-hidden="true"></p>
+                <p>"Everything runs in this page: the simulation, the charts, the links. Nothing is sent anywhere."</p>
+            </footer>
+        </div>
+    }
 }
 
-/// A Leptos view built and mounted at the end of `parent`; its state is
-/// what keeps it live.
-fn mount<V: IntoView>(parent: &Element, view: V) -> Box<dyn Any>
-where
-    V::State: 'static,
-{
-    let mut state = view.into_view().build();
-    state.mount(parent, None);
-    Box::new(state)
+fn section(parent: &Element, attrs: &[(&str, &str)]) -> Element {
+    html(parent, "section", attrs)
 }
 
-/// The page's layout in `root`, each panel built in its place.
-fn layout(root: &Element, lab: Lab) -> Vec<Box<dyn Any>> {
+/// The masthead, a link's problems and the landing page's place, at the
+/// top of `root`.
+fn masthead(root: &Element) {
     let head = html(root, "header", &[("class", "masthead")]);
     let brand = html(
         &head,
@@ -118,9 +144,12 @@ fn layout(root: &Element, lab: Lab) -> Vec<Box<dyn Any>> {
             ("aria-labelledby", "landing-h"),
         ],
     );
-    let main = html(root, "main", &[("class", "layout")]);
-    let side = html(&main, "div", &[("class", "side")]);
-    let section = |parent: &Element, attrs: &[(&str, &str)]| html(parent, "section", attrs);
+}
+
+/// The side column at the start of `main`, each panel built in its place;
+/// gives the share panel's listeners.
+fn side(main: &Element, lab: Lab) -> Vec<Listener> {
+    let side = html(main, "div", &[("class", "side")]);
     transport::build(
         &section(
             &side,
@@ -144,47 +173,8 @@ fn layout(root: &Element, lab: Lab) -> Vec<Box<dyn Any>> {
         ),
         lab,
     );
-    let share = share::build(
+    share::build(
         &section(&side, &[("class", "share"), ("aria-labelledby", "share-h")]),
         lab,
-    );
-    let stage = html(&main, "div", &[("class", "stage")]);
-    section(
-        &stage,
-        &[
-            ("class", "story"),
-            ("id", "lab-story"),
-            ("aria-labelledby", "story-h"),
-        ],
-    );
-    let kept = vec![
-        Box::new(share) as Box<dyn Any>,
-        mount(&stage, Headline()),
-        mount(&stage, Charts()),
-    ];
-    topology::build(
-        &section(
-            &stage,
-            &[("class", "topology"), ("aria-labelledby", "topology-h")],
-        ),
-        lab,
-    );
-    log::build(
-        &section(&stage, &[("class", "log"), ("aria-labelledby", "log-h")]),
-        lab,
-    );
-    let foot = html(root, "footer", &[("class", "footer")]);
-    html(
-        &foot,
-        "p",
-        &[
-            ("class", "perf muted"),
-            ("id", "lab-perf"),
-            ("aria-hidden", "true"),
-        ],
-    );
-    html(&foot, "p", &[]).set_text_content(Some(
-        "Everything runs in this page: the simulation, the charts, the links. Nothing is sent anywhere.",
-    ));
-    kept
+    )
 }
