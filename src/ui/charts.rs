@@ -20,7 +20,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlCanvasElement, HtmlElement, ResizeObserver, ResizeObserverEntry};
 
-use super::dom::{html, listen, set_attr, set_text, with_text, Listener};
+use super::dom::{effect, html, listen, set_attr, set_text, with_text, Listener};
 
 use super::chart_text::ChartText;
 use super::format;
@@ -105,7 +105,7 @@ pub fn build(root: &Element, lab: Lab) -> Vec<Listener> {
         listen(&whole, "click", pick(ChartWindow::Whole)),
         listen(&sliding, "click", pick(ChartWindow::Sliding)),
     ];
-    Effect::new(move |_| {
+    effect(move || {
         let s = lab.scenario.get().0;
         let span = (SLIDING_BUCKETS as f64 * s.bucket_ms as f64 / 1e3).min(s.duration_s);
         let (unit_s, name) = format::time_unit(span * 1.01);
@@ -124,7 +124,7 @@ pub fn build(root: &Element, lab: Lab) -> Vec<Listener> {
     let markers = Memo::new(move |_| lab.read(markers_of));
     // Each chart's effect belongs to this one, so opening another scenario
     // drops them with the figures.
-    Effect::new(move |_| {
+    effect(move || {
         let s = lab.scenario.get().0;
         grid.set_text_content(None);
         for (index, spec) in (s.charts)().into_iter().enumerate() {
@@ -216,7 +216,7 @@ fn chart(lab: Lab, grid: &Element, spec: ChartSpec, index: usize, markers: Memo<
     let poke = RwSignal::new(0u32);
     let text = ChartText::build(lab, &figure, &canvas, &spec, index, poke);
     let poked = Cell::new(0u32);
-    Effect::new(move |_| {
+    effect(move || {
         let _ = buckets.get();
         let nudge = poke.get();
         let (w, h) = size.get();

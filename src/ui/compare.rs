@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
 
-use super::dom::{html, listen, set_text, with_text, Listener};
+use super::dom::{effect, html, listen, set_text, with_text, Listener};
 use super::keys;
 use super::lab::Lab;
 use crate::scenarios::chaos::is_chaos;
@@ -24,18 +24,12 @@ const OFF_HELP: &str = "Run a second configuration beside this one, on the same 
     the same timed changes: B's lines are dotted on every chart, and each headline figure shows \
     A, B and the difference.";
 
-#[component]
-pub fn Compare() -> impl IntoView {
-    let lab = Lab::from_context();
-    view! { <section class="compare" id="lab-compare" aria-labelledby="compare-h" use:mount=lab></section> }
-}
-
 /// Builds the panel in `root`; its effect rewrites it when the runs are
 /// rebuilt (B on, off or changed, a link opened, another scenario), and
 /// keeps its listeners alive.
-fn mount(root: Element, lab: Lab) {
-    let (listeners, panel) = build(&root, lab);
-    Effect::new(move |_| {
+pub fn build(root: &Element, lab: Lab) {
+    let (listeners, panel) = parts(root, lab);
+    effect(move || {
         lab.build.track();
         let _ = &listeners;
         panel.write(lab);
@@ -53,7 +47,7 @@ struct Panel {
     status: Element,
 }
 
-fn build(root: &Element, lab: Lab) -> (Vec<Listener>, Panel) {
+fn parts(root: &Element, lab: Lab) -> (Vec<Listener>, Panel) {
     with_text(html(root, "h2", &[("id", "compare-h")]), "Compare A/B");
     let off = html(root, "div", &[]);
     with_text(html(&off, "p", &[("class", "help")]), OFF_HELP);

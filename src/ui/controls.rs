@@ -10,15 +10,14 @@
 //! change: as Leptos views (a component per toggle, three kinds, a reactive
 //! closure per attribute) they were the page's biggest panel in its wasm.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use leptos::html::{Details, Div};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Event, HtmlInputElement, HtmlSelectElement, KeyboardEvent};
 
-use super::dom::{self, html, set_attr, set_text, with_text, Listener};
+use super::dom::{self, effect, html, set_attr, set_text, with_text, Listener};
 use super::lab::Lab;
 use crate::scenarios::schema::{format_number, parse_decimal};
 use crate::scenarios::{ParamKind, ParamSpec, Params, Value};
@@ -27,84 +26,82 @@ use crate::sim::kernel::decimal::clamp;
 /// Slider resolution.
 const STEPS: f64 = 1000.0;
 
-#[component]
-pub fn Controls() -> impl IntoView {
-    let lab = Lab::from_context();
-    let params = Memo::new(move |_| lab.read(|r| r.params.clone()));
-    let started = Memo::new(move |_| lab.read(|r| r.now() > 0));
-    let (basic, advanced, details) = (
-        NodeRef::<Div>::new(),
-        NodeRef::<Div>::new(),
-        NodeRef::<Details>::new(),
+/// Builds the panel in `section`: its heading and note, then the toggles of
+/// the scenario being run, anew whenever another one opens.
+pub fn build(section: &Element, lab: Lab) {
+    with_text(html(section, "h2", &[("id", "controls-h")]), "Toggles");
+    let note = html(
+        section,
+        "p",
+        &[("class", "muted small"), ("aria-live", "polite")],
     );
-    let toggles = StoredValue::new_local(Vec::<Rc<Toggle>>::new());
+    let basic = html(section, "div", &[]);
+    let details = html(section, "details", &[("class", "advanced")]);
+    with_text(html(&details, "summary", &[]), "Advanced");
+    let advanced = html(&details, "div", &[]);
+    effect(move || {
+        set_text(
+            &note,
+            if lab.read(|r| r.now() > 0) {
+                "Changes act now, at the current simulated time, and are marked on every chart."
+            } else {
+                "Before you press play, changes set the starting values."
+            },
+        );
+    });
+    let toggles = Rc::new(RefCell::new(Vec::<Rc<Toggle>>::new()));
     // The toggles of the scenario being run, built when it opens.
-    Effect::new(move |_| {
+    let built = toggles.clone();
+    let open = details.clone();
+    effect(move || {
         let s = lab.scenario.get().0;
-        let (Some(basic), Some(advanced), Some(details)) =
-            (basic.get(), advanced.get(), details.get())
-        else {
-            return;
-        };
         basic.set_text_content(None);
         advanced.set_text_content(None);
-        details.set_hidden(!s.params.iter().any(|p| p.advanced));
-        let built = s
+        let _ = open.toggle_attribute_with_force("hidden", !s.params.iter().any(|p| p.advanced));
+        let made: Vec<_> = s
             .params
             .iter()
             .map(|spec| Toggle::build(if spec.advanced { &advanced } else { &basic }, spec, lab))
             .collect();
-        toggles.set_value(built);
-        params.with_untracked(|p| toggles.with_value(|t| t.iter().for_each(|t| t.show(p))));
+        lab.peek(|r| made.iter().for_each(|t| t.show(&r.params)));
+        *built.borrow_mut() = made;
     });
     // Their values, whenever the run's parameters change; the controls the
-    // tour's step changes, highlighted (and the advanced ones shown).
-    Effect::new(move |_| {
+    // tour's step changes, highlighted (and the advanced ones shown). The run
+    // changes every frame, its parameters seldom: what was last written is
+    // kept and compared (a memo of them cost the page's wasm an instantiation).
+    let mut shown = None;
+    effect(move || {
         let s = lab.scenario.get().0;
-        let step = lab.step.get().and_then(|i| s.guide.get(i));
+        let index = lab.step.get();
+        let step = index.and_then(|i| s.guide.get(i));
         // The embedded view shows only the controls its link names.
         let embed = lab.embed.get();
-        if let (Some(d), true) = (details.get(), embed.is_some()) {
-            d.set_open(true);
+        let now = (s.id, index, embed, lab.read(|r| r.params.clone()));
+        if shown.as_ref() == Some(&now) {
+            return;
         }
-        params.with(|p| {
-            toggles.with_value(|t| {
-                for t in t {
-                    t.show(p);
-                    let name = t.spec.name;
-                    let on = step.is_some_and(|g| {
-                        g.apply.set.iter().any(|(n, _)| *n == name)
-                            || g.apply.at.iter().any(|(_, n, _)| *n == name)
-                    });
-                    let _ = t.row.class_list().toggle_with_force("guided", on);
-                    let unshown = embed.as_ref().is_some_and(|e| !e.controls.contains(&name));
-                    let _ = t.row.toggle_attribute_with_force("hidden", unshown);
-                    if on && t.spec.advanced {
-                        if let Some(d) = t.row.closest("details").ok().flatten() {
-                            let _ = d.set_attribute("open", "");
-                        }
-                    }
+        let (_, _, embed, p) = shown.insert(now);
+        if embed.is_some() {
+            let _ = details.set_attribute("open", "");
+        }
+        for t in toggles.borrow().iter() {
+            t.show(p);
+            let name = t.spec.name;
+            let on = step.is_some_and(|g| {
+                g.apply.set.iter().any(|(n, _)| *n == name)
+                    || g.apply.at.iter().any(|(_, n, _)| *n == name)
+            });
+            let _ = t.row.class_list().toggle_with_force("guided", on);
+            let unshown = embed.as_ref().is_some_and(|e| !e.controls.contains(&name));
+            let _ = t.row.toggle_attribute_with_force("hidden", unshown);
+            if on && t.spec.advanced {
+                if let Some(d) = t.row.closest("details").ok().flatten() {
+                    let _ = d.set_attribute("open", "");
                 }
-            })
-        });
+            }
+        }
     });
-    view! {
-        <section class="controls" aria-labelledby="controls-h">
-            <h2 id="controls-h">"Toggles"</h2>
-            <p class="muted small" aria-live="polite">
-                {move || if started.get() {
-                    "Changes act now, at the current simulated time, and are marked on every chart."
-                } else {
-                    "Before you press play, changes set the starting values."
-                }}
-            </p>
-            <div node_ref=basic></div>
-            <details class="advanced" node_ref=details>
-                <summary>"Advanced"</summary>
-                <div node_ref=advanced></div>
-            </details>
-        </section>
-    }
 }
 
 /// The elements of one toggle that follow its value.

@@ -4,12 +4,14 @@
 //! with [`listen`], and has an effect write only what changed. As Leptos views,
 //! every attribute closure, button content and component instantiates the
 //! renderer for its own type, which was most of what these panels cost the
-//! page's wasm.
+//! page's wasm. For the same reason every panel's effect goes through
+//! [`effect`]: Leptos compiles an `Effect` (an async task, its future and its
+//! drop) once per closure type, so one boxed closure type makes it one.
 
-use leptos::prelude::document;
+use leptos::prelude::{document, Effect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, Event};
+use web_sys::{Element, Event, EventTarget};
 
 const SVG_NS: &str = "http://www.w3.org/2000/svg";
 
@@ -60,8 +62,31 @@ pub fn set_attr(el: &Element, name: &str, value: &str) {
 pub type Listener = Closure<dyn FnMut(Event)>;
 
 /// Calls `f` on each `event` at `el`, for as long as the returned listener lives.
-pub fn listen(el: &Element, event: &str, f: impl FnMut(Event) + 'static) -> Listener {
+pub fn listen(el: &EventTarget, event: &str, f: impl FnMut(Event) + 'static) -> Listener {
     let cb = Listener::new(f);
     let _ = el.add_event_listener_with_callback(event, cb.as_ref().unchecked_ref());
     cb
+}
+
+/// Calls `f` on each `event` at the window until the returned function is
+/// called (Leptos's window listeners are a type of their own per event).
+pub fn listen_window(event: &'static str, f: impl FnMut(Event) + 'static) -> impl FnOnce() {
+    let window = web_sys::window();
+    let cb = window.as_ref().map(|w| listen(w, event, f));
+    move || {
+        if let (Some(w), Some(cb)) = (window, cb) {
+            let _ = w.remove_event_listener_with_callback(event, cb.as_ref().unchecked_ref());
+        }
+    }
+}
+
+/// Runs `f` once soon (on the next tick) and again whenever a signal it read
+/// changes, for as long as the reactive owner it was made under (the lab).
+pub fn effect(f: impl FnMut() + 'static) {
+    effect_boxed(Box::new(f));
+}
+
+#[inline(never)]
+fn effect_boxed(mut f: Box<dyn FnMut()>) {
+    Effect::new(move |_| f());
 }

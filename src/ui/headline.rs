@@ -23,7 +23,7 @@
 use leptos::prelude::*;
 use web_sys::Element;
 
-use super::dom::{html, set_attr, set_text, with_text};
+use super::dom::{effect, html, set_attr, set_text, with_text};
 use super::format::{self, FigureStyle};
 use super::lab::Lab;
 use crate::scenarios::{export, Scenario};
@@ -58,14 +58,22 @@ pub fn Headline() -> impl IntoView {
 /// and the note; one effect writes the figures.
 fn build(root: Element, lab: Lab) {
     with_text(
-        html(&root, "h2", &[("id", "headline-h"), ("class", "visually-hidden")]),
+        html(
+            &root,
+            "h2",
+            &[("id", "headline-h"), ("class", "visually-hidden")],
+        ),
         "Headline figures",
     );
     let dl = html(&root, "dl", &[]);
-    let note = html(&root, "p", &[("class", "help"), ("id", "lab-headline-span")]);
+    let note = html(
+        &root,
+        "p",
+        &[("class", "help"), ("id", "lab-headline-span")],
+    );
     let figures = lab.figures;
     let shown = StoredValue::new_local(Vec::<Figure>::new());
-    Effect::new(move |_| {
+    effect(move || {
         // Since the last change, if one was made (read here: only this
         // panel shows it; any change of the run runs this again).
         let (since, b) = lab.read_both(|r| {

@@ -1,10 +1,10 @@
 //! The event log: notable things with their simulated time, newest first,
 //! bounded to the last [`SHOWN`] entries.
 
-use leptos::html::Ol;
 use leptos::prelude::*;
+use web_sys::Element;
 
-use super::dom::{html, set_text, with_text};
+use super::dom::{effect, html, set_text, with_text};
 use super::format;
 use super::lab::Lab;
 use crate::sim::LogLevel;
@@ -12,93 +12,63 @@ use crate::sim::LogLevel;
 /// Entries shown at most.
 const SHOWN: usize = 60;
 
-#[derive(Clone, Debug, PartialEq)]
-struct Row {
-    /// Position in everything ever written: stable while the entry is shown.
-    key: u64,
-    at_us: u64,
-    level: LogLevel,
-    text: String,
-    marker: bool,
-}
-
-#[component]
-pub fn EventLog() -> impl IntoView {
-    let lab = Lab::from_context();
+/// Builds the panel in `section`: the rows are drawn with plain DOM calls
+/// (`dom`), anew when an entry is written or the run is rebuilt: at most a few
+/// times a second, and at most [`SHOWN`] rows.
+pub fn build(section: &Element, lab: Lab) {
+    let head = html(section, "div", &[("class", "section-head")]);
+    with_text(html(&head, "h2", &[("id", "log-h")]), "Event log");
+    let count = html(&head, "span", &[("class", "muted log-count")]);
+    let empty = with_text(
+        html(section, "p", &[("class", "muted empty")]),
+        "Nothing has happened yet.",
+    );
+    // Focusable, so the keyboard can scroll it (WCAG 2.1.1).
+    let ol = html(
+        section,
+        "ol",
+        &[
+            ("class", "log-list"),
+            ("tabindex", "0"),
+            ("aria-labelledby", "log-h"),
+        ],
+    );
     // (build, entries ever written): the rows change only when this does.
-    let written = Memo::new(move |_| (lab.build.get(), lab.read(|r| r.world().log().written())));
-    let rows = Memo::new(move |_| {
-        let _ = written.get();
-        lab.peek(|r| {
-            let log = r.world().log();
-            let kept = log.entries().count() as u64;
-            let first = log.written() - kept;
-            let all: Vec<_> = log.entries().enumerate().collect();
-            all.into_iter()
-                .rev()
-                .take(SHOWN)
-                .map(|(i, e)| Row {
-                    key: first + i as u64,
-                    at_us: e.at_us,
-                    level: e.level,
-                    text: e.text.clone(),
-                    marker: e.marker,
-                })
-                .collect::<Vec<_>>()
-        })
-    });
-    // The rows are drawn with plain DOM calls (`dom`), anew when they change:
-    // at most a few times a second, and at most SHOWN rows.
-    let list = NodeRef::<Ol>::new();
-    Effect::new(move |_| {
-        let Some(ol) = list.get() else { return };
-        // The count and the "nothing yet" line, found beside the list.
-        let (_, n) = written.get();
-        if let Some(section) = ol.parent_element() {
-            let find = |sel: &str| section.query_selector(sel).ok().flatten();
-            if let Some(count) = find(".log-count") {
-                set_text(
-                    &count,
-                    &if n as usize > SHOWN {
-                        format!("latest {SHOWN} of {n}")
-                    } else {
-                        format!("{n}")
-                    },
-                );
-            }
-            if let Some(empty) = find(".empty") {
-                let _ = empty.toggle_attribute_with_force("hidden", n != 0);
-            }
+    let mut drawn = None;
+    effect(move || {
+        let written = (lab.build.get(), lab.read(|r| r.world().log().written()));
+        if drawn == Some(written) {
+            return;
         }
-        rows.with(|rows| {
-            ol.set_text_content(None);
-            for r in rows {
-                let level = match r.level {
+        drawn = Some(written);
+        let n = written.1;
+        set_text(
+            &count,
+            &if n as usize > SHOWN {
+                format!("latest {SHOWN} of {n}")
+            } else {
+                format!("{n}")
+            },
+        );
+        let _ = empty.toggle_attribute_with_force("hidden", n != 0);
+        ol.set_text_content(None);
+        lab.peek(|r| {
+            for e in r.world().log().entries().rev().take(SHOWN) {
+                let level = match e.level {
                     LogLevel::Info => "info",
                     LogLevel::Warn => "warn",
                     LogLevel::Error => "error",
                 };
-                let class = if r.marker {
+                let class = if e.marker {
                     format!("level-{level} marker")
                 } else {
                     format!("level-{level}")
                 };
                 let li = html(&ol, "li", &[("class", &class)]);
-                with_text(html(&li, "time", &[]), &format::clock(r.at_us));
+                with_text(html(&li, "time", &[]), &format::clock(e.at_us));
                 with_text(html(&li, "span", &[("class", "level")]), level);
-                with_text(html(&li, "span", &[("class", "text")]), &r.text);
+                with_text(html(&li, "span", &[("class", "text")]), &e.text);
             }
         });
     });
-    view! {
-        <section class="log" aria-labelledby="log-h">
-            <div class="section-head">
-                <h2 id="log-h">"Event log"</h2>
-                <span class="muted log-count"></span>
-            </div>
-            <p class="muted empty">"Nothing has happened yet."</p>
-            // Focusable, so the keyboard can scroll it (WCAG 2.1.1).
-            <ol class="log-list" tabindex="0" aria-labelledby="log-h" node_ref=list></ol>
-        </section>
-    }
 }

@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlInputElement};
 
-use super::dom::{html, listen, set_text, with_text, Listener};
+use super::dom::{effect, html, listen, listen_window, set_text, with_text, Listener};
 use super::lab::Lab;
 use super::perf;
 use crate::link;
@@ -18,17 +18,10 @@ use crate::link;
 /// Least wall time between two address-bar updates while playing.
 const PLAYING_UPDATE_MS: f64 = 1_000.0;
 
-#[component]
-pub fn Share() -> impl IntoView {
-    let lab = Lab::from_context();
-    // Plain DOM (`dom`): the panel changes only when a button is pressed, so
-    // its listeners write it; no effect, no reactive view.
-    let kept = StoredValue::new_local(Vec::<Listener>::new());
-    let build = move |root: Element| kept.set_value(build(&root, lab));
-    view! { <section class="share" aria-labelledby="share-h" use:build></section> }
-}
-
-fn build(root: &Element, lab: Lab) -> Vec<Listener> {
+/// Builds the panel in `root` with plain DOM (`dom`): it changes only when a
+/// button is pressed, so its listeners write it; no effect, no reactive view.
+/// The listeners live as long as what is returned.
+pub fn build(root: &Element, lab: Lab) -> Vec<Listener> {
     with_text(html(root, "h2", &[("id", "share-h")]), "Share");
     let row = html(root, "div", &[("class", "share-row")]);
     let copy = with_text(
@@ -175,11 +168,11 @@ pub fn embed_code(lab: Lab) -> String {
 
 /// Keeps the address bar's fragment in step with the run, and opens a fragment
 /// the person pastes. Returns what stops listening.
-pub fn sync_fragment(lab: Lab) -> impl FnOnce() + Send + Sync {
+pub fn sync_fragment(lab: Lab) -> impl FnOnce() {
     let written = Rc::new(RefCell::new(current_fragment()));
     let last_ms = Rc::new(RefCell::new(f64::NEG_INFINITY));
     let w = written.clone();
-    Effect::new(move |_| {
+    effect(move || {
         lab.version.track();
         // The link carries the view too: the tour's step, presenter mode.
         lab.step.track();
@@ -200,14 +193,13 @@ pub fn sync_fragment(lab: Lab) -> impl FnOnce() + Send + Sync {
             *w.borrow_mut() = fragment;
         }
     });
-    let handle = window_event_listener_untyped("hashchange", move |_| {
+    listen_window("hashchange", move |_| {
         let fragment = current_fragment();
         if *written.borrow() != fragment {
             *written.borrow_mut() = fragment.clone();
             lab.open_link(&fragment);
         }
-    });
-    move || handle.remove()
+    })
 }
 
 fn current_fragment() -> String {

@@ -11,13 +11,14 @@
 
 use crate::sim::kernel::decimal::fixed;
 use std::cell::RefCell;
+use std::rc::Rc;
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 
 use super::chaos::{ChaosPanel, Picked};
-use super::dom::{listen, set_attr, set_text, svg, with_text, Listener};
+use super::dom::{effect, html, listen, set_attr, set_text, svg, with_text, Listener};
 
 use super::format::{self, num};
 use super::lab::Lab;
@@ -455,72 +456,88 @@ fn health_word(h: Health) -> &'static str {
     }
 }
 
-#[component]
-pub fn Topology() -> impl IntoView {
-    let lab = Lab::from_context();
-    // No memos: each costs the wasm an instantiation of its own, and the two
-    // effects below compute what they need (fill writes only what changed).
-    // The boxes are drawn with plain DOM calls (`dom`), once per layout, and
-    // only their live figures change afterwards: a view per box, with a
-    // reactive closure per figure, cost the page's wasm about 7 KB gzipped.
-    let boxes = NodeRef::<leptos::svg::G>::new();
-    let parts = StoredValue::new_local(Vec::<Part>::new());
+/// Builds the panel in `section`. The boxes are drawn with plain DOM calls
+/// (`dom`), once per layout, and only their live figures change afterwards: a
+/// view per box, with a reactive closure per figure, cost the page's wasm
+/// about 7 KB gzipped. No memos: each costs the wasm an instantiation of its
+/// own, and the two effects compute what they need (fill writes only what
+/// changed).
+pub fn build(section: &Element, lab: Lab) {
+    let head = html(section, "div", &[("class", "section-head")]);
+    with_text(html(&head, "h2", &[("id", "topology-h")]), "Topology");
+    let legend = html(
+        &head,
+        "span",
+        &[("class", "legend-health"), ("aria-hidden", "true")],
+    );
+    for (class, word) in [
+        ("health-calm", "calm"),
+        ("health-busy", "busy ≥ 75 %"),
+        ("health-saturated", "saturated"),
+        ("health-down", "down"),
+    ] {
+        with_text(html(&legend, "span", &[("class", class)]), word);
+    }
+    let scroll = html(section, "div", &[("class", "topology-scroll")]);
+    let drawing = svg(
+        &scroll,
+        "svg",
+        &[
+            ("role", "group"),
+            ("aria-labelledby", "topology-h"),
+            ("preserveAspectRatio", "xMinYMin meet"),
+        ],
+    );
+    let marker = svg(
+        &svg(&drawing, "defs", &[]),
+        "marker",
+        &[
+            ("id", "topo-arrow"),
+            ("viewBox", "0 0 10 10"),
+            ("refX", "9"),
+            ("refY", "5"),
+            ("markerWidth", "7"),
+            ("markerHeight", "7"),
+            ("orient", "auto-start-reverse"),
+        ],
+    );
+    svg(
+        &marker,
+        "path",
+        &[("d", "M0,0 L10,5 L0,10 z"), ("class", "arrow-head")],
+    );
+    let g = svg(&drawing, "g", &[]);
+    let chaos_root = html(section, "div", &[("class", "chaos")]);
+    let parts = Rc::new(RefCell::new(Vec::<Part>::new()));
+    let chaos = Rc::new(RefCell::new(None::<ChaosPanel>));
     let picked = Picked(RwSignal::new(None));
-    let clicks = StoredValue::new_local(Vec::<Listener>::new());
-    let chaos_root = NodeRef::<leptos::html::Div>::new();
-    let chaos = StoredValue::new_local(None::<ChaosPanel>);
-    Effect::new(move |_| {
+    // The boxes' listeners, alive as long as the boxes.
+    let clicks = RefCell::new(Vec::<Listener>::new());
+    let (drawn, panel) = (parts.clone(), chaos.clone());
+    effect(move || {
         lab.build.track();
-        let Some(g) = boxes.get() else { return };
         let (shape, state) = lab.peek(|r| {
             let t = r.world().topology();
             (layout(&t), live(&t))
         });
-        parts.set_value(draw(&g, &shape));
-        clicks.set_value(pick_on_click(&parts.read_value(), picked));
-        if let Some(root) = chaos_root.get() {
-            let names: Vec<String> = shape.services.iter().map(|b| b.name.clone()).collect();
-            let panel = ChaosPanel::build(&root, &names, lab, picked);
-            panel.show(lab, picked);
-            chaos.set_value(Some(panel));
-        }
-        parts.with_value(|p| fill(p, &state));
+        let new_parts = draw(&g, &shape);
+        *clicks.borrow_mut() = pick_on_click(&new_parts, picked);
+        let names: Vec<String> = shape.services.iter().map(|b| b.name.clone()).collect();
+        let p = ChaosPanel::build(&chaos_root, &names, lab, picked);
+        p.show(lab, picked);
+        *panel.borrow_mut() = Some(p);
+        fill(&new_parts, &state);
+        *drawn.borrow_mut() = new_parts;
     });
-    Effect::new(move |_| {
+    effect(move || {
         let state = lab.read(|r| live(&r.world().topology()));
-        parts.with_value(|p| fill(p, &state));
+        fill(&parts.borrow(), &state);
         // The run moved or a service was picked: the chaos panel follows.
         picked.0.track();
-        chaos.with_value(|c| {
-            if let Some(c) = c {
-                c.show(lab, picked);
-            }
-        });
+        if let Some(c) = chaos.borrow().as_ref() {
+            c.show(lab, picked);
+        }
     });
-    view! {
-        <section class="topology" aria-labelledby="topology-h">
-            <div class="section-head">
-                <h2 id="topology-h">"Topology"</h2>
-                <span class="legend-health" aria-hidden="true">
-                    <span class="health-calm">"calm"</span>
-                    <span class="health-busy">"busy ≥ 75 %"</span>
-                    <span class="health-saturated">"saturated"</span>
-                    <span class="health-down">"down"</span>
-                </span>
-            </div>
-            <div class="topology-scroll">
-                <svg role="group" aria-labelledby="topology-h" preserveAspectRatio="xMinYMin meet">
-                    <defs>
-                        <marker id="topo-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
-                            <path d="M0,0 L10,5 L0,10 z" class="arrow-head"></path>
-                        </marker>
-                    </defs>
-                    <g node_ref=boxes></g>
-                </svg>
-            </div>
-            <div class="chaos" node_ref=chaos_root></div>
-        </section>
-    }
 }
 
 /// A scenario's system at rest, drawn into `g` (a group in an `<svg>`) as

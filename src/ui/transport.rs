@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
 
-use super::dom::{html, listen, set_attr, set_text, svg, with_text, Listener};
+use super::dom::{effect, html, listen, set_attr, set_text, svg, with_text, Listener};
 
 use super::download;
 use super::format;
@@ -44,35 +44,19 @@ fn speeds(default: f64) -> Vec<f64> {
     v
 }
 
-#[component]
-pub fn Transport() -> impl IntoView {
-    let lab = Lab::from_context();
-    let now = Memo::new(move |_| lab.read(|r| r.now()));
-    let seed = Memo::new(move |_| lab.read(|r| r.seed));
-    let parts = StoredValue::new_local(None::<Parts>);
-    let built = RwSignal::new(false);
-    // Built with plain DOM calls (`dom`) as the section itself is built, so the
-    // clock and the buttons are there as soon as the page is mounted; one
-    // effect then writes what the run is doing. As a Leptos view, with a
-    // reactive closure per figure and button, the panel cost the page's wasm
-    // about 6 KB gzipped more.
-    let build = move |section: Element| {
-        let p = Parts::build(&section, lab);
-        untrack(|| p.show(lab, now.get(), seed.get()));
-        parts.set_value(Some(p));
-        built.set(true);
-    };
-    Effect::new(move |_| {
-        built.track();
-        let now = now.get();
-        let seed = seed.get();
-        parts.with_value(|p| {
-            if let Some(p) = p {
-                p.show(lab, now, seed);
-            }
-        });
+/// Builds the panel in `section` with plain DOM calls (`dom`), so the clock
+/// and the buttons are there as soon as the page is mounted; one effect then
+/// writes what the run is doing. As a Leptos view, with a reactive closure per
+/// figure and button, the panel cost the page's wasm about 6 KB gzipped more.
+pub fn build(section: &Element, lab: Lab) {
+    let parts = Parts::build(section, lab);
+    let now_seed = move || lab.read(|r| (r.now(), r.seed));
+    let (now, seed) = untrack(now_seed);
+    untrack(|| parts.show(lab, now, seed));
+    effect(move || {
+        let (now, seed) = now_seed();
+        parts.show(lab, now, seed);
     });
-    view! { <section class="transport" aria-label="Run controls" use:build></section> }
 }
 
 /// The panel's elements that follow the run, and the values last written
@@ -410,7 +394,14 @@ impl Others {
     fn build(lab: Lab) -> Option<Others> {
         let doc = document();
         let find = |id: &str| doc.get_element_by_id(id);
+        // Every place found before anything is added to one, so a page not
+        // yet complete gets nothing twice.
         let tools = find("lab-tools")?;
+        let open_full = find("lab-open-full")?;
+        let csv = find("lab-csv")?;
+        let (picker, story, guide) = (find("lab-picker")?, find("lab-story")?, find("lab-guide")?);
+        let (embed_title, landing) = (find("lab-embed-title")?, find("lab-landing")?);
+        let (slot, perf) = (find("lab-problems-slot")?, find("lab-perf")?);
         let button =
             |attrs: &[(&str, &str)], text: &str| with_text(html(&tools, "button", attrs), text);
         let present = button(
@@ -425,7 +416,6 @@ impl Others {
             ],
             "Keys ?",
         );
-        let open_full = find("lab-open-full")?;
         let listeners = [
             listen(&present, "click", move |_| {
                 let on = !lab.present.get_untracked();
@@ -436,16 +426,16 @@ impl Others {
             listen(&open_full, "click", point_to_full_lab(lab)),
             listen(&open_full, "focus", point_to_full_lab(lab)),
             listen(&open_full, "pointerdown", point_to_full_lab(lab)),
-            listen(&find("lab-csv")?, "click", move |_| download::csv(&lab)),
+            listen(&csv, "click", move |_| download::csv(&lab)),
         ];
         Some(Others {
-            story: Story::build(&find("lab-picker")?, &find("lab-story")?, lab),
+            story: Story::build(&picker, &story, lab),
             present,
-            embed_title: find("lab-embed-title")?,
-            landing: find("lab-landing")?,
-            guide: Card::build(find("lab-guide")?, lab),
-            problems: Problems::new(find("lab-problems-slot")?),
-            perf: find("lab-perf")?,
+            embed_title,
+            landing,
+            guide: Card::build(guide, lab),
+            problems: Problems::new(slot),
+            perf,
             _listeners: listeners,
         })
     }
