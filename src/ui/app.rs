@@ -2,8 +2,9 @@
 //! ([`keys`]), presenter mode, and the layout of the panels.
 //!
 //! The layout is a small Leptos view whose directives build the rest with
-//! plain DOM calls (`dom`), each panel into its place; the two panels that are
-//! Leptos views (the headline and the charts) are its children. As one
+//! plain DOM calls (`dom`), each panel into its place; the headline and the
+//! charts are its children, components of one section each whose directives
+//! build them the same way. As one
 //! `view!` tree of components, the skeleton alone was the biggest function of
 //! the page's wasm.
 
