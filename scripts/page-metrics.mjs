@@ -48,16 +48,23 @@ const only = (process.env.SCENARIOS || '').split(',').filter(Boolean);
 const ids = only.length ? all.filter((id) => only.includes(id)) : all;
 await probe.close();
 
+// A/B compare runs two worlds in the same frames: a few scenarios with B on
+// (the heaviest by work per frame among them), measured the same way.
+const AB = [['retry-storm', 'b.retry=backoff_jitter&b.circuit_breaker=on'],
+  ['dinner-rush', 'b.hpa=on&b.read_replicas=2'],
+  ['memory-leak', 'b.cache_eviction=lru']];
+const cases = ids.map((id) => [id, id, '']).concat(
+  AB.filter(([id]) => ids.includes(id)).map(([id, b]) => [`${id} A/B`, id, `&${b}`]));
 const rows = [];
 let failed = false;
-for (const id of ids) {
+for (const [label, id, b] of cases) {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
   const page = await ctx.newPage();
   watch(page);
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  await page.goto(`${BASE}#v=1&s=${id}&seed=1`);
+  await page.goto(`${BASE}#v=1&s=${id}&seed=1${b}`);
   await page.waitForFunction(() => window.__labPerf && window.__labPerf.first_chart_ms != null, null, { timeout: 10000 });
   const first = await page.evaluate(() => window.__labPerf.first_chart_ms);
   // Play to the first planned fault or change, in wall time (the page skips
@@ -87,9 +94,10 @@ for (const id of ids) {
   await page.waitForTimeout(Math.max(0, SECONDS * 1000 - (Date.now() - t0)));
   const perf = await page.evaluate(() => window.__labPerf);
   const status = await page.textContent('#lab-status');
-  await page.screenshot({ path: `target/screenshots/${id}.png`, fullPage: true });
+  await page.screenshot({ path: `target/screenshots/${b ? `${id}-ab` : id}.png`, fullPage: true });
   await ctx.close();
 
+  if (!b) {
   const phone = await browser.newContext({ viewport: { width: 375, height: 812 }, deviceScaleFactor: 2, isMobile: true });
   const pp = await phone.newPage();
   watch(pp);
@@ -98,9 +106,10 @@ for (const id of ids) {
   await pp.waitForTimeout(300);
   await pp.screenshot({ path: `target/screenshots/${id}-phone.png`, fullPage: true });
   await phone.close();
+  }
 
   const row = {
-    id,
+    id: label,
     firstChartMs: first,
     faultS: faultUs / 1e6, toFaultMs, toLoggedMs, loggedAt,
     frameP50: q(perf.frame_ms, 0.5), frameP95: q(perf.frame_ms, 0.95),
