@@ -720,6 +720,17 @@ async fn a_b_compare_runs_b_beside_a_and_keeps_a_as_it_was() {
         figure("provider_peak_load_ratio")
     );
     assert!(shown(&q(".ab-key")), "the charts say which lines are B's");
+    // The chart's words and its table name B's lines too.
+    let words = text("#chart-0-now");
+    assert!(
+        words.contains("(checkouts) ") && words.contains("(checkouts) (B) "),
+        "A's and B's latest values: {words}"
+    );
+    click(".chart-table-button");
+    frames(3).await;
+    let head = text("#chart-0-table thead");
+    assert!(head.contains("(B)"), "B's columns in the table: {head}");
+    click(".chart-table-button");
     // The CSV holds both runs, as `lab run --csv` writes an A/B link's.
     let st = link::decode(&copied_link()).state.unwrap();
     let runs = |params: Params| {
@@ -748,6 +759,14 @@ async fn a_b_compare_runs_b_beside_a_and_keeps_a_as_it_was() {
         "the link carries B: {copied}"
     );
 
+    // The value field offers the picked parameter's words.
+    change("#lab-b-name", "idempotency_key");
+    let words: Vec<String> = all("#lab-b-values option")
+        .iter()
+        .filter_map(|o| o.get_attribute("value"))
+        .collect();
+    assert_eq!(words, ["on", "off"]);
+    assert!(text("#lab-b-hint").contains("on or off"));
     // A value B cannot take is refused in words, and B stays as it was.
     change("#lab-b-name", "max_attempts");
     change("#lab-b-value", "99");

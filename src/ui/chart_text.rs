@@ -148,12 +148,12 @@ impl ChartText {
 }
 
 /// A line's value as words: a state's name for a band, else the figure and
-/// the chart's unit.
+/// the chart's unit. Column `k` past the chart's lines is B's (A/B compare).
 fn value_text(spec: &ChartSpec, k: usize, x: f64, with_unit: bool) -> String {
     if !x.is_finite() {
         return "—".into();
     }
-    if let SeriesExpr::State(_, states) = &spec.lines[k].expr {
+    if let SeriesExpr::State(_, states) = &spec.lines[k % spec.lines.len()].expr {
         if let Some(s) = states.iter().find(|s| s.0 as f64 == x.round()) {
             return s.1.to_string();
         }
@@ -166,7 +166,17 @@ fn value_text(spec: &ChartSpec, k: usize, x: f64, with_unit: bool) -> String {
     }
 }
 
-/// `Latest, at 4:05.0: Arrivals 912 req/s; Served 900 req/s.`
+/// B's column of a line (A/B compare) named so: `Served (B)`.
+fn label(spec: &ChartSpec, c: &Column, k: usize) -> String {
+    if k < spec.lines.len() {
+        c.label.to_string()
+    } else {
+        format!("{} (B)", c.label)
+    }
+}
+
+/// `Latest, at 4:05.0: Arrivals 912 req/s; Served 900 req/s.` (and B's
+/// lines after A's while comparing, `Served (B) 870 req/s`).
 pub fn describe(spec: &ChartSpec, cols: &Columns) -> String {
     let mut at: Option<u64> = None;
     let parts: Vec<String> = cols
@@ -176,9 +186,9 @@ pub fn describe(spec: &ChartSpec, cols: &Columns) -> String {
         .map(|(k, c)| match latest(c) {
             Some((i, x)) => {
                 at = at.max(Some(i));
-                format!("{} {}", c.label, value_text(spec, k, x, true))
+                format!("{} {}", label(spec, c, k), value_text(spec, k, x, true))
             }
-            None => format!("{}: no data", c.label),
+            None => format!("{}: no data", label(spec, c, k)),
         })
         .collect();
     match at {
@@ -216,9 +226,9 @@ fn table(spec: &ChartSpec, cols: &Columns, x_range: (f64, f64)) -> String {
         format_number(cols.width_s),
         to - from
     ));
-    for (c, l) in cols.lines.iter().zip(&spec.lines) {
+    for (k, (c, l)) in cols.lines.iter().zip(spec.lines.iter().cycle()).enumerate() {
         t.push_str("<th scope=\"col\">");
-        esc(&mut t, c.label);
+        esc(&mut t, &label(spec, c, k));
         if !c.unit.is_empty() && !matches!(l.expr, SeriesExpr::State(..)) {
             t.push_str(" (");
             esc(&mut t, c.unit);

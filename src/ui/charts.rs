@@ -277,8 +277,8 @@ fn observe_size(canvas: &HtmlCanvasElement, size: RwSignal<(f64, f64)>) {
     on_cleanup(move || keep.0.disconnect());
 }
 
-/// Draws the chart (B's lines dotted over A's while comparing); gives A's
-/// lines as columns and the time range it shows.
+/// Draws the chart (B's lines dotted over A's while comparing); gives its
+/// lines as columns (A's, then B's) and the time range it shows.
 fn redraw(
     canvas: &HtmlCanvasElement,
     (w, h): (f64, f64),
@@ -368,11 +368,14 @@ fn redraw(
         Err(e) => leptos::logging::warn!("chart '{}' not drawn: {e}", spec.title),
     }
     let first = lines.iter().filter_map(|l| l.first().map(|p| p.0)).min();
+    // A's lines, then B's while comparing (the chart's words and table name
+    // them "(B)").
     let cols = Columns {
         lines: spec
             .lines
             .iter()
-            .zip(lines.into_iter().take(n))
+            .cycle()
+            .zip(lines)
             .map(|(l, values)| Column {
                 chart: spec.title,
                 label: l.label,

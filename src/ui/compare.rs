@@ -17,7 +17,7 @@ use super::dom::{effect, html, listen, set_text, with_text, Listener};
 use super::keys;
 use super::lab::Lab;
 use crate::scenarios::chaos::is_chaos;
-use crate::scenarios::Params;
+use crate::scenarios::{ParamKind, Params};
 
 /// What the panel says while B is off.
 const OFF_HELP: &str = "Run a second configuration beside this one, on the same seed and with \
@@ -43,6 +43,7 @@ struct Panel {
     list: Element,
     name: HtmlSelectElement,
     value: HtmlInputElement,
+    values: Element,
     hint: Element,
     status: Element,
 }
@@ -81,9 +82,12 @@ fn parts(root: &Element, lab: Lab) -> (Vec<Listener>, Panel) {
             ("type", "text"),
             ("autocomplete", "off"),
             ("aria-describedby", "lab-b-hint"),
+            ("list", "lab-b-values"),
         ],
     )
     .unchecked_into();
+    // The words the picked parameter takes, offered as the field is typed in.
+    let values = html(&row, "datalist", &[("id", "lab-b-values")]);
     let set = with_text(
         html(&row, "button", &[("type", "button"), ("id", "lab-b-set")]),
         "Set for B",
@@ -104,6 +108,7 @@ fn parts(root: &Element, lab: Lab) -> (Vec<Listener>, Panel) {
         list,
         name,
         value,
+        values,
         hint,
         status,
     };
@@ -112,9 +117,9 @@ fn parts(root: &Element, lab: Lab) -> (Vec<Listener>, Panel) {
         listen(&stop, "click", move |_| lab.end_compare()),
     ];
     {
-        let (name, hint) = (panel.name.clone(), panel.hint.clone());
+        let (name, hint, values) = (panel.name.clone(), panel.hint.clone(), panel.values.clone());
         listeners.push(listen(&panel.name, "change", move |_| {
-            write_hint(lab, &name.value(), &hint)
+            write_hint(lab, &name.value(), &hint, &values)
         }));
     }
     let (name, value, status) = (
@@ -155,14 +160,26 @@ fn own(params: &Params) -> impl Iterator<Item = &'static crate::scenarios::Param
     params.iter().map(|(s, _)| s).filter(|s| !is_chaos(s.name))
 }
 
-/// What values `name` takes, under the value field.
-fn write_hint(lab: Lab, name: &str, hint: &Element) {
-    let text = lab.peek(|r| {
-        r.initial
-            .spec(name)
-            .map_or(String::new(), |s| format!("{}: {}.", s.label, s.allowed()))
-    });
-    set_text(hint, &text);
+/// What values `name` takes, under the value field, and its words (a
+/// switch's, a choice's, a number's "off") as the field's suggestions.
+fn write_hint(lab: Lab, name: &str, hint: &Element, values: &Element) {
+    let Ok(spec) = lab.peek(|r| r.initial.spec(name)) else {
+        set_text(hint, "");
+        return;
+    };
+    set_text(hint, &format!("{}: {}.", spec.label, spec.allowed()));
+    let words: &[&str] = match &spec.kind {
+        ParamKind::Switch => &["on", "off"],
+        ParamKind::Choice(c) => c,
+        ParamKind::Number {
+            off_allowed: true, ..
+        } => &["off"],
+        ParamKind::Number { .. } => &[],
+    };
+    values.set_text_content(None);
+    for w in words {
+        html(values, "option", &[("value", w)]);
+    }
 }
 
 impl Panel {
@@ -221,6 +238,6 @@ impl Panel {
         if names.iter().any(|(n, _)| *n == picked) {
             self.name.set_value(&picked);
         }
-        write_hint(lab, &self.name.value(), &self.hint);
+        write_hint(lab, &self.name.value(), &self.hint, &self.values);
     }
 }
