@@ -190,10 +190,8 @@ pub fn encode(
 /// Empty when they are equal.
 pub fn encode_b(a: &Params, b: &Params) -> String {
     let mut s = String::new();
-    for ((spec, va), (_, vb)) in a.iter().zip(b.iter()) {
-        if va != vb {
-            s.push_str(&format!("&b.{}={}", spec.name, escape(&vb.to_string())));
-        }
+    for (spec, _, vb) in a.differences(b) {
+        s.push_str(&format!("&b.{}={}", spec.name, escape(&vb.to_string())));
     }
     s
 }
@@ -497,8 +495,7 @@ fn decode_all(input: &str) -> Decoded {
             set_param(&mut b, &mut named, name, v, "B: ", &mut problems);
         }
     }
-    // (`encode_b`, which the page's share link needs anyway, says whether B differs.)
-    let b = (!encode_b(&params, &b).is_empty()).then_some(b);
+    let b = (b != params).then_some(b);
     sort_by_key(&mut changes, |c| (c.at_us, 0));
     if let Some(t) = t_us {
         if let Err(e) = check_work_ab(scenario, &params, b.as_ref(), seed, &changes, t) {

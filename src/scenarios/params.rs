@@ -102,6 +102,19 @@ impl Params {
     pub fn non_defaults(&self) -> impl Iterator<Item = (&'static ParamSpec, &Value)> {
         self.iter().filter(|(s, v)| s.default != **v)
     }
+
+    /// The parameters whose value differs in `other` (of the same scenario):
+    /// (spec, this value, `other`'s), in schema order. What B changes in an
+    /// A/B comparison.
+    pub fn differences<'a>(
+        &'a self,
+        other: &'a Params,
+    ) -> impl Iterator<Item = (&'static ParamSpec, &'a Value, &'a Value)> {
+        self.iter()
+            .zip(other.values.iter())
+            .filter(|((_, a), b)| a != b)
+            .map(|((s, a), b)| (s, a, b))
+    }
 }
 
 /// "unknown parameter 'bulkhed' — did you mean 'bulkhead'? (allowed: …)".

@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlSelectElement};
 
-use super::dom::{html, listen, set_attr, set_text, with_text, Listener};
+use super::dom::{button, html, listen, set_attr, set_text, with_text, Listener};
 use super::lab::Lab;
 use crate::scenarios::schema::format_number;
 use crate::scenarios::Value;
@@ -65,28 +65,14 @@ fn build(root: &Element, services: &[String], lab: Lab, picked: Picked) -> (Pane
     ];
     let mut actions = Vec::new();
     for (text, what) in specs {
-        let button = with_text(
-            html(
-                &row,
-                "button",
-                &[
-                    ("type", "button"),
-                    ("aria-pressed", "false"),
-                    ("data-chaos", what),
-                ],
-            ),
+        let button = button(
+            &row,
+            &[("aria-pressed", "false"), ("data-chaos", what)],
             text,
         );
         actions.push(Action { button, what });
     }
-    let restart = with_text(
-        html(
-            &row,
-            "button",
-            &[("type", "button"), ("data-chaos", "restart")],
-        ),
-        "Restart pods",
-    );
+    let restart = button(&row, &[("data-chaos", "restart")], "Restart pods");
     let status = html(
         root,
         "p",

@@ -20,7 +20,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlCanvasElement, HtmlElement, ResizeObserver, ResizeObserverEntry};
 
-use super::dom::{effect, html, listen, set_attr, set_text, with_text, Listener};
+use super::dom::{button, effect, html, listen, set_attr, set_text, with_text, Listener};
 
 use super::chart_text::ChartText;
 use super::format;
@@ -70,9 +70,8 @@ pub fn build(root: &Element, lab: Lab) -> Vec<Listener> {
             ("aria-label", "Chart window"),
         ],
     );
-    let button = |text| with_text(html(&group, "button", &[("type", "button")]), text);
-    let whole = button("Whole run");
-    let sliding = button("");
+    let whole = button(&group, &[], "Whole run");
+    let sliding = button(&group, &[], "");
     // While comparing (A/B): how to tell the runs apart.
     let key = html(&head, "p", &[("class", "ab-key")]);
     with_text(
@@ -86,12 +85,9 @@ pub fn build(root: &Element, lab: Lab) -> Vec<Listener> {
         );
     }
     // Its listener is the transport's (`transport::Others`).
-    with_text(
-        html(
-            &head,
-            "button",
-            &[("type", "button"), ("id", "lab-csv"), ("class", "csv")],
-        ),
+    button(
+        &head,
+        &[("id", "lab-csv"), ("class", "csv")],
         "Download CSV",
     );
     let grid = html(root, "div", &[("class", "chart-grid")]);

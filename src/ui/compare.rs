@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
 
-use super::dom::{effect, html, listen, set_text, with_text, Listener};
+use super::dom::{button, effect, html, listen, set_text, with_text, Listener};
 use super::keys;
 use super::lab::Lab;
 use crate::scenarios::chaos::is_chaos;
@@ -52,14 +52,7 @@ fn parts(root: &Element, lab: Lab) -> (Vec<Listener>, Panel) {
     with_text(html(root, "h2", &[("id", "compare-h")]), "Compare A/B");
     let off = html(root, "div", &[]);
     with_text(html(&off, "p", &[("class", "help")]), OFF_HELP);
-    let start = with_text(
-        html(
-            &off,
-            "button",
-            &[("type", "button"), ("id", "lab-compare-on")],
-        ),
-        "Compare with B",
-    );
+    let start = button(&off, &[("id", "lab-compare-on")], "Compare with B");
     let on = html(root, "div", &[("hidden", "")]);
     with_text(
         html(&on, "p", &[("class", "help")]),
@@ -88,20 +81,10 @@ fn parts(root: &Element, lab: Lab) -> (Vec<Listener>, Panel) {
     .unchecked_into();
     // The words the picked parameter takes, offered as the field is typed in.
     let values = html(&row, "datalist", &[("id", "lab-b-values")]);
-    let set = with_text(
-        html(&row, "button", &[("type", "button"), ("id", "lab-b-set")]),
-        "Set for B",
-    );
+    let set = button(&row, &[("id", "lab-b-set")], "Set for B");
     let hint = html(&on, "p", &[("class", "help"), ("id", "lab-b-hint")]);
     let status = html(&on, "p", &[("class", "b-status"), ("role", "status")]);
-    let stop = with_text(
-        html(
-            &on,
-            "button",
-            &[("type", "button"), ("id", "lab-compare-off")],
-        ),
-        "Stop comparing",
-    );
+    let stop = button(&on, &[("id", "lab-compare-off")], "Stop comparing");
     let panel = Panel {
         off,
         on,
@@ -187,10 +170,8 @@ impl Panel {
         let diffs = lab.peek_both(|r| {
             r.b.as_ref().map(|b| {
                 r.a.initial
-                    .iter()
-                    .zip(b.initial.iter())
-                    .filter(|((_, a), (_, b))| a != b)
-                    .map(|((s, a), (_, b))| (s.name, s.label, a.to_string(), b.to_string()))
+                    .differences(&b.initial)
+                    .map(|(s, a, b)| (s.name, s.label, a.to_string(), b.to_string()))
                     .collect::<Vec<_>>()
             })
         });

@@ -38,6 +38,14 @@ pub fn svg(parent: &Element, tag: &str, attrs: &[(&str, &str)]) -> Element {
     )
 }
 
+/// A `<button type="button">` with its attributes and its words, appended to
+/// `parent`.
+pub fn button(parent: &Element, attrs: &[(&str, &str)], label: &str) -> Element {
+    let b = with_text(html(parent, "button", attrs), label);
+    let _ = b.set_attribute("type", "button");
+    b
+}
+
 /// `el` with `text` in it (as text, never markup).
 pub fn with_text(el: Element, text: &str) -> Element {
     el.set_text_content(Some(text));

@@ -100,8 +100,9 @@ fn frame(lab: Lab, state: &Rc<RefCell<Loop>>, ts: f64) {
     let speed = lab.speed.get_untracked();
     let replay = lab.replay_to.get_untracked();
     let skip = lab.skip_to.get_untracked();
-    let (now, duration) = lab.peek_both(|r| (r.now(), from_secs(r.a.scenario.duration_s)));
-    let frame_ms = if lab.peek_both(|p| p.b.is_some()) {
+    let (now, duration, comparing) =
+        lab.peek_both(|r| (r.now(), from_secs(r.a.scenario.duration_s), r.b.is_some()));
+    let frame_ms = if comparing {
         FRAME_TARGET_AB_MS
     } else {
         FRAME_TARGET_MS

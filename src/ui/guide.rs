@@ -15,7 +15,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 
-use super::dom::{html, listen, set_attr, set_text, with_text, Listener};
+use super::dom::{button, html, listen, set_attr, set_text, with_text, Listener};
 use super::format;
 use super::lab::Lab;
 use crate::scenarios::export::exact;
@@ -49,16 +49,12 @@ impl Card {
     pub fn build(root: Element, lab: Lab) -> Card {
         let head = html(&root, "div", &[("class", "section-head")]);
         let title = html(&head, "h2", &[("id", "lab-guide-h"), ("tabindex", "-1")]);
-        let close = with_text(
-            html(
-                &head,
-                "button",
-                &[
-                    ("type", "button"),
-                    ("id", "lab-guide-close"),
-                    ("aria-label", "Close the guided tour"),
-                ],
-            ),
+        let close = button(
+            &head,
+            &[
+                ("id", "lab-guide-close"),
+                ("aria-label", "Close the guided tour"),
+            ],
             "Close",
         );
         let labelled = |class: &str, label: &str| {
@@ -70,17 +66,13 @@ impl Card {
         let action = labelled("guide-do", "Do:");
         let watch = labelled("guide-watch", "Watch:");
         let apply_box = html(&root, "div", &[("class", "guide-apply")]);
-        let apply = with_text(
-            html(
-                &apply_box,
-                "button",
-                &[
-                    ("type", "button"),
-                    ("id", "lab-guide-apply"),
-                    ("class", "primary"),
-                    ("aria-describedby", "lab-guide-apply-note"),
-                ],
-            ),
+        let apply = button(
+            &apply_box,
+            &[
+                ("id", "lab-guide-apply"),
+                ("class", "primary"),
+                ("aria-describedby", "lab-guide-apply-note"),
+            ],
             "Apply",
         );
         let apply_note = html(
@@ -107,18 +99,11 @@ impl Card {
             &[("class", "proof"), ("id", "lab-guide-proof")],
         );
         let nav = html(&root, "div", &[("class", "buttons guide-nav")]);
-        let button = |id: &str, text: &str, keys: &str| {
-            with_text(
-                html(
-                    &nav,
-                    "button",
-                    &[("type", "button"), ("id", id), ("aria-keyshortcuts", keys)],
-                ),
-                text,
-            )
+        let nav_button = |id: &str, text: &str, keys: &str| {
+            button(&nav, &[("id", id), ("aria-keyshortcuts", keys)], text)
         };
-        let back = button("lab-guide-back", "← Back", "ArrowLeft");
-        let next = button("lab-guide-next", "Next →", "ArrowRight");
+        let back = nav_button("lab-guide-back", "← Back", "ArrowLeft");
+        let next = nav_button("lab-guide-next", "Next →", "ArrowRight");
         let listeners = vec![
             listen(&close, "click", move |_| lab.set_step(None)),
             listen(&apply, "click", move |_| {
@@ -281,14 +266,7 @@ impl Card {
             .iter()
             .enumerate()
             .map(|(k, c)| {
-                let b = with_text(
-                    html(
-                        &self.choices,
-                        "button",
-                        &[("type", "button"), ("class", "choice")],
-                    ),
-                    c,
-                );
+                let b = button(&self.choices, &[("class", "choice")], c);
                 let l = listen(&b, "click", move |_| answer.set(Some(k)));
                 (b, l)
             })

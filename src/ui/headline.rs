@@ -26,6 +26,7 @@ use web_sys::Element;
 use super::dom::{effect, html, set_attr, set_text, with_text};
 use super::format::{self, FigureStyle};
 use super::lab::Lab;
+use crate::scenarios::compare::{self, Row};
 use crate::scenarios::{export, Scenario};
 
 /// The panel's note before any change.
@@ -112,12 +113,16 @@ fn build(root: Element, lab: Lab) {
             let s = lab.scenario.get().0;
             let step = lab.step.get().and_then(|i| s.guide.get(i));
             let expected = step.and_then(|g| g.expect).map(|e| e.figure);
+            // A's figures as shown large beside B's, and B − A.
+            let rows = b.map(|b| {
+                let a = since.map_or_else(|| f.clone(), |(_, h)| h.clone());
+                compare::rows(a, b)
+            });
             shown.with_value(|s| {
                 for (i, fig) in s.iter().enumerate() {
                     let whole = f[i].1;
                     fill(fig, whole, since.map(|(_, h)| h[i].1));
-                    let large = since.map_or(whole, |(_, h)| h[i].1);
-                    compare(fig, large, b.as_ref().map(|h| h.get(i).and_then(|x| x.1)));
+                    write_b(fig, rows.as_ref().map(|r| &r[i]));
                     let on = expected == Some(fig.key);
                     let _ = fig.row.class_list().toggle_with_force("expected", on);
                 }
@@ -154,22 +159,21 @@ fn add(dl: &Element, scenario: &Scenario, key: &'static str) -> Figure {
     }
 }
 
-/// Writes B's value next to A's (`a`, as shown large) and B − A beneath;
-/// hides both when not comparing (`b` none).
-fn compare(f: &Figure, a: Option<f64>, b: Option<Option<f64>>) {
-    let _ = f.b.toggle_attribute_with_force("hidden", b.is_none());
-    let _ = f.diff.toggle_attribute_with_force("hidden", b.is_none());
-    let Some(b) = b else {
+/// Writes B's value next to A's and B − A beneath (from `compare::rows`,
+/// which `lab run` prints too); hides both when not comparing.
+fn write_b(f: &Figure, row: Option<&Row>) {
+    let _ = f.b.toggle_attribute_with_force("hidden", row.is_none());
+    let _ = f.diff.toggle_attribute_with_force("hidden", row.is_none());
+    let Some(row) = row else {
         let _ = f.row.remove_attribute("data-b");
         return;
     };
-    set_attr(&f.row, "data-b", &exact(b));
-    let (text, unit) = shown(f, b);
+    set_attr(&f.row, "data-b", &exact(row.b));
+    let (text, unit) = shown(f, row.b);
     set_text(&f.b_value, &text);
     set_text(&f.b_unit, unit);
-    let d = a.zip(b).map(|(a, b)| b - a).filter(|d| d.is_finite());
-    set_attr(&f.row, "data-diff", &exact(d));
-    let words = match d {
+    set_attr(&f.row, "data-diff", &exact(row.diff));
+    let words = match row.diff {
         Some(d) => {
             let (text, unit) = shown(f, Some(d.abs()));
             let sign = if d > 0.0 {

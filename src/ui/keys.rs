@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, KeyboardEvent};
 
-use super::dom::{html, listen, with_text};
+use super::dom::{button, html, listen, with_text};
 use super::lab::Lab;
 
 /// The keys and what they do, as the list shows them.
@@ -134,14 +134,7 @@ fn build_panel() -> Option<HtmlElement> {
     );
     let head = html(&root, "div", &[("class", "section-head")]);
     with_text(html(&head, "h2", &[("id", "lab-keys-h")]), "Keys");
-    let close = with_text(
-        html(
-            &head,
-            "button",
-            &[("type", "button"), ("id", "lab-keys-close")],
-        ),
-        "Close",
-    );
+    let close = button(&head, &[("id", "lab-keys-close")], "Close");
     let dl = html(&root, "dl", &[]);
     for (key, what) in KEYS {
         let row = html(&dl, "div", &[]);

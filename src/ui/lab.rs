@@ -322,19 +322,18 @@ impl Lab {
     /// The run's link, up to the time `t` picks from the run's clock, with
     /// the view (the tour's step, presenter mode).
     fn link_at(&self, t: impl FnOnce(Micros) -> Micros, view: link::View) -> String {
-        self.peek(|r| {
-            let t = t(r.now());
+        self.peek_both(|p| {
+            let (a, t) = (&p.a, t(p.a.now()));
+            let b = p.b.as_ref();
             link::encode(
-                r.scenario,
-                &r.initial,
-                r.seed,
-                r.changes(),
+                a.scenario,
+                &a.initial,
+                a.seed,
+                a.changes(),
                 (t > 0).then_some(t),
-            )
-        }) + &self.run.with_value(|r| {
-            r.b.as_ref()
-                .map_or(String::new(), |b| link::encode_b(&r.a.initial, &b.initial))
-        }) + &view.fragment()
+            ) + &b.map_or(String::new(), |b| link::encode_b(&a.initial, &b.initial))
+                + &view.fragment()
+        })
     }
 
     /// Sets a parameter. Before the run has started it is a starting value (the
@@ -473,7 +472,7 @@ impl Lab {
         (LEAD_WALL_S * speed * 1e6) as Micros
     }
 
-    /// Pair at full speed to [`Lab::skip_target`], then plays on at the
+    /// Runs at full speed to [`Lab::skip_target`], then plays on at the
     /// chosen speed; false when there is no such event, or a link is replaying.
     pub fn skip(&self) -> bool {
         if self.replay_to.get_untracked().is_some() {

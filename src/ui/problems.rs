@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use leptos::prelude::*;
 use web_sys::Element;
 
-use super::dom::{html, listen, with_text, Listener};
+use super::dom::{button, html, listen, with_text, Listener};
 use super::lab::Lab;
 
 /// The list's place in the page, and what it shows.
@@ -54,14 +54,7 @@ impl Problems {
             for p in &problems {
                 with_text(html(&ul, "li", &[]), p);
             }
-            let dismiss = with_text(
-                html(
-                    &section,
-                    "button",
-                    &[("type", "button"), ("id", "lab-problems-dismiss")],
-                ),
-                "Dismiss",
-            );
+            let dismiss = button(&section, &[("id", "lab-problems-dismiss")], "Dismiss");
             *self.dismiss.borrow_mut() = Some(listen(&dismiss, "click", move |_| {
                 lab.problems.set(Vec::new())
             }));

@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlInputElement};
 
-use super::dom::{effect, html, listen, listen_window, set_text, with_text, Listener};
+use super::dom::{button, effect, html, listen, listen_window, set_text, with_text, Listener};
 use super::lab::Lab;
 use super::perf;
 use crate::link;
@@ -24,18 +24,8 @@ const PLAYING_UPDATE_MS: f64 = 1_000.0;
 pub fn build(root: &Element, lab: Lab) -> Vec<Listener> {
     with_text(html(root, "h2", &[("id", "share-h")]), "Share");
     let row = html(root, "div", &[("class", "share-row")]);
-    let copy = with_text(
-        html(&row, "button", &[("type", "button"), ("id", "lab-copy")]),
-        "Copy link",
-    );
-    let copy_embed = with_text(
-        html(
-            &row,
-            "button",
-            &[("type", "button"), ("id", "lab-copy-embed")],
-        ),
-        "Copy embed code",
-    );
+    let copy = button(&row, &[("id", "lab-copy")], "Copy link");
+    let copy_embed = button(&row, &[("id", "lab-copy-embed")], "Copy embed code");
     let status = html(&row, "span", &[("class", "muted"), ("role", "status")]);
     let field = |id, label, placeholder| -> HtmlInputElement {
         html(

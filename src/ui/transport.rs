@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
 
-use super::dom::{effect, html, listen, set_attr, set_text, svg, with_text, Listener};
+use super::dom::{button, effect, html, listen, set_attr, set_text, svg, with_text, Listener};
 
 use super::download;
 use super::format;
@@ -112,58 +112,39 @@ impl Parts {
                 ("aria-keyshortcuts", "Space"),
             ],
         );
-        let step = with_text(
-            html(
-                &buttons,
-                "button",
-                &[
-                    ("type", "button"),
-                    ("id", "lab-step"),
-                    ("title", "Run exactly one metrics bucket, then pause"),
-                ],
-            ),
+        let step = button(
+            &buttons,
+            &[
+                ("id", "lab-step"),
+                ("title", "Run exactly one metrics bucket, then pause"),
+            ],
             "Step",
         );
-        let next = with_text(
-            html(
-                &buttons,
-                "button",
-                &[
-                    ("type", "button"),
-                    ("id", "lab-next"),
-                    ("aria-keyshortcuts", "N"),
-                    (
-                        "title",
-                        "Run at full speed to a few seconds before the next planned fault or change",
-                    ),
-                ],
-            ),
+        let next = button(
+            &buttons,
+            &[
+                ("id", "lab-next"),
+                ("aria-keyshortcuts", "N"),
+                (
+                    "title",
+                    "Run at full speed to a few seconds before the next planned fault or change",
+                ),
+            ],
             "Next event",
         );
-        let reset = with_text(
-            html(
-                &buttons,
-                "button",
-                &[
-                    ("type", "button"),
-                    ("id", "lab-reset"),
-                    ("aria-keyshortcuts", "R"),
-                    ("title", "Back to 0 s with the starting toggles"),
-                ],
-            ),
+        let reset = button(
+            &buttons,
+            &[
+                ("id", "lab-reset"),
+                ("aria-keyshortcuts", "R"),
+                ("title", "Back to 0 s with the starting toggles"),
+            ],
             "Reset",
         );
         // On a phone the buttons are a bar at the foot of the screen, with a
         // way to the charts and one to the toggles below them.
         let to = |id: &str, text: &str| {
-            with_text(
-                html(
-                    &buttons,
-                    "button",
-                    &[("type", "button"), ("class", "phone-only"), ("data-to", id)],
-                ),
-                text,
-            )
+            button(&buttons, &[("class", "phone-only"), ("data-to", id)], text)
         };
         let (to_charts, to_toggles) = (to("charts-h", "Charts ↑"), to("controls-h", "Toggles ↓"));
 
@@ -402,18 +383,10 @@ impl Others {
         let (picker, story, guide) = (find("lab-picker")?, find("lab-story")?, find("lab-guide")?);
         let (embed_title, landing) = (find("lab-embed-title")?, find("lab-landing")?);
         let (slot, perf) = (find("lab-problems-slot")?, find("lab-perf")?);
-        let button =
-            |attrs: &[(&str, &str)], text: &str| with_text(html(&tools, "button", attrs), text);
-        let present = button(
-            &[("type", "button"), ("id", "lab-present")],
-            "Presenter mode",
-        );
+        let present = button(&tools, &[("id", "lab-present")], "Presenter mode");
         let keys_button = button(
-            &[
-                ("type", "button"),
-                ("id", "lab-keys-open"),
-                ("aria-keyshortcuts", "?"),
-            ],
+            &tools,
+            &[("id", "lab-keys-open"), ("aria-keyshortcuts", "?")],
             "Keys ?",
         );
         let listeners = [
